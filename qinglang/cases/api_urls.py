@@ -1,0 +1,5 @@
+"""API v1 routes of cases."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

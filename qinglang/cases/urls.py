@@ -1,0 +1,6 @@
+"""Web routes of cases."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "cases"
+urlpatterns: list = []

@@ -1,0 +1,62 @@
+"""Jurisdiction scoping (属地管理): an office sees its region and its subordinates'."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from qinglang.core.models import Organization, OrganizationKind, User
+
+
+def scope_q(user: User, region_field: str) -> Q:
+    """Return a filter on `region_field` (a Region FK path) limiting rows to the user's scope.
+
+    The national office sees everything, including rows with no region (the national pool);
+    a provincial office sees its province, a municipal office its city; others see nothing.
+    """
+    org = user.organization if user.is_authenticated else None
+    prefix = org.scope_prefix if org is not None else None
+    if prefix is None:
+        return Q(pk__in=[])
+    if prefix == "":
+        return Q()
+    return Q(**{f"{region_field}__code__startswith": prefix})
+
+
+def office_scope_q(user: User, office_field: str) -> Q:
+    """Return a filter limiting rows to those owned by an office within the user's scope."""
+    org = user.organization if user.is_authenticated else None
+    prefix = org.scope_prefix if org is not None else None
+    if prefix is None:
+        return Q(pk__in=[])
+    if prefix == "":
+        return Q()
+    return Q(**{f"{office_field}__region__code__startswith": prefix}) & Q(
+        **{f"{office_field}__kind": OrganizationKind.REGULATOR_OFFICE}
+    )
+
+
+def can_oversee(user: User, office: Organization | None) -> bool:
+    """Return whether `user`'s office has jurisdiction over `office` (itself or below)."""
+    org = user.organization if user.is_authenticated else None
+    prefix = org.scope_prefix if org is not None else None
+    if prefix is None:
+        return False
+    if prefix == "":
+        return True
+    if office is None or not office.is_regulator or office.region_id is None:
+        return False
+    return office.region.code.startswith(prefix)
+
+
+def superior_office(office: Organization) -> Organization | None:
+    """Return the office one level up: its explicit parent, else by region, else national."""
+    if office.parent_id:
+        return office.parent
+    offices = Organization.objects.filter(kind=OrganizationKind.REGULATOR_OFFICE, is_active=True)
+    if office.level == "municipal" and office.region_id and office.region.parent_id:
+        found = offices.filter(level="provincial", region_id=office.region.parent_id).first()
+        if found:
+            return found
+    if office.level in {"municipal", "provincial"}:
+        return offices.filter(level="national").first()
+    return None

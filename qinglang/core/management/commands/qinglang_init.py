@@ -1,0 +1,39 @@
+"""Migrate, load reference data and (with --demo) demo data; safe to run again."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from qinglang.core.services import load_regions
+
+
+class Command(BaseCommand):
+    help = "Migrate and load reference data (and demo data with --demo), idempotently."
+
+    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        parser.add_argument("--demo", action="store_true", help="also load demo data")
+        parser.add_argument("--no-static", action="store_true", help="skip collectstatic")
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        if not options["no_static"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        count = load_regions()
+        self.stdout.write(f"regions: {count}")
+        if options["demo"]:
+            # Each app may ship demo.py with load(stdout); core goes first (offices, users).
+            for config in apps.get_app_configs():
+                if not config.name.startswith("qinglang."):
+                    continue
+                try:
+                    module = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.demo":
+                        raise
+                    continue
+                module.load(self.stdout)

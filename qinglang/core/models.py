@@ -1,0 +1,257 @@
+"""Regions, organizations, users, the ledger and notifications: what every app stands on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province-level division")
+    PREFECTURE = "prefecture", _("Prefecture-level division")
+
+
+class Region(models.Model):
+    """A GB/T 2260 administrative division (province or prefecture-level city)."""
+
+    code = models.CharField(_("division code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("parent"),
+    )
+    abbreviation = models.CharField(_("abbreviation"), max_length=4, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_prefix(self) -> str:
+        """Return the code prefix shared by this division and everything below it."""
+        return self.code[:2] if self.level == RegionLevel.PROVINCE else self.code[:4]
+
+
+class OrganizationKind(models.TextChoices):
+    REGULATOR_OFFICE = "regulator_office", _("Regulator office")
+    PARTNER_AGENCY = "partner_agency", _("Partner agency")
+    WEBSITE_OPERATOR = "website_operator", _("Website operator")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    DISCIPLINE_INSPECTION = "discipline_inspection", _("Discipline inspection")
+
+
+class OfficeLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+
+
+class AgencyType(models.TextChoices):
+    PUBLIC_SECURITY = "public_security", _("Public security")
+    TELECOM = "telecom", _("Telecom administration")
+    PRESS = "press", _("Press and publication")
+
+
+class Organization(models.Model):
+    """Any party on the platform: offices, agencies, websites, enterprises, inspection."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganizationKind.choices)
+    level = models.CharField(
+        _("office level"), max_length=16, choices=OfficeLevel.choices, blank=True
+    )
+    agency_type = models.CharField(
+        _("agency type"), max_length=32, choices=AgencyType.choices, blank=True
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="organizations",
+        verbose_name=_("region"),
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subordinates",
+        verbose_name=_("superior organization"),
+    )
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="regulator_office") | ~models.Q(level=""),
+                name="regulator_office_has_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind == OrganizationKind.REGULATOR_OFFICE
+
+    @property
+    def is_national(self) -> bool:
+        return self.is_regulator and self.level == OfficeLevel.NATIONAL
+
+    @property
+    def scope_prefix(self) -> str | None:
+        """Return the region-code prefix this office oversees ("" = everything, None = none)."""
+        if not self.is_regulator:
+            return None
+        if self.level == OfficeLevel.NATIONAL:
+            return ""
+        return self.region.scope_prefix if self.region_id else None
+
+
+class Role(models.TextChoices):
+    TRIAGE_OFFICER = "triage_officer", _("Triage officer")
+    CASE_HANDLER = "case_handler", _("Case handler")
+    OFFICE_HEAD = "office_head", _("Office head")
+    AGENCY_OFFICER = "agency_officer", _("Agency officer")
+    WEBSITE_OFFICER = "website_officer", _("Website compliance officer")
+    ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
+    INSPECTOR = "inspector", _("Discipline inspector")
+    SUPERVISOR = "supervisor", _("Supervisor")
+
+
+class User(AbstractUser):
+    """A person signing in; belongs to at most one organization, with one role there."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        verbose_name=_("organization"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_regulator_staff(self) -> bool:
+        return bool(self.organization_id) and self.organization.is_regulator
+
+
+class ApiToken(models.Model):
+    """A bearer token for partner systems; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+
+class LedgerEvent(models.Model):
+    """One state change, appended in the same transaction; never updated or deleted.
+
+    `position` and `leaf_hash` are assigned by the sealer, in order, after commit, so
+    writers never wait on it.
+    """
+
+    occurred_at = models.DateTimeField(_("occurred at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    data = models.JSONField(_("data"), default=dict)
+    data_digest = models.CharField(_("data digest"), max_length=64)
+    position = models.BigIntegerField(_("log position"), null=True, blank=True, unique=True)
+    leaf_hash = models.CharField(_("leaf hash"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("ledger event")
+        verbose_name_plural = _("ledger events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class Notification(models.Model):
+    """An in-app message to a user or to everyone in an organization."""
+
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications", verbose_name=_("recipient user"),
+    )
+    recipient_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications", verbose_name=_("recipient organization"),
+    )
+    verb = models.CharField(_("verb"), max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient_user__isnull=False)
+                | models.Q(recipient_organization__isnull=False),
+                name="notification_has_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IdentityAccessLog(models.Model):
+    """Every view of a reporter's (or other person's) identity details, kept for audit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("user"),
+    )
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    accessed_at = models.DateTimeField(_("accessed at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = _("identity access log entry")
+        verbose_name_plural = _("identity access log")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.object_type}:{self.object_id}"

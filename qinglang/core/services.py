@@ -1,0 +1,102 @@
+"""State changes in core: reference data, tokens, notifications, identity-access audit."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qinglang.core import ledger
+from qinglang.core.exceptions import NotPermitted
+from qinglang.core.models import (
+    ApiToken,
+    IdentityAccessLog,
+    Notification,
+    Organization,
+    Region,
+    RegionLevel,
+    User,
+)
+from qinglang.core.regions import PROVINCE_ABBREVIATIONS, load_divisions
+
+audit_log = logging.getLogger("qinglang.audit")
+
+
+@transaction.atomic
+def load_regions() -> int:
+    """Create or update all provinces and prefecture-level divisions; return how many exist."""
+    existing = {r.code: r for r in Region.objects.all()}
+    for division in load_divisions():
+        parent = existing.get(division.parent_code) if division.parent_code else None
+        defaults = {
+            "name": division.name,
+            "level": division.level,
+            "parent": parent,
+            "abbreviation": PROVINCE_ABBREVIATIONS.get(division.code[:2], "")
+            if division.level == RegionLevel.PROVINCE else "",
+        }
+        region = existing.get(division.code)
+        if region is None:
+            existing[division.code] = Region.objects.create(code=division.code, **defaults)
+        elif any(getattr(region, k) != v for k, v in defaults.items()):
+            for key, value in defaults.items():
+                setattr(region, key, value)
+            region.save()
+    return len(existing)
+
+
+@transaction.atomic
+def create_api_token(user: User, *, name: str = "", acting_user: User | None = None) -> str:
+    """Create a bearer token for a staff user and return it (shown once, stored as a digest)."""
+    if user.organization_id is None or not user.is_active:
+        raise NotPermitted(_("API tokens are issued only to active members of an organization."))
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, digest=hashlib.sha256(raw.encode()).hexdigest(), prefix=raw[:8]
+    )
+    ledger.append(token, action="api_token.created", actor=acting_user,
+                  data={"user": user.username, "prefix": token.prefix, "name": name})
+    return raw
+
+
+def notify(
+    *,
+    title: str,
+    verb: str,
+    body: str = "",
+    link: str = "",
+    user: User | None = None,
+    organization: Organization | None = None,
+) -> Notification:
+    """Put a message in an inbox; e-mail goes out after commit for organizations with an address."""
+    note = Notification.objects.create(
+        recipient_user=user, recipient_organization=organization, verb=verb, title=title,
+        body=body, link=link,
+    )
+    transaction.on_commit(lambda: _enqueue_email(note.pk))
+    return note
+
+
+def _enqueue_email(notification_id: int) -> None:
+    from qinglang.core.tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id=notification_id)
+    except Exception:  # noqa: BLE001 - the inbox entry is committed; mail is best effort
+        audit_log.warning("could not enqueue e-mail for notification %s", notification_id)
+
+
+def log_identity_access(
+    *, user: User, object_type: str, object_id: str | int, purpose: str = "",
+    ip_address: str | None = None,
+) -> IdentityAccessLog:
+    """Record that `user` viewed someone's identity details (invariant 5)."""
+    entry = IdentityAccessLog.objects.create(
+        user=user, object_type=object_type, object_id=str(object_id), purpose=purpose,
+        ip_address=ip_address,
+    )
+    audit_log.info("identity viewed by %s: %s:%s", user.username, object_type, object_id)
+    return entry

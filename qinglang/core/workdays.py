@@ -1,0 +1,51 @@
+"""Deadlines in Chinese working days (holidays and make-up days from chinese-calendar)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Return whether `day` is a working day in mainland China (make-up Saturdays count)."""
+    return chinese_calendar.is_workday(day)
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """Return the end (23:59:59 Asia/Shanghai) of the `days`-th working day after `start`.
+
+    The day of `start` itself never counts: a lead received on Friday with one working day
+    is due by the end of the next working day.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    local = start.astimezone(SHANGHAI)
+    day = local.date()
+    remaining = days
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+def add_calendar_days(start: dt.datetime, days: int) -> dt.datetime:
+    """Return `start` plus `days` calendar days (for urgent matters such as live extortion)."""
+    return start.astimezone(SHANGHAI) + dt.timedelta(days=days)
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Return the number of working days after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    count = 0
+    day = start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -1,0 +1,61 @@
+"""The evidence vault: content stored once by SHA-256; items say who added what, when, to what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceBlob(models.Model):
+    """Bytes in the vault, named by their SHA-256; never overwritten or deleted."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size = models.BigIntegerField(_("size"))
+    media_type = models.CharField(_("media type"), max_length=127)
+    storage_name = models.CharField(_("storage name"), max_length=255)
+    created_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence blob")
+        verbose_name_plural = _("evidence blobs")
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class EvidenceKind(models.TextChoices):
+    UPLOAD = "upload", _("Uploaded file")
+    CAPTURE_WARC = "capture_warc", _("Web capture (WARC)")
+    CAPTURE_TEXT = "capture_text", _("Web capture (main text)")
+    CAPTURE_SCREENSHOT = "capture_screenshot", _("Web capture (screenshot)")
+    ATTACHMENT = "attachment", _("Attachment")
+
+
+class EvidenceItem(models.Model):
+    """One piece of evidence as received: the blob plus its provenance."""
+
+    blob = models.ForeignKey(
+        EvidenceBlob, on_delete=models.PROTECT, related_name="items", verbose_name=_("blob")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=EvidenceKind.choices,
+                            default=EvidenceKind.UPLOAD)
+    original_name = models.CharField(_("original name"), max_length=255)
+    media_type = models.CharField(_("media type"), max_length=127)
+    size = models.BigIntegerField(_("size"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("added by"),
+    )
+    added_by_label = models.CharField(_("added by (label)"), max_length=150, blank=True)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    source_url = models.URLField(_("source URL"), max_length=2000, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence item")
+        verbose_name_plural = _("evidence items")
+
+    def __str__(self) -> str:
+        return self.original_name

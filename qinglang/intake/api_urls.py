@@ -1,0 +1,5 @@
+"""API v1 routes of intake."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,118 @@
+"""Reports from the public reporting zone (举报专区) and their targets."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qinglang.core.models import Organization
+from qinglang.evidence.models import EvidenceItem
+from qinglang.registry.models import Website
+
+
+class ReportCategory(models.TextChoices):
+    EXTORTION = "extortion", _("Extortion (threatening negative coverage to obtain money)")
+    PAID_DELETION = "paid_deletion", _("Paid post deletion")
+    DISGUISED_FEES = "disguised_fees", _(
+        "Money demanded as advertising, cooperation or sponsorship fees"
+    )
+    FAKE_SUPERVISION = "fake_supervision", _(
+        "Fake supervision, rights or exposé sites and accounts"
+    )
+    COLLUSION = "collusion", _("Officials colluding with websites or PR firms")
+    CHANNEL_OUTSOURCING = "channel_outsourcing", _("Website channels outsourced and abused")
+    IMPERSONATION = "impersonation", _("Posing as a state body or misusing 中国/国家 in a name")
+    OTHER = "other", _("Other")
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, awaiting triage")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CLOSED = "closed", _("Handled, result available")
+
+
+class DeclineReason(models.TextChoices):
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", _("Insufficient evidence")
+    OUT_OF_SCOPE = "out_of_scope", _("Outside the scope of this reporting zone")
+    DUPLICATE = "duplicate", _("Duplicate of an earlier report")
+    MALICIOUS = "malicious", _("Malicious or false report")
+    OTHER = "other", _("Other")
+
+
+class Report(models.Model):
+    """A report as filed; the reporter follows it with tracking code and access key."""
+
+    tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True)
+    access_key_hash = models.CharField(_("access key hash"), max_length=128)
+    category = models.CharField(_("category"), max_length=32, choices=ReportCategory.choices)
+    description = models.TextField(_("description"))
+    amount_demanded = models.DecimalField(
+        _("amount demanded (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    payment_channel = models.CharField(_("payment channel"), max_length=200, blank=True)
+    occurred_on = models.DateField(_("date it happened"), null=True, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    channel = models.CharField(_("channel"), max_length=16, default="web")
+    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices,
+                              default=ReportStatus.RECEIVED, db_index=True)
+    office = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="reports",
+        verbose_name=_("office of jurisdiction"),
+    )
+    routing_rule = models.CharField(_("routing rule"), max_length=64, blank=True)
+    evidence = models.ManyToManyField(
+        EvidenceItem, blank=True, related_name="reports", verbose_name=_("evidence")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decline_reason = models.CharField(
+        _("decline reason"), max_length=32, choices=DeclineReason.choices, blank=True
+    )
+    decision_text = models.TextField(_("decision text for the reporter"), blank=True)
+    public_result = models.TextField(_("result for the reporter"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not (self.contact_name or self.contact_phone or self.contact_email)
+
+
+class ReportTarget(models.Model):
+    """Who or what the report is about: a URL, a website, an account."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="targets", verbose_name=_("report")
+    )
+    url = models.URLField(_("URL"), max_length=2000, blank=True)
+    domain = models.CharField(_("registrable domain"), max_length=253, blank=True, db_index=True)
+    website_name = models.CharField(_("website name"), max_length=200, blank=True)
+    icp_number = models.CharField(_("ICP filing number"), max_length=64, blank=True)
+    platform = models.CharField(_("platform"), max_length=100, blank=True)
+    account = models.CharField(_("account"), max_length=200, blank=True)
+    website = models.ForeignKey(
+        Website, null=True, blank=True, on_delete=models.SET_NULL, related_name="report_targets",
+        verbose_name=_("matched website"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("report target")
+        verbose_name_plural = _("report targets")
+
+    def __str__(self) -> str:
+        return self.url or self.website_name or self.account or self.icp_number

@@ -1,0 +1,10 @@
+"""Public web routes: the portal at / and the reporting zone."""
+
+from django.urls import path
+
+from qinglang.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("", views.portal, name="portal"),
+]

@@ -1,0 +1,34 @@
+"""Test mode: the database is QINGLANG_DATABASE_URL (SQLite by default, PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_home = Path(tempfile.mkdtemp(prefix="qinglang-test-"))
+os.environ.setdefault("QINGLANG_HOME", str(_home))
+
+from .base import *  # noqa: E402, F403
+from .base import QINGLANG_HOME  # noqa: E402
+
+SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 30
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+QINGLANG_IDENTITY_HASH_KEY = "test-identity-key"
+CELERY_TASK_ALWAYS_EAGER = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(QINGLANG_HOME / "media")}},
+    "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                 "OPTIONS": {"location": str(QINGLANG_HOME / "evidence")}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+QINGLANG_LEDGER_KEY_PATH = QINGLANG_HOME / "keys" / "ledger-ed25519.pem"
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("QINGLANG_TEST_DB_NAME", "test_qinglang"),
+    }

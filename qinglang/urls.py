@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("qinglang.core.api_urls")),
+    path("", include("qinglang.intake.api_urls")),
+    path("", include("qinglang.cases.api_urls")),
+    path("", include("qinglang.evidence.api_urls")),
+    path("", include("qinglang.registry.api_urls")),
+]
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+    path("staff/", include("qinglang.core.urls")),
+    path("cases/", include("qinglang.cases.urls")),
+    path("evidence/", include("qinglang.evidence.urls")),
+    path("registry/", include("qinglang.registry.urls")),
+    path("", include("qinglang.intake.urls")),
+]
+
