@@ -1,0 +1,1 @@
+"""API views of cases; submodules per area (reports, cases, transfers)."""

@@ -1,0 +1,1 @@
+"""Scoped reads of cases; submodules: cases (case and triage reads), handling (transfers, tasks)."""

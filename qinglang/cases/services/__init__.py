@@ -1,0 +1,1 @@
+"""State changes of cases: triage and lifecycle (CASES), transfers, tasks, deadlines (HANDLING)."""

@@ -1,0 +1,1 @@
+"""Web views of cases; submodules per area (triage, cases, transfers, tasks)."""
