@@ -7,7 +7,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qinglang.core.models import Organization
-from qinglang.evidence.models import EvidenceItem
 from qinglang.registry.models import Website
 
 
@@ -24,6 +23,32 @@ class ReportCategory(models.TextChoices):
     CHANNEL_OUTSOURCING = "channel_outsourcing", _("Website channels outsourced and abused")
     IMPERSONATION = "impersonation", _("Posing as a state body or misusing 中国/国家 in a name")
     OTHER = "other", _("Other")
+
+
+CATEGORY_HELP: dict[str, str] = {
+    ReportCategory.EXTORTION: _(
+        "Someone threatens to publish or keep negative reports unless money is paid."
+    ),
+    ReportCategory.PAID_DELETION: _(
+        "Someone offers to delete, hide or suppress posts for money (删帖, 沉帖, 屏蔽)."
+    ),
+    ReportCategory.DISGUISED_FEES: _(
+        "Money demanded as advertising, cooperation or sponsorship fees to avoid bad coverage."
+    ),
+    ReportCategory.FAKE_SUPERVISION: _(
+        "Sites or accounts posing as supervision, rights-defence or exposé platforms."
+    ),
+    ReportCategory.COLLUSION: _(
+        "Officials or staff colluding with websites or PR firms to publish or delete posts."
+    ),
+    ReportCategory.CHANNEL_OUTSOURCING: _(
+        "A website's channel or section run by outsiders who abuse it for money."
+    ),
+    ReportCategory.IMPERSONATION: _(
+        "Posing as a state body or the press, or misusing 中国/国家 in a name."
+    ),
+    ReportCategory.OTHER: _("Anything else about online extortion or paid deletion."),
+}
 
 
 class ReportStatus(models.TextChoices):
@@ -64,9 +89,13 @@ class Report(models.Model):
         verbose_name=_("office of jurisdiction"),
     )
     routing_rule = models.CharField(_("routing rule"), max_length=64, blank=True)
-    evidence = models.ManyToManyField(
-        EvidenceItem, blank=True, related_name="reports", verbose_name=_("evidence")
+    concerns_staff = models.BooleanField(_("concerns regulator staff"), default=False)
+    is_internal = models.BooleanField(
+        _("internal matter"), default=False, db_index=True,
+        help_text=_("Handled by discipline inspection; invisible to every office."),
     )
+    analysis = models.JSONField(_("analysis results"), default=dict, blank=True)
+    analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -78,11 +107,13 @@ class Report(models.Model):
     )
     decision_text = models.TextField(_("decision text for the reporter"), blank=True)
     public_result = models.TextField(_("result for the reporter"), blank=True)
+    result_at = models.DateTimeField(_("result recorded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        indexes = [models.Index(fields=["office", "status"], name="intake_report_office_status")]
 
     def __str__(self) -> str:
         return self.tracking_code
@@ -102,6 +133,7 @@ class ReportTarget(models.Model):
     domain = models.CharField(_("registrable domain"), max_length=253, blank=True, db_index=True)
     website_name = models.CharField(_("website name"), max_length=200, blank=True)
     icp_number = models.CharField(_("ICP filing number"), max_length=64, blank=True)
+    psb_number = models.CharField(_("public-security filing number"), max_length=64, blank=True)
     platform = models.CharField(_("platform"), max_length=100, blank=True)
     account = models.CharField(_("account"), max_length=200, blank=True)
     website = models.ForeignKey(
