@@ -199,3 +199,341 @@ class CaseTarget(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+# --- Collaborative handling: transfers, feedback, tasks, deadlines, escalation ---
+# (owner: HANDLING)
+
+
+class TransferKind(models.TextChoices):
+    HANDOVER = "handover", _("Jurisdiction handover")
+    CO_HANDLING = "co_handling", _("Co-handling")
+    CRIMINAL_REFERRAL = "criminal_referral", _("Criminal referral to public security")
+    TELECOM_ACTION = "telecom_action", _("Telecom action (ICP filing, site shutdown)")
+    PRESS_ACTION = "press_action", _("Press and publication action (press cards)")
+    RECTIFICATION_ORDER = "rectification_order", _("Rectification order")
+
+
+class TransferStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+PENDING_TRANSFER_STATUSES = (TransferStatus.SENT, TransferStatus.ACKNOWLEDGED)
+
+
+class Transfer(models.Model):
+    """A case's lead, notice or order sent to another party, with its materials and deadline."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers",
+                             verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=32, choices=TransferKind.choices)
+    sender_office = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="sent_transfers",
+        verbose_name=_("sending office"),
+    )
+    recipient = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="received_transfers",
+        verbose_name=_("recipient"),
+    )
+    instructions = models.TextField(_("instructions"))
+    measures = models.JSONField(_("required measures"), default=list, blank=True)
+    reports = models.ManyToManyField(Report, blank=True, related_name="transfers",
+                                     verbose_name=_("reports transferred"))
+    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices,
+                              default=TransferStatus.SENT, db_index=True)
+    deadline = models.DateTimeField(_("feedback due"), db_index=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("acknowledged by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in TransferStatus]),
+                name="transfer_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in TransferKind]),
+                name="transfer_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="sent") | models.Q(acknowledged_at__isnull=False),
+                name="transfer_past_sent_is_acknowledged",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["answered", "closed"])
+                | models.Q(answered_at__isnull=False),
+                name="transfer_answered_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(sender_office=models.F("recipient")),
+                name="transfer_not_to_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} → {self.recipient}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:transfer_detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_TRANSFER_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.is_pending and self.deadline < timezone.now()
+
+
+class TransferFeedback(models.Model):
+    """The recipient's answer to a transfer (attachments are evidence items on it)."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="feedback",
+                                 verbose_name=_("transfer"))
+    summary = models.TextField(_("summary"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        verbose_name = _("transfer feedback")
+        verbose_name_plural = _("transfer feedback")
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id}: {self.summary[:40]}"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
+
+
+class ExtensionRequest(models.Model):
+    """A recipient's request for more time; the sender approves (deadline moves) or denies."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="extensions",
+                                 verbose_name=_("transfer"))
+    days = models.PositiveSmallIntegerField(_("working days requested"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    previous_deadline = models.DateTimeField(_("deadline before"))
+    new_deadline = models.DateTimeField(_("deadline after"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transfer"], condition=models.Q(status="pending"),
+                name="extension_one_pending_per_transfer",
+            ),
+            models.CheckConstraint(condition=models.Q(days__gte=1), name="extension_days_positive"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_at__isnull=False),
+                name="extension_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id} +{self.days}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(models.Model):
+    """A piece of work within a case, for one person or one organization."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks",
+                             verbose_name=_("case"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="case_tasks", verbose_name=_("assigned person"),
+    )
+    assignee_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="case_tasks",
+        verbose_name=_("assigned organization"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices,
+                              default=TaskStatus.OPEN, db_index=True)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(assignee_user__isnull=True)
+                ^ models.Q(assignee_organization__isnull=True),
+                name="task_has_one_assignee",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in TaskStatus]),
+                name="task_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(completed_at__isnull=False),
+                name="task_finished_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:task_detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == TaskStatus.OPEN and self.due_at < timezone.now()
+
+
+class TaskComment(models.Model):
+    """A comment on a task; @username mentions notify those people."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="comments",
+                             verbose_name=_("task"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("author"))
+    body = models.TextField(_("comment"))
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                      verbose_name=_("mentioned"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("task comment")
+        verbose_name_plural = _("task comments")
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class DeadlineStage(models.TextChoices):
+    TRIAGE = "triage", _("Triage of a report")
+    TRANSFER_FEEDBACK = "transfer_feedback", _("Feedback on a transfer")
+    RECTIFICATION = "rectification", _("Rectification by a website")
+    TASK = "task", _("Task within a case")
+
+
+class DeadlineUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("Working days")
+    CALENDAR_DAYS = "calendar_days", _("Calendar days")
+
+
+class DeadlinePolicy(models.Model):
+    """How long a stage may take, per category and urgency (blank = any); most specific wins."""
+
+    stage = models.CharField(_("stage"), max_length=32, choices=DeadlineStage.choices)
+    category = models.CharField(_("category"), max_length=32, choices=ReportCategory.choices,
+                                blank=True)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
+    amount = models.PositiveSmallIntegerField(_("number of days"))
+    unit = models.CharField(_("unit"), max_length=16, choices=DeadlineUnit.choices,
+                            default=DeadlineUnit.WORKING_DAYS)
+
+    class Meta:
+        ordering = ["stage", "category", "urgency"]
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "category", "urgency"],
+                                    name="deadline_policy_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=1),
+                                   name="deadline_policy_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.amount} {self.get_unit_display()}"
+
+
+class EscalationItem(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer")
+    TASK = "task", _("Task")
+    REPORT = "report", _("Report awaiting triage")
+
+
+class Escalation(models.Model):
+    """An overdue item raised to the superior office (督办); one row per item and level."""
+
+    item_type = models.CharField(_("item type"), max_length=16, choices=EscalationItem.choices)
+    item_id = models.BigIntegerField(_("item id"))
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="escalations", verbose_name=_("case"))
+    responsible_office = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="escalations_against",
+        verbose_name=_("responsible office"),
+    )
+    superior_office = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="escalations_received",
+        verbose_name=_("superior office"),
+    )
+    deadline = models.DateTimeField(_("missed deadline"))
+    title = models.CharField(_("title"), max_length=300)
+    created_at = models.DateTimeField(_("escalated at"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["item_type", "item_id", "level"],
+                                    name="escalation_once_per_item_and_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_type}:{self.item_id} L{self.level}"
