@@ -51,6 +51,10 @@ class EvidenceItem(models.Model):
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
     source_url = models.URLField(_("source URL"), max_length=2000, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    preview_blob = models.ForeignKey(
+        EvidenceBlob, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("preview (metadata stripped)"),
+    )
 
     class Meta:
         ordering = ["id"]
@@ -59,3 +63,87 @@ class EvidenceItem(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def sha256(self) -> str:
+        return self.blob.sha256
+
+
+class EvidenceAttachment(models.Model):
+    """A link from an item to what it is evidence for: ("intake.report", 7), ("cases.case", 3)."""
+
+    item = models.ForeignKey(
+        EvidenceItem, on_delete=models.PROTECT, related_name="attachments",
+        verbose_name=_("item"),
+    )
+    subject_type = models.CharField(_("subject type"), max_length=64)
+    subject_id = models.CharField(_("subject id"), max_length=64)
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("attached by"),
+    )
+    attached_at = models.DateTimeField(_("attached at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence attachment")
+        verbose_name_plural = _("evidence attachments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "subject_type", "subject_id"], name="evidence_attachment_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} → {self.subject_type}:{self.subject_id}"
+
+
+class CaptureStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Capturing")
+    DONE = "done", _("Captured")
+    FAILED = "failed", _("Failed")
+    REFUSED = "refused", _("Refused")
+
+
+class WebCapture(models.Model):
+    """A request to preserve a web page: WARC, main text and screenshot, fetched by a worker."""
+
+    url = models.URLField(_("URL"), max_length=2000)
+    subject_type = models.CharField(_("subject type"), max_length=64)
+    subject_id = models.CharField(_("subject id"), max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=CaptureStatus.choices,
+                              default=CaptureStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    final_url = models.URLField(_("final URL"), max_length=2000, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    remote_ip = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    warc_item = models.ForeignKey(
+        EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("WARC record"),
+    )
+    text_item = models.ForeignKey(
+        EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("main text"),
+    )
+    screenshot_item = models.ForeignKey(
+        EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("screenshot"),
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("web capture")
+        verbose_name_plural = _("web captures")
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return self.url

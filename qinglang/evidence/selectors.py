@@ -1,0 +1,76 @@
+"""Reads of the vault: items and captures by subject, scoped item look-ups, chain of custody."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from qinglang.core.models import LedgerEvent
+from qinglang.evidence.access import can_view_item
+from qinglang.evidence.models import EvidenceItem, WebCapture
+
+ITEM_TYPE = "evidence.evidenceitem"
+CAPTURE_TYPE = "evidence.webcapture"
+
+
+def items_for(subject: tuple[str, Any]) -> QuerySet[EvidenceItem]:
+    """Return the items attached to a subject such as ("intake.report", 7), oldest first."""
+    subject_type, subject_id = subject
+    return (
+        EvidenceItem.objects.filter(
+            attachments__subject_type=subject_type, attachments__subject_id=str(subject_id)
+        )
+        .select_related("blob")
+        .distinct()
+        .order_by("id")
+    )
+
+
+def items_for_subjects(subjects: list[tuple[str, Any]]) -> QuerySet[EvidenceItem]:
+    """Return the items attached to any of these subjects, oldest first."""
+    q = Q(pk__in=[])
+    for subject_type, subject_id in subjects:
+        q |= Q(attachments__subject_type=subject_type, attachments__subject_id=str(subject_id))
+    return EvidenceItem.objects.filter(q).select_related("blob").distinct().order_by("id")
+
+
+def captures_for(subject: tuple[str, Any]) -> QuerySet[WebCapture]:
+    """Return the web captures requested for a subject, newest first."""
+    subject_type, subject_id = subject
+    return WebCapture.objects.filter(
+        subject_type=subject_type, subject_id=str(subject_id)
+    ).select_related("warc_item", "text_item", "screenshot_item")
+
+
+def get_item_for(user: Any, pk: int) -> EvidenceItem:
+    """Return the item if `user` may see it; otherwise 404, as if it did not exist."""
+    item = (
+        EvidenceItem.objects.select_related("blob", "preview_blob")
+        .prefetch_related("attachments")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None or not can_view_item(user, item):
+        raise Http404
+    return item
+
+
+def custody_events(item: EvidenceItem | int) -> QuerySet[LedgerEvent]:
+    """Return the ledger events about one item (added, attached, viewed, exported), oldest first."""
+    pk = item if isinstance(item, int) else item.pk
+    return (
+        LedgerEvent.objects.filter(object_type=ITEM_TYPE, object_id=str(pk))
+        .select_related("actor")
+        .order_by("id")
+    )
+
+
+def custody_events_for_items(item_ids: list[int]) -> QuerySet[LedgerEvent]:
+    """Return the ledger events about several items, oldest first."""
+    return (
+        LedgerEvent.objects.filter(object_type=ITEM_TYPE, object_id__in=[str(i) for i in item_ids])
+        .select_related("actor")
+        .order_by("id")
+    )

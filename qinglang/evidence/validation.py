@@ -1,0 +1,234 @@
+"""Decide from the bytes, never from the name or the browser's claim, what an upload is.
+
+Accepted: JPEG, PNG, GIF and WebP images, PDF without active content, plain text, common audio
+and video. Refused with a clear message: executables, scripts, HTML, SVG, archives, polyglots
+(one file that is valid as two formats), images too large to decode safely, oversize and empty
+files. Names are neutralised: no directories, no control characters, the extension matches the
+content.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from typing import IO
+
+import filetype
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from qinglang.core.exceptions import DomainError
+
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+MEDIA_TYPES = {
+    **IMAGE_TYPES,
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "audio/mpeg": "mp3",
+    "audio/x-wav": "wav",
+    "audio/ogg": "ogg",
+    "audio/mp4": "m4a",
+    "audio/amr": "amr",
+    "audio/aac": "aac",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "video/webm": "webm",
+    "video/x-matroska": "mkv",
+}
+# Types the vault itself writes (captures); never accepted from an upload.
+CAPTURE_TYPES = {"application/warc": "warc", "text/plain": "txt", "image/png": "png"}
+ARCHIVE_TYPES = {
+    "application/zip", "application/x-tar", "application/x-rar-compressed", "application/gzip",
+    "application/x-bzip2", "application/x-7z-compressed", "application/x-xz",
+    "application/x-compress", "application/x-lzip", "application/zstd", "application/x-lzma",
+    "application/vnd.ms-cab-compressed", "application/x-unix-archive", "application/x-ar",
+    "application/x-rpm", "application/x-deb", "application/epub+zip",
+}
+MAX_IMAGE_PIXELS = 40_000_000
+HEAD = 64 * 1024
+
+EXECUTABLE_MAGIC = (
+    (b"MZ", "Windows executable"),
+    (b"\x7fELF", "ELF executable"),
+    (b"\xfe\xed\xfa\xce", "Mach-O executable"),
+    (b"\xfe\xed\xfa\xcf", "Mach-O executable"),
+    (b"\xce\xfa\xed\xfe", "Mach-O executable"),
+    (b"\xcf\xfa\xed\xfe", "Mach-O executable"),
+    (b"\xca\xfe\xba\xbe", "Mach-O or Java class"),
+    (b"#!", "script"),
+    (b"\x00asm", "WebAssembly module"),
+    (b"dex\n", "Android executable"),
+)
+# Markup and script that a browser, an interpreter or a PDF reader would run.
+ACTIVE_MARKERS = re.compile(
+    rb"<\s*(script|html|svg|iframe|object|embed|body|!doctype\s+html|\?php)"
+    rb"|javascript:|vbscript:|\bonload\s*=|\bonerror\s*=",
+    re.IGNORECASE,
+)
+# Plain text is also refused for markup that is only dangerous in text form.
+TEXT_MARKERS = re.compile(rb"<\s*(\?xml|meta|form|a\s|img\s|link\s|style)|<%", re.IGNORECASE)
+PDF_ACTIVE = re.compile(
+    rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData)\b"
+)
+EMBEDDED_SIGNATURES = (
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"%PDF-", "PDF document"),
+    (b"\x7fELF", "ELF executable"),
+    (b"This program cannot be run in DOS mode", "Windows executable"),
+)
+DANGEROUS_EXTENSIONS = {
+    "exe", "dll", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "cpl", "vbs", "vbe", "js",
+    "jse", "wsf", "wsh", "ps1", "psm1", "sh", "bash", "zsh", "csh", "py", "pl", "rb", "php",
+    "jar", "apk", "app", "dmg", "lnk", "hta", "html", "htm", "xhtml", "svg", "svgz", "xml",
+    "swf", "reg", "inf", "elf", "bin", "run", "deb", "rpm", "iso", "img", "vhd", "docm", "xlsm",
+    "pptm",
+}
+
+
+def _refuse(message: str) -> DomainError:
+    return DomainError({"file": [message]})
+
+
+def safe_name(name: str | None, media_type: str | None = None) -> str:
+    """Return the name without directories or control characters, ending in the right extension."""
+    raw = (name or "").replace("\\", "/").split("/")[-1]
+    raw = unicodedata.normalize("NFC", raw)
+    cleaned = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C")
+    cleaned = cleaned.strip().lstrip(".").strip()
+    cleaned = re.sub(r"[<>:\"|?*]", "_", cleaned) or "file"
+    if media_type and media_type in {**MEDIA_TYPES, **CAPTURE_TYPES}:
+        ext = {**CAPTURE_TYPES, **MEDIA_TYPES}[media_type]
+        stem, dot, old = cleaned.rpartition(".")
+        base = stem if dot else cleaned
+        aliases = {"jpg": {"jpg", "jpeg", "jpe"}, "txt": {"txt", "text", "log"},
+                   "mov": {"mov", "qt"}, "mp4": {"mp4", "m4v"}}
+        if not dot or old.lower() not in aliases.get(ext, {ext}):
+            cleaned = f"{base if not dot or old.lower() in DANGEROUS_EXTENSIONS else cleaned}.{ext}"
+    if len(cleaned) > 200:
+        stem, dot, ext = cleaned.rpartition(".")
+        cleaned = f"{stem[:190]}.{ext}" if dot else cleaned[:200]
+    return cleaned
+
+
+def _check_name(name: str) -> None:
+    raw = name.replace("\\", "/")
+    if "\x00" in raw:
+        raise _refuse(_("The file name contains a NUL character."))
+    parts = raw.lower().split("/")[-1].split(".")
+    if len(parts) > 1 and any(p in DANGEROUS_EXTENSIONS for p in parts[1:]):
+        raise _refuse(_("Files named like programs or web pages (%(name)s) are not accepted.")
+                      % {"name": safe_name(name)})
+
+
+def _check_executable(head: bytes) -> None:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    for magic, label in EXECUTABLE_MAGIC:
+        if stripped.startswith(magic):
+            raise _refuse(_("Programs and scripts are not accepted (%(kind)s detected).")
+                          % {"kind": label})
+
+
+def _check_image(data: bytes, media_type: str) -> None:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _refuse(_("The image is too large to process safely (%(w)s×%(h)s pixels).")
+                              % {"w": width, "h": height})
+            img.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as exc:
+        raise _refuse(_("The image is damaged or not what its header says.")) from exc
+    _check_polyglot(data, skip_prefix=0, kind=media_type)
+
+
+def _check_polyglot(data: bytes, *, skip_prefix: int, kind: str) -> None:
+    for signature, label in EMBEDDED_SIGNATURES:
+        if signature == b"%PDF-" and kind == "application/pdf":
+            continue
+        pos = data.find(signature, 1)
+        if pos >= skip_prefix and pos != -1:
+            raise _refuse(_("The file hides a second format inside it (%(kind)s); "
+                            "polyglot files are not accepted.") % {"kind": label})
+    if ACTIVE_MARKERS.search(data):
+        raise _refuse(_("The file contains web page or script code; it is not accepted."))
+
+
+def _check_pdf(data: bytes) -> None:
+    if PDF_ACTIVE.search(data):
+        raise _refuse(_("PDF files with scripts, actions or embedded files are not accepted."))
+    _check_polyglot(data, skip_prefix=1, kind="application/pdf")
+    if b"%%EOF" not in data[-2048:]:
+        raise _refuse(_("The PDF is truncated or has data appended after its end."))
+
+
+def _check_text(data: bytes) -> None:
+    if b"\x00" in data:
+        raise _refuse(_("The file type is not recognised. Accepted: images, PDF, plain text, "
+                        "audio and video."))
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _refuse(_("The file type is not recognised. Accepted: images, PDF, plain text, "
+                        "audio and video."))
+    if ACTIVE_MARKERS.search(data) or TEXT_MARKERS.search(data):
+        raise _refuse(_("HTML, SVG and script files are not accepted; upload a screenshot or "
+                        "a PDF of the page instead."))
+
+
+def read_all(f: IO[bytes], limit: int) -> bytes:
+    """Return the file's bytes (at most limit + 1, to tell oversize), rewound afterwards."""
+    f.seek(0)
+    data = f.read(limit + 1)
+    f.seek(0)
+    return data
+
+
+def detect_media_type(data: bytes) -> str:
+    """Return the accepted media type of these bytes, or raise DomainError saying why not."""
+    head = data[:HEAD]
+    _check_executable(head)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else None
+    if mime in ARCHIVE_TYPES or (mime and ("zip" in mime or "compressed" in mime)):
+        raise _refuse(_("Archives (ZIP, RAR, 7z, gzip…) are not accepted; upload the files "
+                        "themselves, one by one."))
+    if mime in IMAGE_TYPES:
+        _check_image(data, mime)
+        return mime
+    if mime == "application/pdf" or head.startswith(b"%PDF-"):
+        _check_pdf(data)
+        return "application/pdf"
+    if mime == "audio/x-m4a":
+        mime = "audio/mp4"
+    if mime in MEDIA_TYPES:
+        _check_polyglot(data[:HEAD], skip_prefix=1, kind=mime)
+        return mime
+    if mime is not None:
+        raise _refuse(_("Files of type %(type)s are not accepted. Accepted: images, PDF, plain "
+                        "text, audio and video.") % {"type": mime})
+    _check_text(data)
+    return "text/plain"
+
+
+def validate_bytes(name: str | None, data: bytes, *, declared_size: int | None = None) -> str:
+    """Return the media type of an upload given its name and bytes; raise DomainError if refused."""
+    limit = settings.QINGLANG_EVIDENCE_MAX_FILE_BYTES
+    size = declared_size if declared_size is not None else len(data)
+    if size == 0 or not data:
+        raise _refuse(_("The file is empty."))
+    if size > limit or len(data) > limit:
+        raise _refuse(_("The file is too large (at most %(mb)s MB).")
+                      % {"mb": limit // (1024 * 1024)})
+    _check_name(name or "")
+    return detect_media_type(data)
