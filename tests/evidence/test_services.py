@@ -148,10 +148,10 @@ def test_attach_refuses_unnamed_subject(world):
 def test_validate_batch_limits(world, settings):
     settings.QINGLANG_EVIDENCE_MAX_FILES = 2
     files = [upload(f"{i}.png", png_bytes((i, 0, 0))) for i in range(3)]
-    with pytest.raises(DomainError, match="Too many|过多|太多"):
+    with pytest.raises(DomainError, match=r"Too many|过多|太多"):
         services.validate_upload_batch(files)
     services.validate_upload_batch(files[:2])
-    with pytest.raises(DomainError, match="evil.exe"):
+    with pytest.raises(DomainError, match=r"evil\.exe"):
         services.validate_upload_batch([files[0], upload("evil.exe", b"MZ" + b"\0" * 10)])
 
 
