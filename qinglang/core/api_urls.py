@@ -1,5 +1,10 @@
 """API v1 routes of core."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from qinglang.core import api
+
+urlpatterns = [
+    path("me/", api.MeView.as_view(), name="api-me"),
+    path("organizations/", api.OrganizationListView.as_view(), name="api-organizations"),
+]

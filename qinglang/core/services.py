@@ -7,6 +7,8 @@ import logging
 import secrets
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinglang.core import ledger
@@ -100,3 +102,11 @@ def log_identity_access(
     )
     audit_log.info("identity viewed by %s: %s:%s", user.username, object_type, object_id)
     return entry
+
+
+def mark_notifications_read(notifications: QuerySet[Notification], *, acting_user: User) -> int:
+    """Mark messages from the acting user's inbox read; return how many changed."""
+    from qinglang.core.selectors import list_notifications_for
+
+    inbox = list_notifications_for(acting_user).filter(read_at__isnull=True)
+    return inbox.filter(pk__in=notifications.values("pk")).update(read_at=timezone.now())

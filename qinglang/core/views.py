@@ -1,21 +1,200 @@
-"""Staff sign-in and workbench (two-factor sign-in is added on top of this)."""
+"""Staff sign-in in two steps (password, then authenticator or backup code), workbench, inbox.
+
+Between the steps the session holds only a short-lived "pending" marker: the user is not
+signed in (not even unverified) until the second factor is accepted.
+"""
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp.models import Device
+
+from qinglang.core import twofactor
+from qinglang.core.auth import is_verified, require_verified
+from qinglang.core.forms import CodeForm, PasswordStepForm
+from qinglang.core.models import User
+from qinglang.core.selectors import (
+    count_unread_notifications_for,
+    get_notification_for,
+    list_notifications_for,
+)
+from qinglang.core.services import mark_notifications_read
+
+PENDING_SESSION_KEY = "qinglang_2fa_pending"
+PENDING_MAX_AGE = 300  # seconds between the password step and the code
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "core/login.html"
+def _safe_next(request: HttpRequest, target: str | None) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending(request: HttpRequest) -> tuple[User, dict] | None:
+    data = request.session.get(PENDING_SESSION_KEY)
+    if not data or time.time() - data.get("at", 0) > PENDING_MAX_AGE:
+        return None
+    user = User.objects.filter(pk=data.get("user_id"), is_active=True).first()
+    return (user, data) if user is not None else None
+
+
+def _restart(request: HttpRequest) -> HttpResponse:
+    request.session.pop(PENDING_SESSION_KEY, None)
+    messages.warning(request, _("Your sign-in expired. Enter your password again."))
+    return redirect("core:login")
+
+
+def _complete_sign_in(request: HttpRequest, user: User, device: Device, data: dict) -> None:
+    request.session.pop(PENDING_SESSION_KEY, None)
+    user.otp_device = device  # django-otp stores the verifying device on login
+    auth_login(request, user, backend=data["backend"])
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login(request: HttpRequest) -> HttpResponse:
+    """Step 1: check username and password, then ask for the second factor."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if is_verified(request.user):
+        return redirect(_safe_next(request, next_url))
+    form = PasswordStepForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        request.session.cycle_key()
+        request.session[PENDING_SESSION_KEY] = {
+            "user_id": user.pk, "backend": user.backend, "at": time.time(),
+            "next": _safe_next(request, next_url),
+        }
+        if twofactor.has_confirmed_device(user):
+            return redirect("core:login_verify")
+        return redirect("core:login_enrol")
+    return render(request, "core/login.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """Step 2: accept a code from the authenticator app or a one-time backup code."""
+    pending = _pending(request)
+    if pending is None:
+        return _restart(request)
+    user, data = pending
+    if not twofactor.has_confirmed_device(user):
+        return redirect("core:login_enrol")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        device = twofactor.verify_second_factor(user, form.cleaned_data["token"])
+        if device is not None:
+            _complete_sign_in(request, user, device, data)
+            return redirect(data["next"])
+        form.add_error("token", _(
+            "That code is not valid or was already used. After several wrong codes you must "
+            "wait longer before the next try."
+        ))
+    return render(request, "core/login_verify.html", {"form": form, "pending_user": user})
+
+
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+def login_enrol(request: HttpRequest) -> HttpResponse:
+    """Step 2 for a user without a device: scan the QR code and confirm one code."""
+    pending = _pending(request)
+    if pending is None:
+        return _restart(request)
+    user, data = pending
+    if twofactor.has_confirmed_device(user):
+        return redirect("core:login_verify")
+    device = twofactor.start_enrolment(user)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.confirm_enrolment(
+                device, token=form.cleaned_data["token"], acting_user=user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            _complete_sign_in(request, user, device, data)
+            return render(request, "core/backup_codes.html",
+                          {"codes": codes, "next": data["next"]})
+    return render(request, "core/login_enrol.html", {
+        "form": form, "pending_user": user, "qr_uri": twofactor.qr_data_uri(device),
+        "secret": twofactor.totp_secret(device),
+    })
 
 
 class LogoutView(auth_views.LogoutView):
     pass
 
 
-@login_required
+@require_verified
 def workbench(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/workbench.html")
+    """Show the signed-in user's organization, role, work areas and latest messages."""
+    user = request.user
+    return render(request, "core/workbench.html", {
+        "unread_count": count_unread_notifications_for(user),
+        "latest_notifications": list_notifications_for(user)[:5],
+    })
+
+
+@require_verified
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """List the inbox, newest first, 25 a page."""
+    page = Paginator(list_notifications_for(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "core/notification_list.html", {"page_obj": page})
+
+
+@require_verified
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one message read and follow its link (or return to the inbox)."""
+    note = get_notification_for(request.user, pk)
+    mark_notifications_read(list_notifications_for(request.user).filter(pk=note.pk),
+                            acting_user=request.user)
+    if note.link and url_has_allowed_host_and_scheme(note.link, allowed_hosts=None):
+        return redirect(note.link)
+    return redirect("core:notifications")
+
+
+@require_verified
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = mark_notifications_read(list_notifications_for(request.user),
+                                    acting_user=request.user)
+    messages.success(request, _("%(count)d messages marked read.") % {"count": count})
+    return redirect("core:notifications")
+
+
+@require_verified
+@sensitive_post_parameters("password")
+@never_cache
+def security(request: HttpRequest) -> HttpResponse:
+    """Show the second-factor devices; POST issues a new set of backup codes."""
+    if request.method == "POST":
+        codes = twofactor.issue_backup_codes(request.user, acting_user=request.user)
+        return render(request, "core/backup_codes.html",
+                      {"codes": codes, "next": resolve_url("core:security")})
+    return render(request, "core/security.html", {
+        "backup_codes_left": twofactor.count_backup_codes(request.user),
+        "device": request.user.otp_device,
+    })

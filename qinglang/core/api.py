@@ -1,0 +1,78 @@
+"""API v1 of core: who am I, and the directory of organizations."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from qinglang.core.exceptions import DomainError
+from qinglang.core.models import Organization, OrganizationKind
+from qinglang.core.selectors import list_organizations
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True, default=None)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "level", "agency_type", "region", "region_name"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.CharField()
+    organization = OrganizationSerializer(allow_null=True)
+
+
+class IsOrganizationMember(permissions.BasePermission):
+    """Allow members of an organization (the directory is not for loose accounts)."""
+
+    message = _("Only members of an organization may read the directory.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.organization_id)
+
+
+class MeView(APIView):
+    """Return the caller's username, role and organization."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+class OrganizationListView(generics.ListAPIView):
+    """List active organizations, optionally of one `kind` (for choosing transfer recipients)."""
+
+    serializer_class = OrganizationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsOrganizationMember]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values),
+        OpenApiParameter("region", OpenApiTypes.STR, description="division code prefix"),
+    ])
+    def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        kind = self.request.query_params.get("kind") or None
+        if kind is not None and kind not in OrganizationKind.values:
+            raise DomainError({"kind": _("Unknown kind. Choose one of: %(kinds)s.")
+                               % {"kinds": ", ".join(OrganizationKind.values)}})
+        qs = list_organizations(kind=kind)
+        region = self.request.query_params.get("region")
+        if region:
+            if not region.isdigit() or len(region) != 6:
+                raise DomainError({"region": _("Give a six-digit division code such as 110000.")})
+            prefix = region[:2] if region.endswith("0000") else region[:4]
+            qs = qs.filter(region__code__startswith=prefix)
+        return qs
