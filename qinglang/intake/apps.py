@@ -6,3 +6,10 @@ class IntakeConfig(AppConfig):
     name = "qinglang.intake"
     label = "intake"
     verbose_name = _("Intake")
+
+    def ready(self) -> None:
+        """Let the evidence vault serve a report's files to those who may see the report."""
+        from qinglang.evidence.access import register_subject_resolver
+        from qinglang.intake.selectors import can_view_report
+
+        register_subject_resolver("intake.report", can_view_report)

@@ -201,6 +201,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Reports whose analysis was never queued (broker down at submission) are queued again.
+CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
+    "task": "qinglang.intake.tasks.requeue_pending_reports", "schedule": 300.0,
+}
 
 REDIS_URL = os.environ.get("QINGLANG_REDIS_URL", "")
 if REDIS_URL:

@@ -1,0 +1,576 @@
+"""State changes of the reporting zone: submit, track, triage records, re-route, reveal contact."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qinglang.core import ledger
+from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
+from qinglang.core.models import Organization, OrganizationKind, Role, User
+from qinglang.core.services import log_identity_access, notify
+from qinglang.intake.forms import (
+    CONTACT_FIELDS,
+    MAX_TARGETS,
+    TARGET_FIELDS,
+    ContactForm,
+    ReportFieldsForm,
+    TargetForm,
+    form_errors,
+)
+from qinglang.intake.models import DeclineReason, Report, ReportStatus, ReportTarget
+from qinglang.intake.routing import TargetKeys, route
+from qinglang.registry.selectors import find_website
+
+log = logging.getLogger(__name__)
+
+# Unambiguous when read aloud or copied by hand: no 0/O, 1/I.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_PREFIX = "QL-"
+CODE_LENGTH = 10
+KEY_LENGTH = 20  # 100 bits
+KEY_GROUP = 5
+TRIAGE_ROLES = frozenset({Role.TRIAGE_OFFICER, Role.OFFICE_HEAD})
+REPORTER_LABEL = "reporter"
+REPORT_FIELDS = ("category", "description", "amount_demanded", "payment_channel", "occurred_on",
+                 "concerns_staff")
+NOT_FOUND_MESSAGE = gettext_lazy("No report matches this tracking code and access key.")
+# Ledger actions a reporter may see, and how they are called on the tracking page.
+PUBLIC_EVENTS: dict[str, tuple[str, Any]] = {
+    "report.received": ("received", gettext_lazy("Report received")),
+    "report.accepted": ("accepted", gettext_lazy("Accepted for handling")),
+    "report.declined": ("declined", gettext_lazy("Declined")),
+    "report.result_recorded": ("result", gettext_lazy("Result available")),
+}
+# Only these ledger data keys ever reach the reporter.
+PUBLIC_TEXT_KEYS = {"report.declined": "reason_text", "report.result_recorded": "public_result"}
+
+
+class ReportInvalid(DomainError):
+    """A submission with bad fields; `detail` keeps target errors nested by index."""
+
+    def __init__(self, detail: dict[str, Any]) -> None:
+        self.detail = detail
+        super().__init__(_flatten(detail))
+
+
+def _flatten(detail: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for key, value in detail.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        elif value and isinstance(value[0], Mapping):
+            for index, item in enumerate(value):
+                flat.update(_flatten(item, f"{name}.{index}."))
+        else:
+            flat[name] = [str(m) for m in value]
+    return flat
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored report and the access key, which exists only here (stored hashed)."""
+
+    report: Report
+    access_key: str
+
+    @property
+    def tracking_code(self) -> str:
+        return self.report.tracking_code
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    fields: dict[str, Any]
+    targets: list[dict[str, Any]]
+    contact: dict[str, str]
+
+
+# --- codes and keys -------------------------------------------------------------------------
+
+def new_tracking_code() -> str:
+    """Return an unused tracking code such as QL-7KD3QX9MPA."""
+    while True:
+        code = CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not Report.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def new_access_key() -> str:
+    """Return a high-entropy access key in groups of five, e.g. ABCDE-FGHJK-LMNPQ-RSTUV."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(KEY_LENGTH))
+    return "-".join(raw[i:i + KEY_GROUP] for i in range(0, KEY_LENGTH, KEY_GROUP))
+
+
+def normalize_code(value: Any) -> str:
+    """Return a tracking code or key as typed, upper-cased, without spaces and dashes."""
+    text = value if isinstance(value, str) else ""
+    return "".join(ch for ch in text.upper() if ch.isalnum())[:64]
+
+
+def hash_access_key(key: str) -> str:
+    """Return the stored form of an access key (keyed with SECRET_KEY; never reversible)."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"intake.access-key:" + normalize_code(key).encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    return f"hmac-sha256${digest}"
+
+
+_DUMMY_HASH = "hmac-sha256$" + "0" * 64
+
+
+def _lookup_code(code: str) -> str:
+    """Return the canonical form (QL-XXXXXXXXXX) of a normalized tracking code."""
+    prefix = normalize_code(CODE_PREFIX)
+    if len(code) == CODE_LENGTH:
+        return CODE_PREFIX + code
+    return CODE_PREFIX + code[len(prefix):] if code.startswith(prefix) else code
+
+
+# --- submission ---------------------------------------------------------------------------
+
+def _scalar_errors(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, list[str]]:
+    return {
+        name: [_("Enter a single value.")]
+        for name in names if isinstance(data.get(name), Mapping | list)
+    }
+
+
+def clean_report_data(data: Any) -> CleanReport:
+    """Validate a report body (the API's JSON shape); raise ReportInvalid with every error."""
+    if not isinstance(data, Mapping):
+        raise ReportInvalid({"non_field_errors": [_("Send the report as a JSON object.")]})
+    errors: dict[str, Any] = _scalar_errors(data, REPORT_FIELDS)
+    fields_form = ReportFieldsForm(data={k: data[k] for k in REPORT_FIELDS if k in data
+                                         and data[k] is not None and k not in errors})
+    if not fields_form.is_valid():
+        errors.update(form_errors(fields_form))
+
+    raw_targets = data.get("targets")
+    targets: list[dict[str, Any]] = []
+    if raw_targets is None or raw_targets == []:
+        errors["targets"] = {"non_field_errors": [
+            _("Name at least one website, page or account (web address, website name, ICP "
+              "filing number or account).")]}
+    elif not isinstance(raw_targets, list):
+        errors["targets"] = {"non_field_errors": [_("Send the targets as a list.")]}
+    elif len(raw_targets) > MAX_TARGETS:
+        errors["targets"] = {"non_field_errors": [
+            _("At most %(n)d targets per report.") % {"n": MAX_TARGETS}]}
+    else:
+        target_errors: list[dict[str, Any]] = []
+        for item in raw_targets:
+            if not isinstance(item, Mapping):
+                target_errors.append({"non_field_errors": [_("Send each target as an object.")]})
+                continue
+            item_errors = _scalar_errors(item, TARGET_FIELDS)
+            form = TargetForm(data={k: item[k] for k in TARGET_FIELDS
+                                    if item.get(k) is not None and k not in item_errors})
+            if form.is_valid() and not item_errors:
+                targets.append(form.cleaned_data)
+                target_errors.append({})
+            else:
+                target_errors.append({**item_errors, **form_errors(form)})
+        if any(target_errors):
+            errors["targets"] = target_errors
+
+    raw_contact = data.get("contact") or {}
+    contact: dict[str, str] = {}
+    if not isinstance(raw_contact, Mapping):
+        errors["contact"] = {"non_field_errors": [_("Send the contact details as an object.")]}
+    else:
+        contact_errors = _scalar_errors(raw_contact, CONTACT_FIELDS)
+        contact_form = ContactForm(data={k: raw_contact[k] for k in CONTACT_FIELDS
+                                         if raw_contact.get(k) is not None
+                                         and k not in contact_errors})
+        if contact_form.is_valid() and not contact_errors:
+            contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
+        else:
+            errors["contact"] = {**contact_errors, **form_errors(contact_form)}
+    if errors:
+        raise ReportInvalid(errors)
+    return CleanReport(fields=fields_form.cleaned_data, targets=targets, contact=contact)
+
+
+def _validate_files(files: Sequence[UploadedFile]) -> list[str]:
+    """Return the refusal messages for a batch of evidence files (nothing is written)."""
+    if not files:
+        return []
+    from qinglang.evidence.services import validate_upload_batch
+
+    try:
+        validate_upload_batch(list(files))
+    except DomainError as exc:
+        return [str(m) for m in exc.messages]
+    return []
+
+
+def submit_report(
+    data: Any, *, files: Sequence[UploadedFile] = (), channel: str = "web",
+    acting_user: User | None = None,
+) -> Submission:
+    """Validate a report and its files, then store, route and record it in one transaction."""
+    try:
+        clean = clean_report_data(data)
+        file_errors = _validate_files(files)
+    except ReportInvalid as exc:
+        detail = exc.detail
+        file_errors = _validate_files(files)
+        if file_errors:
+            detail = {**detail, "evidence": file_errors}
+        raise ReportInvalid(detail) from exc
+    if file_errors:
+        raise ReportInvalid({"evidence": file_errors})
+    user = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    fields, contact = clean.fields, clean.contact
+    text = "\n".join([fields["description"], *(
+        f"{t['website_name']} {t['account']} {t['platform']}" for t in clean.targets)])
+    access_key = new_access_key()
+    with transaction.atomic():
+        routing = route(
+            category=fields["category"], concerns_staff=fields["concerns_staff"], text=text,
+            targets=[TargetKeys(t["domain"], t["icp_number"], t["psb_number"])
+                     for t in clean.targets],
+        )
+        report = Report.objects.create(
+            tracking_code=new_tracking_code(),
+            access_key_hash=hash_access_key(access_key),
+            category=fields["category"],
+            description=fields["description"],
+            amount_demanded=fields.get("amount_demanded"),
+            payment_channel=fields.get("payment_channel") or "",
+            occurred_on=fields.get("occurred_on"),
+            concerns_staff=fields["concerns_staff"],
+            is_internal=routing.is_internal,
+            contact_name=contact.get("name", ""),
+            contact_phone=contact.get("phone", ""),
+            contact_email=contact.get("email", ""),
+            channel=channel,
+            office=routing.office,
+            routing_rule=routing.rule,
+        )
+        ReportTarget.objects.bulk_create([
+            ReportTarget(
+                report=report, website=find_website(
+                    domain=t["domain"] or None, icp_number=t["icp_number"] or None,
+                    psb_number=t["psb_number"] or None,
+                ),
+                **{k: t[k] for k in (*TARGET_FIELDS, "domain")},
+            )
+            for t in clean.targets
+        ])
+        hashes = _store_evidence(report, files, user)
+        ledger.append(report, action="report.received", actor=user,
+                      actor_label="" if user else REPORTER_LABEL, data={
+                          "tracking_code": report.tracking_code, "category": report.category,
+                          "office": report.office_id, "routing_rule": report.routing_rule,
+                          "internal": report.is_internal, "channel": channel,
+                          "targets": len(clean.targets), "evidence": hashes,
+                      })
+        transaction.on_commit(lambda: enqueue_analysis(report.pk))
+    return Submission(report=report, access_key=access_key)
+
+
+def _store_evidence(report: Report, files: Sequence[UploadedFile], user: User | None) -> list[str]:
+    if not files:
+        return []
+    from qinglang.evidence.services import attach, store_upload
+
+    hashes = []
+    for f in files:
+        item = store_upload(f, added_by=user, added_by_label="" if user else REPORTER_LABEL)
+        attach(item, subject=("intake.report", report.pk), acting_user=user)
+        hashes.append(item.blob.sha256)
+    return hashes
+
+
+def enqueue_analysis(report_id: int) -> None:
+    """Queue the background analysis; a broker outage is logged and healed by the requeue job."""
+    from qinglang.intake.tasks import analyse_report
+
+    try:
+        analyse_report.delay(report_id=report_id)
+    except Exception:  # noqa: BLE001 - the report is committed; requeue_pending_reports retries
+        log.warning("could not enqueue analysis of report %s; will requeue", report_id,
+                    exc_info=True)
+
+
+def reports_awaiting_analysis(*, older_than: timedelta) -> QuerySet[Report]:
+    """Return reports whose analysis has not run although submitted before `older_than` ago."""
+    cutoff = timezone.now() - older_than
+    return Report.objects.filter(analysed_at__isnull=True, submitted_at__lte=cutoff)
+
+
+def requeue_pending_reports(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Enqueue analysis again for reports it never ran on; return how many were queued."""
+    ids = list(reports_awaiting_analysis(older_than=older_than).values_list("pk", flat=True))
+    for report_id in ids:
+        enqueue_analysis(report_id)
+    return len(ids)
+
+
+def analyse_report(report_id: int) -> bool:
+    """Extract identifiers, request captures and index them; run once per report."""
+    from qinglang.evidence.services import request_capture
+
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update().select_related("office__region")
+            .filter(pk=report_id, analysed_at__isnull=True).first()
+        )
+        if report is None:
+            return False
+        targets = list(report.targets.all())
+        text = "\n".join([report.description, *(
+            " ".join(filter(None, (t.url, t.website_name, t.icp_number, t.psb_number,
+                                   t.platform, t.account))) for t in targets)])
+        identifiers = _extract(text)
+        report.analysis = {
+            "identifiers": [{"kind": i.kind, "value": i.value} for i in identifiers],
+            **_classify(report.description),
+        }
+        report.analysed_at = timezone.now()
+        report.save(update_fields=["analysis", "analysed_at"])
+        for url in dict.fromkeys(t.url for t in targets if t.url):
+            try:
+                request_capture(url, subject=("intake.report", report.pk), requested_by=None)
+            except DomainError:
+                log.info("capture of %s for report %s refused", url, report.pk)
+        if not report.is_internal:
+            _index(report, identifiers)
+        ledger.append(report, action="report.analysed", actor=None, actor_label="system",
+                      data={"identifiers": len(identifiers)})
+    return True
+
+
+def _extract(text: str) -> list[Any]:
+    try:
+        from qinglang.analysis.identifiers import extract
+    except ImportError:
+        return []
+    seen: dict[tuple[str, str], Any] = {}
+    for ident in extract(text):
+        seen.setdefault((ident.kind, ident.value), ident)
+    return list(seen.values())
+
+
+def _classify(text: str) -> dict[str, Any]:
+    try:
+        from qinglang.analysis.classify import classify
+    except ImportError:
+        return {}
+    result = classify(text)
+    return {"classification": {"category": result.category, "score": result.score,
+                               "reasons": list(result.reasons)}}
+
+
+def _index(report: Report, identifiers: list[Any]) -> None:
+    try:
+        from qinglang.registry.services import index_identifiers
+    except ImportError:
+        return
+    office = report.office
+    index_identifiers(
+        source=("intake.report", str(report.pk)), identifiers=identifiers,
+        office_id=office.pk, region_code=office.region.code if office.region_id else None,
+        acting_user=None,
+    )
+
+
+# --- tracking -------------------------------------------------------------------------------
+
+def track_report(code: Any, key: Any) -> dict[str, Any]:
+    """Return status, public timeline and decision; unknown code and wrong key look the same."""
+    lookup = _lookup_code(normalize_code(code))
+    report = Report.objects.filter(tracking_code=lookup).first() if lookup else None
+    stored = report.access_key_hash if report is not None else _DUMMY_HASH
+    matches = hmac.compare_digest(stored, hash_access_key(key if isinstance(key, str) else ""))
+    if report is None or not matches:
+        raise NotFoundInScopeError(str(NOT_FOUND_MESSAGE))
+    return public_view(report)
+
+
+def public_view(report: Report) -> dict[str, Any]:
+    """Return what the reporter may see: never internal notes, offices or staff names."""
+    timeline = []
+    for event in ledger.events_for(report).filter(action__in=PUBLIC_EVENTS):
+        name, label = PUBLIC_EVENTS[event.action]
+        entry = {"event": name, "label": str(label), "at": event.occurred_at.isoformat()}
+        text_key = PUBLIC_TEXT_KEYS.get(event.action)
+        if text_key:
+            entry["text"] = str(event.data.get(text_key, ""))
+        timeline.append(entry)
+    decision = None
+    if report.status != ReportStatus.RECEIVED:
+        decided = report.result_at or report.decided_at
+        decision = {
+            "outcome": report.status,
+            "reason_code": report.decline_reason or None,
+            "reason_text": report.decision_text or None,
+            "public_result": report.public_result or None,
+            "decided_at": decided.isoformat() if decided else None,
+        }
+    return {"status": report.status, "status_label": report.get_status_display(),
+            "timeline": timeline, "decision": decision}
+
+
+# --- triage records (called by cases) -------------------------------------------------------
+
+def can_triage(user: User | None, report: Report) -> bool:
+    """Return whether `user` is triage staff of the organization that owns the report."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.organization_id is None or user.organization_id != report.office_id:
+        return False
+    if report.is_internal:
+        return user.role == Role.INSPECTOR
+    return user.role in TRIAGE_ROLES
+
+
+def _can_reroute(user: User, report: Report) -> bool:
+    from qinglang.core.jurisdiction import can_oversee
+
+    if can_triage(user, report):
+        return True
+    return (not report.is_internal and user.is_authenticated and user.role in TRIAGE_ROLES
+            and can_oversee(user, report.office))
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update().select_related("office").get(pk=report.pk)
+
+
+def _ensure(allowed: bool) -> None:
+    if not allowed:
+        raise NotPermitted(_("Only triage staff of the office that owns this report may do this."))
+
+
+@transaction.atomic
+def record_acceptance(report: Report, *, case: Any, acting_user: User) -> Report:
+    """Mark a report accepted into `case` (cases.accept_report calls this)."""
+    report = _locked(report)
+    _ensure(can_triage(acting_user, report))
+    if report.status != ReportStatus.RECEIVED:
+        raise StateError(_("Only a report awaiting triage can be accepted."))
+    report.status = ReportStatus.ACCEPTED
+    report.decided_at, report.decided_by = timezone.now(), acting_user
+    report.save(update_fields=["status", "decided_at", "decided_by"])
+    ledger.append(report, action="report.accepted", actor=acting_user, data={
+        "case_id": getattr(case, "pk", None), "case_number": getattr(case, "number", "")})
+    return report
+
+
+@transaction.atomic
+def record_decline(
+    report: Report, *, reason_code: str, reason_text: str, acting_user: User
+) -> Report:
+    """Decline a report with a listed reason and a text the reporter will read."""
+    report = _locked(report)
+    _ensure(can_triage(acting_user, report))
+    errors: dict[str, list[str]] = {}
+    if reason_code not in DeclineReason.values:
+        errors["reason_code"] = [_("Choose one of the listed reasons.")]
+    reason_text = (reason_text or "").strip() if isinstance(reason_text, str) else ""
+    if not reason_text:
+        errors["reason_text"] = [_("Explain the decision to the reporter.")]
+    elif len(reason_text) > 2000:
+        errors["reason_text"] = [_("Keep the explanation under 2000 characters.")]
+    if errors:
+        raise DomainError(errors)
+    if report.status != ReportStatus.RECEIVED:
+        raise StateError(_("Only a report awaiting triage can be declined."))
+    report.status = ReportStatus.DECLINED
+    report.decline_reason, report.decision_text = reason_code, reason_text
+    report.decided_at, report.decided_by = timezone.now(), acting_user
+    report.save(update_fields=["status", "decline_reason", "decision_text", "decided_at",
+                               "decided_by"])
+    ledger.append(report, action="report.declined", actor=acting_user,
+                  data={"reason_code": reason_code, "reason_text": reason_text})
+    return report
+
+
+@transaction.atomic
+def reroute_report(
+    report: Report, *, office: Organization, reason: str, acting_user: User
+) -> Report:
+    """Send a report to another office (or to discipline inspection), with the reason."""
+    report = _locked(report)
+    _ensure(_can_reroute(acting_user, report))
+    errors: dict[str, list[str]] = {}
+    receivers = {OrganizationKind.REGULATOR_OFFICE, OrganizationKind.DISCIPLINE_INSPECTION}
+    if not isinstance(office, Organization) or office.kind not in receivers or not office.is_active:
+        errors["office"] = [_("Choose an active regulator office or discipline inspection.")]
+    elif office.pk == report.office_id:
+        errors["office"] = [_("The report is already with this office.")]
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        errors["reason"] = [_("Say why the report is re-routed.")]
+    if errors:
+        raise DomainError(errors)
+    if report.status != ReportStatus.RECEIVED:
+        raise StateError(_("Only a report awaiting triage can be re-routed."))
+    previous = report.office_id
+    report.office = office
+    report.is_internal = office.kind == OrganizationKind.DISCIPLINE_INSPECTION
+    report.routing_rule = "manual"
+    report.save(update_fields=["office", "is_internal", "routing_rule"])
+    ledger.append(report, action="report.rerouted", actor=acting_user,
+                  data={"from": previous, "to": office.pk, "reason": reason})
+    notify(organization=office, verb="report.rerouted",
+           title=_("Report %(code)s re-routed to you") % {"code": report.tracking_code},
+           body=reason)
+    return report
+
+
+@transaction.atomic
+def record_result(report: Report, *, public_result: str, acting_user: User) -> Report:
+    """Record the outcome the reporter will read (cases calls this when a case closes)."""
+    report = _locked(report)
+    allowed = (
+        acting_user.is_authenticated and acting_user.is_active
+        and (can_triage(acting_user, report)
+             or (not report.is_internal and acting_user.is_regulator_staff))
+    )
+    _ensure(allowed)
+    public_result = (public_result or "").strip() if isinstance(public_result, str) else ""
+    if not public_result:
+        raise DomainError({"public_result": [_("Write the result for the reporter.")]})
+    if report.status not in {ReportStatus.ACCEPTED, ReportStatus.CLOSED}:
+        raise StateError(_("Only an accepted report can get a result."))
+    report.status, report.public_result = ReportStatus.CLOSED, public_result
+    report.result_at = timezone.now()
+    report.save(update_fields=["status", "public_result", "result_at"])
+    ledger.append(report, action="report.result_recorded", actor=acting_user,
+                  data={"public_result": public_result})
+    return report
+
+
+@transaction.atomic
+def reveal_contact(
+    report: Report, *, acting_user: User, ip_address: str | None = None
+) -> dict[str, str]:
+    """Return the reporter's contact details to owning triage staff; every view is logged."""
+    _ensure(can_triage(acting_user, report))
+    log_identity_access(user=acting_user, object_type="intake.report", object_id=report.pk,
+                        purpose="triage", ip_address=ip_address)
+    ledger.append(report, action="report.contact_revealed", actor=acting_user,
+                  data={"anonymous": report.is_anonymous})
+    return {"name": report.contact_name, "phone": report.contact_phone,
+            "email": report.contact_email}
+
