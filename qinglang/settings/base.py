@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BASE_DIR.parent
@@ -205,6 +206,19 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
     "task": "qinglang.intake.tasks.requeue_pending_reports", "schedule": 300.0,
 }
+# Escalation (督办) of overdue work every 15 minutes; the digest each morning (Asia/Shanghai).
+CELERY_BEAT_SCHEDULE["cases-escalate-overdue"] = {
+    "task": "qinglang.cases.tasks.escalate_overdue", "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
+    "task": "qinglang.cases.tasks.send_daily_digest",
+    "schedule": crontab(hour=8, minute=0),
+}
+# Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
+QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
+QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
+QINGLANG_TRANSFER_MAX_DEADLINE_DAYS = 60
+QINGLANG_EXTENSION_MAX_DAYS = int(os.environ.get("QINGLANG_EXTENSION_MAX_DAYS", 20))
 
 REDIS_URL = os.environ.get("QINGLANG_REDIS_URL", "")
 if REDIS_URL:
