@@ -25,7 +25,7 @@ def list_notifications_for(user: User) -> QuerySet[Notification]:
     q = Q(recipient_user=user)
     if user.organization_id:
         q |= Q(recipient_organization_id=user.organization_id)
-    return Notification.objects.filter(q).order_by("-created_at")
+    return Notification.objects.filter(q).order_by("-created_at", "-pk")
 
 
 def count_unread_notifications_for(user: User) -> int:
