@@ -6,3 +6,24 @@ class CasesConfig(AppConfig):
     name = "qinglang.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        """Let the evidence vault ask us who may see a case's items and what its package holds."""
+        from qinglang.cases.selectors.cases import can_see_case_subject, case_package_subjects
+
+        try:
+            from qinglang.evidence.access import register_subject_resolver
+        except ImportError:  # the evidence vault is optional in partial installs
+            pass
+        else:
+            register_subject_resolver("cases.case", can_see_case_subject)
+        try:
+            from qinglang.evidence.packages import PackageSource, register_package_source
+        except ImportError:  # evidence packages not built yet
+            return
+
+        def case_source(identifier: str, user):  # type: ignore[no-untyped-def]
+            title, subjects = case_package_subjects(identifier, user)
+            return PackageSource(title=title, subjects=subjects)
+
+        register_package_source("case", case_source)

@@ -1,0 +1,239 @@
+"""Scoped reads of cases: visibility, permission predicates, lists and the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from qinglang.cases.models import Case, CaseTarget
+from qinglang.core import jurisdiction
+from qinglang.core.models import LedgerEvent, OrganizationKind, Role, User
+
+# Roles that may work cases in a regulator office (and inspectors for internal matters).
+HANDLING_ROLES = frozenset({Role.TRIAGE_OFFICER, Role.CASE_HANDLER, Role.OFFICE_HEAD})
+
+# Other areas (HANDLING: transfers received) widen what an office sees with a Q on Case.
+_visibility_extensions: list[Callable[[User], Q]] = []
+
+
+def register_case_visibility(fn: Callable[[User], Q]) -> None:
+    """Register `fn(user) -> Q` naming further cases an office user may see."""
+    if fn not in _visibility_extensions:
+        _visibility_extensions.append(fn)
+
+
+def _org(user: User | Any) -> Any:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.organization if user.organization_id else None
+
+
+def is_inspector(user: User) -> bool:
+    org = _org(user)
+    return org is not None and org.kind == OrganizationKind.DISCIPLINE_INSPECTION
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Return the cases an office (or discipline inspection) user may see.
+
+    Regulator offices: lead office within their jurisdiction, or co-handling office; never an
+    internal matter. Discipline inspection: its own internal matters only.
+    """
+    org = _org(user)
+    if org is None:
+        return Case.objects.none()
+    if org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
+        return Case.objects.filter(is_internal=True, lead_office=org)
+    if not org.is_regulator:
+        return Case.objects.none()
+    through = Case.co_offices.through
+    q = (jurisdiction.office_scope_q(user, "lead_office")
+         & Q(lead_office__kind=OrganizationKind.REGULATOR_OFFICE))
+    q |= Exists(through.objects.filter(case_id=OuterRef("pk"), organization_id=org.pk))
+    for extend in _visibility_extensions:
+        q |= extend(user)
+    return Case.objects.filter(q, is_internal=False)
+
+
+def get_case_for(user: User, pk: Any) -> Case:
+    """Return one case the user may see, or raise Http404 (a guessed id looks missing)."""
+    try:
+        return cases_visible_to(user).select_related("lead_office", "lead_office__region").get(
+            pk=int(pk)
+        )
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def can_handle_case(user: User, case: Case) -> bool:
+    """Return whether `user` may change this case (lead office, its superiors, co-handlers)."""
+    org = _org(user)
+    if org is None:
+        return False
+    if case.is_internal:
+        return org.pk == case.lead_office_id and user.role == Role.INSPECTOR
+    if not org.is_regulator or user.role not in HANDLING_ROLES:
+        return False
+    if jurisdiction.can_oversee(user, case.lead_office):
+        return True
+    return case.co_offices.filter(pk=org.pk).exists()
+
+
+def can_lead_case(user: User, case: Case) -> bool:
+    """Return whether `user` may decide, close, reopen, merge or split (lead office side)."""
+    org = _org(user)
+    if org is None:
+        return False
+    if case.is_internal:
+        return org.pk == case.lead_office_id and user.role == Role.INSPECTOR
+    return (org.is_regulator and user.role in HANDLING_ROLES
+            and jurisdiction.can_oversee(user, case.lead_office))
+
+
+def can_create_case(user: User) -> bool:
+    """Return whether `user` may open a case directly."""
+    org = _org(user)
+    if org is None:
+        return False
+    if org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
+        return user.role == Role.INSPECTOR
+    return org.is_regulator and user.role in HANDLING_ROLES
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """Filters of the case list (all optional)."""
+
+    status: str = ""
+    category: str = ""
+    office: int | None = None
+    due_before: dt.date | None = None
+    target: str = ""
+
+
+# HANDLING registers the deadline filter: fn(queryset, date) -> queryset of cases due before.
+_deadline_filter: list[Callable[[QuerySet[Case], dt.date], QuerySet[Case]]] = []
+
+
+def register_deadline_filter(fn: Callable[[QuerySet[Case], dt.date], QuerySet[Case]]) -> None:
+    """Register how "due before" narrows the case list (deadlines live with HANDLING)."""
+    _deadline_filter[:] = [fn]
+
+
+def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """Return the user's visible cases, filtered, with what a list row shows prefetched."""
+    filters = filters or CaseFilters()
+    qs = cases_visible_to(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.office:
+        qs = qs.filter(lead_office_id=filters.office)
+    if filters.target:
+        text = filters.target.strip()
+        qs = qs.filter(Exists(CaseTarget.objects.filter(
+            Q(label__icontains=text) | Q(url__icontains=text) | Q(domain__icontains=text)
+            | Q(account__icontains=text), case_id=OuterRef("pk"),
+        )))
+    if filters.due_before:
+        qs = _deadline_filter[0](qs, filters.due_before) if _deadline_filter else qs.none()
+    return (
+        qs.select_related("lead_office")
+        .prefetch_related(
+            Prefetch("targets", queryset=CaseTarget.objects.order_by("id")),
+            "co_offices",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def open_cases_naming(user: User, *, urls: set[str], domains: set[str],
+                      accounts: set[tuple[str, str]], internal: bool) -> QuerySet[Case]:
+    """Return open visible cases with a target naming one of these URLs, domains or accounts."""
+    q = Q(pk__in=[])
+    if urls:
+        q |= Q(url__in=urls)
+    if domains:
+        q |= Q(domain__in=domains)
+    for platform, account in accounts:
+        q |= Q(account=account, platform=platform)
+    targets = CaseTarget.objects.filter(q, case_id=OuterRef("pk"))
+    return (
+        cases_visible_to(user)
+        .filter(Exists(targets), merged_into__isnull=True, is_internal=internal,
+                status__in=["new", "investigating", "awaiting_feedback"])
+        .order_by("-created_at", "-id")
+    )
+
+
+def case_timeline(case: Case) -> list[LedgerEvent]:
+    """Return the ledger events of the case, the cases merged into it and its reports, in order."""
+    case_ids, frontier = [case.pk], [case.pk]
+    while frontier:  # cases merged into this one, and those merged into them
+        frontier = list(
+            Case.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        )
+        case_ids.extend(frontier)
+    report_ids = [str(pk) for pk in case.reports.values_list("pk", flat=True)]
+    q = Q(object_type="cases.case", object_id__in=[str(pk) for pk in case_ids])
+    if report_ids:
+        q |= Q(object_type="intake.report", object_id__in=report_ids)
+    for object_type, related in (("cases.transfer", case.transfers), ("cases.task", case.tasks)):
+        ids = [str(pk) for pk in related.values_list("pk", flat=True)]
+        if ids:
+            q |= Q(object_type=object_type, object_id__in=ids)
+    for extra in _timeline_extensions:
+        q |= extra(case)
+    return list(LedgerEvent.objects.filter(q).select_related("actor").order_by("occurred_at", "id"))
+
+
+# HANDLING adds its objects (transfers, tasks) to a case's timeline with a Q on LedgerEvent.
+_timeline_extensions: list[Callable[[Case], Q]] = []
+
+
+def register_timeline_source(fn: Callable[[Case], Q]) -> None:
+    """Register `fn(case) -> Q` selecting further ledger events shown on the case timeline."""
+    if fn not in _timeline_extensions:
+        _timeline_extensions.append(fn)
+
+
+def count_cases_by_status(user: User) -> dict[str, int]:
+    """Return {status: count} over the user's visible cases (internal matters never counted)."""
+    from django.db.models import Count
+
+    rows = cases_visible_to(user).values("status").annotate(n=Count("id")).order_by()
+    return {r["status"]: r["n"] for r in rows}
+
+
+def can_see_case_subject(user: User, subject_id: str) -> bool:
+    """Evidence access resolver for ("cases.case", id): the case is visible to the user."""
+    try:
+        return cases_visible_to(user).filter(pk=int(subject_id)).exists()
+    except (TypeError, ValueError):
+        return False
+
+
+def case_package_subjects(identifier: str, user: User | None) -> tuple[str, list[tuple[str, str]]]:
+    """Return (title, subjects) of a case's evidence package: the case and its reports.
+
+    `identifier` is a case number or id; with a user, only a case visible to them.
+    """
+    from qinglang.core.exceptions import NotFoundInScopeError
+
+    qs = Case.objects.all() if user is None else cases_visible_to(user)
+    key = Q(number=identifier.strip())
+    if identifier.strip().isdigit():
+        key |= Q(pk=int(identifier))
+    case = qs.filter(key).first()
+    if case is None:
+        raise NotFoundInScopeError(identifier)
+    subjects = [("cases.case", str(case.pk))]
+    subjects += [("intake.report", str(pk))
+                 for pk in case.reports.order_by("pk").values_list("pk", flat=True)]
+    return f"{case.number} {case.title}", subjects

@@ -1,0 +1,117 @@
+"""Scoped reads for triage: the queue of received reports and one report's detail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import Cast
+from django.urls import NoReverseMatch, reverse
+
+from qinglang.core.models import User
+from qinglang.evidence.models import EvidenceAttachment, EvidenceItem
+from qinglang.intake.models import Report, ReportStatus, ReportTarget
+
+REPORT_SUBJECT = "intake.report"
+
+
+@dataclass(frozen=True)
+class TriageFilters:
+    """Filters of the triage queue; status defaults to received (awaiting triage)."""
+
+    status: str = ReportStatus.RECEIVED
+    category: str = ""
+    office: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    has_evidence: bool | None = None
+
+
+def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[Report]:
+    """Return the reports in the user's scope matching the filters, oldest first."""
+    from qinglang.intake.selectors import reports_visible_to
+
+    filters = filters or TriageFilters()
+    evidence = EvidenceAttachment.objects.filter(
+        subject_type=REPORT_SUBJECT,
+        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    qs = reports_visible_to(user).annotate(has_evidence=Exists(evidence))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.office:
+        qs = qs.filter(office_id=filters.office)
+    if filters.date_from:
+        qs = qs.filter(submitted_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(submitted_at__date__lte=filters.date_to)
+    if filters.has_evidence is not None:
+        qs = qs.filter(has_evidence=filters.has_evidence)
+    return (
+        qs.select_related("office")
+        .prefetch_related(Prefetch("targets", queryset=ReportTarget.objects.order_by("id")))
+        .order_by("submitted_at", "id")
+    )
+
+
+@dataclass
+class EvidenceRow:
+    """One evidence item with the links the page may show."""
+
+    item: EvidenceItem
+    download_url: str | None
+    preview_url: str | None
+
+    @property
+    def is_image(self) -> bool:
+        return self.item.media_type.startswith("image/")
+
+
+@dataclass
+class ReportDetail:
+    """Everything the triage detail page and API show about one report."""
+
+    report: Report
+    evidence: list[EvidenceItem]
+    evidence_rows: list[EvidenceRow] = field(default_factory=list)
+    correlation: Any = None
+
+
+def _url(name: str, pk: int) -> str | None:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def report_detail(report: Report) -> ReportDetail:
+    """Return a report with its targets, evidence (with links) and correlation summary."""
+    from qinglang.evidence.selectors import items_for
+
+    report = (Report.objects.select_related("office", "decided_by")
+              .prefetch_related("targets").get(pk=report.pk))
+    items = list(items_for((REPORT_SUBJECT, report.pk)))
+    rows = [
+        EvidenceRow(
+            item=i,
+            download_url=_url("evidence:item_download", i.pk),
+            preview_url=_url("evidence:item_preview", i.pk)
+            if getattr(i, "preview_blob_id", None) else None,
+        )
+        for i in items
+    ]
+    return ReportDetail(report=report, evidence=items, evidence_rows=rows,
+                        correlation=_correlation(report))
+
+
+def _correlation(report: Report) -> Any:
+    """Return the registry's correlation summary for the report, if the registry offers one."""
+    try:
+        from qinglang.registry.selectors import correlation_summary
+    except ImportError:
+        return None
+    return correlation_summary((REPORT_SUBJECT, str(report.pk)))
