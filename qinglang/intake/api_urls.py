@@ -1,5 +1,10 @@
-"""API v1 routes of intake."""
+"""API v1 routes of intake (cases serves reports/{id}/ and the triage actions)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from qinglang.intake import api
+
+urlpatterns = [
+    path("reports/", api.ReportCollectionView.as_view(), name="api-reports"),
+    path("reports/track/", api.ReportTrackView.as_view(), name="api-reports-track"),
+]

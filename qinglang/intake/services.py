@@ -60,7 +60,7 @@ PUBLIC_EVENTS: dict[str, tuple[str, Any]] = {
 PUBLIC_TEXT_KEYS = {"report.declined": "reason_text", "report.result_recorded": "public_result"}
 
 
-class ReportInvalid(DomainError):
+class ReportInvalidError(DomainError):
     """A submission with bad fields; `detail` keeps target errors nested by index."""
 
     def __init__(self, detail: dict[str, Any]) -> None:
@@ -153,9 +153,9 @@ def _scalar_errors(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, l
 
 
 def clean_report_data(data: Any) -> CleanReport:
-    """Validate a report body (the API's JSON shape); raise ReportInvalid with every error."""
+    """Validate a report body (the API's JSON shape); raise ReportInvalidError with every error."""
     if not isinstance(data, Mapping):
-        raise ReportInvalid({"non_field_errors": [_("Send the report as a JSON object.")]})
+        raise ReportInvalidError({"non_field_errors": [_("Send the report as a JSON object.")]})
     errors: dict[str, Any] = _scalar_errors(data, REPORT_FIELDS)
     fields_form = ReportFieldsForm(data={k: data[k] for k in REPORT_FIELDS if k in data
                                          and data[k] is not None and k not in errors})
@@ -204,7 +204,7 @@ def clean_report_data(data: Any) -> CleanReport:
         else:
             errors["contact"] = {**contact_errors, **form_errors(contact_form)}
     if errors:
-        raise ReportInvalid(errors)
+        raise ReportInvalidError(errors)
     return CleanReport(fields=fields_form.cleaned_data, targets=targets, contact=contact)
 
 
@@ -229,14 +229,14 @@ def submit_report(
     try:
         clean = clean_report_data(data)
         file_errors = _validate_files(files)
-    except ReportInvalid as exc:
+    except ReportInvalidError as exc:
         detail = exc.detail
         file_errors = _validate_files(files)
         if file_errors:
             detail = {**detail, "evidence": file_errors}
-        raise ReportInvalid(detail) from exc
+        raise ReportInvalidError(detail) from exc
     if file_errors:
-        raise ReportInvalid({"evidence": file_errors})
+        raise ReportInvalidError({"evidence": file_errors})
     user = acting_user if acting_user is not None and acting_user.is_authenticated else None
     fields, contact = clean.fields, clean.contact
     text = "\n".join([fields["description"], *(
@@ -306,7 +306,7 @@ def enqueue_analysis(report_id: int) -> None:
 
     try:
         analyse_report.delay(report_id=report_id)
-    except Exception:  # noqa: BLE001 - the report is committed; requeue_pending_reports retries
+    except Exception:  # the report is committed; requeue_pending_reports retries it
         log.warning("could not enqueue analysis of report %s; will requeue", report_id,
                     exc_info=True)
 
@@ -426,8 +426,7 @@ def public_view(report: Report) -> dict[str, Any]:
             "public_result": report.public_result or None,
             "decided_at": decided.isoformat() if decided else None,
         }
-    return {"status": report.status, "status_label": report.get_status_display(),
-            "timeline": timeline, "decision": decision}
+    return {"status": report.status, "timeline": timeline, "decision": decision}
 
 
 # --- triage records (called by cases) -------------------------------------------------------

@@ -1,0 +1,190 @@
+"""API v1 of the reporting zone: submit and track (public), the scoped report list (staff)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.intake import selectors, services
+from qinglang.intake.models import Report, ReportCategory, ReportStatus
+
+
+class TargetInSerializer(serializers.Serializer):
+    url = serializers.URLField(required=False, allow_blank=True)
+    website_name = serializers.CharField(required=False, allow_blank=True)
+    icp_number = serializers.CharField(required=False, allow_blank=True)
+    psb_number = serializers.CharField(required=False, allow_blank=True)
+    platform = serializers.CharField(required=False, allow_blank=True)
+    account = serializers.CharField(required=False, allow_blank=True)
+
+
+class ContactInSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class ReportInSerializer(serializers.Serializer):
+    """The report body (documentation; the submit service validates)."""
+
+    category = serializers.ChoiceField(choices=ReportCategory.choices)
+    description = serializers.CharField(min_length=10)
+    targets = TargetInSerializer(many=True, min_length=1, max_length=5)
+    amount_demanded = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    payment_channel = serializers.CharField(required=False, allow_blank=True)
+    occurred_on = serializers.DateField(required=False)
+    contact = ContactInSerializer(required=False)
+    concerns_staff = serializers.BooleanField(required=False)
+
+
+class ReceiptSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    access_key = serializers.CharField()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+
+
+class TrackInSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    access_key = serializers.CharField()
+
+
+class TrackOutSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    timeline = inline_serializer("TimelineEntry", many=True, fields={
+        "event": serializers.CharField(), "label": serializers.CharField(),
+        "at": serializers.DateTimeField(), "text": serializers.CharField(required=False),
+    })
+    decision = inline_serializer("Decision", allow_null=True, fields={
+        "outcome": serializers.CharField(), "reason_code": serializers.CharField(allow_null=True),
+        "reason_text": serializers.CharField(allow_null=True),
+        "public_result": serializers.CharField(allow_null=True),
+        "decided_at": serializers.DateTimeField(allow_null=True),
+    })
+
+
+class ReportListSerializer(serializers.ModelSerializer):
+    office = serializers.IntegerField(source="office_id")
+    office_name = serializers.CharField(source="office.name")
+
+    class Meta:
+        model = Report
+        fields = ["id", "tracking_code", "status", "office", "office_name", "category",
+                  "submitted_at", "routing_rule"]
+
+
+class SubmitThrottle(ScopedRateThrottle):
+    """Anonymous submissions per client address (scope report_submit)."""
+
+
+def _throttled(wait: float | None) -> Throttled:
+    return Throttled(wait=wait, detail=_(
+        "Too many attempts from your network. Please wait and try again later."))
+
+
+def _payload(request: Request) -> tuple[Any, list[Any]]:
+    """Return the report body and evidence files of a JSON or multipart request."""
+    if request.content_type and request.content_type.startswith("multipart/"):
+        raw = request.data.get("payload", "")
+        try:
+            data = json.loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            data = None
+        if not isinstance(data, Mapping):
+            raise services.ReportInvalidError(
+                {"payload": [_("Put the report as a JSON object in the field 'payload'.")]}
+            )
+        return data, request.FILES.getlist("evidence")
+    return request.data, []
+
+
+class ReportCollectionView(APIView):
+    """POST: anyone files a report. GET: staff list the reports in their scope."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_scope = "report_submit"
+
+    def get_authenticators(self):  # type: ignore[no-untyped-def]
+        # Public submission: no session, so no CSRF dance and no identity attached.
+        if self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):  # type: ignore[no-untyped-def]
+        return [SubmitThrottle()] if self.request.method == "POST" else []
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        raise _throttled(wait)
+
+    @extend_schema(
+        operation_id="reports_list",
+        parameters=[OpenApiParameter("status", str), OpenApiParameter("category", str),
+                    OpenApiParameter("office", int)],
+        responses=ReportListSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        reports = selectors.reports_visible_to(request.user)
+        params = request.query_params
+        if params.get("status") in ReportStatus.values:
+            reports = reports.filter(status=params["status"])
+        if params.get("category") in ReportCategory.values:
+            reports = reports.filter(category=params["category"])
+        if (params.get("office") or "").isdigit():
+            reports = reports.filter(office_id=int(params["office"]))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(reports.order_by("-submitted_at", "-pk"), request,
+                                           view=self)
+        return paginator.get_paginated_response(ReportListSerializer(page, many=True).data)
+
+    @extend_schema(operation_id="reports_create", request=ReportInSerializer,
+                   responses={201: ReceiptSerializer})
+    def post(self, request: Request) -> Response:
+        try:
+            data, files = _payload(request)
+            submission = services.submit_report(data, files=files, channel="api")
+        except services.ReportInvalidError as exc:
+            return Response(exc.detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"tracking_code": submission.tracking_code, "access_key": submission.access_key,
+             "status": submission.report.status},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReportTrackView(APIView):
+    """Anyone holding a tracking code and its access key sees status, timeline and decision."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "report_track"
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        raise _throttled(wait)
+
+    @extend_schema(operation_id="reports_track", request=TrackInSerializer,
+                   responses={200: TrackOutSerializer, 404: None})
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, Mapping) else {}
+        try:
+            result = services.track_report(data.get("tracking_code"), data.get("access_key"))
+        except NotFoundInScopeError:
+            return Response({"detail": str(services.NOT_FOUND_MESSAGE)},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(result)

@@ -1,0 +1,48 @@
+"""Per-IP limits for the public web pages, in the shared cache so they hold across processes."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """Return (requests, seconds) for a DRF-style rate such as "10/hour"."""
+    count, period = rate.split("/")
+    return int(count), _PERIODS[period[0]]
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the address the request came from (the proxy sets REMOTE_ADDR in production)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+class Limiter:
+    """A fixed-window counter per scope and client, using the DRF throttle rate of the scope."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.limit, self.window = parse_rate(
+            settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
+        )
+
+    def _key(self, ident: str) -> str:
+        return f"ql:limit:{self.scope}:{ident}:{int(time.time()) // self.window}"
+
+    def exceeded(self, ident: str) -> bool:
+        """Return whether `ident` has used up this window."""
+        return int(cache.get(self._key(ident), 0)) >= self.limit
+
+    def hit(self, ident: str) -> None:
+        """Count one use by `ident` (atomic where the cache supports incr)."""
+        key = self._key(ident)
+        cache.add(key, 0, timeout=self.window)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=self.window)

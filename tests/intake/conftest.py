@@ -1,0 +1,19 @@
+"""Intake fixtures: a clean cache (rate limits) and a clean evidence directory per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _clean_limits_and_vault():
+    cache.clear()
+    root = Path(settings.STORAGES["evidence"]["OPTIONS"]["location"])
+    shutil.rmtree(root, ignore_errors=True)
+    yield
+    cache.clear()
