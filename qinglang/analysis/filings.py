@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Province-level abbreviations (简称) → GB/T 2260 province code.
@@ -78,17 +79,7 @@ def _fold(text: str) -> str:
 
 def parse_icp(text: str) -> IcpNumber | None:
     """Return the first ICP number in `text`, or None."""
-    match = _ICP.search(_fold(text or ""))
-    if match is None:
-        return None
-    abbr = match.group("abbr")
-    return IcpNumber(
-        abbreviation=abbr,
-        province_code=ABBREVIATION_TO_PROVINCE[abbr],
-        kind=match.group("kind"),
-        number=match.group("number"),
-        site=match.group("site"),
-    )
+    return next((icp for icp, _, _ in iter_icp(_fold(text or ""))), None)
 
 
 def parse_psb(text: str) -> PsbNumber | None:
@@ -101,3 +92,17 @@ def parse_psb(text: str) -> PsbNumber | None:
         # The abbreviation and the division code must name the same province.
         return None
     return PsbNumber(abbreviation=match.group("abbr"), number=number)
+
+
+def iter_icp(text: str) -> Iterator[tuple[IcpNumber, int, int]]:
+    """Yield every ICP number in already NFKC-folded `text` with its [start, end) span."""
+    for match in _ICP.finditer(text or ""):
+        abbr = match.group("abbr")
+        icp = IcpNumber(
+            abbreviation=abbr,
+            province_code=ABBREVIATION_TO_PROVINCE[abbr],
+            kind=match.group("kind"),
+            number=match.group("number"),
+            site=match.group("site"),
+        )
+        yield icp, match.start(), match.end()

@@ -1,0 +1,205 @@
+"""Undo the obfuscation brokers use, keeping a map from every output character to the original.
+
+Steps: NFKC (full-width → half-width), traditional → simplified, zero-width and decorative
+symbols (emoji, ※★) removed between word characters, Chinese numerals turned into digits where
+they form contact-like runs, and obfuscated markers rewritten to one canonical word ("微信",
+"QQ", "支付宝", "删帖"). Spaces, dots and dashes between digits are kept here (they carry meaning
+in prices, dates and URLs); the identifier patterns tolerate them through `SEP`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from opencc_purepy import OpenCC
+
+# Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
+SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
+# Emoji blocks, dingbats, variation selectors and joiners (as a regex class body).
+EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200b-\u200f\u2060\U0001f000-\U0001faff"
+SEP = f"[{SEP_CHARS}{EMOJI_CHARS}]"
+
+NUMERAL_DIGITS: dict[str, str] = {
+    "零": "0", "〇": "0", "洞": "0",
+    "一": "1", "壹": "1", "幺": "1", "么": "1",
+    "二": "2", "贰": "2", "两": "2",
+    "三": "3", "叁": "3",
+    "四": "4", "肆": "4",
+    "五": "5", "伍": "5",
+    "六": "6", "陆": "6",
+    "七": "7", "柒": "7", "拐": "7",
+    "八": "8", "捌": "8",
+    "九": "9", "玖": "9", "勾": "9",
+}
+
+# Obfuscated contact markers → canonical word (applied to simplified, NFKC text).
+_WECHAT_MARKER = re.compile(
+    r"(?:微\s*信|威\s*信|薇\s*信|徽\s*信|维\s*信|胃\s*信|卫\s*信|微\s*❤|微\s*心|"
+    r"(?<![A-Za-z./@])(?:wei\s*xin|weixin|vx|wx|v\s*信|wechat)(?![A-Za-z./@])|"
+    # A bare "薇" or "V" only counts when an ID-like token follows it.
+    r"(?:薇|(?<![A-Za-z])[Vv](?![A-Za-z]))(?=\s*[:：]?\s*[A-Za-z0-9][-_A-Za-z0-9]{4,}))",
+    re.IGNORECASE,
+)
+_QQ_MARKER = re.compile(
+    r"(?:扣\s*扣|抠\s*抠|蔻\s*蔻|寇\s*寇|口\s*口|球\s*球|企\s*鹅|"
+    r"(?<![A-Za-z./@])q\s*q(?![A-Za-z./@])|"
+    r"(?<![A-Za-z])q(?![A-Za-z])(?=\s*[:：号]?\s*[0-9]))",
+    re.IGNORECASE,
+)
+_ALIPAY_MARKER = re.compile(
+    r"(?:支\s*付\s*宝|吱\s*付\s*宝|支\s*负\s*宝|(?<![A-Za-z])(?:alipay|zfb)(?![A-Za-z]))",
+    re.IGNORECASE,
+)
+# Homophones and spellings of 删帖 (delete a post).
+_DELETION_MARKER = re.compile(
+    r"(?:(?:删|珊|姗|杉)\s*(?:帖|贴|铁|tie(?![A-Za-z0-9_]))|"
+    r"(?<![A-Za-z0-9_])shan\s*(?:帖|贴|tie(?![A-Za-z0-9_])))",
+    re.IGNORECASE,
+)
+# Wordings that mean the same service without the word 删帖 (left as they are, found by
+# `deletion_terms`).
+DELETION_TERMS: tuple[str, ...] = (
+    "删帖", "删稿", "撤稿", "撤帖", "撤文", "删文", "删除帖子", "删除文章", "删除负面",
+    "沉帖", "沉底", "屏蔽", "负面压制", "压制负面", "舆情处理", "舆情优化", "危机公关",
+    "先删后付", "先撤后付", "删除链接", "下沉", "断开链接", "百度快照删除", "撤销报道",
+)
+_DELETION_TERMS = re.compile(
+    "|".join(sorted(map(re.escape, DELETION_TERMS), key=len, reverse=True))
+)
+
+_NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
+# A run of at least five numerals/digits (separators allowed) with two or more Chinese numerals.
+_NUMERAL_RUN = re.compile(
+    rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}"
+)
+_WORD = re.compile(r"\w")
+_SYMBOL_NOISE = re.compile(
+    rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)"
+)
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text with, for each character, the [start, end) span it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    original: str
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text back to the original text."""
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> Normalized:
+        """Replace matches of `pattern`, mapping new characters to the span they replace."""
+        parts: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        last = 0
+        for match in pattern.finditer(self.text):
+            a, b = match.span()
+            parts.append(self.text[last:a])
+            starts.extend(self.starts[last:a])
+            ends.extend(self.ends[last:a])
+            new = repl(match)
+            parts.append(new)
+            if len(new) == b - a:
+                # Character for character (numerals → digits): keep the fine-grained map.
+                starts.extend(self.starts[a:b])
+                ends.extend(self.ends[a:b])
+            elif new:
+                s, e = self.span(a, b)
+                starts.extend([s] * len(new))
+                ends.extend([e] * len(new))
+            last = b
+        if last == 0 and not parts:
+            return self
+        parts.append(self.text[last:])
+        starts.extend(self.starts[last:])
+        ends.extend(self.ends[last:])
+        return Normalized("".join(parts), tuple(starts), tuple(ends), self.original)
+
+
+@functools.cache
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def _nfkc(text: str) -> Normalized:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
+        for out in folded:
+            chars.append(out)
+            starts.append(i)
+            ends.append(i + 1)
+    return Normalized("".join(chars), tuple(starts), tuple(ends), text)
+
+
+def _simplify(norm: Normalized) -> Normalized:
+    if norm.text.isascii():
+        return norm
+    converted = _t2s().convert(norm.text)
+    if len(converted) != len(norm.text):
+        # Phrase conversion changed the length: fall back to character by character.
+        converted = "".join(
+            c if len(c := _t2s().convert(ch)) == 1 else ch for ch in norm.text
+        )
+    return Normalized(converted, norm.starts, norm.ends, norm.original)
+
+
+def _numerals(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if sum(ch in NUMERAL_DIGITS for ch in run) < 2:
+        return run
+    return "".join(NUMERAL_DIGITS.get(ch, ch) for ch in run)
+
+
+def fold(text: str) -> Normalized:
+    """Return `text` in NFKC, simplified, without zero-width or decorative noise in words."""
+    norm = _nfkc(text or "")
+    norm = norm.sub(_ZERO_WIDTH, lambda m: "")
+    norm = _simplify(norm)
+    return norm.sub(_SYMBOL_NOISE, lambda m: "")
+
+
+def normalize(text: str | Normalized) -> Normalized:
+    """Return the de-obfuscated text of `text` (or of its fold) with its offset map."""
+    norm = text if isinstance(text, Normalized) else fold(text)
+    norm = norm.sub(_NUMERAL_RUN, _numerals)
+    norm = norm.sub(_DELETION_MARKER, lambda m: "删帖")
+    norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝")
+    norm = norm.sub(_QQ_MARKER, lambda m: "QQ")
+    norm = norm.sub(_WECHAT_MARKER, lambda m: "微信")
+    return norm
+
+
+def normalize_text(text: str) -> str:
+    """Return only the normalised text (for classification, search and similarity)."""
+    return normalize(text).text
+
+
+def deletion_terms(text: str) -> list[str]:
+    """Return the deletion-service wordings found in (already normalised) `text`."""
+    return list(dict.fromkeys(_DELETION_TERMS.findall(text)))
+
+
+def digits_of(text: str) -> str:
+    """Return only the ASCII digits of `text`."""
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
+def has_word(text: str) -> bool:
+    """Return whether `text` has any letter, digit or CJK character."""
+    return _WORD.search(text) is not None

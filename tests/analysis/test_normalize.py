@@ -1,0 +1,92 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qinglang.analysis.normalize import (
+    NUMERAL_DIGITS,
+    deletion_terms,
+    fold,
+    normalize,
+    normalize_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ＱＱ：１２３４５６", "QQ:123456"),
+        ("刪帖請聯繫", "删帖请联系"),
+        ("扣扣 九七六五四三二一", "QQ 97654321"),
+        ("企鹅：幺三八洞洞拐勾两三四五", "QQ:13800792345"),
+        ("加V信 abc123", "加微信 abc123"),
+        ("vx：abc123 / wx: abcdef", "微信:abc123 / 微信: abcdef"),
+        ("薇：delpost01", "微信:delpost01"),
+        ("徽❤信 abcdef", "微信 abcdef"),
+        ("删tie 删贴 shan帖 珊帖", "删帖 删帖 删帖 删帖"),
+        ("支 付 宝：abc", "支付宝:abc"),
+        ("删\u200b帖", "删帖"),
+        ("1★3★8", "138"),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://wx.qq.com/ 与 12345@qq.com",  # markers inside URLs and addresses stay
+        "版本 V1.0 发布",  # a version is not a WeChat marker
+        "三五成群，一五一十",  # short numeral runs stay words
+        "壹万伍仟元",  # amounts are not contact runs
+        "张薇老师",  # a name is not a WeChat marker
+    ],
+)
+def test_normalize_leaves_ordinary_text(text):
+    assert normalize_text(text) == fold(text).text
+
+
+def test_offsets_point_into_the_original():
+    text = "联系ＱＱ：一三八 一二三四 五六七八"
+    norm = normalize(text)
+    start = norm.text.index("138")
+    s, e = norm.span(start, len(norm.text))
+    assert text[s:e] == "一三八 一二三四 五六七八"
+    s, e = norm.span(norm.text.index("QQ"), norm.text.index("QQ") + 2)
+    assert text[s:e] == "ＱＱ"
+
+
+def test_replacement_maps_to_the_whole_marker():
+    text = "需要删 tie 吗"
+    norm = normalize(text)
+    a = norm.text.index("删帖")
+    assert text[slice(*norm.span(a, a + 2))] == "删 tie"
+
+
+def test_deletion_terms():
+    text = normalize_text("我们负责舆情处理、负面压制，先刪後付")
+    assert deletion_terms(text) == ["舆情处理", "负面压制", "先删后付"]
+    assert deletion_terms("今天天气很好") == []
+
+
+def test_empty():
+    norm = normalize("")
+    assert norm.text == ""
+    assert norm.span(0, 0) == (0, 0)
+
+
+@given(st.text())
+def test_offset_map_is_monotonic_and_in_range(text):
+    norm = normalize(text)
+    assert len(norm.starts) == len(norm.ends) == len(norm.text)
+    assert all(0 <= s < e <= len(text) for s, e in zip(norm.starts, norm.ends, strict=True))
+    assert list(norm.starts) == sorted(norm.starts)
+
+
+@given(st.text(alphabet="0123456789一二三四五六七八九零 -.★😀", max_size=40))
+def test_each_digit_maps_to_its_source_character(text):
+    norm = normalize(text)
+    for i, ch in enumerate(norm.text):
+        if ch.isdigit():
+            source = text[norm.starts[i] : norm.ends[i]]
+            assert source == ch or NUMERAL_DIGITS[source] == ch

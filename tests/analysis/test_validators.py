@@ -1,0 +1,115 @@
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import luhn
+from stdnum.cn import uscc
+
+from qinglang.analysis.validators import (
+    is_mainland_mobile,
+    is_valid_bank_card,
+    is_valid_resident_id,
+    is_valid_uscc,
+    normalize_phone,
+    normalize_qq,
+)
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@pytest.mark.parametrize(
+    "value", ["91110108551385082Q", " 91110108551385082q ", "９１１１０１０８５５１３８５０８２Ｑ"]
+)
+def test_uscc_valid(value):
+    assert is_valid_uscc(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["", "91110108551385082X", "9111010855138508", "91110108551385082QQ", "abc"]
+)
+def test_uscc_invalid(value):
+    assert not is_valid_uscc(value)
+
+
+@given(
+    st.text(alphabet=string.digits, min_size=8, max_size=8),
+    st.text(alphabet=USCC_ALPHABET, min_size=9, max_size=9),
+)
+def test_generated_uscc_round_trips(authority_and_region, organisation):
+    body = authority_and_region + organisation
+    check = uscc.calc_check_digit(body)
+    code = body + check
+    assert is_valid_uscc(code)
+    wrong = next(c for c in USCC_ALPHABET if c != check)
+    assert not is_valid_uscc(body + wrong)
+
+
+@given(st.text(alphabet=string.digits, min_size=12, max_size=18))
+def test_generated_luhn_numbers_round_trip(body):
+    number = body + luhn.calc_check_digit(body)
+    assert is_valid_bank_card(number)
+    assert is_valid_bank_card(" ".join(number[i : i + 4] for i in range(0, len(number), 4)))
+    bad = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert not is_valid_bank_card(bad)
+
+
+@pytest.mark.parametrize("value", ["", "1234", "6222021234567890127", "abcd efgh ijkl mnop"])
+def test_bank_card_invalid(value):
+    assert not is_valid_bank_card(value)
+
+
+def test_resident_id():
+    assert is_valid_resident_id("11010519491231002X")
+    assert not is_valid_resident_id("110105194912310021")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("138-1234-5678", "+8613812345678"),
+        ("+86 138 1234 5678", "+8613812345678"),
+        ("１３８１２３４５６７８", "+8613812345678"),
+        ("010-12345678", "+861012345678"),
+        ("(0755) 8888 9999", "+8675588889999"),
+        ("400-810-8888", "+864008108888"),
+    ],
+)
+def test_normalize_phone(value, expected):
+    assert normalize_phone(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "12345", "20231201", "1234567890123", "电话", "0" * 50])
+def test_normalize_phone_rejects(value):
+    assert normalize_phone(value) is None
+
+
+def test_is_mainland_mobile():
+    assert is_mainland_mobile("+8613812345678")
+    assert not is_mainland_mobile("+861012345678")
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_every_mobile_shape_normalises_to_e164(number):
+    phone = normalize_phone(number)
+    if phone is not None:
+        assert phone == "+86" + number
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("12345", "12345"), ("123 456 789", "123456789"), ("９７６５４３２１", "97654321"),
+     ("01234", None), ("1234", None), ("123456789012", None), ("abc", None), ("", None)],
+)
+def test_normalize_qq(value, expected):
+    assert normalize_qq(value) == expected
+
+
+@given(st.text())
+def test_validators_never_crash(text):
+    is_valid_uscc(text)
+    is_valid_bank_card(text)
+    is_valid_resident_id(text)
+    normalize_phone(text)
+    normalize_qq(text)
