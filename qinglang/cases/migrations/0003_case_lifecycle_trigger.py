@@ -56,7 +56,7 @@ def create(apps, schema_editor):
     if vendor == "sqlite":
         schema_editor.execute(SQLITE_CREATE)
     elif vendor == "postgresql":
-        schema_editor.execute(PG_CREATE)
+        schema_editor.execute(PG_CREATE, None)
 
 
 def drop(apps, schema_editor):
@@ -64,7 +64,7 @@ def drop(apps, schema_editor):
     if vendor == "sqlite":
         schema_editor.execute(SQLITE_DROP)
     elif vendor == "postgresql":
-        schema_editor.execute(PG_DROP)
+        schema_editor.execute(PG_DROP, None)
 
 
 class Migration(migrations.Migration):
