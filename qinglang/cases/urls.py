@@ -1,6 +1,49 @@
 """Web routes of cases."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from qinglang.cases.views import cases, deadlines, tasks, transfers, triage
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns: list = [
+    # Triage (CASES)
+    path("triage/", triage.triage_list, name="triage_list"),
+    path("triage/<int:pk>/", triage.triage_detail, name="triage_detail"),
+    path("triage/<int:pk>/accept/", triage.triage_accept, name="triage_accept"),
+    path("triage/<int:pk>/decline/", triage.triage_decline, name="triage_decline"),
+    path("triage/<int:pk>/reroute/", triage.triage_reroute, name="triage_reroute"),
+    path("triage/<int:pk>/contact/", triage.triage_contact, name="triage_contact"),
+    # Cases (CASES)
+    path("", cases.case_list, name="case_list"),
+    path("export.csv", cases.case_export, {"fmt": "csv"}, name="case_export_csv"),
+    path("export.xlsx", cases.case_export, {"fmt": "xlsx"}, name="case_export_xlsx"),
+    path("new/", cases.case_create, name="case_create"),
+    path("<int:pk>/", cases.case_detail, name="case_detail"),
+    path("<int:pk>/edit/", cases.case_edit, name="case_edit"),
+    path("<int:pk>/status/", cases.case_status, name="case_status"),
+    path("<int:pk>/decide/", cases.case_decide, name="case_decide"),
+    path("<int:pk>/close/", cases.case_close, name="case_close"),
+    path("<int:pk>/reopen/", cases.case_reopen, name="case_reopen"),
+    path("<int:pk>/merge/", cases.case_merge, name="case_merge"),
+    path("<int:pk>/split/", cases.case_split, name="case_split"),
+]
+
+# Collaborative handling (HANDLING): transfers and the recipients' portal, tasks, deadlines.
+urlpatterns += [
+    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", transfers.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/acknowledge/", transfers.transfer_acknowledge,
+         name="transfer_acknowledge"),
+    path("transfers/<int:pk>/feedback/", transfers.transfer_feedback, name="transfer_feedback"),
+    path("transfers/<int:pk>/extension/", transfers.transfer_extension,
+         name="transfer_extension"),
+    path("transfers/<int:pk>/extension/<int:extension_id>/decide/",
+         transfers.transfer_extension_decide, name="transfer_extension_decide"),
+    path("transfers/<int:pk>/close/", transfers.transfer_close, name="transfer_close"),
+    path("<int:case_id>/transfers/new/", transfers.transfer_create, name="transfer_create"),
+    path("<int:case_id>/tasks/", tasks.task_list, name="task_list"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
+    path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),
+    path("deadlines/", deadlines.deadline_list, name="deadline_list"),
+]

@@ -1,0 +1,218 @@
+"""Case pages: the filtered list and its exports, a new case, one case and its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qinglang.cases import exports
+from qinglang.cases.forms import (
+    CaseCreateForm,
+    CaseEditForm,
+    CaseFilterForm,
+    CloseForm,
+    DecisionForm,
+    MergeForm,
+    ReasonForm,
+    SplitForm,
+    StatusForm,
+)
+from qinglang.cases.models import Case, CaseStatus
+from qinglang.cases.selectors.cases import (
+    CaseFilters,
+    can_create_case,
+    can_handle_case,
+    can_lead_case,
+    case_timeline,
+    cases_visible_to,
+    get_case_for,
+    list_cases,
+)
+from qinglang.cases.services import lifecycle
+from qinglang.cases.views.common import (
+    add_domain_errors,
+    office_staff_required,
+    paginate,
+    query_without_page,
+)
+from qinglang.core.exceptions import NotPermitted
+
+
+def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any]:
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    filters = CaseFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = CaseFilters(status=d["status"], category=d["category"],
+                              office=d["office"].pk if d["office"] else None,
+                              due_before=d["due_before"], target=d["target"])
+    return form, list_cases(request.user, filters)
+
+
+@office_staff_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Show the user's cases, filtered and paged."""
+    form, cases = _filtered(request)
+    return render(request, "cases/case_list.html", {
+        "form": form, "page": paginate(request, cases), "query": query_without_page(request),
+        "can_create": can_create_case(request.user),
+    })
+
+
+@office_staff_required
+def case_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Export the filtered list as CSV or XLSX."""
+    _form, cases = _filtered(request)
+    return exports.export_xlsx(cases) if fmt == "xlsx" else exports.export_csv(cases)
+
+
+@office_staff_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    """Open a case directly."""
+    if not can_create_case(request.user):
+        raise NotPermitted(_("You may not open cases."))
+    form = CaseCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = lifecycle.create_case(
+                acting_user=request.user, category=d["category"], title=d["title"],
+                lead_office=d["lead_office"], summary=d["summary"], severity=d["severity"],
+                urgency=d["urgency"], targets=form.targets(),
+            )
+        except ValidationError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Case %(n)s opened.") % {"n": case.number})
+            return redirect("cases:case_detail", case.pk)
+    return render(request, "cases/case_form.html", {"form": form},
+                  status=400 if form.is_bound else 200)
+
+
+def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
+    case = (Case.objects.select_related("lead_office", "merged_into", "created_by")
+            .prefetch_related("co_offices", "targets", "reports").get(pk=case.pk))
+    v = {"version": case.version}
+    edit_initial = {**v, "title": case.title, "category": case.category,
+                    "severity": case.severity, "urgency": case.urgency, "summary": case.summary}
+    return {
+        "case": case,
+        "timeline": case_timeline(case),
+        "can_handle": can_handle_case(request.user, case),
+        "can_lead": can_lead_case(request.user, case),
+        "edit_form": forms.get("edit_form") or CaseEditForm(initial=edit_initial),
+        "status_form": forms.get("status_form") or StatusForm(initial=v),
+        "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
+        "close_form": forms.get("close_form") or CloseForm(initial=v),
+        "reopen_form": forms.get("reopen_form") or ReasonForm(initial=v),
+        "merge_form": forms.get("merge_form") or MergeForm(),
+        "split_form": SplitForm(),
+        "split_error": forms.get("split_error"),
+        "statuses": CaseStatus,
+    }
+
+
+@office_staff_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one case with its targets, reports, decision and timeline."""
+    case = get_case_for(request.user, pk)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+def _act(
+    request: HttpRequest, pk: int, form_class: type, form_name: str,
+    call: Callable[[Case, dict[str, Any]], Case], done: str,
+) -> HttpResponse:
+    """Run one case action from a POSTed form; on refusal re-show the page with the errors."""
+    case = get_case_for(request.user, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            result = call(case, form.cleaned_data)
+        except ValidationError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:case_detail", result.pk)
+    return render(request, "cases/case_detail.html",
+                  _detail_context(request, case, **{form_name: form}),
+                  status=409 if "version" in form.errors else 400)
+
+
+@office_staff_required
+@require_POST
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, CaseEditForm, "edit_form", lambda c, d: lifecycle.update_case(
+        c, acting_user=request.user, expected_version=d["version"], title=d["title"],
+        category=d["category"], severity=d["severity"], urgency=d["urgency"],
+        summary=d["summary"]), _("Case updated."))
+
+
+@office_staff_required
+@require_POST
+def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, StatusForm, "status_form", lambda c, d: lifecycle.change_status(
+        c, to=d["status"], note=d["note"], acting_user=request.user,
+        expected_version=d["version"]), _("Status changed."))
+
+
+@office_staff_required
+@require_POST
+def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(c: Case, d: dict[str, Any]) -> Case:
+        kwargs = {"acting_user": request.user, "expected_version": d["version"],
+                  "outcome": d["outcome"], "measures": d["measures"],
+                  "legal_basis": d["legal_basis"], "public_result": d["public_result"]}
+        if d["close_now"]:
+            return lifecycle.close_case(c, closure_summary=d["closure_summary"], **kwargs)
+        return lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
+
+    return _act(request, pk, DecisionForm, "decision_form", call, _("Decision recorded."))
+
+
+@office_staff_required
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, CloseForm, "close_form", lambda c, d: lifecycle.close_case(
+        c, acting_user=request.user, expected_version=d["version"],
+        closure_summary=d["closure_summary"]), _("Case closed."))
+
+
+@office_staff_required
+@require_POST
+def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, ReasonForm, "reopen_form", lambda c, d: lifecycle.reopen_case(
+        c, acting_user=request.user, reason=d["reason"], expected_version=d["version"]),
+        _("Case reopened."))
+
+
+@office_staff_required
+@require_POST
+def case_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(c: Case, d: dict[str, Any]) -> Case:
+        into = cases_visible_to(request.user).filter(number=d["into"].strip()).first()
+        if into is None:
+            raise ValidationError({"into": _("No such case.")})
+        return lifecycle.merge_cases(c, into=into, acting_user=request.user, reason=d["reason"])
+
+    return _act(request, pk, MergeForm, "merge_form", call, _("Cases merged."))
+
+
+@office_staff_required
+@require_POST
+def case_split(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(c: Case, d: dict[str, Any]) -> Case:
+        report = c.reports.filter(pk=d["report"]).first()
+        if report is None:
+            raise ValidationError({"report": _("This report is not part of the case.")})
+        return lifecycle.split_report(c, report=report, acting_user=request.user,
+                                      reason=d["reason"])
+
+    return _act(request, pk, SplitForm, "split_error", call, _("Report split into a new case."))
