@@ -345,7 +345,9 @@ def entity_graph(
     return {"nodes": list(nodes.values()), "links": links}
 
 
-def _visible_case(scope: Q) -> Case:
+def _visible_case(scope: Q) -> Case | Value:
+    if not scope:
+        return Value(True, output_field=BooleanField())
     return Case(When(scope, then=Value(True)), default=Value(False),
                 output_field=BooleanField())
 
