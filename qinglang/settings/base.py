@@ -133,7 +133,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = QINGLANG_HOME / "static"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", PROJECT_DIR / "node_modules")]
+# Only the built files of the npm packages (package.json), served as /static/vendor/<pkg>/dist/.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *((f"vendor/{pkg}/dist", PROJECT_DIR / "node_modules" / pkg / "dist")
+      for pkg in ("bootstrap", "htmx.org", "echarts")),
+]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -171,6 +176,8 @@ QINGLANG_EVIDENCE_MAX_FILES = int(os.environ.get("QINGLANG_EVIDENCE_MAX_FILES", 
 # Web capture refuses loopback/private/link-local/metadata addresses unless this is set.
 QINGLANG_CAPTURE_ALLOW_PRIVATE = env_bool("QINGLANG_CAPTURE_ALLOW_PRIVATE", False)
 QINGLANG_CHROMIUM = os.environ.get("QINGLANG_CHROMIUM", "/usr/bin/chromium")
+# Only for throw-away test databases: lets Django flush (DELETE/TRUNCATE) the ledger tables.
+QINGLANG_LEDGER_ALLOW_PURGE = False
 QINGLANG_LEDGER_KEY_PATH = Path(
     os.environ.get("QINGLANG_LEDGER_KEY_PATH", QINGLANG_HOME / "keys" / "ledger-ed25519.pem")
 )
@@ -185,7 +192,7 @@ if QINGLANG_BROKER_URL:
     CELERY_BROKER_URL = QINGLANG_BROKER_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 else:
-    for _sub in ("in", "processed"):
+    for _sub in ("in", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -193,6 +200,7 @@ else:
         "data_folder_out": str(_broker_dir / "in"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -202,6 +210,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Ledger: seal new events into the signed Merkle log every 30 s; sweep stray vault files hourly.
+CELERY_BEAT_SCHEDULE["ledger-seal"] = {"task": "qinglang.core.tasks.seal_ledger", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["evidence-sweep-vault"] = {
+    "task": "qinglang.evidence.tasks.sweep_vault", "schedule": 3600.0,
+}
 # Reports whose analysis was never queued (broker down at submission) are queued again.
 CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
     "task": "qinglang.intake.tasks.requeue_pending_reports", "schedule": 300.0,

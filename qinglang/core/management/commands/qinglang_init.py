@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
 
 from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from qinglang.core.services import load_regions
+
+FINGERPRINT_FILE = ".qinglang-sources"
+
+
+def static_sources_fingerprint() -> str:
+    """Return a digest of every static source file's path, size and mtime."""
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda item: item[0]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 class Command(BaseCommand):
@@ -22,7 +38,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         if not options["no_static"]:
-            call_command("collectstatic", interactive=False, verbosity=0)
+            self._collect_static()
         count = load_regions()
         self.stdout.write(f"regions: {count}")
         if options["demo"]:
@@ -37,3 +53,12 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.load(self.stdout)
+
+    def _collect_static(self) -> None:
+        """Run collectstatic only when the sources changed (compressing takes a while)."""
+        marker = settings.STATIC_ROOT / FINGERPRINT_FILE
+        fingerprint = static_sources_fingerprint()
+        if marker.exists() and marker.read_text() == fingerprint:
+            return
+        call_command("collectstatic", interactive=False, verbosity=0)
+        marker.write_text(fingerprint)
