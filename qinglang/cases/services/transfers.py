@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from qinglang.cases.models import (
     PENDING_TRANSFER_STATUSES,
     Case,
+    CaseStatus,
     DeadlineStage,
     ExtensionRequest,
     ExtensionStatus,
@@ -25,6 +26,7 @@ from qinglang.cases.models import (
 )
 from qinglang.cases.selectors.cases import HANDLING_ROLES, can_handle_case, can_lead_case
 from qinglang.cases.selectors.handling import case_material_ids
+from qinglang.cases.services import lifecycle
 from qinglang.cases.services.deadlines import deadline_for
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
@@ -191,6 +193,9 @@ def send_transfer(
 
     for item in EvidenceItem.objects.filter(pk__in=item_ids).select_related("blob"):
         evidence.attach(item, subject=("cases.transfer", transfer.pk), acting_user=acting_user)
+    if case.status in (CaseStatus.NEW, CaseStatus.INVESTIGATING):
+        lifecycle.change_status(case, to=CaseStatus.AWAITING_FEEDBACK, acting_user=acting_user,
+                                note=_("Transfer sent to %(org)s.") % {"org": org.name})
     ledger.append(transfer, action="transfer.sent", actor=acting_user, data={
         "case": case.pk, "kind": kind, "recipient": org.pk, "deadline": deadline.isoformat(),
         "evidence": item_ids, "reports": rep_ids, "measures": measures_clean,

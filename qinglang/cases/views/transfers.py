@@ -1,0 +1,219 @@
+"""Transfer pages: sending from a case, and the recipients' portal (agencies, websites, offices)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qinglang.cases.models import TransferKind
+from qinglang.cases.selectors import handling
+from qinglang.cases.selectors.cases import can_handle_case, get_case_for
+from qinglang.cases.services import transfers
+from qinglang.core.auth import require_verified
+from qinglang.core.exceptions import NotPermitted
+from qinglang.core.models import Organization, OrganizationKind
+
+PAGE_SIZE = 25
+
+
+def add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's per-field errors on the form (unknown fields as form errors)."""
+    for field, msgs in (exc.message_dict.items() if hasattr(exc, "error_dict")
+                        else [("__all__", exc.messages)]):
+        target = field if field in form.fields else None
+        for msg in msgs:
+            form.add_error(target, msg)
+
+
+class TransferForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TransferKind.choices)
+    recipient = forms.ModelChoiceField(label=gettext_lazy("Recipient"),
+                                       queryset=Organization.objects.none())
+    instructions = forms.CharField(label=gettext_lazy("Instructions"), widget=forms.Textarea(
+        attrs={"rows": 4}), max_length=10_000)
+    measures = forms.CharField(
+        label=gettext_lazy("Required measures (rectification orders; one per line)"),
+        widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    deadline_days = forms.IntegerField(
+        label=gettext_lazy("Deadline in working days (empty: by policy)"), required=False,
+        min_value=1, max_value=60)
+    evidence = forms.MultipleChoiceField(label=gettext_lazy("Evidence to transfer"),
+                                         required=False, widget=forms.CheckboxSelectMultiple)
+    reports = forms.MultipleChoiceField(label=gettext_lazy("Reports to transfer"),
+                                        required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = (
+            Organization.objects.filter(is_active=True, kind__in=[
+                OrganizationKind.REGULATOR_OFFICE, OrganizationKind.PARTNER_AGENCY,
+                OrganizationKind.WEBSITE_OPERATOR])
+            .exclude(pk=case.lead_office_id).order_by("kind", "name"))
+        self.fields["evidence"].choices = [
+            (str(i.pk), f"{i.original_name} ({i.media_type})")
+            for i in handling.case_materials(case)]
+        self.fields["reports"].choices = [
+            (str(r.pk), f"{r.get_category_display()} · {r.description[:60]}")
+            for r in case.reports.order_by("pk")]
+
+
+@require_verified
+@require_http_methods(["GET", "POST"])
+def transfer_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for(request.user, case_id)
+    if not can_handle_case(request.user, case):
+        raise NotPermitted(_("You may not send transfers for this case."))
+    form = TransferForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transfer = transfers.send_transfer(
+                case, recipient=data["recipient"], kind=data["kind"],
+                instructions=data["instructions"], acting_user=request.user,
+                measures=[m for m in data["measures"].splitlines() if m.strip()],
+                deadline_days=data["deadline_days"], evidence_ids=data["evidence"],
+                report_ids=data["reports"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Transfer sent."))
+            return redirect(transfer)
+    return render(request, "cases/transfer_form.html", {"case": case, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@require_verified
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    """The inbox of transfers received; `?direction=sent` lists those sent."""
+    sent = request.GET.get("direction") == "sent"
+    qs = (handling.transfers_sent_by(request.user) if sent
+          else handling.transfers_for_recipient(request.user))
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "cases/transfer_list.html" if sent else "cases/inbox_transfers.html"
+    return render(request, template, {"page": page, "sent": sent, "status": status})
+
+
+@require_verified
+def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = handling.get_transfer_for(request.user, pk)
+    return render(request, "cases/transfer_detail.html", _detail_context(request, transfer))
+
+
+def _detail_context(request: HttpRequest, transfer: Any, **extra: Any) -> dict[str, Any]:
+    recipient_side = transfers.is_recipient_side(request.user, transfer)
+    return {
+        "transfer": transfer,
+        "recipient_side": recipient_side,
+        "sender_side": transfers.is_sender_side(request.user, transfer),
+        "evidence": handling.transfer_evidence(transfer),
+        "reports": handling.transfer_reports(transfer),
+        "feedback": handling.feedback_with_attachments(transfer),
+        "extensions": transfer.extensions.all(),
+        "feedback_form": extra.pop("feedback_form", FeedbackForm()),
+        "extension_form": extra.pop("extension_form", ExtensionForm()),
+        **extra,
+    }
+
+
+@require_verified
+@require_POST
+def transfer_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = handling.get_transfer_for(request.user, pk)
+    try:
+        transfers.acknowledge_transfer(transfer, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Receipt acknowledged."))
+    return redirect(transfer)
+
+
+class FeedbackForm(forms.Form):
+    summary = forms.CharField(label=gettext_lazy("Feedback"), widget=forms.Textarea(
+        attrs={"rows": 4}))
+
+
+@require_verified
+@require_POST
+def transfer_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = handling.get_transfer_for(request.user, pk)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            transfers.submit_feedback(transfer, summary=form.cleaned_data["summary"],
+                                      attachments=request.FILES.getlist("attachments"),
+                                      acting_user=request.user)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Feedback sent."))
+            return redirect(transfer)
+    return render(request, "cases/transfer_detail.html",
+                  _detail_context(request, transfer, feedback_form=form), status=400)
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=gettext_lazy("Working days more"), min_value=1)
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(
+        attrs={"rows": 2}))
+
+
+@require_verified
+@require_POST
+def transfer_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = handling.get_transfer_for(request.user, pk)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            transfers.request_extension(transfer, days=form.cleaned_data["days"],
+                                        reason=form.cleaned_data["reason"],
+                                        acting_user=request.user)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Extension requested."))
+            return redirect(transfer)
+    return render(request, "cases/transfer_detail.html",
+                  _detail_context(request, transfer, extension_form=form), status=400)
+
+
+@require_verified
+@require_POST
+def transfer_extension_decide(request: HttpRequest, pk: int, extension_id: int) -> HttpResponse:
+    transfer = handling.get_transfer_for(request.user, pk)
+    extension = handling.get_extension_for(request.user, transfer, extension_id)
+    decision = request.POST.get("decision")
+    try:
+        transfers.decide_extension(
+            extension, approve={"approve": True, "deny": False}.get(decision, decision),
+            note=request.POST.get("note", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect(transfer)
+
+
+@require_verified
+@require_POST
+def transfer_close(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = handling.get_transfer_for(request.user, pk)
+    try:
+        transfers.close_transfer(transfer, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Transfer closed."))
+    return redirect(transfer)
