@@ -201,6 +201,42 @@ class LedgerEvent(models.Model):
         return f"{self.action} {self.object_type}:{self.object_id}"
 
 
+class LedgerKey(models.Model):
+    """A public key that has signed checkpoints; kept forever so old checkpoints still verify."""
+
+    key_id = models.CharField(_("key id"), max_length=16, unique=True)
+    public_key = models.CharField(_("public key (hex)"), max_length=64)
+    created_at = models.DateTimeField(_("first used at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("ledger signing key")
+        verbose_name_plural = _("ledger signing keys")
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed statement of the log: its size and Merkle root at a time; append-only."""
+
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    key_id = models.CharField(_("key id"), max_length=16)
+    signature = models.CharField(_("signature (hex)"), max_length=128)
+    # Roots of the perfect subtrees covering the log: lets the sealer continue in O(log n).
+    frontier = models.JSONField(_("compact range"), default=list)
+
+    class Meta:
+        ordering = ["tree_size"]
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.tree_size} {self.root_hash[:12]}"
+
+
 class Notification(models.Model):
     """An in-app message to a user or to everyone in an organization."""
 

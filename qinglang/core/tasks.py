@@ -29,3 +29,12 @@ def send_notification_email(*, notification_id: int) -> int:
         return 0
     body = note.body + (f"\n\n{note.link}" if note.link else "")
     return send_mail(note.title, body, None, sorted(set(addresses)))
+
+
+@shared_task
+def seal_ledger() -> int:
+    """Seal pending ledger events into the signed Merkle log; return the new tree size."""
+    from qinglang.core import ledger
+
+    checkpoint = ledger.seal_all()
+    return checkpoint.tree_size if checkpoint else 0

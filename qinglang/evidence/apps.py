@@ -8,9 +8,14 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        """Discard vault files of rolled-back transactions when a request or task ends."""
+        """Discard vault files of rolled-back transactions; guard the ledger tables."""
         from celery.signals import task_postrun
         from django.core.signals import request_finished
+
+        import qinglang.celery  # noqa: F401  the package no longer imports it (qinglang-verify)
+        from qinglang.core import ledger
+
+        ledger.install_database_hooks()
 
         request_finished.connect(_discard, dispatch_uid="evidence.vault.discard")
         task_postrun.connect(_discard, dispatch_uid="evidence.vault.discard.task", weak=False)

@@ -27,6 +27,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 QINGLANG_LEDGER_KEY_PATH = QINGLANG_HOME / "keys" / "ledger-ed25519.pem"
+QINGLANG_LEDGER_ALLOW_PURGE = True  # transactional tests flush the ledger tables
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405

@@ -1,0 +1,205 @@
+"""RFC 6962 Merkle tree hashing, inclusion and consistency proofs (pure Python, no Django).
+
+Shared by the ledger sealer and by the offline package verifier `qinglang-verify`.
+Leaves are hashed as SHA-256(0x00 || data), interior nodes as SHA-256(0x01 || left || right);
+the tree over n leaves splits at the largest power of two smaller than n.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """Return the RFC 6962 hash of one leaf."""
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """Return the RFC 6962 hash of an interior node."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """Return the largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root(leaves: Sequence[bytes]) -> bytes:
+    """Return the Merkle tree hash over these leaf hashes."""
+    if not leaves:
+        return EMPTY_ROOT
+    level = list(leaves)
+    # Bottom-up pairing gives the same tree as the recursive split: a lone last node
+    # is promoted unchanged to the next level.
+    while len(level) > 1:
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def inclusion_proof(leaves: Sequence[bytes], index: int, size: int | None = None) -> list[bytes]:
+    """Return the audit path for leaf `index` in the tree of the first `size` leaves."""
+    size = len(leaves) if size is None else size
+    if not 0 <= index < size <= len(leaves):
+        raise ValueError("leaf index out of range")
+    return _path(index, leaves[:size])
+
+
+def _path(m: int, d: Sequence[bytes]) -> list[bytes]:
+    n = len(d)
+    if n <= 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return [*_path(m, d[:k]), root(d[k:])]
+    return [*_path(m - k, d[k:]), root(d[:k])]
+
+
+def consistency_proof(
+    leaves: Sequence[bytes], first: int, second: int | None = None
+) -> list[bytes]:
+    """Return the proof that the tree of `first` leaves is a prefix of the tree of `second`."""
+    second = len(leaves) if second is None else second
+    if not 0 <= first <= second <= len(leaves):
+        raise ValueError("tree sizes out of range")
+    if first in (0, second):
+        return []
+    return _subproof(first, leaves[:second], True)
+
+
+def _subproof(m: int, d: Sequence[bytes], complete: bool) -> list[bytes]:
+    n = len(d)
+    if m == n:
+        return [] if complete else [root(d)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, d[:k], complete), root(d[k:])]
+    return [*_subproof(m - k, d[k:], False), root(d[:k])]
+
+
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes
+) -> bool:
+    """Return whether `proof` shows `leaf` at `index` in the tree of `size` with this root."""
+    if not 0 <= index < size or any(len(p) != 32 for p in proof) or len(leaf) != 32:
+        return False
+    fn, sn = index, size - 1
+    r = leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == expected_root
+
+
+def verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Return whether `proof` shows the first tree is a prefix of the second (RFC 9162 2.1.4.2)."""
+    if not 0 <= first <= second or any(len(p) != 32 for p in proof):
+        return False
+    if first == second:
+        return not proof and first_root == second_root
+    if first == 0:
+        return not proof and first_root == EMPTY_ROOT
+    if not proof:
+        return False
+    path = list(proof)
+    if first & (first - 1) == 0:
+        path.insert(0, first_root)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == first_root and sr == second_root
+
+
+class CompactRange:
+    """The roots of the perfect subtrees covering leaves [0, size): append and root in O(log n)."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != bin(size).count("1"):
+            raise ValueError("compact range does not match its size")
+        self.size = size
+        self.hashes = list(hashes)
+
+    def append(self, leaf: bytes) -> None:
+        """Add one leaf hash, merging completed subtrees."""
+        self.hashes.append(leaf)
+        self.size += 1
+        carry = self.size
+        while carry & 1 == 0:
+            right = self.hashes.pop()
+            left = self.hashes.pop()
+            self.hashes.append(node_hash(left, right))
+            carry >>= 1
+
+    def root(self) -> bytes:
+        """Return the root hash of the tree of `size` leaves."""
+        if not self.hashes:
+            return EMPTY_ROOT
+        r = self.hashes[-1]
+        for h in reversed(self.hashes[:-1]):
+            r = node_hash(h, r)
+        return r
+
+
+# --- What the ledger hashes and signs (shared with the offline verifier) -------------------
+
+CHECKPOINT_ORIGIN = "qinglang-ledger/v1"
+EVENT_FIELDS = (
+    "id", "position", "occurred_at", "actor_id", "actor_label", "action", "object_type",
+    "object_id", "data_digest",
+)
+
+
+def event_leaf_bytes(event: dict) -> bytes:
+    """Return the canonical bytes of a ledger event, as hashed into its leaf."""
+    from qinglang.core.canonical import canonical_json
+
+    return canonical_json({name: event[name] for name in EVENT_FIELDS})
+
+
+def checkpoint_message(tree_size: int, root_hash_hex: str, signed_at: str, key_id: str) -> bytes:
+    """Return the exact bytes an Ed25519 checkpoint signature covers."""
+    from qinglang.core.canonical import canonical_json
+
+    return canonical_json({
+        "origin": CHECKPOINT_ORIGIN, "tree_size": tree_size, "root_hash": root_hash_hex,
+        "signed_at": signed_at, "key_id": key_id,
+    })
+
+
+def key_id_for(public_key: bytes) -> str:
+    """Return the short id of a raw Ed25519 public key (first 16 hex digits of its SHA-256)."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
