@@ -37,7 +37,7 @@ def _cue(category: str, pattern: str, weight: float, label: str) -> Cue:
     return Cue(category, re.compile(pattern, re.IGNORECASE), weight, label)
 
 
-_THREAT = r"(?:曝光|发布|发稿|报道|见报|上网|挂网|上头条|公开|投诉到|发到网上)"
+_THREAT = r"(?:曝光|发布|发稿|报道|见报|上网|挂网|挂到|上头条|公开|投诉到|发到网上)"
 _MONEY = (
     r"(?:\d+\s*(?:元|块|万|千)|[一二三四五六七八九十两几]+\s*万|[¥￥]|人民币|给钱|拿钱|打钱|"
     r"转账|费用)"
@@ -55,6 +55,8 @@ CUES: tuple[Cue, ...] = (
     _cue("extortion", r"曝光|威胁|恐吓", 0.25, "threat"),
     _cue("extortion", r"私了|摆平|花钱消灾|破财消灾", 0.35, "settle with money"),
     _cue("extortion", r"\d+\s*(?:小时|天)内|限期|最后期限", 0.15, "deadline"),
+    _cue("extortion", r"如果不[^。\n]{0,8}(?:就|便)[^。\n]{0,6}(?:挂|发|曝光|报道|公开)", 0.45,
+         "conditional threat"),
     # paid_deletion
     _cue("paid_deletion", r"删帖", 0.6, "deletion service"),
     _cue("paid_deletion", r"先删后付|先撤后付|包删|保删|不删不收费|删除不成功全额退款", 0.7,
@@ -67,19 +69,23 @@ CUES: tuple[Cue, ...] = (
          "reputation management service"),
     _cue("paid_deletion", r"(?:删除|处理)[^。\n]{0,6}(?:\d+\s*(?:元|块)|费用|价格|报价)", 0.3,
          "price for removal"),
+    _cue("paid_deletion",
+         r"(?:处理|删除|清理|消除)[^。\n]{0,15}(?:负面|差评)|(?:负面|差评)[^。\n]{0,6}"
+         r"(?:处理|删除|清理)|帖子删除|删除服务", 0.5, "removal of negative content"),
     # disguised_fees: money demanded as advertising / cooperation / sponsorship fees
     _cue("disguised_fees", r"广告费|合作费|赞助费|宣传费|版面费|征订费|会员费|冠名费|服务年费",
          0.5, "fee under another name"),
     _cue("disguised_fees", r"有偿新闻|有偿报道|软文|订阅费|征订", 0.45, "paid coverage"),
     _cue("disguised_fees", r"签(?:订)?(?:一份)?(?:合作|广告|宣传)(?:协议|合同)", 0.45,
          "cooperation contract"),
-    _cue("disguised_fees", r"合作|赞助|广告|宣传", 0.15, "cooperation or advertising"),
+    _cue("disguised_fees", r"(?:合作|赞助|广告|宣传)(?!费)", 0.15, "cooperation or advertising"),
     # fake_supervision: fake supervision / rights / exposé sites and accounts
     _cue("fake_supervision",
          r"(?:监督|维权|曝光|督查|监察|反腐|投诉|调查|法治|法制)(?:网|平台|台|频道|中心|联盟)",
-         0.5, "self-styled supervision outlet"),
-    _cue("fake_supervision", r"假记者|冒牌记者|假冒记者|记者站|舆情监测中心|舆论监督", 0.4,
-         "fake press or supervision"),
+         0.6, "self-styled supervision outlet"),
+    _cue("fake_supervision", r"假记者|冒牌记者|(?:冒充|假冒)记者|(?:伪造|假)的?记者证", 0.55,
+         "fake journalist"),
+    _cue("fake_supervision", r"记者站|舆情监测中心|舆论监督", 0.4, "fake press or supervision"),
     _cue("fake_supervision", r"自媒体|公众号|大V", 0.15, "self-media account"),
     # collusion: officials colluding with websites or PR firms
     _cue("collusion", r"勾结|串通|利益输送|官商|内外勾结|沆瀣一气", 0.6, "collusion named"),

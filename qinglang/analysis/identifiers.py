@@ -47,7 +47,7 @@ _LANDLINE = re.compile(
 )
 _PHONE_CUE = re.compile(r"电话|座机|热线|手机|客服|号码|致电|拨打|联系|tel|phone", re.IGNORECASE)
 _QQ_NUMBER = re.compile(rf"[1-9](?:{_S}\d){{4,10}}(?!\d)")
-_CONNECTOR = r"(?:号码|号|群号?|账号|帐号|id)?[\s:：=]*(?:是|为)?[\s:：]*"
+_CONNECTOR = r"[\s(（]*(?:号码|号|群号?|账号|帐号|id)?[\s:：=]*(?:是|为)?[\s:：]*"
 _QQ_LEAD = re.compile(rf"QQ(?:[/、]微信(?:号)?)?{_CONNECTOR}", re.IGNORECASE)
 _LIST_SEP = re.compile(r"\s*(?:[/、,，|]|或者?|和|及|or)\s*(?:QQ)?\s*", re.IGNORECASE)
 _WECHAT_LEAD = re.compile(rf"微信(?:[/、]QQ(?:号)?)?{_CONNECTOR}", re.IGNORECASE)
@@ -70,6 +70,7 @@ _MAIL_PROVIDERS = frozenset({
 _QQ_MAIL = frozenset({"qq.com", "foxmail.com", "vip.qq.com"})
 _URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
 _URL_TRAIL = ".,;:!?)'\"]"
+_WIDE_STOPS = frozenset(",;!()[]<>'\":")
 _HOST = re.compile(
     r"(?<![A-Za-z0-9@._-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,12}"
     r"(?![A-Za-z0-9-])(?:/[A-Za-z0-9\-._~/?#=&%]*)?",
@@ -201,7 +202,7 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
         domain = match.group("domain").lower()
         if match.group("at") == "#" and domain not in _MAIL_PROVIDERS:
             continue
-        if match.group("at") != "@" and domain not in _MAIL_PROVIDERS and "." not in domain:
+        if registrable_domain(domain) is None:
             continue
         local = match.group("local").lower().rstrip(".")
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
@@ -211,12 +212,20 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
     return spans
 
 
+def _cut_at_wide_punctuation(folded: Normalized, start: int, url: str) -> str:
+    """Cut a URL at punctuation that was full-width in the original ("，" folds to ",")."""
+    for offset, ch in enumerate(url):
+        if ch in _WIDE_STOPS and not folded.original[folded.starts[start + offset]].isascii():
+            return url[:offset]
+    return url
+
+
 def _urls_and_domains(
     folded: Normalized, out: list[Identifier], taken: list[tuple[int, int]]
 ) -> None:
     text = folded.text
     for match in _URL.finditer(text):
-        url = match.group().rstrip(_URL_TRAIL)
+        url = _cut_at_wide_punctuation(folded, match.start(), match.group()).rstrip(_URL_TRAIL)
         a, b = match.start(), match.start() + len(url)
         domain = registrable_domain(url)
         if domain is None:

@@ -20,7 +20,9 @@ from opencc_purepy import OpenCC
 # Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
 SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
 # Emoji blocks, dingbats, variation selectors and joiners (as a regex class body).
-EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200b-\u200f\u2060\U0001f000-\U0001faff"
+EMOJI_CHARS = (
+    "\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u20e3\u200b-\u200f\u2060\U0001f000-\U0001faff"
+)
 SEP = f"[{SEP_CHARS}{EMOJI_CHARS}]"
 
 NUMERAL_DIGITS: dict[str, str] = {
@@ -39,15 +41,17 @@ NUMERAL_DIGITS: dict[str, str] = {
 # Obfuscated contact markers → canonical word (applied to simplified, NFKC text).
 _WECHAT_MARKER = re.compile(
     r"(?:微\s*信|威\s*信|薇\s*信|徽\s*信|维\s*信|胃\s*信|卫\s*信|微\s*❤|微\s*心|"
-    r"(?<![A-Za-z./@])(?:wei\s*xin|weixin|vx|wx|v\s*信|wechat)(?![A-Za-z./@])|"
+    r"(?<![A-Za-z0-9_./@-])(?:wei\s*xin|weixin|vx|wx|v\s*信|wechat)(?![A-Za-z_./@-])|"
     # A bare "薇" or "V" only counts when an ID-like token follows it.
     r"(?:薇|(?<![A-Za-z])[Vv](?![A-Za-z]))(?=\s*[:：]?\s*[A-Za-z0-9][-_A-Za-z0-9]{4,}))",
     re.IGNORECASE,
 )
 _QQ_MARKER = re.compile(
     r"(?:扣\s*扣|抠\s*抠|蔻\s*蔻|寇\s*寇|口\s*口|球\s*球|企\s*鹅|"
-    r"(?<![A-Za-z./@])q\s*q(?![A-Za-z./@])|"
-    r"(?<![A-Za-z])q(?![A-Za-z])(?=\s*[:：号]?\s*[0-9]))",
+    r"(?<![A-Za-z0-9_./@-])q\s*q(?![A-Za-z_./@-])|"
+    # A bare "Q" or "扣" only counts right before a QQ-like number.
+    r"(?<![A-Za-z0-9_./@-])q(?![A-Za-z])(?=\s*号?\s*[:：]?\s*[1-9]\d{4})|"
+    r"扣(?=\s*号?\s*[:：]\s*[1-9]\d{4}))",
     re.IGNORECASE,
 )
 _ALIPAY_MARKER = re.compile(
@@ -134,17 +138,19 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+@functools.lru_cache(maxsize=8192)
+def _nfkc_char(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
 def _nfkc(text: str) -> Normalized:
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
-        for out in folded:
-            chars.append(out)
-            starts.append(i)
-            ends.append(i + 1)
-    return Normalized("".join(chars), tuple(starts), tuple(ends), text)
+    folded = [ch if ch.isascii() else _nfkc_char(ch) for ch in text]
+    if all(len(f) == 1 for f in folded):
+        # The common case: one character for one, so the map is the identity.
+        return Normalized("".join(folded), tuple(range(len(text))),
+                          tuple(range(1, len(text) + 1)), text)
+    starts = [i for i, f in enumerate(folded) for _ in f]
+    return Normalized("".join(folded), tuple(starts), tuple(s + 1 for s in starts), text)
 
 
 def _simplify(norm: Normalized) -> Normalized:
