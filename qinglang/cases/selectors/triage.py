@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 
 from qinglang.core.models import User
 from qinglang.evidence.models import EvidenceAttachment, EvidenceItem
-from qinglang.intake.models import Report, ReportStatus, ReportTarget
+from qinglang.intake.models import Report, ReportStatus
 
 REPORT_SUBJECT = "intake.report"
 
@@ -51,11 +51,8 @@ def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[R
         qs = qs.filter(submitted_at__date__lte=filters.date_to)
     if filters.has_evidence is not None:
         qs = qs.filter(has_evidence=filters.has_evidence)
-    return (
-        qs.select_related("office")
-        .prefetch_related(Prefetch("targets", queryset=ReportTarget.objects.order_by("id")))
-        .order_by("submitted_at", "id")
-    )
+    # reports_visible_to already joins the office and prefetches the targets.
+    return qs.order_by("submitted_at", "id")
 
 
 @dataclass
