@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.api import cases, reports
+from qinglang.cases.api import cases, reports, tasks, transfers
 
 urlpatterns: list = [
     # Triage (CASES). `reports/` itself (list, create) belongs to intake.
@@ -21,4 +21,27 @@ urlpatterns: list = [
     path("cases/<int:pk>/reopen/", cases.CaseReopenView.as_view(), name="api-case-reopen"),
     path("cases/<int:pk>/merge/", cases.CaseMergeView.as_view(), name="api-case-merge"),
     path("cases/<int:pk>/split/", cases.CaseSplitView.as_view(), name="api-case-split"),
+]
+
+# Collaborative handling (HANDLING): transfers and the recipients' inbox, tasks.
+urlpatterns += [
+    path("cases/<int:pk>/transfers/", transfers.CaseTransfersView.as_view(),
+         name="api-case-transfers"),
+    path("transfers/", transfers.TransferListView.as_view(), name="api-transfer-list"),
+    path("transfers/<int:pk>/", transfers.TransferDetailView.as_view(),
+         name="api-transfer-detail"),
+    path("transfers/<int:pk>/acknowledge/", transfers.TransferAcknowledgeView.as_view(),
+         name="api-transfer-acknowledge"),
+    path("transfers/<int:pk>/feedback/", transfers.TransferFeedbackView.as_view(),
+         name="api-transfer-feedback"),
+    path("transfers/<int:pk>/extension/", transfers.TransferExtensionView.as_view(),
+         name="api-transfer-extension"),
+    path("transfers/<int:pk>/extension/decide/", transfers.TransferExtensionDecideView.as_view(),
+         name="api-transfer-extension-decide"),
+    path("transfers/<int:pk>/close/", transfers.TransferCloseView.as_view(),
+         name="api-transfer-close"),
+    path("cases/<int:pk>/tasks/", tasks.CaseTasksView.as_view(), name="api-case-tasks"),
+    path("tasks/<int:pk>/", tasks.TaskDetailView.as_view(), name="api-task-detail"),
+    path("tasks/<int:pk>/comments/", tasks.TaskCommentView.as_view(), name="api-task-comments"),
+    path("tasks/<int:pk>/complete/", tasks.TaskCompleteView.as_view(), name="api-task-complete"),
 ]

@@ -10,6 +10,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         """Let the evidence vault ask us who may see a case's items and what its package holds."""
         from qinglang.cases.selectors.cases import can_see_case_subject, case_package_subjects
+        from qinglang.cases.selectors.handling import register_hooks
+
+        register_hooks()  # HANDLING: timeline, deadline filter, transfer/feedback/task evidence
 
         try:
             from qinglang.evidence.access import register_subject_resolver
