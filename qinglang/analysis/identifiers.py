@@ -46,6 +46,7 @@ _LANDLINE = re.compile(
     rf"|(?<![\dA-Za-z+])[48]00(?:{_S}\d){{7}}(?!\d)"
 )
 _PHONE_CUE = re.compile(r"电话|座机|热线|手机|客服|号码|致电|拨打|联系|tel|phone", re.IGNORECASE)
+_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
 _QQ_NUMBER = re.compile(rf"[1-9](?:{_S}\d){{4,10}}(?!\d)")
 _CONNECTOR = r"[\s(（]*(?:号码|号|群号?|账号|帐号|id)?[\s:：=]*(?:是|为)?[\s:：]*"
 _QQ_LEAD = re.compile(rf"QQ(?:[/、]微信(?:号)?)?{_CONNECTOR}", re.IGNORECASE)
@@ -166,9 +167,14 @@ def _wechat(norm: Normalized, out: list[Identifier], phones: list[tuple[str, int
         if match and not match.group().lower().startswith(("qq", "http", "www")):
             _emit(out, norm, "wechat", match.group().lower(), *match.span())
             continue
+        # A WeChat ID never starts with a digit: digits here are the bound mobile, or a QQ
+        # number when the same number is given for both ("QQ/微信：…").
+        before = text[max(0, lead.start() - 3) : lead.start()].rstrip("/、 ")
+        shared_with_qq = "QQ" in lead.group() or before.endswith("QQ")
         for raw, a, b in _numbers_after(text, pos, _QQ_NUMBER):
-            _emit(out, norm, "wechat", digits_of(raw)[-11:] if len(digits_of(raw)) > 11
-                  else digits_of(raw), a, b)
+            digits = digits_of(raw)
+            if shared_with_qq or _MOBILE_DIGITS.fullmatch(digits):
+                _emit(out, norm, "wechat", digits, a, b)
     for match in _WXID.finditer(text):
         _emit(out, norm, "wechat", match.group().lower(), *match.span())
     for same in _SAME_AS_PHONE.finditer(text):

@@ -147,3 +147,33 @@ def test_luhn_card_after_cue_is_found(body):
     card = "62" + body[:15] + luhn.calc_check_digit("62" + body[:15])
     text = f"银行卡号：{card[:4]} {card[4:8]} {card[8:12]} {card[12:]}"
     assert ("bank_card", card) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("微信 50000 元红包", set()),  # digits after 微信 only as a bound mobile
+        ("QQ/微信：12345678", {("qq", "12345678"), ("wechat", "12345678")}),
+        ("微信/QQ：12345678", {("qq", "12345678"), ("wechat", "12345678")}),
+        ("每月扣 50000 元", set()),
+        ("➕扣：10203040", {("qq", "10203040")}),
+        ("Q3 季度营收 12345678 元", set()),
+        ("微❤：abc123", {("wechat", "abc123")}),
+        ("a@b.hi 和 x@y.zz", set()),  # not real top-level domains
+    ],
+)
+def test_marker_edges(text, expected):
+    assert found(text) == expected
+
+
+def test_analysis_never_imports_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import qinglang.analysis.identifiers, qinglang.analysis.classify, "
+        "qinglang.analysis.segment, qinglang.analysis.similarity, qinglang.analysis.cli, "
+        "qinglang.analysis.evaluate; assert not any(m.startswith('django') for m in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)  # noqa: S603
+    assert result.returncode == 0, result.stderr
