@@ -322,3 +322,34 @@ def test_requeue_picks_only_reports_never_analysed(world, queued):
     assert services.requeue_pending_reports() == 1
     assert queued == [old.pk]
     assert fresh.pk not in queued
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+def test_demo_reports_are_routed_to_the_demo_offices_and_load_once(world, queued):
+    import io
+
+    from qinglang.intake import demo
+
+    out = io.StringIO()
+    demo.load(out)
+    reports = Report.objects.filter(channel=demo.DEMO_CHANNEL)
+    assert reports.count() == len(demo.REPORTS)
+    offices = {r.category: r.office for r in reports}
+    assert offices["paid_deletion"] == world.beijing_office
+    assert offices["extortion"] == world.guangdong_office
+    assert offices["fake_supervision"] == world.national_office
+    assert offices["collusion"] == world.inspection
+    assert "QL-" in out.getvalue()
+    demo.load(out)
+    assert reports.count() == len(demo.REPORTS)
+
+
+def test_demo_skips_without_offices(db):
+    import io
+
+    from qinglang.intake import demo
+
+    out = io.StringIO()
+    demo.load(out)
+    assert Report.objects.count() == 0 and "skipped" in out.getvalue()
