@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from celery import shared_task
 
 from qinglang.evidence import vault
@@ -13,9 +14,12 @@ def sweep_vault() -> int:
     return len(vault.sweep_unreferenced())
 
 
-@shared_task
-def capture_page(*, capture_id: int) -> str:
-    """Fetch and preserve a page (see qinglang.evidence.capture)."""
+@shared_task(bind=True, max_retries=2, acks_late=True)
+def capture_page(self, *, capture_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Fetch and preserve a page; network failures are retried with backoff (1, 2 minutes)."""
     from qinglang.evidence.capture import run_capture
 
-    return run_capture(capture_id)
+    try:
+        return run_capture(capture_id, final_attempt=self.request.retries >= self.max_retries)
+    except httpx.HTTPError as exc:
+        raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc

@@ -1,0 +1,338 @@
+"""Preserve a web page named in a report: WARC of every request and response, main text, and a
+full-page screenshot where Chromium is installed.
+
+SSRF: every hop's host is resolved and each address must be public (not loopback, private,
+link-local — which includes the 169.254.169.254 metadata service — unspecified, multicast or
+reserved), and the address actually connected to is checked again before the body is read.
+`settings.QINGLANG_CAPTURE_ALLOW_PRIVATE` lifts this (tests use a local server).
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from qinglang.core import ledger
+from qinglang.evidence import services
+from qinglang.evidence.models import CaptureStatus, EvidenceKind, WebCapture
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "QinglangCapture/1.0 (evidence preservation for a regulator)"
+MAX_REDIRECTS = 5
+MAX_ATTEMPTS = 3
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+class CaptureRefusedError(Exception):
+    """The address may not be fetched (SSRF rules, scheme); retrying will not help."""
+
+
+class CaptureTooLargeError(CaptureRefusedError):
+    """The response exceeds the size cap."""
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "QINGLANG_CAPTURE_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Return whether an address is a public unicast one (what a capture may connect to)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
+        or ip.is_multicast or ip.is_reserved or not ip.is_global
+    )
+
+
+def check_address(value: str) -> None:
+    """Raise CaptureRefusedError unless the address is public (or private addresses are allowed)."""
+    if settings.QINGLANG_CAPTURE_ALLOW_PRIVATE:
+        return
+    ip = ipaddress.ip_address(value.split("%", 1)[0])
+    if not is_public_address(ip):
+        raise CaptureRefusedError(
+            _("The address %(ip)s is internal (loopback, private, link-local or reserved); "
+              "it is not fetched.") % {"ip": value}
+        )
+
+
+def check_url(url: str) -> list[str]:
+    """Resolve the URL's host and check every address; return the addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise CaptureRefusedError(_("Only http:// and https:// addresses can be captured."))
+    if parts.username or parts.password:
+        raise CaptureRefusedError(_("Addresses with a user name or password are not captured."))
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise httpx.ConnectError(f"cannot resolve {parts.hostname}: {exc}") from exc
+    addresses = sorted({info[4][0] for info in infos})
+    if not addresses:
+        raise httpx.ConnectError(f"no address for {parts.hostname}")
+    for address in addresses:
+        check_address(address)
+    return addresses
+
+
+@dataclass
+class Hop:
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason: str
+    http_version: str
+    response_headers: list[tuple[str, str]]
+    body: bytes
+    remote_ip: str | None
+
+
+@dataclass
+class FetchResult:
+    hops: list[Hop] = field(default_factory=list)
+
+    @property
+    def final(self) -> Hop:
+        return self.hops[-1]
+
+
+def _peer_ip(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    addr = stream.get_extra_info("server_addr")
+    return addr[0] if addr else None
+
+
+def fetch(url: str) -> FetchResult:
+    """GET a URL with bounded redirects, each hop re-checked; the body capped in size."""
+    result = FetchResult()
+    limit = max_bytes()
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
+                      headers={"User-Agent": USER_AGENT, "Accept": "*/*"}) as client:
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_url(current)
+            request = client.build_request("GET", current)
+            response = client.send(request, stream=True)
+            try:
+                peer = _peer_ip(response)
+                if peer:
+                    check_address(peer)
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > limit:
+                    raise CaptureTooLargeError(_("The page is larger than %(mb)s MB; not captured.")
+                                          % {"mb": limit // (1024 * 1024)})
+                body = bytearray()
+                for chunk in response.iter_raw():
+                    body.extend(chunk)
+                    if len(body) > limit:
+                        raise CaptureTooLargeError(_("The page is larger than %(mb)s MB; not "
+                                                "captured.") % {"mb": limit // (1024 * 1024)})
+            finally:
+                response.close()
+            result.hops.append(Hop(
+                url=current, method="GET",
+                request_headers=list(request.headers.items()),
+                status=response.status_code, reason=response.reason_phrase or "",
+                http_version=response.http_version or "HTTP/1.1",
+                response_headers=response.headers.multi_items(),
+                body=bytes(body), remote_ip=peer,
+            ))
+            location = response.headers.get("location")
+            if response.is_redirect and location:
+                current = urljoin(current, location)
+                continue
+            return result
+    raise CaptureRefusedError(_("Too many redirects (more than %(n)s).") % {"n": MAX_REDIRECTS})
+
+
+def write_warc(result: FetchResult) -> bytes:
+    """Return a gzipped WARC with a request and a response record for every hop."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    info = writer.create_warcinfo_record("capture.warc.gz", {
+        "software": USER_AGENT, "format": "WARC File Format 1.1",
+    })
+    writer.write_record(info)
+    for hop in result.hops:
+        target = urlsplit(hop.url)
+        path = target.path or "/"
+        if target.query:
+            path += "?" + target.query
+        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        warc_headers = {"WARC-Date": date}
+        if hop.remote_ip:
+            warc_headers["WARC-IP-Address"] = hop.remote_ip
+        req_headers = StatusAndHeaders(f"{hop.method} {path} HTTP/1.1", hop.request_headers,
+                                       is_http_request=True)
+        request = writer.create_warc_record(hop.url, "request", http_headers=req_headers,
+                                            warc_headers_dict=dict(warc_headers))
+        # Bodies are stored as received on the wire (Content-Encoding kept).
+        resp_headers = StatusAndHeaders(f"{hop.status} {hop.reason}".strip(),
+                                        hop.response_headers, protocol="HTTP/1.1")
+        response = writer.create_warc_record(hop.url, "response", payload=io.BytesIO(hop.body),
+                                             http_headers=resp_headers,
+                                             warc_headers_dict=dict(warc_headers))
+        request.rec_headers.add_header("WARC-Concurrent-To",
+                                       response.rec_headers.get_header("WARC-Record-ID"))
+        writer.write_record(response)
+        writer.write_record(request)
+    return out.getvalue()
+
+
+def _decoded_body(hop: Hop) -> bytes:
+    encoding = {k.lower(): v for k, v in hop.response_headers}.get("content-encoding", "")
+    if not encoding or encoding == "identity":
+        return hop.body
+    response = httpx.Response(hop.status, headers=hop.response_headers, content=hop.body)
+    try:
+        return response.read()
+    except httpx.DecodingError:
+        return b""
+
+
+def main_text(hop: Hop) -> str:
+    """Return the page's main text (trafilatura), empty if none or not HTML."""
+    content_type = {k.lower(): v for k, v in hop.response_headers}.get("content-type", "")
+    body = _decoded_body(hop)
+    if "html" not in content_type.lower() and b"<html" not in body[:2048].lower():
+        return body.decode("utf-8", "replace") if content_type.startswith("text/plain") else ""
+    import trafilatura
+
+    return trafilatura.extract(body, url=hop.url, include_comments=False) or ""
+
+
+def screenshot(url: str) -> bytes | None:
+    """Return a full-page PNG of the URL from headless Chromium, or None if not installed."""
+    executable = Path(getattr(settings, "QINGLANG_CHROMIUM", "") or "")
+    if not executable.is_file():
+        return None
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    def guard(route, request) -> None:  # type: ignore[no-untyped-def]
+        try:
+            if urlsplit(request.url).scheme in {"data", "blob"}:
+                route.continue_()
+                return
+            check_url(request.url)
+        except (CaptureRefusedError, httpx.HTTPError, ValueError):
+            route.abort()
+            return
+        route.continue_()
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(executable),
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+            )
+            try:
+                context = browser.new_context(user_agent=USER_AGENT, java_script_enabled=True,
+                                              viewport={"width": 1280, "height": 900},
+                                              service_workers="block")
+                context.route("**/*", guard)
+                page = context.new_page()
+                page.goto(url, wait_until="load", timeout=20000)
+                return page.screenshot(full_page=True, type="png", timeout=20000)
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        log.warning("screenshot of %s failed: %s", url, exc)
+        return None
+
+
+def _finish(capture: WebCapture, **fields: object) -> None:
+    for name, value in fields.items():
+        setattr(capture, name, value)
+    capture.save(update_fields=list(fields))
+
+
+def run_capture(capture_id: int, *, final_attempt: bool | None = None) -> str:
+    """Fetch and store one capture; return its status. Raises httpx errors to be retried."""
+    capture = WebCapture.objects.filter(pk=capture_id).first()
+    if capture is None or capture.status in {CaptureStatus.DONE, CaptureStatus.REFUSED}:
+        return capture.status if capture else "missing"
+    capture.attempts += 1
+    _finish(capture, status=CaptureStatus.RUNNING, attempts=capture.attempts, error="")
+    last = capture.attempts >= MAX_ATTEMPTS if final_attempt is None else final_attempt
+    try:
+        result = fetch(capture.url)
+    except CaptureRefusedError as exc:
+        with transaction.atomic():
+            _finish(capture, status=CaptureStatus.REFUSED, error=str(exc)[:500],
+                    completed_at=timezone.now())
+            ledger.append(capture, action="evidence.capture_refused", actor=None,
+                          data={"url": capture.url, "error": str(exc)[:500]})
+        return capture.status
+    except httpx.HTTPError as exc:
+        status = CaptureStatus.FAILED if last else CaptureStatus.PENDING
+        with transaction.atomic():
+            _finish(capture, status=status, error=f"{type(exc).__name__}: {exc}"[:500],
+                    completed_at=timezone.now() if last else None)
+            if last:
+                ledger.append(capture, action="evidence.capture_failed", actor=None,
+                              data={"url": capture.url, "error": str(exc)[:500]})
+        if last:
+            return capture.status
+        raise
+    warc = write_warc(result)
+    text = main_text(result.final)
+    png = screenshot(result.final.url) if result.final.status < 400 else None
+    _store(capture, result, warc, text, png)
+    return capture.status
+
+
+def _store(capture: WebCapture, result: FetchResult, warc: bytes, text: str,
+           png: bytes | None) -> None:
+    subject = (capture.subject_type, capture.subject_id)
+    label = "capture"
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    with transaction.atomic():
+        common = {"added_by": None, "added_by_label": label, "source_url": capture.url[:2000]}
+        warc_item = services.store_bytes(
+            warc, name=f"capture-{capture.pk}-{stamp}.warc.gz", media_type="application/warc",
+            kind=EvidenceKind.CAPTURE_WARC, **common,
+        )
+        items = {"warc_item": warc_item}
+        if text.strip():
+            items["text_item"] = services.store_bytes(
+                text.encode("utf-8"), name=f"capture-{capture.pk}-{stamp}.txt",
+                media_type="text/plain", kind=EvidenceKind.CAPTURE_TEXT, **common,
+            )
+        if png:
+            items["screenshot_item"] = services.store_bytes(
+                png, name=f"capture-{capture.pk}-{stamp}.png", media_type="image/png",
+                kind=EvidenceKind.CAPTURE_SCREENSHOT, **common,
+            )
+        for item in items.values():
+            services.attach(item, subject=subject, acting_user=None)
+        final = result.final
+        _finish(capture, status=CaptureStatus.DONE, final_url=final.url[:2000],
+                http_status=final.status, remote_ip=final.remote_ip, completed_at=timezone.now(),
+                error="", **items)
+        ledger.append(capture, action="evidence.captured", actor=None, data={
+            "url": capture.url, "final_url": final.url, "http_status": final.status,
+            "remote_ip": final.remote_ip, "hops": len(result.hops),
+            **{name: item.blob.sha256 for name, item in items.items()},
+        })
