@@ -1,4 +1,4 @@
-"""Transfer API: the contract partner systems rely on, scoping (404), roles (403), bad input (400)."""
+"""Transfer API: the partners' contract, scoping (404), roles (403), bad input (400)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def counts() -> tuple[int, int, int, int]:
 def test_create_transfer_contract(world, cwm):
     client = api_client(world.beijing_user)
     response = client.post(f"/api/v1/cases/{cwm.case.pk}/transfers/", {
-        "recipient": world.police.pk, "kind": "criminal_referral", "instructions": "涉嫌敲诈勒索，请立案侦查。",
+        "recipient": world.police.pk, "kind": "criminal_referral",
+        "instructions": "涉嫌敲诈勒索，请立案侦查。",
         "materials": {"evidence": [cwm.item_a.pk], "reports": [cwm.report_a.pk]},
     }, format="json")
     assert response.status_code == 201, response.content
