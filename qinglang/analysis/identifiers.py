@@ -63,6 +63,14 @@ _EMAIL = re.compile(
     r"(?![A-Za-z0-9-])",
     re.IGNORECASE,
 )
+# Addresses at the big free mail providers, with the dot written out ("abc@163。com", "点com").
+_PROVIDER_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63})"
+    r"\s*(?:@|\(at\)|\[at\]|（at）|艾特|#)\s*"
+    r"(?P<host>qq|foxmail|163|126|yeah|sina|sohu|139|189|aliyun|gmail|outlook|hotmail)"
+    r"\s*(?:。|点|\(dot\)|\[dot\]|dot)\s*(?P<tld>com|cn|net)(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
 # "#" stands in for "@" only before the big free mail providers.
 _MAIL_PROVIDERS = frozenset({
     "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com", "sina.cn",
@@ -211,6 +219,15 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
         if registrable_domain(domain) is None:
             continue
         local = match.group("local").lower().rstrip(".")
+        _emit(out, folded, "email", f"{local}@{domain}", *match.span())
+        spans.append(match.span())
+        if domain in _QQ_MAIL and re.fullmatch(r"[1-9]\d{4,10}", local):
+            _emit(out, folded, "qq", local, match.start("local"), match.end("local"))
+    for match in _PROVIDER_EMAIL.finditer(folded.text):
+        domain = f"{match.group('host')}.{match.group('tld')}".lower()
+        if domain not in _MAIL_PROVIDERS or any(a <= match.start() < b for a, b in spans):
+            continue
+        local = match.group("local").lower()
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
         spans.append(match.span())
         if domain in _QQ_MAIL and re.fullmatch(r"[1-9]\d{4,10}", local):

@@ -40,10 +40,11 @@ NUMERAL_DIGITS: dict[str, str] = {
 
 # Obfuscated contact markers → canonical word (applied to simplified, NFKC text).
 _WECHAT_MARKER = re.compile(
-    r"(?:微\s*信|威\s*信|薇\s*信|徽\s*信|维\s*信|胃\s*信|卫\s*信|微\s*❤|微\s*心|"
-    r"(?<![A-Za-z0-9_./@-])(?:wei\s*xin|weixin|vx|wx|v\s*信|wechat)(?![A-Za-z_./@-])|"
-    # A bare "薇" or "V" only counts when an ID-like token follows it.
-    r"(?:薇|(?<![A-Za-z])[Vv](?![A-Za-z]))(?=\s*[:：]?\s*[A-Za-z0-9][-_A-Za-z0-9]{4,}))",
+    r"(?:[微威薇徽维胃]\s*[信芯]|卫\s*信|微\s*❤|微\s*心|"
+    r"(?<![A-Za-z0-9_./@-])(?:wei\s*xin|weixin|vx|wx|v\s*[信芯]|wechat)(?![A-Za-z_./@-])|"
+    # A bare "薇", "加微" or "V" only counts when an ID-like token follows it.
+    r"(?:薇|(?<=加)\s*微|(?<![A-Za-z])[Vv](?![A-Za-z]))"
+    r"(?=[\s:：(（]*[A-Za-z0-9][-_A-Za-z0-9]{4,}))",
     re.IGNORECASE,
 )
 _QQ_MARKER = re.compile(

@@ -160,6 +160,13 @@ def test_luhn_card_after_cue_is_found(body):
         ("Q3 季度营收 12345678 元", set()),
         ("微❤：abc123", {("wechat", "abc123")}),
         ("a@b.hi 和 x@y.zz", set()),  # not real top-level domains
+        ("加我薇芯：abc_12345", {("wechat", "abc_12345")}),
+        ("加微 abc_123456", {("wechat", "abc_123456")}),
+        ("联系：V（abc12345）", {("wechat", "abc12345")}),
+        ("加微博关注", set()),
+        ("邮箱：abc@163。com", {("email", "abc@163.com")}),
+        ("12345678艾特qq点com", {("email", "12345678@qq.com"), ("qq", "12345678")}),
+        ("客服电话：95588", set()),  # short service numbers are not phones
     ],
 )
 def test_marker_edges(text, expected):
