@@ -53,6 +53,7 @@ CUES: tuple[Cue, ...] = (
     _cue("extortion", r"全网曝光|黑稿|负面(?:报道|新闻|稿件|文章)|搞臭", 0.35,
          "negative coverage"),
     _cue("extortion", r"曝光|威胁|恐吓", 0.25, "threat"),
+    _cue("extortion", r"(?:要|将|扬言)(?:曝光|公开|发布|报道)|扬言", 0.35, "announced exposure"),
     _cue("extortion", r"私了|摆平|花钱消灾|破财消灾", 0.35, "settle with money"),
     _cue("extortion", r"\d+\s*(?:小时|天)内|限期|最后期限", 0.15, "deadline"),
     _cue("extortion", r"如果不[^。\n]{0,8}(?:就|便)[^。\n]{0,6}(?:挂|发|曝光|报道|公开)", 0.45,
