@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
 
 # Every page under these prefixes is for signed-in, OTP-verified users only.
@@ -87,3 +88,25 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if result is None or not is_verified(result[0]):
             return None
         return result
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Describe `Authorization: Bearer <token>` in the OpenAPI schema."""
+
+    target_class = "qinglang.core.api_auth.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {"type": "http", "scheme": "bearer",
+                "description": "Token from `qinglang token create USERNAME`."}
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    """Describe the OTP-verified session cookie in the OpenAPI schema."""
+
+    target_class = "qinglang.core.auth.VerifiedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME,
+                "description": "Session after two-factor sign-in at /staff/login/."}
