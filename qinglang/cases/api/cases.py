@@ -15,6 +15,8 @@ from rest_framework.views import APIView
 from qinglang.cases.models import Case, CaseStatus, Measure, Outcome
 from qinglang.cases.selectors.cases import (
     CaseFilters,
+    can_handle_case,
+    can_lead_case,
     case_timeline,
     cases_visible_to,
     get_case_for,
@@ -22,6 +24,7 @@ from qinglang.cases.selectors.cases import (
 )
 from qinglang.cases.services import lifecycle
 from qinglang.core.api_errors import validation_error_detail
+from qinglang.core.exceptions import NotPermitted
 from qinglang.intake.models import ReportCategory
 
 
@@ -131,6 +134,14 @@ class VersionIn(serializers.Serializer):
     )
 
 
+def _case(request: Request, pk: int, *, lead: bool = False) -> Case:
+    """Return the case in scope (else 404) if the user may act on it (else 403), before parsing."""
+    case = get_case_for(request.user, pk)
+    if not (can_lead_case if lead else can_handle_case)(request.user, case):
+        raise NotPermitted(_("You may not do this on this case."))
+    return case
+
+
 def _run(fn: Any, case: Case, **kwargs: Any) -> Response:
     """Call a lifecycle service; a stale version is a 409 conflict."""
     try:
@@ -150,7 +161,7 @@ class CaseStatusView(APIView):
     @extend_schema(request=StatusIn, responses=CaseDetailOut,
                    summary="Move an open case: investigating / awaiting feedback")
     def post(self, request: Request, pk: int) -> Response:
-        case = get_case_for(request.user, pk)
+        case = _case(request, pk)
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -182,7 +193,7 @@ class DecisionIn(VersionIn):
 class CaseDecideView(APIView):
     @extend_schema(request=DecisionIn, responses=CaseDetailOut, summary="Decide a case")
     def post(self, request: Request, pk: int) -> Response:
-        case = get_case_for(request.user, pk)
+        case = _case(request, pk, lead=True)
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -211,7 +222,7 @@ class CaseCloseView(APIView):
                    summary="Close a case (deciding it with the outcome given); reporters see "
                            "public_result when tracking")
     def post(self, request: Request, pk: int) -> Response:
-        case = get_case_for(request.user, pk)
+        case = _case(request, pk, lead=True)
         data = CloseIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -229,7 +240,7 @@ class ReasonIn(VersionIn):
 class CaseReopenView(APIView):
     @extend_schema(request=ReasonIn, responses=CaseDetailOut, summary="Reopen with a reason")
     def post(self, request: Request, pk: int) -> Response:
-        case = get_case_for(request.user, pk)
+        case = _case(request, pk, lead=True)
         data = ReasonIn(data=request.data)
         data.is_valid(raise_exception=True)
         return _run(lifecycle.reopen_case, case, acting_user=request.user,
@@ -246,7 +257,7 @@ class CaseMergeView(APIView):
     @extend_schema(request=MergeIn, responses=CaseDetailOut,
                    summary="Merge this case into another; answers the merged-into case")
     def post(self, request: Request, pk: int) -> Response:
-        case = get_case_for(request.user, pk)
+        case = _case(request, pk, lead=True)
         data = MergeIn(data=request.data)
         data.is_valid(raise_exception=True)
         into = cases_visible_to(request.user).filter(pk=data.validated_data["into"]).first()
@@ -266,7 +277,7 @@ class CaseSplitView(APIView):
     @extend_schema(request=SplitIn, responses={201: CaseDetailOut},
                    summary="Split a report out of this case into a new case")
     def post(self, request: Request, pk: int) -> Response:
-        case = get_case_for(request.user, pk)
+        case = _case(request, pk, lead=True)
         data = SplitIn(data=request.data)
         data.is_valid(raise_exception=True)
         report = case.reports.filter(pk=data.validated_data["report"]).first()

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from qinglang.cases.selectors.cases import cases_visible_to
 from qinglang.cases.selectors.triage import report_detail
 from qinglang.cases.services.triage import accept_report
+from qinglang.core.exceptions import NotPermitted
 from qinglang.core.models import Organization
 from qinglang.intake.models import DeclineReason, Report
 
@@ -68,10 +69,15 @@ class ReportOut(serializers.Serializer):
                 for c in cases_visible_to(user).filter(reports=obj).order_by("pk")]
 
 
-def _report_for(request: Request, pk: int) -> Report:
+def _report_for(request: Request, pk: int, *, triage: bool = False) -> Report:
+    """Return the report in scope (else 404); with `triage`, only for its triage staff (403)."""
     from qinglang.intake.selectors import get_report_for
+    from qinglang.intake.services import can_triage
 
-    return get_report_for(request.user, pk)
+    report = get_report_for(request.user, pk)
+    if triage and not can_triage(request.user, report):
+        raise NotPermitted(_("Only triage staff of the office that owns this report may do this."))
+    return report
 
 
 class ReportDetailView(APIView):
@@ -93,7 +99,7 @@ class ReportAcceptView(APIView):
             "id": serializers.IntegerField(), "number": serializers.CharField()})})},
         summary="Accept a report: it joins an open case naming the same target, or opens one")
     def post(self, request: Request, pk: int) -> Response:
-        report = _report_for(request, pk)
+        report = _report_for(request, pk, triage=True)
         data = AcceptIn(data=request.data)
         data.is_valid(raise_exception=True)
         case = None
@@ -118,7 +124,7 @@ class ReportDeclineView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         from qinglang.intake.services import record_decline
 
-        report = _report_for(request, pk)
+        report = _report_for(request, pk, triage=True)
         data = DeclineIn(data=request.data)
         data.is_valid(raise_exception=True)
         record_decline(report, reason_code=data.validated_data["reason_code"],

@@ -128,10 +128,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(
     request: HttpRequest, pk: int, form_class: type, form_name: str,
-    call: Callable[[Case, dict[str, Any]], Case], done: str,
+    call: Callable[[Case, dict[str, Any]], Case], done: str, *, lead: bool = False,
 ) -> HttpResponse:
     """Run one case action from a POSTed form; on refusal re-show the page with the errors."""
     case = get_case_for(request.user, pk)
+    allowed = can_lead_case if lead else can_handle_case
+    if not allowed(request.user, case):
+        raise NotPermitted(_("You may not do this on this case."))
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -174,7 +177,8 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return lifecycle.close_case(c, closure_summary=d["closure_summary"], **kwargs)
         return lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
 
-    return _act(request, pk, DecisionForm, "decision_form", call, _("Decision recorded."))
+    return _act(request, pk, DecisionForm, "decision_form", call, _("Decision recorded."),
+                lead=True)
 
 
 @office_staff_required
@@ -182,7 +186,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, CloseForm, "close_form", lambda c, d: lifecycle.close_case(
         c, acting_user=request.user, expected_version=d["version"],
-        closure_summary=d["closure_summary"]), _("Case closed."))
+        closure_summary=d["closure_summary"]), _("Case closed."), lead=True)
 
 
 @office_staff_required
@@ -190,7 +194,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, ReasonForm, "reopen_form", lambda c, d: lifecycle.reopen_case(
         c, acting_user=request.user, reason=d["reason"], expected_version=d["version"]),
-        _("Case reopened."))
+        _("Case reopened."), lead=True)
 
 
 @office_staff_required
@@ -202,7 +206,7 @@ def case_merge(request: HttpRequest, pk: int) -> HttpResponse:
             raise ValidationError({"into": _("No such case.")})
         return lifecycle.merge_cases(c, into=into, acting_user=request.user, reason=d["reason"])
 
-    return _act(request, pk, MergeForm, "merge_form", call, _("Cases merged."))
+    return _act(request, pk, MergeForm, "merge_form", call, _("Cases merged."), lead=True)
 
 
 @office_staff_required
@@ -215,4 +219,5 @@ def case_split(request: HttpRequest, pk: int) -> HttpResponse:
         return lifecycle.split_report(c, report=report, acting_user=request.user,
                                       reason=d["reason"])
 
-    return _act(request, pk, SplitForm, "split_error", call, _("Report split into a new case."))
+    return _act(request, pk, SplitForm, "split_error", call, _("Report split into a new case."),
+                lead=True)

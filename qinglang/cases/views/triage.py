@@ -21,13 +21,19 @@ from qinglang.cases.views.common import (
     paginate,
     query_without_page,
 )
+from qinglang.core.exceptions import NotPermitted
 from qinglang.intake.models import Report
 
 
-def _report(request: HttpRequest, pk: int) -> Report:
+def _report(request: HttpRequest, pk: int, *, triage: bool = False) -> Report:
+    """Return the report in scope (else 404); with `triage`, only for its triage staff (403)."""
     from qinglang.intake.selectors import get_report_for
+    from qinglang.intake.services import can_triage
 
-    return get_report_for(request.user, pk)
+    report = get_report_for(request.user, pk)
+    if triage and not can_triage(request.user, report):
+        raise NotPermitted(_("Only triage staff of the office that owns this report may do this."))
+    return report
 
 
 @office_staff_required
@@ -79,7 +85,7 @@ def _fail(request: HttpRequest, report: Report, form_name: str, form: Any) -> Ht
 @office_staff_required
 @require_POST
 def triage_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
+    report = _report(request, pk, triage=True)
     form = AcceptForm(request.POST)
     if form.is_valid():
         case = None
@@ -103,7 +109,7 @@ def triage_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def triage_decline(request: HttpRequest, pk: int) -> HttpResponse:
     from qinglang.intake.services import record_decline
 
-    report = _report(request, pk)
+    report = _report(request, pk, triage=True)
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:
@@ -141,7 +147,7 @@ def triage_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Reveal the reporter's contact to owning triage staff (logged by intake)."""
     from qinglang.intake.services import reveal_contact
 
-    report = _report(request, pk)
+    report = _report(request, pk, triage=True)
     contact = reveal_contact(report, acting_user=request.user,
                              ip_address=request.META.get("REMOTE_ADDR"))
     if request.headers.get("HX-Request"):
