@@ -1,7 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qinglang.analysis.domains import registrable_domain
-from qinglang.analysis.filings import parse_icp, parse_psb
+from qinglang.analysis.filings import ABBREVIATION_TO_PROVINCE, iter_icp, parse_icp, parse_psb
 
 
 @pytest.mark.parametrize(
@@ -54,3 +56,29 @@ def test_registrable_domain(url, domain):
 @pytest.mark.parametrize("url", ["", "http://127.0.0.1/", "not a url at all", "https://localhost/"])
 def test_registrable_domain_none(url):
     assert registrable_domain(url) is None
+
+
+@given(
+    st.sampled_from(sorted(ABBREVIATION_TO_PROVINCE)),
+    st.sampled_from(["备", "证"]),
+    st.from_regex(r"[0-9]{6,10}", fullmatch=True),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=99)),
+    st.text(alphabet="的了 ，。abc", max_size=8),
+)
+def test_generated_icp_round_trips(abbr, kind, number, site, filler):
+    filing = f"{abbr}ICP{kind}{number}号" + (f"-{site}" if site else "")
+    text = filler + filing + "。"
+    icp = parse_icp(text)
+    assert icp is not None
+    assert str(icp) == filing
+    assert icp.province_code == ABBREVIATION_TO_PROVINCE[abbr]
+    [(found, start, end)] = list(iter_icp(text))
+    assert text[start:end] == filing and found == icp
+
+
+@given(st.text())
+def test_parsers_never_crash_on_noise(text):
+    parse_icp(text)
+    parse_psb(text)
+    registrable_domain(text)
+    assert list(iter_icp(text)) is not None
