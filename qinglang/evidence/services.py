@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from qinglang.core import ledger
-from qinglang.core.exceptions import DomainError, NotPermitted
+from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted
 from qinglang.core.models import User
 from qinglang.evidence import vault
 from qinglang.evidence.access import can_view_item
@@ -212,3 +212,14 @@ def request_capture(
                       data={"url": url, "subject": f"{subject[0]}:{subject[1]}"})
         transaction.on_commit(lambda: capture_page.delay(capture_id=capture.pk))
     return capture
+
+
+def request_capture_as(
+    url: str, *, subject: tuple[str, Any], acting_user: User,
+) -> WebCapture:
+    """Request a capture for a subject the staff member may see (API, staff pages)."""
+    from qinglang.evidence.access import can_view_subject
+
+    if not can_view_subject(acting_user, subject[0], str(subject[1])):
+        raise NotFoundInScopeError(subject[0])
+    return request_capture(url, subject=subject, requested_by=acting_user)

@@ -1,6 +1,14 @@
 """Web routes of evidence."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from qinglang.evidence import views
 
 app_name = "evidence"
-urlpatterns: list = []
+urlpatterns = [
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/download/", views.item_download, name="download"),
+    path("items/<int:pk>/preview/", views.item_preview, name="preview"),
+    path("custody/<str:subject_type>/<str:subject_id>/", views.subject_custody, name="custody"),
+    path("packages/<slug:source>/<str:identifier>/", views.package_download, name="package"),
+]

@@ -50,3 +50,14 @@ def allow_subject(allowed_user_ids: set[int]) -> None:
     access.register_subject_resolver(
         FAKE_SUBJECT, lambda user, _sid: user.pk in allowed_user_ids
     )
+
+
+def api_client(user):
+    """Return an API client authenticated with a fresh bearer token of `user`."""
+    from rest_framework.test import APIClient
+
+    from qinglang.core.services import create_api_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, name='test')}")
+    return client

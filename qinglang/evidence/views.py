@@ -1,0 +1,80 @@
+"""Staff pages of evidence: an item with its chain of custody, downloads, packages."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from qinglang.core.auth import require_verified
+from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.evidence import packages, services
+from qinglang.evidence.access import can_view_subject
+from qinglang.evidence.responses import blob_response, harden
+from qinglang.evidence.selectors import (
+    captures_for,
+    custody_events,
+    custody_events_for_items,
+    get_item_for,
+    items_for,
+)
+
+
+@require_verified
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one item's provenance and chain of custody."""
+    item = get_item_for(request.user, pk)
+    return render(request, "evidence/item_detail.html", {
+        "item": item, "events": custody_events(item),
+        "subjects": item.attachments.all(),
+    })
+
+
+@require_verified
+@require_GET
+def item_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the original bytes as an attachment; the download is recorded in the ledger."""
+    item = get_item_for(request.user, pk)
+    services.record_view(item, acting_user=request.user)
+    return blob_response(item.blob, filename=item.original_name, media_type=item.media_type)
+
+
+@require_verified
+@require_GET
+def item_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the metadata-stripped preview we derived (never the original) for <img> tags."""
+    item = get_item_for(request.user, pk)
+    if item.preview_blob is None:
+        raise Http404
+    return blob_response(item.preview_blob, filename=f"preview-{item.pk}",
+                         media_type=item.preview_blob.media_type, inline=True)
+
+
+@require_verified
+@require_GET
+def subject_custody(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """Show a subject's (a case's) evidence and who added, viewed, exported or transferred it."""
+    if not can_view_subject(request.user, subject_type, subject_id):
+        raise Http404
+    items = list(items_for((subject_type, subject_id)))
+    return render(request, "evidence/subject_custody.html", {
+        "subject_type": subject_type, "subject_id": subject_id, "items": items,
+        "events": custody_events_for_items([i.pk for i in items]),
+        "captures": captures_for((subject_type, subject_id)),
+    })
+
+
+@require_verified
+@require_POST
+def package_download(request: HttpRequest, source: str, identifier: str) -> HttpResponse:
+    """Build and send the evidence package of a case (the source checks permission)."""
+    try:
+        built = packages.build_package(source, identifier, acting_user=request.user)
+    except NotFoundInScopeError as exc:
+        raise Http404 from exc
+    response = HttpResponse(built.content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{built.filename}"'
+    response["X-Manifest-SHA256"] = built.manifest_sha256
+    harden(response)
+    return response
