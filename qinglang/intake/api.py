@@ -8,10 +8,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,6 +49,13 @@ class ReportInSerializer(serializers.Serializer):
     occurred_on = serializers.DateField(required=False)
     contact = ContactInSerializer(required=False)
     concerns_staff = serializers.BooleanField(required=False)
+
+
+class MultipartReportSerializer(serializers.Serializer):
+    """Multipart form: the report body as JSON text, plus evidence files."""
+
+    payload = serializers.CharField(help_text="The report body (as in JSON requests), as text.")
+    evidence = serializers.ListField(child=serializers.FileField(), required=False)
 
 
 class ReceiptSerializer(serializers.Serializer):
@@ -111,23 +118,26 @@ def _payload(request: Request) -> tuple[Any, list[Any]]:
     return request.data, []
 
 
-class ReportCollectionView(APIView):
+class ReportCollectionView(generics.ListAPIView):
     """POST: anyone files a report. GET: staff list the reports in their scope."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
+    serializer_class = ReportListSerializer
+    pagination_class = PageNumberPagination
     throttle_scope = "report_submit"
+
+    def _is_submission(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"
 
     def get_authenticators(self):  # type: ignore[no-untyped-def]
         # Public submission: no session, so no CSRF dance and no identity attached.
-        if self.request.method == "POST":
-            return []
-        return super().get_authenticators()
+        return [] if self._is_submission() else super().get_authenticators()
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
-        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+        return [AllowAny()] if self._is_submission() else [IsAuthenticated()]
 
     def get_throttles(self):  # type: ignore[no-untyped-def]
-        return [SubmitThrottle()] if self.request.method == "POST" else []
+        return [SubmitThrottle()] if self._is_submission() else []
 
     def throttled(self, request: Request, wait: float | None) -> None:
         raise _throttled(wait)
@@ -136,24 +146,27 @@ class ReportCollectionView(APIView):
         operation_id="reports_list",
         parameters=[OpenApiParameter("status", str), OpenApiParameter("category", str),
                     OpenApiParameter("office", int)],
-        responses=ReportListSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
-        reports = selectors.reports_visible_to(request.user)
-        params = request.query_params
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        reports = selectors.reports_visible_to(self.request.user)
+        params = self.request.query_params
         if params.get("status") in ReportStatus.values:
             reports = reports.filter(status=params["status"])
         if params.get("category") in ReportCategory.values:
             reports = reports.filter(category=params["category"])
         if (params.get("office") or "").isdigit():
             reports = reports.filter(office_id=int(params["office"]))
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(reports.order_by("-submitted_at", "-pk"), request,
-                                           view=self)
-        return paginator.get_paginated_response(ReportListSerializer(page, many=True).data)
+        return reports.order_by("-submitted_at", "-pk")
 
-    @extend_schema(operation_id="reports_create", request=ReportInSerializer,
-                   responses={201: ReceiptSerializer})
+    @extend_schema(
+        operation_id="reports_create",
+        request={"application/json": ReportInSerializer,
+                 "multipart/form-data": MultipartReportSerializer},
+        responses={201: ReceiptSerializer},
+    )
     def post(self, request: Request) -> Response:
         try:
             data, files = _payload(request)
