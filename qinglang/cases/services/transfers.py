@@ -201,8 +201,9 @@ def send_transfer(
         "evidence": item_ids, "reports": rep_ids, "measures": measures_clean,
     })
     notify(organization=org, verb="transfer.sent", link=transfer.get_absolute_url(),
-           title=_("New %(kind)s from %(office)s") % {
-               "kind": transfer.get_kind_display(), "office": acting_user.organization.name},
+           title=_("%(kind)s from %(office)s: case %(number)s") % {
+               "kind": transfer.get_kind_display(), "office": acting_user.organization.name,
+               "number": case.number},
            body=_("Please acknowledge receipt and answer by %(deadline)s.")
            % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")})
     return transfer
