@@ -81,7 +81,6 @@ _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
 _NUMERAL_RUN = re.compile(
     rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}"
 )
-_WORD = re.compile(r"\w")
 _SYMBOL_NOISE = re.compile(
     rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)"
 )
@@ -205,8 +204,3 @@ def deletion_terms(text: str) -> list[str]:
 def digits_of(text: str) -> str:
     """Return only the ASCII digits of `text`."""
     return "".join(ch for ch in text if "0" <= ch <= "9")
-
-
-def has_word(text: str) -> bool:
-    """Return whether `text` has any letter, digit or CJK character."""
-    return _WORD.search(text) is not None
