@@ -95,8 +95,8 @@ def report_detail(report: Report) -> ReportDetail:
     rows = [
         EvidenceRow(
             item=i,
-            download_url=_url("evidence:item_download", i.pk),
-            preview_url=_url("evidence:item_preview", i.pk)
+            download_url=_url("evidence:download", i.pk),
+            preview_url=_url("evidence:preview", i.pk)
             if getattr(i, "preview_blob_id", None) else None,
         )
         for i in items

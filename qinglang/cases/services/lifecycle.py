@@ -171,6 +171,22 @@ def _add_targets(case: Case, targets: Sequence[TargetInput]) -> list[CaseTarget]
     return created
 
 
+def _index(case: Case) -> None:
+    """Refresh the case's full-text search entry; internal matters are never indexed."""
+    if case.is_internal:
+        return
+    from qinglang.registry.services.search import index_document
+
+    office = case.lead_office
+    index_document(
+        object_type="cases.case", object_id=case.pk, office_id=office.pk,
+        title=f"{case.number} {case.title}",
+        text="\n".join([case.summary, *(t.label for t in case.targets.all()),
+                        *(t.url for t in case.targets.all() if t.url), case.public_result]),
+        region_code=office.region.code if office.region_id else None,
+    )
+
+
 def _inspection_office() -> Organization:
     org = Organization.objects.filter(
         kind=OrganizationKind.DISCIPLINE_INSPECTION, is_active=True
@@ -217,6 +233,7 @@ def open_case(
             "category": category, "reports": [r.pk for r in reports],
             "targets": [t.label for t in case.targets.all()],
         })
+        _index(case)
     return case
 
 
@@ -313,6 +330,7 @@ def update_case(
             return case
         _save(case, changed.keys())
         ledger.append(case, action="case.updated", actor=acting_user, data=data)
+        _index(case)
     return case
 
 
@@ -443,6 +461,7 @@ def close_case(
         for report in reports:
             intake_services.record_result(report, public_result=case.public_result,
                                           acting_user=acting_user)
+        _index(case)
     return case
 
 
@@ -512,6 +531,7 @@ def merge_cases(source: Case, *, into: Case, acting_user: User, reason: str) -> 
             "source": source.pk, "source_number": source.number, "reason": reason,
             "reports": report_ids, "targets_added": [t.label for t in moved],
         })
+        _index(into)
     return into
 
 

@@ -10,6 +10,7 @@ from qinglang.cases.models import Case, CaseStatus
 from qinglang.cases.selectors.cases import can_handle_case, cases_visible_to, open_cases_naming
 from qinglang.cases.services.lifecycle import (
     _add_targets,
+    _index,
     _save,
     lead_office_for_report,
     open_case,
@@ -99,6 +100,7 @@ def _join(case: Case, *, report: Report, acting_user: User) -> Case:
         "report": report.pk, "tracking_code": report.tracking_code,
         "targets_added": [t.label for t in added],
     })
+    _index(case)
     return case
 
 
