@@ -142,8 +142,9 @@ def _check_image(data: bytes, media_type: str) -> None:
             img.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise _refuse(_("The image is too large to process safely.")) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _refuse(_("The image is damaged or not what its header says.")) from exc
     _check_polyglot(data, skip_prefix=0, kind=media_type)
 
