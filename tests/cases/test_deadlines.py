@@ -144,3 +144,23 @@ def test_extension_across_national_day(world, frozen):
 
 def test_due_soon_cutoff_skips_holidays():
     assert deadlines.due_soon_cutoff(at(2026, 9, 30)) == end_of(2026, 10, 9)
+
+
+def test_staff_configure_policies_in_admin(world, verified_client):
+    from qinglang.core.ledger import events_for
+
+    admin_user = world.national_user
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = verified_client(admin_user)
+    policy = DeadlinePolicy.objects.get(stage="triage", category="", urgency="")
+    url = f"/admin/cases/deadlinepolicy/{policy.pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"stage": "triage", "category": "", "urgency": "",
+                                 "amount": "4", "unit": "working_days"})
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.amount == 4
+    assert events_for(policy).get().data["amount"] == 4
+    due = deadlines.deadline_for("triage", start=at(2026, 11, 30))
+    assert due == end_of(2026, 12, 4)
