@@ -1,0 +1,30 @@
+"""The demo case loads from the intake demo reports, once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from qinglang.cases import demo
+from qinglang.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_case_is_idempotent(world):
+    from qinglang.intake import demo as intake_demo
+
+    intake_demo.load(io.StringIO())
+    out = io.StringIO()
+    demo.load(out)
+    demo.load(out)
+    case = Case.objects.get()
+    assert case.status == "investigating" and case.reports.count() == 1
+    assert "already present" in out.getvalue()
+
+
+def test_demo_without_reports_is_skipped(world):
+    out = io.StringIO()
+    demo.load(out)
+    assert not Case.objects.exists() and "skipped" in out.getvalue()
