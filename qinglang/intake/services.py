@@ -331,7 +331,7 @@ def analyse_report(report_id: int) -> bool:
 
     with transaction.atomic():
         report = (
-            Report.objects.select_for_update().select_related("office__region")
+            Report.objects.select_for_update(of=("self",)).select_related("office__region")
             .filter(pk=report_id, analysed_at__isnull=True).first()
         )
         if report is None:
@@ -452,7 +452,7 @@ def _can_reroute(user: User, report: Report) -> bool:
 
 
 def _locked(report: Report) -> Report:
-    return Report.objects.select_for_update().select_related("office").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("office").get(pk=report.pk)
 
 
 def _ensure(allowed: bool) -> None:
