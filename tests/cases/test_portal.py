@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qinglang.cases.models import ExtensionRequest, Transfer, TransferFeedback, TransferStatus
+from qinglang.cases.selectors import handling
+from qinglang.cases.services import transfers
 from tests.cases.handling_factories import CaseWithMaterials, png_upload, send
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +123,21 @@ def test_inbox_page_query_count(world, verified_client, django_assert_max_num_qu
     with django_assert_max_num_queries(14):
         body = client.get("/cases/transfers/").content.decode()
     assert body.count("/cases/transfers/") >= 20
+
+
+def test_recipient_downloads_only_transferred_evidence(world, cwm, verified_client):
+    transfer = send(world, cwm.case, evidence_ids=[cwm.item_a.pk])
+    client = verified_client(world.police_user)
+    body = client.get(f"/cases/transfers/{transfer.pk}/").content.decode()
+    assert f"/evidence/items/{cwm.item_a.pk}/download/" in body
+    assert client.get(f"/evidence/items/{cwm.item_a.pk}/download/").status_code == 200
+    assert client.get(f"/evidence/items/{cwm.item_b.pk}/download/").status_code == 404
+    assert client.get(f"/evidence/items/{cwm.item_case.pk}/download/").status_code == 404
+    # Feedback attachments: the sender may download them, another agency may not.
+    transfers.submit_feedback(transfer, summary="见附件", acting_user=world.police_user,
+                              attachments=[png_upload("回执.png")])
+    [(_entry, [item])] = handling.feedback_with_attachments(transfer)
+    assert verified_client(world.beijing_user).get(
+        f"/evidence/items/{item.pk}/download/").status_code == 200
+    assert verified_client(world.telecom_user).get(
+        f"/evidence/items/{item.pk}/download/").status_code == 404
