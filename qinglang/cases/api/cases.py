@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -169,6 +169,11 @@ class CaseStatusView(APIView):
                     acting_user=request.user, expected_version=v.get("version"))
 
 
+@extend_schema_field({"oneOf": [
+    {"type": "string", "enum": Measure.values},
+    {"type": "object", "properties": {"measure": {"type": "string", "enum": Measure.values},
+                                      "legal_basis": {"type": "string"}}},
+]})
 class MeasureField(serializers.Field):
     """A measure code, or {"measure": code, "legal_basis": text}."""
 

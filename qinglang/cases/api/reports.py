@@ -17,7 +17,7 @@ from qinglang.core.models import Organization
 from qinglang.intake.models import DeclineReason, Report
 
 
-class TargetOut(serializers.Serializer):
+class ReportTargetOut(serializers.Serializer):
     url = serializers.CharField()
     domain = serializers.CharField()
     website_name = serializers.CharField()
@@ -42,7 +42,7 @@ class ReportOut(serializers.Serializer):
     is_internal = serializers.BooleanField()
     has_contact = serializers.SerializerMethodField()
     office = serializers.SerializerMethodField()
-    targets = TargetOut(many=True)
+    targets = ReportTargetOut(many=True)
     evidence = serializers.SerializerMethodField()
     analysis = serializers.JSONField()
     cases = serializers.SerializerMethodField()
@@ -95,7 +95,7 @@ class AcceptIn(serializers.Serializer):
 
 class ReportAcceptView(APIView):
     @extend_schema(request=AcceptIn, responses={200: inline_serializer(
-        "AcceptOut", {"case": inline_serializer("CaseRef", {
+        "AcceptOut", {"case": inline_serializer("AcceptedCaseRef", {
             "id": serializers.IntegerField(), "number": serializers.CharField()})})},
         summary="Accept a report: it joins an open case naming the same target, or opens one")
     def post(self, request: Request, pk: int) -> Response:
