@@ -17,8 +17,12 @@ SETTINGS_MODULES = {
 
 
 def _setup_django() -> None:
-    mode = os.environ.get("QINGLANG_SETTINGS", "embedded")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULES.get(mode, mode))
+    """Select settings: QINGLANG_SETTINGS (embedded/production), else DJANGO_SETTINGS_MODULE."""
+    mode = os.environ.get("QINGLANG_SETTINGS")
+    if mode:
+        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULES.get(mode, mode)
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULES["embedded"])
     import django
 
     django.setup()
@@ -33,21 +37,24 @@ def _manage(argv: list[str]) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Initialise with demo data, then run the web server and a worker until Ctrl-C."""
+    from django.conf import settings
+
     _manage(["qinglang_init", "--demo"])
     env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", os.environ["DJANGO_SETTINGS_MODULE"])
     web = [
         sys.executable, "-m", "gunicorn", "qinglang.wsgi:application",
         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-        "--access-logfile", "-", "--graceful-timeout", "10",
+        "--access-logfile", "-", "--graceful-timeout", "10", "--no-control-socket",
     ]
     worker = [
         sys.executable, "-m", "celery", "-A", "qinglang", "worker", "--beat",
         "--loglevel", "INFO", "--concurrency", "2",
-        "--schedule", os.path.join(os.environ.get("QINGLANG_HOME", "var"), "celerybeat-schedule"),
+        "--schedule", str(settings.QINGLANG_HOME / "celerybeat-schedule"),
     ]
-    procs = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
-    print(f"清朗 Qinglang: http://{args.host}:{args.port}/  (Ctrl-C 停止 / to stop)")
+    # Children get their own session: Ctrl-C reaches only this process, which then stops
+    # them in order (a second signal in the children would turn a warm shutdown cold).
+    procs = [subprocess.Popen(cmd, env=env, start_new_session=True) for cmd in (web, worker)]
+    print(f"清朗 Qinglang: http://{args.host}:{args.port}/  (Ctrl-C 停止 / to stop)", flush=True)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -68,19 +75,26 @@ def cmd_up(args: argparse.Namespace) -> int:
             proc.send_signal(signal.SIGTERM)
     for proc in procs:
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-    print("清朗 Qinglang stopped.")
+            proc.wait()
+    print("清朗 Qinglang stopped.", flush=True)
     return code
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Become a Celery worker (signals such as Ctrl-C then go straight to Celery)."""
     _setup_django()
     cmd = [sys.executable, "-m", "celery", "-A", "qinglang", "worker", "--loglevel", "INFO"]
+    if args.concurrency:
+        cmd += ["--concurrency", str(args.concurrency)]
     if args.beat:
-        cmd.append("--beat")
-    return subprocess.call(cmd)
+        from django.conf import settings
+
+        cmd += ["--beat", "--schedule", str(settings.QINGLANG_HOME / "celerybeat-schedule")]
+    os.execv(sys.executable, cmd)  # noqa: S606 - fixed program, our own arguments
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--workers", type=int, default=2)
     worker = sub.add_parser("worker", help="run a Celery worker")
-    worker.add_argument("--beat", action="store_true", help="also run the scheduler")
+    worker.add_argument("--beat", action="store_true",
+                        help="also run the scheduler (exactly one process in a deployment)")
+    worker.add_argument("--concurrency", type=int, default=0, help="worker processes")
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create")

@@ -1,0 +1,104 @@
+"""The `qinglang` command: `up` serves the site and a worker, and stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Return {pid: program name} of the direct children of `pid` (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = cmdline[2].decode() if len(cmdline) > 2 else ""
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local URL
+            return response.status
+    except OSError:
+        return 0
+
+
+def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("QINGLANG_") and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(QINGLANG_HOME=str(tmp_path), QINGLANG_DEMO_PASSWORD="demo-password-up")
+    log = (tmp_path / "up.log").open("w+")
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "qinglang.cli", "up", "--port", str(port), "--workers", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 420
+        while get(f"http://127.0.0.1:{port}/") != 200:
+            assert proc.poll() is None, (tmp_path / "up.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "qinglang up did not answer in time"
+            time.sleep(1)
+        css = f"http://127.0.0.1:{port}/static/vendor/bootstrap/dist/css/bootstrap.min.css"
+        assert get(css) == 200
+        children = children_of(proc.pid)
+        assert sorted(children.values()) == ["celery", "gunicorn"]
+        while "ready." not in (tmp_path / "up.log").read_text():
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(1)
+        assert (tmp_path / "qinglang.sqlite3").exists()
+        assert "demo-beijing" in (tmp_path / "up.log").read_text()
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        assert not any(alive(pid) for pid in children)
+        assert "stopped" in (tmp_path / "up.log").read_text()
+    finally:
+        if proc.poll() is None:
+            for pid in children_of(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["manage", "help", "qinglang_init"]])
+def test_cli_help_and_manage_passthrough(tmp_path, argv):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["QINGLANG_HOME"] = str(tmp_path)
+    result = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "qinglang.cli", *argv], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "init" in result.stdout or "--demo" in result.stdout
