@@ -10,8 +10,9 @@ The database refuses UPDATE (other than sealing), DELETE and TRUNCATE (see ledge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -73,7 +74,7 @@ def format_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_dict(event: LedgerEvent, position: int | None = None) -> dict[str, Any]:
+def event_dict(event: LedgerEvent | Any, position: int | None = None) -> dict[str, Any]:
     """Return the event fields a leaf covers, as JSON-native values."""
     return {
         "id": event.pk,
@@ -88,7 +89,7 @@ def event_dict(event: LedgerEvent, position: int | None = None) -> dict[str, Any
     }
 
 
-def compute_leaf(event: LedgerEvent, position: int | None = None) -> bytes:
+def compute_leaf(event: LedgerEvent | Any, position: int | None = None) -> bytes:
     """Return the RFC 6962 leaf hash of an event at its position."""
     return merkle.leaf_hash(merkle.event_leaf_bytes(event_dict(event, position)))
 
@@ -149,16 +150,20 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
         )
         if not pending:
             return None
-        position = tree.size
         for event in pending:
-            leaf = compute_leaf(event, position)
-            updated = LedgerEvent.objects.filter(pk=event.pk, position__isnull=True).update(
-                position=position, leaf_hash=leaf.hex()
-            )
-            if updated != 1:
-                raise RuntimeError(f"ledger event {event.pk} was sealed concurrently")
+            event.position = tree.size
+            leaf = compute_leaf(event)
+            event.leaf_hash = leaf.hex()
             tree.append(leaf)
-            position += 1
+        # The append-only trigger refuses to change a position that is already set, so a
+        # second sealer (which the lock should prevent) would fail here rather than fork the log.
+        table = connection.ops.quote_name(LedgerEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET position = %s, leaf_hash = %s "  # noqa: S608 - table name
+                "WHERE id = %s AND position IS NULL",
+                [(e.position, e.leaf_hash, e.pk) for e in pending],
+            )
         return sign_checkpoint(tree.size, tree.root(), tree.hashes)
 
 
@@ -237,6 +242,31 @@ class LedgerReport:
         self.problems.append(message)
 
 
+class _Row(NamedTuple):
+    """A ledger row read without building a model instance (verification reads millions)."""
+
+    id: int
+    position: int | None
+    occurred_at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    data: Any
+    data_digest: str
+    leaf_hash: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _rows(queryset: models.QuerySet[LedgerEvent]) -> Iterator[_Row]:
+    for values in queryset.values_list(*_Row._fields).iterator(chunk_size=5000):
+        yield _Row(*values)
+
+
 def verify_log(*, max_problems: int = 20) -> LedgerReport:
     """Recompute every digest, leaf, root and checkpoint signature; report what does not match."""
     report = LedgerReport()
@@ -246,7 +276,7 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
     tree = merkle.CompactRange()
     expected = 0
     sealed = LedgerEvent.objects.filter(position__isnull=False).order_by("position", "id")
-    for event in sealed.iterator(chunk_size=5000):
+    for event in _rows(sealed):
         if len(report.problems) >= max_problems:
             break
         report.events += 1
@@ -273,7 +303,7 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
         elif cp.tree_size == 0:
             _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
     unsealed = LedgerEvent.objects.filter(position__isnull=True).order_by("id")
-    for event in unsealed.iterator(chunk_size=5000):
+    for event in _rows(unsealed):
         report.events += 1
         if event.leaf_hash or sha256_hex(canonical_json(event.data)) != event.data_digest:
             report.fail(f"event {event.pk} (unsealed, {event.action}): data does not match its "

@@ -1,0 +1,175 @@
+"""Ledger cost: append as a ratio to a plain insert, sealing rate, verification per million.
+
+Run: `python -m bench.ledger_append [--events N]` (SQLite by default; PostgreSQL with
+QINGLANG_DATABASE_URL=postgres://…). The data goes into a database of its own
+(`<db>_bench_ledger`, dropped afterwards unless `--keep`).
+
+- append: N transactions each appending one ledger event (`ledger.append`), against N
+  transactions each inserting the same row into a table of identical shape with no triggers
+  (the plain insert), measured in the same run; printed as a ratio.
+- seal: events sealed per second (positions, leaf hashes, Merkle frontier, signature).
+- verify: `verify_log` over the whole log, extrapolated to seconds per million entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+BENCH_DB_SUFFIX = "_bench_ledger"
+
+
+def _setup(keep: bool) -> Callable[[], None]:
+    """Point Django at a fresh bench database, migrate it, and return the clean-up."""
+    import dj_database_url
+
+    os.environ.setdefault("QINGLANG_HOME", tempfile.mkdtemp(prefix="qinglang-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglang.settings.embedded")
+    os.environ.setdefault("QINGLANG_LEDGER_KEY_PATH",
+                          str(Path(os.environ["QINGLANG_HOME"]) / "bench-ledger.pem"))
+    url = os.environ.get("QINGLANG_DATABASE_URL", "")
+    cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        config = dj_database_url.parse(url)
+        name = f"{config['NAME']}{BENCH_DB_SUFFIX}"
+        admin = psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None,
+                                user=config["USER"] or None,
+                                password=config["PASSWORD"] or None,
+                                dbname=config["NAME"], autocommit=True)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        os.environ["QINGLANG_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
+
+        def cleanup() -> None:
+            from django.db import connections
+
+            connections.close_all()
+            if not keep:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.close()
+    else:
+        path = Path(os.environ["QINGLANG_HOME"]) / "bench_ledger.sqlite3"
+        path.unlink(missing_ok=True)
+        os.environ["QINGLANG_DATABASE_URL"] = f"sqlite:///{path}"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    return cleanup
+
+
+def _plain_table() -> type:
+    """Create a table shaped like core_ledgerevent, without triggers, and return its model."""
+    from django.db import connection, models
+
+    class PlainEvent(models.Model):
+        occurred_at = models.DateTimeField()
+        actor_id = models.BigIntegerField(null=True)
+        actor_label = models.CharField(max_length=150)
+        action = models.CharField(max_length=64, db_index=True)
+        object_type = models.CharField(max_length=64)
+        object_id = models.CharField(max_length=64)
+        data = models.JSONField(default=dict)
+        data_digest = models.CharField(max_length=64)
+        position = models.BigIntegerField(null=True, unique=True)
+        leaf_hash = models.CharField(max_length=64, blank=True)
+
+        class Meta:
+            app_label = "core"
+            db_table = "bench_plain_event"
+            indexes = [models.Index(fields=["object_type", "object_id"],
+                                    name="bench_plain_obj")]
+
+        def __str__(self) -> str:
+            return self.action
+
+    with connection.schema_editor() as editor:
+        editor.create_model(PlainEvent)
+    return PlainEvent
+
+
+def run(events: int) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from qinglang.core import ledger
+    from qinglang.core.canonical import canonical_json, sha256_hex
+
+    plain = _plain_table()
+    data = {"report": 1, "status": "accepted", "说明": "受理"}
+
+    def plain_insert(i: int) -> None:
+        with transaction.atomic():
+            plain.objects.create(occurred_at=timezone.now(), actor_label="bench",
+                                 action="bench.changed", object_type="bench.thing",
+                                 object_id=str(i), data=data,
+                                 data_digest=sha256_hex(canonical_json(data)))
+
+    def ledger_append(i: int) -> None:
+        with transaction.atomic():
+            ledger.append(("bench.thing", i), action="bench.changed", actor=None, data=data)
+
+    # Warm up both paths, then interleave rounds so drift affects both equally.
+    for i in range(50):
+        plain_insert(i)
+        ledger_append(i)
+    t_plain = t_ledger = 0.0
+    rounds = 5
+    per_round = max(1, events // rounds)
+    for r in range(rounds):
+        start = time.perf_counter()
+        for i in range(per_round):
+            plain_insert(r * per_round + i)
+        t_plain += time.perf_counter() - start
+        start = time.perf_counter()
+        for i in range(per_round):
+            ledger_append(r * per_round + i)
+        t_ledger += time.perf_counter() - start
+    n = per_round * rounds
+    print(f"append: {n} events; plain insert {n / t_plain:,.0f}/s, "
+          f"ledger.append {n / t_ledger:,.0f}/s")
+    print(f"append cost ratio (ledger.append / plain insert): {t_ledger / t_plain:.2f}")
+
+    total = n + 50
+    start = time.perf_counter()
+    checkpoint = ledger.seal_all()
+    t_seal = time.perf_counter() - start
+    print(f"seal: {checkpoint.tree_size} events in {t_seal:.2f} s "
+          f"({checkpoint.tree_size / t_seal:,.0f} events/s)")
+    assert checkpoint.tree_size == total
+
+    start = time.perf_counter()
+    report = ledger.verify_log()
+    t_verify = time.perf_counter() - start
+    assert report.ok, report.problems
+    per_million = t_verify * 1_000_000 / report.events
+    print(f"verify: {report.events} events in {t_verify:.2f} s; "
+          f"extrapolated {per_million:,.0f} s per million entries "
+          f"({per_million / 60:.1f} min)")
+    print(f"verify cost ratio (verify per event / plain insert per event): "
+          f"{(t_verify / report.events) / (t_plain / n):.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args(argv)
+    cleanup = _setup(args.keep)
+    try:
+        run(args.events)
+    finally:
+        cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
