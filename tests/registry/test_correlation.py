@@ -159,3 +159,13 @@ def test_intermediary_networks_union_find(world):
     assert network.regions == ["北京市", "广东省"]
     assert network.identifiers == ["qq: 1111111", "wechat: shantie-88"]
     assert selectors.intermediary_networks(user=world.website_user) == []
+
+
+def test_index_text_extracts_obfuscated_contacts(world):
+    services.index_identifiers(source=("intake.report", 1), identifiers=[QQ],
+                               office_id=world.beijing_office.pk, region_code="110000")
+    matches = services.index_text(
+        source=("intake.report", 2), text="专业删帖，先删后付，扣扣：２８７６５４３２１０",
+        office_id=world.guangdong_office.pk, region_code="440000",
+    )
+    assert [(m.kind, m.value, m.source_id) for m in matches] == [("qq", QQ.value, "1")]

@@ -5,6 +5,7 @@ from qinglang.registry.services.correlation import (
     Match,
     add_exclusion,
     index_identifiers,
+    index_text,
     remove_exclusion,
 )
 from qinglang.registry.services.entities import (
@@ -37,6 +38,7 @@ __all__ = [
     "import_websites",
     "index_document",
     "index_identifiers",
+    "index_text",
     "lookup_practitioner",
     "record_violation",
     "remove_document",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinglang.analysis.identifiers import extract
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError
 from qinglang.core.models import Organization, User
@@ -216,6 +217,15 @@ def send_match_notifications(notices: list[dict[str, Any]]) -> None:
                 link=reverse("registry:identifier",
                              kwargs={"kind": notice["kind"], "value": notice["value"]}),
             )
+
+
+def index_text(
+    *, source: tuple[str, Any], text: str, office_id: int | None, region_code: str | None,
+    acting_user: User | None = None,
+) -> list[Match]:
+    """Extract identifiers from free text (report, captured page) and index them."""
+    return index_identifiers(source=source, identifiers=extract(text or ""), office_id=office_id,
+                             region_code=region_code, acting_user=acting_user)
 
 
 @transaction.atomic

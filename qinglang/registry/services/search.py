@@ -6,19 +6,14 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from qinglang.analysis.segment import segment
 from qinglang.registry.models import SearchDocument
 
 FTS_TABLE = "registry_searchdocument_fts"
 
 
 def segment_text(text: str) -> str:
-    """Return space-joined lower-case tokens (analysis.segment, jieba directly until it lands)."""
-    try:
-        from qinglang.analysis.segment import segment
-    except ImportError:
-        import jieba
-
-        return " ".join(t for t in jieba.cut_for_search((text or "").lower()) if t.strip())
+    """Return space-joined lower-case search tokens (the same for documents and queries)."""
     return segment(text or "").lower()
 
 
