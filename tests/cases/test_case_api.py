@@ -177,3 +177,20 @@ def test_merge_and_split_via_api(world):
     g = make_case(world.guangdong_user)
     assert client.post(f"/api/v1/cases/{a.pk}/merge/", {"into": g.pk, "reason": "x"},
                        format="json").status_code == 400
+
+
+def test_case_evidence_resolver_is_registered(world):
+    from qinglang.evidence.access import can_view_subject
+
+    case = make_case(world.shenzhen_user)
+    assert can_view_subject(world.shenzhen_user, "cases.case", str(case.pk))
+    assert can_view_subject(world.guangdong_user, "cases.case", str(case.pk))
+    assert not can_view_subject(world.beijing_user, "cases.case", str(case.pk))
+    assert not can_view_subject(world.police_user, "cases.case", str(case.pk))
+    assert not can_view_subject(world.shenzhen_user, "cases.case", "nonsense")
+
+
+def test_report_detail_shows_correlation_counts(world):
+    report = make_report(world.beijing_office)
+    body = api_client(world.beijing_user).get(f"/api/v1/reports/{report.pk}/").json()
+    assert body["correlation"] == {"reports": 0, "regions": 0}

@@ -383,3 +383,42 @@ def test_split_refusals_change_nothing(world):
         lifecycle.split_report(case, report=r1, acting_user=world.guangdong_user, reason="x")
     assert snapshot(case) == before
     assert Case.objects.count() == 1
+
+
+def test_confirmed_violation_goes_on_the_registry_record(world):
+    from qinglang.evidence.services import attach, store_bytes
+    from qinglang.registry.models import Account, ViolationRecord, Website
+
+    website = Website.objects.create(name="示例资讯网", region=world.beijing)
+    account = Account.objects.create(platform="微信", uid="shantie_888")
+    report = make_report(world.beijing_office, targets=[
+        {"url": "https://bbs.example-news.cn/t/1", "website_name": "示例资讯网",
+         "website": website},
+        {"platform": "微信", "account": "shantie_888"},
+    ])
+    item = store_bytes(b"chat", name="chat.txt", media_type="text/plain", kind="upload")
+    attach(item, subject=("intake.report", report.pk), acting_user=None)
+    case = triage.accept_report(report, acting_user=world.beijing_user)
+    assert case.targets.get(kind="account").registry_ref == f"registry.account:{account.pk}"
+    lifecycle.decide_case(
+        case, acting_user=world.beijing_user, outcome="violation_confirmed",
+        measures=["rectification", {"measure": "account_closure", "legal_basis": "第十二条"}],
+        legal_basis="《网络信息内容生态治理规定》", public_result="已责令整改并关闭账号。")
+    records = {(r.subject_kind, r.measure) for r in ViolationRecord.objects.all()}
+    assert records == {("website", "rectification_order"), ("account", "rectification_order"),
+                       ("account", "account_closure")}
+    website.refresh_from_db()
+    assert website.status == "under_rectification"
+    assert all(r.case_number == case.number for r in ViolationRecord.objects.all())
+
+
+def test_not_confirmed_or_no_evidence_records_nothing(world):
+    from qinglang.registry.models import ViolationRecord, Website
+
+    website = Website.objects.create(name="示例资讯网", region=world.beijing)
+    report = make_report(world.beijing_office, targets=[
+        {"url": "https://bbs.example-news.cn/t/1", "website": website}])
+    case = triage.accept_report(report, acting_user=world.beijing_user)
+    lifecycle.decide_case(case, acting_user=world.beijing_user, outcome="violation_confirmed",
+                          measures=["fine"], legal_basis="某条", public_result="已罚款。")
+    assert not ViolationRecord.objects.exists()  # no evidence on file

@@ -46,6 +46,7 @@ class ReportOut(serializers.Serializer):
     evidence = serializers.SerializerMethodField()
     analysis = serializers.JSONField()
     cases = serializers.SerializerMethodField()
+    correlation = serializers.SerializerMethodField()
     decline_reason = serializers.CharField()
     decision_text = serializers.CharField()
     public_result = serializers.CharField()
@@ -62,6 +63,10 @@ class ReportOut(serializers.Serializer):
              "sha256": i.blob.sha256}
             for i in self.context["evidence"]
         ]
+
+    def get_correlation(self, obj: Report) -> dict:
+        summary = self.context["correlation"]
+        return {"reports": summary.reports, "regions": summary.regions}
 
     def get_cases(self, obj: Report) -> list[dict]:
         user = self.context["request"].user
@@ -83,9 +88,10 @@ def _report_for(request: Request, pk: int, *, triage: bool = False) -> Report:
 class ReportDetailView(APIView):
     @extend_schema(responses=ReportOut, summary="A report in the user's scope (404 otherwise)")
     def get(self, request: Request, pk: int) -> Response:
-        detail = report_detail(_report_for(request, pk))
+        detail = report_detail(_report_for(request, pk), request.user)
         return Response(ReportOut(detail.report, context={
-            "request": request, "evidence": detail.evidence}).data)
+            "request": request, "evidence": detail.evidence,
+            "correlation": detail.correlation}).data)
 
 
 class AcceptIn(serializers.Serializer):

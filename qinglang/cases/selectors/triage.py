@@ -85,7 +85,7 @@ def _url(name: str, pk: int) -> str | None:
         return None
 
 
-def report_detail(report: Report) -> ReportDetail:
+def report_detail(report: Report, user: User | None = None) -> ReportDetail:
     """Return a report with its targets, evidence (with links) and correlation summary."""
     from qinglang.evidence.selectors import items_for
 
@@ -102,13 +102,11 @@ def report_detail(report: Report) -> ReportDetail:
         for i in items
     ]
     return ReportDetail(report=report, evidence=items, evidence_rows=rows,
-                        correlation=_correlation(report))
+                        correlation=_correlation(report, user))
 
 
-def _correlation(report: Report) -> Any:
-    """Return the registry's correlation summary for the report, if the registry offers one."""
-    try:
-        from qinglang.registry.selectors import correlation_summary
-    except ImportError:
-        return None
-    return correlation_summary((REPORT_SUBJECT, str(report.pk)))
+def _correlation(report: Report, user: User | None) -> Any:
+    """Return the registry's "also seen in N reports in M regions" for the report."""
+    from qinglang.registry.selectors import correlation_summary
+
+    return correlation_summary((REPORT_SUBJECT, str(report.pk)), user=user)

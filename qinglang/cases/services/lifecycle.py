@@ -124,11 +124,15 @@ def _ensure_handle_permission(user: User, case: Case) -> None:
 
 def targets_from_report(report: Report) -> list[TargetInput]:
     """Turn a report's targets into case targets."""
+    from qinglang.registry.models import Account
+
     out = []
     for t in report.targets.all():
         if t.account:
-            out.append(TargetInput(kind=TargetKind.ACCOUNT, label=t.account, url=t.url,
-                                   platform=t.platform, account=t.account))
+            known = Account.objects.filter(platform=t.platform, uid=t.account).first()
+            out.append(TargetInput(
+                kind=TargetKind.ACCOUNT, label=t.account, url=t.url, platform=t.platform,
+                account=t.account, registry_ref=f"registry.account:{known.pk}" if known else ""))
         elif t.website_id or t.website_name or t.icp_number:
             out.append(TargetInput(kind=TargetKind.WEBSITE, url=t.url, website_id=t.website_id,
                                    label=t.website_name or t.url or t.icp_number))
@@ -419,6 +423,61 @@ def _decide(case: Case, *, acting_user: User, outcome: str, measures: Any, legal
         "from": old, "outcome": outcome, "measures": measure_list, "legal_basis": legal_basis,
         "public_result": public_result,
     })
+    if outcome == Outcome.VIOLATION_CONFIRMED and not case.is_internal:
+        _record_violations(case, acting_user=acting_user)
+
+
+# Case measures → registry measures, and which registry subjects each applies to.
+_REGISTRY_MEASURE = {
+    Measure.RECTIFICATION: ("rectification_order", {"website", "account"}),
+    Measure.REGULATORY_INTERVIEW: ("regulatory_interview", {"website", "account"}),
+    Measure.ACCOUNT_CLOSURE: ("account_closure", {"account"}),
+    Measure.SITE_SHUTDOWN: ("shutdown", {"website"}),
+    Measure.CRIMINAL_REFERRAL: ("criminal_referral", {"website", "account"}),
+    Measure.FINE: ("fine", {"website", "account"}),
+}
+
+
+def _record_violations(case: Case, *, acting_user: User) -> None:
+    """Put the decision on the registry record of each registered target.
+
+    Only targets linked to registry websites or accounts, only with evidence on file and a
+    legal basis given (the registry's own rules); anything else stays with the case alone.
+    """
+    from qinglang.evidence.selectors import items_for_subjects
+    from qinglang.registry.models import Account
+    from qinglang.registry.services.violations import record_violation
+
+    subjects: list[tuple[str, Any]] = []
+    for t in case.targets.select_related("website"):
+        if t.website_id:
+            subjects.append(("website", t.website))
+        elif t.registry_ref.startswith("registry.account:"):
+            account = Account.objects.filter(pk=t.registry_ref.split(":", 1)[1]).first()
+            if account is not None:
+                subjects.append(("account", account))
+    if not subjects:
+        return
+    evidence = list(items_for_subjects(
+        [("cases.case", case.pk), *(("intake.report", pk) for pk in
+                                    case.reports.values_list("pk", flat=True))],
+    ).values_list("pk", flat=True))
+    if not evidence:
+        return
+    decided_on = timezone.localdate(case.decided_at)
+    for m in case.measures:
+        measure, kinds = _REGISTRY_MEASURE[m["measure"]]
+        basis = m["legal_basis"] or case.legal_basis
+        if not basis:
+            continue
+        for kind, subject in subjects:
+            if kind in kinds:
+                record_violation(
+                    subject, case=("cases.case", case.pk), case_number=case.number,
+                    case_decided=True, deciding_office=case.lead_office,
+                    evidence_item_ids=evidence, legal_basis=basis, measure=measure,
+                    decided_on=decided_on, summary=case.public_result, acting_user=acting_user,
+                )
 
 
 def close_case(

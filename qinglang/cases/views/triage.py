@@ -58,7 +58,7 @@ def triage_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, report: Report, **extra: Any) -> dict[str, Any]:
     from qinglang.intake.services import can_triage
 
-    detail = report_detail(report)
+    detail = report_detail(report, request.user)
     return {
         "detail": detail, "report": detail.report,
         "can_triage": can_triage(request.user, detail.report),
