@@ -265,6 +265,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Several models have a `status`: name each choice set so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "qinglang.intake.models.ReportStatus",
+        "CaseStatusEnum": "qinglang.cases.models.CaseStatus",
+        "TransferStatusEnum": "qinglang.cases.models.TransferStatus",
+        "ExtensionStatusEnum": "qinglang.cases.models.ExtensionStatus",
+        "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
+    },
 }
 
 # Brute force: lock a username+IP after 5 failures for 30 minutes.

@@ -57,7 +57,7 @@ def get(url: str) -> int:
 def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("QINGLANG_") and k != "DJANGO_SETTINGS_MODULE"}
+           if not k.startswith(("QINGLANG_", "DJANGO_"))}
     env.update(QINGLANG_HOME=str(tmp_path), QINGLANG_DEMO_PASSWORD="demo-password-up")
     log = (tmp_path / "up.log").open("w+")
     proc = subprocess.Popen(  # noqa: S603 - our own command
@@ -94,7 +94,7 @@ def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
 
 @pytest.mark.parametrize("argv", [["--help"], ["manage", "help", "qinglang_init"]])
 def test_cli_help_and_manage_passthrough(tmp_path, argv):
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env["QINGLANG_HOME"] = str(tmp_path)
     result = subprocess.run(  # noqa: S603 - our own command
         [sys.executable, "-m", "qinglang.cli", *argv], cwd=ROOT, env=env, capture_output=True,

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("QINGLANG_") and k != "DJANGO_SETTINGS_MODULE"}
+           if not k.startswith(("QINGLANG_", "DJANGO_"))}
     env.update({
         "DJANGO_SETTINGS_MODULE": "qinglang.settings.production",
         "QINGLANG_HOME": str(tmp_path),

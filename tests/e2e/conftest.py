@@ -1,7 +1,7 @@
 """Browser tests: Django's live server (static files served) and Debian's chromium via Playwright.
 
 Every test in this directory is marked `e2e`. Playwright's sync API runs an event loop in the
-test thread, so Django's async-safety guard is relaxed here (tests only, never in the app).
+test thread, so Django's async-safety guard is relaxed while a module's browser runs (tests only).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from qinglang.core.models import User
 from tests.core.auth import otp_device
 from tests.core.factories import PASSWORD
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -33,18 +31,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
-    """Launch Debian's chromium once per session (never a downloaded browser)."""
+    """Launch Debian's chromium once per test module (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
 
     executable = getattr(settings, "QINGLANG_CHROMIUM", "") or "/usr/bin/chromium"
     if not os.path.exists(executable):
         pytest.skip(f"chromium not found at {executable}")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    # Only while the browser runs: other tests must keep Django's guard (and subprocesses
+    # must not inherit the variable).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=executable,
+                                                  args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

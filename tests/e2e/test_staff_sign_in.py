@@ -17,7 +17,8 @@ def test_staff_signs_in_with_two_factors(page, world, console_errors):
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
 
-def test_wrong_code_keeps_the_door_shut(page, world):
+def test_wrong_code_keeps_the_door_shut(new_page, world):
+    page = new_page(locale="en-US")
     otp_device(world.beijing_user)
     page.goto("/staff/login/")
     page.fill("#id_username", world.beijing_user.username)
