@@ -11,19 +11,11 @@ class CasesConfig(AppConfig):
         """Let the evidence vault ask us who may see a case's items and what its package holds."""
         from qinglang.cases.selectors.cases import can_see_case_subject, case_package_subjects
         from qinglang.cases.selectors.handling import register_hooks
+        from qinglang.evidence.access import register_subject_resolver
+        from qinglang.evidence.packages import PackageSource, register_package_source
 
         register_hooks()  # HANDLING: timeline, deadline filter, transfer/feedback/task evidence
-
-        try:
-            from qinglang.evidence.access import register_subject_resolver
-        except ImportError:  # the evidence vault is optional in partial installs
-            pass
-        else:
-            register_subject_resolver("cases.case", can_see_case_subject)
-        try:
-            from qinglang.evidence.packages import PackageSource, register_package_source
-        except ImportError:  # evidence packages not built yet
-            return
+        register_subject_resolver("cases.case", can_see_case_subject)
 
         def case_source(identifier: str, user):  # type: ignore[no-untyped-def]
             title, subjects = case_package_subjects(identifier, user)

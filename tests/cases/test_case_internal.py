@@ -91,3 +91,12 @@ def test_evidence_package_source_respects_scope(world, internal_case):
         case_package_subjects(internal_case.number, world.national_user)
     # The command line (no user) may export any case.
     assert case_package_subjects(str(internal_case.pk), None)[1] == subjects
+
+
+def test_evidence_package_source_case_is_registered(world, internal_case):
+    from qinglang.evidence.packages import resolve_source
+
+    source = resolve_source("case", internal_case.number, world.inspector)
+    assert source.subjects[0] == ("cases.case", str(internal_case.pk))
+    with pytest.raises(NotFoundInScopeError):
+        resolve_source("case", internal_case.number, world.beijing_user)

@@ -184,16 +184,12 @@ def case_timeline(case: Case) -> list[LedgerEvent]:
     q = Q(object_type="cases.case", object_id__in=[str(pk) for pk in case_ids])
     if report_ids:
         q |= Q(object_type="intake.report", object_id__in=report_ids)
-    for object_type, related in (("cases.transfer", case.transfers), ("cases.task", case.tasks)):
-        ids = [str(pk) for pk in related.values_list("pk", flat=True)]
-        if ids:
-            q |= Q(object_type=object_type, object_id__in=ids)
     for extra in _timeline_extensions:
         q |= extra(case)
     return list(LedgerEvent.objects.filter(q).select_related("actor").order_by("occurred_at", "id"))
 
 
-# HANDLING adds its objects (transfers, tasks) to a case's timeline with a Q on LedgerEvent.
+# HANDLING adds its objects (transfers, feedback, tasks) to a case's timeline: a Q on LedgerEvent.
 _timeline_extensions: list[Callable[[Case], Q]] = []
 
 
