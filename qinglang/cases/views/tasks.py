@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import can_handle_case, get_case_for
 from qinglang.cases.services import tasks
-from qinglang.cases.views.transfers import add_errors
+from qinglang.cases.views.transfers import add_errors, style
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.models import Organization, User
@@ -39,6 +39,7 @@ class TaskForm(forms.Form):
                     User.objects.filter(organization_id__in=offices, is_active=True)
                     .select_related("organization").order_by("username")]
         self.fields["assignee"].choices = choices
+        style(self)
 
 
 @require_verified
@@ -73,7 +74,7 @@ def task_list(request: HttpRequest, case_id: int) -> HttpResponse:
 
 class CommentForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Comment (@username to mention)"),
-                           widget=forms.Textarea(attrs={"rows": 3}))
+                           widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
 
 
 @require_verified

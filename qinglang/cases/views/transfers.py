@@ -25,6 +25,18 @@ from qinglang.core.models import Organization, OrganizationKind
 PAGE_SIZE = 25
 
 
+def style(form: forms.Form) -> None:
+    """Give widgets Bootstrap classes (checkbox lists keep theirs)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+
+
 def add_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's per-field errors on the form (unknown fields as form errors)."""
     for field, msgs in (exc.message_dict.items() if hasattr(exc, "error_dict")
@@ -64,6 +76,7 @@ class TransferForm(forms.Form):
         self.fields["reports"].choices = [
             (str(r.pk), f"{r.get_category_display()} · {r.description[:60]}")
             for r in case.reports.order_by("pk")]
+        style(self)
 
 
 @require_verified
