@@ -19,10 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qinglang.analysis.classify import classify
+from qinglang.analysis.identifiers import Identifier, extract
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
 from qinglang.core.models import Organization, OrganizationKind, Role, User
 from qinglang.core.services import log_identity_access, notify
+from qinglang.evidence.services import attach, request_capture, store_upload, validate_upload_batch
 from qinglang.intake.forms import (
     CONTACT_FIELDS,
     MAX_TARGETS,
@@ -35,6 +38,7 @@ from qinglang.intake.forms import (
 from qinglang.intake.models import DeclineReason, Report, ReportStatus, ReportTarget
 from qinglang.intake.routing import TargetKeys, route
 from qinglang.registry.selectors import find_website
+from qinglang.registry.services import index_document, index_identifiers, remove_document
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +216,6 @@ def _validate_files(files: Sequence[UploadedFile]) -> list[str]:
     """Return the refusal messages for a batch of evidence files (nothing is written)."""
     if not files:
         return []
-    from qinglang.evidence.services import validate_upload_batch
-
     try:
         validate_upload_batch(list(files))
     except DomainError as exc:
@@ -290,8 +292,6 @@ def submit_report(
 def _store_evidence(report: Report, files: Sequence[UploadedFile], user: User | None) -> list[str]:
     if not files:
         return []
-    from qinglang.evidence.services import attach, store_upload
-
     hashes = []
     for f in files:
         item = store_upload(f, added_by=user, added_by_label="" if user else REPORTER_LABEL)
@@ -327,8 +327,6 @@ def requeue_pending_reports(*, older_than: timedelta = timedelta(minutes=10)) ->
 
 def analyse_report(report_id: int) -> bool:
     """Extract identifiers, request captures and index them; run once per report."""
-    from qinglang.evidence.services import request_capture
-
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(of=("self",)).select_related("office__region")
@@ -359,37 +357,42 @@ def analyse_report(report_id: int) -> bool:
     return True
 
 
-def _extract(text: str) -> list[Any]:
-    try:
-        from qinglang.analysis.identifiers import extract
-    except ImportError:
-        return []
-    seen: dict[tuple[str, str], Any] = {}
+def _extract(text: str) -> list[Identifier]:
+    seen: dict[tuple[str, str], Identifier] = {}
     for ident in extract(text):
         seen.setdefault((ident.kind, ident.value), ident)
     return list(seen.values())
 
 
 def _classify(text: str) -> dict[str, Any]:
-    try:
-        from qinglang.analysis.classify import classify
-    except ImportError:
-        return {}
     result = classify(text)
     return {"classification": {"category": result.category, "score": result.score,
                                "reasons": list(result.reasons)}}
 
 
-def _index(report: Report, identifiers: list[Any]) -> None:
-    try:
-        from qinglang.registry.services import index_identifiers
-    except ImportError:
+def _index(report: Report, identifiers: list[Identifier]) -> None:
+    """Correlate the report's identifiers and make it searchable within its office's scope."""
+    office = report.office
+    region_code = office.region.code if office.region_id else None
+    index_identifiers(source=("intake.report", str(report.pk)), identifiers=identifiers,
+                      office_id=office.pk, region_code=region_code, acting_user=None)
+    _index_search(report)
+
+
+def _index_search(report: Report) -> None:
+    """Keep the search entry in step with the report's office; internal matters are not found."""
+    if report.is_internal:
+        remove_document(object_type="intake.report", object_id=report.pk)
         return
     office = report.office
-    index_identifiers(
-        source=("intake.report", str(report.pk)), identifiers=identifiers,
-        office_id=office.pk, region_code=office.region.code if office.region_id else None,
-        acting_user=None,
+    targets = " ".join(
+        " ".join(filter(None, (t.url, t.website_name, t.icp_number, t.psb_number, t.platform,
+                               t.account))) for t in report.targets.all())
+    index_document(
+        object_type="intake.report", object_id=report.pk, office_id=office.pk,
+        region_code=office.region.code if office.region_id else None,
+        title=f"{report.tracking_code} {report.get_category_display()}",
+        text=f"{report.description}\n{targets}",
     )
 
 
@@ -529,6 +532,8 @@ def reroute_report(
     report.is_internal = office.kind == OrganizationKind.DISCIPLINE_INSPECTION
     report.routing_rule = "manual"
     report.save(update_fields=["office", "is_internal", "routing_rule"])
+    if report.analysed_at is not None:
+        _index_search(report)
     ledger.append(report, action="report.rerouted", actor=acting_user,
                   data={"from": previous, "to": office.pk, "reason": reason})
     notify(organization=office, verb="report.rerouted",

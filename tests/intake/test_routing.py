@@ -222,3 +222,29 @@ def test_decided_report_cannot_be_rerouted(world):
                                 acting_user=world.beijing_user)
     report.refresh_from_db()
     assert report.status == ReportStatus.DECLINED and report.office == world.beijing_office
+
+
+def test_search_entry_follows_the_office_and_internal_matters_leave_the_index(world):
+    from qinglang.registry.models import SearchDocument
+
+    report = _submit({"icp_number": "京ICP备12345678号"})
+    services.analyse_report(report.pk)
+    doc = SearchDocument.objects.get(object_type="intake.report", object_id=str(report.pk))
+    assert doc.office_id == world.beijing_office.pk
+    report.refresh_from_db()
+    services.reroute_report(report, office=world.guangdong_office, reason="实为广东网站",
+                            acting_user=world.beijing_user)
+    doc.refresh_from_db()
+    assert doc.office_id == world.guangdong_office.pk
+    report.refresh_from_db()
+    services.reroute_report(report, office=world.inspection, reason="涉及工作人员",
+                            acting_user=world.guangdong_user)
+    assert not SearchDocument.objects.filter(object_type="intake.report").exists()
+
+
+def test_internal_matters_are_not_indexed(world):
+    from qinglang.registry.models import SearchDocument
+
+    report = _submit({"account": "某人"}, concerns_staff=True)
+    services.analyse_report(report.pk)
+    assert not SearchDocument.objects.filter(object_type="intake.report").exists()
