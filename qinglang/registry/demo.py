@@ -46,7 +46,7 @@ def load(stdout: TextIO) -> None:
     if not Practitioner.objects.filter(press_card_number="B11000000001").exists():
         services.create_practitioner(
             name="李某", employer="某某财经周刊", role="journalist",
-            press_card_number="B11000000001", identity_number="110105199003071238",
+            press_card_number="B11000000001", identity_number="110105199003071239",
             region_code="110000", acting_user=None,
         )
         created += 1
