@@ -13,3 +13,12 @@ def _fresh_vault(settings, tmp_path):
                      "OPTIONS": {"location": str(tmp_path / "vault")}},
     }
     settings.QINGLANG_LEDGER_KEY_PATH = tmp_path / "keys" / "ledger.pem"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English msgids whatever the default language is."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
