@@ -194,3 +194,24 @@ def test_report_detail_shows_correlation_counts(world):
     report = make_report(world.beijing_office)
     body = api_client(world.beijing_user).get(f"/api/v1/reports/{report.pk}/").json()
     assert body["correlation"] == {"reports": 0, "regions": 0}
+
+
+def test_case_list_api_queries_do_not_grow_with_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client(world.beijing_user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v1/cases/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(5):
+        make_case(world.beijing_user, url=f"https://a{i}.example.cn/",
+                  co_offices=[world.guangdong_office])
+    few = queries()
+    for i in range(45):
+        make_case(world.beijing_user, url=f"https://b{i}.example.cn/",
+                  co_offices=[world.guangdong_office])
+    assert queries() == few
