@@ -4,6 +4,18 @@
   var summary = document.getElementById("error-summary") || document.getElementById("track-failure");
   if (summary) {
     summary.focus();
+    // A link in the summary puts the keyboard focus on the field it names.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (field) {
+        event.preventDefault();
+        var hidden = field.closest(".js-collapsed");
+        if (hidden) { hidden.classList.remove("js-collapsed"); }
+        field.focus();
+        field.scrollIntoView({block: "center"});
+      }
+    });
   } else {
     var result = document.getElementById("track-result");
     if (result) { result.focus(); }
