@@ -149,6 +149,19 @@ def test_too_many_files_are_refused(world, queued, settings):
     _nothing_stored()
 
 
+def test_oversized_and_empty_files_are_refused(world, queued, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.QINGLANG_EVIDENCE_MAX_FILE_BYTES = 64
+    big = png_file("big.png")
+    assert big.size > 64
+    for bad in (big, SimpleUploadedFile("empty.txt", b"")):
+        with pytest.raises(ReportInvalidError) as exc:
+            submit_report(report_body(), files=[bad])
+        assert bad.name in exc.value.detail["evidence"][0]
+    _nothing_stored()
+
+
 def test_field_and_file_errors_are_reported_together(world, queued):
     with pytest.raises(ReportInvalidError) as exc:
         submit_report(report_body(description="短"), files=[exe_as_jpg()])
