@@ -186,7 +186,6 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 @require_verified
-@sensitive_post_parameters("password")
 @never_cache
 def security(request: HttpRequest) -> HttpResponse:
     """Show the second-factor devices; POST issues a new set of backup codes."""
