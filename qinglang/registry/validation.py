@@ -126,10 +126,17 @@ def normalize_identifier(kind: str, value: str) -> str:
 
 
 def identity_hash(identity_number: str) -> str:
-    """Return the keyed HMAC-SHA256 of an identity number (never stored in clear)."""
+    """Return the keyed HMAC-SHA256 of an identity number (never stored in clear).
+
+    The key is QINGLANG_IDENTITY_HASH_KEY; unset (embedded mode), one is derived from
+    SECRET_KEY, so set it explicitly in production, where SECRET_KEY may be rotated.
+    """
     key = settings.QINGLANG_IDENTITY_HASH_KEY
     if not key:
-        raise ImproperlyConfigured("QINGLANG_IDENTITY_HASH_KEY must be set")
+        if not settings.SECRET_KEY:
+            raise ImproperlyConfigured("QINGLANG_IDENTITY_HASH_KEY must be set")
+        key = hmac.new(settings.SECRET_KEY.encode(), b"qinglang.identity-hash",
+                       hashlib.sha256).hexdigest()
     return hmac.new(key.encode(), identity_number.encode(), hashlib.sha256).hexdigest()
 
 
