@@ -168,3 +168,12 @@ def test_beat_schedule_names_the_tasks(settings):
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"qinglang.cases.tasks.escalate_overdue",
             "qinglang.cases.tasks.send_daily_digest"} <= names
+
+
+def test_agency_deadlines_page_lists_what_it_must_answer(world, verified_client):
+    case = make_case(world.beijing_user)
+    transfer = overdue(send(world, case))
+    body = verified_client(world.police_user).get("/cases/deadlines/").content.decode()
+    assert f"/cases/transfers/{transfer.pk}/" in body
+    body = verified_client(world.website_user).get("/cases/deadlines/").content.decode()
+    assert f"/cases/transfers/{transfer.pk}/" not in body

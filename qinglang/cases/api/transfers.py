@@ -211,6 +211,7 @@ class TransferFeedbackView(APIView):
     @extend_schema(request=FeedbackIn, responses={201: FeedbackOut})
     def post(self, request: Request, pk: int) -> Response:
         transfer = handling.get_transfer_for(request.user, pk)
+        transfers.ensure_recipient(request.user, transfer)
         files = []
         data: Any = request.data
         if request.content_type.startswith("multipart/"):
@@ -236,6 +237,7 @@ class TransferExtensionView(APIView):
     @extend_schema(request=ExtensionIn, responses={201: ExtensionOut})
     def post(self, request: Request, pk: int) -> Response:
         transfer = handling.get_transfer_for(request.user, pk)
+        transfers.ensure_recipient(request.user, transfer)
         data = _valid(ExtensionIn, request.data)
         extension = transfers.request_extension(transfer, days=data["days"],
                                                 reason=data["reason"], acting_user=request.user)
@@ -255,6 +257,7 @@ class TransferExtensionDecideView(APIView):
     @extend_schema(request=DecideIn, responses=ExtensionOut)
     def post(self, request: Request, pk: int) -> Response:
         transfer = handling.get_transfer_for(request.user, pk)
+        transfers.ensure_sender(request.user, transfer)
         data = _valid(DecideIn, request.data)
         if "extension" in data:
             extension = handling.get_extension_for(request.user, transfer, data["extension"])

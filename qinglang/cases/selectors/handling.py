@@ -244,22 +244,28 @@ class DeadlineOverview:
 
 
 def deadline_overview(user: User, *, now: dt.datetime | None = None) -> DeadlineOverview:
-    """Return the office's overdue and due-soon work and its escalations."""
+    """Return the office's overdue and due-soon work and its escalations.
+
+    Agencies and websites get the transfers they must answer; other parties, nothing.
+    """
     from qinglang.cases.services.deadlines import due_soon_cutoff, rule_for, triage_deadline
 
     overview = DeadlineOverview()
     org_id = _org_id(user)
-    if org_id is None or not user.organization.is_regulator:
+    if org_id is None:
         return overview
     now = now or timezone.now()
     soon = due_soon_cutoff(now)
-    mine = Q(sender_office_id=org_id) | Q(recipient_id=org_id)
+    is_office = user.organization.is_regulator
+    mine = Q(recipient_id=org_id) | (Q(sender_office_id=org_id) if is_office else Q(pk__in=[]))
     transfers = list(
         Transfer.objects.filter(mine, status__in=PENDING_TRANSFER_STATUSES, deadline__lt=soon)
         .select_related("case", "recipient", "sender_office").order_by("deadline", "id")
     )
     overview.overdue_transfers = [t for t in transfers if t.deadline < now]
     overview.soon_transfers = [t for t in transfers if t.deadline >= now]
+    if not is_office:  # agencies and websites: only what they must answer
+        return overview
     task_q = (Q(case__lead_office_id=org_id) | Q(assignee_organization_id=org_id)
               | Q(assignee_user__organization_id=org_id))
     tasks = list(

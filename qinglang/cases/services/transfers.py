@@ -69,12 +69,14 @@ def is_sender_side(user: User, transfer: Transfer) -> bool:
             and user.role in HANDLING_ROLES)
 
 
-def _ensure_recipient(user: User, transfer: Transfer) -> None:
+def ensure_recipient(user: User, transfer: Transfer) -> None:
+    """Raise NotPermitted unless `user` answers for the receiving organization."""
     if not is_recipient_side(user, transfer):
         raise NotPermitted(_("Only the receiving organization may do this."))
 
 
-def _ensure_sender(user: User, transfer: Transfer) -> None:
+def ensure_sender(user: User, transfer: Transfer) -> None:
+    """Raise NotPermitted unless `user` follows the transfer up for the sending office."""
     if not is_sender_side(user, transfer):
         raise NotPermitted(_("Only the sending office may do this."))
 
@@ -249,7 +251,7 @@ def _lock(transfer: Transfer) -> Transfer:
 def acknowledge_transfer(transfer: Transfer, *, acting_user: User) -> Transfer:
     """Confirm receipt; a handover then passes jurisdiction, co-handling joins the case."""
     transfer = _lock(transfer)
-    _ensure_recipient(acting_user, transfer)
+    ensure_recipient(acting_user, transfer)
     if transfer.status != TransferStatus.SENT:
         raise StateError(_("This transfer has already been acknowledged."))
     now = timezone.now()
@@ -297,7 +299,7 @@ def submit_feedback(
 ) -> TransferFeedback:
     """Answer a transfer with a summary and files; the first answer marks it answered."""
     transfer = _lock(transfer)
-    _ensure_recipient(acting_user, transfer)
+    ensure_recipient(acting_user, transfer)
     if transfer.status == TransferStatus.CLOSED:
         raise StateError(_("This transfer is closed."))
     errors: dict[str, list[str]] = {}
@@ -340,7 +342,7 @@ def request_extension(transfer: Transfer, *, days: Any, reason: str,
                       acting_user: User) -> ExtensionRequest:
     """Ask the sender for more working days, with a reason."""
     transfer = _lock(transfer)
-    _ensure_recipient(acting_user, transfer)
+    ensure_recipient(acting_user, transfer)
     if not transfer.is_pending:
         raise StateError(_("Only a transfer awaiting an answer can be extended."))
     errors: dict[str, list[str]] = {}
@@ -373,7 +375,7 @@ def decide_extension(extension: ExtensionRequest, *, approve: Any, acting_user: 
                      note: str = "") -> ExtensionRequest:
     """Approve (the deadline moves by the days asked) or deny an extension request."""
     transfer = _lock(extension.transfer)
-    _ensure_sender(acting_user, transfer)
+    ensure_sender(acting_user, transfer)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise StateError(_("This extension request has already been decided."))
@@ -413,7 +415,7 @@ def decide_extension(extension: ExtensionRequest, *, approve: Any, acting_user: 
 def close_transfer(transfer: Transfer, *, acting_user: User) -> Transfer:
     """Close an answered transfer: the sender accepts the feedback."""
     transfer = _lock(transfer)
-    _ensure_sender(acting_user, transfer)
+    ensure_sender(acting_user, transfer)
     if transfer.status != TransferStatus.ANSWERED:
         raise StateError(_("Only an answered transfer can be closed."))
     transfer.status, transfer.closed_at = TransferStatus.CLOSED, timezone.now()

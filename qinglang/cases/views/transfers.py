@@ -162,6 +162,7 @@ class FeedbackForm(forms.Form):
 @require_POST
 def transfer_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = handling.get_transfer_for(request.user, pk)
+    transfers.ensure_recipient(request.user, transfer)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:
@@ -187,6 +188,7 @@ class ExtensionForm(forms.Form):
 @require_POST
 def transfer_extension(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = handling.get_transfer_for(request.user, pk)
+    transfers.ensure_recipient(request.user, transfer)
     form = ExtensionForm(request.POST)
     if form.is_valid():
         try:
@@ -206,6 +208,7 @@ def transfer_extension(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def transfer_extension_decide(request: HttpRequest, pk: int, extension_id: int) -> HttpResponse:
     transfer = handling.get_transfer_for(request.user, pk)
+    transfers.ensure_sender(request.user, transfer)
     extension = handling.get_extension_for(request.user, transfer, extension_id)
     decision = request.POST.get("decision")
     try:
