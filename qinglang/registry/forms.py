@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qinglang.registry.models import SubjectKind, ViolationStatus, WebsiteStatus
+from qinglang.registry.models import (
+    IntermediaryKind,
+    SubjectKind,
+    ViolationStatus,
+    WebsiteStatus,
+)
 from qinglang.registry.validation import IDENTIFIER_KINDS
 
 
-class SearchForm(forms.Form):
+class StyledForm(forms.Form):
+    """Give every widget Bootstrap's class (the CSP forbids inline styles, so classes only)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class SearchForm(StyledForm):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
 
 
@@ -18,31 +35,31 @@ class WebsiteFilterForm(SearchForm):
                                choices=[("", _("Any status")), *WebsiteStatus.choices])
 
 
-class ViolationFilterForm(forms.Form):
+class ViolationFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status")), *ViolationStatus.choices])
     subject_kind = forms.ChoiceField(label=_("Subject"), required=False,
                                      choices=[("", _("Any subject")), *SubjectKind.choices])
 
 
-class RescindForm(forms.Form):
+class RescindForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=2000)
     appeal_reference = forms.CharField(label=_("Appeal reference"), max_length=100,
                                        required=False)
 
 
-class ExclusionForm(forms.Form):
+class ExclusionForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=[(k, k) for k in IDENTIFIER_KINDS])
     value = forms.CharField(label=_("Value"), max_length=256)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class ImportForm(forms.Form):
+class ImportForm(StyledForm):
     file = forms.FileField(label=_("CSV or XLSX file"))
 
 
-class LookupForm(forms.Form):
+class LookupForm(StyledForm):
     press_card_number = forms.CharField(label=_("Press card number"), max_length=32,
                                         required=False)
     identity_number = forms.CharField(label=_("Identity number"), max_length=32, required=False,
@@ -51,3 +68,35 @@ class LookupForm(forms.Form):
                               help_text=_("For example: background check before hiring an "
                                           "editor."))
 
+
+
+class WebsiteStatusForm(StyledForm):
+    status = forms.ChoiceField(label=_("Status"), choices=WebsiteStatus.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class IntermediaryForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=IntermediaryKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    uscc = forms.CharField(label=_("USCC"), max_length=18, required=False)
+    region_code = forms.CharField(label=_("Region code"), max_length=6, required=False)
+    contacts = forms.CharField(
+        label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line as kind: value, e.g. qq: 2876543210 or wechat: yuqing-pr888."),
+    )
+
+    def clean_contacts(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in self.cleaned_data["contacts"].splitlines():
+            if not line.strip():
+                continue
+            kind, sep, value = line.replace("：", ":").partition(":")
+            if not sep or not value.strip():
+                raise forms.ValidationError(_("Write each contact as kind: value."))
+            pairs.append((kind.strip().lower(), value.strip()))
+        return pairs
+
+
+class ContactForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, k) for k in IDENTIFIER_KINDS])
+    value = forms.CharField(label=_("Value"), max_length=256)

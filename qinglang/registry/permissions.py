@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from qinglang.core.exceptions import NotPermitted
-from qinglang.core.models import OrganizationKind, Role, User
+from qinglang.core.jurisdiction import can_oversee
+from qinglang.core.models import Organization, OrganizationKind, Role, User
 
 
 def is_registry_staff(user: User | None) -> bool:
@@ -27,6 +28,11 @@ def is_website_officer(user: User | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active
                 and user.role == Role.WEBSITE_OFFICER and user.organization_id
                 and user.organization.kind == OrganizationKind.WEBSITE_OPERATOR)
+
+
+def can_decide_for(user: User | None, office: Organization) -> bool:
+    """Return whether `user` may record or rescind violations issued by `office`."""
+    return is_registry_staff(user) and can_oversee(user, office)
 
 
 def ensure_registry_staff(user: User | None, *, allow_system: bool = True) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from qinglang.analysis.filings import parse_icp, parse_psb
@@ -213,13 +213,24 @@ def _source_entry(source_type: str, source_id: str, region_code: str) -> dict[st
                                                                               source_id)}
 
 
+SOURCE_URL_NAMES = {
+    "registry.website": "registry:website", "registry.account": "registry:account",
+    "registry.practitioner": "registry:practitioner",
+    "registry.intermediary": "registry:intermediary",
+    # Pages of the apps above the registry, by URL name (their views scope access themselves).
+    "intake.report": "cases:triage_detail", "cases.case": "cases:case_detail",
+}
+
+
 def source_url(source_type: str, source_id: str) -> str:
-    """Return a page for a registry source ("" for other apps' objects)."""
-    names = {"registry.website": "registry:website", "registry.account": "registry:account",
-             "registry.practitioner": "registry:practitioner",
-             "registry.intermediary": "registry:intermediary"}
-    name = names.get(source_type)
-    return reverse(name, args=[source_id]) if name else ""
+    """Return the page of a source ("" when it has none)."""
+    name = SOURCE_URL_NAMES.get(source_type)
+    if not name:
+        return ""
+    try:
+        return reverse(name, args=[source_id])
+    except NoReverseMatch:
+        return ""
 
 
 def identifier_summary(user: User | None, kind: str, value: str, *,
@@ -457,4 +468,7 @@ def search(user: User, query: str, *, limit: int = 50) -> list[SearchDocument]:
             f"SELECT doc_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
             [expression],
         ))
-    return list(qs.order_by("-updated_at")[:limit])
+    documents = list(qs.order_by("-updated_at")[:limit])
+    for document in documents:
+        document.url = source_url(document.object_type, document.object_id)
+    return documents

@@ -17,6 +17,7 @@ urlpatterns = [
     path("practitioners/<int:pk>/", views.practitioner_detail, name="practitioner"),
     path("practitioners/lookup/", views.practitioner_lookup, name="lookup"),
     path("intermediaries/", views.intermediary_list, name="intermediaries"),
+    path("intermediaries/new/", views.intermediary_create, name="intermediary_create"),
     path("intermediaries/<int:pk>/", views.intermediary_detail, name="intermediary"),
     path("violations/", views.violation_list, name="violations"),
     path("violations/<int:pk>/", views.violation_detail, name="violation"),

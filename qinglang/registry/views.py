@@ -20,15 +20,19 @@ from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError
 from qinglang.registry import selectors, services
 from qinglang.registry.forms import (
+    ContactForm,
     ExclusionForm,
     ImportForm,
+    IntermediaryForm,
     LookupForm,
     RescindForm,
     SearchForm,
     ViolationFilterForm,
     WebsiteFilterForm,
+    WebsiteStatusForm,
 )
 from qinglang.registry.permissions import (
+    can_decide_for,
     can_export_violations,
     is_registry_staff,
     is_website_officer,
@@ -73,10 +77,21 @@ def website_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
+@require_http_methods(["GET", "POST"])
 def website_detail(request: HttpRequest, pk: int) -> HttpResponse:
     website = selectors.get_website_for(request.user, pk)
+    form = WebsiteStatusForm(request.POST or None, initial={"status": website.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_website_status(website, **form.cleaned_data, acting_user=request.user)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The website's status was changed."))
+            return redirect("registry:website", pk=website.pk)
     return render(request, "registry/website_detail.html", {
-        "website": website, "domains": website.domains.order_by("removed_at", "domain"),
+        "website": website, "status_form": form,
+        "domains": website.domains.order_by("removed_at", "domain"),
         "violations": selectors.violations_for_subject(website),
         "summary": selectors.correlation_summary(("registry.website", website.pk),
                                                  user=request.user),
@@ -129,10 +144,35 @@ def intermediary_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
+@require_http_methods(["GET", "POST"])
+def intermediary_create(request: HttpRequest) -> HttpResponse:
+    form = IntermediaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            intermediary = services.create_intermediary(**form.cleaned_data,
+                                                        acting_user=request.user)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("registry:intermediary", pk=intermediary.pk)
+    return render(request, "registry/intermediary_form.html", {"form": form})
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
 def intermediary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     intermediary = selectors.get_intermediary_for(request.user, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_intermediary_contact(intermediary, **form.cleaned_data,
+                                              acting_user=request.user)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("registry:intermediary", pk=intermediary.pk)
     return render(request, "registry/intermediary_detail.html", {
-        "intermediary": intermediary,
+        "intermediary": intermediary, "contact_form": form,
         "violations": selectors.violations_for_subject(intermediary),
         "summary": selectors.correlation_summary(("registry.intermediary", intermediary.pk),
                                                  user=request.user),
@@ -163,7 +203,10 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The record was rescinded; its history is kept."))
             return redirect("registry:violation", pk=record.pk)
-    return render(request, "registry/violation_detail.html", {"record": record, "form": form})
+    return render(request, "registry/violation_detail.html", {
+        "record": record, "form": form,
+        "can_rescind": can_decide_for(request.user, record.issuing_office),
+    })
 
 
 @require_verified

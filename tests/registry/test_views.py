@@ -7,7 +7,12 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qinglang.registry import services
-from qinglang.registry.models import CorrelationExclusion, PractitionerLookup, Website
+from qinglang.registry.models import (
+    CorrelationExclusion,
+    Intermediary,
+    PractitionerLookup,
+    Website,
+)
 from tests.registry import factories
 from tests.registry.test_transfer import BAD, GOOD
 
@@ -175,3 +180,51 @@ def test_lookup_page(world, verified_client):
     assert PractitionerLookup.objects.count() == 1
     assert verified_client(world.beijing_user).get(
         "/registry/practitioners/lookup/").status_code == 403
+
+
+def test_website_status_form(world, verified_client):
+    site = factories.website()
+    client = verified_client(world.beijing_user)
+    response = client.post(f"/registry/websites/{site.pk}/", {"status": "shut_down",
+                                                             "reason": ""})
+    assert response.status_code == 200 and "reason" in response.context["status_form"].errors
+    site.refresh_from_db()
+    assert site.status == "normal"
+    response = client.post(f"/registry/websites/{site.pk}/",
+                           {"status": "shut_down", "reason": "通信管理局已注销备案"})
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.status == "shut_down"
+
+
+def test_intermediary_create_and_add_contact(world, verified_client):
+    client = verified_client(world.guangdong_user)
+    response = client.post("/registry/intermediaries/new/", {
+        "kind": "company", "name": "某某舆情公关工作室", "uscc": "91110000600037341X",
+        "region_code": "440000", "contacts": "qq: 2876543210\nnot a contact"})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"contacts"}
+    response = client.post("/registry/intermediaries/new/", {
+        "kind": "company", "name": "某某舆情公关工作室", "uscc": "91110000600037341X",
+        "region_code": "440000", "contacts": "qq：2876543210"})
+    assert "uscc" in response.context["form"].errors
+    assert not Intermediary.objects.exists()
+    response = client.post("/registry/intermediaries/new/", {
+        "kind": "company", "name": "某某舆情公关工作室", "uscc": factories.USCC_B,
+        "region_code": "440000", "contacts": "qq：2876543210\nwechat: yuqing-pr888"})
+    broker = Intermediary.objects.get()
+    assert response.status_code == 302 and broker.contacts.count() == 2
+    response = client.post(f"/registry/intermediaries/{broker.pk}/",
+                           {"kind": "phone", "value": "12"})
+    assert "value" in response.context["contact_form"].errors
+    client.post(f"/registry/intermediaries/{broker.pk}/",
+                {"kind": "phone", "value": "13800138000"})
+    assert broker.contacts.filter(value="+8613800138000").exists()
+
+
+def test_rescind_form_only_for_the_deciding_office(world, verified_client):
+    site = factories.website()
+    record = factories.violation(site, office=world.beijing_office, user=world.beijing_user)
+    url = f"/registry/violations/{record.pk}/"
+    assert not verified_client(world.guangdong_user).get(url).context["can_rescind"]
+    assert verified_client(world.beijing_user).get(url).context["can_rescind"]

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
-from qinglang.core.jurisdiction import can_oversee
 from qinglang.core.models import Organization, User
 from qinglang.registry.models import (
     Account,
@@ -24,7 +23,7 @@ from qinglang.registry.models import (
     Website,
     WebsiteStatus,
 )
-from qinglang.registry.permissions import is_registry_staff
+from qinglang.registry.permissions import can_decide_for
 
 Subject = Website | Account | Practitioner | Intermediary
 
@@ -40,7 +39,7 @@ _WEBSITE_STATUS_FOR_MEASURE = {
 
 
 def _ensure_can_decide_for(user: User | None, office: Organization) -> None:
-    if user is None or not is_registry_staff(user) or not can_oversee(user, office):
+    if not can_decide_for(user, office):
         raise NotPermitted(_("Only the deciding office (or its superiors) may record this."))
 
 
