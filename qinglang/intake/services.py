@@ -228,17 +228,15 @@ def submit_report(
     acting_user: User | None = None,
 ) -> Submission:
     """Validate a report and its files, then store, route and record it in one transaction."""
+    errors: dict[str, Any] = {}
     try:
         clean = clean_report_data(data)
-        file_errors = _validate_files(files)
     except ReportInvalidError as exc:
-        detail = exc.detail
-        file_errors = _validate_files(files)
-        if file_errors:
-            detail = {**detail, "evidence": file_errors}
-        raise ReportInvalidError(detail) from exc
-    if file_errors:
-        raise ReportInvalidError({"evidence": file_errors})
+        errors = dict(exc.detail)
+    if file_errors := _validate_files(files):
+        errors["evidence"] = file_errors
+    if errors:
+        raise ReportInvalidError(errors)
     user = acting_user if acting_user is not None and acting_user.is_authenticated else None
     fields, contact = clean.fields, clean.contact
     text = "\n".join([fields["description"], *(
