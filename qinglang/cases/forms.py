@@ -153,6 +153,16 @@ class CaseEditForm(VersionForm):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     summary = forms.CharField(label=_("Summary"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 4}))
+    co_offices = forms.ModelMultipleChoiceField(
+        label=_("Co-handling offices"), required=False,
+        queryset=Organization.objects.filter(kind=OrganizationKind.REGULATOR_OFFICE,
+                                             is_active=True).order_by("level", "name"),
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, lead: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not lead:  # only the lead office chooses who co-handles
+            del self.fields["co_offices"]
 
 
 class StatusForm(VersionForm):

@@ -215,3 +215,42 @@ def test_case_list_api_queries_do_not_grow_with_rows(world):
         make_case(world.beijing_user, url=f"https://b{i}.example.cn/",
                   co_offices=[world.guangdong_office])
     assert queries() == few
+
+
+def test_create_and_patch_case_via_api(world):
+    client = api_client(world.guangdong_user)
+    bad = client.post("/api/v1/cases/", {"title": "", "category": "nope",
+                                         "targets": [{"kind": "url", "url": "ftp://x"}]},
+                      format="json")
+    assert bad.status_code == 400 and {"title", "category"} <= set(bad.json())
+    bad = client.post("/api/v1/cases/", {"title": "t", "category": "extortion",
+                                         "targets": [{"kind": "url", "url": "ftp://x"}]},
+                      format="json")
+    assert bad.status_code == 400 and "targets.0" in bad.json()
+    bad = client.post("/api/v1/cases/", {"title": "t", "category": "extortion",
+                                         "lead_office": world.beijing_office.pk}, format="json")
+    assert bad.status_code == 400 and "lead_office" in bad.json()
+    assert not Case.objects.exists()
+    created = client.post("/api/v1/cases/", {
+        "title": "某财经网敲诈企业", "category": "extortion", "severity": "high",
+        "lead_office": world.shenzhen_office.pk, "co_offices": [world.beijing_office.pk],
+        "targets": [{"kind": "url", "url": "https://www.example-caijing.cn/n/1"},
+                    {"kind": "person", "label": "王某"}]}, format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["lead_office"]["id"] == world.shenzhen_office.pk
+    assert [o["id"] for o in body["co_offices"]] == [world.beijing_office.pk]
+    assert api_client(world.police_user).post("/api/v1/cases/", {
+        "title": "t", "category": "other"}, format="json").status_code == 403
+    patched = client.patch(f"/api/v1/cases/{body['id']}/", {
+        "version": 1, "summary": "补充情况", "add_targets": [{"kind": "account",
+                                                         "platform": "微博", "account": "x"}]},
+        format="json")
+    assert patched.status_code == 200 and patched.json()["version"] == 2
+    stale = client.patch(f"/api/v1/cases/{body['id']}/", {"version": 1, "title": "旧"},
+                         format="json")
+    assert stale.status_code == 409
+    co = api_client(world.beijing_user).patch(f"/api/v1/cases/{body['id']}/", {
+        "co_offices": []}, format="json")
+    assert co.status_code == 403
+    assert Case.objects.get().co_offices.count() == 1

@@ -221,3 +221,27 @@ def test_exports_are_filtered_scoped_and_defused(world, verified_client):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(titles) == sorted(["'=HYPERLINK(\"http://evil\")", "已办结"])
+
+
+def test_lead_office_chooses_co_handlers_on_the_edit_form(world, verified_client):
+    case = make_case(world.guangdong_user)
+    lead = verified_client(world.guangdong_user)
+    ok = lead.post(f"/cases/{case.pk}/edit/", {
+        "version": 1, "title": case.title, "category": case.category, "severity": "medium",
+        "urgency": "normal", "co_offices": [world.beijing_office.pk]})
+    assert ok.status_code == 302
+    assert list(case.co_offices.all()) == [world.beijing_office]
+    from django.test import Client
+
+    other = Client()
+    from tests.core.auth import login_verified
+
+    login_verified(other, world.beijing_user)
+    page = other.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200 and "co_offices" not in page.context["edit_form"].fields
+    edited = other.post(f"/cases/{case.pk}/edit/", {
+        "version": 2, "title": "协办修改标题", "category": case.category, "severity": "medium",
+        "urgency": "normal", "co_offices": []})
+    assert edited.status_code == 302
+    case.refresh_from_db()
+    assert case.title == "协办修改标题" and case.co_offices.count() == 1

@@ -12,7 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinglang.cases.models import Case, CaseStatus, Measure, Outcome
+from qinglang.cases.models import (
+    Case,
+    CaseStatus,
+    Measure,
+    Outcome,
+    Severity,
+    TargetKind,
+    Urgency,
+)
 from qinglang.cases.selectors.cases import (
     CaseFilters,
     can_handle_case,
@@ -25,6 +33,7 @@ from qinglang.cases.selectors.cases import (
 from qinglang.cases.services import lifecycle
 from qinglang.core.api_errors import validation_error_detail
 from qinglang.core.exceptions import NotPermitted
+from qinglang.core.models import Organization
 from qinglang.intake.models import ReportCategory
 
 
@@ -97,6 +106,59 @@ def _detail(case: Case) -> dict[str, Any]:
     return CaseDetailOut(case).data
 
 
+class VersionIn(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text=_("The version you last saw; a stale one is refused with 409."),
+    )
+
+
+class TargetIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TargetKind.choices)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    url = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    platform = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                     default="")
+    account = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                    default="")
+    website = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    def to_target(self, data: dict[str, Any]) -> lifecycle.TargetInput:
+        return lifecycle.TargetInput(kind=data["kind"], label=data["label"], url=data["url"],
+                                     platform=data["platform"], account=data["account"],
+                                     website_id=data["website"])
+
+
+def _offices(ids: list[int], field: str) -> list[Organization]:
+    found = list(Organization.objects.filter(pk__in=ids, is_active=True))
+    if len(found) != len(set(ids)):
+        raise serializers.ValidationError({field: [_("No such office.")]})
+    return found
+
+
+class CaseCreateIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category = serializers.ChoiceField(choices=ReportCategory.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+                                    default="")
+    lead_office = serializers.IntegerField(required=False, allow_null=True, default=None)
+    co_offices = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                       default=list)
+    targets = TargetIn(many=True, required=False, default=list)
+
+
+class CaseUpdateIn(VersionIn):
+    title = serializers.CharField(max_length=200, required=False)
+    category = serializers.ChoiceField(choices=ReportCategory.choices, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    co_offices = serializers.ListField(child=serializers.IntegerField(), required=False)
+    add_targets = TargetIn(many=True, required=False, default=list)
+
+
 class CaseFilterIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     category = serializers.ChoiceField(choices=ReportCategory.choices, required=False)
@@ -111,7 +173,7 @@ class CaseFilterIn(serializers.Serializer):
     OpenApiParameter("target", str),
 ])
 class CaseListView(ListAPIView):
-    """Cases in the user's scope, newest first, filtered like the web list."""
+    """Cases in the user's scope, newest first, filtered like the web list; POST opens one."""
 
     serializer_class = CaseListOut
 
@@ -120,18 +182,39 @@ class CaseListView(ListAPIView):
         params.is_valid(raise_exception=True)
         return list_cases(self.request.user, CaseFilters(**params.validated_data))
 
+    @extend_schema(request=CaseCreateIn, responses={201: CaseDetailOut},
+                   summary="Open a case directly (lead office: yours or one in your jurisdiction)")
+    def post(self, request: Request) -> Response:
+        data = CaseCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        lead = _offices([v["lead_office"]], "lead_office")[0] if v["lead_office"] else None
+        case = lifecycle.create_case(
+            acting_user=request.user, category=v["category"], title=v["title"],
+            lead_office=lead, summary=v["summary"], severity=v["severity"],
+            urgency=v["urgency"], co_offices=_offices(v["co_offices"], "co_offices"),
+            targets=[TargetIn().to_target(t) for t in v["targets"]],
+        )
+        return Response(_detail(case), status=status.HTTP_201_CREATED)
+
 
 class CaseDetailView(APIView):
     @extend_schema(responses=CaseDetailOut, summary="One case with reports and timeline")
     def get(self, request: Request, pk: int) -> Response:
         return Response(_detail(get_case_for(request.user, pk)))
 
-
-class VersionIn(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False, min_value=1,
-        help_text=_("The version you last saw; a stale one is refused with 409."),
-    )
+    @extend_schema(request=CaseUpdateIn, responses=CaseDetailOut,
+                   summary="Change a case's details (only the fields sent); stale version → 409")
+    def patch(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = CaseUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        targets = [TargetIn().to_target(t) for t in v.pop("add_targets")]
+        if "co_offices" in v:
+            v["co_offices"] = _offices(v["co_offices"], "co_offices")
+        return _run(lifecycle.update_case, case, acting_user=request.user,
+                    expected_version=v.pop("version", None), add_targets=targets, **v)
 
 
 def _case(request: Request, pk: int, *, lead: bool = False) -> Case:

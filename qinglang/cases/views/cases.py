@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -101,13 +102,15 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
             .prefetch_related("co_offices", "targets", "reports").get(pk=case.pk))
     v = {"version": case.version}
     edit_initial = {**v, "title": case.title, "category": case.category,
-                    "severity": case.severity, "urgency": case.urgency, "summary": case.summary}
+                    "severity": case.severity, "urgency": case.urgency, "summary": case.summary,
+                    "co_offices": list(case.co_offices.all())}
+    lead = can_lead_case(request.user, case)
     return {
         "case": case,
         "timeline": case_timeline(case),
         "can_handle": can_handle_case(request.user, case),
-        "can_lead": can_lead_case(request.user, case),
-        "edit_form": forms.get("edit_form") or CaseEditForm(initial=edit_initial),
+        "can_lead": lead,
+        "edit_form": forms.get("edit_form") or CaseEditForm(initial=edit_initial, lead=lead),
         "status_form": forms.get("status_form") or StatusForm(initial=v),
         "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
         "close_form": forms.get("close_form") or CloseForm(initial=v),
@@ -127,7 +130,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest, pk: int, form_class: type, form_name: str,
+    request: HttpRequest, pk: int, form_class: Callable[..., Any], form_name: str,
     call: Callable[[Case, dict[str, Any]], Case], done: str, *, lead: bool = False,
 ) -> HttpResponse:
     """Run one case action from a POSTed form; on refusal re-show the page with the errors."""
@@ -152,10 +155,14 @@ def _act(
 @office_staff_required
 @require_POST
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, CaseEditForm, "edit_form", lambda c, d: lifecycle.update_case(
-        c, acting_user=request.user, expected_version=d["version"], title=d["title"],
-        category=d["category"], severity=d["severity"], urgency=d["urgency"],
-        summary=d["summary"]), _("Case updated."))
+    lead = can_lead_case(request.user, get_case_for(request.user, pk))
+    return _act(request, pk, partial(CaseEditForm, lead=lead), "edit_form",
+                lambda c, d: lifecycle.update_case(
+                    c, acting_user=request.user, expected_version=d["version"],
+                    title=d["title"], category=d["category"], severity=d["severity"],
+                    urgency=d["urgency"], summary=d["summary"],
+                    co_offices=d["co_offices"] if lead else None),
+                _("Case updated."))
 
 
 @office_staff_required
