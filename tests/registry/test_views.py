@@ -228,3 +228,19 @@ def test_rescind_form_only_for_the_deciding_office(world, verified_client):
     url = f"/registry/violations/{record.pk}/"
     assert not verified_client(world.guangdong_user).get(url).context["can_rescind"]
     assert verified_client(world.beijing_user).get(url).context["can_rescind"]
+
+
+def test_detail_pages_have_bounded_queries(world, verified_client,
+                                           django_assert_max_num_queries):
+    site = factories.website(name="示例资讯网")
+    broker = factories.intermediary(contacts=[("qq", "2876543210"), ("wechat", "yuqing-pr888")])
+    for i in range(5):
+        factories.violation(site, office=world.beijing_office, user=world.beijing_user,
+                            case_id=i)
+        services.index_identifiers(source=("intake.report", i), identifiers=[
+            ("qq", "2876543210"), ("wechat", "yuqing-pr888")],
+            office_id=world.beijing_office.pk, region_code="110000")
+    client = verified_client(world.beijing_user)
+    for url in [f"/registry/websites/{site.pk}/", f"/registry/intermediaries/{broker.pk}/"]:
+        with django_assert_max_num_queries(30):
+            assert client.get(url).status_code == 200
