@@ -11,8 +11,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def is_working_day(day: dt.date) -> bool:
-    """Return whether `day` is a working day in mainland China (make-up Saturdays count)."""
-    return chinese_calendar.is_workday(day)
+    """Return whether `day` is a working day in mainland China (make-up Saturdays count).
+
+    The State Council publishes each year's holidays late in the year before; until the package
+    has them, a year counts Monday to Friday except the fixed-date statutory holidays, so
+    deadlines never fail across the new year.
+    """
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+
+
+# Statutory holidays on fixed dates (New Year, Labour Day, National Day).
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:

@@ -164,3 +164,23 @@ def test_staff_configure_policies_in_admin(world, verified_client):
     assert events_for(policy).get().data["amount"] == 4
     due = deadlines.deadline_for("triage", start=at(2026, 11, 30))
     assert due == end_of(2026, 12, 4)
+
+
+def test_case_list_filters_by_handling_deadline(world):
+    from qinglang.cases.selectors.cases import CaseFilters, list_cases
+
+    soon_case = make_case(world.beijing_user, url="https://a.example.cn/1")
+    later_case = make_case(world.beijing_user, url="https://b.example.cn/2")
+    idle_case = make_case(world.beijing_user, url="https://c.example.cn/3")
+    send(world, soon_case, deadline_days=1)
+    send(world, later_case, deadline_days=30)
+    day = (timezone.localtime(timezone.now()) + dt.timedelta(days=8)).date()
+    found = set(list_cases(world.beijing_user, CaseFilters(due_before=day)))
+    assert soon_case in found and later_case not in found and idle_case not in found
+
+
+def test_years_without_holiday_data_count_weekdays():
+    # chinese-calendar has no 2027 data yet: a deadline crossing the new year must still work.
+    # Fri 25 Dec 2026: 28-31 Dec (1-4), New Year's Day off, 4-8 Jan (5-9), 11 Jan (10).
+    due = deadlines.deadline_for("transfer_feedback", start=at(2026, 12, 25))
+    assert due == end_of(2027, 1, 11)
