@@ -157,7 +157,9 @@ def test_list_requires_authentication(world, api):
 
 
 def test_list_is_scoped_and_has_the_agreed_fields(world, api):
-    api.post(SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}]), format="json")
+    api.post(SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}],
+                                 contact={"name": "赵六", "phone": "13800138000"}),
+             format="json")
     api.post(SUBMIT, report_body(targets=[{"icp_number": "粤ICP备12345678号"}]), format="json")
     api.post(SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}],
                                  concerns_staff=True), format="json")
@@ -166,6 +168,7 @@ def test_list_is_scoped_and_has_the_agreed_fields(world, api):
     row = data["results"][0]
     assert {"id", "tracking_code", "status", "office"} <= set(row)
     assert row["office"] == world.beijing_office.pk
+    assert "赵六" not in str(data) and "13800138000" not in str(data)  # contact needs reveal
     assert _token_client(world.national_user).get(LIST).json()["count"] == 2
     assert _token_client(world.inspector).get(LIST).json()["count"] == 1
     assert _token_client(world.police_user).get(LIST).json()["count"] == 0
