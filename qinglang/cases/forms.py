@@ -8,7 +8,14 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qinglang.cases.models import CaseStatus, Measure, Outcome, Severity, Urgency
+from qinglang.cases.models import (
+    ALLOWED_TRANSITIONS,
+    CaseStatus,
+    Measure,
+    Outcome,
+    Severity,
+    Urgency,
+)
 from qinglang.cases.services.lifecycle import TargetInput
 from qinglang.core.models import Organization, OrganizationKind, User
 from qinglang.intake.models import DeclineReason, ReportCategory, ReportStatus
@@ -170,6 +177,13 @@ class StatusForm(VersionForm):
         (CaseStatus.INVESTIGATING, CaseStatus.INVESTIGATING.label),
         (CaseStatus.AWAITING_FEEDBACK, CaseStatus.AWAITING_FEEDBACK.label)])
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+    def __init__(self, *args: Any, current: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if current is not None:  # offer only the steps the lifecycle allows from here
+            field = self.fields["status"]
+            field.choices = [(k, v) for k, v in field.choices
+                             if (current, k) in ALLOWED_TRANSITIONS]
 
 
 class DecisionForm(VersionForm):

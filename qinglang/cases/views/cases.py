@@ -111,7 +111,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "can_handle": can_handle_case(request.user, case),
         "can_lead": lead,
         "edit_form": forms.get("edit_form") or CaseEditForm(initial=edit_initial, lead=lead),
-        "status_form": forms.get("status_form") or StatusForm(initial=v),
+        "status_form": forms.get("status_form") or StatusForm(initial=v, current=case.status),
         "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
         "close_form": forms.get("close_form") or CloseForm(initial=v),
         "reopen_form": forms.get("reopen_form") or ReasonForm(initial=v),
@@ -119,6 +119,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "split_form": SplitForm(),
         "split_error": forms.get("split_error"),
         "statuses": CaseStatus,
+        "transfers": case.transfers.select_related("recipient").order_by("sent_at", "id"),
     }
 
 
