@@ -389,3 +389,20 @@ def test_recipient_roles(world, cwm):
 
 def test_domain_errors_are_validation_errors():
     assert issubclass(DomainError, ValidationError)
+
+
+def test_internal_matter_referral_stays_invisible_to_offices(world):
+    from tests.cases.factories import make_case
+
+    case = make_case(world.inspector, title="某干部涉嫌收钱删帖")
+    assert case.is_internal
+    transfer = send(world, case, user=world.inspector, instructions="涉嫌受贿，请依法处理。")
+    assert list(handling.transfers_sent_by(world.inspector)) == [transfer]
+    assert list(handling.transfers_for_recipient(world.police_user)) == [transfer]
+    for office_user in (world.beijing_user, world.national_user):
+        assert not handling.transfers_visible_to(office_user).exists()
+    ext = transfers.request_extension(transfer, days=2, reason="需要调查",
+                                      acting_user=world.police_user)
+    transfers.decide_extension(ext, approve=True, acting_user=world.inspector)
+    assert not Notification.objects.filter(
+        recipient_organization__kind=OrganizationKind.REGULATOR_OFFICE).exists()

@@ -98,7 +98,7 @@ def transfers_for_recipient(user: User) -> QuerySet[Transfer]:
 def transfers_sent_by(user: User) -> QuerySet[Transfer]:
     """Return the transfers sent by the user's office or on cases the user may see."""
     org_id = _org_id(user)
-    if org_id is None or not user.organization.is_regulator:
+    if org_id is None:
         return Transfer.objects.none()
     visible = cases_visible_to(user).filter(pk=OuterRef("case_id"))
     return _transfer_list(Transfer.objects.filter(Q(sender_office_id=org_id) | Exists(visible)))
@@ -109,10 +109,8 @@ def transfers_visible_to(user: User) -> QuerySet[Transfer]:
     org_id = _org_id(user)
     if org_id is None:
         return Transfer.objects.none()
-    q = Q(recipient_id=org_id)
-    if user.organization.is_regulator:
-        q |= Q(sender_office_id=org_id) | Exists(
-            cases_visible_to(user).filter(pk=OuterRef("case_id")))
+    q = Q(recipient_id=org_id) | Q(sender_office_id=org_id) | Exists(
+        cases_visible_to(user).filter(pk=OuterRef("case_id")))
     return Transfer.objects.filter(q)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,6 +284,6 @@ def send_daily_digest(*, now: dt.datetime | None = None) -> int:
             notify(organization=orgs[org_id], verb="digest",
                    title=_("Due on %(day)s: %(n)s items") % {"day": today.isoformat(),
                                                             "n": len(items)},
-                   body="\n".join(items), link="/cases/deadlines/")
+                   body="\n".join(items), link=reverse("cases:deadline_list"))
         sent += 1
     return sent

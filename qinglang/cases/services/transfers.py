@@ -45,6 +45,8 @@ RECIPIENT_KINDS: dict[str, tuple[str, str]] = {
     TransferKind.RECTIFICATION_ORDER: (OrganizationKind.WEBSITE_OPERATOR, ""),
 }
 RECIPIENT_ROLES = HANDLING_ROLES | {Role.AGENCY_OFFICER, Role.WEBSITE_OFFICER}
+# Discipline inspection may refer internal matters (to public security, for instance).
+SENDER_ROLES = HANDLING_ROLES | {Role.INSPECTOR}
 MAX_TEXT = 10_000
 MAX_MEASURES = 20
 
@@ -66,7 +68,7 @@ def is_recipient_side(user: User, transfer: Transfer) -> bool:
 def is_sender_side(user: User, transfer: Transfer) -> bool:
     """Return whether `user` follows this transfer up for the sending office."""
     return (user.is_authenticated and user.organization_id == transfer.sender_office_id
-            and user.role in HANDLING_ROLES)
+            and user.role in SENDER_ROLES)
 
 
 def ensure_recipient(user: User, transfer: Transfer) -> None:
