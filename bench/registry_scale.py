@@ -170,6 +170,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def _measure(n: int, m: int, samples: int, seed: int) -> dict[str, tuple[float, float]]:
     from django.db import transaction
+    from django.db.models import Q
     from django.utils import timezone
 
     from qinglang.registry.models import Identifier, IdentifierOccurrence
@@ -199,8 +200,10 @@ def _measure(n: int, m: int, samples: int, seed: int) -> dict[str, tuple[float, 
         with transaction.atomic():
             Identifier.objects.bulk_create(
                 [Identifier(kind=k, value=v) for k, v in [known, *fresh]], ignore_conflicts=True)
-            ids = list(Identifier.objects.filter(
-                value__in=[v for _k, v in [known, *fresh]]).values_list("pk", flat=True))
+            pairs = Q(pk__in=[])
+            for k, v in [known, *fresh]:
+                pairs |= Q(kind=k, value=v)
+            ids = list(Identifier.objects.filter(pairs).values_list("pk", flat=True))
             now = timezone.now()
             IdentifierOccurrence.objects.bulk_create(
                 [IdentifierOccurrence(identifier_id=i, source_type="intake.report",
