@@ -406,3 +406,20 @@ def test_internal_matter_referral_stays_invisible_to_offices(world):
     transfers.decide_extension(ext, approve=True, acting_user=world.inspector)
     assert not Notification.objects.filter(
         recipient_organization__kind=OrganizationKind.REGULATOR_OFFICE).exists()
+
+
+def test_demo_transfers_are_idempotent(world):
+    import io
+
+    from qinglang.cases import demo, demo_handling
+    from qinglang.intake import demo as intake_demo
+
+    out = io.StringIO()
+    demo_handling.load(out)
+    assert "skipped" in out.getvalue()
+    intake_demo.load(io.StringIO())
+    demo.load(io.StringIO())
+    demo_handling.load(out)
+    demo_handling.load(out)
+    assert Transfer.objects.count() == 2
+    assert "already present" in out.getvalue()
