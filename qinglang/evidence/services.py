@@ -97,6 +97,46 @@ def make_preview(data: bytes, media_type: str) -> bytes | None:
     return out.getvalue()
 
 
+def make_pdf_preview(data: bytes) -> bytes | None:
+    """Return the first page of a PDF rendered to PNG (a derived copy; no metadata)."""
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        return None
+    try:
+        if len(pdf) == 0:
+            return None
+        page = pdf[0]
+        width, height = page.get_size()
+        scale = min(2.0, PREVIEW_MAX_SIDE / max(width, height, 1))
+        image = page.render(scale=scale).to_pil()
+        clean = Image.new("RGB", image.size)
+        clean.paste(image.convert("RGB"))
+        out = io.BytesIO()
+        clean.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        pdf.close()
+
+
+def attach_pdf_preview(item: EvidenceItem) -> EvidenceItem:
+    """Render and store a PDF item's preview (run in a worker: parsing is the risky part)."""
+    if item.media_type != "application/pdf" or item.preview_blob_id:
+        return item
+    preview = make_pdf_preview(vault.read_blob(item.blob.storage_name))
+    if preview is None:
+        return item
+    with transaction.atomic():
+        blob = _store_blob(preview, "image/png")
+        EvidenceItem.objects.filter(pk=item.pk, preview_blob__isnull=True).update(
+            preview_blob=blob
+        )
+    item.refresh_from_db()
+    return item
+
+
 def _create_item(
     data: bytes, *, media_type: str, name: str, kind: str, added_by: User | None,
     added_by_label: str, source_url: str = "", note: str = "",
@@ -116,6 +156,10 @@ def _create_item(
         size=blob.size, added_by=added_by, added_by_label=label[:150], source_url=source_url,
         note=note[:500], preview_blob=preview,
     )
+    if media_type == "application/pdf":
+        from qinglang.evidence import tasks
+
+        transaction.on_commit(lambda: tasks.make_preview.delay(item_id=item.pk))
     ledger.append(item, action="evidence.added", actor=added_by, actor_label=label[:150], data={
         "sha256": blob.sha256, "size": blob.size, "media_type": media_type,
         "original_name": item.original_name, "kind": kind, "source_url": source_url,

@@ -23,3 +23,13 @@ def capture_page(self, *, capture_id: int) -> str:  # type: ignore[no-untyped-de
         return run_capture(capture_id, final_attempt=self.request.retries >= self.max_retries)
     except httpx.HTTPError as exc:
         raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def make_preview(*, item_id: int) -> bool:
+    """Render a PDF item's first page as its preview; return whether one exists now."""
+    from qinglang.evidence.models import EvidenceItem
+    from qinglang.evidence.services import attach_pdf_preview
+
+    item = EvidenceItem.objects.select_related("blob").filter(pk=item_id).first()
+    return bool(item and attach_pdf_preview(item).preview_blob_id)

@@ -159,3 +159,25 @@ def _raises_404():
     from django.http import Http404
 
     return pytest.raises(Http404)
+
+
+def test_pdf_preview_rendered_in_worker(world, django_capture_on_commit_callbacks, monkeypatch):
+    from qinglang.evidence import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.make_preview, "delay", lambda **kw: queued.append(kw))
+    pdf = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        item = services.store_upload(upload("notice.pdf", pdf), added_by=None)
+    assert queued == [{"item_id": item.pk}]
+    assert tasks.make_preview(item_id=item.pk) is True
+    item.refresh_from_db()
+    preview = Image.open(io.BytesIO(vault.read_blob(item.preview_blob.storage_name)))
+    assert preview.format == "PNG"
+    assert preview.size[0] > preview.size[1]
+    assert vault.read_blob(item.blob.storage_name) == pdf
