@@ -423,3 +423,21 @@ def test_demo_transfers_are_idempotent(world):
     demo_handling.load(out)
     assert Transfer.objects.count() == 2
     assert "already present" in out.getvalue()
+
+
+def test_feedback_refuses_oversized_and_too_many_files(world, cwm, settings):
+    transfer = send(world, cwm.case)
+    before = snapshot()
+    settings.QINGLANG_EVIDENCE_MAX_FILES = 2
+    with pytest.raises(DomainError) as exc:
+        transfers.submit_feedback(transfer, summary="见附件", acting_user=world.police_user,
+                                  attachments=[png_upload(f"{i}.png") for i in range(3)])
+    assert "attachments" in exc.value.message_dict
+    settings.QINGLANG_EVIDENCE_MAX_FILE_BYTES = 20
+    with pytest.raises(DomainError) as exc:
+        transfers.submit_feedback(transfer, summary="见附件", acting_user=world.police_user,
+                                  attachments=[png_upload("big.png")])
+    assert "attachments" in exc.value.message_dict
+    assert snapshot() == before
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.SENT
