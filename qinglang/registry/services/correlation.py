@@ -23,8 +23,8 @@ from qinglang.registry.validation import normalize_identifier
 
 log = logging.getLogger(__name__)
 
-# A value seen in more places than this is reported as a match only this many times per call:
-# beyond it, it is almost certainly too common and belongs on the exclusion list.
+# At most this many matches per identifier in one call (on average): a value seen more often
+# than that is almost certainly too common and belongs on the exclusion list.
 MATCH_LIMIT = 200
 
 SOURCE_LABELS = {
@@ -147,18 +147,16 @@ def index_identifiers(
         ignore_conflicts=True,
     )
     linkable = {i.pk: i for i in fresh if not i.excluded}
-    matches: list[Match] = []
-    for identifier_id, ident in linkable.items():
-        others = (IdentifierOccurrence.objects.filter(identifier_id=identifier_id)
-                  .exclude(source_type=source_type, source_id=source_id)
-                  .order_by("id")
-                  .values_list("source_type", "source_id", "office_id", "region_code")
-                  [:MATCH_LIMIT])
-        matches.extend(
-            Match(kind=ident.kind, value=ident.value, source_type=st, source_id=sid,
-                  office_id=oid, region_code=rc, cross_region=is_cross_region(region_code, rc))
-            for st, sid, oid, rc in others
-        )
+    others = (IdentifierOccurrence.objects.filter(identifier_id__in=list(linkable))
+              .exclude(source_type=source_type, source_id=source_id)
+              .order_by("id")
+              .values_list("identifier_id", "source_type", "source_id", "office_id",
+                           "region_code")[: MATCH_LIMIT * len(linkable)]) if linkable else []
+    matches = [
+        Match(kind=linkable[iid].kind, value=linkable[iid].value, source_type=st, source_id=sid,
+              office_id=oid, region_code=rc, cross_region=is_cross_region(region_code, rc))
+        for iid, st, sid, oid, rc in others
+    ]
     if fresh:
         ledger.append((source_type, source_id), action="registry.identifiers.indexed",
                       actor=acting_user,
