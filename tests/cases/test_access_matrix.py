@@ -134,6 +134,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:lookup": ("GET", None, "DDDDADDD"),
     "registry:intermediaries": ("GET", None, "AAADDDDD"),
     "registry:intermediary": ("GET", "intermediary", "AAADDDDD"),
+    "registry:intermediary_create": ("GET", None, "AAADDDDD"),
     "registry:violations": ("GET", None, "AAADDDDD"),
     "registry:violation": ("GET", "violation", "AAADDDDD"),
     "registry:violations_export": ("GET", None, "AAAADDDD"),
