@@ -232,6 +232,9 @@ QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectificati
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
 QINGLANG_TRANSFER_MAX_DEADLINE_DAYS = 60
 QINGLANG_EXTENSION_MAX_DAYS = int(os.environ.get("QINGLANG_EXTENSION_MAX_DAYS", 20))
+# Still overdue this many working days after an escalation: escalate one level further up.
+QINGLANG_ESCALATION_REPEAT_WORKING_DAYS = int(
+    os.environ.get("QINGLANG_ESCALATION_REPEAT_WORKING_DAYS", 5))
 
 REDIS_URL = os.environ.get("QINGLANG_REDIS_URL", "")
 if REDIS_URL:

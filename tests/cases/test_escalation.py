@@ -177,3 +177,25 @@ def test_agency_deadlines_page_lists_what_it_must_answer(world, verified_client)
     assert f"/cases/transfers/{transfer.pk}/" in body
     body = verified_client(world.website_user).get("/cases/deadlines/").content.decode()
     assert f"/cases/transfers/{transfer.pk}/" not in body
+
+
+def test_still_overdue_climbs_one_level_after_the_repeat_interval(world):
+    case = make_case(world.shenzhen_user)
+    transfer = overdue(send(world, case, user=world.shenzhen_user))
+    [first] = deadlines.escalate_overdue()
+    assert (first.level, first.superior_office) == (1, world.guangdong_office)
+    assert deadlines.escalate_overdue() == []  # not yet: the repeat interval has not passed
+    Escalation.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=14))
+    Notification.objects.all().delete()
+    [second] = deadlines.escalate_overdue()
+    assert (second.level, second.superior_office) == (2, world.national_office)
+    assert second.responsible_office == world.shenzhen_office
+    notified = set(Notification.objects.values_list("recipient_organization", flat=True))
+    assert notified == {world.national_office.pk, world.shenzhen_office.pk,
+                        world.guangdong_office.pk, world.police.pk}
+    Escalation.objects.filter(pk=second.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=14))
+    assert deadlines.escalate_overdue() == []  # the national office has no superior
+    assert list(Escalation.objects.filter(item_id=transfer.pk).order_by("level")
+                .values_list("level", flat=True)) == [1, 2]

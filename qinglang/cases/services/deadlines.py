@@ -101,26 +101,57 @@ def _responsible_for_task(task: Task) -> Organization:
     return task.case.lead_office
 
 
+def _next_step(
+    key: tuple[str, int], responsible: Organization, history: dict[tuple[str, int], Escalation],
+    now: dt.datetime,
+) -> tuple[int, Organization] | None:
+    """Return (level, office) to escalate to now, or None.
+
+    Level 1 goes to the responsible office's superior; while the item stays overdue, every
+    QINGLANG_ESCALATION_REPEAT_WORKING_DAYS it climbs one level further up.
+    """
+    previous = history.get(key)
+    if previous is None:
+        superior = jurisdiction.superior_office(responsible)
+        return (1, superior) if superior is not None else None
+    repeat = settings.QINGLANG_ESCALATION_REPEAT_WORKING_DAYS
+    if add_working_days(previous.created_at, repeat) >= now:
+        return None
+    superior = jurisdiction.superior_office(previous.superior_office)
+    return (previous.level + 1, superior) if superior is not None else None
+
+
+def _history(item_type: str, ids: list[int]) -> dict[tuple[str, int], Escalation]:
+    """Return the highest escalation of each item so far."""
+    rows = (Escalation.objects.filter(item_type=item_type, item_id__in=ids)
+            .select_related("superior_office", "superior_office__parent",
+                            "superior_office__region").order_by("level"))
+    return {(r.item_type, r.item_id): r for r in rows}
+
+
 def _record(
     *, item_type: str, item_id: int, subject: tuple[str, int], action: str, case_id: int | None,
     responsible: Organization, deadline: dt.datetime, title: str, link: str,
-    also_notify: Organization | None = None, now: dt.datetime,
+    history: dict[tuple[str, int], Escalation], now: dt.datetime,
+    also_notify: Organization | None = None,
 ) -> Escalation | None:
-    """Escalate one item once (level 1); return the new row, or None if already escalated."""
-    superior = jurisdiction.superior_office(responsible)
-    if superior is None:
+    """Escalate one item one level if it is due to; return the new row, or None."""
+    step = _next_step((item_type, item_id), responsible, history, now)
+    if step is None:
         return None
-    if Escalation.objects.filter(item_type=item_type, item_id=item_id, level=1).exists():
+    level, superior = step
+    if Escalation.objects.filter(item_type=item_type, item_id=item_id, level=level).exists():
         return None
+    previous = history.get((item_type, item_id))
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
-                item_type=item_type, item_id=item_id, level=1, case_id=case_id,
+                item_type=item_type, item_id=item_id, level=level, case_id=case_id,
                 responsible_office=responsible, superior_office=superior, deadline=deadline,
                 title=title[:300], created_at=now,
             )
             ledger.append(subject, action=action, actor=None, actor_label="system", data={
-                "escalation": escalation.pk, "level": 1, "responsible_office": responsible.pk,
+                "escalation": escalation.pk, "level": level, "responsible_office": responsible.pk,
                 "superior_office": superior.pk, "deadline": deadline.isoformat(),
             })
             body = _("%(title)s was due %(deadline)s and is overdue.") % {
@@ -131,80 +162,79 @@ def _record(
             notify(organization=responsible, verb="escalation", link=link, body=body,
                    title=_("Overdue, escalated to %(office)s: %(title)s")
                    % {"office": superior.name, "title": title})
-            if also_notify is not None and also_notify.pk not in {responsible.pk, superior.pk}:
-                notify(organization=also_notify, verb="overdue", link=link, body=body,
-                       title=_("Overdue: %(title)s") % {"title": title})
+            others = [previous.superior_office if previous else None, also_notify]
+            for org in {o.pk: o for o in others if o is not None}.values():
+                if org.pk not in {responsible.pk, superior.pk}:
+                    notify(organization=org, verb="overdue", link=link, body=body,
+                           title=_("Overdue: %(title)s") % {"title": title})
     except IntegrityError:  # another run escalated it in the meantime
         return None
     return escalation
 
 
 def escalate_overdue(*, now: dt.datetime | None = None) -> list[Escalation]:
-    """Escalate every overdue transfer, task and untriaged report once; return the new rows."""
+    """Escalate overdue transfers, tasks and untriaged reports up one level each, when due.
+
+    Idempotent: at most one escalation per item and level (a database constraint too).
+    """
     now = now or timezone.now()
     created: list[Escalation] = []
-    done = {
-        (t, i) for t, i in Escalation.objects.filter(level=1).values_list("item_type", "item_id")
-    }
-    transfers = (
+    transfers = list(
         Transfer.objects.filter(status__in=PENDING_TRANSFER_STATUSES, deadline__lt=now)
         .select_related("case", "recipient", "sender_office", "recipient__parent",
                         "sender_office__parent", "recipient__region", "sender_office__region")
         .order_by("deadline", "id")
     )
+    history = _history(EscalationItem.TRANSFER, [t.pk for t in transfers])
     for transfer in transfers:
-        if (EscalationItem.TRANSFER, transfer.pk) in done:
-            continue
-        responsible = _responsible_for_transfer(transfer)
         row = _record(
             item_type=EscalationItem.TRANSFER, item_id=transfer.pk,
             subject=("cases.transfer", transfer.pk), action="transfer.escalated",
-            case_id=transfer.case_id, responsible=responsible, deadline=transfer.deadline,
+            case_id=transfer.case_id, responsible=_responsible_for_transfer(transfer),
+            deadline=transfer.deadline,
             title=_("Transfer of case %(number)s to %(recipient)s")
             % {"number": transfer.case.number, "recipient": transfer.recipient.name},
-            link=transfer.get_absolute_url(),
+            link=transfer.get_absolute_url(), history=history,
             also_notify=transfer.recipient, now=now,
         )
         if row:
             created.append(row)
-    tasks = (
+    tasks = list(
         Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=now)
         .select_related("case", "case__lead_office", "assignee_organization",
                         "assignee_user__organization")
         .order_by("due_at", "id")
     )
+    history = _history(EscalationItem.TASK, [t.pk for t in tasks])
     for task in tasks:
-        if (EscalationItem.TASK, task.pk) in done:
-            continue
         row = _record(
             item_type=EscalationItem.TASK, item_id=task.pk, subject=("cases.task", task.pk),
             action="task.escalated", case_id=task.case_id, responsible=_responsible_for_task(task),
             deadline=task.due_at,
             title=_("Task %(title)s in case %(number)s")
             % {"title": task.title, "number": task.case.number},
-            link=task.get_absolute_url(), now=now,
+            link=task.get_absolute_url(), history=history, now=now,
         )
         if row:
             created.append(row)
-    created += _escalate_triage(now=now, done=done)
+    created += _escalate_triage(now=now)
     return created
 
 
-def _escalate_triage(*, now: dt.datetime, done: set[tuple[str, int]]) -> list[Escalation]:
+def _escalate_triage(*, now: dt.datetime) -> list[Escalation]:
     """Escalate reports still awaiting triage after their deadline (regulator offices only)."""
     created: list[Escalation] = []
     # A deadline is at least one calendar day away, so younger reports cannot be overdue yet.
-    reports = (
+    reports = list(
         Report.objects.filter(status=ReportStatus.RECEIVED,
                               submitted_at__lt=now - dt.timedelta(days=1),
                               office__kind="regulator_office", is_internal=False)
         .select_related("office", "office__parent", "office__region")
         .order_by("submitted_at", "id")
     )
+    history = _history(EscalationItem.REPORT, [r.pk for r in reports])
     rules: dict[str, DeadlineRule] = {}
     for report in reports:
-        if (EscalationItem.REPORT, report.pk) in done:
-            continue
         if report.category not in rules:
             rules[report.category] = rule_for(DeadlineStage.TRIAGE, category=report.category)
         deadline = triage_deadline(report, rules)
@@ -215,7 +245,7 @@ def _escalate_triage(*, now: dt.datetime, done: set[tuple[str, int]]) -> list[Es
             subject=("intake.report", report.pk), action="report.triage_escalated",
             case_id=None, responsible=report.office, deadline=deadline,
             title=_("Report %(code)s awaiting triage") % {"code": report.tracking_code},
-            link="", now=now,
+            link="", history=history, now=now,
         )
         if row:
             created.append(row)
