@@ -72,13 +72,22 @@ TEXT_MARKERS = re.compile(rb"<\s*(\?xml|meta|form|a\s|img\s|link\s|style)|<%", r
 PDF_ACTIVE = re.compile(
     rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData)\b"
 )
+# Signatures of a second format hidden inside a file. Long enough (or checked against a second
+# structure) that a 20 MB photo does not contain one by chance.
 EMBEDDED_SIGNATURES = (
-    (b"PK\x03\x04", "ZIP archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (b"%PDF-", "PDF document"),
-    (b"\x7fELF", "ELF executable"),
-    (b"This program cannot be run in DOS mode", "Windows executable"),
+    (re.compile(rb"PK\x03\x04[\x0a-\x3f]\x00"), "ZIP archive"),
+    (re.compile(rb"Rar!\x1a\x07"), "RAR archive"),
+    (re.compile(rb"7z\xbc\xaf\x27\x1c"), "7-Zip archive"),
+    (re.compile(rb"%PDF-\d\.\d"), "PDF document"),
+    (re.compile(rb"\x7fELF[\x01\x02][\x01\x02]\x01"), "ELF executable"),
+    (re.compile(rb"This program cannot be run in DOS mode"), "Windows executable"),
+)
+ZIP_END = b"PK\x05\x06"
+# In binary content, markup counts only as a whole tag (name followed by a space or ">").
+BINARY_MARKERS = re.compile(
+    rb"<\s*(script|html|svg|iframe|object|embed|body)[\s>/]|<!doctype\s+html|<\?php\s"
+    rb"|javascript:|vbscript:|\bonload\s*=|\bonerror\s*=",
+    re.IGNORECASE,
 )
 DANGEROUS_EXTENSIONS = {
     "exe", "dll", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "cpl", "vbs", "vbe", "js",
@@ -150,14 +159,16 @@ def _check_image(data: bytes, media_type: str) -> None:
 
 
 def _check_polyglot(data: bytes, *, skip_prefix: int, kind: str) -> None:
-    for signature, label in EMBEDDED_SIGNATURES:
-        if signature == b"%PDF-" and kind == "application/pdf":
+    for pattern, label in EMBEDDED_SIGNATURES:
+        if label == "PDF document" and kind == "application/pdf":
             continue
-        pos = data.find(signature, 1)
-        if pos >= skip_prefix and pos != -1:
+        if label == "ZIP archive" and ZIP_END not in data:
+            continue
+        match = pattern.search(data, max(1, skip_prefix))
+        if match is not None:
             raise _refuse(_("The file hides a second format inside it (%(kind)s); "
                             "polyglot files are not accepted.") % {"kind": label})
-    if ACTIVE_MARKERS.search(data):
+    if BINARY_MARKERS.search(data):
         raise _refuse(_("The file contains web page or script code; it is not accepted."))
 
 

@@ -190,3 +190,15 @@ def test_gps_removed_from_preview_only(world):
     assert original.getexif().get_ifd(0x8825)
     preview = Image.open(io.BytesIO(vault.read_blob(item.preview_blob.storage_name)))
     assert not preview.getexif().get_ifd(0x8825)
+
+
+def test_large_noisy_photo_is_not_a_false_positive(world):
+    """Megabytes of compressed pixels must not look like a hidden format by chance."""
+    import random
+
+    rng = random.Random(20261130)
+    img = Image.frombytes("RGB", (1200, 1200), rng.randbytes(1200 * 1200 * 3))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    item = services.store_upload(upload("noise.png", out.getvalue()), added_by=None)
+    assert item.media_type == "image/png"
