@@ -44,6 +44,14 @@ def captures_for(subject: tuple[str, Any]) -> QuerySet[WebCapture]:
     ).select_related("warc_item", "text_item", "screenshot_item")
 
 
+def captures_for_subjects(subjects: list[tuple[str, Any]]) -> QuerySet[WebCapture]:
+    """Return the web captures requested for any of these subjects, newest first."""
+    q = Q(pk__in=[])
+    for subject_type, subject_id in subjects:
+        q |= Q(subject_type=subject_type, subject_id=str(subject_id))
+    return WebCapture.objects.filter(q)
+
+
 def get_item_for(user: Any, pk: int) -> EvidenceItem:
     """Return the item if `user` may see it; otherwise 404, as if it did not exist."""
     item = (

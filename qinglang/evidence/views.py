@@ -13,10 +13,12 @@ from qinglang.evidence.access import can_view_subject
 from qinglang.evidence.responses import blob_response, harden
 from qinglang.evidence.selectors import (
     captures_for,
+    captures_for_subjects,
     custody_events,
     custody_events_for_items,
     get_item_for,
     items_for,
+    items_for_subjects,
 )
 
 
@@ -62,6 +64,22 @@ def subject_custody(request: HttpRequest, subject_type: str, subject_id: str) ->
         "subject_type": subject_type, "subject_id": subject_id, "items": items,
         "events": custody_events_for_items([i.pk for i in items]),
         "captures": captures_for((subject_type, subject_id)),
+    })
+
+
+@require_verified
+@require_GET
+def package_custody(request: HttpRequest, source: str, identifier: str) -> HttpResponse:
+    """Show everything a case's package would hold and its chain of custody, from the ledger."""
+    try:
+        described = packages.resolve_source(source, identifier, request.user)
+    except NotFoundInScopeError as exc:
+        raise Http404 from exc
+    items = list(items_for_subjects(described.subjects))
+    return render(request, "evidence/subject_custody.html", {
+        "title": described.title, "source": source, "identifier": identifier, "items": items,
+        "events": custody_events_for_items([i.pk for i in items]),
+        "captures": captures_for_subjects(described.subjects),
     })
 
 

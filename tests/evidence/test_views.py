@@ -142,3 +142,14 @@ def test_package_download_web_and_api(world, verified_client, case_source):
         "/api/v1/evidence/packages/case/C1/").status_code == 404
     assert api_client(world.beijing_user).get(
         "/api/v1/evidence/packages/nosuch/C1/").status_code == 404
+
+
+def test_package_custody_page(world, verified_client, case_source, client):
+    verified_client(world.beijing_user)
+    page = client.get(reverse("evidence:package_custody", args=["case", "C1"]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "photo.jpg" in body
+    assert reverse("evidence:package", args=["case", "C1"]) in body
+    verified_client(world.guangdong_user)
+    assert client.get(reverse("evidence:package_custody", args=["case", "C1"])).status_code == 404
