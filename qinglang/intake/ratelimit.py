@@ -11,6 +11,10 @@ from django.http import HttpRequest
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def _now() -> float:
+    return time.time()
+
+
 def parse_rate(rate: str) -> tuple[int, int]:
     """Return (requests, seconds) for a DRF-style rate such as "10/hour"."""
     count, period = rate.split("/")
@@ -32,7 +36,7 @@ class Limiter:
         )
 
     def _key(self, ident: str) -> str:
-        return f"ql:limit:{self.scope}:{ident}:{int(time.time()) // self.window}"
+        return f"ql:limit:{self.scope}:{ident}:{int(_now()) // self.window}"
 
     def exceeded(self, ident: str) -> bool:
         """Return whether `ident` has used up this window."""

@@ -17,3 +17,11 @@ def _clean_limits_and_vault():
     shutil.rmtree(root, ignore_errors=True)
     yield
     cache.clear()
+
+
+@pytest.fixture
+def frozen_window(monkeypatch):
+    """Keep the web limiters in one fixed window (no flake at the top of the hour)."""
+    from qinglang.intake import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_000.0)

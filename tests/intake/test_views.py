@@ -102,7 +102,9 @@ def test_honeypot_refuses_bots(world, client):
     assert Report.objects.count() == 0
 
 
-def test_eleventh_web_submission_in_an_hour_is_refused_with_a_clear_message(world, client):
+def test_eleventh_web_submission_in_an_hour_is_refused_with_a_clear_message(
+    world, client, frozen_window
+):
     for _ in range(10):
         assert client.post("/report/", form_data()).status_code == 302
     response = client.post("/report/", form_data(), HTTP_ACCEPT_LANGUAGE="en")
@@ -152,7 +154,7 @@ def test_tracking_page_gives_identical_answers_for_unknown_code_and_wrong_key(wo
     assert str(services.NOT_FOUND_MESSAGE) in unknown.content.decode()
 
 
-def test_tracking_page_is_rate_limited(world, client):
+def test_tracking_page_is_rate_limited(world, client, frozen_window):
     for _ in range(30):
         client.post("/track/", {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": "x"})
     response = client.post("/track/", {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": "x"})
