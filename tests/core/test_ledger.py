@@ -187,3 +187,40 @@ def test_key_rotation_keeps_old_checkpoints_verifiable(db, settings, tmp_path):
     assert first.key_id != second.key_id
     assert LedgerKey.objects.count() == 2
     assert ledger.verify_log().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_writers_do_not_wait_on_the_sealer(transactional_db):
+    """While a sealer holds its lock mid-transaction, another connection appends freely."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    add_events(3)
+    sealer_inside = threading.Event()
+    release = threading.Event()
+
+    def hold_sealer() -> None:
+        try:
+            with transaction.atomic():
+                ledger._lock_sealer()
+                LedgerEvent.objects.filter(position__isnull=True).count()
+                sealer_inside.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold_sealer)
+    thread.start()
+    assert sealer_inside.wait(10)
+    start = time.monotonic()
+    add_events(5, start=3)
+    elapsed = time.monotonic() - start
+    release.set()
+    thread.join()
+    assert elapsed < 2.0
+    ledger.seal_all()
+    assert LedgerEvent.objects.filter(position__isnull=True).count() == 0
+    assert ledger.verify_log().ok
