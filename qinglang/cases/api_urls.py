@@ -44,4 +44,5 @@ urlpatterns += [
     path("tasks/<int:pk>/", tasks.TaskDetailView.as_view(), name="api-task-detail"),
     path("tasks/<int:pk>/comments/", tasks.TaskCommentView.as_view(), name="api-task-comments"),
     path("tasks/<int:pk>/complete/", tasks.TaskCompleteView.as_view(), name="api-task-complete"),
+    path("deadlines/", tasks.DeadlinesView.as_view(), name="api-deadlines"),
 ]

@@ -199,3 +199,20 @@ def test_still_overdue_climbs_one_level_after_the_repeat_interval(world):
     assert deadlines.escalate_overdue() == []  # the national office has no superior
     assert list(Escalation.objects.filter(item_id=transfer.pk).order_by("level")
                 .values_list("level", flat=True)) == [1, 2]
+
+
+def test_deadlines_api(world):
+    from tests.cases.factories import api_client
+
+    case = make_case(world.shenzhen_user)
+    transfer = overdue(send(world, case, user=world.shenzhen_user))
+    deadlines.escalate_overdue()
+    body = api_client(world.guangdong_user).get("/api/v1/deadlines/").json()
+    [row] = body["escalated_to_us"]
+    assert (row["item_type"], row["item_id"], row["level"]) == ("transfer", transfer.pk, 1)
+    mine = api_client(world.shenzhen_user).get("/api/v1/deadlines/").json()
+    assert [t["id"] for t in mine["overdue_transfers"]] == [transfer.pk]
+    assert mine["escalated_against_us"][0]["superior_office"] == world.guangdong_office.name
+    police = api_client(world.police_user).get("/api/v1/deadlines/").json()
+    assert [t["id"] for t in police["overdue_transfers"]] == [transfer.pk]
+    assert police["escalated_to_us"] == []

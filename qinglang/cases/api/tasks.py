@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinglang.cases.api.transfers import CaseRef
+from qinglang.cases.api.transfers import CaseRef, TransferOut
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import get_case_for
 from qinglang.cases.services import tasks
@@ -114,3 +114,41 @@ class TaskCompleteView(APIView):
         task = tasks.complete_task(handling.get_task_for(request.user, pk),
                                    acting_user=request.user)
         return Response(TaskOut(task).data)
+
+
+class EscalationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    item_type = serializers.CharField()
+    item_id = serializers.IntegerField()
+    level = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id", allow_null=True)
+    title = serializers.CharField()
+    responsible_office = serializers.CharField(source="responsible_office.name")
+    superior_office = serializers.CharField(source="superior_office.name")
+    deadline = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class TriageDueOut(serializers.Serializer):
+    report = serializers.IntegerField(source="report.pk")
+    tracking_code = serializers.CharField(source="report.tracking_code")
+    deadline = serializers.DateTimeField()
+    overdue = serializers.BooleanField(source="is_overdue")
+
+
+class DeadlinesOut(serializers.Serializer):
+    overdue_transfers = TransferOut(many=True)
+    soon_transfers = TransferOut(many=True)
+    overdue_tasks = TaskOut(many=True)
+    soon_tasks = TaskOut(many=True)
+    triage = TriageDueOut(many=True)
+    escalated_to_us = EscalationOut(many=True)
+    escalated_against_us = EscalationOut(many=True)
+
+
+class DeadlinesView(APIView):
+    """The organization's overdue and due-soon work, and what was escalated (督办)."""
+
+    @extend_schema(responses=DeadlinesOut)
+    def get(self, request: Request) -> Response:
+        return Response(DeadlinesOut(handling.deadline_overview(request.user)).data)
