@@ -123,7 +123,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "evidence:preview": ("GET", "item", "NNNNNNND"),
     "evidence:custody": ("GET", "custody", "AANNNNND"),
     "evidence:package": ("POST", "package", "AANNNNND"),
-    "evidence:package_custody": ("GET", "package", "????????"),
+    "evidence:package_custody": ("GET", "package", "AANNNNND"),
     "registry:home": ("GET", None, "AAADDDDD"),
     "registry:websites": ("GET", None, "AAADDDDD"),
     "registry:website": ("GET", "website", "AAADDDDD"),
