@@ -6,6 +6,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from qinglang.cases import demo_handling
 from qinglang.cases.models import Case
 from qinglang.cases.services import lifecycle, triage
 from qinglang.core.models import User
@@ -16,6 +17,12 @@ TRIAGE_ROLES = ("triage_officer", "case_handler", "office_head")
 
 
 def load(stdout: TextIO) -> None:
+    """Load the demo case, then its transfers and task (both steps idempotent)."""
+    _load_case(stdout)
+    demo_handling.load(stdout)
+
+
+def _load_case(stdout: TextIO) -> None:
     """Accept one demo report into a case and start its investigation."""
     if Case.objects.filter(reports__channel=DEMO_CHANNEL).exists():
         stdout.write("cases: demo case already present\n")

@@ -42,7 +42,7 @@ class OfficeRef(serializers.Serializer):
     name = serializers.CharField()
 
 
-class TargetOut(serializers.Serializer):
+class CaseTargetOut(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
     url = serializers.CharField()
@@ -63,7 +63,7 @@ class CaseListOut(serializers.Serializer):
     status = serializers.CharField()
     lead_office = OfficeRef()
     co_offices = OfficeRef(many=True, source="co_offices.all")
-    targets = TargetOut(many=True, source="targets.all")
+    targets = CaseTargetOut(many=True, source="targets.all")
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -113,7 +113,7 @@ class VersionIn(serializers.Serializer):
     )
 
 
-class TargetIn(serializers.Serializer):
+class CaseTargetIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TargetKind.choices)
     label = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
     url = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -146,7 +146,7 @@ class CaseCreateIn(serializers.Serializer):
     lead_office = serializers.IntegerField(required=False, allow_null=True, default=None)
     co_offices = serializers.ListField(child=serializers.IntegerField(), required=False,
                                        default=list)
-    targets = TargetIn(many=True, required=False, default=list)
+    targets = CaseTargetIn(many=True, required=False, default=list)
 
 
 class CaseUpdateIn(VersionIn):
@@ -156,7 +156,7 @@ class CaseUpdateIn(VersionIn):
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     co_offices = serializers.ListField(child=serializers.IntegerField(), required=False)
-    add_targets = TargetIn(many=True, required=False, default=list)
+    add_targets = CaseTargetIn(many=True, required=False, default=list)
 
 
 class CaseFilterIn(serializers.Serializer):
@@ -193,7 +193,7 @@ class CaseListView(ListAPIView):
             acting_user=request.user, category=v["category"], title=v["title"],
             lead_office=lead, summary=v["summary"], severity=v["severity"],
             urgency=v["urgency"], co_offices=_offices(v["co_offices"], "co_offices"),
-            targets=[TargetIn().to_target(t) for t in v["targets"]],
+            targets=[CaseTargetIn().to_target(t) for t in v["targets"]],
         )
         return Response(_detail(case), status=status.HTTP_201_CREATED)
 
@@ -210,7 +210,7 @@ class CaseDetailView(APIView):
         data = CaseUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
-        targets = [TargetIn().to_target(t) for t in v.pop("add_targets")]
+        targets = [CaseTargetIn().to_target(t) for t in v.pop("add_targets")]
         if "co_offices" in v:
             v["co_offices"] = _offices(v["co_offices"], "co_offices")
         return _run(lifecycle.update_case, case, acting_user=request.user,

@@ -40,7 +40,7 @@ class EvidenceOut(serializers.Serializer):
     sha256 = serializers.CharField(source="blob.sha256")
 
 
-class TargetOut(serializers.Serializer):
+class TransferTargetOut(serializers.Serializer):
     url = serializers.CharField()
     domain = serializers.CharField()
     website_name = serializers.CharField()
@@ -56,7 +56,7 @@ class ReportMaterialOut(serializers.Serializer):
     category = serializers.CharField()
     description = serializers.CharField()
     submitted_at = serializers.DateTimeField()
-    targets = TargetOut(many=True, source="targets.all")
+    targets = TransferTargetOut(many=True, source="targets.all")
 
 
 class ExtensionOut(serializers.Serializer):
