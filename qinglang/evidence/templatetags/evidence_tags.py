@@ -23,3 +23,14 @@ def evidence_panel(context: dict[str, Any], subject_type: str, subject_id: Any) 
         "items": items_for((subject_type, subject_id)),
         "captures": captures_for((subject_type, subject_id)),
     }
+
+
+@register.inclusion_tag("evidence/_panel.html", takes_context=True)
+def capture_status(context: dict[str, Any], subject_type: str, subject_id: Any) -> dict:
+    """Render only the web captures of a subject (pages that list the items themselves)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not can_view_subject(user, subject_type, str(subject_id)):
+        return {"items": [], "captures": [], "captures_only": True}
+    return {"items": [], "captures": captures_for((subject_type, subject_id)),
+            "captures_only": True}
