@@ -134,7 +134,7 @@ def _form_context(post: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_form(request: HttpRequest) -> HttpResponse:
     """Show the report form; on POST submit through the service, then show the receipt once."""
     if request.method != "POST":
@@ -172,7 +172,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     """Let a reporter follow a report with code and key; failures all look the same."""
     context: dict[str, Any] = {"code": "", "errors": {}}
