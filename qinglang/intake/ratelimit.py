@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from qinglang.core.net import client_ip as core_client_ip
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -22,8 +24,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """Return the address the request came from (the proxy sets REMOTE_ADDR in production)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """Return the address the request came from (trusted proxies: QINGLANG_NUM_PROXIES)."""
+    return core_client_ip(request)
 
 
 class Limiter:

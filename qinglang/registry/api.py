@@ -13,6 +13,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.core.net import client_ip
 from qinglang.registry import selectors, services
 from qinglang.registry.models import (
     Account,
@@ -205,7 +206,7 @@ class PractitionerLookupView(APIView):
         body.is_valid(raise_exception=True)
         try:
             result = services.lookup_practitioner(
-                acting_user=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+                acting_user=request.user, ip_address=client_ip(request),
                 **body.validated_data,
             )
         except services.LookupRateLimitedError as exc:

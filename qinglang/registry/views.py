@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError
+from qinglang.core.net import client_ip
 from qinglang.registry import selectors, services
 from qinglang.registry.forms import (
     ContactForm,
@@ -354,7 +355,7 @@ def practitioner_lookup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = services.lookup_practitioner(acting_user=request.user,
-                                                  ip_address=request.META.get("REMOTE_ADDR"),
+                                                  ip_address=client_ip(request),
                                                   **form.cleaned_data)
         except DomainError as exc:
             _add_errors(form, exc)

@@ -278,6 +278,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Reverse proxies in front of the web processes whose X-Forwarded-For is trusted (0 = none).
+QINGLANG_NUM_PROXIES = int(os.environ.get("QINGLANG_NUM_PROXIES", 0))
+REST_FRAMEWORK["NUM_PROXIES"] = QINGLANG_NUM_PROXIES
+AXES_CLIENT_IP_CALLABLE = "qinglang.core.net.client_ip"
+
 # Brute force: lock a username+IP after 5 failures for 30 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5

@@ -7,10 +7,15 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import QINGLANG_IDENTITY_HASH_KEY, SECRET_KEY, env_bool
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("QINGLANG_SECRET_KEY must be set (50 characters or more).")
+
+if len(QINGLANG_IDENTITY_HASH_KEY) < 32:
+    # Practitioner identity numbers are stored only as keyed hashes: the key must be its own,
+    # stable secret (rotating SECRET_KEY must not make every stored hash unmatchable).
+    raise ImproperlyConfigured("QINGLANG_IDENTITY_HASH_KEY must be set (32 characters or more).")
 
 DEBUG = False
 SESSION_COOKIE_SECURE = True

@@ -20,6 +20,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "qinglang.settings.production",
         "QINGLANG_HOME": str(tmp_path),
         "QINGLANG_SECRET_KEY": secrets.token_urlsafe(60),
+        "QINGLANG_IDENTITY_HASH_KEY": secrets.token_urlsafe(40),
         "QINGLANG_ALLOWED_HOSTS": "qinglang.example.cn",
         **extra,
     })

@@ -22,6 +22,7 @@ from qinglang.cases.views.common import (
     query_without_page,
 )
 from qinglang.core.exceptions import NotPermitted
+from qinglang.core.net import client_ip
 from qinglang.intake.models import Report
 
 
@@ -149,7 +150,7 @@ def triage_contact(request: HttpRequest, pk: int) -> HttpResponse:
 
     report = _report(request, pk, triage=True)
     contact = reveal_contact(report, acting_user=request.user,
-                             ip_address=request.META.get("REMOTE_ADDR"))
+                             ip_address=client_ip(request))
     if request.headers.get("HX-Request"):
         return render(request, "cases/triage_contact.html", {"contact": contact})
     return render(request, "cases/triage_detail.html",
