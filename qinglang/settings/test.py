@@ -33,3 +33,6 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.environ.get("QINGLANG_TEST_DB_NAME", "test_qinglang"),
     }
+# WhiteNoise looks for STATIC_ROOT at start-up; browser tests serve files through the finders.
+(QINGLANG_HOME / "static").mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
