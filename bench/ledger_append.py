@@ -14,56 +14,10 @@ QINGLANG_DATABASE_URL=postgres://…). The data goes into a database of its own
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-BENCH_DB_SUFFIX = "_bench_ledger"
-
-
-def _setup(keep: bool) -> Callable[[], None]:
-    """Point Django at a fresh bench database, migrate it, and return the clean-up."""
-    import dj_database_url
-
-    os.environ.setdefault("QINGLANG_HOME", tempfile.mkdtemp(prefix="qinglang-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglang.settings.embedded")
-    os.environ.setdefault("QINGLANG_LEDGER_KEY_PATH",
-                          str(Path(os.environ["QINGLANG_HOME"]) / "bench-ledger.pem"))
-    url = os.environ.get("QINGLANG_DATABASE_URL", "")
-    cleanup: Callable[[], None] = lambda: None  # noqa: E731
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        config = dj_database_url.parse(url)
-        name = f"{config['NAME']}{BENCH_DB_SUFFIX}"
-        admin = psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None,
-                                user=config["USER"] or None,
-                                password=config["PASSWORD"] or None,
-                                dbname=config["NAME"], autocommit=True)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["QINGLANG_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
-
-        def cleanup() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            if not keep:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.close()
-    else:
-        path = Path(os.environ["QINGLANG_HOME"]) / "bench_ledger.sqlite3"
-        path.unlink(missing_ok=True)
-        os.environ["QINGLANG_DATABASE_URL"] = f"sqlite:///{path}"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    return cleanup
+from bench._database import setup_bench_database
 
 
 def _plain_table() -> type:
@@ -163,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
-    cleanup = _setup(args.keep)
+    cleanup = setup_bench_database("ledger", keep=args.keep)
     try:
         run(args.events)
     finally:

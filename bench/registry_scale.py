@@ -11,58 +11,18 @@ same rows measured in the same run.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
-BENCH_DB_SUFFIX = "_bench_registry"
+from bench._database import setup_bench_database
+
 SHARED_EVERY = 10  # one identifier in ten also appears in a report from another province
 PROVINCES = ["110000", "310000", "440000", "330000", "510000", "420000"]
 
 
-def _setup(keep: bool) -> Callable[[], None]:
-    """Point Django at a fresh bench database, migrate it, and return the clean-up."""
-    import dj_database_url
-
-    os.environ.setdefault("QINGLANG_HOME", tempfile.mkdtemp(prefix="qinglang-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglang.settings.embedded")
-    url = os.environ.get("QINGLANG_DATABASE_URL", "")
-    cleanup: Callable[[], None] = lambda: None  # noqa: E731
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        config = dj_database_url.parse(url)
-        name = f"{config['NAME']}{BENCH_DB_SUFFIX}"
-        admin = psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None,
-                                user=config["USER"] or None,
-                                password=config["PASSWORD"] or None,
-                                dbname=config["NAME"], autocommit=True)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["QINGLANG_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
-
-        def cleanup() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            if not keep:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.close()
-    else:
-        path = Path(os.environ["QINGLANG_HOME"]) / "bench_registry.sqlite3"
-        path.unlink(missing_ok=True)
-        os.environ["QINGLANG_DATABASE_URL"] = f"sqlite:///{path}"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    return cleanup
 
 
 def _rows_websites(n: int, now: str) -> Iterator[tuple]:
@@ -228,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     m = args.identifiers if args.identifiers is not None else 10 * n
     if n < 1 or m < 1 or args.samples < 1:
         parser.error("sizes must be positive")
-    cleanup = _setup(args.keep)
+    cleanup = setup_bench_database("registry", keep=args.keep)
     try:
         from django.db import connection
 
