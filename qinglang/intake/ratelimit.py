@@ -25,7 +25,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def client_ip(request: HttpRequest) -> str:
     """Return the address the request came from (trusted proxies: QINGLANG_NUM_PROXIES)."""
-    return core_client_ip(request)
+    return core_client_ip(request) or "unknown"
 
 
 class Limiter:

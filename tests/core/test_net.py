@@ -28,3 +28,9 @@ def test_too_few_forwarded_entries_fall_back_to_remote_addr():
 @override_settings(QINGLANG_NUM_PROXIES=1)
 def test_garbage_forwarded_value_falls_back():
     assert client_ip(make(forwarded="not-an-ip")) == "10.0.0.5"
+
+
+def test_missing_remote_addr_is_none():
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
