@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `status`: name each choice set so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "qinglang.intake.models.ReportStatus",
