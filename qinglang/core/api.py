@@ -58,7 +58,7 @@ class OrganizationListView(generics.ListAPIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values),
-        OpenApiParameter("region", OpenApiTypes.STR, description="division code prefix"),
+        OpenApiParameter("region", OpenApiTypes.STR, description=_("division code prefix")),
     ])
     def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         return super().get(request, *args, **kwargs)

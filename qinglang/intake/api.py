@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
@@ -54,7 +55,8 @@ class ReportInSerializer(serializers.Serializer):
 class MultipartReportSerializer(serializers.Serializer):
     """Multipart form: the report body as JSON text, plus evidence files."""
 
-    payload = serializers.CharField(help_text="The report body (as in JSON requests), as text.")
+    payload = serializers.CharField(
+        help_text=gettext_lazy("The report body (as in JSON requests), as text."))
     evidence = serializers.ListField(child=serializers.FileField(), required=False)
 
 

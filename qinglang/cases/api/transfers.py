@@ -159,7 +159,7 @@ def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[st
 
 @extend_schema(parameters=[OpenApiParameter(
     "direction", str, enum=["received", "sent"],
-    description="received (default): the organization's inbox; sent: transfers it sent")])
+    description=_("received (default): the organization's inbox; sent: transfers it sent"))])
 class TransferListView(ListAPIView):
     """The inbox of transfers received (or sent, with ?direction=sent)."""
 
@@ -245,8 +245,8 @@ class TransferExtensionView(APIView):
 
 
 class DecideIn(serializers.Serializer):
-    extension = serializers.IntegerField(required=False,
-                                         help_text="Id of the request (default: the pending one)")
+    extension = serializers.IntegerField(
+        required=False, help_text=_("Id of the request (default: the pending one)"))
     approve = serializers.BooleanField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
