@@ -14,8 +14,9 @@ def setup_bench_database(name: str, *, keep: bool) -> Callable[[], None]:
 
     os.environ.setdefault("QINGLANG_HOME", tempfile.mkdtemp(prefix="qinglang-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglang.settings.embedded")
-    os.environ.setdefault("QINGLANG_LEDGER_KEY_PATH",
-                          str(Path(os.environ["QINGLANG_HOME"]) / "bench-ledger.pem"))
+    os.environ.setdefault(
+        "QINGLANG_LEDGER_KEY_PATH", str(Path(os.environ["QINGLANG_HOME"]) / "bench-ledger.pem")
+    )
     url = os.environ.get("QINGLANG_DATABASE_URL", "")
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
     if url.startswith(("postgres://", "postgresql://")):
@@ -23,10 +24,14 @@ def setup_bench_database(name: str, *, keep: bool) -> Callable[[], None]:
 
         config = dj_database_url.parse(url)
         db_name = f"{config['NAME']}_bench_{name}"
-        admin = psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None,
-                                user=config["USER"] or None,
-                                password=config["PASSWORD"] or None,
-                                dbname=config["NAME"], autocommit=True)
+        admin = psycopg.connect(
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            dbname=config["NAME"],
+            autocommit=True,
+        )
         admin.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
         admin.execute(f'CREATE DATABASE "{db_name}"')
         os.environ["QINGLANG_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + db_name

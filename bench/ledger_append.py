@@ -39,8 +39,7 @@ def _plain_table() -> type:
         class Meta:
             app_label = "core"
             db_table = "bench_plain_event"
-            indexes = [models.Index(fields=["object_type", "object_id"],
-                                    name="bench_plain_obj")]
+            indexes = [models.Index(fields=["object_type", "object_id"], name="bench_plain_obj")]
 
         def __str__(self) -> str:
             return self.action
@@ -62,10 +61,15 @@ def run(events: int) -> None:
 
     def plain_insert(i: int) -> None:
         with transaction.atomic():
-            plain.objects.create(occurred_at=timezone.now(), actor_label="bench",
-                                 action="bench.changed", object_type="bench.thing",
-                                 object_id=str(i), data=data,
-                                 data_digest=sha256_hex(canonical_json(data)))
+            plain.objects.create(
+                occurred_at=timezone.now(),
+                actor_label="bench",
+                action="bench.changed",
+                object_type="bench.thing",
+                object_id=str(i),
+                data=data,
+                data_digest=sha256_hex(canonical_json(data)),
+            )
 
     def ledger_append(i: int) -> None:
         with transaction.atomic():
@@ -88,16 +92,20 @@ def run(events: int) -> None:
             ledger_append(r * per_round + i)
         t_ledger += time.perf_counter() - start
     n = per_round * rounds
-    print(f"append: {n} events; plain insert {n / t_plain:,.0f}/s, "
-          f"ledger.append {n / t_ledger:,.0f}/s")
+    print(
+        f"append: {n} events; plain insert {n / t_plain:,.0f}/s, "
+        f"ledger.append {n / t_ledger:,.0f}/s"
+    )
     print(f"append cost ratio (ledger.append / plain insert): {t_ledger / t_plain:.2f}")
 
     total = n + 50
     start = time.perf_counter()
     checkpoint = ledger.seal_all()
     t_seal = time.perf_counter() - start
-    print(f"seal: {checkpoint.tree_size} events in {t_seal:.2f} s "
-          f"({checkpoint.tree_size / t_seal:,.0f} events/s)")
+    print(
+        f"seal: {checkpoint.tree_size} events in {t_seal:.2f} s "
+        f"({checkpoint.tree_size / t_seal:,.0f} events/s)"
+    )
     assert checkpoint.tree_size == total
 
     start = time.perf_counter()
@@ -105,11 +113,15 @@ def run(events: int) -> None:
     t_verify = time.perf_counter() - start
     assert report.ok, report.problems
     per_million = t_verify * 1_000_000 / report.events
-    print(f"verify: {report.events} events in {t_verify:.2f} s; "
-          f"extrapolated {per_million:,.0f} s per million entries "
-          f"({per_million / 60:.1f} min)")
-    print(f"verify cost ratio (verify per event / plain insert per event): "
-          f"{(t_verify / report.events) / (t_plain / n):.2f}")
+    print(
+        f"verify: {report.events} events in {t_verify:.2f} s; "
+        f"extrapolated {per_million:,.0f} s per million entries "
+        f"({per_million / 60:.1f} min)"
+    )
+    print(
+        f"verify cost ratio (verify per event / plain insert per event): "
+        f"{(t_verify / report.events) / (t_plain / n):.2f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

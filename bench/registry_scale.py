@@ -23,13 +23,22 @@ SHARED_EVERY = 10  # one identifier in ten also appears in a report from another
 PROVINCES = ["110000", "310000", "440000", "330000", "510000", "420000"]
 
 
-
-
 def _rows_websites(n: int, now: str) -> Iterator[tuple]:
     for i in range(n):
         region = PROVINCES[i % len(PROVINCES)]
-        yield (i + 1, f"网站{i}", "[]", f"京ICP备{10000000 + i}号", "", region, f"运营者{i}", "",
-               "normal", now, now)
+        yield (
+            i + 1,
+            f"网站{i}",
+            "[]",
+            f"京ICP备{10000000 + i}号",
+            "",
+            region,
+            f"运营者{i}",
+            "",
+            "normal",
+            now,
+            now,
+        )
 
 
 def _rows_domains(n: int, now: str) -> Iterator[tuple]:
@@ -64,12 +73,14 @@ def _rows_occurrences(n: int, m: int, now: str) -> Iterator[tuple]:
 
 
 TABLES = {
-    "registry_website": ("id, name, other_names, icp_number, psb_number, region_id, "
-                         "operator_name, operator_uscc, status, created_at, updated_at"),
+    "registry_website": (
+        "id, name, other_names, icp_number, psb_number, region_id, "
+        "operator_name, operator_uscc, status, created_at, updated_at"
+    ),
     "registry_websitedomain": "id, website_id, domain, added_at",
     "registry_identifier": "id, kind, value, excluded, first_seen_at",
     "registry_identifieroccurrence": "id, identifier_id, source_type, source_id, region_code, "
-                                     "seen_at",
+    "seen_at",
 }
 
 
@@ -86,8 +97,7 @@ def _load(n: int, m: int) -> float:
             regions[code] = Region.objects.create(code=code, name=code, level="province").pk
     now = timezone.now().isoformat()
     sources = {
-        "registry_website": (
-            (*r[:5], regions[r[5]], *r[6:]) for r in _rows_websites(n, now)),
+        "registry_website": ((*r[:5], regions[r[5]], *r[6:]) for r in _rows_websites(n, now)),
         "registry_websitedomain": _rows_domains(n, now),
         "registry_identifier": _rows_identifiers(m, now),
         "registry_identifieroccurrence": _rows_occurrences(n, m, now),
@@ -106,16 +116,22 @@ def _load(n: int, m: int) -> float:
                 for row in rows:
                     batch.append(row)
                     if len(batch) >= 10_000:
-                        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                                           batch)
+                        cursor.executemany(
+                            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                            batch,
+                        )
                         batch = []
                 if batch:
-                    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                                       batch)
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                        batch,
+                    )
         if connection.vendor == "postgresql":
             for table in TABLES:
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                               f"(SELECT MAX(id) FROM {table}))")
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
             cursor.execute("ANALYZE")
         else:
             cursor.execute("ANALYZE")
@@ -150,8 +166,12 @@ def _measure(n: int, m: int, samples: int, seed: int) -> dict[str, tuple[float, 
         fresh = [("qq", str(900_000_000 + 2 * s)), ("wechat", f"new_c_{s:08d}")]
         region = PROVINCES[s % 6]
         start = time.perf_counter()
-        index_identifiers(source=("intake.report", f"c{s}"), identifiers=[known, *fresh],
-                          office_id=None, region_code=region)
+        index_identifiers(
+            source=("intake.report", f"c{s}"),
+            identifiers=[known, *fresh],
+            office_id=None,
+            region_code=region,
+        )
         correlated.append(time.perf_counter() - start)
 
         known = _identifier_value(rng.randrange(m))
@@ -159,27 +179,38 @@ def _measure(n: int, m: int, samples: int, seed: int) -> dict[str, tuple[float, 
         start = time.perf_counter()
         with transaction.atomic():
             Identifier.objects.bulk_create(
-                [Identifier(kind=k, value=v) for k, v in [known, *fresh]], ignore_conflicts=True)
+                [Identifier(kind=k, value=v) for k, v in [known, *fresh]], ignore_conflicts=True
+            )
             pairs = Q(pk__in=[])
             for k, v in [known, *fresh]:
                 pairs |= Q(kind=k, value=v)
             ids = list(Identifier.objects.filter(pairs).values_list("pk", flat=True))
             now = timezone.now()
             IdentifierOccurrence.objects.bulk_create(
-                [IdentifierOccurrence(identifier_id=i, source_type="intake.report",
-                                      source_id=f"p{s}", region_code=region, seen_at=now)
-                 for i in ids])
+                [
+                    IdentifierOccurrence(
+                        identifier_id=i,
+                        source_type="intake.report",
+                        source_id=f"p{s}",
+                        region_code=region,
+                        seen_at=now,
+                    )
+                    for i in ids
+                ]
+            )
         plain.append(time.perf_counter() - start)
-    return {"lookup": _percentiles(lookup), "correlated": _percentiles(correlated),
-            "plain": _percentiles(plain)}
+    return {
+        "lookup": _percentiles(lookup),
+        "correlated": _percentiles(correlated),
+        "plain": _percentiles(plain),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Load the registry, measure, print latencies and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--websites", type=int, default=2_000)
-    parser.add_argument("--identifiers", type=int, default=None,
-                        help="default: 10 per website")
+    parser.add_argument("--identifiers", type=int, default=None, help="default: 10 per website")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
@@ -193,15 +224,19 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connection
 
         seconds = _load(n, m)
-        print(f"database: {connection.vendor}; loaded {n:,} websites, {m:,} identifiers "
-              f"({m + m // SHARED_EVERY:,} occurrences) in {seconds:.1f} s "
-              f"({(2 * n + 2 * m) / seconds:,.0f} rows/s)")
+        print(
+            f"database: {connection.vendor}; loaded {n:,} websites, {m:,} identifiers "
+            f"({m + m // SHARED_EVERY:,} occurrences) in {seconds:.1f} s "
+            f"({(2 * n + 2 * m) / seconds:,.0f} rows/s)"
+        )
         results = _measure(n, m, args.samples, args.seed)
     finally:
         cleanup()
-    for name, label in [("lookup", "lookup by identifier"),
-                        ("correlated", "correlated insert (index_identifiers)"),
-                        ("plain", "plain insert of the same rows (baseline)")]:
+    for name, label in [
+        ("lookup", "lookup by identifier"),
+        ("correlated", "correlated insert (index_identifiers)"),
+        ("plain", "plain insert of the same rows (baseline)"),
+    ]:
         p50, p95 = results[name]
         print(f"{label:<42} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms")
     ratio50 = results["correlated"][0] / results["plain"][0]

@@ -42,14 +42,34 @@ def cmd_up(args: argparse.Namespace) -> int:
     _manage(["qinglang_init", "--demo"])
     env = dict(os.environ)
     web = [
-        sys.executable, "-m", "gunicorn", "qinglang.wsgi:application",
-        "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-        "--access-logfile", "-", "--graceful-timeout", "10", "--no-control-socket",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "qinglang.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",
     ]
     worker = [
-        sys.executable, "-m", "celery", "-A", "qinglang", "worker", "--beat",
-        "--loglevel", "INFO", "--concurrency", "2",
-        "--schedule", str(settings.QINGLANG_HOME / "celerybeat-schedule"),
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "qinglang",
+        "worker",
+        "--beat",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "2",
+        "--schedule",
+        str(settings.QINGLANG_HOME / "celerybeat-schedule"),
     ]
     # Children get their own session: Ctrl-C reaches only this process, which then stops
     # them in order (a second signal in the children would turn a warm shutdown cold).
@@ -108,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--workers", type=int, default=2)
     worker = sub.add_parser("worker", help="run a Celery worker")
-    worker.add_argument("--beat", action="store_true",
-                        help="also run the scheduler (exactly one process in a deployment)")
+    worker.add_argument(
+        "--beat",
+        action="store_true",
+        help="also run the scheduler (exactly one process in a deployment)",
+    )
     worker.add_argument("--concurrency", type=int, default=0, help="worker processes")
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

@@ -15,8 +15,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI injects one <style> element: allow inline styles on this page alone.
-    path("api/docs/", csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("staff/", include("qinglang.core.urls")),
@@ -25,4 +30,3 @@ urlpatterns = [
     path("registry/", include("qinglang.registry.urls")),
     path("", include("qinglang.intake.urls")),
 ]
-

@@ -7,6 +7,15 @@ import pytest
 from tests.core.factories import DemoWorld, build_world
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ledger actions that the ledger's own tests append about made-up objects."""
+    from qinglang.core.ledger_actions import define, registered_actions
+
+    for code in ("thing.changed", "thing.made"):
+        if code not in registered_actions():
+            define(code, code)
+
+
 @pytest.fixture
 def world(db) -> DemoWorld:
     """Offices for the nation, Beijing, Guangdong and Shenzhen, and one user per role."""
@@ -19,3 +28,19 @@ def verified_client(client, db):
     from tests.core.auth import login_verified
 
     return lambda user: login_verified(client, user)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vault(settings, tmp_path):
+    """Give each test its own empty evidence vault and media directory (order-independent)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "vault")},
+        },
+    }

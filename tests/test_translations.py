@@ -20,8 +20,17 @@ PO_PATH = LOCALE_DIR / "django.po"
 MO_PATH = LOCALE_DIR / "django.mo"
 SOURCE_DIR = Path(settings.BASE_DIR)
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
-            "f": "\f", "v": "\v"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    '"': '"',
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+}
 _KEYWORD_LINE = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")$')
 
 
@@ -145,8 +154,11 @@ def test_placeholders_are_kept():
 def test_translations_are_not_english_left_as_is():
     """An msgstr equal to its msgid is almost always a forgotten translation."""
     allowed = {"SHA-256", "URL"}
-    same = [_where(e) for e in ENTRIES if e.msgstr.get(0) == e.msgid
-            and e.msgid not in allowed and re.search("[a-z]{3}", e.msgid)]
+    same = [
+        _where(e)
+        for e in ENTRIES
+        if e.msgstr.get(0) == e.msgid and e.msgid not in allowed and re.search("[a-z]{3}", e.msgid)
+    ]
     assert same == []
 
 
@@ -172,17 +184,26 @@ def test_compiled_catalog_matches_the_po_file():
 
 # Keywords makemessages passes to xgettext: name -> (context position, singular, plural) or None.
 _KEYWORDS: dict[str, tuple[int | None, int, int | None]] = {
-    "_": (None, 0, None), "gettext": (None, 0, None), "gettext_lazy": (None, 0, None),
-    "gettext_noop": (None, 0, None), "ngettext": (None, 0, 1), "ngettext_lazy": (None, 0, 1),
-    "pgettext": (0, 1, None), "pgettext_lazy": (0, 1, None), "npgettext": (0, 1, 2),
+    "_": (None, 0, None),
+    "gettext": (None, 0, None),
+    "gettext_lazy": (None, 0, None),
+    "gettext_noop": (None, 0, None),
+    "ngettext": (None, 0, 1),
+    "ngettext_lazy": (None, 0, 1),
+    "pgettext": (0, 1, None),
+    "pgettext_lazy": (0, 1, None),
+    "npgettext": (0, 1, 2),
     "npgettext_lazy": (0, 1, 2),
 }
 
 
 def _calls(source: str) -> list[tuple[str | None, str, str | None]]:
     """Return (context, msgid, plural) of each gettext call with literal arguments."""
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
-              if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)]
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(source).readline)
+        if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)
+    ]
     found = []
     for i, token in enumerate(tokens[:-1]):
         spec = _KEYWORDS.get(token.string) if token.type == tokenize.NAME else None
@@ -190,7 +211,7 @@ def _calls(source: str) -> list[tuple[str | None, str, str | None]]:
             continue
         args: list[str | None] = []
         literal: list[str] | None = []
-        for tok in tokens[i + 2:]:
+        for tok in tokens[i + 2 :]:
             if tok.string in {",", ")"}:
                 args.append(ast.literal_eval(" ".join(literal)) if literal else None)
                 literal = []
@@ -204,8 +225,13 @@ def _calls(source: str) -> list[tuple[str | None, str, str | None]]:
         needed = max(p for p in spec if p is not None)
         if len(args) <= needed or any(args[p] is None for p in (ctx_pos, id_pos) if p is not None):
             continue
-        found.append((args[ctx_pos] if ctx_pos is not None else None, args[id_pos],
-                      args[plural_pos] if plural_pos is not None else None))
+        found.append(
+            (
+                args[ctx_pos] if ctx_pos is not None else None,
+                args[id_pos],
+                args[plural_pos] if plural_pos is not None else None,
+            )
+        )
     return found
 
 
@@ -230,18 +256,24 @@ def _source_messages() -> dict[tuple[str | None, str], str]:
 def test_every_string_in_the_source_is_in_the_catalog():
     """New gettext strings need a translation: run scripts/messages and translate them."""
     catalog = {(e.msgctxt, e.msgid) for e in ENTRIES}
-    missing = sorted(f"{where}: {msgid!r}" for (context, msgid), where in _source_messages().items()
-                     if (context, msgid) not in catalog)
+    missing = sorted(
+        f"{where}: {msgid!r}"
+        for (context, msgid), where in _source_messages().items()
+        if (context, msgid) not in catalog
+    )
     assert not missing, "not in the catalog (run scripts/messages):\n" + "\n".join(missing)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "chinese", "english"), [
-    ("/", "举报", "Report"),
-    ("/report/", "提交举报", "Submit report"),
-    ("/track/", "查询码", "Tracking code"),
-    ("/staff/login/", "工作人员登录", "Staff sign-in"),
-])
+@pytest.mark.parametrize(
+    ("path", "chinese", "english"),
+    [
+        ("/", "举报", "Report"),
+        ("/report/", "提交举报", "Submit report"),
+        ("/track/", "查询码", "Tracking code"),
+        ("/staff/login/", "工作人员登录", "Staff sign-in"),
+    ],
+)
 def test_pages_are_chinese_by_default_and_english_on_request(client, path, chinese, english):
     default = client.get(path)
     assert default.status_code == 200

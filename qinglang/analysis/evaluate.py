@@ -58,9 +58,11 @@ def evaluate(examples: Iterable[dict[str, object]]) -> Report:
                 target.fp += got[key] - hits
                 target.fn += expected[key] - hits
         if expected != got:
-            report.errors.append({
-                "text": text,
-                "missing": sorted(expected - got),
-                "unexpected": sorted(got - expected),
-            })
+            report.errors.append(
+                {
+                    "text": text,
+                    "missing": sorted(expected - got),
+                    "unexpected": sorted(got - expected),
+                }
+            )
     return report

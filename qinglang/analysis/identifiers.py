@@ -72,10 +72,24 @@ _PROVIDER_EMAIL = re.compile(
     re.IGNORECASE,
 )
 # "#" stands in for "@" only before the big free mail providers.
-_MAIL_PROVIDERS = frozenset({
-    "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com", "sina.cn",
-    "sohu.com", "139.com", "189.cn", "aliyun.com", "gmail.com", "outlook.com", "hotmail.com",
-})
+_MAIL_PROVIDERS = frozenset(
+    {
+        "qq.com",
+        "foxmail.com",
+        "163.com",
+        "126.com",
+        "yeah.net",
+        "sina.com",
+        "sina.cn",
+        "sohu.com",
+        "139.com",
+        "189.cn",
+        "aliyun.com",
+        "gmail.com",
+        "outlook.com",
+        "hotmail.com",
+    }
+)
 _QQ_MAIL = frozenset({"qq.com", "foxmail.com", "vip.qq.com"})
 _URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", re.IGNORECASE)
 _URL_TRAIL = ".,;:!?)'\"]"
@@ -86,12 +100,57 @@ _HOST = re.compile(
     re.IGNORECASE,
 )
 # Bare host names count only under TLDs that real sites use (not file extensions like .py).
-_COMMON_TLDS = frozenset({
-    "com", "cn", "net", "org", "cc", "top", "xyz", "info", "vip", "club", "site", "online",
-    "wang", "ltd", "shop", "tv", "me", "biz", "asia", "hk", "tw", "news", "pro", "link", "ink",
-    "icu", "fun", "work", "live", "tech", "store", "space", "website", "press", "media", "co",
-    "io", "cloud", "group", "center", "red", "kim", "mobi", "pub", "art", "love", "today",
-})
+_COMMON_TLDS = frozenset(
+    {
+        "com",
+        "cn",
+        "net",
+        "org",
+        "cc",
+        "top",
+        "xyz",
+        "info",
+        "vip",
+        "club",
+        "site",
+        "online",
+        "wang",
+        "ltd",
+        "shop",
+        "tv",
+        "me",
+        "biz",
+        "asia",
+        "hk",
+        "tw",
+        "news",
+        "pro",
+        "link",
+        "ink",
+        "icu",
+        "fun",
+        "work",
+        "live",
+        "tech",
+        "store",
+        "space",
+        "website",
+        "press",
+        "media",
+        "co",
+        "io",
+        "cloud",
+        "group",
+        "center",
+        "red",
+        "kim",
+        "mobi",
+        "pub",
+        "art",
+        "love",
+        "today",
+    }
+)
 _USCC = re.compile(r"(?<![A-Za-z0-9])[0-9A-Z]{18}(?![A-Za-z0-9])", re.IGNORECASE)
 _CARD_RUN = re.compile(r"(?<!\d)\d(?:[ \-]?\d)+(?!\d)")
 _CARD_CUE = re.compile(
@@ -113,9 +172,7 @@ def _split_number_guard(text: str, a: int, b: int) -> bool:
         return False
     before = text[max(0, a - 2) : a]
     after = text[b : b + 2]
-    return bool(
-        re.fullmatch(r"\d[\s\-.]", before) or re.fullmatch(r"[\s\-.]\d", after)
-    )
+    return bool(re.fullmatch(r"\d[\s\-.]", before) or re.fullmatch(r"[\s\-.]\d", after))
 
 
 def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int]]:
@@ -143,9 +200,7 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
     return found
 
 
-def _numbers_after(
-    text: str, pos: int, number: re.Pattern[str]
-) -> Iterator[tuple[str, int, int]]:
+def _numbers_after(text: str, pos: int, number: re.Pattern[str]) -> Iterator[tuple[str, int, int]]:
     """Yield the number at `pos` and any listed right after it ("123456 / 234567")."""
     while True:
         match = number.match(text, pos)

@@ -20,22 +20,36 @@ from opencc_purepy import OpenCC
 # Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
 SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
 # Emoji blocks, dingbats, variation selectors and joiners (as a regex class body).
-EMOJI_CHARS = (
-    "\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u20e3\u200b-\u200f\u2060\U0001f000-\U0001faff"
-)
+EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u20e3\u200b-\u200f\u2060\U0001f000-\U0001faff"
 SEP = f"[{SEP_CHARS}{EMOJI_CHARS}]"
 
 NUMERAL_DIGITS: dict[str, str] = {
-    "零": "0", "〇": "0", "洞": "0",
-    "一": "1", "壹": "1", "幺": "1", "么": "1",
-    "二": "2", "贰": "2", "两": "2",
-    "三": "3", "叁": "3",
-    "四": "4", "肆": "4",
-    "五": "5", "伍": "5",
-    "六": "6", "陆": "6",
-    "七": "7", "柒": "7", "拐": "7",
-    "八": "8", "捌": "8",
-    "九": "9", "玖": "9", "勾": "9",
+    "零": "0",
+    "〇": "0",
+    "洞": "0",
+    "一": "1",
+    "壹": "1",
+    "幺": "1",
+    "么": "1",
+    "二": "2",
+    "贰": "2",
+    "两": "2",
+    "三": "3",
+    "叁": "3",
+    "四": "4",
+    "肆": "4",
+    "五": "5",
+    "伍": "5",
+    "六": "6",
+    "陆": "6",
+    "七": "7",
+    "柒": "7",
+    "拐": "7",
+    "八": "8",
+    "捌": "8",
+    "九": "9",
+    "玖": "9",
+    "勾": "9",
 }
 
 # Obfuscated contact markers → canonical word (applied to simplified, NFKC text).
@@ -68,9 +82,30 @@ _DELETION_MARKER = re.compile(
 # Wordings that mean the same service without the word 删帖 (left as they are, found by
 # `deletion_terms`).
 DELETION_TERMS: tuple[str, ...] = (
-    "删帖", "删稿", "撤稿", "撤帖", "撤文", "删文", "删除帖子", "删除文章", "删除负面",
-    "沉帖", "沉底", "屏蔽", "负面压制", "压制负面", "舆情处理", "舆情优化", "危机公关",
-    "先删后付", "先撤后付", "删除链接", "下沉", "断开链接", "百度快照删除", "撤销报道",
+    "删帖",
+    "删稿",
+    "撤稿",
+    "撤帖",
+    "撤文",
+    "删文",
+    "删除帖子",
+    "删除文章",
+    "删除负面",
+    "沉帖",
+    "沉底",
+    "屏蔽",
+    "负面压制",
+    "压制负面",
+    "舆情处理",
+    "舆情优化",
+    "危机公关",
+    "先删后付",
+    "先撤后付",
+    "删除链接",
+    "下沉",
+    "断开链接",
+    "百度快照删除",
+    "撤销报道",
 )
 _DELETION_TERMS = re.compile(
     "|".join(sorted(map(re.escape, DELETION_TERMS), key=len, reverse=True))
@@ -78,12 +113,8 @@ _DELETION_TERMS = re.compile(
 
 _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
 # A run of at least five numerals/digits (separators allowed) with two or more Chinese numerals.
-_NUMERAL_RUN = re.compile(
-    rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}"
-)
-_SYMBOL_NOISE = re.compile(
-    rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)"
-)
+_NUMERAL_RUN = re.compile(rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}")
+_SYMBOL_NOISE = re.compile(rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 
@@ -147,8 +178,9 @@ def _nfkc(text: str) -> Normalized:
     folded = [ch if ch.isascii() else _nfkc_char(ch) for ch in text]
     if all(len(f) == 1 for f in folded):
         # The common case: one character for one, so the map is the identity.
-        return Normalized("".join(folded), tuple(range(len(text))),
-                          tuple(range(1, len(text) + 1)), text)
+        return Normalized(
+            "".join(folded), tuple(range(len(text))), tuple(range(1, len(text) + 1)), text
+        )
     starts = [i for i, f in enumerate(folded) for _ in f]
     return Normalized("".join(folded), tuple(starts), tuple(s + 1 for s in starts), text)
 
@@ -159,9 +191,7 @@ def _simplify(norm: Normalized) -> Normalized:
     converted = _t2s().convert(norm.text)
     if len(converted) != len(norm.text):
         # Phrase conversion changed the length: fall back to character by character.
-        converted = "".join(
-            c if len(c := _t2s().convert(ch)) == 1 else ch for ch in norm.text
-        )
+        converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in norm.text)
     return Normalized(converted, norm.starts, norm.ends, norm.original)
 
 

@@ -16,14 +16,27 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     @transaction.atomic
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
-        ledger.append(obj, action="deadline_policy.saved", actor=request.user, data={
-            "stage": obj.stage, "category": obj.category, "urgency": obj.urgency,
-            "amount": obj.amount, "unit": obj.unit})
+        ledger.append(
+            obj,
+            action="deadline_policy.saved",
+            actor=request.user,
+            data={
+                "stage": obj.stage,
+                "category": obj.category,
+                "urgency": obj.urgency,
+                "amount": obj.amount,
+                "unit": obj.unit,
+            },
+        )
 
     @transaction.atomic
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        ledger.append(obj, action="deadline_policy.deleted", actor=request.user,
-                      data={"stage": obj.stage, "category": obj.category, "urgency": obj.urgency})
+        ledger.append(
+            obj,
+            action="deadline_policy.deleted",
+            actor=request.user,
+            data={"stage": obj.stage, "category": obj.category, "urgency": obj.urgency},
+        )
         super().delete_model(request, obj)
 
 
@@ -31,8 +44,16 @@ class CaseTargetInline(admin.TabularInline):
     model = CaseTarget
     extra = 0
     can_delete = False
-    readonly_fields = ("kind", "label", "url", "domain", "platform", "account", "website",
-                       "registry_ref")
+    readonly_fields = (
+        "kind",
+        "label",
+        "url",
+        "domain",
+        "platform",
+        "account",
+        "website",
+        "registry_ref",
+    )
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -42,8 +63,15 @@ class CaseTargetInline(admin.TabularInline):
 class CaseAdmin(admin.ModelAdmin):
     """Read-only view of cases: every change goes through the services and the ledger."""
 
-    list_display = ("number", "title", "status", "category", "lead_office", "is_internal",
-                    "created_at")
+    list_display = (
+        "number",
+        "title",
+        "status",
+        "category",
+        "lead_office",
+        "is_internal",
+        "created_at",
+    )
     list_filter = ("status", "category", "is_internal")
     search_fields = ("number", "title")
     inlines = [CaseTargetInline]

@@ -8,10 +8,12 @@ urlpatterns: list = [
     # Triage (CASES). `reports/` itself (list, create) belongs to intake.
     path("reports/<int:pk>/", reports.ReportDetailView.as_view(), name="api-report-detail"),
     path("reports/<int:pk>/accept/", reports.ReportAcceptView.as_view(), name="api-report-accept"),
-    path("reports/<int:pk>/decline/", reports.ReportDeclineView.as_view(),
-         name="api-report-decline"),
-    path("reports/<int:pk>/reroute/", reports.ReportRerouteView.as_view(),
-         name="api-report-reroute"),
+    path(
+        "reports/<int:pk>/decline/", reports.ReportDeclineView.as_view(), name="api-report-decline"
+    ),
+    path(
+        "reports/<int:pk>/reroute/", reports.ReportRerouteView.as_view(), name="api-report-reroute"
+    ),
     # Cases (CASES).
     path("cases/", cases.CaseListView.as_view(), name="api-case-list"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-case-detail"),
@@ -25,21 +27,38 @@ urlpatterns: list = [
 
 # Collaborative handling (HANDLING): transfers and the recipients' inbox, tasks.
 urlpatterns += [
-    path("cases/<int:pk>/transfers/", transfers.CaseTransfersView.as_view(),
-         name="api-case-transfers"),
+    path(
+        "cases/<int:pk>/transfers/",
+        transfers.CaseTransfersView.as_view(),
+        name="api-case-transfers",
+    ),
     path("transfers/", transfers.TransferListView.as_view(), name="api-transfer-list"),
-    path("transfers/<int:pk>/", transfers.TransferDetailView.as_view(),
-         name="api-transfer-detail"),
-    path("transfers/<int:pk>/acknowledge/", transfers.TransferAcknowledgeView.as_view(),
-         name="api-transfer-acknowledge"),
-    path("transfers/<int:pk>/feedback/", transfers.TransferFeedbackView.as_view(),
-         name="api-transfer-feedback"),
-    path("transfers/<int:pk>/extension/", transfers.TransferExtensionView.as_view(),
-         name="api-transfer-extension"),
-    path("transfers/<int:pk>/extension/decide/", transfers.TransferExtensionDecideView.as_view(),
-         name="api-transfer-extension-decide"),
-    path("transfers/<int:pk>/close/", transfers.TransferCloseView.as_view(),
-         name="api-transfer-close"),
+    path("transfers/<int:pk>/", transfers.TransferDetailView.as_view(), name="api-transfer-detail"),
+    path(
+        "transfers/<int:pk>/acknowledge/",
+        transfers.TransferAcknowledgeView.as_view(),
+        name="api-transfer-acknowledge",
+    ),
+    path(
+        "transfers/<int:pk>/feedback/",
+        transfers.TransferFeedbackView.as_view(),
+        name="api-transfer-feedback",
+    ),
+    path(
+        "transfers/<int:pk>/extension/",
+        transfers.TransferExtensionView.as_view(),
+        name="api-transfer-extension",
+    ),
+    path(
+        "transfers/<int:pk>/extension/decide/",
+        transfers.TransferExtensionDecideView.as_view(),
+        name="api-transfer-extension-decide",
+    ),
+    path(
+        "transfers/<int:pk>/close/",
+        transfers.TransferCloseView.as_view(),
+        name="api-transfer-close",
+    ),
     path("cases/<int:pk>/tasks/", tasks.CaseTasksView.as_view(), name="api-case-tasks"),
     path("tasks/<int:pk>/", tasks.TaskDetailView.as_view(), name="api-task-detail"),
     path("tasks/<int:pk>/comments/", tasks.TaskCommentView.as_view(), name="api-task-comments"),

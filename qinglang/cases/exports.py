@@ -18,9 +18,19 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def headers() -> list[str]:
-    return [_("Case number"), _("Title"), _("Category"), _("Status"), _("Severity"),
-            _("Urgency"), _("Lead office"), _("Co-handling offices"), _("Targets"),
-            _("Created at"), _("Updated at")]
+    return [
+        _("Case number"),
+        _("Title"),
+        _("Category"),
+        _("Status"),
+        _("Severity"),
+        _("Urgency"),
+        _("Lead office"),
+        _("Co-handling offices"),
+        _("Targets"),
+        _("Created at"),
+        _("Updated at"),
+    ]
 
 
 def _safe(value: str) -> str:
@@ -35,13 +45,22 @@ def _when(value) -> str:  # type: ignore[no-untyped-def]
 def rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
     """Yield one row per case; targets and co-handlers come from the list's prefetch."""
     for c in cases[:MAX_ROWS].iterator(chunk_size=500):
-        yield [_safe(str(v)) for v in (
-            c.number, c.title, c.get_category_display(), c.get_status_display(),
-            c.get_severity_display(), c.get_urgency_display(), c.lead_office.name,
-            "; ".join(o.name for o in c.co_offices.all()),
-            "; ".join(t.label for t in c.targets.all()),
-            _when(c.created_at), _when(c.updated_at),
-        )]
+        yield [
+            _safe(str(v))
+            for v in (
+                c.number,
+                c.title,
+                c.get_category_display(),
+                c.get_status_display(),
+                c.get_severity_display(),
+                c.get_urgency_display(),
+                c.lead_office.name,
+                "; ".join(o.name for o in c.co_offices.all()),
+                "; ".join(t.label for t in c.targets.all()),
+                _when(c.created_at),
+                _when(c.updated_at),
+            )
+        ]
 
 
 class _Echo:
@@ -63,8 +82,9 @@ def _filename(ext: str) -> str:
 
 def export_csv(cases: QuerySet[Case]) -> StreamingHttpResponse:
     """Stream the cases as CSV."""
-    response = StreamingHttpResponse(_csv_lines(rows(cases)),
-                                     content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv_lines(rows(cases)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
     return response
 

@@ -25,17 +25,19 @@ class CaseStatus(models.TextChoices):
 
 # The lifecycle. The same pairs are enforced in the database by a trigger
 # (migration 0002_case_lifecycle); a merged case may close from any open state.
-ALLOWED_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    ("new", "investigating"),
-    ("new", "awaiting_feedback"),
-    ("investigating", "awaiting_feedback"),
-    ("awaiting_feedback", "investigating"),
-    ("investigating", "decided"),
-    ("awaiting_feedback", "decided"),
-    ("decided", "closed"),
-    ("decided", "investigating"),
-    ("closed", "investigating"),
-})
+ALLOWED_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("new", "investigating"),
+        ("new", "awaiting_feedback"),
+        ("investigating", "awaiting_feedback"),
+        ("awaiting_feedback", "investigating"),
+        ("investigating", "decided"),
+        ("awaiting_feedback", "decided"),
+        ("decided", "closed"),
+        ("decided", "investigating"),
+        ("closed", "investigating"),
+    }
+)
 OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.INVESTIGATING, CaseStatus.AWAITING_FEEDBACK)
 
 
@@ -87,29 +89,46 @@ class Case(models.Model):
     number = models.CharField(_("case number"), max_length=32, unique=True)
     title = models.CharField(_("title"), max_length=200)
     category = models.CharField(_("category"), max_length=32, choices=ReportCategory.choices)
-    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices,
-                                default=Severity.MEDIUM)
-    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices,
-                               default=Urgency.NORMAL)
-    status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices,
-                              default=CaseStatus.NEW, db_index=True)
+    severity = models.CharField(
+        _("severity"), max_length=16, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=32,
+        choices=CaseStatus.choices,
+        default=CaseStatus.NEW,
+        db_index=True,
+    )
     lead_office = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="led_cases",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="led_cases",
         verbose_name=_("lead office"),
     )
     co_offices = models.ManyToManyField(
-        Organization, blank=True, related_name="co_handled_cases",
+        Organization,
+        blank=True,
+        related_name="co_handled_cases",
         verbose_name=_("co-handling offices"),
     )
     is_internal = models.BooleanField(
-        _("internal matter"), default=False,
+        _("internal matter"),
+        default=False,
         help_text=_("About regulator staff: handled by discipline inspection only."),
     )
     summary = models.TextField(_("summary"), blank=True)
-    reports = models.ManyToManyField(Report, blank=True, related_name="cases",
-                                     verbose_name=_("reports"))
+    reports = models.ManyToManyField(
+        Report, blank=True, related_name="cases", verbose_name=_("reports")
+    )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
         verbose_name=_("merged into"),
     )
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
@@ -121,8 +140,12 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -142,7 +165,8 @@ class Case(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["decided", "closed"])
-                | ~models.Q(outcome="") | models.Q(merged_into__isnull=False),
+                | ~models.Q(outcome="")
+                | models.Q(merged_into__isnull=False),
                 name="case_decided_has_outcome",
             ),
             models.CheckConstraint(
@@ -175,8 +199,9 @@ class TargetKind(models.TextChoices):
 class CaseTarget(models.Model):
     """Who or what a case is about: a registry record where known, else free text."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="targets",
-                             verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="targets", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=TargetKind.choices)
     label = models.CharField(_("description"), max_length=300)
     url = models.URLField(_("URL"), max_length=2000, blank=True)
@@ -184,11 +209,17 @@ class CaseTarget(models.Model):
     platform = models.CharField(_("platform"), max_length=100, blank=True)
     account = models.CharField(_("account"), max_length=200, blank=True, db_index=True)
     website = models.ForeignKey(
-        Website, null=True, blank=True, on_delete=models.SET_NULL, related_name="case_targets",
+        Website,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case_targets",
         verbose_name=_("registry website"),
     )
     registry_ref = models.CharField(
-        _("registry record"), max_length=64, blank=True,
+        _("registry record"),
+        max_length=64,
+        blank=True,
         help_text=_("Another registry record, as app.model:id."),
     )
 
@@ -227,33 +258,50 @@ PENDING_TRANSFER_STATUSES = (TransferStatus.SENT, TransferStatus.ACKNOWLEDGED)
 class Transfer(models.Model):
     """A case's lead, notice or order sent to another party, with its materials and deadline."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers",
-                             verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=TransferKind.choices)
     sender_office = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="sent_transfers",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="sent_transfers",
         verbose_name=_("sending office"),
     )
     recipient = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="received_transfers",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="received_transfers",
         verbose_name=_("recipient"),
     )
     instructions = models.TextField(_("instructions"))
     measures = models.JSONField(_("required measures"), default=list, blank=True)
-    reports = models.ManyToManyField(Report, blank=True, related_name="transfers",
-                                     verbose_name=_("reports transferred"))
-    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices,
-                              default=TransferStatus.SENT, db_index=True)
+    reports = models.ManyToManyField(
+        Report, blank=True, related_name="transfers", verbose_name=_("reports transferred")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=TransferStatus.choices,
+        default=TransferStatus.SENT,
+        db_index=True,
+    )
     deadline = models.DateTimeField(_("feedback due"), db_index=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("sent by"),
     )
     sent_at = models.DateTimeField(_("sent at"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("acknowledged by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -308,11 +356,14 @@ class Transfer(models.Model):
 class TransferFeedback(models.Model):
     """The recipient's answer to a transfer (attachments are evidence items on it)."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="feedback",
-                                 verbose_name=_("transfer"))
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("transfer")
+    )
     summary = models.TextField(_("summary"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted at"))
@@ -335,20 +386,28 @@ class ExtensionStatus(models.TextChoices):
 class ExtensionRequest(models.Model):
     """A recipient's request for more time; the sender approves (deadline moves) or denies."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="extensions",
-                                 verbose_name=_("transfer"))
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("transfer")
+    )
     days = models.PositiveSmallIntegerField(_("working days requested"))
     reason = models.TextField(_("reason"))
-    status = models.CharField(_("status"), max_length=16, choices=ExtensionStatus.choices,
-                              default=ExtensionStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("decided by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
@@ -361,7 +420,8 @@ class ExtensionRequest(models.Model):
         verbose_name_plural = _("extension requests")
         constraints = [
             models.UniqueConstraint(
-                fields=["transfer"], condition=models.Q(status="pending"),
+                fields=["transfer"],
+                condition=models.Q(status="pending"),
                 name="extension_one_pending_per_transfer",
             ),
             models.CheckConstraint(condition=models.Q(days__gte=1), name="extension_days_positive"),
@@ -384,23 +444,39 @@ class TaskStatus(models.TextChoices):
 class Task(models.Model):
     """A piece of work within a case, for one person or one organization."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks",
-                             verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("case")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     assignee_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="case_tasks", verbose_name=_("assigned person"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_tasks",
+        verbose_name=_("assigned person"),
     )
     assignee_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="case_tasks",
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_tasks",
         verbose_name=_("assigned organization"),
     )
-    status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices,
-                              default=TaskStatus.OPEN, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=TaskStatus.choices,
+        default=TaskStatus.OPEN,
+        db_index=True,
+    )
     due_at = models.DateTimeField(_("due"), db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"))
@@ -444,13 +520,19 @@ class Task(models.Model):
 class TaskComment(models.Model):
     """A comment on a task; @username mentions notify those people."""
 
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="comments",
-                             verbose_name=_("task"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("author"))
+    task = models.ForeignKey(
+        Task, on_delete=models.PROTECT, related_name="comments", verbose_name=_("task")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     body = models.TextField(_("comment"))
-    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
-                                      verbose_name=_("mentioned"))
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("mentioned")
+    )
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -478,22 +560,26 @@ class DeadlinePolicy(models.Model):
     """How long a stage may take, per category and urgency (blank = any); most specific wins."""
 
     stage = models.CharField(_("stage"), max_length=32, choices=DeadlineStage.choices)
-    category = models.CharField(_("category"), max_length=32, choices=ReportCategory.choices,
-                                blank=True)
+    category = models.CharField(
+        _("category"), max_length=32, choices=ReportCategory.choices, blank=True
+    )
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
     amount = models.PositiveSmallIntegerField(_("number of days"))
-    unit = models.CharField(_("unit"), max_length=16, choices=DeadlineUnit.choices,
-                            default=DeadlineUnit.WORKING_DAYS)
+    unit = models.CharField(
+        _("unit"), max_length=16, choices=DeadlineUnit.choices, default=DeadlineUnit.WORKING_DAYS
+    )
 
     class Meta:
         ordering = ["stage", "category", "urgency"]
         verbose_name = _("deadline policy")
         verbose_name_plural = _("deadline policies")
         constraints = [
-            models.UniqueConstraint(fields=["stage", "category", "urgency"],
-                                    name="deadline_policy_unique"),
-            models.CheckConstraint(condition=models.Q(amount__gte=1),
-                                   name="deadline_policy_amount_positive"),
+            models.UniqueConstraint(
+                fields=["stage", "category", "urgency"], name="deadline_policy_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1), name="deadline_policy_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -512,14 +598,24 @@ class Escalation(models.Model):
     item_type = models.CharField(_("item type"), max_length=16, choices=EscalationItem.choices)
     item_id = models.BigIntegerField(_("item id"))
     level = models.PositiveSmallIntegerField(_("level"), default=1)
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="escalations", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        verbose_name=_("case"),
+    )
     responsible_office = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="escalations_against",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="escalations_against",
         verbose_name=_("responsible office"),
     )
     superior_office = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="escalations_received",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="escalations_received",
         verbose_name=_("superior office"),
     )
     deadline = models.DateTimeField(_("missed deadline"))
@@ -531,8 +627,9 @@ class Escalation(models.Model):
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         constraints = [
-            models.UniqueConstraint(fields=["item_type", "item_id", "level"],
-                                    name="escalation_once_per_item_and_level"),
+            models.UniqueConstraint(
+                fields=["item_type", "item_id", "level"], name="escalation_once_per_item_and_level"
+            ),
         ]
 
     def __str__(self) -> str:

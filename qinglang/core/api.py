@@ -56,18 +56,24 @@ class OrganizationListView(generics.ListAPIView):
     serializer_class = OrganizationSerializer
     permission_classes = [permissions.IsAuthenticated, IsOrganizationMember]
 
-    @extend_schema(parameters=[
-        OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values),
-        OpenApiParameter("region", OpenApiTypes.STR, description=_("division code prefix")),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values),
+            OpenApiParameter("region", OpenApiTypes.STR, description=_("division code prefix")),
+        ]
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         kind = self.request.query_params.get("kind") or None
         if kind is not None and kind not in OrganizationKind.values:
-            raise DomainError({"kind": _("Unknown kind. Choose one of: %(kinds)s.")
-                               % {"kinds": ", ".join(OrganizationKind.values)}})
+            raise DomainError(
+                {
+                    "kind": _("Unknown kind. Choose one of: %(kinds)s.")
+                    % {"kinds": ", ".join(OrganizationKind.values)}
+                }
+            )
         qs = list_organizations(kind=kind)
         region = self.request.query_params.get("region")
         if region:

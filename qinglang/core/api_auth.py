@@ -26,8 +26,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
         digest = hashlib.sha256(raw.encode()).hexdigest()
         token = (
-            ApiToken.objects.select_related("user", "user__organization",
-                                            "user__organization__region")
+            ApiToken.objects.select_related(
+                "user", "user__organization", "user__organization__region"
+            )
             .filter(digest=digest, revoked_at__isnull=True)
             .first()
         )

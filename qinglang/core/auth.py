@@ -97,8 +97,11 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
-        return {"type": "http", "scheme": "bearer",
-                "description": "Token from `qinglang token create USERNAME`."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Token from `qinglang token create USERNAME`.",
+        }
 
 
 class VerifiedSessionScheme(OpenApiAuthenticationExtension):
@@ -108,5 +111,9 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
-        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME,
-                "description": "Session after two-factor sign-in at /staff/login/."}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "Session after two-factor sign-in at /staff/login/.",
+        }

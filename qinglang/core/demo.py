@@ -53,20 +53,54 @@ class DemoUser:
 
 
 ORGANIZATIONS = [
-    DemoOrg("national", "国家网信办", OrganizationKind.REGULATOR_OFFICE, None,
-            OfficeLevel.NATIONAL),
-    DemoOrg("beijing", "北京市网信办", OrganizationKind.REGULATOR_OFFICE, "110000",
-            OfficeLevel.PROVINCIAL, parent="national"),
-    DemoOrg("guangdong", "广东省网信办", OrganizationKind.REGULATOR_OFFICE, "440000",
-            OfficeLevel.PROVINCIAL, parent="national"),
-    DemoOrg("shenzhen", "深圳市网信办", OrganizationKind.REGULATOR_OFFICE, "440300",
-            OfficeLevel.MUNICIPAL, parent="guangdong"),
-    DemoOrg("police", "北京市公安局", OrganizationKind.PARTNER_AGENCY, "110000",
-            agency_type=AgencyType.PUBLIC_SECURITY),
-    DemoOrg("telecom", "北京市通信管理局", OrganizationKind.PARTNER_AGENCY, "110000",
-            agency_type=AgencyType.TELECOM),
-    DemoOrg("press", "北京市新闻出版局", OrganizationKind.PARTNER_AGENCY, "110000",
-            agency_type=AgencyType.PRESS),
+    DemoOrg(
+        "national", "国家网信办", OrganizationKind.REGULATOR_OFFICE, None, OfficeLevel.NATIONAL
+    ),
+    DemoOrg(
+        "beijing",
+        "北京市网信办",
+        OrganizationKind.REGULATOR_OFFICE,
+        "110000",
+        OfficeLevel.PROVINCIAL,
+        parent="national",
+    ),
+    DemoOrg(
+        "guangdong",
+        "广东省网信办",
+        OrganizationKind.REGULATOR_OFFICE,
+        "440000",
+        OfficeLevel.PROVINCIAL,
+        parent="national",
+    ),
+    DemoOrg(
+        "shenzhen",
+        "深圳市网信办",
+        OrganizationKind.REGULATOR_OFFICE,
+        "440300",
+        OfficeLevel.MUNICIPAL,
+        parent="guangdong",
+    ),
+    DemoOrg(
+        "police",
+        "北京市公安局",
+        OrganizationKind.PARTNER_AGENCY,
+        "110000",
+        agency_type=AgencyType.PUBLIC_SECURITY,
+    ),
+    DemoOrg(
+        "telecom",
+        "北京市通信管理局",
+        OrganizationKind.PARTNER_AGENCY,
+        "110000",
+        agency_type=AgencyType.TELECOM,
+    ),
+    DemoOrg(
+        "press",
+        "北京市新闻出版局",
+        OrganizationKind.PARTNER_AGENCY,
+        "110000",
+        agency_type=AgencyType.PRESS,
+    ),
     DemoOrg("website", "示例资讯网", OrganizationKind.WEBSITE_OPERATOR, "110000"),
     DemoOrg("enterprise", "示例食品有限公司", OrganizationKind.ENTERPRISE, "440300"),
     DemoOrg("inspection", "驻国家网信办纪检监察组", OrganizationKind.DISCIPLINE_INSPECTION),
@@ -75,6 +109,7 @@ ORGANIZATIONS = [
 USERS = [
     DemoUser("demo-national", "国家网信办受理员", "national", Role.TRIAGE_OFFICER),
     DemoUser("demo-beijing", "北京市网信办受理员", "beijing", Role.TRIAGE_OFFICER),
+    DemoUser("demo-beijing-lead", "北京市网信办负责人", "beijing", Role.OFFICE_HEAD),
     DemoUser("demo-guangdong", "广东省网信办受理员", "guangdong", Role.TRIAGE_OFFICER),
     DemoUser("demo-shenzhen", "深圳市网信办办案员", "shenzhen", Role.CASE_HANDLER),
     DemoUser("demo-police", "北京市公安局民警", "police", Role.AGENCY_OFFICER),
@@ -100,28 +135,48 @@ def demo_password() -> str:
 def _organization(spec: DemoOrg, parent: Organization | None) -> Organization:
     region = Region.objects.get(code=spec.region) if spec.region else None
     org, created = Organization.objects.get_or_create(
-        name=spec.name, kind=spec.kind,
-        defaults={"level": spec.level, "agency_type": spec.agency_type, "region": region,
-                  "parent": parent, "email": f"{spec.key}@demo.qinglang.invalid"},
+        name=spec.name,
+        kind=spec.kind,
+        defaults={
+            "level": spec.level,
+            "agency_type": spec.agency_type,
+            "region": region,
+            "parent": parent,
+            "email": f"{spec.key}@demo.qinglang.invalid",
+        },
     )
     if created:
-        ledger.append(org, action="organization.created", actor=None, actor_label="demo",
-                      data={"name": org.name, "kind": org.kind})
+        ledger.append(
+            org,
+            action="organization.created",
+            actor=None,
+            actor_label="demo",
+            data={"name": org.name, "kind": org.kind},
+        )
     return org
 
 
 def _user(spec: DemoUser, org: Organization, password: str) -> User:
     user, created = User.objects.get_or_create(
         username=spec.username,
-        defaults={"organization": org, "role": spec.role, "display_name": spec.display_name,
-                  "email": f"{spec.username}@demo.qinglang.invalid"},
+        defaults={
+            "organization": org,
+            "role": spec.role,
+            "display_name": spec.display_name,
+            "email": f"{spec.username}@demo.qinglang.invalid",
+        },
     )
     if created or not user.check_password(password):
         user.set_password(password)
         user.save(update_fields=["password"])
     if created:
-        ledger.append(user, action="user.created", actor=None, actor_label="demo",
-                      data={"username": user.username, "organization": org.name})
+        ledger.append(
+            user,
+            action="user.created",
+            actor=None,
+            actor_label="demo",
+            data={"username": user.username, "organization": org.name},
+        )
     return user
 
 
@@ -158,14 +213,22 @@ def load(stdout: TextIO) -> None:
     for spec in USERS:
         user = _user(spec, orgs[spec.org], password)
         secret, codes = _second_factor(user)
-        rows.append((spec.username, spec.role, orgs[spec.org].name, password, secret,
-                     " ".join(codes)))
-    stdout.write("\n清朗 demo logins — password for every demo user / 演示账号密码: "
-                 f"{password}\n")
-    stdout.write("Sign in at /staff/login/, then enter the code your authenticator app shows "
-                 "for the TOTP secret (or one backup code; each works once).\n\n")
-    header = ("username", "role", "organization", "password", "TOTP secret (base32)",
-              "backup codes")
+        rows.append(
+            (spec.username, spec.role, orgs[spec.org].name, password, secret, " ".join(codes))
+        )
+    stdout.write(f"\n清朗 demo logins — password for every demo user / 演示账号密码: {password}\n")
+    stdout.write(
+        "Sign in at /staff/login/, then enter the code your authenticator app shows "
+        "for the TOTP secret (or one backup code; each works once).\n\n"
+    )
+    header = (
+        "username",
+        "role",
+        "organization",
+        "password",
+        "TOTP secret (base32)",
+        "backup codes",
+    )
     widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         cells = (str(v) + " " * (w - _width(str(v))) for v, w in zip(row, widths, strict=True))

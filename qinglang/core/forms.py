@@ -25,10 +25,15 @@ class CodeForm(forms.Form):
         label=_("Verification code"),
         max_length=20,
         help_text=_("The 6-digit code from your authenticator app, or a backup code."),
-        widget=forms.TextInput(attrs={
-            "autocomplete": "one-time-code", "inputmode": "text", "autofocus": True,
-            "autocapitalize": "off", "spellcheck": "false",
-        }),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+            }
+        ),
     )
 
     def clean_token(self) -> str:

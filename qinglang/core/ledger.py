@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import canonical_json, normalise, sha256_hex
+from qinglang.core.ledger_actions import LedgerAction, get_action
 from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, User
 
 SEAL_LOCK_ID = 0x51_4C_45_44  # "QLED": PostgreSQL advisory lock held while sealing
@@ -36,7 +37,7 @@ def object_ref(obj: models.Model | tuple[str, Any]) -> tuple[str, str]:
 def append(
     obj: models.Model | tuple[str, Any],
     *,
-    action: str,
+    action: LedgerAction | str,
     actor: User | None,
     data: dict[str, Any] | None = None,
     actor_label: str = "",
@@ -44,6 +45,7 @@ def append(
     """Append one event about `obj`; must be called inside the writing transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger.append must run inside the transaction it records")
+    code = get_action(action).code  # an undeclared action is a programming error
     object_type, object_id = object_ref(obj)
     payload = normalise(data or {})
     if actor is not None and getattr(actor, "is_anonymous", False):
@@ -53,7 +55,7 @@ def append(
         occurred_at=timezone.now(),
         actor=actor,
         actor_label=label,
-        action=action,
+        action=code,
         object_type=object_type,
         object_id=object_id,
         data=payload,
@@ -68,6 +70,7 @@ def events_for(obj: models.Model | tuple[str, Any]) -> models.QuerySet[LedgerEve
 
 
 # --- Canonical forms -------------------------------------------------------------------------
+
 
 def format_time(value: dt.datetime) -> str:
     """Return a timestamp as UTC ISO 8601 with microseconds (one spelling per instant)."""
@@ -110,6 +113,7 @@ def checkpoint_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
 
 # --- Sealing ---------------------------------------------------------------------------------
 
+
 def latest_checkpoint() -> LedgerCheckpoint | None:
     """Return the newest signed checkpoint, if any."""
     return LedgerCheckpoint.objects.order_by("-tree_size").first()
@@ -131,8 +135,12 @@ def sign_checkpoint(tree_size: int, root: bytes, frontier: list[bytes]) -> Ledge
         LedgerKey.objects.create(key_id=key_id, public_key=public.hex())
     message = merkle.checkpoint_message(tree_size, root.hex(), format_time(signed_at), key_id)
     return LedgerCheckpoint.objects.create(
-        tree_size=tree_size, root_hash=root.hex(), signed_at=signed_at, key_id=key_id,
-        signature=key.sign(message).hex(), frontier=[h.hex() for h in frontier],
+        tree_size=tree_size,
+        root_hash=root.hex(),
+        signed_at=signed_at,
+        key_id=key_id,
+        signature=key.sign(message).hex(),
+        frontier=[h.hex() for h in frontier],
     )
 
 
@@ -143,7 +151,8 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
         last = latest_checkpoint()
         tree = (
             merkle.CompactRange(last.tree_size, [bytes.fromhex(h) for h in last.frontier])
-            if last else merkle.CompactRange()
+            if last
+            else merkle.CompactRange()
         )
         pending = list(
             LedgerEvent.objects.filter(position__isnull=True).order_by("id")[:batch_size]
@@ -177,10 +186,13 @@ def seal_all() -> LedgerCheckpoint | None:
 
 # --- Proofs ----------------------------------------------------------------------------------
 
+
 def leaf_hashes(size: int) -> list[bytes]:
     """Return the leaf hashes of the first `size` positions."""
-    rows = LedgerEvent.objects.filter(position__lt=size).order_by("position").values_list(
-        "leaf_hash", flat=True
+    rows = (
+        LedgerEvent.objects.filter(position__lt=size)
+        .order_by("position")
+        .values_list("leaf_hash", flat=True)
     )
     return [bytes.fromhex(h) for h in rows.iterator(chunk_size=10000)]
 
@@ -216,12 +228,14 @@ def consistency_proof(first: int, second: int) -> dict:
         raise ValueError("both sizes must be signed checkpoints, first <= second")
     path = merkle.consistency_proof(leaf_hashes(second), first, second)
     return {
-        "first": checkpoint_dict(a), "second": checkpoint_dict(b),
+        "first": checkpoint_dict(a),
+        "second": checkpoint_dict(b),
         "proof": [h.hex() for h in path],
     }
 
 
 # --- Verification ----------------------------------------------------------------------------
+
 
 @dataclass
 class LedgerReport:
@@ -283,8 +297,11 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
         label = f"event {event.pk} (position {event.position}, {event.action})"
         if event.position != expected:
             kind = "missing or deleted" if event.position > expected else "duplicated"
-            report.fail(f"{label}: expected position {expected}; an entry is {kind} "
-                        "or the log was reordered", event.pk)
+            report.fail(
+                f"{label}: expected position {expected}; an entry is {kind} "
+                "or the log was reordered",
+                event.pk,
+            )
             expected = event.position
         if sha256_hex(canonical_json(event.data)) != event.data_digest:
             report.fail(f"{label}: data does not match its digest", event.pk)
@@ -298,30 +315,41 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             _check_checkpoint(cp, tree.root(), keys, report, event.pk)
     for cp in checkpoints:
         if cp.tree_size > expected:
-            report.fail(f"checkpoint {cp.tree_size}: signed for {cp.tree_size} events but the log "
-                        f"has {expected}; sealed entries were deleted")
+            report.fail(
+                f"checkpoint {cp.tree_size}: signed for {cp.tree_size} events but the log "
+                f"has {expected}; sealed entries were deleted"
+            )
         elif cp.tree_size == 0:
             _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
     unsealed = LedgerEvent.objects.filter(position__isnull=True).order_by("id")
     for event in _rows(unsealed):
         report.events += 1
         if event.leaf_hash or sha256_hex(canonical_json(event.data)) != event.data_digest:
-            report.fail(f"event {event.pk} (unsealed, {event.action}): data does not match its "
-                        "digest", event.pk)
+            report.fail(
+                f"event {event.pk} (unsealed, {event.action}): data does not match its digest",
+                event.pk,
+            )
     report.checkpoints = len(checkpoints)
     return report
 
 
 def _check_checkpoint(
-    cp: LedgerCheckpoint, root: bytes, keys: dict[str, bytes], report: LedgerReport,
+    cp: LedgerCheckpoint,
+    root: bytes,
+    keys: dict[str, bytes],
+    report: LedgerReport,
     event_id: int | None,
 ) -> None:
     if root.hex() != cp.root_hash:
-        report.fail(f"checkpoint {cp.tree_size}: root hash does not match the recomputed tree "
-                    "(an entry up to here was altered)", event_id)
+        report.fail(
+            f"checkpoint {cp.tree_size}: root hash does not match the recomputed tree "
+            "(an entry up to here was altered)",
+            event_id,
+        )
     public = keys.get(cp.key_id)
-    message = merkle.checkpoint_message(cp.tree_size, cp.root_hash, format_time(cp.signed_at),
-                                        cp.key_id)
+    message = merkle.checkpoint_message(
+        cp.tree_size, cp.root_hash, format_time(cp.signed_at), cp.key_id
+    )
     if public is None:
         report.fail(f"checkpoint {cp.tree_size}: unknown signing key {cp.key_id}")
     elif not signing.verify(public, message, bytes.fromhex(cp.signature)):
@@ -329,6 +357,7 @@ def _check_checkpoint(
 
 
 # --- Database hooks --------------------------------------------------------------------------
+
 
 def _purge_allowed() -> int:
     return 1 if getattr(settings, "QINGLANG_LEDGER_ALLOW_PURGE", False) else 0

@@ -178,8 +178,15 @@ class CompactRange:
 
 CHECKPOINT_ORIGIN = "qinglang-ledger/v1"
 EVENT_FIELDS = (
-    "id", "position", "occurred_at", "actor_id", "actor_label", "action", "object_type",
-    "object_id", "data_digest",
+    "id",
+    "position",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "data_digest",
 )
 
 
@@ -194,10 +201,15 @@ def checkpoint_message(tree_size: int, root_hash_hex: str, signed_at: str, key_i
     """Return the exact bytes an Ed25519 checkpoint signature covers."""
     from qinglang.core.canonical import canonical_json
 
-    return canonical_json({
-        "origin": CHECKPOINT_ORIGIN, "tree_size": tree_size, "root_hash": root_hash_hex,
-        "signed_at": signed_at, "key_id": key_id,
-    })
+    return canonical_json(
+        {
+            "origin": CHECKPOINT_ORIGIN,
+            "tree_size": tree_size,
+            "root_hash": root_hash_hex,
+            "signed_at": signed_at,
+            "key_id": key_id,
+        }
+    )
 
 
 def key_id_for(public_key: bytes) -> str:

@@ -20,7 +20,11 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent"),
     )
     abbreviation = models.CharField(_("abbreviation"), max_length=4, blank=True)
@@ -71,11 +75,19 @@ class Organization(models.Model):
         _("agency type"), max_length=32, choices=AgencyType.choices, blank=True
     )
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="organizations",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
         verbose_name=_("region"),
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subordinates",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subordinates",
         verbose_name=_("superior organization"),
     )
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
@@ -130,7 +142,11 @@ class User(AbstractUser):
     """A person signing in; belongs to at most one organization, with one role there."""
 
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
         verbose_name=_("organization"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
@@ -152,7 +168,9 @@ class ApiToken(models.Model):
     """A bearer token for partner systems; only its SHA-256 digest is stored."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
         verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -179,8 +197,12 @@ class LedgerEvent(models.Model):
 
     occurred_at = models.DateTimeField(_("occurred at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
@@ -241,12 +263,20 @@ class Notification(models.Model):
     """An in-app message to a user or to everyone in an organization."""
 
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-        related_name="notifications", verbose_name=_("recipient user"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient user"),
     )
     recipient_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE,
-        related_name="notifications", verbose_name=_("recipient organization"),
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient organization"),
     )
     verb = models.CharField(_("verb"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
@@ -275,7 +305,9 @@ class IdentityAccessLog(models.Model):
     """Every view of a reporter's (or other person's) identity details, kept for audit."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("user"),
     )
     object_type = models.CharField(_("object type"), max_length=64)

@@ -20,7 +20,8 @@ def client_ip(request: HttpRequest) -> str | None:
     if proxies <= 0:
         return remote
     forwarded = [
-        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         if part.strip()
     ]
     if len(forwarded) < proxies:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qinglang.core import ledger
+from qinglang.core.aftercommit import enqueue_after_commit
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.models import (
     ApiToken,
@@ -38,7 +39,8 @@ def load_regions() -> int:
             "level": division.level,
             "parent": parent,
             "abbreviation": PROVINCE_ABBREVIATIONS.get(division.code[:2], "")
-            if division.level == RegionLevel.PROVINCE else "",
+            if division.level == RegionLevel.PROVINCE
+            else "",
         }
         region = existing.get(division.code)
         if region is None:
@@ -59,8 +61,12 @@ def create_api_token(user: User, *, name: str = "", acting_user: User | None = N
     token = ApiToken.objects.create(
         user=user, name=name, digest=hashlib.sha256(raw.encode()).hexdigest(), prefix=raw[:8]
     )
-    ledger.append(token, action="api_token.created", actor=acting_user,
-                  data={"user": user.username, "prefix": token.prefix, "name": name})
+    ledger.append(
+        token,
+        action="api_token.created",
+        actor=acting_user,
+        data={"user": user.username, "prefix": token.prefix, "name": name},
+    )
     return raw
 
 
@@ -75,29 +81,34 @@ def notify(
 ) -> Notification:
     """Put a message in an inbox; e-mail goes out after commit for organizations with an address."""
     note = Notification.objects.create(
-        recipient_user=user, recipient_organization=organization, verb=verb, title=title,
-        body=body, link=link,
+        recipient_user=user,
+        recipient_organization=organization,
+        verb=verb,
+        title=title,
+        body=body,
+        link=link,
     )
-    transaction.on_commit(lambda: _enqueue_email(note.pk))
+    if organization is not None or user is not None:
+        from qinglang.core.tasks import send_notification_email
+
+        enqueue_after_commit(send_notification_email, notification_id=note.pk)
     return note
 
 
-def _enqueue_email(notification_id: int) -> None:
-    from qinglang.core.tasks import send_notification_email
-
-    try:
-        send_notification_email.delay(notification_id=notification_id)
-    except Exception:  # noqa: BLE001 - the inbox entry is committed; mail is best effort
-        audit_log.warning("could not enqueue e-mail for notification %s", notification_id)
-
-
 def log_identity_access(
-    *, user: User, object_type: str, object_id: str | int, purpose: str = "",
+    *,
+    user: User,
+    object_type: str,
+    object_id: str | int,
+    purpose: str = "",
     ip_address: str | None = None,
 ) -> IdentityAccessLog:
     """Record that `user` viewed someone's identity details (invariant 5)."""
     entry = IdentityAccessLog.objects.create(
-        user=user, object_type=object_type, object_id=str(object_id), purpose=purpose,
+        user=user,
+        object_type=object_type,
+        object_id=str(object_id),
+        purpose=purpose,
         ip_address=ip_address,
     )
     audit_log.info("identity viewed by %s: %s:%s", user.username, object_type, object_id)

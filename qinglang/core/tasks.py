@@ -13,7 +13,8 @@ def send_notification_email(*, notification_id: int) -> int:
     """Mail a notification to its user or organization; return how many messages went out."""
     note = (
         Notification.objects.select_related("recipient_user", "recipient_organization")
-        .filter(pk=notification_id).first()
+        .filter(pk=notification_id)
+        .first()
     )
     if note is None:
         return 0

@@ -51,9 +51,7 @@ def start_enrolment(user: User) -> TOTPDevice:
         .order_by("pk")
         .first()
     )
-    return device or TOTPDevice.objects.create(
-        user=user, name=AUTHENTICATOR_NAME, confirmed=False
-    )
+    return device or TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
 
 
 @transaction.atomic
@@ -67,8 +65,12 @@ def confirm_enrolment(device: TOTPDevice, *, token: str, acting_user: User) -> l
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=acting_user, confirmed=False).delete()
-    ledger.append(acting_user, action="user.otp_enrolled", actor=acting_user,
-                  data={"device": device.persistent_id})
+    ledger.append(
+        acting_user,
+        action="user.otp_enrolled",
+        actor=acting_user,
+        data={"device": device.persistent_id},
+    )
     return issue_backup_codes(acting_user, acting_user=acting_user)
 
 
@@ -83,8 +85,7 @@ def issue_backup_codes(
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(count)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
-    ledger.append(user, action="user.backup_codes_issued", actor=acting_user,
-                  data={"count": count})
+    ledger.append(user, action="user.backup_codes_issued", actor=acting_user, data={"count": count})
     return codes
 
 

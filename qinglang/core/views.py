@@ -80,7 +80,9 @@ def login(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         request.session.cycle_key()
         request.session[PENDING_SESSION_KEY] = {
-            "user_id": user.pk, "backend": user.backend, "at": time.time(),
+            "user_id": user.pk,
+            "backend": user.backend,
+            "at": time.time(),
             "next": _safe_next(request, next_url),
         }
         if twofactor.has_confirmed_device(user):
@@ -106,10 +108,13 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             _complete_sign_in(request, user, device, data)
             return redirect(data["next"])
-        form.add_error("token", _(
-            "That code is not valid or was already used. After several wrong codes you must "
-            "wait longer before the next try."
-        ))
+        form.add_error(
+            "token",
+            _(
+                "That code is not valid or was already used. After several wrong codes you must "
+                "wait longer before the next try."
+            ),
+        )
     return render(request, "core/login_verify.html", {"form": form, "pending_user": user})
 
 
@@ -135,12 +140,17 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             _complete_sign_in(request, user, device, data)
-            return render(request, "core/backup_codes.html",
-                          {"codes": codes, "next": data["next"]})
-    return render(request, "core/login_enrol.html", {
-        "form": form, "pending_user": user, "qr_uri": twofactor.qr_data_uri(device),
-        "secret": twofactor.totp_secret(device),
-    })
+            return render(request, "core/backup_codes.html", {"codes": codes, "next": data["next"]})
+    return render(
+        request,
+        "core/login_enrol.html",
+        {
+            "form": form,
+            "pending_user": user,
+            "qr_uri": twofactor.qr_data_uri(device),
+            "secret": twofactor.totp_secret(device),
+        },
+    )
 
 
 class LogoutView(auth_views.LogoutView):
@@ -151,10 +161,14 @@ class LogoutView(auth_views.LogoutView):
 def workbench(request: HttpRequest) -> HttpResponse:
     """Show the signed-in user's organization, role, work areas and latest messages."""
     user = request.user
-    return render(request, "core/workbench.html", {
-        "unread_count": count_unread_notifications_for(user),
-        "latest_notifications": list_notifications_for(user)[:5],
-    })
+    return render(
+        request,
+        "core/workbench.html",
+        {
+            "unread_count": count_unread_notifications_for(user),
+            "latest_notifications": list_notifications_for(user)[:5],
+        },
+    )
 
 
 @require_verified
@@ -169,8 +183,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one message read and follow its link (or return to the inbox)."""
     note = get_notification_for(request.user, pk)
-    mark_notifications_read(list_notifications_for(request.user).filter(pk=note.pk),
-                            acting_user=request.user)
+    mark_notifications_read(
+        list_notifications_for(request.user).filter(pk=note.pk), acting_user=request.user
+    )
     if note.link and url_has_allowed_host_and_scheme(note.link, allowed_hosts=None):
         return redirect(note.link)
     return redirect("core:notifications")
@@ -179,8 +194,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_verified
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = mark_notifications_read(list_notifications_for(request.user),
-                                    acting_user=request.user)
+    count = mark_notifications_read(list_notifications_for(request.user), acting_user=request.user)
     messages.success(request, _("%(count)d messages marked read.") % {"count": count})
     return redirect("core:notifications")
 
@@ -191,9 +205,16 @@ def security(request: HttpRequest) -> HttpResponse:
     """Show the second-factor devices; POST issues a new set of backup codes."""
     if request.method == "POST":
         codes = twofactor.issue_backup_codes(request.user, acting_user=request.user)
-        return render(request, "core/backup_codes.html",
-                      {"codes": codes, "next": resolve_url("core:security")})
-    return render(request, "core/security.html", {
-        "backup_codes_left": twofactor.count_backup_codes(request.user),
-        "device": request.user.otp_device,
-    })
+        return render(
+            request,
+            "core/backup_codes.html",
+            {"codes": codes, "next": resolve_url("core:security")},
+        )
+    return render(
+        request,
+        "core/security.html",
+        {
+            "backup_codes_left": twofactor.count_backup_codes(request.user),
+            "device": request.user.otp_device,
+        },
+    )

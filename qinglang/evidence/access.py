@@ -36,6 +36,4 @@ def can_view_item(user: Any, item: Any) -> bool:
         return False
     if item.added_by_id is not None and item.added_by_id == user.pk:
         return True
-    return any(
-        can_view_subject(user, a.subject_type, a.subject_id) for a in item.attachments.all()
-    )
+    return any(can_view_subject(user, a.subject_type, a.subject_id) for a in item.attachments.all())

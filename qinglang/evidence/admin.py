@@ -29,8 +29,15 @@ class EvidenceBlobAdmin(ReadOnlyAdmin):
 
 @admin.register(EvidenceItem)
 class EvidenceItemAdmin(ReadOnlyAdmin):
-    list_display = ("id", "original_name", "kind", "media_type", "size", "added_by_label",
-                    "added_at")
+    list_display = (
+        "id",
+        "original_name",
+        "kind",
+        "media_type",
+        "size",
+        "added_by_label",
+        "added_at",
+    )
     list_filter = ("kind", "media_type")
     search_fields = ("original_name", "blob__sha256", "source_url")
     list_select_related = ("blob",)

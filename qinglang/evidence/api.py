@@ -33,8 +33,18 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EvidenceItem
-        fields = ["id", "kind", "original_name", "media_type", "size", "sha256",
-                  "added_by_label", "added_at", "source_url", "subjects"]
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "media_type",
+            "size",
+            "sha256",
+            "added_by_label",
+            "added_at",
+            "source_url",
+            "subjects",
+        ]
         read_only_fields = fields
 
     def get_subjects(self, item: EvidenceItem) -> list[str]:
@@ -44,9 +54,22 @@ class ItemSerializer(serializers.ModelSerializer):
 class CaptureSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebCapture
-        fields = ["id", "url", "subject_type", "subject_id", "status", "attempts", "error",
-                  "final_url", "http_status", "requested_at", "completed_at",
-                  "warc_item", "text_item", "screenshot_item"]
+        fields = [
+            "id",
+            "url",
+            "subject_type",
+            "subject_id",
+            "status",
+            "attempts",
+            "error",
+            "final_url",
+            "http_status",
+            "requested_at",
+            "completed_at",
+            "warc_item",
+            "text_item",
+            "screenshot_item",
+        ]
         read_only_fields = fields
 
 
@@ -132,8 +155,11 @@ class InclusionProofView(APIView):
         proof = ledger.inclusion_proof(event)
         if proof is None:
             return Response(
-                {"detail": _("This event is not sealed into a checkpoint yet; try again in a "
-                             "minute.")},
+                {
+                    "detail": _(
+                        "This event is not sealed into a checkpoint yet; try again in a minute."
+                    )
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(proof)
@@ -145,8 +171,10 @@ class ConsistencyProofView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("first", OpenApiTypes.INT, required=True),
-                    OpenApiParameter("second", OpenApiTypes.INT, required=True)],
+        parameters=[
+            OpenApiParameter("first", OpenApiTypes.INT, required=True),
+            OpenApiParameter("second", OpenApiTypes.INT, required=True),
+        ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
@@ -155,5 +183,9 @@ class ConsistencyProofView(APIView):
             second = int(request.query_params.get("second", ""))
             return Response(ledger.consistency_proof(first, second))
         except ValueError as exc:
-            raise DomainError(_("first and second must be the tree sizes of two signed "
-                                "checkpoints, first not larger than second.")) from exc
+            raise DomainError(
+                _(
+                    "first and second must be the tree sizes of two signed "
+                    "checkpoints, first not larger than second."
+                )
+            ) from exc

@@ -55,8 +55,13 @@ def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return not (
-        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
-        or ip.is_multicast or ip.is_reserved or not ip.is_global
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_unspecified
+        or ip.is_multicast
+        or ip.is_reserved
+        or not ip.is_global
     )
 
 
@@ -67,8 +72,11 @@ def check_address(value: str) -> None:
     ip = ipaddress.ip_address(value.split("%", 1)[0])
     if not is_public_address(ip):
         raise CaptureRefusedError(
-            _("The address %(ip)s is internal (loopback, private, link-local or reserved); "
-              "it is not fetched.") % {"ip": value}
+            _(
+                "The address %(ip)s is internal (loopback, private, link-local or reserved); "
+                "it is not fetched."
+            )
+            % {"ip": value}
         )
 
 
@@ -126,8 +134,12 @@ def fetch(url: str) -> FetchResult:
     """GET a URL with bounded redirects, each hop re-checked; the body capped in size."""
     result = FetchResult()
     limit = max_bytes()
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
-                      headers={"User-Agent": USER_AGENT, "Accept": "*/*"}) as client:
+    with httpx.Client(
+        timeout=TIMEOUT,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+    ) as client:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(current)
@@ -139,24 +151,33 @@ def fetch(url: str) -> FetchResult:
                     check_address(peer)
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > limit:
-                    raise CaptureTooLargeError(_("The page is larger than %(mb)s MB; not captured.")
-                                          % {"mb": limit // (1024 * 1024)})
+                    raise CaptureTooLargeError(
+                        _("The page is larger than %(mb)s MB; not captured.")
+                        % {"mb": limit // (1024 * 1024)}
+                    )
                 body = bytearray()
                 for chunk in response.iter_raw():
                     body.extend(chunk)
                     if len(body) > limit:
-                        raise CaptureTooLargeError(_("The page is larger than %(mb)s MB; not "
-                                                "captured.") % {"mb": limit // (1024 * 1024)})
+                        raise CaptureTooLargeError(
+                            _("The page is larger than %(mb)s MB; not captured.")
+                            % {"mb": limit // (1024 * 1024)}
+                        )
             finally:
                 response.close()
-            result.hops.append(Hop(
-                url=current, method="GET",
-                request_headers=list(request.headers.items()),
-                status=response.status_code, reason=response.reason_phrase or "",
-                http_version=response.http_version or "HTTP/1.1",
-                response_headers=response.headers.multi_items(),
-                body=bytes(body), remote_ip=peer,
-            ))
+            result.hops.append(
+                Hop(
+                    url=current,
+                    method="GET",
+                    request_headers=list(request.headers.items()),
+                    status=response.status_code,
+                    reason=response.reason_phrase or "",
+                    http_version=response.http_version or "HTTP/1.1",
+                    response_headers=response.headers.multi_items(),
+                    body=bytes(body),
+                    remote_ip=peer,
+                )
+            )
             location = response.headers.get("location")
             if response.is_redirect and location:
                 current = urljoin(current, location)
@@ -169,9 +190,13 @@ def write_warc(result: FetchResult) -> bytes:
     """Return a gzipped WARC with a request and a response record for every hop."""
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True)
-    info = writer.create_warcinfo_record("capture.warc.gz", {
-        "software": USER_AGENT, "format": "WARC File Format 1.1",
-    })
+    info = writer.create_warcinfo_record(
+        "capture.warc.gz",
+        {
+            "software": USER_AGENT,
+            "format": "WARC File Format 1.1",
+        },
+    )
     writer.write_record(info)
     for hop in result.hops:
         target = urlsplit(hop.url)
@@ -182,18 +207,26 @@ def write_warc(result: FetchResult) -> bytes:
         warc_headers = {"WARC-Date": date}
         if hop.remote_ip:
             warc_headers["WARC-IP-Address"] = hop.remote_ip
-        req_headers = StatusAndHeaders(f"{hop.method} {path} HTTP/1.1", hop.request_headers,
-                                       is_http_request=True)
-        request = writer.create_warc_record(hop.url, "request", http_headers=req_headers,
-                                            warc_headers_dict=dict(warc_headers))
+        req_headers = StatusAndHeaders(
+            f"{hop.method} {path} HTTP/1.1", hop.request_headers, is_http_request=True
+        )
+        request = writer.create_warc_record(
+            hop.url, "request", http_headers=req_headers, warc_headers_dict=dict(warc_headers)
+        )
         # Bodies are stored as received on the wire (Content-Encoding kept).
-        resp_headers = StatusAndHeaders(f"{hop.status} {hop.reason}".strip(),
-                                        hop.response_headers, protocol="HTTP/1.1")
-        response = writer.create_warc_record(hop.url, "response", payload=io.BytesIO(hop.body),
-                                             http_headers=resp_headers,
-                                             warc_headers_dict=dict(warc_headers))
-        request.rec_headers.add_header("WARC-Concurrent-To",
-                                       response.rec_headers.get_header("WARC-Record-ID"))
+        resp_headers = StatusAndHeaders(
+            f"{hop.status} {hop.reason}".strip(), hop.response_headers, protocol="HTTP/1.1"
+        )
+        response = writer.create_warc_record(
+            hop.url,
+            "response",
+            payload=io.BytesIO(hop.body),
+            http_headers=resp_headers,
+            warc_headers_dict=dict(warc_headers),
+        )
+        request.rec_headers.add_header(
+            "WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID")
+        )
         writer.write_record(response)
         writer.write_record(request)
     return out.getvalue()
@@ -244,13 +277,22 @@ def screenshot(url: str) -> bytes | None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=str(executable),
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
             try:
-                context = browser.new_context(user_agent=USER_AGENT, java_script_enabled=True,
-                                              viewport={"width": 1280, "height": 900},
-                                              service_workers="block")
+                context = browser.new_context(
+                    user_agent=USER_AGENT,
+                    java_script_enabled=True,
+                    viewport={"width": 1280, "height": 900},
+                    service_workers="block",
+                )
                 context.route("**/*", guard)
                 page = context.new_page()
                 page.goto(url, wait_until="load", timeout=20000)
@@ -280,19 +322,35 @@ def run_capture(capture_id: int, *, final_attempt: bool | None = None) -> str:
         result = fetch(capture.url)
     except CaptureRefusedError as exc:
         with transaction.atomic():
-            _finish(capture, status=CaptureStatus.REFUSED, error=str(exc)[:500],
-                    completed_at=timezone.now())
-            ledger.append(capture, action="evidence.capture_refused", actor=None,
-                          data={"url": capture.url, "error": str(exc)[:500]})
+            _finish(
+                capture,
+                status=CaptureStatus.REFUSED,
+                error=str(exc)[:500],
+                completed_at=timezone.now(),
+            )
+            ledger.append(
+                capture,
+                action="evidence.capture_refused",
+                actor=None,
+                data={"url": capture.url, "error": str(exc)[:500]},
+            )
         return capture.status
     except httpx.HTTPError as exc:
         status = CaptureStatus.FAILED if last else CaptureStatus.PENDING
         with transaction.atomic():
-            _finish(capture, status=status, error=f"{type(exc).__name__}: {exc}"[:500],
-                    completed_at=timezone.now() if last else None)
+            _finish(
+                capture,
+                status=status,
+                error=f"{type(exc).__name__}: {exc}"[:500],
+                completed_at=timezone.now() if last else None,
+            )
             if last:
-                ledger.append(capture, action="evidence.capture_failed", actor=None,
-                              data={"url": capture.url, "error": str(exc)[:500]})
+                ledger.append(
+                    capture,
+                    action="evidence.capture_failed",
+                    actor=None,
+                    data={"url": capture.url, "error": str(exc)[:500]},
+                )
         if last:
             return capture.status
         raise
@@ -303,36 +361,61 @@ def run_capture(capture_id: int, *, final_attempt: bool | None = None) -> str:
     return capture.status
 
 
-def _store(capture: WebCapture, result: FetchResult, warc: bytes, text: str,
-           png: bytes | None) -> None:
+def _store(
+    capture: WebCapture, result: FetchResult, warc: bytes, text: str, png: bytes | None
+) -> None:
     subject = (capture.subject_type, capture.subject_id)
     label = "capture"
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     with transaction.atomic():
         common = {"added_by": None, "added_by_label": label, "source_url": capture.url[:2000]}
         warc_item = services.store_bytes(
-            warc, name=f"capture-{capture.pk}-{stamp}.warc.gz", media_type="application/warc",
-            kind=EvidenceKind.CAPTURE_WARC, **common,
+            warc,
+            name=f"capture-{capture.pk}-{stamp}.warc.gz",
+            media_type="application/warc",
+            kind=EvidenceKind.CAPTURE_WARC,
+            **common,
         )
         items = {"warc_item": warc_item}
         if text.strip():
             items["text_item"] = services.store_bytes(
-                text.encode("utf-8"), name=f"capture-{capture.pk}-{stamp}.txt",
-                media_type="text/plain", kind=EvidenceKind.CAPTURE_TEXT, **common,
+                text.encode("utf-8"),
+                name=f"capture-{capture.pk}-{stamp}.txt",
+                media_type="text/plain",
+                kind=EvidenceKind.CAPTURE_TEXT,
+                **common,
             )
         if png:
             items["screenshot_item"] = services.store_bytes(
-                png, name=f"capture-{capture.pk}-{stamp}.png", media_type="image/png",
-                kind=EvidenceKind.CAPTURE_SCREENSHOT, **common,
+                png,
+                name=f"capture-{capture.pk}-{stamp}.png",
+                media_type="image/png",
+                kind=EvidenceKind.CAPTURE_SCREENSHOT,
+                **common,
             )
         for item in items.values():
             services.attach(item, subject=subject, acting_user=None)
         final = result.final
-        _finish(capture, status=CaptureStatus.DONE, final_url=final.url[:2000],
-                http_status=final.status, remote_ip=final.remote_ip, completed_at=timezone.now(),
-                error="", **items)
-        ledger.append(capture, action="evidence.captured", actor=None, data={
-            "url": capture.url, "final_url": final.url, "http_status": final.status,
-            "remote_ip": final.remote_ip, "hops": len(result.hops),
-            **{name: item.blob.sha256 for name, item in items.items()},
-        })
+        _finish(
+            capture,
+            status=CaptureStatus.DONE,
+            final_url=final.url[:2000],
+            http_status=final.status,
+            remote_ip=final.remote_ip,
+            completed_at=timezone.now(),
+            error="",
+            **items,
+        )
+        ledger.append(
+            capture,
+            action="evidence.captured",
+            actor=None,
+            data={
+                "url": capture.url,
+                "final_url": final.url,
+                "http_status": final.status,
+                "remote_ip": final.remote_ip,
+                "hops": len(result.hops),
+                **{name: item.blob.sha256 for name, item in items.items()},
+            },
+        )

@@ -38,21 +38,30 @@ class EvidenceItem(models.Model):
     blob = models.ForeignKey(
         EvidenceBlob, on_delete=models.PROTECT, related_name="items", verbose_name=_("blob")
     )
-    kind = models.CharField(_("kind"), max_length=32, choices=EvidenceKind.choices,
-                            default=EvidenceKind.UPLOAD)
+    kind = models.CharField(
+        _("kind"), max_length=32, choices=EvidenceKind.choices, default=EvidenceKind.UPLOAD
+    )
     original_name = models.CharField(_("original name"), max_length=255)
     media_type = models.CharField(_("media type"), max_length=127)
     size = models.BigIntegerField(_("size"))
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("added by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("added by"),
     )
     added_by_label = models.CharField(_("added by (label)"), max_length=150, blank=True)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
     source_url = models.URLField(_("source URL"), max_length=2000, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     preview_blob = models.ForeignKey(
-        EvidenceBlob, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        EvidenceBlob,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("preview (metadata stripped)"),
     )
 
@@ -73,14 +82,20 @@ class EvidenceAttachment(models.Model):
     """A link from an item to what it is evidence for: ("intake.report", 7), ("cases.case", 3)."""
 
     item = models.ForeignKey(
-        EvidenceItem, on_delete=models.PROTECT, related_name="attachments",
+        EvidenceItem,
+        on_delete=models.PROTECT,
+        related_name="attachments",
         verbose_name=_("item"),
     )
     subject_type = models.CharField(_("subject type"), max_length=64)
     subject_id = models.CharField(_("subject id"), max_length=64)
     attached_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("attached by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("attached by"),
     )
     attached_at = models.DateTimeField(_("attached at"), auto_now_add=True)
 
@@ -114,12 +129,17 @@ class WebCapture(models.Model):
     subject_type = models.CharField(_("subject type"), max_length=64)
     subject_id = models.CharField(_("subject id"), max_length=64)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("requested by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    status = models.CharField(_("status"), max_length=16, choices=CaptureStatus.choices,
-                              default=CaptureStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaptureStatus.choices, default=CaptureStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)
     final_url = models.URLField(_("final URL"), max_length=2000, blank=True)
@@ -127,15 +147,27 @@ class WebCapture(models.Model):
     remote_ip = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     warc_item = models.ForeignKey(
-        EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        EvidenceItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("WARC record"),
     )
     text_item = models.ForeignKey(
-        EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        EvidenceItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("main text"),
     )
     screenshot_item = models.ForeignKey(
-        EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        EvidenceItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("screenshot"),
     )
 

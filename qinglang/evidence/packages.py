@@ -77,7 +77,11 @@ def _time(value: Any) -> str | None:
 
 
 def build_package(
-    source_name: str, identifier: str, *, acting_user: Any, log_export: bool = True,
+    source_name: str,
+    identifier: str,
+    *,
+    acting_user: Any,
+    log_export: bool = True,
 ) -> BuiltPackage:
     """Build the package for one source object; the export is recorded in the ledger."""
     source = resolve_source(source_name, identifier, acting_user)
@@ -95,7 +99,8 @@ def build_package(
     leaves = ledger.leaf_hashes(checkpoint.tree_size) if checkpoint else []
     proofs = {
         str(e.pk): {
-            "leaf_index": e.position, "tree_size": checkpoint.tree_size,
+            "leaf_index": e.position,
+            "tree_size": checkpoint.tree_size,
             "audit_path": [h.hex() for h in merkle.inclusion_proof(leaves, e.position)],
         }
         for e in events
@@ -110,17 +115,29 @@ def build_package(
     for item in items:
         sha = item.blob.sha256
         members[fmt.item_path(sha)] = vault.read_blob(item.blob.storage_name)
-        manifest_items.append({
-            "id": item.pk, "path": fmt.item_path(sha), "sha256": sha, "size": item.size,
-            "media_type": item.media_type, "original_name": item.original_name,
-            "kind": item.kind, "added_by": item.added_by_label,
-            "added_at": _time(item.added_at), "source_url": item.source_url,
-            "subjects": links.get(item.pk, []), "custody": by_item.get(str(item.pk), []),
-        })
+        manifest_items.append(
+            {
+                "id": item.pk,
+                "path": fmt.item_path(sha),
+                "sha256": sha,
+                "size": item.size,
+                "media_type": item.media_type,
+                "original_name": item.original_name,
+                "kind": item.kind,
+                "added_by": item.added_by_label,
+                "added_at": _time(item.added_at),
+                "source_url": item.source_url,
+                "subjects": links.get(item.pk, []),
+                "custody": by_item.get(str(item.pk), []),
+            }
+        )
     keys = {k.key_id: k.public_key for k in LedgerKey.objects.all()}
     checkpoint_json = ledger.checkpoint_dict(checkpoint) if checkpoint else None
-    user_label = (acting_user.get_username() if acting_user is not None
-                  and getattr(acting_user, "is_authenticated", False) else "system")
+    user_label = (
+        acting_user.get_username()
+        if acting_user is not None and getattr(acting_user, "is_authenticated", False)
+        else "system"
+    )
     manifest = {
         "format": fmt.FORMAT,
         "title": source.title,
@@ -130,13 +147,23 @@ def build_package(
         "generated_by": user_label,
         "subjects": [f"{t}:{i}" for t, i in source.subjects],
         "items": manifest_items,
-        "captures": [{
-            "id": c.pk, "url": c.url, "final_url": c.final_url, "status": c.status,
-            "http_status": c.http_status, "remote_ip": c.remote_ip,
-            "requested_at": _time(c.requested_at), "completed_at": _time(c.completed_at),
-            "error": c.error, "warc_item": c.warc_item_id, "text_item": c.text_item_id,
-            "screenshot_item": c.screenshot_item_id,
-        } for c in captures],
+        "captures": [
+            {
+                "id": c.pk,
+                "url": c.url,
+                "final_url": c.final_url,
+                "status": c.status,
+                "http_status": c.http_status,
+                "remote_ip": c.remote_ip,
+                "requested_at": _time(c.requested_at),
+                "completed_at": _time(c.completed_at),
+                "error": c.error,
+                "warc_item": c.warc_item_id,
+                "text_item": c.text_item_id,
+                "screenshot_item": c.screenshot_item_id,
+            }
+            for c in captures
+        ],
         "events": [_event_json(e) for e in events],
         "proofs": proofs,
         "checkpoint": checkpoint_json,
@@ -156,14 +183,22 @@ def build_package(
     filename = f"evidence-{source_name}-{safe_identifier}.zip"
     if log_export:
         with transaction.atomic():
-            services.record_export(items, acting_user=acting_user, package=filename,
-                                   manifest_sha256=digest)
-            ledger.append((f"evidence.package.{source_name}", identifier),
-                          action="evidence.package_exported", actor=_user(acting_user),
-                          data={"manifest_sha256": digest, "items": item_ids,
-                                "tree_size": checkpoint.tree_size if checkpoint else 0})
-    return BuiltPackage(content=content, filename=filename, manifest_sha256=digest,
-                        item_count=len(items))
+            services.record_export(
+                items, acting_user=acting_user, package=filename, manifest_sha256=digest
+            )
+            ledger.append(
+                (f"evidence.package.{source_name}", identifier),
+                action="evidence.package_exported",
+                actor=_user(acting_user),
+                data={
+                    "manifest_sha256": digest,
+                    "items": item_ids,
+                    "tree_size": checkpoint.tree_size if checkpoint else 0,
+                },
+            )
+    return BuiltPackage(
+        content=content, filename=filename, manifest_sha256=digest, item_count=len(items)
+    )
 
 
 def _user(user: Any) -> Any:

@@ -11,11 +11,17 @@ SANDBOX_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 def blob_response(
-    blob: EvidenceBlob, *, filename: str, media_type: str, inline: bool = False,
+    blob: EvidenceBlob,
+    *,
+    filename: str,
+    media_type: str,
+    inline: bool = False,
 ) -> FileResponse:
     """Return the blob as a download (or, for previews we made ourselves, inline)."""
     response = FileResponse(
-        vault.open_blob(blob.storage_name), as_attachment=not inline, filename=filename,
+        vault.open_blob(blob.storage_name),
+        as_attachment=not inline,
+        filename=filename,
         content_type=media_type if inline else "application/octet-stream",
     )
     harden(response)

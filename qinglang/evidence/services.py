@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from qinglang.core import ledger
+from qinglang.core.aftercommit import enqueue_after_commit
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted
 from qinglang.core.models import User
 from qinglang.evidence import vault
@@ -49,16 +50,20 @@ def validate_upload_batch(files: list[UploadedFile]) -> None:
     total = sum(getattr(f, "size", 0) or 0 for f in files)
     max_total = settings.QINGLANG_EVIDENCE_MAX_FILE_BYTES * 2
     if total > max_total:
-        raise DomainError({"file": [_("The files are too large together (at most %(mb)s MB).")
-                                    % {"mb": max_total // (1024 * 1024)}]})
+        raise DomainError(
+            {
+                "file": [
+                    _("The files are too large together (at most %(mb)s MB).")
+                    % {"mb": max_total // (1024 * 1024)}
+                ]
+            }
+        )
     for f in files:
         try:
             validate_upload(f)
         except DomainError as exc:
             messages = [str(m) for m in exc.messages]
-            raise DomainError(
-                {"file": [f"{safe_name(f.name)}: {m}" for m in messages]}
-            ) from exc
+            raise DomainError({"file": [f"{safe_name(f.name)}: {m}" for m in messages]}) from exc
 
 
 def _store_blob(data: bytes | io.BytesIO | Any, media_type: str) -> EvidenceBlob:
@@ -130,16 +135,21 @@ def attach_pdf_preview(item: EvidenceItem) -> EvidenceItem:
         return item
     with transaction.atomic():
         blob = _store_blob(preview, "image/png")
-        EvidenceItem.objects.filter(pk=item.pk, preview_blob__isnull=True).update(
-            preview_blob=blob
-        )
+        EvidenceItem.objects.filter(pk=item.pk, preview_blob__isnull=True).update(preview_blob=blob)
     item.refresh_from_db()
     return item
 
 
 def _create_item(
-    data: bytes, *, media_type: str, name: str, kind: str, added_by: User | None,
-    added_by_label: str, source_url: str = "", note: str = "",
+    data: bytes,
+    *,
+    media_type: str,
+    name: str,
+    kind: str,
+    added_by: User | None,
+    added_by_label: str,
+    source_url: str = "",
+    note: str = "",
 ) -> EvidenceItem:
     blob = _store_blob(data, media_type)
     preview = None
@@ -152,23 +162,43 @@ def _create_item(
         added_by = None
     label = added_by_label or (added_by.get_username() if added_by else "system")
     item = EvidenceItem.objects.create(
-        blob=blob, kind=kind, original_name=safe_name(name, media_type), media_type=media_type,
-        size=blob.size, added_by=added_by, added_by_label=label[:150], source_url=source_url,
-        note=note[:500], preview_blob=preview,
+        blob=blob,
+        kind=kind,
+        original_name=safe_name(name, media_type),
+        media_type=media_type,
+        size=blob.size,
+        added_by=added_by,
+        added_by_label=label[:150],
+        source_url=source_url,
+        note=note[:500],
+        preview_blob=preview,
     )
     if media_type == "application/pdf":
         from qinglang.evidence import tasks
 
-        transaction.on_commit(lambda: tasks.make_preview.delay(item_id=item.pk))
-    ledger.append(item, action="evidence.added", actor=added_by, actor_label=label[:150], data={
-        "sha256": blob.sha256, "size": blob.size, "media_type": media_type,
-        "original_name": item.original_name, "kind": kind, "source_url": source_url,
-    })
+        enqueue_after_commit(tasks.make_preview, item_id=item.pk)
+    ledger.append(
+        item,
+        action="evidence.added",
+        actor=added_by,
+        actor_label=label[:150],
+        data={
+            "sha256": blob.sha256,
+            "size": blob.size,
+            "media_type": media_type,
+            "original_name": item.original_name,
+            "kind": kind,
+            "source_url": source_url,
+        },
+    )
     return item
 
 
 def store_upload(
-    f: UploadedFile, *, added_by: User | None, added_by_label: str = "",
+    f: UploadedFile,
+    *,
+    added_by: User | None,
+    added_by_label: str = "",
     kind: str = EvidenceKind.UPLOAD,
 ) -> EvidenceItem:
     """Validate and store an upload as received; call inside the caller's transaction."""
@@ -176,24 +206,48 @@ def store_upload(
     data = _read_upload(f)
     media_type = validate_bytes(f.name, data, declared_size=size)
     with transaction.atomic():
-        return _create_item(data, media_type=media_type, name=f.name or "", kind=kind,
-                            added_by=added_by, added_by_label=added_by_label)
+        return _create_item(
+            data,
+            media_type=media_type,
+            name=f.name or "",
+            kind=kind,
+            added_by=added_by,
+            added_by_label=added_by_label,
+        )
 
 
 def store_bytes(
-    data: bytes, *, name: str, media_type: str, kind: str, added_by: User | None = None,
-    added_by_label: str = "", source_url: str = "", note: str = "",
+    data: bytes,
+    *,
+    name: str,
+    media_type: str,
+    kind: str,
+    added_by: User | None = None,
+    added_by_label: str = "",
+    source_url: str = "",
+    note: str = "",
 ) -> EvidenceItem:
     """Store bytes the platform produced itself (captures): no upload checks, same provenance."""
     if not data:
         raise DomainError(_("Nothing to store."))
     with transaction.atomic():
-        return _create_item(data, media_type=media_type, name=name, kind=kind, added_by=added_by,
-                            added_by_label=added_by_label, source_url=source_url, note=note)
+        return _create_item(
+            data,
+            media_type=media_type,
+            name=name,
+            kind=kind,
+            added_by=added_by,
+            added_by_label=added_by_label,
+            source_url=source_url,
+            note=note,
+        )
 
 
 def attach(
-    item: EvidenceItem, *, subject: tuple[str, Any], acting_user: User | None,
+    item: EvidenceItem,
+    *,
+    subject: tuple[str, Any],
+    acting_user: User | None,
 ) -> EvidenceAttachment:
     """Link an item to what it is evidence for; idempotent, recorded in the ledger once."""
     subject_type, subject_id = subject[0], str(subject[1])
@@ -202,15 +256,21 @@ def attach(
     user = acting_user if acting_user is not None and acting_user.is_authenticated else None
     with transaction.atomic():
         link, created = EvidenceAttachment.objects.get_or_create(
-            item=item, subject_type=subject_type, subject_id=subject_id,
+            item=item,
+            subject_type=subject_type,
+            subject_id=subject_id,
             defaults={"attached_by": user},
         )
         if created:
-            action = ("evidence.transferred" if subject_type == "cases.transfer"
-                      else "evidence.attached")
-            ledger.append(item, action=action, actor=user,
-                          data={"subject": f"{subject_type}:{subject_id}",
-                                "sha256": item.blob.sha256})
+            action = (
+                "evidence.transferred" if subject_type == "cases.transfer" else "evidence.attached"
+            )
+            ledger.append(
+                item,
+                action=action,
+                actor=user,
+                data={"subject": f"{subject_type}:{subject_id}", "sha256": item.blob.sha256},
+            )
     return link
 
 
@@ -219,24 +279,39 @@ def record_view(item: EvidenceItem, *, acting_user: User) -> None:
     if not can_view_item(acting_user, item):
         raise NotPermitted(_("You may not see this evidence."))
     with transaction.atomic():
-        ledger.append(item, action="evidence.viewed", actor=acting_user,
-                      data={"sha256": item.blob.sha256})
+        ledger.append(
+            item, action="evidence.viewed", actor=acting_user, data={"sha256": item.blob.sha256}
+        )
 
 
 def record_export(
-    items: list[EvidenceItem], *, acting_user: User | None, package: str, manifest_sha256: str,
+    items: list[EvidenceItem],
+    *,
+    acting_user: User | None,
+    package: str,
+    manifest_sha256: str,
 ) -> None:
     """Record in the ledger that items left the platform in an evidence package."""
     with transaction.atomic():
         for item in items:
-            ledger.append(item, action="evidence.exported", actor=acting_user,
-                          actor_label="" if acting_user else "system",
-                          data={"package": package, "manifest_sha256": manifest_sha256,
-                                "sha256": item.blob.sha256})
+            ledger.append(
+                item,
+                action="evidence.exported",
+                actor=acting_user,
+                actor_label="" if acting_user else "system",
+                data={
+                    "package": package,
+                    "manifest_sha256": manifest_sha256,
+                    "sha256": item.blob.sha256,
+                },
+            )
 
 
 def request_capture(
-    url: str, *, subject: tuple[str, Any], requested_by: User | None,
+    url: str,
+    *,
+    subject: tuple[str, Any],
+    requested_by: User | None,
 ) -> WebCapture:
     """Record a capture request now; a worker fetches the page after commit."""
     from qinglang.evidence.tasks import capture_page
@@ -252,14 +327,21 @@ def request_capture(
         capture = WebCapture.objects.create(
             url=url, subject_type=subject[0], subject_id=str(subject[1]), requested_by=user
         )
-        ledger.append(capture, action="evidence.capture_requested", actor=user,
-                      data={"url": url, "subject": f"{subject[0]}:{subject[1]}"})
-        transaction.on_commit(lambda: capture_page.delay(capture_id=capture.pk))
+        ledger.append(
+            capture,
+            action="evidence.capture_requested",
+            actor=user,
+            data={"url": url, "subject": f"{subject[0]}:{subject[1]}"},
+        )
+        enqueue_after_commit(capture_page, capture_id=capture.pk)
     return capture
 
 
 def request_capture_as(
-    url: str, *, subject: tuple[str, Any], acting_user: User,
+    url: str,
+    *,
+    subject: tuple[str, Any],
+    acting_user: User,
 ) -> WebCapture:
     """Request a capture for a subject the staff member may see (API, staff pages)."""
     from qinglang.evidence.access import can_view_subject

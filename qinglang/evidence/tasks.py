@@ -22,7 +22,7 @@ def capture_page(self, *, capture_id: int) -> str:  # type: ignore[no-untyped-de
     try:
         return run_capture(capture_id, final_attempt=self.request.retries >= self.max_retries)
     except httpx.HTTPError as exc:
-        raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

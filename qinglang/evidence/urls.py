@@ -11,6 +11,9 @@ urlpatterns = [
     path("items/<int:pk>/preview/", views.item_preview, name="preview"),
     path("custody/<str:subject_type>/<str:subject_id>/", views.subject_custody, name="custody"),
     path("packages/<slug:source>/<str:identifier>/", views.package_download, name="package"),
-    path("packages/<slug:source>/<str:identifier>/custody/", views.package_custody,
-         name="package_custody"),
+    path(
+        "packages/<slug:source>/<str:identifier>/custody/",
+        views.package_custody,
+        name="package_custody",
+    ),
 ]

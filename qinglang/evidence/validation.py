@@ -40,11 +40,23 @@ MEDIA_TYPES = {
 # Types the vault itself writes (captures); never accepted from an upload.
 CAPTURE_TYPES = {"application/warc": "warc", "text/plain": "txt", "image/png": "png"}
 ARCHIVE_TYPES = {
-    "application/zip", "application/x-tar", "application/x-rar-compressed", "application/gzip",
-    "application/x-bzip2", "application/x-7z-compressed", "application/x-xz",
-    "application/x-compress", "application/x-lzip", "application/zstd", "application/x-lzma",
-    "application/vnd.ms-cab-compressed", "application/x-unix-archive", "application/x-ar",
-    "application/x-rpm", "application/x-deb", "application/epub+zip",
+    "application/zip",
+    "application/x-tar",
+    "application/x-rar-compressed",
+    "application/gzip",
+    "application/x-bzip2",
+    "application/x-7z-compressed",
+    "application/x-xz",
+    "application/x-compress",
+    "application/x-lzip",
+    "application/zstd",
+    "application/x-lzma",
+    "application/vnd.ms-cab-compressed",
+    "application/x-unix-archive",
+    "application/x-ar",
+    "application/x-rpm",
+    "application/x-deb",
+    "application/epub+zip",
 }
 MAX_IMAGE_PIXELS = 40_000_000
 HEAD = 64 * 1024
@@ -90,10 +102,57 @@ BINARY_MARKERS = re.compile(
     re.IGNORECASE,
 )
 DANGEROUS_EXTENSIONS = {
-    "exe", "dll", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "cpl", "vbs", "vbe", "js",
-    "jse", "wsf", "wsh", "ps1", "psm1", "sh", "bash", "zsh", "csh", "py", "pl", "rb", "php",
-    "jar", "apk", "app", "dmg", "lnk", "hta", "html", "htm", "xhtml", "svg", "svgz", "xml",
-    "swf", "reg", "inf", "elf", "bin", "run", "deb", "rpm", "iso", "img", "vhd", "docm", "xlsm",
+    "exe",
+    "dll",
+    "com",
+    "bat",
+    "cmd",
+    "scr",
+    "pif",
+    "msi",
+    "msp",
+    "cpl",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "wsh",
+    "ps1",
+    "psm1",
+    "sh",
+    "bash",
+    "zsh",
+    "csh",
+    "py",
+    "pl",
+    "rb",
+    "php",
+    "jar",
+    "apk",
+    "app",
+    "dmg",
+    "lnk",
+    "hta",
+    "html",
+    "htm",
+    "xhtml",
+    "svg",
+    "svgz",
+    "xml",
+    "swf",
+    "reg",
+    "inf",
+    "elf",
+    "bin",
+    "run",
+    "deb",
+    "rpm",
+    "iso",
+    "img",
+    "vhd",
+    "docm",
+    "xlsm",
     "pptm",
 }
 
@@ -113,8 +172,12 @@ def safe_name(name: str | None, media_type: str | None = None) -> str:
         ext = {**CAPTURE_TYPES, **MEDIA_TYPES}[media_type]
         stem, dot, old = cleaned.rpartition(".")
         base = stem if dot else cleaned
-        aliases = {"jpg": {"jpg", "jpeg", "jpe"}, "txt": {"txt", "text", "log"},
-                   "mov": {"mov", "qt"}, "mp4": {"mp4", "m4v"}}
+        aliases = {
+            "jpg": {"jpg", "jpeg", "jpe"},
+            "txt": {"txt", "text", "log"},
+            "mov": {"mov", "qt"},
+            "mp4": {"mp4", "m4v"},
+        }
         if not dot or old.lower() not in aliases.get(ext, {ext}):
             cleaned = f"{base if not dot or old.lower() in DANGEROUS_EXTENSIONS else cleaned}.{ext}"
     if len(cleaned) > 200:
@@ -129,16 +192,19 @@ def _check_name(name: str) -> None:
         raise _refuse(_("The file name contains a NUL character."))
     parts = raw.lower().split("/")[-1].split(".")
     if len(parts) > 1 and any(p in DANGEROUS_EXTENSIONS for p in parts[1:]):
-        raise _refuse(_("Files named like programs or web pages (%(name)s) are not accepted.")
-                      % {"name": safe_name(name)})
+        raise _refuse(
+            _("Files named like programs or web pages (%(name)s) are not accepted.")
+            % {"name": safe_name(name)}
+        )
 
 
 def _check_executable(head: bytes) -> None:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     for magic, label in EXECUTABLE_MAGIC:
         if stripped.startswith(magic):
-            raise _refuse(_("Programs and scripts are not accepted (%(kind)s detected).")
-                          % {"kind": label})
+            raise _refuse(
+                _("Programs and scripts are not accepted (%(kind)s detected).") % {"kind": label}
+            )
 
 
 def _check_image(data: bytes, media_type: str) -> None:
@@ -146,8 +212,10 @@ def _check_image(data: bytes, media_type: str) -> None:
         with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise _refuse(_("The image is too large to process safely (%(w)s×%(h)s pixels).")
-                              % {"w": width, "h": height})
+                raise _refuse(
+                    _("The image is too large to process safely (%(w)s×%(h)s pixels).")
+                    % {"w": width, "h": height}
+                )
             img.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()
@@ -166,8 +234,13 @@ def _check_polyglot(data: bytes, *, skip_prefix: int, kind: str) -> None:
             continue
         match = pattern.search(data, max(1, skip_prefix))
         if match is not None:
-            raise _refuse(_("The file hides a second format inside it (%(kind)s); "
-                            "polyglot files are not accepted.") % {"kind": label})
+            raise _refuse(
+                _(
+                    "The file hides a second format inside it (%(kind)s); "
+                    "polyglot files are not accepted."
+                )
+                % {"kind": label}
+            )
     if BINARY_MARKERS.search(data):
         raise _refuse(_("The file contains web page or script code; it is not accepted."))
 
@@ -182,8 +255,12 @@ def _check_pdf(data: bytes) -> None:
 
 def _check_text(data: bytes) -> None:
     if b"\x00" in data:
-        raise _refuse(_("The file type is not recognised. Accepted: images, PDF, plain text, "
-                        "audio and video."))
+        raise _refuse(
+            _(
+                "The file type is not recognised. Accepted: images, PDF, plain text, "
+                "audio and video."
+            )
+        )
     for encoding in ("utf-8", "gb18030"):
         try:
             data.decode(encoding)
@@ -191,11 +268,19 @@ def _check_text(data: bytes) -> None:
         except UnicodeDecodeError:
             continue
     else:
-        raise _refuse(_("The file type is not recognised. Accepted: images, PDF, plain text, "
-                        "audio and video."))
+        raise _refuse(
+            _(
+                "The file type is not recognised. Accepted: images, PDF, plain text, "
+                "audio and video."
+            )
+        )
     if ACTIVE_MARKERS.search(data) or TEXT_MARKERS.search(data):
-        raise _refuse(_("HTML, SVG and script files are not accepted; upload a screenshot or "
-                        "a PDF of the page instead."))
+        raise _refuse(
+            _(
+                "HTML, SVG and script files are not accepted; upload a screenshot or "
+                "a PDF of the page instead."
+            )
+        )
 
 
 def read_all(f: IO[bytes], limit: int) -> bytes:
@@ -213,8 +298,12 @@ def detect_media_type(data: bytes) -> str:
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
     if mime in ARCHIVE_TYPES or (mime and ("zip" in mime or "compressed" in mime)):
-        raise _refuse(_("Archives (ZIP, RAR, 7z, gzip…) are not accepted; upload the files "
-                        "themselves, one by one."))
+        raise _refuse(
+            _(
+                "Archives (ZIP, RAR, 7z, gzip…) are not accepted; upload the files "
+                "themselves, one by one."
+            )
+        )
     if mime in IMAGE_TYPES:
         _check_image(data, mime)
         return mime
@@ -227,8 +316,13 @@ def detect_media_type(data: bytes) -> str:
         _check_polyglot(data[:HEAD], skip_prefix=1, kind=mime)
         return mime
     if mime is not None:
-        raise _refuse(_("Files of type %(type)s are not accepted. Accepted: images, PDF, plain "
-                        "text, audio and video.") % {"type": mime})
+        raise _refuse(
+            _(
+                "Files of type %(type)s are not accepted. Accepted: images, PDF, plain "
+                "text, audio and video."
+            )
+            % {"type": mime}
+        )
     _check_text(data)
     return "text/plain"
 
@@ -240,7 +334,8 @@ def validate_bytes(name: str | None, data: bytes, *, declared_size: int | None =
     if size == 0 or not data:
         raise _refuse(_("The file is empty."))
     if size > limit or len(data) > limit:
-        raise _refuse(_("The file is too large (at most %(mb)s MB).")
-                      % {"mb": limit // (1024 * 1024)})
+        raise _refuse(
+            _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}
+        )
     _check_name(name or "")
     return detect_media_type(data)

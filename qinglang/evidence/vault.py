@@ -138,7 +138,7 @@ def sweep_unreferenced(older_than: timedelta = timedelta(hours=1)) -> list[str]:
         return []
     removed: list[str] = []
     for start in range(0, len(names), 500):
-        batch = names[start:start + 500]
+        batch = names[start : start + 500]
         keep = _referenced(batch)
         for name in batch:
             if name in keep:

@@ -28,8 +28,18 @@ from qinglang.core.canonical import canonical_json
 from qinglang.evidence import package_format as fmt
 
 # What a damaged archive can raise while being read.
-ARCHIVE_ERRORS = (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError,
-                  NotImplementedError, KeyError, TypeError, struct.error, zlib.error)
+ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    ValueError,
+    RuntimeError,
+    EOFError,
+    NotImplementedError,
+    KeyError,
+    TypeError,
+    struct.error,
+    zlib.error,
+)
 
 
 @dataclass
@@ -122,8 +132,9 @@ def _verify(data: bytes) -> Result:
             continue
         digest = hashlib.sha256(content).hexdigest()
         if digest != item.get("sha256") or len(content) != item.get("size"):
-            result.failures.insert(0, f"{label}: file altered (SHA-256 {digest} does not match "
-                                      f"{item.get('sha256')})")
+            result.failures.insert(
+                0, f"{label}: file altered (SHA-256 {digest} does not match {item.get('sha256')})"
+            )
             continue
         added = [events.get(str(eid)) for eid in item.get("custody", [])]
         added = [e for e in added if e and e.get("action") == "evidence.added"]
@@ -145,8 +156,11 @@ def _verify(data: bytes) -> Result:
 
     # 2. The checkpoint's signature, by a key the package names.
     public_key = _load_public_key(members.get(fmt.PUBLIC_KEY), result)
-    keys = {k: bytes.fromhex(v) for k, v in (manifest.get("public_keys") or {}).items()
-            if isinstance(v, str) and len(v) == 64}
+    keys = {
+        k: bytes.fromhex(v)
+        for k, v in (manifest.get("public_keys") or {}).items()
+        if isinstance(v, str) and len(v) == 64
+    }
     root = None
     if checkpoint is None:
         result.failures.append("checkpoint: none in the manifest")
@@ -158,8 +172,10 @@ def _verify(data: bytes) -> Result:
             result.failures.append("checkpoint: signed by a key the package does not include")
         else:
             message = merkle.checkpoint_message(
-                checkpoint.get("tree_size"), checkpoint.get("root_hash"),
-                checkpoint.get("signed_at"), checkpoint.get("key_id"),
+                checkpoint.get("tree_size"),
+                checkpoint.get("root_hash"),
+                checkpoint.get("signed_at"),
+                checkpoint.get("key_id"),
             )
             if not _verify_sig(key, message, checkpoint.get("signature", "")):
                 result.failures.append("checkpoint: signature does not verify")
@@ -174,8 +190,10 @@ def _verify(data: bytes) -> Result:
     # 3. Every custody event: its digest, its leaf and its inclusion in the signed tree.
     for event_id, event in events.items():
         result.events_checked += 1
-        label = f"event {event_id} ({event.get('action')} {event.get('object_type')}:" \
-                f"{event.get('object_id')})"
+        label = (
+            f"event {event_id} ({event.get('action')} {event.get('object_type')}:"
+            f"{event.get('object_id')})"
+        )
         if hashlib.sha256(canonical_json(event.get("data"))).hexdigest() != event.get(
             "data_digest"
         ):
@@ -200,8 +218,9 @@ def _verify(data: bytes) -> Result:
             included = (
                 proof.get("tree_size") == checkpoint.get("tree_size")
                 and proof.get("leaf_index") == event.get("position")
-                and merkle.verify_inclusion(leaf, proof["leaf_index"], proof["tree_size"],
-                                            path, root)
+                and merkle.verify_inclusion(
+                    leaf, proof["leaf_index"], proof["tree_size"], path, root
+                )
             )
         except (KeyError, TypeError, ValueError):
             included = False
@@ -215,8 +234,10 @@ def _verify(data: bytes) -> Result:
     else:
         key_id = merkle.key_id_for(public_key)
         if sig.get("key_id") != key_id:
-            result.failures.append(f"{fmt.SIGNATURE}: made with key {sig.get('key_id')}, "
-                                   f"not the included public key {key_id}")
+            result.failures.append(
+                f"{fmt.SIGNATURE}: made with key {sig.get('key_id')}, "
+                f"not the included public key {key_id}"
+            )
         elif not _verify_sig(public_key, raw_manifest, sig.get("signature", "")):
             result.failures.append(f"{fmt.MANIFEST}: altered (signature does not verify)")
         else:
@@ -224,8 +245,10 @@ def _verify(data: bytes) -> Result:
 
     # 5. The archive itself: same bytes as the canonical layout of its members.
     if not result.failures and fmt.write_zip(members) != data:
-        result.failures.append("package: archive structure altered (headers, order or padding "
-                               "differ from the canonical layout)")
+        result.failures.append(
+            "package: archive structure altered (headers, order or padding "
+            "differ from the canonical layout)"
+        )
     return result
 
 
@@ -278,8 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         result = verify_package(data)
         if result.ok:
-            print(f"{path}: OK — {result.items_checked} files, {result.events_checked} ledger "
-                  "events verified / 校验通过")
+            print(
+                f"{path}: OK — {result.items_checked} files, {result.events_checked} ledger "
+                "events verified / 校验通过"
+            )
             if not args.quiet:
                 for note in result.notes:
                     print(f"  {note}")

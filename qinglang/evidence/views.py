@@ -27,10 +27,15 @@ from qinglang.evidence.selectors import (
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one item's provenance and chain of custody."""
     item = get_item_for(request.user, pk)
-    return render(request, "evidence/item_detail.html", {
-        "item": item, "events": custody_events(item),
-        "subjects": item.attachments.all(),
-    })
+    return render(
+        request,
+        "evidence/item_detail.html",
+        {
+            "item": item,
+            "events": custody_events(item),
+            "subjects": item.attachments.all(),
+        },
+    )
 
 
 @require_verified
@@ -49,8 +54,12 @@ def item_preview(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_item_for(request.user, pk)
     if item.preview_blob is None:
         raise Http404
-    return blob_response(item.preview_blob, filename=f"preview-{item.pk}",
-                         media_type=item.preview_blob.media_type, inline=True)
+    return blob_response(
+        item.preview_blob,
+        filename=f"preview-{item.pk}",
+        media_type=item.preview_blob.media_type,
+        inline=True,
+    )
 
 
 @require_verified
@@ -60,11 +69,17 @@ def subject_custody(request: HttpRequest, subject_type: str, subject_id: str) ->
     if not can_view_subject(request.user, subject_type, subject_id):
         raise Http404
     items = list(items_for((subject_type, subject_id)))
-    return render(request, "evidence/subject_custody.html", {
-        "subject_type": subject_type, "subject_id": subject_id, "items": items,
-        "events": custody_events_for_items([i.pk for i in items]),
-        "captures": captures_for((subject_type, subject_id)),
-    })
+    return render(
+        request,
+        "evidence/subject_custody.html",
+        {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "items": items,
+            "events": custody_events_for_items([i.pk for i in items]),
+            "captures": captures_for((subject_type, subject_id)),
+        },
+    )
 
 
 @require_verified
@@ -76,11 +91,18 @@ def package_custody(request: HttpRequest, source: str, identifier: str) -> HttpR
     except NotFoundInScopeError as exc:
         raise Http404 from exc
     items = list(items_for_subjects(described.subjects))
-    return render(request, "evidence/subject_custody.html", {
-        "title": described.title, "source": source, "identifier": identifier, "items": items,
-        "events": custody_events_for_items([i.pk for i in items]),
-        "captures": captures_for_subjects(described.subjects),
-    })
+    return render(
+        request,
+        "evidence/subject_custody.html",
+        {
+            "title": described.title,
+            "source": source,
+            "identifier": identifier,
+            "items": items,
+            "events": custody_events_for_items([i.pk for i in items]),
+            "captures": captures_for_subjects(described.subjects),
+        },
+    )
 
 
 @require_verified

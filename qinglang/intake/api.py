@@ -56,7 +56,8 @@ class MultipartReportSerializer(serializers.Serializer):
     """Multipart form: the report body as JSON text, plus evidence files."""
 
     payload = serializers.CharField(
-        help_text=gettext_lazy("The report body (as in JSON requests), as text."))
+        help_text=gettext_lazy("The report body (as in JSON requests), as text.")
+    )
     evidence = serializers.ListField(child=serializers.FileField(), required=False)
 
 
@@ -73,16 +74,27 @@ class TrackInSerializer(serializers.Serializer):
 
 class TrackOutSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices)
-    timeline = inline_serializer("TimelineEntry", many=True, fields={
-        "event": serializers.CharField(), "label": serializers.CharField(),
-        "at": serializers.DateTimeField(), "text": serializers.CharField(required=False),
-    })
-    decision = inline_serializer("Decision", allow_null=True, fields={
-        "outcome": serializers.CharField(), "reason_code": serializers.CharField(allow_null=True),
-        "reason_text": serializers.CharField(allow_null=True),
-        "public_result": serializers.CharField(allow_null=True),
-        "decided_at": serializers.DateTimeField(allow_null=True),
-    })
+    timeline = inline_serializer(
+        "TimelineEntry",
+        many=True,
+        fields={
+            "event": serializers.CharField(),
+            "label": serializers.CharField(),
+            "at": serializers.DateTimeField(),
+            "text": serializers.CharField(required=False),
+        },
+    )
+    decision = inline_serializer(
+        "Decision",
+        allow_null=True,
+        fields={
+            "outcome": serializers.CharField(),
+            "reason_code": serializers.CharField(allow_null=True),
+            "reason_text": serializers.CharField(allow_null=True),
+            "public_result": serializers.CharField(allow_null=True),
+            "decided_at": serializers.DateTimeField(allow_null=True),
+        },
+    )
 
 
 class ReportListSerializer(serializers.ModelSerializer):
@@ -91,8 +103,16 @@ class ReportListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Report
-        fields = ["id", "tracking_code", "status", "office", "office_name", "category",
-                  "submitted_at", "routing_rule"]
+        fields = [
+            "id",
+            "tracking_code",
+            "status",
+            "office",
+            "office_name",
+            "category",
+            "submitted_at",
+            "routing_rule",
+        ]
 
 
 class SubmitThrottle(ScopedRateThrottle):
@@ -100,8 +120,9 @@ class SubmitThrottle(ScopedRateThrottle):
 
 
 def _throttled(wait: float | None) -> Throttled:
-    return Throttled(wait=wait, detail=_(
-        "Too many attempts from your network. Please wait and try again later."))
+    return Throttled(
+        wait=wait, detail=_("Too many attempts from your network. Please wait and try again later.")
+    )
 
 
 def _payload(request: Request) -> tuple[Any, list[Any]]:
@@ -146,8 +167,11 @@ class ReportCollectionView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="reports_list",
-        parameters=[OpenApiParameter("status", str), OpenApiParameter("category", str),
-                    OpenApiParameter("office", int)],
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("category", str),
+            OpenApiParameter("office", int),
+        ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -165,8 +189,10 @@ class ReportCollectionView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="reports_create",
-        request={"application/json": ReportInSerializer,
-                 "multipart/form-data": MultipartReportSerializer},
+        request={
+            "application/json": ReportInSerializer,
+            "multipart/form-data": MultipartReportSerializer,
+        },
         responses={201: ReceiptSerializer},
     )
     def post(self, request: Request) -> Response:
@@ -176,8 +202,11 @@ class ReportCollectionView(generics.ListAPIView):
         except services.ReportInvalidError as exc:
             return Response(exc.detail, status=status.HTTP_400_BAD_REQUEST)
         return Response(
-            {"tracking_code": submission.tracking_code, "access_key": submission.access_key,
-             "status": submission.report.status},
+            {
+                "tracking_code": submission.tracking_code,
+                "access_key": submission.access_key,
+                "status": submission.report.status,
+            },
             status=status.HTTP_201_CREATED,
         )
 
@@ -193,13 +222,17 @@ class ReportTrackView(APIView):
     def throttled(self, request: Request, wait: float | None) -> None:
         raise _throttled(wait)
 
-    @extend_schema(operation_id="reports_track", request=TrackInSerializer,
-                   responses={200: TrackOutSerializer, 404: None})
+    @extend_schema(
+        operation_id="reports_track",
+        request=TrackInSerializer,
+        responses={200: TrackOutSerializer, 404: None},
+    )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, Mapping) else {}
         try:
             result = services.track_report(data.get("tracking_code"), data.get("access_key"))
         except NotFoundInScopeError:
-            return Response({"detail": str(services.NOT_FOUND_MESSAGE)},
-                            status=status.HTTP_404_NOT_FOUND)
+            return Response(
+                {"detail": str(services.NOT_FOUND_MESSAGE)}, status=status.HTTP_404_NOT_FOUND
+            )
         return Response(result)

@@ -22,11 +22,14 @@ REPORTS: list[dict[str, Any]] = [
     {
         "category": "paid_deletion",
         "description": "一名自称“舆情处理”的中介通过QQ和微信联系我公司，声称可以删除京华生活论坛上"
-                       "关于我公司的负面帖子，本地论坛每条800元，门户网站每条3000元，先删后付。"
-                       "微信号 shantie_888，QQ 2853661704。",
+        "关于我公司的负面帖子，本地论坛每条800元，门户网站每条3000元，先删后付。"
+        "微信号 shantie_888，QQ 2853661704。",
         "targets": [
-            {"url": "https://bbs.jinghua-life.cn/thread/20261118", "website_name": "京华生活论坛",
-             "icp_number": "京ICP备20261118号-1"},
+            {
+                "url": "https://bbs.jinghua-life.cn/thread/20261118",
+                "website_name": "京华生活论坛",
+                "icp_number": "京ICP备20261118号-1",
+            },
             {"platform": "微信", "account": "shantie_888"},
             {"platform": "QQ", "account": "2853661704"},
         ],
@@ -39,11 +42,14 @@ REPORTS: list[dict[str, Any]] = [
     {
         "category": "extortion",
         "description": "一名自称“南粤财经观察网”记者的人多次致电我公司，称掌握我公司产品质量问题的"
-                       "“内部材料”，要求签订两万元的“年度宣传合作协议”，否则将发布负面报道。"
-                       "对方出示的记者证无法在国家新闻出版署网站查到。",
+        "“内部材料”，要求签订两万元的“年度宣传合作协议”，否则将发布负面报道。"
+        "对方出示的记者证无法在国家新闻出版署网站查到。",
         "targets": [
-            {"url": "https://www.nanyue-caijing.com.cn/news/8891", "website_name": "南粤财经观察网",
-             "icp_number": "粤ICP备20250011号"},
+            {
+                "url": "https://www.nanyue-caijing.com.cn/news/8891",
+                "website_name": "南粤财经观察网",
+                "icp_number": "粤ICP备20250011号",
+            },
             {"account": "记者 王某（电话 13912345678）"},
         ],
         "amount_demanded": "20000.00",
@@ -54,9 +60,10 @@ REPORTS: list[dict[str, Any]] = [
     {
         "category": "fake_supervision",
         "description": "“中国企业质量监督网”自称国家级监督平台，发布未经核实的曝光文章，"
-                       "并要求被曝光企业缴纳“会员认证费”5000元后撤稿。",
-        "targets": [{"url": "https://www.zgqyzljd.com/exposure/1024",
-                     "website_name": "中国企业质量监督网"}],
+        "并要求被曝光企业缴纳“会员认证费”5000元后撤稿。",
+        "targets": [
+            {"url": "https://www.zgqyzljd.com/exposure/1024", "website_name": "中国企业质量监督网"}
+        ],
         "amount_demanded": "5000.00",
         "payment_channel": "支付宝",
         "occurred_on": "2026-11-05",
@@ -88,7 +95,8 @@ def load(stdout: TextIO) -> None:
         files = [SimpleUploadedFile(name, data) for name, data in spec.get("files", [])]
         submission = submit_report(body, files=files, channel=DEMO_CHANNEL)
         office = submission.report.office
-        where = ("纪检监察" if office.kind == OrganizationKind.DISCIPLINE_INSPECTION
-                 else office.name)
-        stdout.write(f"intake: 演示举报 {submission.tracking_code}  查询密钥 "
-                     f"{submission.access_key}  → {where}\n")
+        where = "纪检监察" if office.kind == OrganizationKind.DISCIPLINE_INSPECTION else office.name
+        stdout.write(
+            f"intake: 演示举报 {submission.tracking_code}  查询密钥 "
+            f"{submission.access_key}  → {where}\n"
+        )

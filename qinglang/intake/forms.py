@@ -28,14 +28,21 @@ class ReportFieldsForm(forms.Form):
     """The report itself, without targets, contact or files."""
 
     category = forms.ChoiceField(
-        label=_("What happened"), choices=ReportCategory.choices,
-        error_messages={"required": _("Choose what kind of conduct you are reporting."),
-                        "invalid_choice": _("Choose one of the listed categories.")},
+        label=_("What happened"),
+        choices=ReportCategory.choices,
+        error_messages={
+            "required": _("Choose what kind of conduct you are reporting."),
+            "invalid_choice": _("Choose one of the listed categories."),
+        },
     )
     description = forms.CharField(
-        label=_("Description"), min_length=DESCRIPTION_MIN, max_length=DESCRIPTION_MAX,
-        help_text=_("What happened, who asked for money or offered deletion, and how. "
-                    "At least 10 characters."),
+        label=_("Description"),
+        min_length=DESCRIPTION_MIN,
+        max_length=DESCRIPTION_MAX,
+        help_text=_(
+            "What happened, who asked for money or offered deletion, and how. "
+            "At least 10 characters."
+        ),
         error_messages={
             "required": _("Describe what happened."),
             "min_length": _("Describe what happened in at least %(limit_value)d characters."),
@@ -43,24 +50,33 @@ class ReportFieldsForm(forms.Form):
         },
     )
     amount_demanded = forms.DecimalField(
-        label=_("Amount demanded (yuan)"), required=False, max_digits=14, decimal_places=2,
+        label=_("Amount demanded (yuan)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("If money was demanded or offered, how much, e.g. 5000.00."),
         error_messages={"invalid": _("Enter an amount in yuan, e.g. 5000.00.")},
     )
     payment_channel = forms.CharField(
-        label=_("Payment channel"), required=False, max_length=200,
+        label=_("Payment channel"),
+        required=False,
+        max_length=200,
         help_text=_("How payment was asked for: bank transfer, WeChat Pay, Alipay, account…"),
     )
     occurred_on = forms.DateField(
-        label=_("Date it happened"), required=False,
+        label=_("Date it happened"),
+        required=False,
         help_text=_("The date of the demand or offer (YYYY-MM-DD)."),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
     concerns_staff = forms.BooleanField(
-        label=_("This concerns staff of a cyberspace regulator office"), required=False,
-        help_text=_("The report then goes to discipline inspection only; "
-                    "the office concerned cannot see it."),
+        label=_("This concerns staff of a cyberspace regulator office"),
+        required=False,
+        help_text=_(
+            "The report then goes to discipline inspection only; "
+            "the office concerned cannot see it."
+        ),
     )
 
     def clean_description(self) -> str:
@@ -68,7 +84,8 @@ class ReportFieldsForm(forms.Form):
         if len(text) < DESCRIPTION_MIN:
             raise forms.ValidationError(
                 _("Describe what happened in at least %(limit_value)d characters."),
-                code="min_length", params={"limit_value": DESCRIPTION_MIN},
+                code="min_length",
+                params={"limit_value": DESCRIPTION_MIN},
             )
         return text
 
@@ -88,24 +105,35 @@ class TargetForm(forms.Form):
     """One website, page or account the report is about."""
 
     url = forms.URLField(
-        label=_("Web address (URL)"), required=False, max_length=2000, assume_scheme="https",
+        label=_("Web address (URL)"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
         error_messages={"invalid": _("Enter a web address such as https://example.com/post/1.")},
     )
     website_name = forms.CharField(label=_("Website name"), required=False, max_length=200)
     icp_number = forms.CharField(
-        label=_("ICP filing number"), required=False, max_length=64,
+        label=_("ICP filing number"),
+        required=False,
+        max_length=64,
         help_text=_("Usually at the bottom of the site, e.g. 京ICP备12345678号."),
     )
     psb_number = forms.CharField(
-        label=_("Public-security filing number"), required=False, max_length=64,
+        label=_("Public-security filing number"),
+        required=False,
+        max_length=64,
         help_text=_("E.g. 京公网安备11010502030143号."),
     )
     platform = forms.CharField(
-        label=_("Platform"), required=False, max_length=100,
+        label=_("Platform"),
+        required=False,
+        max_length=100,
         help_text=_("App or platform of an account, e.g. WeChat, Weibo, Douyin."),
     )
     account = forms.CharField(
-        label=_("Account"), required=False, max_length=200,
+        label=_("Account"),
+        required=False,
+        max_length=200,
         help_text=_("Account name, ID, QQ or WeChat number."),
     )
 
@@ -149,11 +177,15 @@ class ContactForm(forms.Form):
 
     name = forms.CharField(label=_("Your name"), required=False, max_length=100)
     phone = forms.CharField(
-        label=_("Phone"), required=False, max_length=32,
+        label=_("Phone"),
+        required=False,
+        max_length=32,
         help_text=_("Mainland mobile or landline, or an international number with +."),
     )
     email = forms.EmailField(
-        label=_("E-mail"), required=False, max_length=254,
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
         error_messages={"invalid": _("Enter a valid e-mail address.")},
     )
 

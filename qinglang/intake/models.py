@@ -13,11 +13,13 @@ from qinglang.registry.models import Website
 class ReportCategory(models.TextChoices):
     EXTORTION = "extortion", _("Extortion (threatening negative coverage to obtain money)")
     PAID_DELETION = "paid_deletion", _("Paid post deletion")
-    DISGUISED_FEES = "disguised_fees", _(
-        "Money demanded as advertising, cooperation or sponsorship fees"
+    DISGUISED_FEES = (
+        "disguised_fees",
+        _("Money demanded as advertising, cooperation or sponsorship fees"),
     )
-    FAKE_SUPERVISION = "fake_supervision", _(
-        "Fake supervision, rights or exposé sites and accounts"
+    FAKE_SUPERVISION = (
+        "fake_supervision",
+        _("Fake supervision, rights or exposé sites and accounts"),
     )
     COLLUSION = "collusion", _("Officials colluding with websites or PR firms")
     CHANNEL_OUTSOURCING = "channel_outsourcing", _("Website channels outsourced and abused")
@@ -82,16 +84,25 @@ class Report(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     channel = models.CharField(_("channel"), max_length=16, default="web")
-    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices,
-                              default=ReportStatus.RECEIVED, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReportStatus.choices,
+        default=ReportStatus.RECEIVED,
+        db_index=True,
+    )
     office = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="reports",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="reports",
         verbose_name=_("office of jurisdiction"),
     )
     routing_rule = models.CharField(_("routing rule"), max_length=64, blank=True)
     concerns_staff = models.BooleanField(_("concerns regulator staff"), default=False)
     is_internal = models.BooleanField(
-        _("internal matter"), default=False, db_index=True,
+        _("internal matter"),
+        default=False,
+        db_index=True,
         help_text=_("Handled by discipline inspection; invisible to every office."),
     )
     analysis = models.JSONField(_("analysis results"), default=dict, blank=True)
@@ -99,8 +110,12 @@ class Report(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("decided by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decline_reason = models.CharField(
         _("decline reason"), max_length=32, choices=DeclineReason.choices, blank=True
@@ -137,7 +152,11 @@ class ReportTarget(models.Model):
     platform = models.CharField(_("platform"), max_length=100, blank=True)
     account = models.CharField(_("account"), max_length=200, blank=True)
     website = models.ForeignKey(
-        Website, null=True, blank=True, on_delete=models.SET_NULL, related_name="report_targets",
+        Website,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report_targets",
         verbose_name=_("matched website"),
     )
 

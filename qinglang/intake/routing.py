@@ -100,8 +100,11 @@ def route(
     targets = list(targets)
     if is_internal_matter(category=category, concerns_staff=concerns_staff, text=text):
         return Routing(inspection_organization(), "internal_matter", is_internal=True)
-    lookups = (("domain", "registry_domain"), ("icp_number", "registry_icp"),
-               ("psb_number", "registry_psb"))
+    lookups = (
+        ("domain", "registry_domain"),
+        ("icp_number", "registry_icp"),
+        ("psb_number", "registry_psb"),
+    )
     for target in targets:
         for key, rule in lookups:
             value = getattr(target, key)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from qinglang.analysis.classify import classify
 from qinglang.analysis.identifiers import Identifier, extract
 from qinglang.core import ledger
+from qinglang.core.aftercommit import call_after_commit, send_now
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
 from qinglang.core.models import Organization, OrganizationKind, Role, User
 from qinglang.core.services import log_identity_access, notify
@@ -50,8 +51,14 @@ KEY_LENGTH = 20  # 100 bits
 KEY_GROUP = 5
 TRIAGE_ROLES = frozenset({Role.TRIAGE_OFFICER, Role.OFFICE_HEAD})
 REPORTER_LABEL = "reporter"
-REPORT_FIELDS = ("category", "description", "amount_demanded", "payment_channel", "occurred_on",
-                 "concerns_staff")
+REPORT_FIELDS = (
+    "category",
+    "description",
+    "amount_demanded",
+    "payment_channel",
+    "occurred_on",
+    "concerns_staff",
+)
 NOT_FOUND_MESSAGE = gettext_lazy("No report matches this tracking code and access key.")
 # Ledger actions a reporter may see, and how they are called on the tracking page.
 PUBLIC_EVENTS: dict[str, tuple[str, Any]] = {
@@ -107,6 +114,7 @@ class CleanReport:
 
 # --- codes and keys -------------------------------------------------------------------------
 
+
 def new_tracking_code() -> str:
     """Return an unused tracking code such as QL-7KD3QX9MPA."""
     while True:
@@ -118,7 +126,7 @@ def new_tracking_code() -> str:
 def new_access_key() -> str:
     """Return a high-entropy access key in groups of five, e.g. ABCDE-FGHJK-LMNPQ-RSTUV."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(KEY_LENGTH))
-    return "-".join(raw[i:i + KEY_GROUP] for i in range(0, KEY_LENGTH, KEY_GROUP))
+    return "-".join(raw[i : i + KEY_GROUP] for i in range(0, KEY_LENGTH, KEY_GROUP))
 
 
 def normalize_code(value: Any) -> str:
@@ -130,7 +138,8 @@ def normalize_code(value: Any) -> str:
 def hash_access_key(key: str) -> str:
     """Return the stored form of an access key (keyed with SECRET_KEY; never reversible)."""
     digest = hmac.new(
-        settings.SECRET_KEY.encode(), b"intake.access-key:" + normalize_code(key).encode(),
+        settings.SECRET_KEY.encode(),
+        b"intake.access-key:" + normalize_code(key).encode(),
         hashlib.sha256,
     ).hexdigest()
     return f"hmac-sha256${digest}"
@@ -144,15 +153,17 @@ def _lookup_code(code: str) -> str:
     prefix = normalize_code(CODE_PREFIX)
     if len(code) == CODE_LENGTH:
         return CODE_PREFIX + code
-    return CODE_PREFIX + code[len(prefix):] if code.startswith(prefix) else code
+    return CODE_PREFIX + code[len(prefix) :] if code.startswith(prefix) else code
 
 
 # --- submission ---------------------------------------------------------------------------
 
+
 def _scalar_errors(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, list[str]]:
     return {
         name: [_("Enter a single value.")]
-        for name in names if isinstance(data.get(name), Mapping | list)
+        for name in names
+        if isinstance(data.get(name), Mapping | list)
     }
 
 
@@ -161,22 +172,33 @@ def clean_report_data(data: Any) -> CleanReport:
     if not isinstance(data, Mapping):
         raise ReportInvalidError({"non_field_errors": [_("Send the report as a JSON object.")]})
     errors: dict[str, Any] = _scalar_errors(data, REPORT_FIELDS)
-    fields_form = ReportFieldsForm(data={k: data[k] for k in REPORT_FIELDS if k in data
-                                         and data[k] is not None and k not in errors})
+    fields_form = ReportFieldsForm(
+        data={
+            k: data[k]
+            for k in REPORT_FIELDS
+            if k in data and data[k] is not None and k not in errors
+        }
+    )
     if not fields_form.is_valid():
         errors.update(form_errors(fields_form))
 
     raw_targets = data.get("targets")
     targets: list[dict[str, Any]] = []
     if raw_targets is None or raw_targets == []:
-        errors["targets"] = {"non_field_errors": [
-            _("Name at least one website, page or account (web address, website name, ICP "
-              "filing number or account).")]}
+        errors["targets"] = {
+            "non_field_errors": [
+                _(
+                    "Name at least one website, page or account (web address, website name, ICP "
+                    "filing number or account)."
+                )
+            ]
+        }
     elif not isinstance(raw_targets, list):
         errors["targets"] = {"non_field_errors": [_("Send the targets as a list.")]}
     elif len(raw_targets) > MAX_TARGETS:
-        errors["targets"] = {"non_field_errors": [
-            _("At most %(n)d targets per report.") % {"n": MAX_TARGETS}]}
+        errors["targets"] = {
+            "non_field_errors": [_("At most %(n)d targets per report.") % {"n": MAX_TARGETS}]
+        }
     else:
         target_errors: list[dict[str, Any]] = []
         for item in raw_targets:
@@ -184,8 +206,13 @@ def clean_report_data(data: Any) -> CleanReport:
                 target_errors.append({"non_field_errors": [_("Send each target as an object.")]})
                 continue
             item_errors = _scalar_errors(item, TARGET_FIELDS)
-            form = TargetForm(data={k: item[k] for k in TARGET_FIELDS
-                                    if item.get(k) is not None and k not in item_errors})
+            form = TargetForm(
+                data={
+                    k: item[k]
+                    for k in TARGET_FIELDS
+                    if item.get(k) is not None and k not in item_errors
+                }
+            )
             if form.is_valid() and not item_errors:
                 targets.append(form.cleaned_data)
                 target_errors.append({})
@@ -200,9 +227,13 @@ def clean_report_data(data: Any) -> CleanReport:
         errors["contact"] = {"non_field_errors": [_("Send the contact details as an object.")]}
     else:
         contact_errors = _scalar_errors(raw_contact, CONTACT_FIELDS)
-        contact_form = ContactForm(data={k: raw_contact[k] for k in CONTACT_FIELDS
-                                         if raw_contact.get(k) is not None
-                                         and k not in contact_errors})
+        contact_form = ContactForm(
+            data={
+                k: raw_contact[k]
+                for k in CONTACT_FIELDS
+                if raw_contact.get(k) is not None and k not in contact_errors
+            }
+        )
         if contact_form.is_valid() and not contact_errors:
             contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
         else:
@@ -224,7 +255,10 @@ def _validate_files(files: Sequence[UploadedFile]) -> list[str]:
 
 
 def submit_report(
-    data: Any, *, files: Sequence[UploadedFile] = (), channel: str = "web",
+    data: Any,
+    *,
+    files: Sequence[UploadedFile] = (),
+    channel: str = "web",
     acting_user: User | None = None,
 ) -> Submission:
     """Validate a report and its files, then store, route and record it in one transaction."""
@@ -239,14 +273,21 @@ def submit_report(
         raise ReportInvalidError(errors)
     user = acting_user if acting_user is not None and acting_user.is_authenticated else None
     fields, contact = clean.fields, clean.contact
-    text = "\n".join([fields["description"], *(
-        f"{t['website_name']} {t['account']} {t['platform']}" for t in clean.targets)])
+    text = "\n".join(
+        [
+            fields["description"],
+            *(f"{t['website_name']} {t['account']} {t['platform']}" for t in clean.targets),
+        ]
+    )
     access_key = new_access_key()
     with transaction.atomic():
         routing = route(
-            category=fields["category"], concerns_staff=fields["concerns_staff"], text=text,
-            targets=[TargetKeys(t["domain"], t["icp_number"], t["psb_number"])
-                     for t in clean.targets],
+            category=fields["category"],
+            concerns_staff=fields["concerns_staff"],
+            text=text,
+            targets=[
+                TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
+            ],
         )
         report = Report.objects.create(
             tracking_code=new_tracking_code(),
@@ -265,25 +306,38 @@ def submit_report(
             office=routing.office,
             routing_rule=routing.rule,
         )
-        ReportTarget.objects.bulk_create([
-            ReportTarget(
-                report=report, website=find_website(
-                    domain=t["domain"] or None, icp_number=t["icp_number"] or None,
-                    psb_number=t["psb_number"] or None,
-                ),
-                **{k: t[k] for k in (*TARGET_FIELDS, "domain")},
-            )
-            for t in clean.targets
-        ])
+        ReportTarget.objects.bulk_create(
+            [
+                ReportTarget(
+                    report=report,
+                    website=find_website(
+                        domain=t["domain"] or None,
+                        icp_number=t["icp_number"] or None,
+                        psb_number=t["psb_number"] or None,
+                    ),
+                    **{k: t[k] for k in (*TARGET_FIELDS, "domain")},
+                )
+                for t in clean.targets
+            ]
+        )
         hashes = _store_evidence(report, files, user)
-        ledger.append(report, action="report.received", actor=user,
-                      actor_label="" if user else REPORTER_LABEL, data={
-                          "tracking_code": report.tracking_code, "category": report.category,
-                          "office": report.office_id, "routing_rule": report.routing_rule,
-                          "internal": report.is_internal, "channel": channel,
-                          "targets": len(clean.targets), "evidence": hashes,
-                      })
-        transaction.on_commit(lambda: enqueue_analysis(report.pk))
+        ledger.append(
+            report,
+            action="report.received",
+            actor=user,
+            actor_label="" if user else REPORTER_LABEL,
+            data={
+                "tracking_code": report.tracking_code,
+                "category": report.category,
+                "office": report.office_id,
+                "routing_rule": report.routing_rule,
+                "internal": report.is_internal,
+                "channel": channel,
+                "targets": len(clean.targets),
+                "evidence": hashes,
+            },
+        )
+        call_after_commit(lambda: enqueue_analysis(report.pk))
     return Submission(report=report, access_key=access_key)
 
 
@@ -299,14 +353,10 @@ def _store_evidence(report: Report, files: Sequence[UploadedFile], user: User | 
 
 
 def enqueue_analysis(report_id: int) -> None:
-    """Queue the background analysis; a broker outage is logged and healed by the requeue job."""
+    """Queue the background analysis now; an outage is logged and healed by the requeue job."""
     from qinglang.intake.tasks import analyse_report
 
-    try:
-        analyse_report.delay(report_id=report_id)
-    except Exception:  # the report is committed; requeue_pending_reports retries it
-        log.warning("could not enqueue analysis of report %s; will requeue", report_id,
-                    exc_info=True)
+    send_now(analyse_report, report_id=report_id)
 
 
 def reports_awaiting_analysis(*, older_than: timedelta) -> QuerySet[Report]:
@@ -327,15 +377,35 @@ def analyse_report(report_id: int) -> bool:
     """Extract identifiers, request captures and index them; run once per report."""
     with transaction.atomic():
         report = (
-            Report.objects.select_for_update(of=("self",)).select_related("office__region")
-            .filter(pk=report_id, analysed_at__isnull=True).first()
+            Report.objects.select_for_update(of=("self",))
+            .select_related("office__region")
+            .filter(pk=report_id, analysed_at__isnull=True)
+            .first()
         )
         if report is None:
             return False
         targets = list(report.targets.all())
-        text = "\n".join([report.description, *(
-            " ".join(filter(None, (t.url, t.website_name, t.icp_number, t.psb_number,
-                                   t.platform, t.account))) for t in targets)])
+        text = "\n".join(
+            [
+                report.description,
+                *(
+                    " ".join(
+                        filter(
+                            None,
+                            (
+                                t.url,
+                                t.website_name,
+                                t.icp_number,
+                                t.psb_number,
+                                t.platform,
+                                t.account,
+                            ),
+                        )
+                    )
+                    for t in targets
+                ),
+            ]
+        )
         identifiers = _extract(text)
         report.analysis = {
             "identifiers": [{"kind": i.kind, "value": i.value} for i in identifiers],
@@ -350,8 +420,13 @@ def analyse_report(report_id: int) -> bool:
                 log.info("capture of %s for report %s refused", url, report.pk)
         if not report.is_internal:
             _index(report, identifiers)
-        ledger.append(report, action="report.analysed", actor=None, actor_label="system",
-                      data={"identifiers": len(identifiers)})
+        ledger.append(
+            report,
+            action="report.analysed",
+            actor=None,
+            actor_label="system",
+            data={"identifiers": len(identifiers)},
+        )
     return True
 
 
@@ -364,16 +439,26 @@ def _extract(text: str) -> list[Identifier]:
 
 def _classify(text: str) -> dict[str, Any]:
     result = classify(text)
-    return {"classification": {"category": result.category, "score": result.score,
-                               "reasons": list(result.reasons)}}
+    return {
+        "classification": {
+            "category": result.category,
+            "score": result.score,
+            "reasons": list(result.reasons),
+        }
+    }
 
 
 def _index(report: Report, identifiers: list[Identifier]) -> None:
     """Correlate the report's identifiers and make it searchable within its office's scope."""
     office = report.office
     region_code = office.region.code if office.region_id else None
-    index_identifiers(source=("intake.report", str(report.pk)), identifiers=identifiers,
-                      office_id=office.pk, region_code=region_code, acting_user=None)
+    index_identifiers(
+        source=("intake.report", str(report.pk)),
+        identifiers=identifiers,
+        office_id=office.pk,
+        region_code=region_code,
+        acting_user=None,
+    )
     _index_search(report)
 
 
@@ -384,10 +469,15 @@ def _index_search(report: Report) -> None:
         return
     office = report.office
     targets = " ".join(
-        " ".join(filter(None, (t.url, t.website_name, t.icp_number, t.psb_number, t.platform,
-                               t.account))) for t in report.targets.all())
+        " ".join(
+            filter(None, (t.url, t.website_name, t.icp_number, t.psb_number, t.platform, t.account))
+        )
+        for t in report.targets.all()
+    )
     index_document(
-        object_type="intake.report", object_id=report.pk, office_id=office.pk,
+        object_type="intake.report",
+        object_id=report.pk,
+        office_id=office.pk,
         region_code=office.region.code if office.region_id else None,
         title=f"{report.tracking_code} {report.get_category_display()}",
         text=f"{report.description}\n{targets}",
@@ -395,6 +485,7 @@ def _index_search(report: Report) -> None:
 
 
 # --- tracking -------------------------------------------------------------------------------
+
 
 def track_report(code: Any, key: Any) -> dict[str, Any]:
     """Return status, public timeline and decision; unknown code and wrong key look the same."""
@@ -432,6 +523,7 @@ def public_view(report: Report) -> dict[str, Any]:
 
 # --- triage records (called by cases) -------------------------------------------------------
 
+
 def can_triage(user: User | None, report: Report) -> bool:
     """Return whether `user` is triage staff of the organization that owns the report."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -448,8 +540,12 @@ def _can_reroute(user: User, report: Report) -> bool:
 
     if can_triage(user, report):
         return True
-    return (not report.is_internal and user.is_authenticated and user.role in TRIAGE_ROLES
-            and can_oversee(user, report.office))
+    return (
+        not report.is_internal
+        and user.is_authenticated
+        and user.role in TRIAGE_ROLES
+        and can_oversee(user, report.office)
+    )
 
 
 def _locked(report: Report) -> Report:
@@ -471,8 +567,12 @@ def record_acceptance(report: Report, *, case: Any, acting_user: User) -> Report
     report.status = ReportStatus.ACCEPTED
     report.decided_at, report.decided_by = timezone.now(), acting_user
     report.save(update_fields=["status", "decided_at", "decided_by"])
-    ledger.append(report, action="report.accepted", actor=acting_user, data={
-        "case_id": getattr(case, "pk", None), "case_number": getattr(case, "number", "")})
+    ledger.append(
+        report,
+        action="report.accepted",
+        actor=acting_user,
+        data={"case_id": getattr(case, "pk", None), "case_number": getattr(case, "number", "")},
+    )
     return report
 
 
@@ -498,10 +598,15 @@ def record_decline(
     report.status = ReportStatus.DECLINED
     report.decline_reason, report.decision_text = reason_code, reason_text
     report.decided_at, report.decided_by = timezone.now(), acting_user
-    report.save(update_fields=["status", "decline_reason", "decision_text", "decided_at",
-                               "decided_by"])
-    ledger.append(report, action="report.declined", actor=acting_user,
-                  data={"reason_code": reason_code, "reason_text": reason_text})
+    report.save(
+        update_fields=["status", "decline_reason", "decision_text", "decided_at", "decided_by"]
+    )
+    ledger.append(
+        report,
+        action="report.declined",
+        actor=acting_user,
+        data={"reason_code": reason_code, "reason_text": reason_text},
+    )
     return report
 
 
@@ -532,11 +637,18 @@ def reroute_report(
     report.save(update_fields=["office", "is_internal", "routing_rule"])
     if report.analysed_at is not None:
         _index_search(report)
-    ledger.append(report, action="report.rerouted", actor=acting_user,
-                  data={"from": previous, "to": office.pk, "reason": reason})
-    notify(organization=office, verb="report.rerouted",
-           title=_("Report %(code)s re-routed to you") % {"code": report.tracking_code},
-           body=reason)
+    ledger.append(
+        report,
+        action="report.rerouted",
+        actor=acting_user,
+        data={"from": previous, "to": office.pk, "reason": reason},
+    )
+    notify(
+        organization=office,
+        verb="report.rerouted",
+        title=_("Report %(code)s re-routed to you") % {"code": report.tracking_code},
+        body=reason,
+    )
     return report
 
 
@@ -545,9 +657,12 @@ def record_result(report: Report, *, public_result: str, acting_user: User) -> R
     """Record the outcome the reporter will read (cases calls this when a case closes)."""
     report = _locked(report)
     allowed = (
-        acting_user.is_authenticated and acting_user.is_active
-        and (can_triage(acting_user, report)
-             or (not report.is_internal and acting_user.is_regulator_staff))
+        acting_user.is_authenticated
+        and acting_user.is_active
+        and (
+            can_triage(acting_user, report)
+            or (not report.is_internal and acting_user.is_regulator_staff)
+        )
     )
     _ensure(allowed)
     public_result = (public_result or "").strip() if isinstance(public_result, str) else ""
@@ -558,8 +673,12 @@ def record_result(report: Report, *, public_result: str, acting_user: User) -> R
     report.status, report.public_result = ReportStatus.CLOSED, public_result
     report.result_at = timezone.now()
     report.save(update_fields=["status", "public_result", "result_at"])
-    ledger.append(report, action="report.result_recorded", actor=acting_user,
-                  data={"public_result": public_result})
+    ledger.append(
+        report,
+        action="report.result_recorded",
+        actor=acting_user,
+        data={"public_result": public_result},
+    )
     return report
 
 
@@ -569,10 +688,21 @@ def reveal_contact(
 ) -> dict[str, str]:
     """Return the reporter's contact details to owning triage staff; every view is logged."""
     _ensure(can_triage(acting_user, report))
-    log_identity_access(user=acting_user, object_type="intake.report", object_id=report.pk,
-                        purpose="triage", ip_address=ip_address)
-    ledger.append(report, action="report.contact_revealed", actor=acting_user,
-                  data={"anonymous": report.is_anonymous})
-    return {"name": report.contact_name, "phone": report.contact_phone,
-            "email": report.contact_email}
-
+    log_identity_access(
+        user=acting_user,
+        object_type="intake.report",
+        object_id=report.pk,
+        purpose="triage",
+        ip_address=ip_address,
+    )
+    ledger.append(
+        report,
+        action="report.contact_revealed",
+        actor=acting_user,
+        data={"anonymous": report.is_anonymous},
+    )
+    return {
+        "name": report.contact_name,
+        "phone": report.contact_phone,
+        "email": report.contact_email,
+    }

@@ -30,27 +30,42 @@ from qinglang.intake.ratelimit import Limiter, client_ip
 RECEIPT_SESSION_KEY = "intake_receipt"
 HONEYPOT_FIELD = "homepage"
 TEXT_FIELDS = ("description", "amount_demanded", "payment_channel", "occurred_on")
-INPUT_TYPES = {"url": "url", "email": "email", "phone": "tel", "occurred_on": "date",
-               "amount_demanded": "text", "description": "textarea"}
+INPUT_TYPES = {
+    "url": "url",
+    "email": "email",
+    "phone": "tel",
+    "occurred_on": "date",
+    "amount_demanded": "text",
+    "description": "textarea",
+}
 INPUT_MODES = {"amount_demanded": "decimal", "phone": "tel"}
 AUTOCOMPLETE = {"name": "name", "phone": "tel", "email": "email"}
 
 
 def portal(request: HttpRequest) -> HttpResponse:
     """Explain what to report and where to go."""
-    return render(request, "intake/portal.html",
-                  {"categories": ReportFieldsForm.category_help()})
+    return render(request, "intake/portal.html", {"categories": ReportFieldsForm.category_help()})
 
 
-def _field(name: str, form_field: forms.Field, value: Any, errors: dict[str, list[str]],
-           key: str | None = None) -> dict[str, Any]:
+def _field(
+    name: str,
+    form_field: forms.Field,
+    value: Any,
+    errors: dict[str, list[str]],
+    key: str | None = None,
+) -> dict[str, Any]:
     """Return what the template needs to render one accessible input."""
     short = (key or name).rsplit("-", 1)[-1]
     return {
-        "name": name, "id": f"id_{name}", "label": form_field.label,
-        "help": form_field.help_text, "value": value if value is not None else "",
-        "errors": errors.get(name, []), "required": form_field.required,
-        "type": INPUT_TYPES.get(short, "text"), "inputmode": INPUT_MODES.get(short, ""),
+        "name": name,
+        "id": f"id_{name}",
+        "label": form_field.label,
+        "help": form_field.help_text,
+        "value": value if value is not None else "",
+        "errors": errors.get(name, []),
+        "required": form_field.required,
+        "type": INPUT_TYPES.get(short, "text"),
+        "inputmode": INPUT_MODES.get(short, ""),
         "autocomplete": AUTOCOMPLETE.get(short, "off"),
     }
 
@@ -80,8 +95,11 @@ def _html_errors(detail: dict[str, Any], indexes: list[int]) -> dict[str, list[s
             for position, item in enumerate(value):
                 index = indexes[position] if position < len(indexes) else position
                 for field, messages in item.items():
-                    name = (f"targets-{index}" if field == "non_field_errors"
-                            else f"targets-{index}-{field}")
+                    name = (
+                        f"targets-{index}"
+                        if field == "non_field_errors"
+                        else f"targets-{index}-{field}"
+                    )
                     errors[name] = messages
         elif key == "contact":
             for field, messages in value.items():
@@ -96,16 +114,31 @@ def _form_context(post: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
     main = {name: _field(name, fields[name], post.get(name), errors) for name in TEXT_FIELDS}
     targets = []
     for i in range(MAX_TARGETS):
-        inputs = [_field(f"targets-{i}-{f}", TargetForm.base_fields[f],
-                         post.get(f"targets-{i}-{f}"), errors) for f in TARGET_FIELDS]
-        targets.append({"index": i, "number": i + 1, "inputs": inputs,
-                        "errors": errors.get(f"targets-{i}", []),
-                        "filled": any(x["value"] for x in inputs) or any(x["errors"]
-                                                                          for x in inputs)})
-    contact = [_field(f"contact-{f}", ContactForm.base_fields[f], post.get(f"contact-{f}"),
-                      errors) for f in CONTACT_FIELDS]
-    labels = {"category": fields["category"].label, "targets": _("Targets"),
-              "evidence": _("Evidence files"), "contact": _("Contact details")}
+        inputs = [
+            _field(
+                f"targets-{i}-{f}", TargetForm.base_fields[f], post.get(f"targets-{i}-{f}"), errors
+            )
+            for f in TARGET_FIELDS
+        ]
+        targets.append(
+            {
+                "index": i,
+                "number": i + 1,
+                "inputs": inputs,
+                "errors": errors.get(f"targets-{i}", []),
+                "filled": any(x["value"] for x in inputs) or any(x["errors"] for x in inputs),
+            }
+        )
+    contact = [
+        _field(f"contact-{f}", ContactForm.base_fields[f], post.get(f"contact-{f}"), errors)
+        for f in CONTACT_FIELDS
+    ]
+    labels = {
+        "category": fields["category"].label,
+        "targets": _("Targets"),
+        "evidence": _("Evidence files"),
+        "contact": _("Contact details"),
+    }
     for spec in [*main.values(), *contact, *(x for t in targets for x in t["inputs"])]:
         labels[spec["name"]] = spec["label"]
     summary = []
@@ -121,16 +154,26 @@ def _form_context(post: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
         summary.extend({"anchor": anchor, "label": label, "message": m} for m in messages)
     return {
         "categories": [
-            {"value": v, "label": lab, "help": hlp, "id": f"id_category_{n}",
-             "checked": post.get("category") == v}
+            {
+                "value": v,
+                "label": lab,
+                "help": hlp,
+                "id": f"id_category_{n}",
+                "checked": post.get("category") == v,
+            }
             for n, (v, lab, hlp) in enumerate(ReportFieldsForm.category_help())
         ],
-        "main": main, "targets": targets, "contact": contact, "errors": errors,
-        "summary": summary, "concerns_staff": post.get("concerns_staff") == "on",
+        "main": main,
+        "targets": targets,
+        "contact": contact,
+        "errors": errors,
+        "summary": summary,
+        "concerns_staff": post.get("concerns_staff") == "on",
         "concerns_staff_field": fields["concerns_staff"],
         "max_files": settings.QINGLANG_EVIDENCE_MAX_FILES,
         "max_file_mb": settings.QINGLANG_EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
-        "honeypot": HONEYPOT_FIELD, "max_targets": MAX_TARGETS,
+        "honeypot": HONEYPOT_FIELD,
+        "max_targets": MAX_TARGETS,
     }
 
 
@@ -144,22 +187,35 @@ def report_form(request: HttpRequest) -> HttpResponse:
         errors = {"non_field_errors": [_("Your report could not be accepted.")]}
         return render(request, "intake/report_form.html", _form_context({}, errors), status=400)
     if limiter.exceeded(ip):
-        errors = {"non_field_errors": [_(
-            "Too many reports were sent from your network in the last hour. Please try again "
-            "later, or call the reporting hotline.")]}
-        return render(request, "intake/report_form.html",
-                      _form_context(request.POST, errors), status=429)
+        errors = {
+            "non_field_errors": [
+                _(
+                    "Too many reports were sent from your network in the last hour. "
+                    "Please try again later, or call the reporting hotline."
+                )
+            ]
+        }
+        return render(
+            request, "intake/report_form.html", _form_context(request.POST, errors), status=429
+        )
     data, indexes = _post_payload(request.POST)
     try:
         submission = services.submit_report(
-            data, files=request.FILES.getlist("evidence"), channel="web",
+            data,
+            files=request.FILES.getlist("evidence"),
+            channel="web",
         )
     except services.ReportInvalidError as exc:
-        return render(request, "intake/report_form.html",
-                      _form_context(request.POST, _html_errors(exc.detail, indexes)), status=400)
+        return render(
+            request,
+            "intake/report_form.html",
+            _form_context(request.POST, _html_errors(exc.detail, indexes)),
+            status=400,
+        )
     limiter.hit(ip)
     request.session[RECEIPT_SESSION_KEY] = {
-        "tracking_code": submission.tracking_code, "access_key": submission.access_key,
+        "tracking_code": submission.tracking_code,
+        "access_key": submission.access_key,
     }
     return redirect("intake:report_done")
 
@@ -181,13 +237,16 @@ def track(request: HttpRequest) -> HttpResponse:
     context["code"] = request.POST.get("tracking_code", "")[:40]
     limiter, ip = Limiter("report_track"), client_ip(request)
     if limiter.exceeded(ip):
-        context["failure"] = _("Too many attempts from your network. Please wait and try "
-                               "again later.")
+        context["failure"] = _(
+            "Too many attempts from your network. Please wait and try again later."
+        )
         return render(request, "intake/track.html", context, status=429)
     limiter.hit(ip)
     errors = {}
-    for name, message in (("tracking_code", _("Enter the tracking code.")),
-                          ("access_key", _("Enter the access key."))):
+    for name, message in (
+        ("tracking_code", _("Enter the tracking code.")),
+        ("access_key", _("Enter the access key.")),
+    ):
         if not request.POST.get(name, "").strip():
             errors[name] = [message]
     if errors:

@@ -50,8 +50,18 @@ class WebsiteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Website
-        fields = ["id", "name", "other_names", "domains", "icp_number", "psb_number",
-                  "operator_name", "operator_uscc", "region", "status"]
+        fields = [
+            "id",
+            "name",
+            "other_names",
+            "domains",
+            "icp_number",
+            "psb_number",
+            "operator_name",
+            "operator_uscc",
+            "region",
+            "status",
+        ]
 
     def get_domains(self, obj: Website) -> list[str]:
         return [d.domain for d in obj.active_domains]
@@ -97,9 +107,21 @@ class ViolationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ViolationRecord
-        fields = ["id", "subject_kind", "subject", "case_number", "issuing_office", "region_code",
-                  "measure", "legal_basis", "decided_on", "effective_from", "effective_until",
-                  "status", "evidence_item_ids"]
+        fields = [
+            "id",
+            "subject_kind",
+            "subject",
+            "case_number",
+            "issuing_office",
+            "region_code",
+            "measure",
+            "legal_basis",
+            "decided_on",
+            "effective_from",
+            "effective_until",
+            "status",
+            "evidence_item_ids",
+        ]
 
     def get_subject(self, obj: ViolationRecord) -> dict:
         return {"id": obj.subject.pk, "name": str(obj.subject)}
@@ -138,8 +160,11 @@ class ViolationList(generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
-        return selectors.list_violations(self.request.user, status=params.get("status", ""),
-                                         subject_kind=params.get("subject_kind", ""))
+        return selectors.list_violations(
+            self.request.user,
+            status=params.get("status", ""),
+            subject_kind=params.get("subject_kind", ""),
+        )
 
 
 class IdentifierDetail(APIView):
@@ -147,13 +172,21 @@ class IdentifierDetail(APIView):
 
     permission_classes = [IsRegistryStaff]
 
-    @extend_schema(responses=inline_serializer("IdentifierSummary", {
-        "kind": serializers.CharField(), "value": serializers.CharField(),
-        "excluded": serializers.BooleanField(), "reports": serializers.IntegerField(),
-        "regions": serializers.IntegerField(), "sources": serializers.IntegerField(),
-        "visible": serializers.ListField(child=serializers.DictField()),
-        "hidden": serializers.IntegerField(),
-    }))
+    @extend_schema(
+        responses=inline_serializer(
+            "IdentifierSummary",
+            {
+                "kind": serializers.CharField(),
+                "value": serializers.CharField(),
+                "excluded": serializers.BooleanField(),
+                "reports": serializers.IntegerField(),
+                "regions": serializers.IntegerField(),
+                "sources": serializers.IntegerField(),
+                "visible": serializers.ListField(child=serializers.DictField()),
+                "hidden": serializers.IntegerField(),
+            },
+        )
+    )
     def get(self, request: Request, kind: str, value: str) -> Response:
         summary = selectors.identifier_summary(request.user, kind, value)
         if summary is None:
@@ -164,21 +197,35 @@ class IdentifierDetail(APIView):
 class NetworkList(APIView):
     permission_classes = [IsRegistryStaff]
 
-    @extend_schema(responses=inline_serializer("Network", {
-        "number": serializers.IntegerField(), "size": serializers.IntegerField(),
-        "reports": serializers.IntegerField(),
-        "intermediaries": serializers.ListField(child=serializers.DictField()),
-        "regions": serializers.ListField(child=serializers.CharField()),
-        "identifiers": serializers.ListField(child=serializers.CharField()),
-    }, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "Network",
+            {
+                "number": serializers.IntegerField(),
+                "size": serializers.IntegerField(),
+                "reports": serializers.IntegerField(),
+                "intermediaries": serializers.ListField(child=serializers.DictField()),
+                "regions": serializers.ListField(child=serializers.CharField()),
+                "identifiers": serializers.ListField(child=serializers.CharField()),
+            },
+            many=True,
+        )
+    )
     def get(self, request: Request) -> Response:
         networks = selectors.intermediary_networks(user=request.user)
-        return Response([
-            {"number": n.number, "size": n.size, "reports": n.reports,
-             "intermediaries": [{"id": i.pk, "name": i.name} for i in n.intermediaries],
-             "regions": n.regions, "identifiers": n.identifiers}
-            for n in networks
-        ])
+        return Response(
+            [
+                {
+                    "number": n.number,
+                    "size": n.size,
+                    "reports": n.reports,
+                    "intermediaries": [{"id": i.pk, "name": i.name} for i in n.intermediaries],
+                    "regions": n.regions,
+                    "identifiers": n.identifiers,
+                }
+                for n in networks
+            ]
+        )
 
 
 class LookupThrottle(UserRateThrottle):
@@ -197,16 +244,23 @@ class PractitionerLookupView(APIView):
     permission_classes = [IsWebsiteOfficer]
     throttle_classes = [LookupThrottle]
 
-    @extend_schema(request=LookupRequest, responses=inline_serializer("LookupResult", {
-        "found": serializers.BooleanField(),
-        "records": serializers.ListField(child=serializers.DictField()),
-    }))
+    @extend_schema(
+        request=LookupRequest,
+        responses=inline_serializer(
+            "LookupResult",
+            {
+                "found": serializers.BooleanField(),
+                "records": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
     def post(self, request: Request) -> Response:
         body = LookupRequest(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             result = services.lookup_practitioner(
-                acting_user=request.user, ip_address=client_ip(request),
+                acting_user=request.user,
+                ip_address=client_ip(request),
                 **body.validated_data,
             )
         except services.LookupRateLimitedError as exc:

@@ -10,20 +10,42 @@ from qinglang.registry.models import CorrelationExclusion, Intermediary, Practit
 from qinglang.registry.selectors import find_website
 
 WEBSITES = [
-    {"name": "示例资讯网", "domains": ["shili-news.com.cn"], "icp_number": "京ICP备20261234号-1",
-     "psb_number": "京公网安备11010502030143号", "operator_name": "示例资讯网络科技有限公司",
-     "operator_uscc": "91110105MA01A2B3C4", "region_code": "110000", "operated_by_demo": True},
-    {"name": "粤港生活论坛", "domains": ["yuegang-bbs.com.cn"], "icp_number": "粤ICP备20265678号",
-     "psb_number": "粤公网安备44030502000101号", "operator_name": "深圳市粤港生活信息技术有限公司",
-     "operator_uscc": "91440300MA5F1X2Y34", "region_code": "440000"},
+    {
+        "name": "示例资讯网",
+        "domains": ["shili-news.com.cn"],
+        "icp_number": "京ICP备20261234号-1",
+        "psb_number": "京公网安备11010502030143号",
+        "operator_name": "示例资讯网络科技有限公司",
+        "operator_uscc": "91110105MA01A2B3C4",
+        "region_code": "110000",
+        "operated_by_demo": True,
+    },
+    {
+        "name": "粤港生活论坛",
+        "domains": ["yuegang-bbs.com.cn"],
+        "icp_number": "粤ICP备20265678号",
+        "psb_number": "粤公网安备44030502000101号",
+        "operator_name": "深圳市粤港生活信息技术有限公司",
+        "operator_uscc": "91440300MA5F1X2Y34",
+        "region_code": "440000",
+    },
 ]
 
 INTERMEDIARIES = [
-    {"kind": "company", "name": "某某舆情公关工作室", "uscc": "92440106MA59C8D7E4",
-     "region_code": "440000",
-     "contacts": [("qq", "2876543210"), ("wechat", "yuqing-pr888"), ("phone", "13800138000")]},
-    {"kind": "person", "name": "王某（“删帖老王”）", "uscc": "", "region_code": "110000",
-     "contacts": [("wechat", "yuqing-pr888"), ("qq", "1234567890")]},
+    {
+        "kind": "company",
+        "name": "某某舆情公关工作室",
+        "uscc": "92440106MA59C8D7E4",
+        "region_code": "440000",
+        "contacts": [("qq", "2876543210"), ("wechat", "yuqing-pr888"), ("phone", "13800138000")],
+    },
+    {
+        "kind": "person",
+        "name": "王某（“删帖老王”）",
+        "uscc": "",
+        "region_code": "110000",
+        "contacts": [("wechat", "yuqing-pr888"), ("qq", "1234567890")],
+    },
 ]
 
 
@@ -35,7 +57,8 @@ def load(stdout: TextIO) -> None:
         if find_website(domain=spec["domains"][0]) is None:
             fields = {k: v for k, v in spec.items() if k != "operated_by_demo"}
             services.create_website(
-                **fields, operator_organization=operator if spec.get("operated_by_demo") else None,
+                **fields,
+                operator_organization=operator if spec.get("operated_by_demo") else None,
                 acting_user=None,
             )
             created += 1
@@ -45,14 +68,19 @@ def load(stdout: TextIO) -> None:
             created += 1
     if not Practitioner.objects.filter(press_card_number="B11000000001").exists():
         services.create_practitioner(
-            name="李某", employer="某某财经周刊", role="journalist",
-            press_card_number="B11000000001", identity_number="110105199003071239",
-            region_code="110000", acting_user=None,
+            name="李某",
+            employer="某某财经周刊",
+            role="journalist",
+            press_card_number="B11000000001",
+            identity_number="110105199003071239",
+            region_code="110000",
+            acting_user=None,
         )
         created += 1
     if not CorrelationExclusion.objects.filter(kind="qq", value="10000").exists():
-        services.add_exclusion(kind="qq", value="10000", reason="腾讯官方客服号码，过于常见",
-                               acting_user=None)
+        services.add_exclusion(
+            kind="qq", value="10000", reason="腾讯官方客服号码，过于常见", acting_user=None
+        )
     stdout.write(f"registry demo: {created} entries created")
 
 

@@ -31,22 +31,25 @@ class SearchForm(StyledForm):
 
 
 class WebsiteFilterForm(SearchForm):
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status")), *WebsiteStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *WebsiteStatus.choices]
+    )
 
 
 class ViolationFilterForm(StyledForm):
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status")), *ViolationStatus.choices])
-    subject_kind = forms.ChoiceField(label=_("Subject"), required=False,
-                                     choices=[("", _("Any subject")), *SubjectKind.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *ViolationStatus.choices]
+    )
+    subject_kind = forms.ChoiceField(
+        label=_("Subject"), required=False, choices=[("", _("Any subject")), *SubjectKind.choices]
+    )
 
 
 class RescindForm(StyledForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
-    appeal_reference = forms.CharField(label=_("Appeal reference"), max_length=100,
-                                       required=False)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    appeal_reference = forms.CharField(label=_("Appeal reference"), max_length=100, required=False)
 
 
 class ExclusionForm(StyledForm):
@@ -60,14 +63,18 @@ class ImportForm(StyledForm):
 
 
 class LookupForm(StyledForm):
-    press_card_number = forms.CharField(label=_("Press card number"), max_length=32,
-                                        required=False)
-    identity_number = forms.CharField(label=_("Identity number"), max_length=32, required=False,
-                                      widget=forms.PasswordInput(render_value=False))
-    purpose = forms.CharField(label=_("Purpose of this lookup"), max_length=300,
-                              help_text=_("For example: background check before hiring an "
-                                          "editor."))
-
+    press_card_number = forms.CharField(label=_("Press card number"), max_length=32, required=False)
+    identity_number = forms.CharField(
+        label=_("Identity number"),
+        max_length=32,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of this lookup"),
+        max_length=300,
+        help_text=_("For example: background check before hiring an editor."),
+    )
 
 
 class WebsiteStatusForm(StyledForm):
@@ -81,7 +88,9 @@ class IntermediaryForm(StyledForm):
     uscc = forms.CharField(label=_("USCC"), max_length=18, required=False)
     region_code = forms.CharField(label=_("Region code"), max_length=6, required=False)
     contacts = forms.CharField(
-        label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Contacts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line as kind: value, e.g. qq: 2876543210 or wechat: yuqing-pr888."),
     )
 

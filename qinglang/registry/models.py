@@ -25,17 +25,26 @@ class Website(models.Model):
         _("public-security filing number"), max_length=64, blank=True, db_index=True
     )
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="websites",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="websites",
         verbose_name=_("region"),
     )
     operator_name = models.CharField(_("operator"), max_length=200, blank=True)
     operator_uscc = models.CharField(_("operator USCC"), max_length=18, blank=True, db_index=True)
     operator_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="websites",
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="websites",
         verbose_name=_("operator on the platform"),
     )
-    status = models.CharField(_("status"), max_length=32, choices=WebsiteStatus.choices,
-                              default=WebsiteStatus.NORMAL)
+    status = models.CharField(
+        _("status"), max_length=32, choices=WebsiteStatus.choices, default=WebsiteStatus.NORMAL
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -64,7 +73,8 @@ class WebsiteDomain(models.Model):
         verbose_name_plural = _("website domains")
         constraints = [
             models.UniqueConstraint(
-                fields=["domain"], condition=models.Q(removed_at__isnull=True),
+                fields=["domain"],
+                condition=models.Q(removed_at__isnull=True),
                 name="registry_domain_active_unique",
             ),
         ]
@@ -79,7 +89,11 @@ class Account(models.Model):
     platform = models.CharField(_("platform"), max_length=64)
     uid = models.CharField(_("user id or handle"), max_length=128)
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
         verbose_name=_("region"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -131,15 +145,22 @@ class Practitioner(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     employer = models.CharField(_("employer"), max_length=200, blank=True)
-    role = models.CharField(_("role"), max_length=32, choices=PractitionerRole.choices,
-                            default=PractitionerRole.OTHER)
-    press_card_number = models.CharField(_("press card number"), max_length=32, blank=True,
-                                         db_index=True)
-    identity_hash = models.CharField(_("identity number hash"), max_length=64, blank=True,
-                                     db_index=True)
+    role = models.CharField(
+        _("role"), max_length=32, choices=PractitionerRole.choices, default=PractitionerRole.OTHER
+    )
+    press_card_number = models.CharField(
+        _("press card number"), max_length=32, blank=True, db_index=True
+    )
+    identity_hash = models.CharField(
+        _("identity number hash"), max_length=64, blank=True, db_index=True
+    )
     identity_last4 = models.CharField(_("identity number (last 4)"), max_length=4, blank=True)
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="practitioners",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="practitioners",
         verbose_name=_("region"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -165,7 +186,11 @@ class Intermediary(models.Model):
     name = models.CharField(_("name"), max_length=200)
     uscc = models.CharField(_("USCC"), max_length=18, blank=True, db_index=True)
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="intermediaries",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="intermediaries",
         verbose_name=_("region"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -183,7 +208,9 @@ class IntermediaryContact(models.Model):
     """A contact an intermediary advertises (QQ, WeChat, phone…), normalised."""
 
     intermediary = models.ForeignKey(
-        Intermediary, on_delete=models.CASCADE, related_name="contacts",
+        Intermediary,
+        on_delete=models.CASCADE,
+        related_name="contacts",
         verbose_name=_("intermediary"),
     )
     kind = models.CharField(_("kind"), max_length=16)
@@ -194,8 +221,9 @@ class IntermediaryContact(models.Model):
         verbose_name = _("intermediary contact")
         verbose_name_plural = _("intermediary contacts")
         constraints = [
-            models.UniqueConstraint(fields=["intermediary", "kind", "value"],
-                                    name="registry_contact_unique"),
+            models.UniqueConstraint(
+                fields=["intermediary", "kind", "value"], name="registry_contact_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -231,22 +259,47 @@ class ViolationRecord(models.Model):
     """A decided case's finding against one subject; rescinded on appeal, never deleted."""
 
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
-    website = models.ForeignKey(Website, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="violations", verbose_name=_("website"))
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="violations", verbose_name=_("account"))
-    practitioner = models.ForeignKey(Practitioner, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="violations",
-                                     verbose_name=_("practitioner"))
-    intermediary = models.ForeignKey(Intermediary, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="violations",
-                                     verbose_name=_("intermediary"))
+    website = models.ForeignKey(
+        Website,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        verbose_name=_("website"),
+    )
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        verbose_name=_("account"),
+    )
+    practitioner = models.ForeignKey(
+        Practitioner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        verbose_name=_("practitioner"),
+    )
+    intermediary = models.ForeignKey(
+        Intermediary,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        verbose_name=_("intermediary"),
+    )
     case_type = models.CharField(_("case type"), max_length=64)
     case_id = models.CharField(_("case id"), max_length=64)
     case_number = models.CharField(_("case number"), max_length=64)
-    issuing_office = models.ForeignKey(Organization, on_delete=models.PROTECT,
-                                       related_name="issued_violations",
-                                       verbose_name=_("issuing office"))
+    issuing_office = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="issued_violations",
+        verbose_name=_("issuing office"),
+    )
     region_code = models.CharField(_("region code"), max_length=6, blank=True)
     evidence_item_ids = models.JSONField(_("evidence items"), default=list)
     legal_basis = models.TextField(_("legal basis"))
@@ -255,8 +308,9 @@ class ViolationRecord(models.Model):
     decided_on = models.DateField(_("decided on"))
     effective_from = models.DateField(_("effective from"))
     effective_until = models.DateField(_("effective until"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ViolationStatus.choices,
-                              default=ViolationStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ViolationStatus.choices, default=ViolationStatus.ACTIVE
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -268,17 +322,34 @@ class ViolationRecord(models.Model):
             models.CheckConstraint(
                 name="registry_violation_one_subject",
                 condition=(
-                    models.Q(subject_kind="website", website__isnull=False, account__isnull=True,
-                             practitioner__isnull=True, intermediary__isnull=True)
-                    | models.Q(subject_kind="account", website__isnull=True,
-                               account__isnull=False, practitioner__isnull=True,
-                               intermediary__isnull=True)
-                    | models.Q(subject_kind="practitioner", website__isnull=True,
-                               account__isnull=True, practitioner__isnull=False,
-                               intermediary__isnull=True)
-                    | models.Q(subject_kind="intermediary", website__isnull=True,
-                               account__isnull=True, practitioner__isnull=True,
-                               intermediary__isnull=False)
+                    models.Q(
+                        subject_kind="website",
+                        website__isnull=False,
+                        account__isnull=True,
+                        practitioner__isnull=True,
+                        intermediary__isnull=True,
+                    )
+                    | models.Q(
+                        subject_kind="account",
+                        website__isnull=True,
+                        account__isnull=False,
+                        practitioner__isnull=True,
+                        intermediary__isnull=True,
+                    )
+                    | models.Q(
+                        subject_kind="practitioner",
+                        website__isnull=True,
+                        account__isnull=True,
+                        practitioner__isnull=False,
+                        intermediary__isnull=True,
+                    )
+                    | models.Q(
+                        subject_kind="intermediary",
+                        website__isnull=True,
+                        account__isnull=True,
+                        practitioner__isnull=True,
+                        intermediary__isnull=False,
+                    )
                 ),
             ),
         ]
@@ -294,13 +365,23 @@ class ViolationRecord(models.Model):
 class ViolationHistory(models.Model):
     """One step in a record's life (recorded, rescinded): kept forever."""
 
-    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="history",
-                               verbose_name=_("violation record"))
+    record = models.ForeignKey(
+        ViolationRecord,
+        on_delete=models.PROTECT,
+        related_name="history",
+        verbose_name=_("violation record"),
+    )
     status = models.CharField(_("status"), max_length=16, choices=ViolationStatus.choices)
     reason = models.TextField(_("reason"), blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", verbose_name=_("actor"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -335,12 +416,22 @@ class Identifier(models.Model):
 class IdentifierOccurrence(models.Model):
     """Where an identifier was seen: a report, a case, a registry entity (generic reference)."""
 
-    identifier = models.ForeignKey(Identifier, on_delete=models.CASCADE,
-                                   related_name="occurrences", verbose_name=_("identifier"))
+    identifier = models.ForeignKey(
+        Identifier,
+        on_delete=models.CASCADE,
+        related_name="occurrences",
+        verbose_name=_("identifier"),
+    )
     source_type = models.CharField(_("source type"), max_length=64)
     source_id = models.CharField(_("source id"), max_length=64)
-    office = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("office"))
+    office = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("office"),
+    )
     region_code = models.CharField(_("region code"), max_length=6, blank=True)
     seen_at = models.DateTimeField(_("seen at"))
 
@@ -350,8 +441,9 @@ class IdentifierOccurrence(models.Model):
         verbose_name_plural = _("identifier occurrences")
         indexes = [models.Index(fields=["source_type", "source_id"])]
         constraints = [
-            models.UniqueConstraint(fields=["identifier", "source_type", "source_id"],
-                                    name="registry_occurrence_unique"),
+            models.UniqueConstraint(
+                fields=["identifier", "source_type", "source_id"], name="registry_occurrence_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -364,9 +456,14 @@ class CorrelationExclusion(models.Model):
     kind = models.CharField(_("kind"), max_length=16)
     value = models.CharField(_("value"), max_length=256)
     reason = models.CharField(_("reason"), max_length=200)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -386,8 +483,14 @@ class SearchDocument(models.Model):
 
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)
-    office = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", verbose_name=_("office"))
+    office = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("office"),
+    )
     region_code = models.CharField(_("region code"), max_length=6, blank=True)
     title = models.CharField(_("title"), max_length=300)
     body_segmented = models.TextField(_("segmented text"))
@@ -398,8 +501,9 @@ class SearchDocument(models.Model):
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [
-            models.UniqueConstraint(fields=["object_type", "object_id"],
-                                    name="registry_searchdoc_unique"),
+            models.UniqueConstraint(
+                fields=["object_type", "object_id"], name="registry_searchdoc_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -414,11 +518,17 @@ class LookupKind(models.TextChoices):
 class PractitionerLookup(models.Model):
     """A website's check of a candidate: who, why, what was asked (hashed), and the answer."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="+", verbose_name=_("user"))
-    organization = models.ForeignKey(Organization, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organization"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
     lookup_kind = models.CharField(_("looked up by"), max_length=16, choices=LookupKind.choices)
     query_hash = models.CharField(_("query hash"), max_length=64)
     purpose = models.CharField(_("purpose"), max_length=300)

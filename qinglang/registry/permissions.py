@@ -11,23 +11,37 @@ from qinglang.core.models import Organization, OrganizationKind, Role, User
 
 def is_registry_staff(user: User | None) -> bool:
     """Return whether `user` is regulator-office staff (the registry's readers and keepers)."""
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.organization_id and user.organization.is_regulator)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.organization_id
+        and user.organization.is_regulator
+    )
 
 
 def can_export_violations(user: User | None) -> bool:
     """Return whether `user` may export violation records (regulators and partner agencies)."""
     if is_registry_staff(user):
         return True
-    return bool(user is not None and user.is_authenticated and user.organization_id
-                and user.organization.kind == OrganizationKind.PARTNER_AGENCY)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.organization_id
+        and user.organization.kind == OrganizationKind.PARTNER_AGENCY
+    )
 
 
 def is_website_officer(user: User | None) -> bool:
     """Return whether `user` is a website's compliance officer (may check candidates)."""
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.role == Role.WEBSITE_OFFICER and user.organization_id
-                and user.organization.kind == OrganizationKind.WEBSITE_OPERATOR)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.role == Role.WEBSITE_OFFICER
+        and user.organization_id
+        and user.organization.kind == OrganizationKind.WEBSITE_OPERATOR
+    )
 
 
 def can_decide_for(user: User | None, office: Organization) -> bool:

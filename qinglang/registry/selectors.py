@@ -68,15 +68,27 @@ def _staff_only(user: User, qs: QuerySet) -> QuerySet:
 
 # Entities are one national database: every regulator office reads all of them.
 
+
 def list_websites(user: User, *, q: str = "", status: str = "") -> QuerySet[Website]:
     """Return websites for staff, with regions and active domains prefetched."""
-    qs = Website.objects.select_related("region").prefetch_related(
-        Prefetch("domains", queryset=WebsiteDomain.objects.filter(removed_at__isnull=True),
-                 to_attr="active_domains"),
-    ).annotate(violation_count=Count("violations", filter=Q(violations__status="active")))
+    qs = (
+        Website.objects.select_related("region")
+        .prefetch_related(
+            Prefetch(
+                "domains",
+                queryset=WebsiteDomain.objects.filter(removed_at__isnull=True),
+                to_attr="active_domains",
+            ),
+        )
+        .annotate(violation_count=Count("violations", filter=Q(violations__status="active")))
+    )
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(domains__domain__icontains=q)
-                       | Q(icp_number__icontains=q) | Q(operator_name__icontains=q)).distinct()
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(domains__domain__icontains=q)
+            | Q(icp_number__icontains=q)
+            | Q(operator_name__icontains=q)
+        ).distinct()
     if status:
         qs = qs.filter(status=status)
     return _staff_only(user, qs).order_by("name", "id")
@@ -95,8 +107,9 @@ def list_accounts(user: User, *, q: str = "") -> QuerySet[Account]:
         Prefetch("display_names", queryset=AccountName.objects.order_by("seen_from", "id")),
     )
     if q:
-        qs = qs.filter(Q(uid__icontains=q) | Q(display_names__name__icontains=q)
-                       | Q(platform__icontains=q)).distinct()
+        qs = qs.filter(
+            Q(uid__icontains=q) | Q(display_names__name__icontains=q) | Q(platform__icontains=q)
+        ).distinct()
     return _staff_only(user, qs).order_by("platform", "uid")
 
 
@@ -110,8 +123,9 @@ def get_account_for(user: User, pk: int) -> Account:
 def list_practitioners(user: User, *, q: str = "") -> QuerySet[Practitioner]:
     qs = Practitioner.objects.select_related("region")
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(employer__icontains=q)
-                       | Q(press_card_number=q.upper()))
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(employer__icontains=q) | Q(press_card_number=q.upper())
+        )
     return _staff_only(user, qs).order_by("name", "id")
 
 
@@ -125,8 +139,9 @@ def get_practitioner_for(user: User, pk: int) -> Practitioner:
 def list_intermediaries(user: User, *, q: str = "") -> QuerySet[Intermediary]:
     qs = Intermediary.objects.select_related("region").prefetch_related("contacts")
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(contacts__value__icontains=q)
-                       | Q(uscc=q.upper())).distinct()
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(contacts__value__icontains=q) | Q(uscc=q.upper())
+        ).distinct()
     return _staff_only(user, qs).order_by("name", "id")
 
 
@@ -137,11 +152,19 @@ def get_intermediary_for(user: User, pk: int) -> Intermediary:
     return obj
 
 
-def list_violations(user: User, *, status: str = "", subject_kind: str = "",
-                    ) -> QuerySet[ViolationRecord]:
+def list_violations(
+    user: User,
+    *,
+    status: str = "",
+    subject_kind: str = "",
+) -> QuerySet[ViolationRecord]:
     """Return violation records for regulators and partner agencies (the shared database)."""
     qs = ViolationRecord.objects.select_related(
-        "website", "account", "practitioner", "intermediary", "issuing_office",
+        "website",
+        "account",
+        "practitioner",
+        "intermediary",
+        "issuing_office",
     )
     if status:
         qs = qs.filter(status=status)
@@ -157,8 +180,9 @@ def get_violation_for(user: User, pk: int) -> ViolationRecord:
     return obj
 
 
-def violations_for_subject(subject: Website | Account | Practitioner | Intermediary
-                           ) -> QuerySet[ViolationRecord]:
+def violations_for_subject(
+    subject: Website | Account | Practitioner | Intermediary,
+) -> QuerySet[ViolationRecord]:
     return subject.violations.select_related("issuing_office").order_by("-decided_on", "-id")
 
 
@@ -170,11 +194,13 @@ def list_lookups_by(user: User) -> QuerySet[PractitionerLookup]:
     """Return a website officer's own lookup log (their organization's, newest first)."""
     if not user.is_authenticated or not user.organization_id:
         return PractitionerLookup.objects.none()
-    return PractitionerLookup.objects.filter(organization_id=user.organization_id
-                                             ).select_related("user")
+    return PractitionerLookup.objects.filter(organization_id=user.organization_id).select_related(
+        "user"
+    )
 
 
 # Correlation ---------------------------------------------------------------------------------
+
 
 def _in_scope_q(user: User | None) -> Q:
     """Occurrences whose details `user` may see: registry entities, and sources in scope."""
@@ -200,7 +226,7 @@ class IdentifierSummary:
 
 @dataclass
 class CorrelationSummary:
-    """"Also seen in N reports in M regions", plus the in-scope details."""
+    """ "Also seen in N reports in M regions", plus the in-scope details."""
 
     reports: int
     regions: int
@@ -208,17 +234,23 @@ class CorrelationSummary:
 
 
 def _source_entry(source_type: str, source_id: str, region_code: str) -> dict[str, Any]:
-    return {"source_type": source_type, "source_id": source_id, "region_code": region_code,
-            "label": source_label(source_type, source_id), "url": source_url(source_type,
-                                                                              source_id)}
+    return {
+        "source_type": source_type,
+        "source_id": source_id,
+        "region_code": region_code,
+        "label": source_label(source_type, source_id),
+        "url": source_url(source_type, source_id),
+    }
 
 
 SOURCE_URL_NAMES = {
-    "registry.website": "registry:website", "registry.account": "registry:account",
+    "registry.website": "registry:website",
+    "registry.account": "registry:account",
     "registry.practitioner": "registry:practitioner",
     "registry.intermediary": "registry:intermediary",
     # Pages of the apps above the registry, by URL name (their views scope access themselves).
-    "intake.report": "cases:triage_detail", "cases.case": "cases:case_detail",
+    "intake.report": "cases:triage_detail",
+    "cases.case": "cases:case_detail",
 }
 
 
@@ -233,9 +265,9 @@ def source_url(source_type: str, source_id: str) -> str:
         return ""
 
 
-def identifier_summary(user: User | None, kind: str, value: str, *,
-                       exclude_source: tuple[str, str] | None = None
-                       ) -> IdentifierSummary | None:
+def identifier_summary(
+    user: User | None, kind: str, value: str, *, exclude_source: tuple[str, str] | None = None
+) -> IdentifierSummary | None:
     """Return counts for one identifier (all regions) and the details the user may see."""
     identifier = Identifier.objects.filter(kind=kind, value=value).first()
     if identifier is None:
@@ -243,11 +275,15 @@ def identifier_summary(user: User | None, kind: str, value: str, *,
     summary = IdentifierSummary(kind=kind, value=value, excluded=identifier.excluded)
     occurrences = IdentifierOccurrence.objects.filter(identifier=identifier)
     if exclude_source is not None:
-        occurrences = occurrences.exclude(source_type=exclude_source[0],
-                                          source_id=exclude_source[1])
+        occurrences = occurrences.exclude(
+            source_type=exclude_source[0], source_id=exclude_source[1]
+        )
     visible_ids = set(occurrences.filter(_in_scope_q(user)).values_list("pk", flat=True))
-    rows = list(occurrences.order_by("seen_at", "id").values_list(
-        "pk", "source_type", "source_id", "region_code"))
+    rows = list(
+        occurrences.order_by("seen_at", "id").values_list(
+            "pk", "source_type", "source_id", "region_code"
+        )
+    )
     summary.sources = len(rows)
     summary.reports = sum(1 for r in rows if r[1] == "intake.report")
     summary.regions = len({r[3][:2] for r in rows if r[3]})
@@ -259,31 +295,47 @@ def identifier_summary(user: User | None, kind: str, value: str, *,
     return summary
 
 
-def correlation_summary(source: tuple[str, Any], *, user: User | None = None
-                        ) -> CorrelationSummary:
+def correlation_summary(source: tuple[str, Any], *, user: User | None = None) -> CorrelationSummary:
     """Return "also seen in N reports in M regions" for a source (counts include all regions).
 
     Counts may include material outside the user's scope; details only what is in scope.
     """
     source_type, source_id = source[0], str(source[1])
-    identifiers = list(Identifier.objects.filter(
-        occurrences__source_type=source_type, occurrences__source_id=source_id,
-    ).order_by("kind", "value"))
+    identifiers = list(
+        Identifier.objects.filter(
+            occurrences__source_type=source_type,
+            occurrences__source_id=source_id,
+        ).order_by("kind", "value")
+    )
     linkable = [i.pk for i in identifiers if not i.excluded]
-    others = (IdentifierOccurrence.objects.filter(identifier_id__in=linkable)
-              .exclude(source_type=source_type, source_id=source_id))
+    others = IdentifierOccurrence.objects.filter(identifier_id__in=linkable).exclude(
+        source_type=source_type, source_id=source_id
+    )
     reports = others.filter(source_type="intake.report").values("source_id").distinct().count()
-    regions = len({code[:2] for code in others.exclude(region_code="")
-                   .values_list("region_code", flat=True).distinct()})
-    details = [identifier_summary(user, i.kind, i.value, exclude_source=(source_type, source_id))
-               for i in identifiers]
-    return CorrelationSummary(reports=reports, regions=regions,
-                              identifiers=[d for d in details if d is not None])
+    regions = len(
+        {
+            code[:2]
+            for code in others.exclude(region_code="")
+            .values_list("region_code", flat=True)
+            .distinct()
+        }
+    )
+    details = [
+        identifier_summary(user, i.kind, i.value, exclude_source=(source_type, source_id))
+        for i in identifiers
+    ]
+    return CorrelationSummary(
+        reports=reports, regions=regions, identifiers=[d for d in details if d is not None]
+    )
 
 
 def entity_graph(
-    *, user: User | None, kind: str | None = None, value: str | None = None,
-    source: tuple[str, Any] | None = None, depth: int = 2,
+    *,
+    user: User | None,
+    kind: str | None = None,
+    value: str | None = None,
+    source: tuple[str, Any] | None = None,
+    depth: int = 2,
 ) -> dict[str, list[dict[str, Any]]]:
     """Return ECharts graph data: sources and identifiers as nodes, occurrences as edges.
 
@@ -297,8 +349,11 @@ def entity_graph(
     frontier_ids: set[int] = set()
     frontier_sources: set[tuple[str, str]] = set()
     if kind and value:
-        frontier_ids = set(Identifier.objects.filter(kind=kind, value=value, excluded=False)
-                           .values_list("pk", flat=True))
+        frontier_ids = set(
+            Identifier.objects.filter(kind=kind, value=value, excluded=False).values_list(
+                "pk", flat=True
+            )
+        )
     elif source is not None:
         frontier_sources = {(source[0], str(source[1]))}
     seen_ids: set[int] = set()
@@ -309,13 +364,20 @@ def entity_graph(
             for st, sid in frontier_sources:
                 q |= Q(source_type=st, source_id=sid)
             seen_sources |= frontier_sources
-            frontier_ids = set(IdentifierOccurrence.objects.filter(q, identifier__excluded=False)
-                               .values_list("identifier_id", flat=True)) - seen_ids
+            frontier_ids = (
+                set(
+                    IdentifierOccurrence.objects.filter(q, identifier__excluded=False).values_list(
+                        "identifier_id", flat=True
+                    )
+                )
+                - seen_ids
+            )
             frontier_sources = set()
         elif frontier_ids:
             seen_ids |= frontier_ids
-            rows = (IdentifierOccurrence.objects.filter(identifier_id__in=frontier_ids)
-                    .values_list("source_type", "source_id"))
+            rows = IdentifierOccurrence.objects.filter(identifier_id__in=frontier_ids).values_list(
+                "source_type", "source_id"
+            )
             frontier_sources = {(st, sid) for st, sid in rows} - seen_sources
             frontier_ids = set()
         else:
@@ -329,29 +391,60 @@ def entity_graph(
         IdentifierOccurrence.objects.filter(identifier_id__in=seen_ids)
         .annotate(visible=_visible_case(scope))
         .select_related("identifier")
-        .values_list("identifier_id", "identifier__kind", "identifier__value", "source_type",
-                     "source_id", "region_code", "visible")[: GRAPH_NODE_LIMIT * 4]
+        .values_list(
+            "identifier_id",
+            "identifier__kind",
+            "identifier__value",
+            "source_type",
+            "source_id",
+            "region_code",
+            "visible",
+        )[: GRAPH_NODE_LIMIT * 4]
     )
-    region_names = dict(Region.objects.filter(
-        code__in={o[5] for o in occurrences if o[5]}).values_list("code", "name"))
+    region_names = dict(
+        Region.objects.filter(code__in={o[5] for o in occurrences if o[5]}).values_list(
+            "code", "name"
+        )
+    )
     for ident_id, ident_kind, ident_value, st, sid, region_code, visible in occurrences:
         ident_node = f"i{ident_id}"
-        nodes.setdefault(ident_node, {"id": ident_node, "name": f"{ident_kind}: {ident_value}",
-                                      "category": "identifier", "kind": ident_kind,
-                                      "value": ident_value})
+        nodes.setdefault(
+            ident_node,
+            {
+                "id": ident_node,
+                "name": f"{ident_kind}: {ident_value}",
+                "category": "identifier",
+                "kind": ident_kind,
+                "value": ident_value,
+            },
+        )
         if visible:
             src_node = f"s:{st}:{sid}"
-            nodes.setdefault(src_node, {
-                "id": src_node, "name": source_label(st, sid), "category": st.split(".")[-1],
-                "region": region_names.get(region_code, ""), "url": source_url(st, sid),
-            })
+            nodes.setdefault(
+                src_node,
+                {
+                    "id": src_node,
+                    "name": source_label(st, sid),
+                    "category": st.split(".")[-1],
+                    "region": region_names.get(region_code, ""),
+                    "url": source_url(st, sid),
+                },
+            )
         else:
             key = (st, sid)
             if key not in hidden_names:
                 hidden_names[key] = f"h{len(hidden_names) + 1}"
             src_node = hidden_names[key]
-            nodes.setdefault(src_node, {"id": src_node, "name": _("Seen in another region"),
-                                        "category": "hidden", "region": "", "url": ""})
+            nodes.setdefault(
+                src_node,
+                {
+                    "id": src_node,
+                    "name": _("Seen in another region"),
+                    "category": "hidden",
+                    "region": "",
+                    "url": "",
+                },
+            )
         links.append({"source": src_node, "target": ident_node})
     return {"nodes": list(nodes.values()), "links": links}
 
@@ -359,8 +452,7 @@ def entity_graph(
 def _visible_case(scope: Q) -> Case | Value:
     if not scope:
         return Value(True, output_field=BooleanField())
-    return Case(When(scope, then=Value(True)), default=Value(False),
-                output_field=BooleanField())
+    return Case(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 @dataclass
@@ -382,11 +474,18 @@ def intermediary_networks(*, user: User | None = None, min_size: int = 2) -> lis
     """
     if user is not None and not is_registry_staff(user):
         return []
-    shared = (IdentifierOccurrence.objects.filter(identifier__excluded=False)
-              .values("identifier_id").annotate(n=Count("id")).filter(n__gte=2)
-              .values("identifier_id"))
-    rows = list(IdentifierOccurrence.objects.filter(identifier_id__in=shared)
-                .values_list("identifier_id", "source_type", "source_id", "region_code"))
+    shared = (
+        IdentifierOccurrence.objects.filter(identifier__excluded=False)
+        .values("identifier_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values("identifier_id")
+    )
+    rows = list(
+        IdentifierOccurrence.objects.filter(identifier_id__in=shared).values_list(
+            "identifier_id", "source_type", "source_id", "region_code"
+        )
+    )
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
     def find(x: tuple[str, str]) -> tuple[str, str]:
@@ -415,29 +514,42 @@ def intermediary_networks(*, user: User | None = None, min_size: int = 2) -> lis
     for ident_id, node in first_by_identifier.items():
         idents_by_root[find(node)].add(ident_id)
     all_ident_ids = {i for ids in idents_by_root.values() for i in ids}
-    ident_labels = {pk: f"{k}: {v}" for pk, k, v in
-                    Identifier.objects.filter(pk__in=all_ident_ids)
-                    .values_list("pk", "kind", "value")}
-    intermediary_ids = {int(sid) for members in groups.values() for st, sid in members
-                        if st == "registry.intermediary"}
+    ident_labels = {
+        pk: f"{k}: {v}"
+        for pk, k, v in Identifier.objects.filter(pk__in=all_ident_ids).values_list(
+            "pk", "kind", "value"
+        )
+    }
+    intermediary_ids = {
+        int(sid)
+        for members in groups.values()
+        for st, sid in members
+        if st == "registry.intermediary"
+    }
     intermediaries = Intermediary.objects.in_bulk(intermediary_ids)
     codes = {c for c in regions_by_source.values() if c}
     region_names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     networks: list[Network] = []
     for root, members in groups.items():
         member_regions = sorted({regions_by_source[m] for m in members if regions_by_source[m]})
-        brokers = [intermediaries[int(sid)] for st, sid in sorted(members)
-                   if st == "registry.intermediary" and int(sid) in intermediaries]
+        brokers = [
+            intermediaries[int(sid)]
+            for st, sid in sorted(members)
+            if st == "registry.intermediary" and int(sid) in intermediaries
+        ]
         provinces = {c[:2] for c in member_regions}
         if len(members) < min_size or (not brokers and len(provinces) < 2):
             continue
-        networks.append(Network(
-            number=0, size=len(members),
-            reports=sum(1 for st, _sid in members if st == "intake.report"),
-            intermediaries=brokers,
-            regions=[region_names.get(c, c) for c in member_regions],
-            identifiers=sorted(ident_labels[i] for i in idents_by_root[root]),
-        ))
+        networks.append(
+            Network(
+                number=0,
+                size=len(members),
+                reports=sum(1 for st, _sid in members if st == "intake.report"),
+                intermediaries=brokers,
+                regions=[region_names.get(c, c) for c in member_regions],
+                identifiers=sorted(ident_labels[i] for i in idents_by_root[root]),
+            )
+        )
     networks.sort(key=lambda n: (-n.size, n.identifiers))
     for number, network in enumerate(networks, start=1):
         network.number = number
@@ -446,28 +558,35 @@ def intermediary_networks(*, user: User | None = None, min_size: int = 2) -> lis
 
 # Search --------------------------------------------------------------------------------------
 
+
 def search(user: User, query: str, *, limit: int = 50) -> list[SearchDocument]:
     """Return documents matching every word of `query`, limited to what `user` may see."""
     tokens = [t for t in segment_text(query).split() if t.strip()]
     if not tokens or not is_registry_staff(user):
         return []
-    scope = (Q(object_type__startswith=REGISTRY_PREFIX)
-             | (Q(office__isnull=False) & office_scope_q(user, "office")))
+    scope = Q(object_type__startswith=REGISTRY_PREFIX) | (
+        Q(office__isnull=False) & office_scope_q(user, "office")
+    )
     if user.organization.is_national:
         scope = Q()
     qs = SearchDocument.objects.filter(scope).select_related("office")
     if connection.vendor == "postgresql":
-        qs = qs.filter(RawSQL(
-            "to_tsvector('simple', registry_searchdocument.body_segmented) "
-            "@@ plainto_tsquery('simple', %s)", [" ".join(tokens)],
-            output_field=BooleanField(),
-        ))
+        qs = qs.filter(
+            RawSQL(
+                "to_tsvector('simple', registry_searchdocument.body_segmented) "
+                "@@ plainto_tsquery('simple', %s)",
+                [" ".join(tokens)],
+                output_field=BooleanField(),
+            )
+        )
     else:
         expression = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-        qs = qs.filter(pk__in=RawSQL(  # noqa: S611 - constant table, bound parameter
-            f"SELECT doc_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
-            [expression],
-        ))
+        qs = qs.filter(
+            pk__in=RawSQL(  # noqa: S611 - constant table, bound parameter
+                f"SELECT doc_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+                [expression],
+            )
+        )
     documents = list(qs.order_by("-updated_at")[:limit])
     for document in documents:
         document.url = source_url(document.object_type, document.object_id)

@@ -23,14 +23,33 @@ from qinglang.analysis.validators import (
 from qinglang.core.exceptions import DomainError
 
 __all__ = [
-    "IDENTIFIER_KINDS", "identity_hash", "is_valid_bank_card", "is_valid_uscc",
-    "normalize_domain", "normalize_icp", "normalize_identifier", "normalize_identity_number",
-    "normalize_phone", "normalize_press_card", "normalize_psb", "normalize_uscc",
+    "IDENTIFIER_KINDS",
+    "identity_hash",
+    "is_valid_bank_card",
+    "is_valid_uscc",
+    "normalize_domain",
+    "normalize_icp",
+    "normalize_identifier",
+    "normalize_identity_number",
+    "normalize_phone",
+    "normalize_press_card",
+    "normalize_psb",
+    "normalize_uscc",
 ]
 
 IDENTIFIER_KINDS = (
-    "qq", "wechat", "phone", "email", "url", "domain", "bank_card", "alipay", "uscc", "icp",
-    "psb", "account",
+    "qq",
+    "wechat",
+    "phone",
+    "email",
+    "url",
+    "domain",
+    "bank_card",
+    "alipay",
+    "uscc",
+    "icp",
+    "psb",
+    "account",
 )
 
 _WECHAT = re.compile(r"[a-zA-Z][-_a-zA-Z0-9]{5,19}")
@@ -135,8 +154,9 @@ def identity_hash(identity_number: str) -> str:
     if not key:
         if not settings.SECRET_KEY:
             raise ImproperlyConfigured("QINGLANG_IDENTITY_HASH_KEY must be set")
-        key = hmac.new(settings.SECRET_KEY.encode(), b"qinglang.identity-hash",
-                       hashlib.sha256).hexdigest()
+        key = hmac.new(
+            settings.SECRET_KEY.encode(), b"qinglang.identity-hash", hashlib.sha256
+        ).hexdigest()
     return hmac.new(key.encode(), identity_number.encode(), hashlib.sha256).hexdigest()
 
 

@@ -90,13 +90,19 @@ def website_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The website's status was changed."))
             return redirect("registry:website", pk=website.pk)
-    return render(request, "registry/website_detail.html", {
-        "website": website, "status_form": form,
-        "domains": website.domains.order_by("removed_at", "domain"),
-        "violations": selectors.violations_for_subject(website),
-        "summary": selectors.correlation_summary(("registry.website", website.pk),
-                                                 user=request.user),
-    })
+    return render(
+        request,
+        "registry/website_detail.html",
+        {
+            "website": website,
+            "status_form": form,
+            "domains": website.domains.order_by("removed_at", "domain"),
+            "violations": selectors.violations_for_subject(website),
+            "summary": selectors.correlation_summary(
+                ("registry.website", website.pk), user=request.user
+            ),
+        },
+    )
 
 
 @staff_view
@@ -110,11 +116,17 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @staff_view
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.get_account_for(request.user, pk)
-    return render(request, "registry/account_detail.html", {
-        "account": account, "violations": selectors.violations_for_subject(account),
-        "summary": selectors.correlation_summary(("registry.account", account.pk),
-                                                 user=request.user),
-    })
+    return render(
+        request,
+        "registry/account_detail.html",
+        {
+            "account": account,
+            "violations": selectors.violations_for_subject(account),
+            "summary": selectors.correlation_summary(
+                ("registry.account", account.pk), user=request.user
+            ),
+        },
+    )
 
 
 @staff_view
@@ -122,17 +134,22 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     qs = selectors.list_practitioners(request.user, q=q)
-    return render(request, "registry/practitioner_list.html",
-                  {"form": form, "page": _page(request, qs)})
+    return render(
+        request, "registry/practitioner_list.html", {"form": form, "page": _page(request, qs)}
+    )
 
 
 @staff_view
 def practitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     practitioner = selectors.get_practitioner_for(request.user, pk)
-    return render(request, "registry/practitioner_detail.html", {
-        "practitioner": practitioner,
-        "violations": selectors.violations_for_subject(practitioner),
-    })
+    return render(
+        request,
+        "registry/practitioner_detail.html",
+        {
+            "practitioner": practitioner,
+            "violations": selectors.violations_for_subject(practitioner),
+        },
+    )
 
 
 @staff_view
@@ -140,8 +157,9 @@ def intermediary_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     qs = selectors.list_intermediaries(request.user, q=q)
-    return render(request, "registry/intermediary_list.html",
-                  {"form": form, "page": _page(request, qs)})
+    return render(
+        request, "registry/intermediary_list.html", {"form": form, "page": _page(request, qs)}
+    )
 
 
 @staff_view
@@ -150,8 +168,9 @@ def intermediary_create(request: HttpRequest) -> HttpResponse:
     form = IntermediaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            intermediary = services.create_intermediary(**form.cleaned_data,
-                                                        acting_user=request.user)
+            intermediary = services.create_intermediary(
+                **form.cleaned_data, acting_user=request.user
+            )
         except DomainError as exc:
             _add_errors(form, exc)
         else:
@@ -166,28 +185,37 @@ def intermediary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_intermediary_contact(intermediary, **form.cleaned_data,
-                                              acting_user=request.user)
+            services.add_intermediary_contact(
+                intermediary, **form.cleaned_data, acting_user=request.user
+            )
         except DomainError as exc:
             _add_errors(form, exc)
         else:
             return redirect("registry:intermediary", pk=intermediary.pk)
-    return render(request, "registry/intermediary_detail.html", {
-        "intermediary": intermediary, "contact_form": form,
-        "violations": selectors.violations_for_subject(intermediary),
-        "summary": selectors.correlation_summary(("registry.intermediary", intermediary.pk),
-                                                 user=request.user),
-    })
+    return render(
+        request,
+        "registry/intermediary_detail.html",
+        {
+            "intermediary": intermediary,
+            "contact_form": form,
+            "violations": selectors.violations_for_subject(intermediary),
+            "summary": selectors.correlation_summary(
+                ("registry.intermediary", intermediary.pk), user=request.user
+            ),
+        },
+    )
 
 
 @staff_view
 def violation_list(request: HttpRequest) -> HttpResponse:
     form = ViolationFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.list_violations(request.user, status=data.get("status", ""),
-                                   subject_kind=data.get("subject_kind", ""))
-    return render(request, "registry/violation_list.html",
-                  {"form": form, "page": _page(request, qs)})
+    qs = selectors.list_violations(
+        request.user, status=data.get("status", ""), subject_kind=data.get("subject_kind", "")
+    )
+    return render(
+        request, "registry/violation_list.html", {"form": form, "page": _page(request, qs)}
+    )
 
 
 @staff_view
@@ -196,18 +224,26 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = RescindForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rescind_violation(record, reason=form.cleaned_data["reason"],
-                                       appeal_reference=form.cleaned_data["appeal_reference"],
-                                       acting_user=request.user)
+            services.rescind_violation(
+                record,
+                reason=form.cleaned_data["reason"],
+                appeal_reference=form.cleaned_data["appeal_reference"],
+                acting_user=request.user,
+            )
         except DomainError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("The record was rescinded; its history is kept."))
             return redirect("registry:violation", pk=record.pk)
-    return render(request, "registry/violation_detail.html", {
-        "record": record, "form": form,
-        "can_rescind": can_decide_for(request.user, record.issuing_office),
-    })
+    return render(
+        request,
+        "registry/violation_detail.html",
+        {
+            "record": record,
+            "form": form,
+            "can_rescind": can_decide_for(request.user, record.issuing_office),
+        },
+    )
 
 
 @require_verified
@@ -220,9 +256,13 @@ def violation_export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     try:
         content, content_type = services.export_violations(
-            selectors.list_violations(request.user, status=data.get("status", ""),
-                                      subject_kind=data.get("subject_kind", "")),
-            fmt=fmt, acting_user=request.user,
+            selectors.list_violations(
+                request.user,
+                status=data.get("status", ""),
+                subject_kind=data.get("subject_kind", ""),
+            ),
+            fmt=fmt,
+            acting_user=request.user,
         )
     except DomainError as exc:
         return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
@@ -254,15 +294,17 @@ def graph_data(request: HttpRequest) -> JsonResponse:
     elif source_type and source_id and source_type.startswith(selectors.REGISTRY_PREFIX):
         data = selectors.entity_graph(user=request.user, source=(source_type, source_id))
     else:
-        return JsonResponse({"error": _("Give kind and value, or a registry entity.")},
-                            status=400)
+        return JsonResponse({"error": _("Give kind and value, or a registry entity.")}, status=400)
     return JsonResponse(data)
 
 
 @staff_view
 def network_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/network_list.html",
-                  {"networks": selectors.intermediary_networks(user=request.user)})
+    return render(
+        request,
+        "registry/network_list.html",
+        {"networks": selectors.intermediary_networks(user=request.user)},
+    )
 
 
 @staff_view
@@ -280,8 +322,11 @@ def exclusion_list(request: HttpRequest) -> HttpResponse:
     form = ExclusionForm(request.POST or None)
     if request.method == "POST":
         if "remove" in request.POST:
-            exclusion = selectors.list_exclusions(request.user).filter(
-                pk=request.POST.get("remove")).first()
+            exclusion = (
+                selectors.list_exclusions(request.user)
+                .filter(pk=request.POST.get("remove"))
+                .first()
+            )
             if exclusion is None:
                 raise Http404
             services.remove_exclusion(exclusion, acting_user=request.user)
@@ -295,9 +340,14 @@ def exclusion_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The value is excluded from correlation."))
                 return redirect("registry:exclusions")
-    return render(request, "registry/exclusion_list.html", {
-        "form": form, "exclusions": selectors.list_exclusions(request.user),
-    })
+    return render(
+        request,
+        "registry/exclusion_list.html",
+        {
+            "form": form,
+            "exclusions": selectors.list_exclusions(request.user),
+        },
+    )
 
 
 @staff_view
@@ -312,25 +362,33 @@ def website_import(request: HttpRequest) -> HttpResponse:
         if stash is None:
             messages.error(request, _("The checked file has expired; upload it again."))
             return redirect("registry:import")
-        report = services.import_websites(stash["name"], stash["content"], dry_run=False,
-                                          acting_user=request.user)
+        report = services.import_websites(
+            stash["name"], stash["content"], dry_run=False, acting_user=request.user
+        )
         cache.delete(_stash_key(request, request.POST["confirm"]))
         if report.committed:
-            messages.success(request, _("Imported %(created)d new and %(updated)d updated "
-                                        "websites.") % {"created": report.count("create"),
-                                                        "updated": report.count("update")})
+            messages.success(
+                request,
+                _("Imported %(created)d new and %(updated)d updated websites.")
+                % {"created": report.count("create"), "updated": report.count("update")},
+            )
             return redirect("registry:websites")
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read(services.transfer.MAX_IMPORT_BYTES + 1)
-        report = services.import_websites(upload.name, content, dry_run=True,
-                                          acting_user=request.user)
+        report = services.import_websites(
+            upload.name, content, dry_run=True, acting_user=request.user
+        )
         if report.ok:
             token = secrets.token_urlsafe(16)
-            cache.set(_stash_key(request, token), {"name": upload.name, "content": content},
-                      IMPORT_STASH_SECONDS)
-    return render(request, "registry/website_import.html",
-                  {"form": form, "report": report, "token": token})
+            cache.set(
+                _stash_key(request, token),
+                {"name": upload.name, "content": content},
+                IMPORT_STASH_SECONDS,
+            )
+    return render(
+        request, "registry/website_import.html", {"form": form, "report": report, "token": token}
+    )
 
 
 def _stash_key(request: HttpRequest, token: str) -> str:
@@ -354,15 +412,21 @@ def practitioner_lookup(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.lookup_practitioner(acting_user=request.user,
-                                                  ip_address=client_ip(request),
-                                                  **form.cleaned_data)
+            result = services.lookup_practitioner(
+                acting_user=request.user, ip_address=client_ip(request), **form.cleaned_data
+            )
         except DomainError as exc:
             _add_errors(form, exc)
-    return render(request, "registry/practitioner_lookup.html", {
-        "form": form, "result": result, "left": lookups_left_today(request.user),
-        "log": selectors.list_lookups_by(request.user)[:20],
-    })
+    return render(
+        request,
+        "registry/practitioner_lookup.html",
+        {
+            "form": form,
+            "result": result,
+            "left": lookups_left_today(request.user),
+            "log": selectors.list_lookups_by(request.user)[:20],
+        },
+    )
 
 
 def _add_errors(form: Any, exc: DomainError) -> None:
@@ -372,4 +436,3 @@ def _add_errors(form: Any, exc: DomainError) -> None:
         return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-

@@ -114,8 +114,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -136,8 +138,10 @@ STATIC_ROOT = QINGLANG_HOME / "static"
 # Only the built files of the npm packages (package.json), served as /static/vendor/<pkg>/dist/.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    *((f"vendor/{pkg}/dist", PROJECT_DIR / "node_modules" / pkg / "dist")
-      for pkg in ("bootstrap", "htmx.org", "echarts")),
+    *(
+        (f"vendor/{pkg}/dist", PROJECT_DIR / "node_modules" / pkg / "dist")
+        for pkg in ("bootstrap", "htmx.org", "echarts")
+    ),
 ]
 STORAGES = {
     "default": {
@@ -213,15 +217,18 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Ledger: seal new events into the signed Merkle log every 30 s; sweep stray vault files hourly.
 CELERY_BEAT_SCHEDULE["ledger-seal"] = {"task": "qinglang.core.tasks.seal_ledger", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["evidence-sweep-vault"] = {
-    "task": "qinglang.evidence.tasks.sweep_vault", "schedule": 3600.0,
+    "task": "qinglang.evidence.tasks.sweep_vault",
+    "schedule": 3600.0,
 }
 # Reports whose analysis was never queued (broker down at submission) are queued again.
 CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
-    "task": "qinglang.intake.tasks.requeue_pending_reports", "schedule": 300.0,
+    "task": "qinglang.intake.tasks.requeue_pending_reports",
+    "schedule": 300.0,
 }
 # Escalation (督办) of overdue work every 15 minutes; the digest each morning (Asia/Shanghai).
 CELERY_BEAT_SCHEDULE["cases-escalate-overdue"] = {
-    "task": "qinglang.cases.tasks.escalate_overdue", "schedule": 900.0,
+    "task": "qinglang.cases.tasks.escalate_overdue",
+    "schedule": 900.0,
 }
 CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
@@ -234,16 +241,22 @@ QINGLANG_TRANSFER_MAX_DEADLINE_DAYS = 60
 QINGLANG_EXTENSION_MAX_DAYS = int(os.environ.get("QINGLANG_EXTENSION_MAX_DAYS", 20))
 # Still overdue this many working days after an escalation: escalate one level further up.
 QINGLANG_ESCALATION_REPEAT_WORKING_DAYS = int(
-    os.environ.get("QINGLANG_ESCALATION_REPEAT_WORKING_DAYS", 5))
+    os.environ.get("QINGLANG_ESCALATION_REPEAT_WORKING_DAYS", 5)
+)
 
 REDIS_URL = os.environ.get("QINGLANG_REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Shared between web and worker processes, and survives restarts: throttles hold.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                          "LOCATION": "qinglang_cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "qinglang_cache",
+        }
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

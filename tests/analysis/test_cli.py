@@ -10,8 +10,11 @@ QINGLANG = Path(sys.executable).with_name("qinglang")
 
 def run(*args: str, stdin: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(  # noqa: S603 - our own console script
-        [str(QINGLANG), "analysis", *args], input=stdin.encode(), capture_output=True,
-        timeout=60, check=False,
+        [str(QINGLANG), "analysis", *args],
+        input=stdin.encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
 
 

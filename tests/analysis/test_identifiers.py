@@ -30,8 +30,7 @@ def test_identifier_is_frozen():
         ("电话 138-1234-5678", "phone", "+8613812345678", "138-1234-5678"),
         ("手机：１３９ ８８８８ ７７７７", "phone", "+8613988887777", "１３９ ８８８８ ７７７７"),
         ("+86 150 1111 2222 随时联系", "phone", "+8615011112222", "+86 150 1111 2222"),
-        ("联系 1 3 8 ★ 1 2 3 4 ★ 5 6 7 8", "phone", "+8613812345678",
-         "1 3 8 ★ 1 2 3 4 ★ 5 6 7 8"),
+        ("联系 1 3 8 ★ 1 2 3 4 ★ 5 6 7 8", "phone", "+8613812345678", "1 3 8 ★ 1 2 3 4 ★ 5 6 7 8"),
         ("座机 010-12345678", "phone", "+861012345678", "010-12345678"),
         ("(0755) 8888 9999", "phone", "+8675588889999", "(0755) 8888 9999"),
         ("客服热线 400-810-8888", "phone", "+864008108888", "400-810-8888"),
@@ -46,19 +45,35 @@ def test_identifier_is_frozen():
         ("微信号：13812345678", "wechat", "13812345678", "13812345678"),
         ("邮箱 Boss.PR@Example.COM", "email", "boss.pr@example.com", "Boss.PR@Example.COM"),
         ("发到 pr_team#163.com", "email", "pr_team@163.com", "pr_team#163.com"),
-        ("见 https://bbs.Example.com.cn/t/1。", "url", "https://bbs.Example.com.cn/t/1",
-         "https://bbs.Example.com.cn/t/1"),
-        ("见 https://bbs.Example.com.cn/t/1。", "domain", "example.com.cn",
-         "https://bbs.Example.com.cn/t/1"),
+        (
+            "见 https://bbs.Example.com.cn/t/1。",
+            "url",
+            "https://bbs.Example.com.cn/t/1",
+            "https://bbs.Example.com.cn/t/1",
+        ),
+        (
+            "见 https://bbs.Example.com.cn/t/1。",
+            "domain",
+            "example.com.cn",
+            "https://bbs.Example.com.cn/t/1",
+        ),
         ("打开 www.shantie.top 下单", "url", "http://www.shantie.top", "www.shantie.top"),
         ("官网 Delete-PR.cn 了解", "domain", "delete-pr.cn", "Delete-PR.cn"),
         ("支付宝：13912345678", "alipay", "+8613912345678", "13912345678"),
         ("zfb 账号 pay@Example.com", "alipay", "pay@example.com", "pay@Example.com"),
-        ("卡号 6222 0212 3456 7890 128", "bank_card", "6222021234567890128",
-         "6222 0212 3456 7890 128"),
+        (
+            "卡号 6222 0212 3456 7890 128",
+            "bank_card",
+            "6222021234567890128",
+            "6222 0212 3456 7890 128",
+        ),
         ("信用代码：91110108551385082Q", "uscc", "91110108551385082Q", "91110108551385082Q"),
-        ("京ＩＣＰ备１２３４５６７８号－１", "icp", "京ICP备12345678号",
-         "京ＩＣＰ备１２３４５６７８号－１"),
+        (
+            "京ＩＣＰ备１２３４５６７８号－１",
+            "icp",
+            "京ICP备12345678号",
+            "京ＩＣＰ备１２３４５６７８号－１",
+        ),
     ],
 )
 def test_extracts(text, kind, value, span):
@@ -71,13 +86,17 @@ def test_qq_mail_gives_qq_and_email():
 
 def test_listed_qq_numbers():
     assert found("QQ：123456 / 234567、345678 或 456789") == {
-        ("qq", "123456"), ("qq", "234567"), ("qq", "345678"), ("qq", "456789"),
+        ("qq", "123456"),
+        ("qq", "234567"),
+        ("qq", "345678"),
+        ("qq", "456789"),
     }
 
 
 def test_wechat_same_as_phone():
     assert found("手机 15011112222（微信同号）") == {
-        ("phone", "+8615011112222"), ("wechat", "15011112222"),
+        ("phone", "+8615011112222"),
+        ("wechat", "15011112222"),
     }
 
 
@@ -122,15 +141,46 @@ def test_empty_text():
 
 DIGIT_KINDS = {"qq", "phone", "bank_card"}
 fragments = st.sampled_from(
-    ["QQ", "扣扣", "微信", "V信", "支付宝", "电话", "卡号", "删帖", "价格", "元", "：", " ", "-",
-     "★", "😀", "一三八", "九七六", "13812345678", "12345678", "6222", "@qq.com", "https://",
-     ".com", "abc_def", "京ICP备", "号", "\n", "，"]
+    [
+        "QQ",
+        "扣扣",
+        "微信",
+        "V信",
+        "支付宝",
+        "电话",
+        "卡号",
+        "删帖",
+        "价格",
+        "元",
+        "：",
+        " ",
+        "-",
+        "★",
+        "😀",
+        "一三八",
+        "九七六",
+        "13812345678",
+        "12345678",
+        "6222",
+        "@qq.com",
+        "https://",
+        ".com",
+        "abc_def",
+        "京ICP备",
+        "号",
+        "\n",
+        "，",
+    ]
 )
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(fragments, st.text(max_size=5), st.from_regex(r"\d{1,12}",
-       fullmatch=True)), max_size=25).map("".join))
+@given(
+    st.lists(
+        st.one_of(fragments, st.text(max_size=5), st.from_regex(r"\d{1,12}", fullmatch=True)),
+        max_size=25,
+    ).map("".join)
+)
 def test_random_text_gives_consistent_spans(text):
     for identifier in extract(text):
         assert identifier.kind in KINDS

@@ -99,8 +99,16 @@ def test_every_mobile_shape_normalises_to_e164(number):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("12345", "12345"), ("123 456 789", "123456789"), ("９７６５４３２１", "97654321"),
-     ("01234", None), ("1234", None), ("123456789012", None), ("abc", None), ("", None)],
+    [
+        ("12345", "12345"),
+        ("123 456 789", "123456789"),
+        ("９７６５４３２１", "97654321"),
+        ("01234", None),
+        ("1234", None),
+        ("123456789012", None),
+        ("abc", None),
+        ("", None),
+    ],
 )
 def test_normalize_qq(value, expected):
     assert normalize_qq(value) == expected

@@ -28,8 +28,12 @@ def make_report(
 ) -> Report:
     """Create a received report with targets (default: one URL on example-news.cn)."""
     report = Report.objects.create(
-        tracking_code=f"QT{next(_codes):010d}", access_key_hash="x", category=category,
-        description=description, office=office, is_internal=is_internal,
+        tracking_code=f"QT{next(_codes):010d}",
+        access_key_hash="x",
+        category=category,
+        description=description,
+        office=office,
+        is_internal=is_internal,
         contact_phone=contact_phone,
     )
     for t in targets if targets is not None else [{"url": "https://bbs.example-news.cn/t/1"}]:
@@ -41,14 +45,23 @@ def make_report(
     return report
 
 
-def make_case(user: User, *, title: str = "某论坛有偿删帖",
-              url: str = "https://bbs.example-news.cn/t/1",
-              lead_office: Organization | None = None, **kwargs: Any) -> Case:
+def make_case(
+    user: User,
+    *,
+    title: str = "某论坛有偿删帖",
+    url: str = "https://bbs.example-news.cn/t/1",
+    lead_office: Organization | None = None,
+    **kwargs: Any,
+) -> Case:
     """Open a case as `user` (staff creation) naming one URL."""
     targets = [TargetInput(kind="url", url=url)] if url else []
     return lifecycle.create_case(
-        acting_user=user, category=kwargs.pop("category", ReportCategory.PAID_DELETION),
-        title=title, lead_office=lead_office, targets=targets, **kwargs,
+        acting_user=user,
+        category=kwargs.pop("category", ReportCategory.PAID_DELETION),
+        title=title,
+        lead_office=lead_office,
+        targets=targets,
+        **kwargs,
     )
 
 

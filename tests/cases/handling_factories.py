@@ -27,14 +27,20 @@ def png_upload(name: str = "proof.png", color: str = "red") -> SimpleUploadedFil
     return SimpleUploadedFile(name, png_bytes(color), content_type="image/png")
 
 
-def evidence_on(subject: tuple[str, Any], *, name: str, user: User | None = None,
-                text: str = "") -> EvidenceItem:
+def evidence_on(
+    subject: tuple[str, Any], *, name: str, user: User | None = None, text: str = ""
+) -> EvidenceItem:
     """Store a small text item and attach it to `subject`."""
     from django.db import transaction
 
     with transaction.atomic():
-        item = evidence.store_bytes((text or name).encode(), name=name, media_type="text/plain",
-                                    kind=EvidenceKind.UPLOAD, added_by=None)
+        item = evidence.store_bytes(
+            (text or name).encode(),
+            name=name,
+            media_type="text/plain",
+            kind=EvidenceKind.UPLOAD,
+            added_by=None,
+        )
         evidence.attach(item, subject=subject, acting_user=user)
     return item
 
@@ -44,11 +50,14 @@ class CaseWithMaterials:
 
     def __init__(self, world: Any, url: str = "https://bbs.example-news.cn/t/1") -> None:
         self.world = world
-        self.report_a: Report = make_report(world.beijing_office, contact_phone="13800000000",
-                                            targets=[{"url": url}])
+        self.report_a: Report = make_report(
+            world.beijing_office, contact_phone="13800000000", targets=[{"url": url}]
+        )
         self.report_b: Report = make_report(
-            world.beijing_office, description="另一名举报人反映同一网站收费删帖。",
-            targets=[{"url": url}])
+            world.beijing_office,
+            description="另一名举报人反映同一网站收费删帖。",
+            targets=[{"url": url}],
+        )
         self.case: Case = triage.accept_report(self.report_a, acting_user=world.beijing_user)
         triage.accept_report(self.report_b, acting_user=world.beijing_user, case=self.case)
         self.report_a.refresh_from_db()
@@ -58,18 +67,32 @@ class CaseWithMaterials:
         self.item_case = evidence_on(("cases.case", self.case.pk), name="internal-note.txt")
 
 
-def send(world: Any, case: Case, *, kind: str = TransferKind.CRIMINAL_REFERRAL,
-         recipient: Any = None, user: User | None = None, **kwargs: Any) -> Transfer:
-    recipient = recipient or {
-        TransferKind.CRIMINAL_REFERRAL: world.police,
-        TransferKind.TELECOM_ACTION: world.telecom,
-        TransferKind.RECTIFICATION_ORDER: world.website_operator,
-        TransferKind.CO_HANDLING: world.guangdong_office,
-        TransferKind.HANDOVER: world.guangdong_office,
-    }[kind]
+def send(
+    world: Any,
+    case: Case,
+    *,
+    kind: str = TransferKind.CRIMINAL_REFERRAL,
+    recipient: Any = None,
+    user: User | None = None,
+    **kwargs: Any,
+) -> Transfer:
+    recipient = (
+        recipient
+        or {
+            TransferKind.CRIMINAL_REFERRAL: world.police,
+            TransferKind.TELECOM_ACTION: world.telecom,
+            TransferKind.RECTIFICATION_ORDER: world.website_operator,
+            TransferKind.CO_HANDLING: world.guangdong_office,
+            TransferKind.HANDOVER: world.guangdong_office,
+        }[kind]
+    )
     if kind == TransferKind.RECTIFICATION_ORDER:
         kwargs.setdefault("measures", ["删除违规帖子", "排查删帖渠道"])
     return transfers.send_transfer(
-        case, recipient=recipient, kind=kind, acting_user=user or world.beijing_user,
-        instructions=kwargs.pop("instructions", "请核查并反馈。"), **kwargs,
+        case,
+        recipient=recipient,
+        kind=kind,
+        acting_user=user or world.beijing_user,
+        instructions=kwargs.pop("instructions", "请核查并反馈。"),
+        **kwargs,
     )

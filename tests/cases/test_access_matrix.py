@@ -24,8 +24,16 @@ from qinglang.cases.services import triage
 from tests.cases.factories import make_report
 from tests.core.auth import login_verified
 
-ROLES = ("same_office", "superior_office", "other_region", "partner", "website", "enterprise",
-         "inspection", "anonymous")
+ROLES = (
+    "same_office",
+    "superior_office",
+    "other_region",
+    "partner",
+    "website",
+    "enterprise",
+    "inspection",
+    "anonymous",
+)
 PREFIXES = ("cases/", "staff/", "registry/", "evidence/", "api/v1/")
 
 # name: (method, subject, expected codes in ROLES order)
@@ -169,23 +177,40 @@ def build_scene(world: Any) -> Scene:
     report = make_report(world.shenzhen_office)
     case = triage.accept_report(
         make_report(world.shenzhen_office, targets=[{"url": "https://other.example.cn/"}]),
-        acting_user=world.shenzhen_user)
-    kwargs: dict[str, dict[str, Any]] = {"report": {"pk": report.pk}, "case": {"pk": case.pk},
-                                         "case_id": {"case_id": case.pk}}
+        acting_user=world.shenzhen_user,
+    )
+    kwargs: dict[str, dict[str, Any]] = {
+        "report": {"pk": report.pk},
+        "case": {"pk": case.pk},
+        "case_id": {"case_id": case.pk},
+    }
     try:
         from qinglang.cases.services.tasks import create_task
         from qinglang.cases.services.transfers import request_extension, send_transfer
     except ImportError:
         pass
     else:
-        transfer = send_transfer(case, recipient=world.police, kind="criminal_referral",
-                                 instructions="请依法查处", acting_user=world.shenzhen_user)
-        extension = request_extension(transfer, days=3, reason="需要补充调查",
-                                      acting_user=world.police_user)
-        task = create_task(case, title="核查网站备案", acting_user=world.shenzhen_user,
-                           assignee_user=world.shenzhen_user)
-        kwargs |= {"transfer": {"pk": transfer.pk}, "task": {"pk": task.pk},
-                   "extension": {"pk": transfer.pk, "extension_id": extension.pk}}
+        transfer = send_transfer(
+            case,
+            recipient=world.police,
+            kind="criminal_referral",
+            instructions="请依法查处",
+            acting_user=world.shenzhen_user,
+        )
+        extension = request_extension(
+            transfer, days=3, reason="需要补充调查", acting_user=world.police_user
+        )
+        task = create_task(
+            case,
+            title="核查网站备案",
+            acting_user=world.shenzhen_user,
+            assignee_user=world.shenzhen_user,
+        )
+        kwargs |= {
+            "transfer": {"pk": transfer.pk},
+            "task": {"pk": task.pk},
+            "extension": {"pk": transfer.pk, "extension_id": extension.pk},
+        }
     from django.db import transaction
 
     from qinglang.core.ledger import events_for
@@ -204,24 +229,40 @@ def build_scene(world: Any) -> Scene:
     website = Website.objects.create(name="示例资讯网", region=world.shenzhen)
     account = Account.objects.create(platform="微博", uid="baoliao", region=world.shenzhen)
     practitioner = Practitioner.objects.create(name="张某", region=world.shenzhen)
-    intermediary = Intermediary.objects.create(kind="company", name="某公关公司",
-                                               region=world.shenzhen)
+    intermediary = Intermediary.objects.create(
+        kind="company", name="某公关公司", region=world.shenzhen
+    )
     violation = ViolationRecord.objects.create(
-        subject_kind="website", website=website, case_type="cases.case", case_id=str(case.pk),
-        case_number=case.number, issuing_office=world.shenzhen_office, region_code="440300",
-        legal_basis="《网络安全法》", measure="rectification_order",
-        decided_on=dt.date(2026, 11, 1), effective_from=dt.date(2026, 11, 1))
+        subject_kind="website",
+        website=website,
+        case_type="cases.case",
+        case_id=str(case.pk),
+        case_number=case.number,
+        issuing_office=world.shenzhen_office,
+        region_code="440300",
+        legal_basis="《网络安全法》",
+        measure="rectification_order",
+        decided_on=dt.date(2026, 11, 1),
+        effective_from=dt.date(2026, 11, 1),
+    )
     kwargs |= {
-        "notification": {"pk": note.pk}, "website": {"pk": website.pk},
-        "account": {"pk": account.pk}, "practitioner": {"pk": practitioner.pk},
-        "intermediary": {"pk": intermediary.pk}, "violation": {"pk": violation.pk},
+        "notification": {"pk": note.pk},
+        "website": {"pk": website.pk},
+        "account": {"pk": account.pk},
+        "practitioner": {"pk": practitioner.pk},
+        "intermediary": {"pk": intermediary.pk},
+        "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
     }
     users = {
-        "same_office": world.shenzhen_user, "superior_office": world.guangdong_user,
-        "other_region": world.beijing_user, "partner": world.police_user,
-        "website": world.website_user, "enterprise": world.enterprise_user,
-        "inspection": world.inspector, "anonymous": None,
+        "same_office": world.shenzhen_user,
+        "superior_office": world.guangdong_user,
+        "other_region": world.beijing_user,
+        "partner": world.police_user,
+        "website": world.website_user,
+        "enterprise": world.enterprise_user,
+        "inspection": world.inspector,
+        "anonymous": None,
     }
     return Scene(users=users, kwargs=kwargs)
 

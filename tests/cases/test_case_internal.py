@@ -23,12 +23,20 @@ OFFICE_USERS = ("national_user", "beijing_user", "guangdong_user", "shenzhen_use
 
 @pytest.fixture
 def internal_case(world):
-    report = make_report(world.inspection, category="collusion", is_internal=True,
-                         description="反映某市网信办工作人员收取好处后协调网站删帖。",
-                         targets=[{"url": "https://bbs.example-news.cn/t/77"}])
+    report = make_report(
+        world.inspection,
+        category="collusion",
+        is_internal=True,
+        description="反映某市网信办工作人员收取好处后协调网站删帖。",
+        targets=[{"url": "https://bbs.example-news.cn/t/77"}],
+    )
     case = triage.accept_report(report, acting_user=world.inspector)
-    lifecycle.update_case(case, acting_user=world.inspector, expected_version=None,
-                          summary="纪检内部线索 网信办工作人员")
+    lifecycle.update_case(
+        case,
+        acting_user=world.inspector,
+        expected_version=None,
+        summary="纪检内部线索 网信办工作人员",
+    )
     return case
 
 
@@ -39,7 +47,8 @@ def test_invisible_to_every_office_in_lists_counts_and_search(world, internal_ca
         assert internal_case not in cases_visible_to(user)
         assert internal_case not in list_cases(user)
         assert sum(count_cases_by_status(user).values()) == (
-            1 if name in ("national_user", "beijing_user") else 0)
+            1 if name in ("national_user", "beijing_user") else 0
+        )
         hits = {(d.object_type, d.object_id) for d in search(user, "网信办工作人员")}
         assert ("cases.case", str(internal_case.pk)) not in hits
         assert not can_see_case_subject(user, str(internal_case.pk))
@@ -52,13 +61,20 @@ def test_invisible_through_api_and_pages(world, verified_client, internal_case):
         client = api_client(getattr(world, name))
         assert client.get(f"/api/v1/cases/{internal_case.pk}/").status_code == 404
         assert client.get("/api/v1/cases/").json()["count"] == 0
-        assert client.post(f"/api/v1/cases/{internal_case.pk}/close/", {
-            "outcome": "not_confirmed", "public_result": "x"}, format="json").status_code == 404
+        assert (
+            client.post(
+                f"/api/v1/cases/{internal_case.pk}/close/",
+                {"outcome": "not_confirmed", "public_result": "x"},
+                format="json",
+            ).status_code
+            == 404
+        )
     page = verified_client(world.national_user)
     assert page.get(f"/cases/{internal_case.pk}/").status_code == 404
     assert internal_case.number not in page.get("/cases/").content.decode()
     assert internal_case.number not in b"".join(
-        page.get("/cases/export.csv").streaming_content).decode("utf-8-sig")
+        page.get("/cases/export.csv").streaming_content
+    ).decode("utf-8-sig")
 
 
 def test_inspection_sees_and_handles_its_own(world, internal_case):
@@ -66,19 +82,26 @@ def test_inspection_sees_and_handles_its_own(world, internal_case):
     body = api_client(world.inspector).get(f"/api/v1/cases/{internal_case.pk}/").json()
     assert body["is_internal"] is True
     assert [e["action"] for e in body["timeline"]][:2] == ["case.opened", "report.accepted"]
-    closed = lifecycle.close_case(internal_case, acting_user=world.inspector,
-                                  outcome="violation_confirmed", measures=[],
-                                  public_result="已依纪依规处理。")
+    closed = lifecycle.close_case(
+        internal_case,
+        acting_user=world.inspector,
+        outcome="violation_confirmed",
+        measures=[],
+        public_result="已依纪依规处理。",
+    )
     assert closed.status == "closed"
 
 
 def test_offices_cannot_act_or_share(world, internal_case):
     with pytest.raises(NotPermitted):
-        lifecycle.change_status(internal_case, to="investigating",
-                                acting_user=world.national_user)
+        lifecycle.change_status(internal_case, to="investigating", acting_user=world.national_user)
     with pytest.raises(Exception) as exc:
-        lifecycle.update_case(internal_case, acting_user=world.inspector, expected_version=None,
-                              co_offices=[world.beijing_office])
+        lifecycle.update_case(
+            internal_case,
+            acting_user=world.inspector,
+            expected_version=None,
+            co_offices=[world.beijing_office],
+        )
     assert "co_offices" in exc.value.message_dict
 
 

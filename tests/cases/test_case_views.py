@@ -29,12 +29,15 @@ def count_queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_triage_queue_queries_do_not_grow_with_rows(world, verified_client, rows,
-                                                    django_assert_max_num_queries):
+def test_triage_queue_queries_do_not_grow_with_rows(
+    world, verified_client, rows, django_assert_max_num_queries
+):
     client = verified_client(world.guangdong_user)
     for i in range(rows):
-        make_report(world.shenzhen_office if i % 2 else world.guangdong_office,
-                    targets=[{"url": f"https://s{i}.example.cn/"}, {"account": f"a{i}"}])
+        make_report(
+            world.shenzhen_office if i % 2 else world.guangdong_office,
+            targets=[{"url": f"https://s{i}.example.cn/"}, {"account": f"a{i}"}],
+        )
     with django_assert_max_num_queries(12):
         response = client.get(reverse("cases:triage_list"))
     assert response.status_code == 200
@@ -42,11 +45,13 @@ def test_triage_queue_queries_do_not_grow_with_rows(world, verified_client, rows
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_case_list_queries_do_not_grow_with_rows(world, verified_client, rows,
-                                                 django_assert_max_num_queries):
+def test_case_list_queries_do_not_grow_with_rows(
+    world, verified_client, rows, django_assert_max_num_queries
+):
     for i in range(rows):
-        make_case(world.guangdong_user, url=f"https://s{i}.example.cn/",
-                  co_offices=[world.beijing_office])
+        make_case(
+            world.guangdong_user, url=f"https://s{i}.example.cn/", co_offices=[world.beijing_office]
+        )
     client = verified_client(world.guangdong_user)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("cases:case_list"))
@@ -103,13 +108,16 @@ def test_decline_and_reroute_errors_change_nothing(world, verified_client):
     client = verified_client(world.beijing_user)
     bad = client.post(f"/cases/triage/{report.pk}/decline/", {"reason_code": "nope"})
     assert bad.status_code == 400
-    bad = client.post(f"/cases/triage/{report.pk}/reroute/", {"office": world.beijing_office.pk,
-                                                              "reason": "x"})
+    bad = client.post(
+        f"/cases/triage/{report.pk}/reroute/", {"office": world.beijing_office.pk, "reason": "x"}
+    )
     assert bad.status_code == 400 and "office" in bad.context["reroute_form"].errors
     report.refresh_from_db()
     assert report.status == ReportStatus.RECEIVED and not events_for(report).exists()
-    ok = client.post(f"/cases/triage/{report.pk}/decline/",
-                     {"reason_code": "out_of_scope", "reason_text": "不属于本专区受理范围"})
+    ok = client.post(
+        f"/cases/triage/{report.pk}/decline/",
+        {"reason_code": "out_of_scope", "reason_text": "不属于本专区受理范围"},
+    )
     assert ok.status_code == 302
     report.refresh_from_db()
     assert report.status == ReportStatus.DECLINED
@@ -141,17 +149,35 @@ def test_contact_only_for_owning_triage_staff_and_logged(world, verified_client)
 def test_create_case_page(world, verified_client):
     client = verified_client(world.guangdong_user)
     assert client.get("/cases/new/").status_code == 200
-    bad = client.post("/cases/new/", {"title": "", "category": "extortion",
-                                      "severity": "medium", "urgency": "normal"})
+    bad = client.post(
+        "/cases/new/",
+        {"title": "", "category": "extortion", "severity": "medium", "urgency": "normal"},
+    )
     assert bad.status_code == 400 and not Case.objects.exists()
-    bad = client.post("/cases/new/", {"title": "x", "category": "extortion", "severity": "medium",
-                                      "urgency": "normal", "target_urls": "not a url"})
+    bad = client.post(
+        "/cases/new/",
+        {
+            "title": "x",
+            "category": "extortion",
+            "severity": "medium",
+            "urgency": "normal",
+            "target_urls": "not a url",
+        },
+    )
     assert bad.status_code == 400 and not Case.objects.exists()
-    ok = client.post("/cases/new/", {
-        "title": "某公关公司有偿删帖", "category": "paid_deletion", "severity": "high",
-        "urgency": "normal", "lead_office": world.shenzhen_office.pk,
-        "target_urls": "https://bbs.example.cn/t/1", "target_accounts": "微信:删帖中介",
-        "target_people": "李某"})
+    ok = client.post(
+        "/cases/new/",
+        {
+            "title": "某公关公司有偿删帖",
+            "category": "paid_deletion",
+            "severity": "high",
+            "urgency": "normal",
+            "lead_office": world.shenzhen_office.pk,
+            "target_urls": "https://bbs.example.cn/t/1",
+            "target_accounts": "微信:删帖中介",
+            "target_people": "李某",
+        },
+    )
     case = Case.objects.get()
     assert ok.status_code == 302 and case.lead_office == world.shenzhen_office
     assert sorted(case.targets.values_list("kind", flat=True)) == ["account", "person", "url"]
@@ -165,18 +191,28 @@ def test_case_actions_without_js_and_stale_form(world, verified_client):
     assert case.number in page and "case.opened" in page
     ok = client.post(f"/cases/{case.pk}/status/", {"status": "investigating", "version": 1})
     assert ok.status_code == 302
-    stale = client.post(f"/cases/{case.pk}/edit/", {
-        "version": 1, "title": "改", "category": "other", "severity": "low", "urgency": "normal"})
+    stale = client.post(
+        f"/cases/{case.pk}/edit/",
+        {"version": 1, "title": "改", "category": "other", "severity": "low", "urgency": "normal"},
+    )
     assert stale.status_code == 409 and "version" in stale.context["edit_form"].errors
     assert Case.objects.get(pk=case.pk).title == "某论坛有偿删帖"
-    decided = client.post(f"/cases/{case.pk}/decide/", {
-        "version": 2, "outcome": "violation_confirmed", "measures": ["rectification", "fine"],
-        "public_result": "已责令整改并罚款。", "close_now": "on"})
+    decided = client.post(
+        f"/cases/{case.pk}/decide/",
+        {
+            "version": 2,
+            "outcome": "violation_confirmed",
+            "measures": ["rectification", "fine"],
+            "public_result": "已责令整改并罚款。",
+            "close_now": "on",
+        },
+    )
     assert decided.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.measures[1]["measure"] == "fine"
-    reopened = client.post(f"/cases/{case.pk}/reopen/", {"version": case.version,
-                                                          "reason": "新证据"})
+    reopened = client.post(
+        f"/cases/{case.pk}/reopen/", {"version": case.version, "reason": "新证据"}
+    )
     assert reopened.status_code == 302
     assert Case.objects.get(pk=case.pk).status == CaseStatus.INVESTIGATING
 
@@ -186,10 +222,13 @@ def test_merge_and_split_pages(world, verified_client):
     case = triage.accept_report(r1, acting_user=world.beijing_user)
     triage.accept_report(r2, acting_user=world.beijing_user)
     client = verified_client(world.beijing_user)
-    assert client.post(f"/cases/{case.pk}/split/", {"report": r2.pk, "reason": ""}
-                       ).status_code == 400
-    assert client.post(f"/cases/{case.pk}/split/", {"report": r2.pk, "reason": "另案处理"}
-                       ).status_code == 302
+    assert (
+        client.post(f"/cases/{case.pk}/split/", {"report": r2.pk, "reason": ""}).status_code == 400
+    )
+    assert (
+        client.post(f"/cases/{case.pk}/split/", {"report": r2.pk, "reason": "另案处理"}).status_code
+        == 302
+    )
     new = Case.objects.exclude(pk=case.pk).get()
     bad = client.post(f"/cases/{new.pk}/merge/", {"into": "QL-0000-000000", "reason": "同案"})
     assert bad.status_code == 400
@@ -204,32 +243,43 @@ def test_case_detail_scoping(world, verified_client):
 
 
 def test_exports_are_filtered_scoped_and_defused(world, verified_client):
-    make_case(world.beijing_user, title="=HYPERLINK(\"http://evil\")")
-    lifecycle.close_case(make_case(world.beijing_user, title="已办结"),
-                         acting_user=world.beijing_user, outcome="not_confirmed",
-                         public_result="未发现违规。")
+    make_case(world.beijing_user, title='=HYPERLINK("http://evil")')
+    lifecycle.close_case(
+        make_case(world.beijing_user, title="已办结"),
+        acting_user=world.beijing_user,
+        outcome="not_confirmed",
+        public_result="未发现违规。",
+    )
     make_case(world.guangdong_user, title="广东案件")
     client = verified_client(world.beijing_user)
     response = client.get("/cases/export.csv?status=new")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert len(rows) == 2 and rows[1][1] == '\'=HYPERLINK("http://evil")'
     assert "广东案件" not in text and "已办结" not in text
     from openpyxl import load_workbook
 
     xlsx = client.get("/cases/export.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert sorted(titles) == sorted(["'=HYPERLINK(\"http://evil\")", "已办结"])
+    assert sorted(titles) == sorted(['\'=HYPERLINK("http://evil")', "已办结"])
 
 
 def test_lead_office_chooses_co_handlers_on_the_edit_form(world, verified_client):
     case = make_case(world.guangdong_user)
     lead = verified_client(world.guangdong_user)
-    ok = lead.post(f"/cases/{case.pk}/edit/", {
-        "version": 1, "title": case.title, "category": case.category, "severity": "medium",
-        "urgency": "normal", "co_offices": [world.beijing_office.pk]})
+    ok = lead.post(
+        f"/cases/{case.pk}/edit/",
+        {
+            "version": 1,
+            "title": case.title,
+            "category": case.category,
+            "severity": "medium",
+            "urgency": "normal",
+            "co_offices": [world.beijing_office.pk],
+        },
+    )
     assert ok.status_code == 302
     assert list(case.co_offices.all()) == [world.beijing_office]
     from django.test import Client
@@ -240,9 +290,17 @@ def test_lead_office_chooses_co_handlers_on_the_edit_form(world, verified_client
     login_verified(other, world.beijing_user)
     page = other.get(f"/cases/{case.pk}/")
     assert page.status_code == 200 and "co_offices" not in page.context["edit_form"].fields
-    edited = other.post(f"/cases/{case.pk}/edit/", {
-        "version": 2, "title": "协办修改标题", "category": case.category, "severity": "medium",
-        "urgency": "normal", "co_offices": []})
+    edited = other.post(
+        f"/cases/{case.pk}/edit/",
+        {
+            "version": 2,
+            "title": "协办修改标题",
+            "category": case.category,
+            "severity": "medium",
+            "urgency": "normal",
+            "co_offices": [],
+        },
+    )
     assert edited.status_code == 302
     case.refresh_from_db()
     assert case.title == "协办修改标题" and case.co_offices.count() == 1

@@ -18,8 +18,9 @@ from tests.cases.factories import make_case
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL: real concurrent transactions"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL: real concurrent transactions"
+    ),
 ]
 
 
@@ -49,16 +50,18 @@ def test_second_editor_with_the_same_version_is_refused_not_lost(world):
 
     def editor_a() -> Case:
         with transaction.atomic():
-            result = lifecycle.update_case(case, acting_user=world.beijing_user,
-                                           expected_version=1, summary="A 的核查意见")
+            result = lifecycle.update_case(
+                case, acting_user=world.beijing_user, expected_version=1, summary="A 的核查意见"
+            )
             a_has_lock.set()
             time.sleep(0.5)  # B now waits on the row lock
         return result
 
     def editor_b() -> Case:
         a_has_lock.wait(10)
-        return lifecycle.update_case(case, acting_user=world.beijing_user, expected_version=1,
-                                     summary="B 的核查意见")
+        return lifecycle.update_case(
+            case, acting_user=world.beijing_user, expected_version=1, summary="B 的核查意见"
+        )
 
     result_a, result_b = run_threads(editor_a, editor_b)
     assert isinstance(result_a, Case)
@@ -75,9 +78,13 @@ def test_concurrent_changes_without_versions_all_land(world):
     def add(i: int) -> Callable[[], Case]:
         def fn() -> Case:
             start.wait(10)
-            return lifecycle.update_case(case, acting_user=world.beijing_user,
-                                         expected_version=None,
-                                         add_targets=[TargetInput(kind="person", label=f"人{i}")])
+            return lifecycle.update_case(
+                case,
+                acting_user=world.beijing_user,
+                expected_version=None,
+                add_targets=[TargetInput(kind="person", label=f"人{i}")],
+            )
+
         return fn
 
     results = run_threads(*(add(i) for i in range(4)))
@@ -95,14 +102,19 @@ def test_concurrent_close_and_reopen_race_keeps_one_story(world):
 
     def close() -> Case:
         start.wait(10)
-        return lifecycle.close_case(case, acting_user=world.beijing_user,
-                                    outcome="not_confirmed", public_result="未发现违规。",
-                                    expected_version=2)
+        return lifecycle.close_case(
+            case,
+            acting_user=world.beijing_user,
+            outcome="not_confirmed",
+            public_result="未发现违规。",
+            expected_version=2,
+        )
 
     def move() -> Case:
         start.wait(10)
-        return lifecycle.change_status(case, to="awaiting_feedback",
-                                       acting_user=world.beijing_user, expected_version=2)
+        return lifecycle.change_status(
+            case, to="awaiting_feedback", acting_user=world.beijing_user, expected_version=2
+        )
 
     results = run_threads(close, move)
     winners = [r for r in results if isinstance(r, Case)]
@@ -117,6 +129,7 @@ def test_case_numbers_stay_unique_under_concurrency(world):
         def fn() -> str:
             start.wait(10)
             return make_case(world.beijing_user, url=f"https://n{i}.example.cn/").number
+
         return fn
 
     numbers = run_threads(*(open_one(i) for i in range(6)))

@@ -36,8 +36,9 @@ def frozen(monkeypatch):
 
 
 def test_default_policies_are_seeded():
-    rows = {(p.stage, p.category, p.urgency): (p.amount, p.unit)
-            for p in DeadlinePolicy.objects.all()}
+    rows = {
+        (p.stage, p.category, p.urgency): (p.amount, p.unit) for p in DeadlinePolicy.objects.all()
+    }
     assert rows[("triage", "", "")] == (3, "working_days")
     assert rows[("transfer_feedback", "", "")] == (10, "working_days")
     assert rows[("rectification", "", "")] == (5, "working_days")
@@ -52,14 +53,16 @@ def test_triage_across_spring_festival_2026_with_makeup_saturday():
 
 def test_transfer_feedback_across_spring_festival_2026():
     # Fri 13 Feb: 14 (1), 24-27 (2-5), Sat 28 Feb make-up (6), 2-5 March (7-10).
-    assert deadlines.deadline_for(DeadlineStage.TRANSFER_FEEDBACK,
-                                  start=at(2026, 2, 13)) == end_of(2026, 3, 5)
+    assert deadlines.deadline_for(DeadlineStage.TRANSFER_FEEDBACK, start=at(2026, 2, 13)) == end_of(
+        2026, 3, 5
+    )
 
 
 def test_rectification_across_national_day_2026_with_makeup_saturday():
     # Tue 29 Sep: 30 Sep (1), 1-7 Oct off, 8, 9 Oct (2, 3), Sat 10 Oct make-up (4), 12 Oct (5).
-    assert deadlines.deadline_for(DeadlineStage.RECTIFICATION,
-                                  start=at(2026, 9, 29)) == end_of(2026, 10, 12)
+    assert deadlines.deadline_for(DeadlineStage.RECTIFICATION, start=at(2026, 9, 29)) == end_of(
+        2026, 10, 12
+    )
 
 
 def test_makeup_sunday_before_national_day_2026():
@@ -71,21 +74,28 @@ def test_spring_festival_and_national_day_2025():
     assert deadlines.deadline_for(DeadlineStage.TRIAGE, start=at(2025, 1, 27)) == end_of(2025, 2, 7)
     # Fri 26 Sep 2025: Sun 28 Sep make-up (1), 29, 30 (2, 3), 9, 10 Oct (4, 5),
     # Sat 11 Oct make-up (6), 13-16 Oct (7-10).
-    assert deadlines.deadline_for(DeadlineStage.TRANSFER_FEEDBACK,
-                                  start=at(2025, 9, 26)) == end_of(2025, 10, 16)
+    assert deadlines.deadline_for(DeadlineStage.TRANSFER_FEEDBACK, start=at(2025, 9, 26)) == end_of(
+        2025, 10, 16
+    )
 
 
 def test_extortion_in_progress_is_calendar_days_even_on_a_holiday():
-    due = deadlines.deadline_for(DeadlineStage.TRANSFER_FEEDBACK, start=at(2026, 9, 30, 20),
-                                 category="extortion", urgency="in_progress")
+    due = deadlines.deadline_for(
+        DeadlineStage.TRANSFER_FEEDBACK,
+        start=at(2026, 9, 30, 20),
+        category="extortion",
+        urgency="in_progress",
+    )
     assert due == at(2026, 10, 1, 20)
 
 
 def test_most_specific_policy_wins_and_staff_can_change_it():
-    DeadlinePolicy.objects.create(stage="triage", category="extortion", amount=1,
-                                  unit=DeadlineUnit.WORKING_DAYS)
-    DeadlinePolicy.objects.create(stage="triage", urgency="urgent", amount=2,
-                                  unit=DeadlineUnit.CALENDAR_DAYS)
+    DeadlinePolicy.objects.create(
+        stage="triage", category="extortion", amount=1, unit=DeadlineUnit.WORKING_DAYS
+    )
+    DeadlinePolicy.objects.create(
+        stage="triage", urgency="urgent", amount=2, unit=DeadlineUnit.CALENDAR_DAYS
+    )
     start = at(2026, 11, 30)
     due = deadlines.deadline_for("triage", start=start, category="extortion")
     assert due == end_of(2026, 12, 1)
@@ -128,14 +138,16 @@ def test_extension_across_national_day(world, frozen):
     transfer = send(world, case, deadline_days=3)
     # Wed 16 Sep: 17, 18 (1, 2), Sun 20 Sep make-up (3).
     assert transfer.deadline == end_of(2026, 9, 20)
-    ext = transfers.request_extension(transfer, days=4, reason="国庆假期",
-                                      acting_user=world.police_user)
+    ext = transfers.request_extension(
+        transfer, days=4, reason="国庆假期", acting_user=world.police_user
+    )
     transfers.decide_extension(ext, approve=True, acting_user=world.beijing_user)
     transfer.refresh_from_db()
     # 21, 22, 23, 24 Sep.
     assert transfer.deadline == end_of(2026, 9, 24)
-    ext2 = transfers.request_extension(transfer, days=3, reason="节后",
-                                       acting_user=world.police_user)
+    ext2 = transfers.request_extension(
+        transfer, days=3, reason="节后", acting_user=world.police_user
+    )
     transfers.decide_extension(ext2, approve=True, acting_user=world.beijing_user)
     transfer.refresh_from_db()
     # 28, 29, 30 Sep (25-27 Sep: Friday 25 Sep is off in the 2026 arrangement).
@@ -156,8 +168,10 @@ def test_staff_configure_policies_in_admin(world, verified_client):
     policy = DeadlinePolicy.objects.get(stage="triage", category="", urgency="")
     url = f"/admin/cases/deadlinepolicy/{policy.pk}/change/"
     assert client.get(url).status_code == 200
-    response = client.post(url, {"stage": "triage", "category": "", "urgency": "",
-                                 "amount": "4", "unit": "working_days"})
+    response = client.post(
+        url,
+        {"stage": "triage", "category": "", "urgency": "", "amount": "4", "unit": "working_days"},
+    )
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.amount == 4

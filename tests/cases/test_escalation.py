@@ -53,8 +53,9 @@ def test_overdue_transfer_to_agency_escalates_to_sender_superior_once(world):
 
 def test_overdue_co_handling_office_escalates_to_its_own_superior(world):
     case = make_case(world.beijing_user)
-    transfer = overdue(send(world, case, kind=TransferKind.CO_HANDLING,
-                            recipient=world.shenzhen_office))
+    transfer = overdue(
+        send(world, case, kind=TransferKind.CO_HANDLING, recipient=world.shenzhen_office)
+    )
     deadlines.escalate_overdue()
     esc = Escalation.objects.get(item_id=transfer.pk)
     assert esc.responsible_office == world.shenzhen_office
@@ -77,8 +78,12 @@ def test_national_office_has_no_superior(world):
 
 def test_overdue_task_escalates(world):
     case = make_case(world.shenzhen_user)
-    task = create_task(case, title="调取聊天记录", assignee_user=world.shenzhen_user,
-                       acting_user=world.shenzhen_user)
+    task = create_task(
+        case,
+        title="调取聊天记录",
+        assignee_user=world.shenzhen_user,
+        acting_user=world.shenzhen_user,
+    )
     Task.objects.filter(pk=task.pk).update(due_at=timezone.now() - PAST)
     deadlines.escalate_overdue()
     esc = Escalation.objects.get(item_type="task")
@@ -95,7 +100,8 @@ def test_untriaged_report_escalates_after_triage_deadline(world):
     fresh = make_report(world.shenzhen_office)
     internal = make_report(world.inspection, is_internal=True)
     Report.objects.filter(pk__in=[late.pk, internal.pk]).update(
-        submitted_at=timezone.now() - dt.timedelta(days=30))
+        submitted_at=timezone.now() - dt.timedelta(days=30)
+    )
     deadlines.escalate_overdue()
     rows = list(Escalation.objects.filter(item_type="report"))
     assert [(r.item_id, r.superior_office) for r in rows] == [(late.pk, world.guangdong_office)]
@@ -110,9 +116,15 @@ def test_database_allows_one_escalation_per_item_and_level(world):
     esc = Escalation.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Escalation.objects.create(
-            item_type=esc.item_type, item_id=esc.item_id, level=1, responsible_office=esc.
-            responsible_office, superior_office=esc.superior_office, deadline=esc.deadline,
-            title="dup", created_at=timezone.now())
+            item_type=esc.item_type,
+            item_id=esc.item_id,
+            level=1,
+            responsible_office=esc.responsible_office,
+            superior_office=esc.superior_office,
+            deadline=esc.deadline,
+            title="dup",
+            created_at=timezone.now(),
+        )
 
 
 def test_deadlines_page_of_the_superior_office_lists_the_escalation(world, verified_client):
@@ -136,12 +148,19 @@ def test_deadlines_page_of_the_superior_office_lists_the_escalation(world, verif
 
 def test_deadlines_page_query_count(world, verified_client, django_assert_max_num_queries):
     case = make_case(world.beijing_user)
-    for kind in (TransferKind.CRIMINAL_REFERRAL, TransferKind.RECTIFICATION_ORDER,
-                 TransferKind.TELECOM_ACTION):
+    for kind in (
+        TransferKind.CRIMINAL_REFERRAL,
+        TransferKind.RECTIFICATION_ORDER,
+        TransferKind.TELECOM_ACTION,
+    ):
         overdue(send(world, case, kind=kind))
     for i in range(5):
-        create_task(case, title=f"任务{i}", assignee_organization=world.beijing_office,
-                    acting_user=world.beijing_user)
+        create_task(
+            case,
+            title=f"任务{i}",
+            assignee_organization=world.beijing_office,
+            acting_user=world.beijing_user,
+        )
     deadlines.escalate_overdue()
     client = verified_client(world.beijing_user)
     with django_assert_max_num_queries(25):
@@ -153,7 +172,8 @@ def test_daily_digest_once_per_day(world):
     overdue(send(world, case))
     report = make_report(world.shenzhen_office)
     type(report).objects.filter(pk=report.pk).update(
-        submitted_at=timezone.now() - dt.timedelta(days=10))
+        submitted_at=timezone.now() - dt.timedelta(days=10)
+    )
     sent = celery_tasks.send_daily_digest()
     digests = Notification.objects.filter(verb="digest")
     assert sent == digests.count() == 3  # police, Beijing (awaiting feedback), Shenzhen (triage)
@@ -166,8 +186,10 @@ def test_daily_digest_once_per_day(world):
 
 def test_beat_schedule_names_the_tasks(settings):
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"qinglang.cases.tasks.escalate_overdue",
-            "qinglang.cases.tasks.send_daily_digest"} <= names
+    assert {
+        "qinglang.cases.tasks.escalate_overdue",
+        "qinglang.cases.tasks.send_daily_digest",
+    } <= names
 
 
 def test_agency_deadlines_page_lists_what_it_must_answer(world, verified_client):
@@ -185,20 +207,27 @@ def test_still_overdue_climbs_one_level_after_the_repeat_interval(world):
     [first] = deadlines.escalate_overdue()
     assert (first.level, first.superior_office) == (1, world.guangdong_office)
     assert deadlines.escalate_overdue() == []  # not yet: the repeat interval has not passed
-    Escalation.objects.filter(pk=first.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=14))
+    Escalation.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(days=14))
     Notification.objects.all().delete()
     [second] = deadlines.escalate_overdue()
     assert (second.level, second.superior_office) == (2, world.national_office)
     assert second.responsible_office == world.shenzhen_office
     notified = set(Notification.objects.values_list("recipient_organization", flat=True))
-    assert notified == {world.national_office.pk, world.shenzhen_office.pk,
-                        world.guangdong_office.pk, world.police.pk}
+    assert notified == {
+        world.national_office.pk,
+        world.shenzhen_office.pk,
+        world.guangdong_office.pk,
+        world.police.pk,
+    }
     Escalation.objects.filter(pk=second.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=14))
+        created_at=timezone.now() - dt.timedelta(days=14)
+    )
     assert deadlines.escalate_overdue() == []  # the national office has no superior
-    assert list(Escalation.objects.filter(item_id=transfer.pk).order_by("level")
-                .values_list("level", flat=True)) == [1, 2]
+    assert list(
+        Escalation.objects.filter(item_id=transfer.pk)
+        .order_by("level")
+        .values_list("level", flat=True)
+    ) == [1, 2]
 
 
 def test_deadlines_api(world):

@@ -18,12 +18,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def mail_now(monkeypatch):
     """Send notification e-mail synchronously when the after-commit hook enqueues it."""
-    monkeypatch.setattr(core_tasks.send_notification_email, "delay",
-                        lambda **kw: core_tasks.send_notification_email(**kw))
+    monkeypatch.setattr(
+        core_tasks.send_notification_email,
+        "delay",
+        lambda **kw: core_tasks.send_notification_email(**kw),
+    )
 
 
-def test_transfer_mail_goes_out_after_commit_only(world, mail_now,
-                                                   django_capture_on_commit_callbacks):
+def test_transfer_mail_goes_out_after_commit_only(
+    world, mail_now, django_capture_on_commit_callbacks
+):
     case = make_case(world.beijing_user)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         transfer = send(world, case)
@@ -39,13 +43,15 @@ def test_each_step_notifies_the_other_side(world):
     case = make_case(world.beijing_user)
     transfer = send(world, case)
     transfers.acknowledge_transfer(transfer, acting_user=world.police_user)
-    ext = transfers.request_extension(transfer, days=2, reason="节假日",
-                                      acting_user=world.police_user)
+    ext = transfers.request_extension(
+        transfer, days=2, reason="节假日", acting_user=world.police_user
+    )
     transfers.decide_extension(ext, approve=False, acting_user=world.beijing_user)
     transfers.submit_feedback(transfer, summary="已立案", acting_user=world.police_user)
     transfers.close_transfer(transfer, acting_user=world.beijing_user)
-    verbs = list(Notification.objects.order_by("id").values_list(
-        "recipient_organization__name", "verb"))
+    verbs = list(
+        Notification.objects.order_by("id").values_list("recipient_organization__name", "verb")
+    )
     assert verbs == [
         (world.police.name, "transfer.sent"),
         (world.beijing_office.name, "transfer.acknowledged"),
@@ -65,8 +71,9 @@ def test_refused_action_notifies_nobody(world):
     assert not Notification.objects.exists()
 
 
-def test_escalation_mail_reaches_the_superior_office(world, mail_now,
-                                                      django_capture_on_commit_callbacks):
+def test_escalation_mail_reaches_the_superior_office(
+    world, mail_now, django_capture_on_commit_callbacks
+):
     from django.utils import timezone
 
     from qinglang.cases.models import Transfer

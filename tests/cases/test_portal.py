@@ -25,8 +25,13 @@ def test_portal_needs_two_factor_sign_in(client, world, cwm):
 
 
 def test_inbox_and_detail_show_only_what_was_transferred(world, cwm, verified_client):
-    transfer = send(world, cwm.case, evidence_ids=[cwm.item_a.pk], report_ids=[cwm.report_a.pk],
-                    instructions="请对涉嫌敲诈勒索的人员立案侦查。")
+    transfer = send(
+        world,
+        cwm.case,
+        evidence_ids=[cwm.item_a.pk],
+        report_ids=[cwm.report_a.pk],
+        instructions="请对涉嫌敲诈勒索的人员立案侦查。",
+    )
     other = send(world, cwm.case, kind="rectification_order")
     client = verified_client(world.police_user)
     inbox = client.get("/cases/transfers/").content.decode()
@@ -62,16 +67,20 @@ def test_acknowledge_answer_and_extension_in_the_portal(world, cwm, verified_cli
     assert response.status_code == 400 and ExtensionRequest.objects.count() == 1
     response = client.post(base + "feedback/", {"summary": ""})
     assert response.status_code == 400 and not TransferFeedback.objects.exists()
-    response = client.post(base + "feedback/", {
-        "summary": "已删除违规帖子并关闭删帖渠道。", "attachments": [png_upload("整改报告.png")]})
+    response = client.post(
+        base + "feedback/",
+        {"summary": "已删除违规帖子并关闭删帖渠道。", "attachments": [png_upload("整改报告.png")]},
+    )
     assert response.status_code == 302
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ANSWERED
     assert "整改报告.png" in client.get(base).content.decode()
     # The website cannot decide on its own extension or close the transfer.
     ext = ExtensionRequest.objects.get()
-    assert client.post(base + f"extension/{ext.pk}/decide/",
-                       {"decision": "approve"}).status_code == 403
+    assert (
+        client.post(base + f"extension/{ext.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
     ext.refresh_from_db()
     assert ext.status == "pending"
     assert client.post(base + "close/").status_code == 403
@@ -82,12 +91,19 @@ def test_acknowledge_answer_and_extension_in_the_portal(world, cwm, verified_cli
 def test_sender_decides_and_closes(world, cwm, verified_client):
     transfer = send(world, cwm.case)
     ext = ExtensionRequest.objects.create(
-        transfer=transfer, days=2, reason="需要时间", requested_by=world.police_user,
-        requested_at=transfer.sent_at, previous_deadline=transfer.deadline)
+        transfer=transfer,
+        days=2,
+        reason="需要时间",
+        requested_by=world.police_user,
+        requested_at=transfer.sent_at,
+        previous_deadline=transfer.deadline,
+    )
     client = verified_client(world.beijing_user)
     base = f"/cases/transfers/{transfer.pk}/"
-    assert client.post(base + f"extension/{ext.pk}/decide/",
-                       {"decision": "approve"}).status_code == 302
+    assert (
+        client.post(base + f"extension/{ext.pk}/decide/", {"decision": "approve"}).status_code
+        == 302
+    )
     ext.refresh_from_db()
     assert ext.status == "approved"
     assert client.post(base + "extension/999/decide/", {"decision": "deny"}).status_code == 404
@@ -100,12 +116,21 @@ def test_create_transfer_page(world, cwm, verified_client):
     url = f"/cases/{cwm.case.pk}/transfers/new/"
     page = client.get(url).content.decode()
     assert cwm.item_case.original_name in page and world.police.name in page
-    response = client.post(url, {"kind": "criminal_referral", "recipient": world.telecom.pk,
-                                 "instructions": "请核查。"})
+    response = client.post(
+        url,
+        {"kind": "criminal_referral", "recipient": world.telecom.pk, "instructions": "请核查。"},
+    )
     assert response.status_code == 400 and not Transfer.objects.exists()
-    response = client.post(url, {"kind": "criminal_referral", "recipient": world.police.pk,
-                                 "instructions": "请核查。", "evidence": [cwm.item_b.pk],
-                                 "reports": [cwm.report_b.pk]})
+    response = client.post(
+        url,
+        {
+            "kind": "criminal_referral",
+            "recipient": world.police.pk,
+            "instructions": "请核查。",
+            "evidence": [cwm.item_b.pk],
+            "reports": [cwm.report_b.pk],
+        },
+    )
     assert response.status_code == 302
     transfer = Transfer.objects.get()
     assert list(transfer.reports.all()) == [cwm.report_b]
@@ -134,10 +159,18 @@ def test_recipient_downloads_only_transferred_evidence(world, cwm, verified_clie
     assert client.get(f"/evidence/items/{cwm.item_b.pk}/download/").status_code == 404
     assert client.get(f"/evidence/items/{cwm.item_case.pk}/download/").status_code == 404
     # Feedback attachments: the sender may download them, another agency may not.
-    transfers.submit_feedback(transfer, summary="见附件", acting_user=world.police_user,
-                              attachments=[png_upload("回执.png")])
+    transfers.submit_feedback(
+        transfer,
+        summary="见附件",
+        acting_user=world.police_user,
+        attachments=[png_upload("回执.png")],
+    )
     [(_entry, [item])] = handling.feedback_with_attachments(transfer)
-    assert verified_client(world.beijing_user).get(
-        f"/evidence/items/{item.pk}/download/").status_code == 200
-    assert verified_client(world.telecom_user).get(
-        f"/evidence/items/{item.pk}/download/").status_code == 404
+    assert (
+        verified_client(world.beijing_user).get(f"/evidence/items/{item.pk}/download/").status_code
+        == 200
+    )
+    assert (
+        verified_client(world.telecom_user).get(f"/evidence/items/{item.pk}/download/").status_code
+        == 404
+    )

@@ -28,18 +28,28 @@ def case(world):
 
 
 def test_create_task_for_a_person(world, case):
-    task = tasks.create_task(case, title="调取平台后台记录", assignee_user=world.beijing_user,
-                             acting_user=world.beijing_user, due="2099-01-05")
+    task = tasks.create_task(
+        case,
+        title="调取平台后台记录",
+        assignee_user=world.beijing_user,
+        acting_user=world.beijing_user,
+        due="2099-01-05",
+    )
     assert task.status == TaskStatus.OPEN and task.assignee_user == world.beijing_user
     assert timezone.localtime(task.due_at).date() == dt.date(2099, 1, 5)
     assert events_for(task).get().action == "task.created"
-    assert Notification.objects.filter(recipient_user=world.beijing_user,
-                                       verb="task.assigned").exists()
+    assert Notification.objects.filter(
+        recipient_user=world.beijing_user, verb="task.assigned"
+    ).exists()
 
 
 def test_default_due_date_from_policy(world, case):
-    task = tasks.create_task(case, title="核查", assignee_organization=world.beijing_office,
-                             acting_user=world.beijing_user)
+    task = tasks.create_task(
+        case,
+        title="核查",
+        assignee_organization=world.beijing_office,
+        acting_user=world.beijing_user,
+    )
     assert task.due_at == add_working_days(task.created_at, 5)
 
 
@@ -77,17 +87,21 @@ def test_create_task_bad_input(world, case, kwargs, field):
 def test_only_handlers_create_tasks(world, case):
     for user in (world.police_user, world.guangdong_user, world.website_user):
         with pytest.raises(NotPermitted):
-            tasks.create_task(case, title="x", assignee_user=world.beijing_user.pk,
-                              acting_user=user)
+            tasks.create_task(
+                case, title="x", assignee_user=world.beijing_user.pk, acting_user=user
+            )
     assert not Task.objects.exists()
 
 
 def test_co_handling_office_can_be_assigned(world, case):
     transfer = send(world, case, kind=TransferKind.CO_HANDLING)
     transfers.acknowledge_transfer(transfer, acting_user=world.guangdong_user)
-    task = tasks.create_task(case, title="协查广东线索",
-                             assignee_organization=world.guangdong_office,
-                             acting_user=world.beijing_user)
+    task = tasks.create_task(
+        case,
+        title="协查广东线索",
+        assignee_organization=world.guangdong_office,
+        acting_user=world.beijing_user,
+    )
     assert handling.get_task_for(world.guangdong_user, task.pk) == task
     tasks.complete_task(task, acting_user=world.guangdong_user)
     task.refresh_from_db()
@@ -95,14 +109,19 @@ def test_co_handling_office_can_be_assigned(world, case):
 
 
 def test_comment_mentions_notify_only_people_who_may_see_the_case(world, case):
-    colleague = UserFactory(username="bj-colleague", organization=world.beijing_office,
-                            role="case_handler")
-    task = tasks.create_task(case, title="核查", assignee_user=world.beijing_user.pk,
-                             acting_user=world.beijing_user)
+    colleague = UserFactory(
+        username="bj-colleague", organization=world.beijing_office, role="case_handler"
+    )
+    task = tasks.create_task(
+        case, title="核查", assignee_user=world.beijing_user.pk, acting_user=world.beijing_user
+    )
     Notification.objects.all().delete()
     comment = tasks.comment_on_task(
-        task, body="@bj-colleague 请协助；@t-police 不应收到；@nobody",
-        acting_user=world.beijing_user, attachments=[png_upload("截图.png")])
+        task,
+        body="@bj-colleague 请协助；@t-police 不应收到；@nobody",
+        acting_user=world.beijing_user,
+        attachments=[png_upload("截图.png")],
+    )
     assert list(comment.mentions.all()) == [colleague]
     notes = Notification.objects.all()
     assert [(n.recipient_user, n.verb) for n in notes] == [(colleague, "task.mentioned")]
@@ -112,16 +131,21 @@ def test_comment_mentions_notify_only_people_who_may_see_the_case(world, case):
 
 
 def test_comment_bad_input_and_wrong_party(world, case):
-    task = tasks.create_task(case, title="核查", assignee_user=world.beijing_user.pk,
-                             acting_user=world.beijing_user)
+    task = tasks.create_task(
+        case, title="核查", assignee_user=world.beijing_user.pk, acting_user=world.beijing_user
+    )
     with pytest.raises(DomainError) as exc:
         tasks.comment_on_task(task, body="  ", acting_user=world.beijing_user)
     assert "body" in exc.value.message_dict
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with pytest.raises(DomainError) as exc:
-        tasks.comment_on_task(task, body="见附件", acting_user=world.beijing_user,
-                              attachments=[SimpleUploadedFile("a.png", b"MZ" + b"\0" * 64)])
+        tasks.comment_on_task(
+            task,
+            body="见附件",
+            acting_user=world.beijing_user,
+            attachments=[SimpleUploadedFile("a.png", b"MZ" + b"\0" * 64)],
+        )
     assert "attachments" in exc.value.message_dict
     with pytest.raises(NotPermitted):
         tasks.comment_on_task(task, body="hi", acting_user=world.police_user)
@@ -130,8 +154,9 @@ def test_comment_bad_input_and_wrong_party(world, case):
 
 
 def test_complete_and_cancel(world, case):
-    task = tasks.create_task(case, title="核查", assignee_user=world.beijing_user.pk,
-                             acting_user=world.beijing_user)
+    task = tasks.create_task(
+        case, title="核查", assignee_user=world.beijing_user.pk, acting_user=world.beijing_user
+    )
     with pytest.raises(NotPermitted):
         tasks.complete_task(task, acting_user=world.police_user)
     tasks.complete_task(task, acting_user=world.beijing_user)
@@ -139,22 +164,23 @@ def test_complete_and_cancel(world, case):
         tasks.complete_task(task, acting_user=world.beijing_user)
     with pytest.raises(StateError):
         tasks.cancel_task(task, acting_user=world.beijing_user)
-    other = tasks.create_task(case, title="另一项", assignee_user=world.beijing_user.pk,
-                              acting_user=world.beijing_user)
+    other = tasks.create_task(
+        case, title="另一项", assignee_user=world.beijing_user.pk, acting_user=world.beijing_user
+    )
     tasks.cancel_task(other, acting_user=world.beijing_user, reason="重复")
     other.refresh_from_db()
     assert other.status == TaskStatus.CANCELLED and other.completed_at is not None
 
 
 def test_case_timeline_shows_handling_events_in_order(world, case):
-    task = tasks.create_task(case, title="核查", assignee_user=world.beijing_user.pk,
-                             acting_user=world.beijing_user)
+    task = tasks.create_task(
+        case, title="核查", assignee_user=world.beijing_user.pk, acting_user=world.beijing_user
+    )
     transfer = send(world, case)
     tasks.comment_on_task(task, body="进展", acting_user=world.beijing_user)
     transfers.acknowledge_transfer(transfer, acting_user=world.police_user)
     actions = [e.action for e in handling.handling_events_for_case(case)]
-    assert actions == ["task.created", "transfer.sent", "task.commented",
-                       "transfer.acknowledged"]
+    assert actions == ["task.created", "transfer.sent", "task.commented", "transfer.acknowledged"]
     timeline = [e.action for e in case_timeline(case)]
     assert timeline[0] == "case.opened"
     assert [a for a in timeline if a.startswith(("task.", "transfer."))] == actions
@@ -162,30 +188,43 @@ def test_case_timeline_shows_handling_events_in_order(world, case):
 
 def test_task_api(world, case):
     client = api_client(world.beijing_user)
-    response = client.post(f"/api/v1/cases/{case.pk}/tasks/", {
-        "title": "调取后台", "assignee_user": world.beijing_user.pk, "due": "2099-02-01"},
-        format="json")
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/tasks/",
+        {"title": "调取后台", "assignee_user": world.beijing_user.pk, "due": "2099-02-01"},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     task_id = response.json()["id"]
     response = client.post(f"/api/v1/cases/{case.pk}/tasks/", {"title": "x"}, format="json")
     assert response.status_code == 400 and "assignee" in response.json()
-    assert client.post(f"/api/v1/tasks/{task_id}/comments/", {"body": "@t-beijing 看一下"},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/tasks/{task_id}/comments/", {"body": "@t-beijing 看一下"}, format="json"
+        ).status_code
+        == 201
+    )
     detail = client.get(f"/api/v1/tasks/{task_id}/").json()
     assert detail["comments"][0]["body"] == "@t-beijing 看一下"
     assert client.post(f"/api/v1/tasks/{task_id}/complete/").json()["status"] == "done"
     outsider = api_client(world.guangdong_user)
     assert outsider.get(f"/api/v1/tasks/{task_id}/").status_code == 404
-    assert outsider.post(f"/api/v1/cases/{case.pk}/tasks/", {"title": "x"},
-                         format="json").status_code == 404
+    assert (
+        outsider.post(f"/api/v1/cases/{case.pk}/tasks/", {"title": "x"}, format="json").status_code
+        == 404
+    )
     assert Task.objects.count() == 1
 
 
 def test_task_pages(world, case, verified_client):
     client = verified_client(world.beijing_user)
-    response = client.post(f"/cases/{case.pk}/tasks/", {
-        "title": "约谈网站负责人", "assignee": f"user:{world.beijing_user.pk}",
-        "due": "2099-03-01"})
+    response = client.post(
+        f"/cases/{case.pk}/tasks/",
+        {
+            "title": "约谈网站负责人",
+            "assignee": f"user:{world.beijing_user.pk}",
+            "due": "2099-03-01",
+        },
+    )
     assert response.status_code == 302
     task = Task.objects.get()
     response = client.post(f"/cases/tasks/{task.pk}/", {"body": "已约谈"})

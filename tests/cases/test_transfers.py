@@ -37,8 +37,12 @@ def cwm(world):
 
 
 def snapshot() -> tuple[int, int, int, int]:
-    return (Transfer.objects.count(), TransferFeedback.objects.count(),
-            ExtensionRequest.objects.count(), EvidenceItem.objects.count())
+    return (
+        Transfer.objects.count(),
+        TransferFeedback.objects.count(),
+        ExtensionRequest.objects.count(),
+        EvidenceItem.objects.count(),
+    )
 
 
 # --- sending -----------------------------------------------------------------------------------
@@ -48,8 +52,7 @@ def test_send_transfer_records_materials_deadline_ledger_and_notifies(
     world, cwm, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        transfer = send(world, cwm.case, evidence_ids=[cwm.item_a.pk],
-                        report_ids=[cwm.report_a.pk])
+        transfer = send(world, cwm.case, evidence_ids=[cwm.item_a.pk], report_ids=[cwm.report_a.pk])
     assert transfer.status == TransferStatus.SENT
     assert transfer.sender_office == world.beijing_office
     assert transfer.recipient == world.police
@@ -73,8 +76,13 @@ def test_rectification_order_needs_measures_and_uses_rectification_deadline(worl
     assert transfer.deadline == add_working_days(transfer.sent_at, 5)
     before = snapshot()
     with pytest.raises(DomainError) as exc:
-        send(world, cwm.case, kind=TransferKind.RECTIFICATION_ORDER, measures=[],
-             recipient=OrganizationFactory(kind=OrganizationKind.WEBSITE_OPERATOR, level=""))
+        send(
+            world,
+            cwm.case,
+            kind=TransferKind.RECTIFICATION_ORDER,
+            measures=[],
+            recipient=OrganizationFactory(kind=OrganizationKind.WEBSITE_OPERATOR, level=""),
+        )
     assert "measures" in exc.value.message_dict
     assert snapshot() == before
 
@@ -109,16 +117,26 @@ def test_deadline_days_override(world, cwm):
 def test_recipient_must_fit_the_kind(world, cwm, kind, recipient_attr):
     before = snapshot()
     with pytest.raises(DomainError) as exc:
-        send(world, cwm.case, kind=kind, recipient=getattr(world, recipient_attr),
-             measures=["整改"] if kind == TransferKind.RECTIFICATION_ORDER else None)
+        send(
+            world,
+            cwm.case,
+            kind=kind,
+            recipient=getattr(world, recipient_attr),
+            measures=["整改"] if kind == TransferKind.RECTIFICATION_ORDER else None,
+        )
     assert "recipient" in exc.value.message_dict
     assert snapshot() == before
     assert not Notification.objects.exists()
 
 
 def test_press_action_goes_to_press_agency(world, cwm):
-    press = OrganizationFactory(name="北京市新闻出版局", kind=OrganizationKind.PARTNER_AGENCY,
-                                level="", agency_type=AgencyType.PRESS, region=world.beijing)
+    press = OrganizationFactory(
+        name="北京市新闻出版局",
+        kind=OrganizationKind.PARTNER_AGENCY,
+        level="",
+        agency_type=AgencyType.PRESS,
+        region=world.beijing,
+    )
     transfer = send(world, cwm.case, kind=TransferKind.PRESS_ACTION, recipient=press)
     assert transfer.recipient == press
 
@@ -143,8 +161,11 @@ def test_press_action_goes_to_press_agency(world, cwm):
 )
 def test_bad_input_changes_nothing(world, cwm, kwargs, field):
     before = snapshot()
-    base = {"recipient": world.police, "kind": TransferKind.CRIMINAL_REFERRAL,
-            "instructions": "请核查。"}
+    base = {
+        "recipient": world.police,
+        "kind": TransferKind.CRIMINAL_REFERRAL,
+        "instructions": "请核查。",
+    }
     with pytest.raises(DomainError) as exc:
         transfers.send_transfer(cwm.case, acting_user=world.beijing_user, **{**base, **kwargs})
     assert field in exc.value.message_dict
@@ -172,8 +193,9 @@ def test_pending_duplicate_refused(world, cwm):
     assert Transfer.objects.count() == 1
 
 
-@pytest.mark.parametrize("user_attr", ["police_user", "website_user", "guangdong_user",
-                                       "enterprise_user", "inspector"])
+@pytest.mark.parametrize(
+    "user_attr", ["police_user", "website_user", "guangdong_user", "enterprise_user", "inspector"]
+)
 def test_only_case_handlers_send(world, cwm, user_attr):
     with pytest.raises(NotPermitted):
         send(world, cwm.case, user=getattr(world, user_attr))
@@ -183,8 +205,12 @@ def test_only_case_handlers_send(world, cwm, user_attr):
 def test_closed_case_cannot_be_transferred(world, cwm):
     from qinglang.cases.services import lifecycle
 
-    lifecycle.close_case(cwm.case, acting_user=world.beijing_user, outcome="not_confirmed",
-                         public_result="经核查，未发现违规。")
+    lifecycle.close_case(
+        cwm.case,
+        acting_user=world.beijing_user,
+        outcome="not_confirmed",
+        public_result="经核查，未发现违规。",
+    )
     with pytest.raises(StateError):
         send(world, cwm.case)
     assert not Transfer.objects.exists()
@@ -199,8 +225,9 @@ def test_acknowledge_by_recipient(world, cwm):
     assert transfer.status == TransferStatus.ACKNOWLEDGED
     assert transfer.acknowledged_by == world.police_user
     assert events_for(transfer).filter(action="transfer.acknowledged").count() == 1
-    assert Notification.objects.filter(recipient_organization=world.beijing_office,
-                                       verb="transfer.acknowledged").exists()
+    assert Notification.objects.filter(
+        recipient_organization=world.beijing_office, verb="transfer.acknowledged"
+    ).exists()
     with pytest.raises(StateError):
         transfers.acknowledge_transfer(transfer, acting_user=world.police_user)
 
@@ -240,8 +267,11 @@ def test_co_handling_joins_the_case(world, cwm):
 def test_feedback_with_attachments(world, cwm, django_capture_on_commit_callbacks):
     transfer = send(world, cwm.case)
     feedback = transfers.submit_feedback(
-        transfer, summary="已立案侦查。", acting_user=world.police_user,
-        attachments=[png_upload("立案决定书.png")])
+        transfer,
+        summary="已立案侦查。",
+        acting_user=world.police_user,
+        attachments=[png_upload("立案决定书.png")],
+    )
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ANSWERED
     assert transfer.acknowledged_at is not None and transfer.answered_at is not None
@@ -249,8 +279,9 @@ def test_feedback_with_attachments(world, cwm, django_capture_on_commit_callback
     assert entry == feedback and [i.original_name for i in items] == ["立案决定书.png"]
     event = events_for(transfer).get(action="transfer.answered")
     assert event.data["attachments"][0]["sha256"] == items[0].blob.sha256
-    assert Notification.objects.filter(recipient_organization=world.beijing_office,
-                                       verb="transfer.answered").exists()
+    assert Notification.objects.filter(
+        recipient_organization=world.beijing_office, verb="transfer.answered"
+    ).exists()
 
 
 def test_feedback_refuses_disguised_executable_and_blank_summary(world, cwm):
@@ -260,8 +291,9 @@ def test_feedback_refuses_disguised_executable_and_blank_summary(world, cwm):
     before = snapshot()
     bad = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + b"\x00" * 200)
     with pytest.raises(DomainError) as exc:
-        transfers.submit_feedback(transfer, summary="已处理。", acting_user=world.police_user,
-                                  attachments=[bad])
+        transfers.submit_feedback(
+            transfer, summary="已处理。", acting_user=world.police_user, attachments=[bad]
+        )
     assert "attachments" in exc.value.message_dict
     with pytest.raises(DomainError) as exc:
         transfers.submit_feedback(transfer, summary=" ", acting_user=world.police_user)
@@ -298,24 +330,28 @@ def test_close_requires_an_answer(world, cwm):
 def test_extension_approved_moves_deadline(world, cwm):
     transfer = send(world, cwm.case)
     old = transfer.deadline
-    ext = transfers.request_extension(transfer, days=5, reason="需调取银行流水。",
-                                      acting_user=world.police_user)
+    ext = transfers.request_extension(
+        transfer, days=5, reason="需调取银行流水。", acting_user=world.police_user
+    )
     assert ext.status == ExtensionStatus.PENDING
     ext = transfers.decide_extension(ext, approve=True, acting_user=world.beijing_user)
     transfer.refresh_from_db()
     assert transfer.deadline == add_working_days(old, 5) == ext.new_deadline
     assert events_for(transfer).filter(action="transfer.extension_approved").exists()
-    assert Notification.objects.filter(recipient_organization=world.police,
-                                       verb="transfer.extension_approved").exists()
+    assert Notification.objects.filter(
+        recipient_organization=world.police, verb="transfer.extension_approved"
+    ).exists()
 
 
 def test_extension_denied_keeps_deadline(world, cwm):
     transfer = send(world, cwm.case)
     old = transfer.deadline
-    ext = transfers.request_extension(transfer, days=5, reason="人手不足",
-                                      acting_user=world.police_user)
-    transfers.decide_extension(ext, approve=False, note="请按期反馈。",
-                               acting_user=world.beijing_user)
+    ext = transfers.request_extension(
+        transfer, days=5, reason="人手不足", acting_user=world.police_user
+    )
+    transfers.decide_extension(
+        ext, approve=False, note="请按期反馈。", acting_user=world.beijing_user
+    )
     transfer.refresh_from_db()
     ext.refresh_from_db()
     assert transfer.deadline == old and ext.status == ExtensionStatus.DENIED
@@ -325,14 +361,21 @@ def test_extension_denied_keeps_deadline(world, cwm):
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"days": 0}, "days"), ({"days": 21}, "days"), ({"days": "many"}, "days"),
-     ({"days": None}, "days"), ({"reason": ""}, "reason"), ({"reason": "x" * 2001}, "reason")],
+    [
+        ({"days": 0}, "days"),
+        ({"days": 21}, "days"),
+        ({"days": "many"}, "days"),
+        ({"days": None}, "days"),
+        ({"reason": ""}, "reason"),
+        ({"reason": "x" * 2001}, "reason"),
+    ],
 )
 def test_extension_bad_input(world, cwm, kwargs, field):
     transfer = send(world, cwm.case)
     with pytest.raises(DomainError) as exc:
-        transfers.request_extension(transfer, acting_user=world.police_user,
-                                    **{"days": 3, "reason": "需要时间", **kwargs})
+        transfers.request_extension(
+            transfer, acting_user=world.police_user, **{"days": 3, "reason": "需要时间", **kwargs}
+        )
     assert field in exc.value.message_dict
     assert not ExtensionRequest.objects.exists()
 
@@ -352,10 +395,14 @@ def test_extension_one_pending_and_roles(world, cwm):
     assert ExtensionRequest.objects.get().status == ExtensionStatus.PENDING
     # The database also refuses a second pending request.
     with pytest.raises(IntegrityError), transaction.atomic():
-        ExtensionRequest.objects.create(transfer=transfer, days=1, reason="z",
-                                        requested_by=world.police_user,
-                                        requested_at=timezone.now(),
-                                        previous_deadline=transfer.deadline)
+        ExtensionRequest.objects.create(
+            transfer=transfer,
+            days=1,
+            reason="z",
+            requested_by=world.police_user,
+            requested_at=timezone.now(),
+            previous_deadline=transfer.deadline,
+        )
 
 
 def test_no_extension_after_answer(world, cwm):
@@ -401,11 +448,13 @@ def test_internal_matter_referral_stays_invisible_to_offices(world):
     assert list(handling.transfers_for_recipient(world.police_user)) == [transfer]
     for office_user in (world.beijing_user, world.national_user):
         assert not handling.transfers_visible_to(office_user).exists()
-    ext = transfers.request_extension(transfer, days=2, reason="需要调查",
-                                      acting_user=world.police_user)
+    ext = transfers.request_extension(
+        transfer, days=2, reason="需要调查", acting_user=world.police_user
+    )
     transfers.decide_extension(ext, approve=True, acting_user=world.inspector)
     assert not Notification.objects.filter(
-        recipient_organization__kind=OrganizationKind.REGULATOR_OFFICE).exists()
+        recipient_organization__kind=OrganizationKind.REGULATOR_OFFICE
+    ).exists()
 
 
 def test_demo_transfers_are_idempotent(world):
@@ -430,13 +479,21 @@ def test_feedback_refuses_oversized_and_too_many_files(world, cwm, settings):
     before = snapshot()
     settings.QINGLANG_EVIDENCE_MAX_FILES = 2
     with pytest.raises(DomainError) as exc:
-        transfers.submit_feedback(transfer, summary="见附件", acting_user=world.police_user,
-                                  attachments=[png_upload(f"{i}.png") for i in range(3)])
+        transfers.submit_feedback(
+            transfer,
+            summary="见附件",
+            acting_user=world.police_user,
+            attachments=[png_upload(f"{i}.png") for i in range(3)],
+        )
     assert "attachments" in exc.value.message_dict
     settings.QINGLANG_EVIDENCE_MAX_FILE_BYTES = 20
     with pytest.raises(DomainError) as exc:
-        transfers.submit_feedback(transfer, summary="见附件", acting_user=world.police_user,
-                                  attachments=[png_upload("big.png")])
+        transfers.submit_feedback(
+            transfer,
+            summary="见附件",
+            acting_user=world.police_user,
+            attachments=[png_upload("big.png")],
+        )
     assert "attachments" in exc.value.message_dict
     assert snapshot() == before
     transfer.refresh_from_db()

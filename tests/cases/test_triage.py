@@ -19,10 +19,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_accept_opens_a_case_from_the_report(world):
-    report = make_report(world.beijing_office, targets=[
-        {"url": "https://bbs.example-news.cn/t/9", "website_name": "示例资讯网"},
-        {"account": "删帖小王", "platform": "微信"},
-    ])
+    report = make_report(
+        world.beijing_office,
+        targets=[
+            {"url": "https://bbs.example-news.cn/t/9", "website_name": "示例资讯网"},
+            {"account": "删帖小王", "platform": "微信"},
+        ],
+    )
     case = triage.accept_report(report, acting_user=world.beijing_user)
     report.refresh_from_db()
     assert report.status == ReportStatus.ACCEPTED and report.decided_by == world.beijing_user
@@ -36,10 +39,13 @@ def test_accept_opens_a_case_from_the_report(world):
     assert event.action == "report.accepted" and event.data["case_number"] == case.number
 
 
-@pytest.mark.parametrize("second", [
-    {"url": "https://bbs.example-news.cn/t/1"},          # same URL
-    {"url": "https://m.example-news.cn/other"},          # same registrable domain
-])
+@pytest.mark.parametrize(
+    "second",
+    [
+        {"url": "https://bbs.example-news.cn/t/1"},  # same URL
+        {"url": "https://m.example-news.cn/other"},  # same registrable domain
+    ],
+)
 def test_accept_joins_open_case_naming_the_same_url_or_domain(world, second):
     first = make_report(world.beijing_office)
     case = triage.accept_report(first, acting_user=world.beijing_user)
@@ -63,8 +69,12 @@ def test_accept_does_not_join_closed_or_out_of_scope_cases(world):
     closed = make_case(world.beijing_user)
     from qinglang.cases.services import lifecycle
 
-    lifecycle.close_case(closed, acting_user=world.beijing_user, outcome="not_confirmed",
-                         public_result="经核查未发现违规。")
+    lifecycle.close_case(
+        closed,
+        acting_user=world.beijing_user,
+        outcome="not_confirmed",
+        public_result="经核查未发现违规。",
+    )
     make_case(world.guangdong_user)  # same URL, other province
     report = make_report(world.beijing_office)
     case = triage.accept_report(report, acting_user=world.beijing_user)
@@ -100,8 +110,13 @@ def test_internal_report_becomes_an_internal_case_invisible_to_offices(world):
     report = make_report(world.inspection, category="collusion", is_internal=True)
     case = triage.accept_report(report, acting_user=world.inspector)
     assert case.is_internal and case.lead_office == world.inspection
-    for user in (world.national_user, world.beijing_user, world.guangdong_user,
-                 world.police_user, world.website_user):
+    for user in (
+        world.national_user,
+        world.beijing_user,
+        world.guangdong_user,
+        world.police_user,
+        world.website_user,
+    ):
         assert not cases_visible_to(user).exists()
         assert count_cases_by_status(user) == {}
         assert not triage_queue(user, TriageFilters(status="")).exists()
@@ -134,11 +149,9 @@ def test_queue_filters(world):
     from qinglang.evidence.services import attach, store_bytes
 
     old = make_report(world.guangdong_office, category="extortion")
-    Report.objects.filter(pk=old.pk).update(
-        submitted_at=dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC))
+    Report.objects.filter(pk=old.pk).update(submitted_at=dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC))
     new = make_report(world.shenzhen_office)
-    item = store_bytes(b"screenshot text", name="chat.txt", media_type="text/plain",
-                       kind="upload")
+    item = store_bytes(b"screenshot text", name="chat.txt", media_type="text/plain", kind="upload")
     attach(item, subject=("intake.report", new.pk), acting_user=None)
     user = world.guangdong_user
 

@@ -96,12 +96,18 @@ def build_world() -> DemoWorld:
         name="深圳市网信办", region=sz, level=OfficeLevel.MUNICIPAL, parent=gd_office
     )
     police = OrganizationFactory(
-        name="北京市公安局", kind=OrganizationKind.PARTNER_AGENCY, level="",
-        agency_type=AgencyType.PUBLIC_SECURITY, region=bj,
+        name="北京市公安局",
+        kind=OrganizationKind.PARTNER_AGENCY,
+        level="",
+        agency_type=AgencyType.PUBLIC_SECURITY,
+        region=bj,
     )
     telecom = OrganizationFactory(
-        name="北京市通信管理局", kind=OrganizationKind.PARTNER_AGENCY, level="",
-        agency_type=AgencyType.TELECOM, region=bj,
+        name="北京市通信管理局",
+        kind=OrganizationKind.PARTNER_AGENCY,
+        level="",
+        agency_type=AgencyType.TELECOM,
+        region=bj,
     )
     website = OrganizationFactory(
         name="示例资讯网", kind=OrganizationKind.WEBSITE_OPERATOR, level="", region=bj
@@ -110,7 +116,9 @@ def build_world() -> DemoWorld:
         name="示例食品有限公司", kind=OrganizationKind.ENTERPRISE, level="", region=gd
     )
     inspection = OrganizationFactory(
-        name="驻网信办纪检监察组", kind=OrganizationKind.DISCIPLINE_INSPECTION, level="",
+        name="驻网信办纪检监察组",
+        kind=OrganizationKind.DISCIPLINE_INSPECTION,
+        level="",
         region=None,
     )
 
@@ -118,9 +126,18 @@ def build_world() -> DemoWorld:
         return UserFactory(username=name, organization=org, role=role, email=f"{name}@example.cn")
 
     return DemoWorld(
-        beijing=bj, guangdong=gd, shenzhen=sz, national_office=national, beijing_office=bj_office,
-        guangdong_office=gd_office, shenzhen_office=sz_office, police=police, telecom=telecom,
-        website_operator=website, enterprise=enterprise, inspection=inspection,
+        beijing=bj,
+        guangdong=gd,
+        shenzhen=sz,
+        national_office=national,
+        beijing_office=bj_office,
+        guangdong_office=gd_office,
+        shenzhen_office=sz_office,
+        police=police,
+        telecom=telecom,
+        website_operator=website,
+        enterprise=enterprise,
+        inspection=inspection,
         national_user=user("t-national", national, Role.TRIAGE_OFFICER),
         beijing_user=user("t-beijing", bj_office, Role.TRIAGE_OFFICER),
         guangdong_user=user("t-guangdong", gd_office, Role.TRIAGE_OFFICER),

@@ -30,8 +30,13 @@ def test_me_with_bearer_token(api, world):
     assert body["username"] == "t-beijing"
     assert body["role"] == "triage_officer"
     assert body["organization"] == {
-        "id": world.beijing_office.pk, "name": "北京市网信办", "kind": "regulator_office",
-        "level": "provincial", "agency_type": "", "region": "110000", "region_name": "北京市",
+        "id": world.beijing_office.pk,
+        "name": "北京市网信办",
+        "kind": "regulator_office",
+        "level": "provincial",
+        "agency_type": "",
+        "region": "110000",
+        "region_name": "北京市",
     }
 
 
@@ -73,8 +78,12 @@ def test_partner_agencies_directory(api, world):
 
 def test_directory_filters_by_region(api, world):
     bearer(api, world.national_user)
-    names = {r["name"] for r in api.get(
-        "/api/v1/organizations/?kind=regulator_office&region=440000").json()["results"]}
+    names = {
+        r["name"]
+        for r in api.get("/api/v1/organizations/?kind=regulator_office&region=440000").json()[
+            "results"
+        ]
+    }
     assert names == {"广东省网信办", "深圳市网信办"}
 
 
@@ -85,9 +94,14 @@ def test_directory_is_paginated_in_fixed_queries(api, world, django_assert_max_n
     assert body["count"] == 9 and "next" in body
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("kind=bogus", "kind"), ("region=abc", "region"), ("region=1100", "region"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("kind=bogus", "kind"),
+        ("region=abc", "region"),
+        ("region=1100", "region"),
+    ],
+)
 def test_directory_bad_filters_get_field_errors(api, world, query, field):
     response = bearer(api, world.beijing_user).get(f"/api/v1/organizations/?{query}")
     assert response.status_code == 400

@@ -192,10 +192,19 @@ def test_chinese_by_default(client, officer):
     assert response.context["form"].non_field_errors()
 
 
-@pytest.mark.parametrize("path", [
-    "/staff/", "/staff/notifications/", "/staff/security/", "/cases/", "/cases/triage/",
-    "/registry/", "/evidence/", "/admin/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/",
+        "/staff/notifications/",
+        "/staff/security/",
+        "/cases/",
+        "/cases/triage/",
+        "/registry/",
+        "/evidence/",
+        "/admin/",
+    ],
+)
 def test_staff_areas_need_a_verified_session(client, world, path):
     response = client.get(path)
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
@@ -233,5 +242,6 @@ def test_security_page_issues_new_backup_codes(client, world):
     response = client.post("/staff/security/")
     new = response.context["codes"]
     assert set(new).isdisjoint(old)
-    assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) \
-        == set(new)
+    assert set(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    ) == set(new)

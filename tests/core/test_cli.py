@@ -56,13 +56,15 @@ def get(url: str) -> int:
 
 def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("QINGLANG_", "DJANGO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
     env.update(QINGLANG_HOME=str(tmp_path), QINGLANG_DEMO_PASSWORD="demo-password-up")
     log = (tmp_path / "up.log").open("w+")
     proc = subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-m", "qinglang.cli", "up", "--port", str(port), "--workers", "1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 420
@@ -97,8 +99,13 @@ def test_cli_help_and_manage_passthrough(tmp_path, argv):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env["QINGLANG_HOME"] = str(tmp_path)
     result = subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "qinglang.cli", *argv], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "-m", "qinglang.cli", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "init" in result.stdout or "--demo" in result.stdout

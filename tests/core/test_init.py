@@ -25,8 +25,11 @@ def run_init(*args: str) -> str:
 
 def snapshot() -> dict:
     return {
-        "orgs": sorted(Organization.objects.values_list("name", "kind", "level", "agency_type",
-                                                        "region__code", "parent__name")),
+        "orgs": sorted(
+            Organization.objects.values_list(
+                "name", "kind", "level", "agency_type", "region__code", "parent__name"
+            )
+        ),
         "users": sorted(User.objects.values_list("username", "organization__name", "role")),
         "secrets": sorted(TOTPDevice.objects.values_list("user__username", "key")),
     }
@@ -42,7 +45,7 @@ def test_init_demo_twice_is_idempotent():
     def logins(text: str) -> list[str]:
         return [line for line in text.splitlines() if line.startswith("demo-")]
 
-    assert len(logins(first)) == 10 and logins(first) == logins(second)
+    assert len(logins(first)) == 11 and logins(first) == logins(second)
     assert Region.objects.filter(code__in=["110000", "440000", "440300"]).count() == 3
     assert "demo-password-for-tests" in first
 
@@ -56,6 +59,7 @@ def test_core_demo_has_every_role_and_interface_user(db, tmp_path, settings):
     expected = {
         "demo-national": ("国家网信办", "regulator_office", "national", None),
         "demo-beijing": ("北京市网信办", "regulator_office", "provincial", "110000"),
+        "demo-beijing-lead": ("北京市网信办", "regulator_office", "provincial", "110000"),
         "demo-guangdong": ("广东省网信办", "regulator_office", "provincial", "440000"),
         "demo-shenzhen": ("深圳市网信办", "regulator_office", "municipal", "440300"),
         "demo-police": ("北京市公安局", "partner_agency", "", "110000"),
@@ -74,6 +78,7 @@ def test_core_demo_has_every_role_and_interface_user(db, tmp_path, settings):
     assert User.objects.get(username="demo-shenzhen").organization.parent.name == "广东省网信办"
     for username in ("demo-national", "demo-beijing", "demo-guangdong"):
         assert User.objects.get(username=username).role == "triage_officer"
+    assert User.objects.get(username="demo-beijing-lead").role == "office_head"
 
     # A password generated once, kept in QINGLANG_HOME, printed, and valid for every user.
     password = (tmp_path / "demo_password").read_text().strip()

@@ -30,8 +30,12 @@ def no_purge(settings):
 def add_events(n: int, start: int = 0) -> list[LedgerEvent]:
     with transaction.atomic():
         return [
-            ledger.append(("tests.thing", start + i), action="thing.changed", actor=None,
-                          data={"n": start + i, "说明": "测试"})
+            ledger.append(
+                ("tests.thing", start + i),
+                action="thing.changed",
+                actor=None,
+                data={"n": start + i, "说明": "测试"},
+            )
             for i in range(n)
         ]
 
@@ -132,8 +136,10 @@ def test_verify_detects_consistent_rehash(db):
     ev = LedgerEvent.objects.get(pk=events[1].pk)
     ev.actor_label = "forger"
     forged_leaf = ledger.compute_leaf(ev).hex()
-    raw_update("UPDATE core_ledgerevent SET actor_label = %s, leaf_hash = %s WHERE id = %s",
-               ["forger", forged_leaf, ev.pk])
+    raw_update(
+        "UPDATE core_ledgerevent SET actor_label = %s, leaf_hash = %s WHERE id = %s",
+        ["forger", forged_leaf, ev.pk],
+    )
     report = ledger.verify_log()
     assert not report.ok
     assert "root hash does not match" in report.problems[0]
@@ -152,8 +158,7 @@ def test_verify_detects_deletion(db):
 def test_verify_detects_forged_checkpoint_signature(db):
     add_events(2)
     cp = ledger.seal()
-    raw_update("UPDATE core_ledgercheckpoint SET signature = %s WHERE id = %s",
-               ["00" * 64, cp.pk])
+    raw_update("UPDATE core_ledgercheckpoint SET signature = %s WHERE id = %s", ["00" * 64, cp.pk])
     assert "signature does not verify" in ledger.verify_log().problems[0]
 
 
@@ -166,12 +171,18 @@ def test_inclusion_and_consistency_proofs(db):
     proof = ledger.inclusion_proof(event)
     assert proof["tree_size"] == 13
     assert merkle.verify_inclusion(
-        bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], 13,
-        [bytes.fromhex(h) for h in proof["audit_path"]], bytes.fromhex(cp13.root_hash),
+        bytes.fromhex(proof["leaf_hash"]),
+        proof["leaf_index"],
+        13,
+        [bytes.fromhex(h) for h in proof["audit_path"]],
+        bytes.fromhex(cp13.root_hash),
     )
     consistency = ledger.consistency_proof(7, 13)
     assert merkle.verify_consistency(
-        7, 13, bytes.fromhex(cp7.root_hash), bytes.fromhex(cp13.root_hash),
+        7,
+        13,
+        bytes.fromhex(cp7.root_hash),
+        bytes.fromhex(cp13.root_hash),
         [bytes.fromhex(h) for h in consistency["proof"]],
     )
     with pytest.raises(ValueError):

@@ -17,8 +17,10 @@ def _key(settings, tmp_path):
 
 def add(n: int, start: int = 0):
     with transaction.atomic():
-        return [ledger.append(("tests.thing", start + i), action="thing.made", actor=None)
-                for i in range(n)]
+        return [
+            ledger.append(("tests.thing", start + i), action="thing.made", actor=None)
+            for i in range(n)
+        ]
 
 
 def test_latest_checkpoint_is_public(db):
@@ -31,8 +33,9 @@ def test_latest_checkpoint_is_public(db):
     message = merkle.checkpoint_message(3, data["root_hash"], data["signed_at"], data["key_id"])
     from qinglang.core import signing
 
-    assert signing.verify(bytes.fromhex(data["public_key"]), message,
-                          bytes.fromhex(data["signature"]))
+    assert signing.verify(
+        bytes.fromhex(data["public_key"]), message, bytes.fromhex(data["signature"])
+    )
 
 
 def test_inclusion_proof(world):
@@ -42,13 +45,14 @@ def test_inclusion_proof(world):
     ledger.seal()
     data = api.get(f"/api/v1/ledger/events/{events[2].pk}/proof/").json()
     assert merkle.verify_inclusion(
-        bytes.fromhex(data["leaf_hash"]), data["leaf_index"], data["tree_size"],
+        bytes.fromhex(data["leaf_hash"]),
+        data["leaf_index"],
+        data["tree_size"],
         [bytes.fromhex(h) for h in data["audit_path"]],
         bytes.fromhex(data["checkpoint"]["root_hash"]),
     )
     assert api.get("/api/v1/ledger/events/999999/proof/").status_code == 404
-    assert APIClient().get(f"/api/v1/ledger/events/{events[2].pk}/proof/").status_code in (401,
-                                                                                           403)
+    assert APIClient().get(f"/api/v1/ledger/events/{events[2].pk}/proof/").status_code in (401, 403)
 
 
 def test_consistency_proof(db):
@@ -58,7 +62,10 @@ def test_consistency_proof(db):
     second = ledger.seal()
     data = APIClient().get("/api/v1/ledger/consistency/?first=3&second=7").json()
     assert merkle.verify_consistency(
-        3, 7, bytes.fromhex(first.root_hash), bytes.fromhex(second.root_hash),
+        3,
+        7,
+        bytes.fromhex(first.root_hash),
+        bytes.fromhex(second.root_hash),
         [bytes.fromhex(h) for h in data["proof"]],
     )
     for query in ("first=7&second=3", "first=2&second=7", "first=x&second=7", ""):

@@ -18,8 +18,16 @@ from qinglang.core import ledger
 from qinglang.core.models import LedgerCheckpoint, LedgerEvent
 from tests.core.ledger_helpers import triggers_disabled
 
-FIELDS = ["action", "actor_label", "object_type", "object_id", "data", "data_digest",
-          "occurred_at", "leaf_hash"]
+FIELDS = [
+    "action",
+    "actor_label",
+    "object_type",
+    "object_id",
+    "data",
+    "data_digest",
+    "occurred_at",
+    "leaf_hash",
+]
 
 
 def _tamper_field(event: LedgerEvent, name: str) -> None:
@@ -65,8 +73,12 @@ class LedgerMachine(RuleBasedStateMachine):
         with transaction.atomic():
             for _ in range(n):
                 self.counter += 1
-                ledger.append(("tests.thing", self.counter), action="thing.changed", actor=None,
-                              data={"n": self.counter, "note": note})
+                ledger.append(
+                    ("tests.thing", self.counter),
+                    action="thing.changed",
+                    actor=None,
+                    data={"n": self.counter, "note": note},
+                )
 
     @rule()
     def seal(self) -> None:
@@ -112,10 +124,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
         def swap() -> None:
             LedgerEvent.objects.filter(pk=a.pk).update(position=-1)
-            LedgerEvent.objects.filter(pk=b.pk).update(position=a.position,
-                                                       leaf_hash=a.leaf_hash)
-            LedgerEvent.objects.filter(pk=a.pk).update(position=b.position,
-                                                       leaf_hash=b.leaf_hash)
+            LedgerEvent.objects.filter(pk=b.pk).update(position=a.position, leaf_hash=a.leaf_hash)
+            LedgerEvent.objects.filter(pk=a.pk).update(position=b.position, leaf_hash=b.leaf_hash)
 
         self.assert_detected(swap)
 
@@ -141,7 +151,9 @@ def test_ledger_state_machine(db, settings, tmp_path) -> None:
     run_state_machine_as_test(
         LedgerMachine,
         settings=hypothesis_settings(
-            max_examples=25, stateful_step_count=12, deadline=None,
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )

@@ -14,23 +14,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("QINGLANG_", "DJANGO_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "qinglang.settings.production",
-        "QINGLANG_HOME": str(tmp_path),
-        "QINGLANG_SECRET_KEY": secrets.token_urlsafe(60),
-        "QINGLANG_IDENTITY_HASH_KEY": secrets.token_urlsafe(40),
-        "QINGLANG_ALLOWED_HOSTS": "qinglang.example.cn",
-        **extra,
-    })
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "qinglang.settings.production",
+            "QINGLANG_HOME": str(tmp_path),
+            "QINGLANG_SECRET_KEY": secrets.token_urlsafe(60),
+            "QINGLANG_IDENTITY_HASH_KEY": secrets.token_urlsafe(40),
+            "QINGLANG_ALLOWED_HOSTS": "qinglang.example.cn",
+            **extra,
+        }
+    )
     return env
 
 
 def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -55,8 +61,16 @@ def test_production_cookies_and_headers(tmp_path):
         "s.LANGUAGE_COOKIE_SECURE, s.X_FRAME_OPTIONS)"
     )
     result = run_manage(production_env(tmp_path), "shell", "-v", "0", "-c", code)
-    assert result.stdout.split() == ["True", "True", "True", "True", "True", "False", "True",
-                                     "DENY"], result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "False",
+        "True",
+        "DENY",
+    ], result.stderr
 
 
 @pytest.mark.django_db

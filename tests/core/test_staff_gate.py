@@ -8,8 +8,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from qinglang.core.auth import OPEN_PATH_PREFIXES, STAFF_PATH_PREFIXES
 
-SAMPLE = {"int": "1", "str": "x", "slug": "x", "path": "x/y",
-          "uuid": "00000000-0000-0000-0000-000000000000"}
+SAMPLE = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x/y",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def sample_path(route: str) -> str:
@@ -29,11 +34,16 @@ def all_paths(patterns=None, prefix: str = "/") -> list[str]:  # type: ignore[no
     return found
 
 
-STAFF_PATHS = sorted({
-    p for p in all_paths()
-    if p.startswith(STAFF_PATH_PREFIXES) and not p.startswith(OPEN_PATH_PREFIXES)
-    and "(?P<" not in p and "(" not in p
-})
+STAFF_PATHS = sorted(
+    {
+        p
+        for p in all_paths()
+        if p.startswith(STAFF_PATH_PREFIXES)
+        and not p.startswith(OPEN_PATH_PREFIXES)
+        and "(?P<" not in p
+        and "(" not in p
+    }
+)
 
 
 def test_staff_areas_have_pages():

@@ -18,8 +18,13 @@ def test_workbench_shows_organization_role_and_work_areas(beijing, world):
     html = beijing.get("/staff/").content.decode()
     assert "北京市网信办" in html and "北京市" in html
     assert "Triage officer" in html or "受理" in html
-    for path in ["/cases/triage/", "/cases/", "/cases/transfers/", "/registry/",
-                 "/staff/notifications/"]:
+    for path in [
+        "/cases/triage/",
+        "/cases/",
+        "/cases/transfers/",
+        "/registry/",
+        "/staff/notifications/",
+    ]:
         assert f'href="{path}"' in html
 
 
@@ -61,8 +66,9 @@ def test_mark_read_follows_local_link(beijing, world):
 
 def test_mark_read_ignores_offsite_link(beijing, world):
     note = notify(title="x", verb="test", user=world.beijing_user, link="https://evil.example/")
-    assert beijing.post(f"/staff/notifications/{note.pk}/read/")["Location"] \
-        == "/staff/notifications/"
+    assert (
+        beijing.post(f"/staff/notifications/{note.pk}/read/")["Location"] == "/staff/notifications/"
+    )
 
 
 def test_another_offices_message_is_404_and_stays_unread(beijing, world):
@@ -104,8 +110,12 @@ def test_pages_carry_a_strict_csp(beijing, client):
 
 
 def test_staff_templates_have_no_inline_script_or_style(beijing, client):
-    for response in (beijing.get("/staff/"), beijing.get("/staff/notifications/"),
-                     beijing.get("/staff/security/"), client.get("/staff/login/")):
+    for response in (
+        beijing.get("/staff/"),
+        beijing.get("/staff/notifications/"),
+        beijing.get("/staff/security/"),
+        client.get("/staff/login/"),
+    ):
         html = response.content.decode()
         assert "<script>" not in html and "<style" not in html and " style=" not in html
         assert " on" + "click=" not in html

@@ -30,17 +30,26 @@ def file_report(page) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     page.fill("#id_targets-0-url", "https://news.example-bj.cn/a/456.html")
     page.fill("#id_targets-0-website_name", "示例资讯网")
     page.fill("#id_targets-0-icp_number", "京ICP备12345678号-1")
-    page.fill("#id_description",
-              "该网站编辑称可有偿删除我公司的负面报道，每条收费五千元，先删后付。")
-    page.set_input_files("#id_evidence", files=[
-        {"name": "转账记录.png", "mimeType": "image/png", "buffer": PNG}])
+    page.fill(
+        "#id_description", "该网站编辑称可有偿删除我公司的负面报道，每条收费五千元，先删后付。"
+    )
+    page.set_input_files(
+        "#id_evidence", files=[{"name": "转账记录.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     page.click("form.report-form button[type=submit]")
     page.wait_for_url("**/report/done/**")
     return page.inner_text("#tracking-code").strip(), page.inner_text("#access-key").strip()
 
 
-def send_transfer(page, case: Case, *, kind: str, recipient_id: int,  # type: ignore[no-untyped-def]
-                  instructions: str, measures: str = "") -> int:
+def send_transfer(
+    page,
+    case: Case,
+    *,
+    kind: str,
+    recipient_id: int,  # type: ignore[no-untyped-def]
+    instructions: str,
+    measures: str = "",
+) -> int:
     page.goto(f"/cases/{case.pk}/tasks/")
     page.click("#new-transfer")
     page.wait_for_url(f"**/cases/{case.pk}/transfers/new/")
@@ -65,8 +74,9 @@ def answer(page, user, transfer_id: int, summary: str) -> None:  # type: ignore[
     page.click("#acknowledge")
     page.wait_for_selector("[data-status=acknowledged]")
     page.fill("#id_summary", summary)
-    page.set_input_files("#id_attachments", files=[
-        {"name": "处置回执.png", "mimeType": "image/png", "buffer": PNG}])
+    page.set_input_files(
+        "#id_attachments", files=[{"name": "处置回执.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     page.click("#feedback-form button[type=submit]")
     page.wait_for_selector("[data-status=answered]")
     assert summary in page.inner_text("main")
@@ -85,13 +95,21 @@ def test_transfer_answer_close_and_reporter_sees_result(new_page, world, console
     office.wait_for_load_state()
     case = Case.objects.get(reports__tracking_code=code)
 
-    to_police = send_transfer(office, case, kind="criminal_referral",
-                              recipient_id=world.police.pk,
-                              instructions="涉嫌以删帖为名敲诈勒索，请依法立案侦查并反馈。")
-    to_website = send_transfer(office, case, kind="rectification_order",
-                               recipient_id=world.website_operator.pk,
-                               instructions="请立即整改并书面反馈。",
-                               measures="删除涉事帖子\n关闭有偿删帖渠道\n处理涉事编辑")
+    to_police = send_transfer(
+        office,
+        case,
+        kind="criminal_referral",
+        recipient_id=world.police.pk,
+        instructions="涉嫌以删帖为名敲诈勒索，请依法立案侦查并反馈。",
+    )
+    to_website = send_transfer(
+        office,
+        case,
+        kind="rectification_order",
+        recipient_id=world.website_operator.pk,
+        instructions="请立即整改并书面反馈。",
+        measures="删除涉事帖子\n关闭有偿删帖渠道\n处理涉事编辑",
+    )
 
     police = new_page()
     answer(police, world.police_user, to_police, "已立案侦查，涉案人员已到案。")
@@ -132,10 +150,16 @@ def test_transfer_answer_close_and_reporter_sees_result(new_page, world, console
 
 
 def test_overdue_transfer_escalates_to_the_superior_office(new_page, world, console_errors):
-    case = make_case(world.shenzhen_user, title="深圳某论坛有偿删帖", url="https://bbs.example-sz.cn/t/9")
+    case = make_case(
+        world.shenzhen_user, title="深圳某论坛有偿删帖", url="https://bbs.example-sz.cn/t/9"
+    )
     transfer = transfers.send_transfer(
-        case, recipient=world.police, kind=TransferKind.CRIMINAL_REFERRAL,
-        instructions="请核查。", acting_user=world.shenzhen_user)
+        case,
+        recipient=world.police,
+        kind=TransferKind.CRIMINAL_REFERRAL,
+        instructions="请核查。",
+        acting_user=world.shenzhen_user,
+    )
     # Move time forward: the deadline has passed.
     Transfer.objects.filter(pk=transfer.pk).update(deadline=timezone.now() - dt.timedelta(days=3))
     assert case_tasks.escalate_overdue() == 1

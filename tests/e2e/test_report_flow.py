@@ -31,12 +31,16 @@ def test_report_track_accept_and_see_accepted(new_page, world, console_errors):
     reporter.fill("#id_targets-0-url", "https://news.example-bj.cn/a/123.html")
     reporter.fill("#id_targets-0-website_name", "某某资讯网")
     reporter.fill("#id_targets-0-icp_number", "京ICP备12345678号-1")
-    reporter.fill("#id_description",
-                  "有人自称能删除该网站上关于我公司的负面帖子，每条收费三千元，先删后付。")
+    reporter.fill(
+        "#id_description", "有人自称能删除该网站上关于我公司的负面帖子，每条收费三千元，先删后付。"
+    )
     reporter.fill("#id_amount_demanded", "3000.00")
-    reporter.set_input_files("#id_evidence", files=[
-        {"name": "聊天截图.png", "mimeType": "image/png", "buffer": PNG},
-    ])
+    reporter.set_input_files(
+        "#id_evidence",
+        files=[
+            {"name": "聊天截图.png", "mimeType": "image/png", "buffer": PNG},
+        ],
+    )
     reporter.click("form.report-form button[type=submit]")
     reporter.wait_for_url("**/report/done/**")
     code = reporter.inner_text("#tracking-code").strip()

@@ -1,4 +1,4 @@
-"""Each evidence test gets its own empty vault."""
+"""Each evidence test gets its own ledger key (and, from tests/conftest.py, its own vault)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fresh_vault(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                     "OPTIONS": {"location": str(tmp_path / "vault")}},
-    }
+def _own_ledger_key(settings, tmp_path):
+    """Each evidence test signs with a key of its own (the vault is fresh per test already)."""
     settings.QINGLANG_LEDGER_KEY_PATH = tmp_path / "keys" / "ledger.pem"
 
 

@@ -36,7 +36,8 @@ def jpeg_with_gps() -> bytes:
 def pdf_bytes(extra: bytes = b"") -> bytes:
     return (
         b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n" + extra
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        + extra
         + b"trailer << /Root 1 0 R >>\n%%EOF\n"
     )
 
@@ -47,9 +48,7 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
 
 def allow_subject(allowed_user_ids: set[int]) -> None:
     """Register a fake subject type whose resolver admits the given users."""
-    access.register_subject_resolver(
-        FAKE_SUBJECT, lambda user, _sid: user.pk in allowed_user_ids
-    )
+    access.register_subject_resolver(FAKE_SUBJECT, lambda user, _sid: user.pk in allowed_user_ids)
 
 
 def api_client(user):

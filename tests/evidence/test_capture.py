@@ -22,8 +22,10 @@ from qinglang.evidence.selectors import items_for
 ARTICLE = (
     "<html><head><title>删帖服务</title></head><body><nav>首页 | 关于</nav>"
     "<article><h1>专业删帖，先删后付</h1>"
-    + "".join(f"<p>第{i}段：负面信息处理，价格面议，联系微信 shantie{i}。本公司承诺效果。</p>"
-              for i in range(12))
+    + "".join(
+        f"<p>第{i}段：负面信息处理，价格面议，联系微信 shantie{i}。本公司承诺效果。</p>"
+        for i in range(12)
+    )
     + "</article><footer>版权所有</footer></body></html>"
 ).encode()
 
@@ -36,8 +38,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/article":
             self._send(200, ARTICLE, "text/html; charset=utf-8")
         elif self.path == "/gz":
-            self._send(200, gzip.compress(ARTICLE), "text/html; charset=utf-8",
-                       extra={"Content-Encoding": "gzip"})
+            self._send(
+                200,
+                gzip.compress(ARTICLE),
+                "text/html; charset=utf-8",
+                extra={"Content-Encoding": "gzip"},
+            )
         elif self.path == "/redirect":
             self._send(302, b"", "text/plain", extra={"Location": "/article"})
         elif self.path.startswith("/loop"):
@@ -75,15 +81,18 @@ def allow_private(settings):
 
 def request(url: str, world) -> WebCapture:
     with transaction.atomic():
-        return services.request_capture(url, subject=("tests.folder", 1),
-                                        requested_by=world.beijing_user)
+        return services.request_capture(
+            url, subject=("tests.folder", 1), requested_by=world.beijing_user
+        )
 
 
-def test_request_capture_queues_after_commit(world, django_capture_on_commit_callbacks,
-                                             monkeypatch):
+def test_request_capture_queues_after_commit(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
     queued = []
-    monkeypatch.setattr("qinglang.evidence.tasks.capture_page.delay",
-                        lambda **kw: queued.append(kw))
+    monkeypatch.setattr(
+        "qinglang.evidence.tasks.capture_page.delay", lambda **kw: queued.append(kw)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         cap = request("https://example.cn/post/1", world)
     assert queued == [{"capture_id": cap.pk}]
@@ -91,8 +100,16 @@ def test_request_capture_queues_after_commit(world, django_capture_on_commit_cal
     assert LedgerEvent.objects.filter(action="evidence.capture_requested").count() == 1
 
 
-@pytest.mark.parametrize("url", ["ftp://example.cn/x", "javascript:alert(1)", "http://",
-                                 "http://user:pw@example.cn/", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.cn/x",
+        "javascript:alert(1)",
+        "http://",
+        "http://user:pw@example.cn/",
+        "file:///etc/passwd",
+    ],
+)
 def test_request_capture_refuses_bad_urls(world, url):
     with pytest.raises(DomainError):
         request(url, world)
@@ -156,11 +173,26 @@ def test_local_server_refused_without_setting(world, server, settings):
     assert LedgerEvent.objects.filter(action="evidence.capture_refused").exists()
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",  # noqa: S104
-    "224.0.0.1", "240.0.0.1", "100.64.0.1", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
-    "::", "ff02::1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",  # noqa: S104
+        "224.0.0.1",
+        "240.0.0.1",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "::",
+        "ff02::1",
+    ],
+)
 def test_internal_addresses_refused(settings, address):
     settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
     with pytest.raises(capture.CaptureRefusedError):
@@ -175,8 +207,9 @@ def test_public_address_allowed(settings):
 
 def test_hostname_resolving_to_metadata_is_refused(settings, monkeypatch):
     settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
-    monkeypatch.setattr(capture.socket, "getaddrinfo",
-                        lambda *a, **k: [(2, 1, 6, "", ("169.254.169.254", 80))])
+    monkeypatch.setattr(
+        capture.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("169.254.169.254", 80))]
+    )
     with pytest.raises(capture.CaptureRefusedError):
         capture.check_url("http://innocent.example.cn/")
 

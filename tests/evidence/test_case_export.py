@@ -19,11 +19,11 @@ from tests.evidence.factories import pdf_bytes, png_bytes, upload
 def test_case_package_round_trip(world, tmp_path, capsys):
     case = make_case(world.beijing_user)
     report = make_report(world.beijing_office)
-    shot = services.store_upload(upload("帖子截图.png", png_bytes((3, 3, 3))), added_by=None,
-                                 added_by_label="举报人")
+    shot = services.store_upload(
+        upload("帖子截图.png", png_bytes((3, 3, 3))), added_by=None, added_by_label="举报人"
+    )
     services.attach(shot, subject=("intake.report", report.pk), acting_user=None)
-    notice = services.store_upload(upload("整改通知.pdf", pdf_bytes()),
-                                   added_by=world.beijing_user)
+    notice = services.store_upload(upload("整改通知.pdf", pdf_bytes()), added_by=world.beijing_user)
     services.attach(notice, subject=("cases.case", case.pk), acting_user=world.beijing_user)
     case.reports.add(report)  # fixture shortcut: the report's evidence belongs to the case
 

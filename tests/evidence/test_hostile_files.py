@@ -75,8 +75,10 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
 MACHO = b"\xcf\xfa\xed\xfe\x07\x00\x00\x01" + b"\x00" * 120
 PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 56 + b"This program cannot be run in DOS mode"
 HTML = b"<!DOCTYPE html><html><body><script>fetch('/api/v1/me/')</script></body></html>"
-SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
-       b"<script>alert(document.cookie)</script></svg>")
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+    b"<script>alert(document.cookie)</script></svg>"
+)
 
 REFUSED = [
     # (name, bytes, fragment of the message)
@@ -93,18 +95,30 @@ REFUSED = [
     ("logo.svg", SVG, "web pages"),
     ("logo.png", SVG, "HTML"),
     ("shell.jpg", b"<?php system($_GET['c']); ?>", "HTML"),
-    ("xxe.txt", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-                b"<x>&e;</x>", "HTML"),
+    (
+        "xxe.txt",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        "HTML",
+    ),
     ("iframe.txt", "举报内容<iframe src=//evil.example>".encode("gb18030"), "HTML"),
     ("gifar.gif", gif_bytes() + zip_of({"a.class": b"x"}), "polyglot"),
     ("photo2.jpg", jpeg_with_gps() + b"<script>alert(1)</script>", "script code"),
     ("chunk.png", png_with_text("Comment", "<script>alert(1)</script>"), "script code"),
-    ("doc.pdf", pdf_bytes(b"4 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj\n"),
-     "PDF files with scripts"),
-    ("launch.pdf", pdf_bytes(b"5 0 obj << /S /Launch /F (cmd.exe) >> endobj\n"),
-     "PDF files with scripts"),
-    ("embed.pdf", pdf_bytes(b"6 0 obj << /Type /EmbeddedFile >> endobj\n"),
-     "PDF files with scripts"),
+    (
+        "doc.pdf",
+        pdf_bytes(b"4 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj\n"),
+        "PDF files with scripts",
+    ),
+    (
+        "launch.pdf",
+        pdf_bytes(b"5 0 obj << /S /Launch /F (cmd.exe) >> endobj\n"),
+        "PDF files with scripts",
+    ),
+    (
+        "embed.pdf",
+        pdf_bytes(b"6 0 obj << /Type /EmbeddedFile >> endobj\n"),
+        "PDF files with scripts",
+    ),
     ("tail.pdf", pdf_bytes() + zip_of({"x.txt": b"hidden"}), "polyglot"),
     ("evidence.zip", zip_of({"a.txt": b"hello"}), "Archives"),
     ("bomb.zip", zip_of({"zeros.bin": b"\x00" * 5_000_000}), "Archives"),
@@ -136,9 +150,11 @@ def test_corpus_is_large_enough():
     assert len(REFUSED) + len(NEUTRALISED) >= 30
 
 
-@pytest.mark.parametrize(("name", "data", "fragment"), REFUSED,
-                         ids=[f"{i:02d}-{r[0].encode('ascii', 'replace').decode()}"
-                              for i, r in enumerate(REFUSED)])
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    REFUSED,
+    ids=[f"{i:02d}-{r[0].encode('ascii', 'replace').decode()}" for i, r in enumerate(REFUSED)],
+)
 def test_hostile_upload_refused(world, name, data, fragment):
     before = vault_files()
     with pytest.raises(DomainError) as err:

@@ -41,8 +41,9 @@ def fake_case_source(world):
 @pytest.fixture
 def case_items(world, fake_case_source):
     a = services.store_upload(upload("截图.png", png_bytes((1, 2, 3))), added_by=world.beijing_user)
-    b = services.store_upload(upload("通知.pdf", pdf_bytes()), added_by=None,
-                              added_by_label="匿名举报人")
+    b = services.store_upload(
+        upload("通知.pdf", pdf_bytes()), added_by=None, added_by_label="匿名举报人"
+    )
     other = services.store_upload(upload("other.png", png_bytes((7, 7, 7))), added_by=None)
     for item in (a, b):
         services.attach(item, subject=SUBJECT, acting_user=world.beijing_user)
@@ -162,7 +163,11 @@ def test_verify_script_runs_without_django(world, case_items, tmp_path):
         "import sys; from qinglang.evidence.verify import main; rc = main([sys.argv[1]]); "
         "assert 'django' not in sys.modules, 'django was imported'; sys.exit(rc)"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(out)],  # noqa: S603
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "OK" in proc.stdout

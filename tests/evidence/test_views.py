@@ -25,8 +25,9 @@ from tests.evidence.factories import (
 
 @pytest.fixture
 def item(world):
-    stored = services.store_upload(upload("photo.jpg", jpeg_with_gps()), added_by=None,
-                                   added_by_label="匿名举报人")
+    stored = services.store_upload(
+        upload("photo.jpg", jpeg_with_gps()), added_by=None, added_by_label="匿名举报人"
+    )
     services.attach(stored, subject=(FAKE_SUBJECT, 1), acting_user=None)
     allow_subject({world.beijing_user.pk})
     yield stored
@@ -94,25 +95,45 @@ def test_api_item_and_download(world, item):
     response = api.get(f"/api/v1/evidence/items/{item.pk}/download/")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment")
-    assert api_client(world.guangdong_user).get(
-        f"/api/v1/evidence/items/{item.pk}/").status_code == 404
+    assert (
+        api_client(world.guangdong_user).get(f"/api/v1/evidence/items/{item.pk}/").status_code
+        == 404
+    )
 
 
 def test_api_capture_request(world, item):
     api = api_client(world.beijing_user)
-    response = api.post("/api/v1/evidence/captures/", {
-        "url": "https://bbs.example.cn/t/1", "subject_type": FAKE_SUBJECT, "subject_id": "1",
-    }, format="json")
+    response = api.post(
+        "/api/v1/evidence/captures/",
+        {
+            "url": "https://bbs.example.cn/t/1",
+            "subject_type": FAKE_SUBJECT,
+            "subject_id": "1",
+        },
+        format="json",
+    )
     assert response.status_code == 202
     assert response.json()["status"] == "pending"
-    bad = api.post("/api/v1/evidence/captures/", {
-        "url": "file:///etc/passwd", "subject_type": FAKE_SUBJECT, "subject_id": "1",
-    }, format="json")
+    bad = api.post(
+        "/api/v1/evidence/captures/",
+        {
+            "url": "file:///etc/passwd",
+            "subject_type": FAKE_SUBJECT,
+            "subject_id": "1",
+        },
+        format="json",
+    )
     assert bad.status_code == 400
     assert "url" in bad.json()
-    other = api_client(world.guangdong_user).post("/api/v1/evidence/captures/", {
-        "url": "https://bbs.example.cn/t/1", "subject_type": FAKE_SUBJECT, "subject_id": "1",
-    }, format="json")
+    other = api_client(world.guangdong_user).post(
+        "/api/v1/evidence/captures/",
+        {
+            "url": "https://bbs.example.cn/t/1",
+            "subject_type": FAKE_SUBJECT,
+            "subject_id": "1",
+        },
+        format="json",
+    )
     assert other.status_code == 404
     assert WebCapture.objects.count() == 1
 
@@ -138,10 +159,14 @@ def test_package_download_web_and_api(world, verified_client, case_source):
     assert client.get(reverse("evidence:package", args=["case", "C1"])).status_code == 405
     api_response = api_client(world.beijing_user).get("/api/v1/evidence/packages/case/C1/")
     assert zipfile.ZipFile(io.BytesIO(api_response.content)).testzip() is None
-    assert api_client(world.guangdong_user).get(
-        "/api/v1/evidence/packages/case/C1/").status_code == 404
-    assert api_client(world.beijing_user).get(
-        "/api/v1/evidence/packages/nosuch/C1/").status_code == 404
+    assert (
+        api_client(world.guangdong_user).get("/api/v1/evidence/packages/case/C1/").status_code
+        == 404
+    )
+    assert (
+        api_client(world.beijing_user).get("/api/v1/evidence/packages/nosuch/C1/").status_code
+        == 404
+    )
 
 
 def test_package_custody_page(world, verified_client, case_source, client):

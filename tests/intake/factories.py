@@ -48,8 +48,9 @@ def evidence_files_on_disk() -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def website(name: str, region: Region | None, *, domain: str = "", icp: str = "",
-            psb: str = "") -> Website:
+def website(
+    name: str, region: Region | None, *, domain: str = "", icp: str = "", psb: str = ""
+) -> Website:
     """Register a website in the registry with a domain and filings."""
     site = Website.objects.create(name=name, region=region, icp_number=icp, psb_number=psb)
     if domain:

@@ -35,10 +35,18 @@ def _token_client(user) -> APIClient:
 
 
 def test_submit_json_returns_exactly_code_key_and_status(world, api):
-    body = report_body(targets=[{"url": "https://a.cn/1", "website_name": "某网",
-                                 "icp_number": "京ICP备12345678号", "platform": "网站",
-                                 "account": "abc"}],
-                       contact={"name": "王五", "phone": "13800138000", "email": "w@example.cn"})
+    body = report_body(
+        targets=[
+            {
+                "url": "https://a.cn/1",
+                "website_name": "某网",
+                "icp_number": "京ICP备12345678号",
+                "platform": "网站",
+                "account": "abc",
+            }
+        ],
+        contact={"name": "王五", "phone": "13800138000", "email": "w@example.cn"},
+    )
     response = api.post(SUBMIT, body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -49,9 +57,14 @@ def test_submit_json_returns_exactly_code_key_and_status(world, api):
 
 
 def test_submit_multipart_with_payload_and_evidence(world, api):
-    response = api.post(SUBMIT, {"payload": json.dumps(report_body()),
-                                 "evidence": [png_file(), png_file("b.png", "green")]},
-                        format="multipart")
+    response = api.post(
+        SUBMIT,
+        {
+            "payload": json.dumps(report_body()),
+            "evidence": [png_file(), png_file("b.png", "green")],
+        },
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     from qinglang.evidence.selectors import items_for
 
@@ -60,9 +73,12 @@ def test_submit_multipart_with_payload_and_evidence(world, api):
 
 
 def test_submit_errors_are_per_field_with_targets_nested_by_index(world, api):
-    body = report_body(category="nope", description="短",
-                       targets=[{"url": "https://ok.cn"}, {"icp_number": "垃圾"}],
-                       contact={"phone": "123"})
+    body = report_body(
+        category="nope",
+        description="短",
+        targets=[{"url": "https://ok.cn"}, {"icp_number": "垃圾"}],
+        contact={"phone": "123"},
+    )
     response = api.post(SUBMIT, body, format="json")
     assert response.status_code == 400
     errors = response.json()
@@ -81,8 +97,11 @@ def test_submit_without_targets(world, api):
 def test_multipart_with_bad_payload_or_bad_file_stores_nothing(world, api):
     response = api.post(SUBMIT, {"payload": "{not json"}, format="multipart")
     assert response.status_code == 400 and "payload" in response.json()
-    response = api.post(SUBMIT, {"payload": json.dumps(report_body()),
-                                 "evidence": [png_file(), exe_as_jpg()]}, format="multipart")
+    response = api.post(
+        SUBMIT,
+        {"payload": json.dumps(report_body()), "evidence": [png_file(), exe_as_jpg()]},
+        format="multipart",
+    )
     assert response.status_code == 400 and "evidence" in response.json()
     assert Report.objects.count() == 0 and evidence_files_on_disk() == []
 
@@ -104,10 +123,14 @@ def test_eleventh_submission_in_an_hour_is_throttled_and_creates_nothing(world, 
 
 # --- tracking ---------------------------------------------------------------------------------
 
+
 def test_track_returns_status_timeline_decision(world, api):
     receipt = api.post(SUBMIT, report_body(), format="json").json()
-    response = api.post(TRACK, {"tracking_code": receipt["tracking_code"],
-                                "access_key": receipt["access_key"]}, format="json")
+    response = api.post(
+        TRACK,
+        {"tracking_code": receipt["tracking_code"], "access_key": receipt["access_key"]},
+        format="json",
+    )
     assert response.status_code == 200
     data = response.json()
     assert set(data) == {"status", "timeline", "decision"}
@@ -116,27 +139,42 @@ def test_track_returns_status_timeline_decision(world, api):
 
 
 def test_track_declined_shows_the_reason(world, api):
-    receipt = api.post(SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}]),
-                       format="json").json()
+    receipt = api.post(
+        SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}]), format="json"
+    ).json()
     report = Report.objects.get()
-    services.record_decline(report, reason_code="out_of_scope",
-                            reason_text="不属于本专区受理范围。", acting_user=world.beijing_user)
-    data = api.post(TRACK, {"tracking_code": receipt["tracking_code"],
-                            "access_key": receipt["access_key"]}, format="json").json()
+    services.record_decline(
+        report,
+        reason_code="out_of_scope",
+        reason_text="不属于本专区受理范围。",
+        acting_user=world.beijing_user,
+    )
+    data = api.post(
+        TRACK,
+        {"tracking_code": receipt["tracking_code"], "access_key": receipt["access_key"]},
+        format="json",
+    ).json()
     assert data["status"] == "declined"
     assert data["decision"]["reason_code"] == "out_of_scope"
     assert data["decision"]["reason_text"] == "不属于本专区受理范围。"
-    assert set(data["decision"]) == {"outcome", "reason_code", "reason_text", "public_result",
-                                     "decided_at"}
+    assert set(data["decision"]) == {
+        "outcome",
+        "reason_code",
+        "reason_text",
+        "public_result",
+        "decided_at",
+    }
 
 
 def test_unknown_code_and_wrong_key_are_the_same_404(world, api):
     receipt = api.post(SUBMIT, report_body(), format="json").json()
     answers = []
-    for body in ({"tracking_code": "QL-ZZZZZZZZZZ", "access_key": receipt["access_key"]},
-                 {"tracking_code": receipt["tracking_code"], "access_key": "AAAAA-BBBBB"},
-                 {"tracking_code": receipt["tracking_code"]},
-                 {}):
+    for body in (
+        {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": receipt["access_key"]},
+        {"tracking_code": receipt["tracking_code"], "access_key": "AAAAA-BBBBB"},
+        {"tracking_code": receipt["tracking_code"]},
+        {},
+    ):
         response = api.post(TRACK, body, format="json")
         answers.append((response.status_code, response.content))
     assert len(set(answers)) == 1 and answers[0][0] == 404
@@ -145,24 +183,32 @@ def test_unknown_code_and_wrong_key_are_the_same_404(world, api):
 def test_tracking_is_throttled(world, api):
     for _ in range(30):
         api.post(TRACK, {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": "x"}, format="json")
-    response = api.post(TRACK, {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": "x"},
-                        format="json")
+    response = api.post(TRACK, {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": "x"}, format="json")
     assert response.status_code == 429
 
 
 # --- staff list ---------------------------------------------------------------------------------
+
 
 def test_list_requires_authentication(world, api):
     assert api.get(LIST).status_code in {401, 403}
 
 
 def test_list_is_scoped_and_has_the_agreed_fields(world, api):
-    api.post(SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}],
-                                 contact={"name": "赵六", "phone": "13800138000"}),
-             format="json")
+    api.post(
+        SUBMIT,
+        report_body(
+            targets=[{"icp_number": "京ICP备12345678号"}],
+            contact={"name": "赵六", "phone": "13800138000"},
+        ),
+        format="json",
+    )
     api.post(SUBMIT, report_body(targets=[{"icp_number": "粤ICP备12345678号"}]), format="json")
-    api.post(SUBMIT, report_body(targets=[{"icp_number": "京ICP备12345678号"}],
-                                 concerns_staff=True), format="json")
+    api.post(
+        SUBMIT,
+        report_body(targets=[{"icp_number": "京ICP备12345678号"}], concerns_staff=True),
+        format="json",
+    )
     data = _token_client(world.beijing_user).get(LIST).json()
     assert data["count"] == 1
     row = data["results"][0]
@@ -172,8 +218,12 @@ def test_list_is_scoped_and_has_the_agreed_fields(world, api):
     assert _token_client(world.national_user).get(LIST).json()["count"] == 2
     assert _token_client(world.inspector).get(LIST).json()["count"] == 1
     assert _token_client(world.police_user).get(LIST).json()["count"] == 0
-    assert _token_client(world.national_user).get(
-        LIST, {"office": world.guangdong_office.pk}).json()["count"] == 1
+    assert (
+        _token_client(world.national_user)
+        .get(LIST, {"office": world.guangdong_office.pk})
+        .json()["count"]
+        == 1
+    )
 
 
 def test_list_query_count_does_not_grow_with_the_page(world, api):
@@ -185,14 +235,16 @@ def test_list_query_count_does_not_grow_with_the_page(world, api):
         return len(ctx.captured_queries)
 
     for i in range(2):
-        api.post(SUBMIT, report_body(targets=[{"icp_number": f"京ICP备1234567{i}号"}]),
-                 format="json")
+        api.post(
+            SUBMIT, report_body(targets=[{"icp_number": f"京ICP备1234567{i}号"}]), format="json"
+        )
     few = queries()
     from django.core.cache import cache
 
     cache.clear()
     for i in range(8):
-        api.post(SUBMIT, report_body(targets=[{"icp_number": f"粤ICP备1234567{i}号"}]),
-                 format="json")
+        api.post(
+            SUBMIT, report_body(targets=[{"icp_number": f"粤ICP备1234567{i}号"}]), format="json"
+        )
     assert queries() == few
     assert few <= 8

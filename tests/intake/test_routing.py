@@ -91,6 +91,7 @@ def test_missing_national_office_is_a_configuration_error(world):
 
 # --- internal matters -------------------------------------------------------------------------
 
+
 def test_reporter_flag_sends_the_report_to_discipline_inspection(world):
     report = _submit({"icp_number": "京ICP备12345678号"}, concerns_staff=True)
     assert report.office == world.inspection and report.is_internal
@@ -98,14 +99,20 @@ def test_reporter_flag_sends_the_report_to_discipline_inspection(world):
 
 
 def test_collusion_naming_regulator_staff_is_internal(world):
-    report = _submit({"account": "某公关公司"}, category="collusion",
-                     description="北京市网信办某工作人员与公关公司勾结，收钱后删除帖子。")
+    report = _submit(
+        {"account": "某公关公司"},
+        category="collusion",
+        description="北京市网信办某工作人员与公关公司勾结，收钱后删除帖子。",
+    )
     assert report.is_internal and report.office == world.inspection
 
 
 def test_collusion_not_naming_regulator_staff_routes_normally(world):
-    report = _submit({"icp_number": "京ICP备12345678号"}, category="collusion",
-                     description="某网站编辑与公关公司合作，收钱删除负面帖子。")
+    report = _submit(
+        {"icp_number": "京ICP备12345678号"},
+        category="collusion",
+        description="某网站编辑与公关公司合作，收钱删除负面帖子。",
+    )
     assert not report.is_internal and report.office == world.beijing_office
 
 
@@ -124,6 +131,7 @@ def test_internal_matters_are_invisible_to_every_office_including_counts(world):
 
 # --- selectors ----------------------------------------------------------------------------------
 
+
 def test_jurisdiction_scoping(world):
     bj = _submit({"icp_number": "京ICP备12345678号"})
     gd = _submit({"icp_number": "粤ICP备12345678号"})
@@ -137,8 +145,7 @@ def test_jurisdiction_scoping(world):
     assert ids(world.beijing_user) == {bj.pk}
     assert ids(world.guangdong_user) == {gd.pk, sz.pk}
     assert ids(world.shenzhen_user) == {sz.pk}
-    for outsider in (world.police_user, world.website_user, world.enterprise_user,
-                     world.inspector):
+    for outsider in (world.police_user, world.website_user, world.enterprise_user, world.inspector):
         assert ids(outsider) == set()
     with pytest.raises(Http404):
         selectors.get_report_for(world.beijing_user, gd.pk)
@@ -149,54 +156,69 @@ def test_jurisdiction_scoping(world):
 
 # --- re-routing ---------------------------------------------------------------------------------
 
+
 def test_reroute_moves_the_report_with_reason_in_the_ledger(world):
     report = _submit({"url": "https://nowhere.example.com"})
-    services.reroute_report(report, office=world.guangdong_office, reason="网站实际运营地在广东",
-                            acting_user=world.national_user)
+    services.reroute_report(
+        report,
+        office=world.guangdong_office,
+        reason="网站实际运营地在广东",
+        acting_user=world.national_user,
+    )
     report.refresh_from_db()
     assert report.office == world.guangdong_office and report.routing_rule == "manual"
     event = LedgerEvent.objects.get(action="report.rerouted")
     assert event.actor == world.national_user
-    assert event.data == {"from": world.national_office.pk, "to": world.guangdong_office.pk,
-                          "reason": "网站实际运营地在广东"}
+    assert event.data == {
+        "from": world.national_office.pk,
+        "to": world.guangdong_office.pk,
+        "reason": "网站实际运营地在广东",
+    }
     assert Notification.objects.filter(recipient_organization=world.guangdong_office).exists()
 
 
 def test_superior_office_may_reroute_a_subordinates_report(world):
     report = _submit({"psb_number": "粤公网安备44030502000001号", "account": "x"})
-    services.reroute_report(report, office=world.beijing_office, reason="实为北京网站",
-                            acting_user=world.guangdong_user)
+    services.reroute_report(
+        report, office=world.beijing_office, reason="实为北京网站", acting_user=world.guangdong_user
+    )
     report.refresh_from_db()
     assert report.office == world.beijing_office
 
 
 def test_reroute_to_inspection_makes_it_internal_and_back(world):
     report = _submit({"icp_number": "京ICP备12345678号"})
-    services.reroute_report(report, office=world.inspection, reason="涉及本办工作人员",
-                            acting_user=world.beijing_user)
+    services.reroute_report(
+        report, office=world.inspection, reason="涉及本办工作人员", acting_user=world.beijing_user
+    )
     report.refresh_from_db()
     assert report.is_internal
     assert not selectors.reports_visible_to(world.national_user).exists()
-    services.reroute_report(report, office=world.beijing_office, reason="不涉及工作人员",
-                            acting_user=world.inspector)
+    services.reroute_report(
+        report, office=world.beijing_office, reason="不涉及工作人员", acting_user=world.inspector
+    )
     report.refresh_from_db()
     assert not report.is_internal and report.office == world.beijing_office
 
 
-@pytest.mark.parametrize(("office", "reason", "field"), [
-    ("beijing_office", "", "reason"),
-    ("beijing_office", "   ", "reason"),
-    ("police", "理由", "office"),
-    ("website_operator", "理由", "office"),
-    ("national_office", "理由", "office"),  # already there
-    (None, "理由", "office"),
-])
+@pytest.mark.parametrize(
+    ("office", "reason", "field"),
+    [
+        ("beijing_office", "", "reason"),
+        ("beijing_office", "   ", "reason"),
+        ("police", "理由", "office"),
+        ("website_operator", "理由", "office"),
+        ("national_office", "理由", "office"),  # already there
+        (None, "理由", "office"),
+    ],
+)
 def test_bad_reroute_is_refused_and_changes_nothing(world, office, reason, field):
     report = _submit({"url": "https://nowhere.example.com"})
     target = getattr(world, office) if office else None
     with pytest.raises(DomainError) as exc:
-        services.reroute_report(report, office=target, reason=reason,
-                                acting_user=world.national_user)
+        services.reroute_report(
+            report, office=target, reason=reason, acting_user=world.national_user
+        )
     assert field in exc.value.message_dict
     report.refresh_from_db()
     assert report.office == world.national_office
@@ -207,19 +229,22 @@ def test_bad_reroute_is_refused_and_changes_nothing(world, office, reason, field
 def test_reroute_by_someone_without_jurisdiction_is_refused(world, who):
     report = _submit({"icp_number": "粤ICP备12345678号"})
     with pytest.raises(NotPermitted):
-        services.reroute_report(report, office=world.beijing_office, reason="x",
-                                acting_user=getattr(world, who))
+        services.reroute_report(
+            report, office=world.beijing_office, reason="x", acting_user=getattr(world, who)
+        )
     report.refresh_from_db()
     assert report.office == world.guangdong_office
 
 
 def test_decided_report_cannot_be_rerouted(world):
     report = _submit({"icp_number": "京ICP备12345678号"})
-    services.record_decline(report, reason_code="other", reason_text="不属于受理范围。",
-                            acting_user=world.beijing_user)
+    services.record_decline(
+        report, reason_code="other", reason_text="不属于受理范围。", acting_user=world.beijing_user
+    )
     with pytest.raises(StateError):
-        services.reroute_report(report, office=world.guangdong_office, reason="x",
-                                acting_user=world.beijing_user)
+        services.reroute_report(
+            report, office=world.guangdong_office, reason="x", acting_user=world.beijing_user
+        )
     report.refresh_from_db()
     assert report.status == ReportStatus.DECLINED and report.office == world.beijing_office
 
@@ -232,13 +257,15 @@ def test_search_entry_follows_the_office_and_internal_matters_leave_the_index(wo
     doc = SearchDocument.objects.get(object_type="intake.report", object_id=str(report.pk))
     assert doc.office_id == world.beijing_office.pk
     report.refresh_from_db()
-    services.reroute_report(report, office=world.guangdong_office, reason="实为广东网站",
-                            acting_user=world.beijing_user)
+    services.reroute_report(
+        report, office=world.guangdong_office, reason="实为广东网站", acting_user=world.beijing_user
+    )
     doc.refresh_from_db()
     assert doc.office_id == world.guangdong_office.pk
     report.refresh_from_db()
-    services.reroute_report(report, office=world.inspection, reason="涉及工作人员",
-                            acting_user=world.guangdong_user)
+    services.reroute_report(
+        report, office=world.inspection, reason="涉及工作人员", acting_user=world.guangdong_user
+    )
     assert not SearchDocument.objects.filter(object_type="intake.report").exists()
 
 

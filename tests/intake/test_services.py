@@ -44,9 +44,12 @@ def test_submit_stores_report_targets_evidence_and_ledger_then_queues_analysis(
     world, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        sub = submit_report(report_body(contact={"name": "张三", "phone": "138 0013 8000",
-                                                 "email": "z@example.cn"}),
-                            files=[png_file(), png_file("b.png", "blue")])
+        sub = submit_report(
+            report_body(
+                contact={"name": "张三", "phone": "138 0013 8000", "email": "z@example.cn"}
+            ),
+            files=[png_file(), png_file("b.png", "blue")],
+        )
     report = Report.objects.get()
     assert re.fullmatch(r"QL-[A-HJ-NP-Z2-9]{10}", report.tracking_code)
     assert re.fullmatch(r"([A-HJ-NP-Z2-9]{5}-){3}[A-HJ-NP-Z2-9]{5}", sub.access_key)
@@ -74,21 +77,24 @@ def test_tracking_codes_are_unique(world, queued):
     assert len(codes) == 5
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"category": ""}, "category"),
-    ({"category": "bribery"}, "category"),
-    ({"category": ["paid_deletion"]}, "category"),
-    ({"description": "太短了"}, "description"),
-    ({"description": "          短          "}, "description"),
-    ({"occurred_on": "2999-01-01"}, "occurred_on"),
-    ({"occurred_on": "20/11/2026"}, "occurred_on"),
-    ({"amount_demanded": "-5"}, "amount_demanded"),
-    ({"amount_demanded": "five thousand"}, "amount_demanded"),
-    ({"targets": []}, "targets"),
-    ({"targets": "http://x.cn"}, "targets"),
-    ({"targets": [{"url": f"https://s{i}.cn"} for i in range(6)]}, "targets"),
-    ({"contact": "13800138000"}, "contact"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"category": ""}, "category"),
+        ({"category": "bribery"}, "category"),
+        ({"category": ["paid_deletion"]}, "category"),
+        ({"description": "太短了"}, "description"),
+        ({"description": "          短          "}, "description"),
+        ({"occurred_on": "2999-01-01"}, "occurred_on"),
+        ({"occurred_on": "20/11/2026"}, "occurred_on"),
+        ({"amount_demanded": "-5"}, "amount_demanded"),
+        ({"amount_demanded": "five thousand"}, "amount_demanded"),
+        ({"targets": []}, "targets"),
+        ({"targets": "http://x.cn"}, "targets"),
+        ({"targets": [{"url": f"https://s{i}.cn"} for i in range(6)]}, "targets"),
+        ({"contact": "13800138000"}, "contact"),
+    ],
+)
 def test_bad_report_field_is_refused_and_nothing_is_stored(world, queued, change, field):
     with pytest.raises(ReportInvalidError) as exc:
         submit_report(report_body(**change), files=[png_file()])
@@ -98,13 +104,16 @@ def test_bad_report_field_is_refused_and_nothing_is_stored(world, queued, change
     assert queued == []
 
 
-@pytest.mark.parametrize(("target", "field"), [
-    ({"platform": "微信"}, "non_field_errors"),
-    ({"url": "not a url at all"}, "url"),
-    ({"url": "https://ok.cn", "icp_number": "ICP12345"}, "icp_number"),
-    ({"url": "https://ok.cn", "psb_number": "京公网安备123号"}, "psb_number"),
-    ({"url": {"nested": 1}}, "url"),
-])
+@pytest.mark.parametrize(
+    ("target", "field"),
+    [
+        ({"platform": "微信"}, "non_field_errors"),
+        ({"url": "not a url at all"}, "url"),
+        ({"url": "https://ok.cn", "icp_number": "ICP12345"}, "icp_number"),
+        ({"url": "https://ok.cn", "psb_number": "京公网安备123号"}, "psb_number"),
+        ({"url": {"nested": 1}}, "url"),
+    ],
+)
 def test_bad_target_errors_are_nested_by_index(world, queued, target, field):
     body = report_body(targets=[{"website_name": "正常网站"}, target])
     with pytest.raises(ReportInvalidError) as exc:
@@ -115,11 +124,14 @@ def test_bad_target_errors_are_nested_by_index(world, queued, target, field):
     _nothing_stored()
 
 
-@pytest.mark.parametrize(("contact", "field"), [
-    ({"phone": "12345"}, "phone"),
-    ({"phone": "call me"}, "phone"),
-    ({"email": "not-an-email"}, "email"),
-])
+@pytest.mark.parametrize(
+    ("contact", "field"),
+    [
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "call me"}, "phone"),
+        ({"email": "not-an-email"}, "email"),
+    ],
+)
 def test_bad_contact_is_refused(world, queued, contact, field):
     with pytest.raises(ReportInvalidError) as exc:
         submit_report(report_body(contact=contact))
@@ -182,6 +194,7 @@ def test_failure_inside_the_transaction_leaves_no_rows_and_no_files(world, queue
 
 # --- tracking -------------------------------------------------------------------------------
 
+
 def test_track_shows_status_and_received_event(world, queued):
     sub = submit_report(report_body())
     result = track_report(sub.tracking_code.lower(), sub.access_key.replace("-", " "))
@@ -192,8 +205,14 @@ def test_track_shows_status_and_received_event(world, queued):
 def test_unknown_code_and_wrong_key_give_the_same_answer(world, queued):
     sub = submit_report(report_body())
     answers = []
-    for code, key in [("QL-AAAAAAAAAA", sub.access_key), (sub.tracking_code, "WRONG-KEY"),
-                      (sub.tracking_code, ""), ("", ""), (None, None), (123, ["x"])]:
+    for code, key in [
+        ("QL-AAAAAAAAAA", sub.access_key),
+        (sub.tracking_code, "WRONG-KEY"),
+        (sub.tracking_code, ""),
+        ("", ""),
+        (None, None),
+        (123, ["x"]),
+    ]:
         with pytest.raises(NotFoundInScopeError) as exc:
             track_report(code, key)
         answers.append(str(exc.value))
@@ -204,11 +223,19 @@ def test_timeline_is_reporter_safe(world, queued):
     sub = submit_report(report_body())
     report = sub.report
     services.reveal_contact(report, acting_user=world.national_user)
-    services.reroute_report(report, office=world.beijing_office, reason="内部备注：转北京",
-                            acting_user=world.national_user)
+    services.reroute_report(
+        report,
+        office=world.beijing_office,
+        reason="内部备注：转北京",
+        acting_user=world.national_user,
+    )
     report.refresh_from_db()
-    services.record_decline(report, reason_code="insufficient_evidence",
-                            reason_text="材料不足，请补充截图。", acting_user=world.beijing_user)
+    services.record_decline(
+        report,
+        reason_code="insufficient_evidence",
+        reason_text="材料不足，请补充截图。",
+        acting_user=world.beijing_user,
+    )
     result = track_report(sub.tracking_code, sub.access_key)
     assert [e["event"] for e in result["timeline"]] == ["received", "declined"]
     assert result["timeline"][1]["text"] == "材料不足，请补充截图。"
@@ -219,6 +246,7 @@ def test_timeline_is_reporter_safe(world, queued):
 
 
 # --- triage records -------------------------------------------------------------------------
+
 
 class FakeCase:
     pk = 7
@@ -235,8 +263,9 @@ def test_accept_then_result_reaches_the_reporter(world, beijing_report):
     report = beijing_report.report
     assert report.office == world.beijing_office
     services.record_acceptance(report, case=FakeCase(), acting_user=world.beijing_user)
-    services.record_result(report, public_result="已责令网站整改并约谈负责人。",
-                           acting_user=world.beijing_user)
+    services.record_result(
+        report, public_result="已责令网站整改并约谈负责人。", acting_user=world.beijing_user
+    )
     result = track_report(beijing_report.tracking_code, beijing_report.access_key)
     assert result["status"] == ReportStatus.CLOSED
     assert result["decision"]["public_result"] == "已责令网站整改并约谈负责人。"
@@ -250,8 +279,9 @@ def test_only_the_owning_office_triages(world, beijing_report, who):
     report, user = beijing_report.report, getattr(world, who)
     for call in (
         lambda: services.record_acceptance(report, case=FakeCase(), acting_user=user),
-        lambda: services.record_decline(report, reason_code="other", reason_text="x",
-                                        acting_user=user),
+        lambda: services.record_decline(
+            report, reason_code="other", reason_text="x", acting_user=user
+        ),
         lambda: services.reveal_contact(report, acting_user=user),
     ):
         with pytest.raises(NotPermitted):
@@ -265,8 +295,9 @@ def test_only_the_owning_office_triages(world, beijing_report, who):
 def test_decline_needs_a_listed_reason_and_a_text(world, beijing_report):
     report = beijing_report.report
     with pytest.raises(DomainError) as exc:
-        services.record_decline(report, reason_code="bored", reason_text="",
-                                acting_user=world.beijing_user)
+        services.record_decline(
+            report, reason_code="bored", reason_text="", acting_user=world.beijing_user
+        )
     assert {"reason_code", "reason_text"} <= set(exc.value.message_dict)
     report.refresh_from_db()
     assert report.status == ReportStatus.RECEIVED
@@ -274,8 +305,12 @@ def test_decline_needs_a_listed_reason_and_a_text(world, beijing_report):
 
 def test_decided_report_cannot_be_decided_again(world, beijing_report):
     report = beijing_report.report
-    services.record_decline(report, reason_code=DeclineReason.DUPLICATE, reason_text="重复举报。",
-                            acting_user=world.beijing_user)
+    services.record_decline(
+        report,
+        reason_code=DeclineReason.DUPLICATE,
+        reason_text="重复举报。",
+        acting_user=world.beijing_user,
+    )
     with pytest.raises(StateError):
         services.record_acceptance(report, case=FakeCase(), acting_user=world.beijing_user)
     with pytest.raises(StateError):
@@ -285,17 +320,25 @@ def test_decided_report_cannot_be_decided_again(world, beijing_report):
 
 
 def test_reveal_contact_is_logged_in_audit_and_ledger(world, queued):
-    sub = submit_report(report_body(
-        targets=[{"icp_number": "京ICP备12345678号"}],
-        contact={"name": "李四", "phone": "13800138000", "email": "li@example.cn"}))
-    contact = services.reveal_contact(sub.report, acting_user=world.beijing_user,
-                                      ip_address="10.0.0.8")
+    sub = submit_report(
+        report_body(
+            targets=[{"icp_number": "京ICP备12345678号"}],
+            contact={"name": "李四", "phone": "13800138000", "email": "li@example.cn"},
+        )
+    )
+    contact = services.reveal_contact(
+        sub.report, acting_user=world.beijing_user, ip_address="10.0.0.8"
+    )
     assert contact == {"name": "李四", "phone": "+8613800138000", "email": "li@example.cn"}
     log = IdentityAccessLog.objects.get()
     assert log.user == world.beijing_user and log.object_id == str(sub.report.pk)
     assert log.ip_address == "10.0.0.8"
-    assert LedgerEvent.objects.filter(action="report.contact_revealed",
-                                      actor=world.beijing_user).count() == 1
+    assert (
+        LedgerEvent.objects.filter(
+            action="report.contact_revealed", actor=world.beijing_user
+        ).count()
+        == 1
+    )
 
 
 def test_can_triage(world, beijing_report):
@@ -310,6 +353,7 @@ def test_can_triage(world, beijing_report):
 
 # --- analysis ---------------------------------------------------------------------------------
 
+
 def test_analysis_runs_once_and_requests_captures(world, queued, monkeypatch):
     from qinglang.evidence.models import WebCapture
 
@@ -319,8 +363,10 @@ def test_analysis_runs_once_and_requests_captures(world, queued, monkeypatch):
     assert services.analyse_report(sub.report.pk) is False
     report = Report.objects.get()
     assert report.analysed_at is not None and "identifiers" in report.analysis
-    assert WebCapture.objects.filter(subject_type="intake.report",
-                                     subject_id=str(report.pk)).count() == 1
+    assert (
+        WebCapture.objects.filter(subject_type="intake.report", subject_id=str(report.pk)).count()
+        == 1
+    )
     assert LedgerEvent.objects.filter(action="report.analysed").count() == 1
 
 
@@ -329,8 +375,9 @@ def test_requeue_picks_only_reports_never_analysed(world, queued):
     fresh = submit_report(report_body()).report
     Report.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(hours=1))
     done = submit_report(report_body()).report
-    Report.objects.filter(pk=done.pk).update(submitted_at=timezone.now() - timedelta(hours=1),
-                                             analysed_at=timezone.now())
+    Report.objects.filter(pk=done.pk).update(
+        submitted_at=timezone.now() - timedelta(hours=1), analysed_at=timezone.now()
+    )
     queued.clear()
     assert services.requeue_pending_reports() == 1
     assert queued == [old.pk]
@@ -338,6 +385,7 @@ def test_requeue_picks_only_reports_never_analysed(world, queued):
 
 
 # --- demo ---------------------------------------------------------------------------------------
+
 
 def test_demo_reports_are_routed_to_the_demo_offices_and_load_once(world, queued):
     import io

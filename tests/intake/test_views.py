@@ -55,8 +55,9 @@ def test_form_is_accessible(world, client: Client):
 
 
 def test_submit_then_receipt_is_shown_once(world, client: Client):
-    response = client.post("/report/", form_data(**{"contact-phone": "13800138000"}) | {
-        "evidence": [png_file()]})
+    response = client.post(
+        "/report/", form_data(**{"contact-phone": "13800138000"}) | {"evidence": [png_file()]}
+    )
     assert response.status_code == 302 and response["Location"] == "/report/done/"
     report = Report.objects.get()
     assert report.contact_phone == "+8613800138000" and report.channel == "web"
@@ -71,15 +72,31 @@ def test_submit_then_receipt_is_shown_once(world, client: Client):
 
 
 def test_errors_are_summarised_and_linked_to_fields_and_nothing_is_stored(world, client):
-    response = client.post("/report/", form_data(
-        category="", description="短", occurred_on="2999-01-01",
-        **{"targets-0-url": "", "targets-0-account": "", "targets-1-platform": "微信",
-           "contact-email": "bad"}), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/report/",
+        form_data(
+            category="",
+            description="短",
+            occurred_on="2999-01-01",
+            **{
+                "targets-0-url": "",
+                "targets-0-account": "",
+                "targets-1-platform": "微信",
+                "contact-email": "bad",
+            },
+        ),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="error-summary"' in html
-    for anchor in ("#id_category_0", "#id_description", "#id_occurred_on",
-                   "#id_targets-1-url", "#id_contact-email"):
+    for anchor in (
+        "#id_category_0",
+        "#id_description",
+        "#id_occurred_on",
+        "#id_targets-1-url",
+        "#id_contact-email",
+    ):
         assert f'href="{anchor}"' in html, anchor
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_description_help id_description_error"' in html
@@ -89,8 +106,9 @@ def test_errors_are_summarised_and_linked_to_fields_and_nothing_is_stored(world,
 
 
 def test_bad_file_is_refused_with_the_field_error(world, client):
-    response = client.post("/report/", form_data() | {"evidence": [exe_as_jpg()]},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/report/", form_data() | {"evidence": [exe_as_jpg()]}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert 'href="#id_evidence"' in response.content.decode()
     assert Report.objects.count() == 0 and evidence_files_on_disk() == []
@@ -122,35 +140,53 @@ def test_form_in_english_and_chinese(world, client):
 
 # --- tracking -----------------------------------------------------------------------------------
 
+
 def _strip_csrf(html: str) -> str:
     return re.sub(r"[A-Za-z0-9]{64}", "", html)
 
 
 def test_tracking_page_shows_status(world, client):
-    sub = services.submit_report({
-        "category": "paid_deletion", "description": "删帖中介报价两千元。",
-        "targets": [{"icp_number": "京ICP备12345678号"}]})
-    services.record_decline(sub.report, reason_code="insufficient_evidence",
-                            reason_text="请补充聊天记录截图。", acting_user=world.beijing_user)
-    html = client.post("/track/", {"tracking_code": sub.tracking_code.lower(),
-                                   "access_key": sub.access_key},
-                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    sub = services.submit_report(
+        {
+            "category": "paid_deletion",
+            "description": "删帖中介报价两千元。",
+            "targets": [{"icp_number": "京ICP备12345678号"}],
+        }
+    )
+    services.record_decline(
+        sub.report,
+        reason_code="insufficient_evidence",
+        reason_text="请补充聊天记录截图。",
+        acting_user=world.beijing_user,
+    )
+    html = client.post(
+        "/track/",
+        {"tracking_code": sub.tracking_code.lower(), "access_key": sub.access_key},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
     assert 'data-status="declined"' in html and "请补充聊天记录截图。" in html
     assert "t-beijing" not in html and "北京市网信办" not in html
 
 
 def test_tracking_page_gives_identical_answers_for_unknown_code_and_wrong_key(world, client):
-    sub = services.submit_report({
-        "category": "paid_deletion", "description": "删帖中介报价两千元。",
-        "targets": [{"account": "删帖中介"}]})
-    unknown = client.post("/track/", {"tracking_code": "QL-ZZZZZZZZZZ",
-                                      "access_key": sub.access_key})
-    wrong_key = client.post("/track/", {"tracking_code": sub.tracking_code,
-                                        "access_key": "AAAAA-AAAAA-AAAAA-AAAAA"})
+    sub = services.submit_report(
+        {
+            "category": "paid_deletion",
+            "description": "删帖中介报价两千元。",
+            "targets": [{"account": "删帖中介"}],
+        }
+    )
+    unknown = client.post(
+        "/track/", {"tracking_code": "QL-ZZZZZZZZZZ", "access_key": sub.access_key}
+    )
+    wrong_key = client.post(
+        "/track/", {"tracking_code": sub.tracking_code, "access_key": "AAAAA-AAAAA-AAAAA-AAAAA"}
+    )
     assert unknown.status_code == wrong_key.status_code == 200
     # The same page, apart from the echoed code.
-    assert _strip_csrf(wrong_key.content.decode()).replace(sub.tracking_code, "QL-ZZZZZZZZZZ") \
-        == _strip_csrf(unknown.content.decode())
+    assert _strip_csrf(wrong_key.content.decode()).replace(
+        sub.tracking_code, "QL-ZZZZZZZZZZ"
+    ) == _strip_csrf(unknown.content.decode())
     assert str(services.NOT_FOUND_MESSAGE) in unknown.content.decode()
 
 
@@ -162,8 +198,9 @@ def test_tracking_page_is_rate_limited(world, client, frozen_window):
 
 
 def test_tracking_form_requires_both_fields(world, client):
-    response = client.post("/track/", {"tracking_code": "", "access_key": ""},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/track/", {"tracking_code": "", "access_key": ""}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert 'href="#id_tracking_code"' in html and 'href="#id_access_key"' in html

@@ -24,14 +24,21 @@ def _client(user) -> APIClient:
     return client
 
 
-@pytest.mark.parametrize("name", [
-    "websites", "accounts", "practitioners", "intermediaries", "violations", "networks",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "websites",
+        "accounts",
+        "practitioners",
+        "intermediaries",
+        "violations",
+        "networks",
+    ],
+)
 def test_lists_are_staff_only_with_bounded_queries(world, django_assert_max_num_queries, name):
     for i in range(4):
         site = factories.website(domain=f"api{i}.com.cn")
-        factories.violation(site, office=world.beijing_office, user=world.beijing_user,
-                            case_id=i)
+        factories.violation(site, office=world.beijing_office, user=world.beijing_user, case_id=i)
         factories.intermediary(contacts=[("qq", "7777777")])
         services.create_account(platform="微博", uid=f"u{i}", display_name="名", acting_user=None)
     factories.practitioner()
@@ -67,16 +74,23 @@ def test_website_and_violation_payloads(world):
 
 
 def test_identifier_summary_scoped(world):
-    for pk, office, code in [(1, world.beijing_office, "110000"),
-                             (2, world.guangdong_office, "440000")]:
-        services.index_identifiers(source=("intake.report", pk),
-                                   identifiers=[("qq", "2876543210")], office_id=office.pk,
-                                   region_code=code)
+    for pk, office, code in [
+        (1, world.beijing_office, "110000"),
+        (2, world.guangdong_office, "440000"),
+    ]:
+        services.index_identifiers(
+            source=("intake.report", pk),
+            identifiers=[("qq", "2876543210")],
+            office_id=office.pk,
+            region_code=code,
+        )
     body = _client(world.beijing_user).get("/api/v1/registry/identifiers/qq/2876543210/").json()
     assert body["reports"] == 2 and body["regions"] == 2 and body["hidden"] == 1
     assert [v["source_id"] for v in body["visible"]] == ["1"]
-    assert _client(world.beijing_user).get(
-        "/api/v1/registry/identifiers/qq/111111/").status_code == 404
+    assert (
+        _client(world.beijing_user).get("/api/v1/registry/identifiers/qq/111111/").status_code
+        == 404
+    )
     networks = _client(world.national_user).get("/api/v1/registry/networks/").json()
     assert networks[0]["size"] == 2 and networks[0]["regions"] == ["北京市", "广东省"]
 
@@ -86,17 +100,21 @@ def test_practitioner_lookup_api(world):
     factories.violation(person, office=world.beijing_office, user=world.beijing_user)
     client = _client(world.website_user)
     url = "/api/v1/registry/practitioner-lookup/"
-    response = client.post(url, {"identity_number": factories.IDENTITY, "purpose": "聘用核查"},
-                           format="json")
+    response = client.post(
+        url, {"identity_number": factories.IDENTITY, "purpose": "聘用核查"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["found"] is True and "张某" not in response.content.decode()
     response = client.post(url, {"press_card_number": "B1", "purpose": "聘用核查"}, format="json")
     assert response.status_code == 400 and "press_card_number" in response.json()
     response = client.post(url, {"press_card_number": "B11012345678"}, format="json")
     assert response.status_code == 400 and "purpose" in response.json()
-    assert _client(world.beijing_user).post(
-        url, {"press_card_number": "B11012345678", "purpose": "聘用核查"}, format="json"
-    ).status_code == 403
+    assert (
+        _client(world.beijing_user)
+        .post(url, {"press_card_number": "B11012345678", "purpose": "聘用核查"}, format="json")
+        .status_code
+        == 403
+    )
     assert PractitionerLookup.objects.count() == 1
 
 

@@ -16,7 +16,9 @@ QQ = IdentifierValue("qq", "2876543210")
 
 def _report(world, pk, office, region_code, identifiers=(QQ,)):
     return services.index_identifiers(
-        source=("intake.report", pk), identifiers=list(identifiers), office_id=office.pk,
+        source=("intake.report", pk),
+        identifiers=list(identifiers),
+        office_id=office.pk,
         region_code=region_code,
     )
 
@@ -26,13 +28,20 @@ def test_broker_qq_links_reports_from_two_provinces(world, django_capture_on_com
         first = _report(world, 1, world.beijing_office, "110000")
     assert first == []
     with django_capture_on_commit_callbacks(execute=True):
-        matches = _report(world, 2, world.guangdong_office, "440000",
-                          [("qq", "2876 543 210"), ("phone", "13800138000")])
+        matches = _report(
+            world,
+            2,
+            world.guangdong_office,
+            "440000",
+            [("qq", "2876 543 210"), ("phone", "13800138000")],
+        )
     assert [(m.source_type, m.source_id, m.cross_region) for m in matches] == [
-        ("intake.report", "1", True)]
+        ("intake.report", "1", True)
+    ]
     notes = Notification.objects.filter(verb="registry.cross_region_match")
     assert sorted(n.recipient_organization_id for n in notes) == sorted(
-        [world.beijing_office.pk, world.guangdong_office.pk])
+        [world.beijing_office.pk, world.guangdong_office.pk]
+    )
     for note in notes:
         # Only the match itself: the identifier and "another region", never the other office.
         assert "2876543210" in note.title and "another region" in note.title
@@ -63,8 +72,16 @@ def test_indexing_is_incremental(world, django_capture_on_commit_callbacks):
 
 
 def test_malformed_identifiers_are_skipped(world):
-    assert _report(world, 1, world.beijing_office, "110000",
-                   [("qq", "12"), ("bank_card", "4111111111111112")]) == []
+    assert (
+        _report(
+            world,
+            1,
+            world.beijing_office,
+            "110000",
+            [("qq", "12"), ("bank_card", "4111111111111112")],
+        )
+        == []
+    )
     assert not Identifier.objects.exists()
 
 
@@ -86,18 +103,22 @@ def test_summary_counts_all_regions_but_details_only_in_scope(world):
 
 
 def test_exclusion_is_honoured(world, django_capture_on_commit_callbacks):
-    services.add_exclusion(kind="qq", value="10000", reason="腾讯客服号码",
-                           acting_user=world.national_user)
+    services.add_exclusion(
+        kind="qq", value="10000", reason="腾讯客服号码", acting_user=world.national_user
+    )
     common = IdentifierValue("qq", "10000")
     with django_capture_on_commit_callbacks(execute=True):
         _report(world, 1, world.beijing_office, "110000", [common])
         matches = _report(world, 2, world.guangdong_office, "440000", [common])
     assert matches == [] and not Notification.objects.exists()
     assert Identifier.objects.get(value="10000").excluded
-    assert selectors.correlation_summary(("intake.report", 2), user=world.guangdong_user
-                                         ).reports == 0
+    assert (
+        selectors.correlation_summary(("intake.report", 2), user=world.guangdong_user).reports == 0
+    )
     assert selectors.entity_graph(user=world.national_user, kind="qq", value="10000") == {
-        "nodes": [], "links": []}
+        "nodes": [],
+        "links": [],
+    }
     assert selectors.intermediary_networks() == []
 
 
@@ -105,8 +126,9 @@ def test_exclusion_added_later_unlinks_existing(world):
     _report(world, 1, world.beijing_office, "110000")
     _report(world, 2, world.guangdong_office, "440000")
     assert len(selectors.intermediary_networks()) == 1
-    exclusion = services.add_exclusion(kind="qq", value=QQ.value, reason="常见号码",
-                                       acting_user=world.national_user)
+    exclusion = services.add_exclusion(
+        kind="qq", value=QQ.value, reason="常见号码", acting_user=world.national_user
+    )
     assert selectors.intermediary_networks() == []
     services.remove_exclusion(exclusion, acting_user=world.national_user)
     assert len(selectors.intermediary_networks()) == 1
@@ -116,11 +138,11 @@ def test_exclusion_bad_input_and_permission(world):
     with pytest.raises(DomainError):
         services.add_exclusion(kind="qq", value="12", reason="x", acting_user=world.national_user)
     with pytest.raises(DomainError):
-        services.add_exclusion(kind="qq", value="10000", reason=" ",
-                               acting_user=world.national_user)
+        services.add_exclusion(
+            kind="qq", value="10000", reason=" ", acting_user=world.national_user
+        )
     with pytest.raises(NotPermitted):
-        services.add_exclusion(kind="qq", value="10000", reason="x",
-                               acting_user=world.website_user)
+        services.add_exclusion(kind="qq", value="10000", reason="x", acting_user=world.website_user)
     assert not CorrelationExclusion.objects.exists()
 
 
@@ -139,16 +161,20 @@ def test_graph_shows_the_link_and_hides_out_of_scope_details(world):
     assert any(n.get("value") == "yuqing-pr888" for n in graph["nodes"])
     ident = next(n["id"] for n in graph["nodes"] if n.get("value") == QQ.value)
     assert {(link["source"], link["target"]) for link in graph["links"]} >= {
-        ("s:intake.report:1", ident), (hidden[0]["id"], ident)}
-    national = selectors.entity_graph(user=world.national_user,
-                                      source=("registry.intermediary", broker.pk))
+        ("s:intake.report:1", ident),
+        (hidden[0]["id"], ident),
+    }
+    national = selectors.entity_graph(
+        user=world.national_user, source=("registry.intermediary", broker.pk)
+    )
     assert "s:intake.report:2" in {n["id"] for n in national["nodes"]}
 
 
 def test_intermediary_networks_union_find(world):
     a = factories.intermediary(name="甲工作室", contacts=[("qq", "1111111")], region_code="440000")
-    b = factories.intermediary(name="乙", contacts=[("qq", "1111111"), ("wechat", "shantie-88")],
-                               region_code="110000")
+    b = factories.intermediary(
+        name="乙", contacts=[("qq", "1111111"), ("wechat", "shantie-88")], region_code="110000"
+    )
     _report(world, 1, world.beijing_office, "110000", [("wechat", "shantie-88")])
     factories.intermediary(name="孤立", contacts=[("qq", "2222222")])
     networks = selectors.intermediary_networks(user=world.national_user)
@@ -162,10 +188,16 @@ def test_intermediary_networks_union_find(world):
 
 
 def test_index_text_extracts_obfuscated_contacts(world):
-    services.index_identifiers(source=("intake.report", 1), identifiers=[QQ],
-                               office_id=world.beijing_office.pk, region_code="110000")
+    services.index_identifiers(
+        source=("intake.report", 1),
+        identifiers=[QQ],
+        office_id=world.beijing_office.pk,
+        region_code="110000",
+    )
     matches = services.index_text(
-        source=("intake.report", 2), text="专业删帖，先删后付，扣扣：２８７６５４３２１０",
-        office_id=world.guangdong_office.pk, region_code="440000",
+        source=("intake.report", 2),
+        text="专业删帖，先删后付，扣扣：２８７６５４３２１０",
+        office_id=world.guangdong_office.pk,
+        region_code="440000",
     )
     assert [(m.kind, m.value, m.source_id) for m in matches] == [("qq", QQ.value, "1")]

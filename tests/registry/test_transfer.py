@@ -52,8 +52,14 @@ def test_any_error_imports_nothing_and_reports_each_row(world):
     assert Website.objects.count() == 0 and LedgerEvent.objects.count() == before
     rows = {r.line: r for r in report.rows}
     assert rows[2].ok
-    assert set(rows[3].errors) == {"name", "domains", "icp_number", "psb_number",
-                                   "operator_uscc", "region_code"}
+    assert set(rows[3].errors) == {
+        "name",
+        "domains",
+        "icp_number",
+        "psb_number",
+        "operator_uscc",
+        "region_code",
+    }
     assert "also on line 2" in " ".join(rows[4].errors["domains"])
     assert report.error_count == 2
 
@@ -79,15 +85,18 @@ def test_xlsx_with_chinese_headers(world):
     assert report.committed and selectors.find_website(domain="xlsx-site.com.cn")
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("sites.txt", b"x", "Upload a .csv or .xlsx file"),
-    ("sites.csv", b"", "empty"),
-    ("sites.xlsx", b"PK\x03\x04 not really", "XLSX"),
-    ("sites.csv", b"foo,bar\n1,2\n", "Missing columns"),
-    ("sites.csv", HEADER.encode(), "no data rows"),
-    ("sites.csv", b"\xff\xfe\x00garbage\x81" * 3, "not UTF-8"),
-    ("sites.csv", b"a" * (5 * 1024 * 1024 + 1), "larger than"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("sites.txt", b"x", "Upload a .csv or .xlsx file"),
+        ("sites.csv", b"", "empty"),
+        ("sites.xlsx", b"PK\x03\x04 not really", "XLSX"),
+        ("sites.csv", b"foo,bar\n1,2\n", "Missing columns"),
+        ("sites.csv", HEADER.encode(), "no data rows"),
+        ("sites.csv", b"\xff\xfe\x00garbage\x81" * 3, "not UTF-8"),
+        ("sites.csv", b"a" * (5 * 1024 * 1024 + 1), "larger than"),
+    ],
+)
 def test_bad_files_are_refused(world, name, content, message):
     report = _import(content, name=name, user=world.beijing_user)
     assert not report.ok and message in " ".join(report.file_errors)
@@ -117,20 +126,23 @@ def test_command_dry_run_and_import(world, tmp_path):
 def test_export_violations_csv_and_xlsx(world):
     site = factories.website(domain="export.com.cn")
     factories.violation(site, office=world.beijing_office, user=world.beijing_user)
-    broker = factories.intermediary(name="=HYPERLINK(\"x\")")
+    broker = factories.intermediary(name='=HYPERLINK("x")')
     factories.violation(broker, office=world.beijing_office, user=world.beijing_user, case_id=2)
-    content, ctype = services.export_violations(selectors.list_violations(world.police_user),
-                                                fmt="csv", acting_user=world.police_user)
+    content, ctype = services.export_violations(
+        selectors.list_violations(world.police_user), fmt="csv", acting_user=world.police_user
+    )
     assert ctype.startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert {r["subject_kind"] for r in rows} == {"website", "intermediary"}
     assert any("export.com.cn" in r["subject_identifiers"] for r in rows)
     assert all(not r["subject"].startswith("=") for r in rows)
-    content, _ = services.export_violations(selectors.list_violations(world.beijing_user),
-                                            fmt="xlsx", acting_user=world.beijing_user)
+    content, _ = services.export_violations(
+        selectors.list_violations(world.beijing_user), fmt="xlsx", acting_user=world.beijing_user
+    )
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet.max_row == 3
     assert LedgerEvent.objects.filter(action="registry.violations.exported").count() == 2
     with pytest.raises(NotPermitted):
-        services.export_violations(selectors.list_violations(world.website_user), fmt="csv",
-                                   acting_user=world.website_user)
+        services.export_violations(
+            selectors.list_violations(world.website_user), fmt="csv", acting_user=world.website_user
+        )

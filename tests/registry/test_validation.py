@@ -43,11 +43,16 @@ def test_psb_province_mismatch_is_refused():
         validation.normalize_psb("粤公网安备11010502030143号")
 
 
-@pytest.mark.parametrize(("value", "ok"), [
-    ("6222 0212 3456 7890 128", True), ("6222 0212 3456 7890 129", False),
-    ("4111111111111111", True), ("4111111111111112", False),
-    ("1234", False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("6222 0212 3456 7890 128", True),
+        ("6222 0212 3456 7890 129", False),
+        ("4111111111111111", True),
+        ("4111111111111112", False),
+        ("1234", False),
+    ],
+)
 def test_bank_card_luhn(value, ok):
     assert validation.is_valid_bank_card(value) is ok
 
@@ -58,10 +63,15 @@ def test_bank_card_identifier_is_digits_only():
         validation.normalize_identifier("bank_card", "4111111111111112")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("13800138000", "+8613800138000"), ("+86 138-0013-8000", "+8613800138000"),
-    ("１３８００１３８０００", "+8613800138000"), ("010-12345678", "+861012345678"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13800138000", "+8613800138000"),
+        ("+86 138-0013-8000", "+8613800138000"),
+        ("１３８００１３８０００", "+8613800138000"),
+        ("010-12345678", "+861012345678"),
+    ],
+)
 def test_phone_normalised_to_e164(value, expected):
     assert validation.normalize_identifier("phone", value) == expected
 
@@ -77,7 +87,8 @@ def test_other_identifier_kinds():
     assert validation.normalize_identifier("wechat", "Yuqing-PR888") == "yuqing-pr888"
     assert validation.normalize_identifier("email", "Broker@Example.COM") == "broker@example.com"
     assert validation.normalize_identifier("domain", "https://www.Shili-News.com.cn/a") == (
-        "shili-news.com.cn")
+        "shili-news.com.cn"
+    )
     assert validation.normalize_identifier("alipay", "13800138000") == "+8613800138000"
     for kind, bad in [("qq", "123"), ("wechat", "1abc"), ("email", "x@"), ("nope", "1")]:
         with pytest.raises(DomainError):

@@ -25,20 +25,29 @@ def _clear_cache():
 def _many(world, n=5):
     for i in range(n):
         site = factories.website(domain=f"list{i}.com.cn")
-        factories.violation(site, office=world.beijing_office, user=world.beijing_user,
-                            case_id=i)
-        services.create_account(platform="微博", uid=f"uid{i}", display_name=f"账号{i}",
-                                acting_user=None)
+        factories.violation(site, office=world.beijing_office, user=world.beijing_user, case_id=i)
+        services.create_account(
+            platform="微博", uid=f"uid{i}", display_name=f"账号{i}", acting_user=None
+        )
         factories.intermediary(contacts=[("qq", f"5555{i}00")])
         factories.practitioner(press_card=f"B1100000000{i}", identity="")
 
 
-@pytest.mark.parametrize("name", [
-    "websites", "accounts", "practitioners", "intermediaries", "violations", "networks",
-    "exclusions",
-])
-def test_list_pages_have_bounded_queries(world, verified_client, django_assert_max_num_queries,
-                                         name):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "websites",
+        "accounts",
+        "practitioners",
+        "intermediaries",
+        "violations",
+        "networks",
+        "exclusions",
+    ],
+)
+def test_list_pages_have_bounded_queries(
+    world, verified_client, django_assert_max_num_queries, name
+):
     _many(world)
     client = verified_client(world.beijing_user)
     with django_assert_max_num_queries(14):
@@ -72,10 +81,16 @@ def test_detail_pages_and_guessed_ids(world, verified_client):
     ]:
         response = client.get(url)
         assert response.status_code == 200 and text in response.content.decode()
-    assert factories.IDENTITY not in client.get(
-        f"/registry/practitioners/{person.pk}/").content.decode()
-    for url in ["/registry/websites/999/", "/registry/intermediaries/999/",
-                "/registry/violations/999/", "/registry/identifiers/qq/99999/"]:
+    assert (
+        factories.IDENTITY
+        not in client.get(f"/registry/practitioners/{person.pk}/").content.decode()
+    )
+    for url in [
+        "/registry/websites/999/",
+        "/registry/intermediaries/999/",
+        "/registry/violations/999/",
+        "/registry/identifiers/qq/99999/",
+    ]:
         assert client.get(url).status_code == 404
 
 
@@ -83,7 +98,8 @@ def test_rescind_from_the_page(world, verified_client):
     site = factories.website()
     record = factories.violation(site, office=world.beijing_office, user=world.beijing_user)
     response = verified_client(world.guangdong_user).post(
-        f"/registry/violations/{record.pk}/", {"reason": "无权撤销"})
+        f"/registry/violations/{record.pk}/", {"reason": "无权撤销"}
+    )
     assert response.status_code == 403
     record.refresh_from_db()
     assert record.status == "active"
@@ -92,18 +108,27 @@ def test_rescind_from_the_page(world, verified_client):
     assert response.status_code == 200
     record.refresh_from_db()
     assert record.status == "active"
-    response = client.post(f"/registry/violations/{record.pk}/",
-                           {"reason": "申诉成立", "appeal_reference": "复议1号"})
+    response = client.post(
+        f"/registry/violations/{record.pk}/", {"reason": "申诉成立", "appeal_reference": "复议1号"}
+    )
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.status == "rescinded"
 
 
 def test_graph_page_and_data(world, verified_client):
-    services.index_identifiers(source=("intake.report", 1), identifiers=[("qq", "2876543210")],
-                               office_id=world.beijing_office.pk, region_code="110000")
-    services.index_identifiers(source=("intake.report", 2), identifiers=[("qq", "2876543210")],
-                               office_id=world.guangdong_office.pk, region_code="440000")
+    services.index_identifiers(
+        source=("intake.report", 1),
+        identifiers=[("qq", "2876543210")],
+        office_id=world.beijing_office.pk,
+        region_code="110000",
+    )
+    services.index_identifiers(
+        source=("intake.report", 2),
+        identifiers=[("qq", "2876543210")],
+        office_id=world.guangdong_office.pk,
+        region_code="440000",
+    )
     client = verified_client(world.beijing_user)
     page = client.get("/registry/graph/?kind=qq&value=2876543210").content.decode()
     assert "vendor/echarts/dist/echarts.min.js" in page and "registry/graph.js" in page
@@ -112,8 +137,9 @@ def test_graph_page_and_data(world, verified_client):
     assert {n["category"] for n in data["nodes"]} == {"identifier", "report", "hidden"}
     assert len(data["links"]) == 2
     assert client.get("/registry/graph/data/").status_code == 400
-    assert client.get("/registry/graph/data/?source_type=intake.report&source_id=2"
-                      ).status_code == 400
+    assert (
+        client.get("/registry/graph/data/?source_type=intake.report&source_id=2").status_code == 400
+    )
     summary = client.get("/registry/identifiers/qq/2876543210/").content.decode()
     assert "1 more in another region" in summary
 
@@ -128,8 +154,9 @@ def test_exclusion_page(world, verified_client):
     client = verified_client(world.national_user)
     response = client.post("/registry/exclusions/", {"kind": "qq", "value": "1", "reason": "x"})
     assert response.status_code == 200 and not CorrelationExclusion.objects.exists()
-    response = client.post("/registry/exclusions/",
-                           {"kind": "qq", "value": "10000", "reason": "客服号码"})
+    response = client.post(
+        "/registry/exclusions/", {"kind": "qq", "value": "10000", "reason": "客服号码"}
+    )
     assert response.status_code == 302
     exclusion = CorrelationExclusion.objects.get()
     assert client.post("/registry/exclusions/", {"remove": "999"}).status_code == 404
@@ -139,15 +166,21 @@ def test_exclusion_page(world, verified_client):
 
 def test_import_page_checks_then_imports(world, verified_client):
     client = verified_client(world.beijing_user)
-    bad = client.post("/registry/websites/import/",
-                      {"file": SimpleUploadedFile("bad.csv", BAD.encode())})
+    bad = client.post(
+        "/registry/websites/import/", {"file": SimpleUploadedFile("bad.csv", BAD.encode())}
+    )
     assert "nothing was imported" in bad.content.decode() and Website.objects.count() == 0
-    checked = client.post("/registry/websites/import/",
-                          {"file": SimpleUploadedFile("good.csv", GOOD.encode())})
+    checked = client.post(
+        "/registry/websites/import/", {"file": SimpleUploadedFile("good.csv", GOOD.encode())}
+    )
     token = checked.context["token"]
     assert token and Website.objects.count() == 0
-    assert verified_client(world.guangdong_user).post(
-        "/registry/websites/import/", {"confirm": token}).status_code == 302
+    assert (
+        verified_client(world.guangdong_user)
+        .post("/registry/websites/import/", {"confirm": token})
+        .status_code
+        == 302
+    )
     assert Website.objects.count() == 0  # another user's token does not work
     client = verified_client(world.beijing_user)
     response = client.post("/registry/websites/import/", {"confirm": token})
@@ -159,39 +192,51 @@ def test_violation_export_download(world, verified_client):
     factories.violation(site, office=world.beijing_office, user=world.beijing_user)
     response = verified_client(world.police_user).get("/registry/violations/export/?format=xlsx")
     assert response.status_code == 200 and response["Content-Type"].startswith(
-        "application/vnd.openxmlformats")
-    assert verified_client(world.police_user).get(
-        "/registry/violations/export/?format=pdf").status_code == 400
-    assert verified_client(world.website_user).get(
-        "/registry/violations/export/").status_code == 403
+        "application/vnd.openxmlformats"
+    )
+    assert (
+        verified_client(world.police_user)
+        .get("/registry/violations/export/?format=pdf")
+        .status_code
+        == 400
+    )
+    assert (
+        verified_client(world.website_user).get("/registry/violations/export/").status_code == 403
+    )
 
 
 def test_lookup_page(world, verified_client):
     person = factories.practitioner()
     factories.violation(person, office=world.beijing_office, user=world.beijing_user)
     client = verified_client(world.website_user)
-    response = client.post("/registry/practitioners/lookup/",
-                           {"press_card_number": factories.PRESS_CARD, "purpose": "聘用核查"})
+    response = client.post(
+        "/registry/practitioners/lookup/",
+        {"press_card_number": factories.PRESS_CARD, "purpose": "聘用核查"},
+    )
     body = response.content.decode()
     assert "Violation records exist" in body and "张某" not in body
-    response = client.post("/registry/practitioners/lookup/",
-                           {"press_card_number": factories.PRESS_CARD, "purpose": ""})
+    response = client.post(
+        "/registry/practitioners/lookup/",
+        {"press_card_number": factories.PRESS_CARD, "purpose": ""},
+    )
     assert "purpose" in response.context["form"].errors
     assert PractitionerLookup.objects.count() == 1
-    assert verified_client(world.beijing_user).get(
-        "/registry/practitioners/lookup/").status_code == 403
+    assert (
+        verified_client(world.beijing_user).get("/registry/practitioners/lookup/").status_code
+        == 403
+    )
 
 
 def test_website_status_form(world, verified_client):
     site = factories.website()
     client = verified_client(world.beijing_user)
-    response = client.post(f"/registry/websites/{site.pk}/", {"status": "shut_down",
-                                                             "reason": ""})
+    response = client.post(f"/registry/websites/{site.pk}/", {"status": "shut_down", "reason": ""})
     assert response.status_code == 200 and "reason" in response.context["status_form"].errors
     site.refresh_from_db()
     assert site.status == "normal"
-    response = client.post(f"/registry/websites/{site.pk}/",
-                           {"status": "shut_down", "reason": "通信管理局已注销备案"})
+    response = client.post(
+        f"/registry/websites/{site.pk}/", {"status": "shut_down", "reason": "通信管理局已注销备案"}
+    )
     assert response.status_code == 302
     site.refresh_from_db()
     assert site.status == "shut_down"
@@ -199,26 +244,47 @@ def test_website_status_form(world, verified_client):
 
 def test_intermediary_create_and_add_contact(world, verified_client):
     client = verified_client(world.guangdong_user)
-    response = client.post("/registry/intermediaries/new/", {
-        "kind": "company", "name": "某某舆情公关工作室", "uscc": "91110000600037341X",
-        "region_code": "440000", "contacts": "qq: 2876543210\nnot a contact"})
+    response = client.post(
+        "/registry/intermediaries/new/",
+        {
+            "kind": "company",
+            "name": "某某舆情公关工作室",
+            "uscc": "91110000600037341X",
+            "region_code": "440000",
+            "contacts": "qq: 2876543210\nnot a contact",
+        },
+    )
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"contacts"}
-    response = client.post("/registry/intermediaries/new/", {
-        "kind": "company", "name": "某某舆情公关工作室", "uscc": "91110000600037341X",
-        "region_code": "440000", "contacts": "qq：2876543210"})
+    response = client.post(
+        "/registry/intermediaries/new/",
+        {
+            "kind": "company",
+            "name": "某某舆情公关工作室",
+            "uscc": "91110000600037341X",
+            "region_code": "440000",
+            "contacts": "qq：2876543210",
+        },
+    )
     assert "uscc" in response.context["form"].errors
     assert not Intermediary.objects.exists()
-    response = client.post("/registry/intermediaries/new/", {
-        "kind": "company", "name": "某某舆情公关工作室", "uscc": factories.USCC_B,
-        "region_code": "440000", "contacts": "qq：2876543210\nwechat: yuqing-pr888"})
+    response = client.post(
+        "/registry/intermediaries/new/",
+        {
+            "kind": "company",
+            "name": "某某舆情公关工作室",
+            "uscc": factories.USCC_B,
+            "region_code": "440000",
+            "contacts": "qq：2876543210\nwechat: yuqing-pr888",
+        },
+    )
     broker = Intermediary.objects.get()
     assert response.status_code == 302 and broker.contacts.count() == 2
-    response = client.post(f"/registry/intermediaries/{broker.pk}/",
-                           {"kind": "phone", "value": "12"})
+    response = client.post(
+        f"/registry/intermediaries/{broker.pk}/", {"kind": "phone", "value": "12"}
+    )
     assert "value" in response.context["contact_form"].errors
-    client.post(f"/registry/intermediaries/{broker.pk}/",
-                {"kind": "phone", "value": "13800138000"})
+    client.post(f"/registry/intermediaries/{broker.pk}/", {"kind": "phone", "value": "13800138000"})
     assert broker.contacts.filter(value="+8613800138000").exists()
 
 
@@ -230,16 +296,17 @@ def test_rescind_form_only_for_the_deciding_office(world, verified_client):
     assert verified_client(world.beijing_user).get(url).context["can_rescind"]
 
 
-def test_detail_pages_have_bounded_queries(world, verified_client,
-                                           django_assert_max_num_queries):
+def test_detail_pages_have_bounded_queries(world, verified_client, django_assert_max_num_queries):
     site = factories.website(name="示例资讯网")
     broker = factories.intermediary(contacts=[("qq", "2876543210"), ("wechat", "yuqing-pr888")])
     for i in range(5):
-        factories.violation(site, office=world.beijing_office, user=world.beijing_user,
-                            case_id=i)
-        services.index_identifiers(source=("intake.report", i), identifiers=[
-            ("qq", "2876543210"), ("wechat", "yuqing-pr888")],
-            office_id=world.beijing_office.pk, region_code="110000")
+        factories.violation(site, office=world.beijing_office, user=world.beijing_user, case_id=i)
+        services.index_identifiers(
+            source=("intake.report", i),
+            identifiers=[("qq", "2876543210"), ("wechat", "yuqing-pr888")],
+            office_id=world.beijing_office.pk,
+            region_code="110000",
+        )
     client = verified_client(world.beijing_user)
     for url in [f"/registry/websites/{site.pk}/", f"/registry/intermediaries/{broker.pk}/"]:
         with django_assert_max_num_queries(30):

@@ -93,22 +93,28 @@ class CaseDetailOut(CaseListOut):
     timeline = serializers.SerializerMethodField()
 
     def get_reports(self, obj: Case) -> list[dict[str, Any]]:
-        return [{"id": r.pk, "tracking_code": r.tracking_code, "status": r.status}
-                for r in obj.reports.order_by("pk")]
+        return [
+            {"id": r.pk, "tracking_code": r.tracking_code, "status": r.status}
+            for r in obj.reports.order_by("pk")
+        ]
 
     def get_timeline(self, obj: Case) -> list[dict[str, Any]]:
         return EventOut(case_timeline(obj), many=True).data
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    case = (Case.objects.select_related("lead_office")
-            .prefetch_related("co_offices", "targets").get(pk=case.pk))
+    case = (
+        Case.objects.select_related("lead_office")
+        .prefetch_related("co_offices", "targets")
+        .get(pk=case.pk)
+    )
     return CaseDetailOut(case).data
 
 
 class VersionIn(serializers.Serializer):
     version = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False,
+        min_value=1,
         help_text=_("The version you last saw; a stale one is refused with 409."),
     )
 
@@ -117,16 +123,19 @@ class CaseTargetIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TargetKind.choices)
     label = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
     url = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    platform = serializers.CharField(required=False, allow_blank=True, max_length=100,
-                                     default="")
-    account = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                    default="")
+    platform = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    account = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     website = serializers.IntegerField(required=False, allow_null=True, default=None)
 
     def to_target(self, data: dict[str, Any]) -> lifecycle.TargetInput:
-        return lifecycle.TargetInput(kind=data["kind"], label=data["label"], url=data["url"],
-                                     platform=data["platform"], account=data["account"],
-                                     website_id=data["website"])
+        return lifecycle.TargetInput(
+            kind=data["kind"],
+            label=data["label"],
+            url=data["url"],
+            platform=data["platform"],
+            account=data["account"],
+            website_id=data["website"],
+        )
 
 
 def _offices(ids: list[int], field: str) -> list[Organization]:
@@ -141,11 +150,11 @@ class CaseCreateIn(serializers.Serializer):
     category = serializers.ChoiceField(choices=ReportCategory.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000,
-                                    default="")
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     lead_office = serializers.IntegerField(required=False, allow_null=True, default=None)
-    co_offices = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                       default=list)
+    co_offices = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
     targets = CaseTargetIn(many=True, required=False, default=list)
 
 
@@ -167,11 +176,15 @@ class CaseFilterIn(serializers.Serializer):
     target = serializers.CharField(required=False, max_length=200)
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("status", enum=CaseStatus.values), OpenApiParameter("category"),
-    OpenApiParameter("office", int), OpenApiParameter("due_before", str),
-    OpenApiParameter("target", str),
-])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", enum=CaseStatus.values),
+        OpenApiParameter("category"),
+        OpenApiParameter("office", int),
+        OpenApiParameter("due_before", str),
+        OpenApiParameter("target", str),
+    ]
+)
 class CaseListView(ListAPIView):
     """Cases in the user's scope, newest first, filtered like the web list; POST opens one."""
 
@@ -182,17 +195,25 @@ class CaseListView(ListAPIView):
         params.is_valid(raise_exception=True)
         return list_cases(self.request.user, CaseFilters(**params.validated_data))
 
-    @extend_schema(request=CaseCreateIn, responses={201: CaseDetailOut},
-                   summary="Open a case directly (lead office: yours or one in your jurisdiction)")
+    @extend_schema(
+        request=CaseCreateIn,
+        responses={201: CaseDetailOut},
+        summary="Open a case directly (lead office: yours or one in your jurisdiction)",
+    )
     def post(self, request: Request) -> Response:
         data = CaseCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         lead = _offices([v["lead_office"]], "lead_office")[0] if v["lead_office"] else None
         case = lifecycle.create_case(
-            acting_user=request.user, category=v["category"], title=v["title"],
-            lead_office=lead, summary=v["summary"], severity=v["severity"],
-            urgency=v["urgency"], co_offices=_offices(v["co_offices"], "co_offices"),
+            acting_user=request.user,
+            category=v["category"],
+            title=v["title"],
+            lead_office=lead,
+            summary=v["summary"],
+            severity=v["severity"],
+            urgency=v["urgency"],
+            co_offices=_offices(v["co_offices"], "co_offices"),
             targets=[CaseTargetIn().to_target(t) for t in v["targets"]],
         )
         return Response(_detail(case), status=status.HTTP_201_CREATED)
@@ -203,8 +224,11 @@ class CaseDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(_detail(get_case_for(request.user, pk)))
 
-    @extend_schema(request=CaseUpdateIn, responses=CaseDetailOut,
-                   summary="Change a case's details (only the fields sent); stale version → 409")
+    @extend_schema(
+        request=CaseUpdateIn,
+        responses=CaseDetailOut,
+        summary="Change a case's details (only the fields sent); stale version → 409",
+    )
     def patch(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
         data = CaseUpdateIn(data=request.data)
@@ -213,8 +237,14 @@ class CaseDetailView(APIView):
         targets = [CaseTargetIn().to_target(t) for t in v.pop("add_targets")]
         if "co_offices" in v:
             v["co_offices"] = _offices(v["co_offices"], "co_offices")
-        return _run(lifecycle.update_case, case, acting_user=request.user,
-                    expected_version=v.pop("version", None), add_targets=targets, **v)
+        return _run(
+            lifecycle.update_case,
+            case,
+            acting_user=request.user,
+            expected_version=v.pop("version", None),
+            add_targets=targets,
+            **v,
+        )
 
 
 def _case(request: Request, pk: int, *, lead: bool = False) -> Case:
@@ -235,28 +265,47 @@ def _run(fn: Any, case: Case, **kwargs: Any) -> Response:
 
 
 class StatusIn(VersionIn):
-    status = serializers.ChoiceField(choices=[CaseStatus.INVESTIGATING,
-                                              CaseStatus.AWAITING_FEEDBACK])
+    status = serializers.ChoiceField(
+        choices=[CaseStatus.INVESTIGATING, CaseStatus.AWAITING_FEEDBACK]
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
 class CaseStatusView(APIView):
-    @extend_schema(request=StatusIn, responses=CaseDetailOut,
-                   summary="Move an open case: investigating / awaiting feedback")
+    @extend_schema(
+        request=StatusIn,
+        responses=CaseDetailOut,
+        summary="Move an open case: investigating / awaiting feedback",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
         data = StatusIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        return _run(lifecycle.change_status, case, to=v["status"], note=v["note"],
-                    acting_user=request.user, expected_version=v.get("version"))
+        return _run(
+            lifecycle.change_status,
+            case,
+            to=v["status"],
+            note=v["note"],
+            acting_user=request.user,
+            expected_version=v.get("version"),
+        )
 
 
-@extend_schema_field({"oneOf": [
-    {"type": "string", "enum": Measure.values},
-    {"type": "object", "properties": {"measure": {"type": "string", "enum": Measure.values},
-                                      "legal_basis": {"type": "string"}}},
-]})
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "enum": Measure.values},
+            {
+                "type": "object",
+                "properties": {
+                    "measure": {"type": "string", "enum": Measure.values},
+                    "legal_basis": {"type": "string"},
+                },
+            },
+        ]
+    }
+)
 class MeasureField(serializers.Field):
     """A measure code, or {"measure": code, "legal_basis": text}."""
 
@@ -271,8 +320,9 @@ class MeasureField(serializers.Field):
 
 class DecisionIn(VersionIn):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    measures = serializers.ListField(child=MeasureField(), required=False, default=list,
-                                     help_text=", ".join(Measure.values))
+    measures = serializers.ListField(
+        child=MeasureField(), required=False, default=list, help_text=", ".join(Measure.values)
+    )
     legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
     public_result = serializers.CharField(max_length=2000)
     closure_summary = serializers.CharField(required=False, allow_blank=True, default="")
@@ -285,10 +335,17 @@ class CaseDecideView(APIView):
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        return _run(lifecycle.decide_case, case, acting_user=request.user,
-                    expected_version=v.get("version"), outcome=v["outcome"],
-                    measures=v["measures"], legal_basis=v["legal_basis"],
-                    public_result=v["public_result"], closure_summary=v["closure_summary"])
+        return _run(
+            lifecycle.decide_case,
+            case,
+            acting_user=request.user,
+            expected_version=v.get("version"),
+            outcome=v["outcome"],
+            measures=v["measures"],
+            legal_basis=v["legal_basis"],
+            public_result=v["public_result"],
+            closure_summary=v["closure_summary"],
+        )
 
 
 class CloseIn(VersionIn):
@@ -301,24 +358,34 @@ class CloseIn(VersionIn):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "outcome" in attrs and not attrs.get("public_result"):
             raise serializers.ValidationError(
-                {"public_result": [_("Write the result the reporters will see.")]})
+                {"public_result": [_("Write the result the reporters will see.")]}
+            )
         return attrs
 
 
 class CaseCloseView(APIView):
-    @extend_schema(request=CloseIn, responses=CaseDetailOut,
-                   summary="Close a case (deciding it with the outcome given); reporters see "
-                           "public_result when tracking")
+    @extend_schema(
+        request=CloseIn,
+        responses=CaseDetailOut,
+        summary="Close a case (deciding it with the outcome given); reporters see "
+        "public_result when tracking",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk, lead=True)
         data = CloseIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        return _run(lifecycle.close_case, case, acting_user=request.user,
-                    expected_version=v.get("version"), outcome=v.get("outcome"),
-                    measures=v["measures"], legal_basis=v["legal_basis"],
-                    public_result=v.get("public_result"),
-                    closure_summary=v.get("closure_summary"))
+        return _run(
+            lifecycle.close_case,
+            case,
+            acting_user=request.user,
+            expected_version=v.get("version"),
+            outcome=v.get("outcome"),
+            measures=v["measures"],
+            legal_basis=v["legal_basis"],
+            public_result=v.get("public_result"),
+            closure_summary=v.get("closure_summary"),
+        )
 
 
 class ReasonIn(VersionIn):
@@ -331,9 +398,13 @@ class CaseReopenView(APIView):
         case = _case(request, pk, lead=True)
         data = ReasonIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return _run(lifecycle.reopen_case, case, acting_user=request.user,
-                    reason=data.validated_data["reason"],
-                    expected_version=data.validated_data.get("version"))
+        return _run(
+            lifecycle.reopen_case,
+            case,
+            acting_user=request.user,
+            reason=data.validated_data["reason"],
+            expected_version=data.validated_data.get("version"),
+        )
 
 
 class MergeIn(serializers.Serializer):
@@ -342,8 +413,11 @@ class MergeIn(serializers.Serializer):
 
 
 class CaseMergeView(APIView):
-    @extend_schema(request=MergeIn, responses=CaseDetailOut,
-                   summary="Merge this case into another; answers the merged-into case")
+    @extend_schema(
+        request=MergeIn,
+        responses=CaseDetailOut,
+        summary="Merge this case into another; answers the merged-into case",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk, lead=True)
         data = MergeIn(data=request.data)
@@ -351,8 +425,9 @@ class CaseMergeView(APIView):
         into = cases_visible_to(request.user).filter(pk=data.validated_data["into"]).first()
         if into is None:
             raise serializers.ValidationError({"into": [_("No such case.")]})
-        merged = lifecycle.merge_cases(case, into=into, acting_user=request.user,
-                                       reason=data.validated_data["reason"])
+        merged = lifecycle.merge_cases(
+            case, into=into, acting_user=request.user, reason=data.validated_data["reason"]
+        )
         return Response(_detail(merged))
 
 
@@ -362,8 +437,11 @@ class SplitIn(serializers.Serializer):
 
 
 class CaseSplitView(APIView):
-    @extend_schema(request=SplitIn, responses={201: CaseDetailOut},
-                   summary="Split a report out of this case into a new case")
+    @extend_schema(
+        request=SplitIn,
+        responses={201: CaseDetailOut},
+        summary="Split a report out of this case into a new case",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk, lead=True)
         data = SplitIn(data=request.data)
@@ -371,7 +449,9 @@ class CaseSplitView(APIView):
         report = case.reports.filter(pk=data.validated_data["report"]).first()
         if report is None:
             raise serializers.ValidationError(
-                {"report": [_("This report is not part of the case.")]})
-        new = lifecycle.split_report(case, report=report, acting_user=request.user,
-                                     reason=data.validated_data["reason"])
+                {"report": [_("This report is not part of the case.")]}
+            )
+        new = lifecycle.split_report(
+            case, report=report, acting_user=request.user, reason=data.validated_data["reason"]
+        )
         return Response(_detail(new), status=status.HTTP_201_CREATED)

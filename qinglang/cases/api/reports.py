@@ -59,8 +59,13 @@ class ReportOut(serializers.Serializer):
 
     def get_evidence(self, obj: Report) -> list[dict]:
         return [
-            {"id": i.pk, "name": i.original_name, "media_type": i.media_type, "size": i.size,
-             "sha256": i.blob.sha256}
+            {
+                "id": i.pk,
+                "name": i.original_name,
+                "media_type": i.media_type,
+                "size": i.size,
+                "sha256": i.blob.sha256,
+            }
             for i in self.context["evidence"]
         ]
 
@@ -70,8 +75,10 @@ class ReportOut(serializers.Serializer):
 
     def get_cases(self, obj: Report) -> list[dict]:
         user = self.context["request"].user
-        return [{"id": c.pk, "number": c.number}
-                for c in cases_visible_to(user).filter(reports=obj).order_by("pk")]
+        return [
+            {"id": c.pk, "number": c.number}
+            for c in cases_visible_to(user).filter(reports=obj).order_by("pk")
+        ]
 
 
 def _report_for(request: Request, pk: int, *, triage: bool = False) -> Report:
@@ -89,21 +96,40 @@ class ReportDetailView(APIView):
     @extend_schema(responses=ReportOut, summary="A report in the user's scope (404 otherwise)")
     def get(self, request: Request, pk: int) -> Response:
         detail = report_detail(_report_for(request, pk), request.user)
-        return Response(ReportOut(detail.report, context={
-            "request": request, "evidence": detail.evidence,
-            "correlation": detail.correlation}).data)
+        return Response(
+            ReportOut(
+                detail.report,
+                context={
+                    "request": request,
+                    "evidence": detail.evidence,
+                    "correlation": detail.correlation,
+                },
+            ).data
+        )
 
 
 class AcceptIn(serializers.Serializer):
-    case = serializers.IntegerField(required=False, allow_null=True,
-                                    help_text=_("Join this open case instead of matching."))
+    case = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("Join this open case instead of matching.")
+    )
 
 
 class ReportAcceptView(APIView):
-    @extend_schema(request=AcceptIn, responses={200: inline_serializer(
-        "AcceptOut", {"case": inline_serializer("AcceptedCaseRef", {
-            "id": serializers.IntegerField(), "number": serializers.CharField()})})},
-        summary="Accept a report: it joins an open case naming the same target, or opens one")
+    @extend_schema(
+        request=AcceptIn,
+        responses={
+            200: inline_serializer(
+                "AcceptOut",
+                {
+                    "case": inline_serializer(
+                        "AcceptedCaseRef",
+                        {"id": serializers.IntegerField(), "number": serializers.CharField()},
+                    )
+                },
+            )
+        },
+        summary="Accept a report: it joins an open case naming the same target, or opens one",
+    )
     def post(self, request: Request, pk: int) -> Response:
         report = _report_for(request, pk, triage=True)
         data = AcceptIn(data=request.data)
@@ -119,22 +145,29 @@ class ReportAcceptView(APIView):
 
 class DeclineIn(serializers.Serializer):
     reason_code = serializers.ChoiceField(choices=DeclineReason.choices)
-    reason_text = serializers.CharField(max_length=2000, allow_blank=True, required=False,
-                                        default="")
+    reason_text = serializers.CharField(
+        max_length=2000, allow_blank=True, required=False, default=""
+    )
 
 
 class ReportDeclineView(APIView):
-    @extend_schema(request=DeclineIn, responses={200: inline_serializer(
-        "DeclineOut", {"status": serializers.CharField()})},
-        summary="Decline a report with a reason code and text shown to the reporter")
+    @extend_schema(
+        request=DeclineIn,
+        responses={200: inline_serializer("DeclineOut", {"status": serializers.CharField()})},
+        summary="Decline a report with a reason code and text shown to the reporter",
+    )
     def post(self, request: Request, pk: int) -> Response:
         from qinglang.intake.services import record_decline
 
         report = _report_for(request, pk, triage=True)
         data = DeclineIn(data=request.data)
         data.is_valid(raise_exception=True)
-        record_decline(report, reason_code=data.validated_data["reason_code"],
-                       reason_text=data.validated_data["reason_text"], acting_user=request.user)
+        record_decline(
+            report,
+            reason_code=data.validated_data["reason_code"],
+            reason_text=data.validated_data["reason_text"],
+            acting_user=request.user,
+        )
         report.refresh_from_db(fields=["status"])
         return Response({"status": report.status})
 
@@ -151,17 +184,29 @@ class RerouteIn(serializers.Serializer):
 
 
 class ReportRerouteView(APIView):
-    @extend_schema(request=RerouteIn, responses={200: inline_serializer(
-        "RerouteOut", {"status": serializers.CharField(), "office": serializers.IntegerField()})},
-        summary="Re-route a report to another office, with a reason")
+    @extend_schema(
+        request=RerouteIn,
+        responses={
+            200: inline_serializer(
+                "RerouteOut",
+                {"status": serializers.CharField(), "office": serializers.IntegerField()},
+            )
+        },
+        summary="Re-route a report to another office, with a reason",
+    )
     def post(self, request: Request, pk: int) -> Response:
         from qinglang.intake.services import reroute_report
 
         report = _report_for(request, pk)
         data = RerouteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        reroute_report(report, office=data.validated_data["office"],
-                       reason=data.validated_data["reason"], acting_user=request.user)
+        reroute_report(
+            report,
+            office=data.validated_data["office"],
+            reason=data.validated_data["reason"],
+            acting_user=request.user,
+        )
         report.refresh_from_db(fields=["status", "office"])
-        return Response({"status": report.status, "office": report.office_id},
-                        status=status.HTTP_200_OK)
+        return Response(
+            {"status": report.status, "office": report.office_id}, status=status.HTTP_200_OK
+        )

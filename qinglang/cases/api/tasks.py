@@ -35,10 +35,12 @@ class TaskOut(serializers.Serializer):
     case = CaseRef()
     title = serializers.CharField()
     description = serializers.CharField()
-    assignee_user = serializers.CharField(source="assignee_user.username", allow_null=True,
-                                          default=None)
-    assignee_organization = serializers.IntegerField(source="assignee_organization_id",
-                                                     allow_null=True)
+    assignee_user = serializers.CharField(
+        source="assignee_user.username", allow_null=True, default=None
+    )
+    assignee_organization = serializers.IntegerField(
+        source="assignee_organization_id", allow_null=True
+    )
     status = serializers.CharField()
     overdue = serializers.BooleanField(source="is_overdue")
     due_at = serializers.DateTimeField()
@@ -54,8 +56,7 @@ class TaskIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     assignee_user = serializers.IntegerField(required=False, allow_null=True, default=None)
-    assignee_organization = serializers.IntegerField(required=False, allow_null=True,
-                                                     default=None)
+    assignee_organization = serializers.IntegerField(required=False, allow_null=True, default=None)
     due = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -63,8 +64,9 @@ class CaseTasksView(APIView):
     @extend_schema(responses=TaskOut(many=True))
     def get(self, request: Request, pk: int) -> Response:
         case = get_case_for(request.user, pk)
-        return Response(TaskOut(handling.tasks_for_case(case).select_related("case"),
-                                many=True).data)
+        return Response(
+            TaskOut(handling.tasks_for_case(case).select_related("case"), many=True).data
+        )
 
     @extend_schema(request=TaskIn, responses={201: TaskOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -103,16 +105,21 @@ class TaskCommentView(APIView):
             files = request.FILES.getlist("attachments")
         serializer = CommentIn(data=data)
         serializer.is_valid(raise_exception=True)
-        comment = tasks.comment_on_task(task, body=serializer.validated_data["body"],
-                                        attachments=files, acting_user=request.user)
+        comment = tasks.comment_on_task(
+            task,
+            body=serializer.validated_data["body"],
+            attachments=files,
+            acting_user=request.user,
+        )
         return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
 
 
 class TaskCompleteView(APIView):
     @extend_schema(request=None, responses=TaskOut)
     def post(self, request: Request, pk: int) -> Response:
-        task = tasks.complete_task(handling.get_task_for(request.user, pk),
-                                   acting_user=request.user)
+        task = tasks.complete_task(
+            handling.get_task_for(request.user, pk), acting_user=request.user
+        )
         return Response(TaskOut(task).data)
 
 

@@ -100,9 +100,13 @@ class TransferDetailOut(TransferOut):
 
     def get_feedback(self, obj: Transfer) -> list[dict[str, Any]]:
         return [
-            {"id": f.pk, "summary": f.summary, "submitted_at": f.submitted_at,
-             "submitted_by": str(f.submitted_by),
-             "attachments": EvidenceOut(items, many=True).data}
+            {
+                "id": f.pk,
+                "summary": f.summary,
+                "submitted_at": f.submitted_at,
+                "submitted_by": str(f.submitted_by),
+                "attachments": EvidenceOut(items, many=True).data,
+            }
             for f, items in handling.feedback_with_attachments(obj)
         ]
 
@@ -117,10 +121,12 @@ class TransferIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TransferKind.choices)
     instructions = serializers.CharField(max_length=10_000)
     materials = MaterialsIn(required=False)
-    measures = serializers.ListField(child=serializers.CharField(max_length=500), required=False,
-                                     default=list, max_length=20)
-    deadline_days = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                             max_value=60)
+    measures = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list, max_length=20
+    )
+    deadline_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=60
+    )
 
 
 class TransferCreatedOut(serializers.Serializer):
@@ -143,10 +149,15 @@ class CaseTransfersView(APIView):
         data = _valid(TransferIn, request.data)
         materials = data.get("materials") or {}
         transfer = transfers.send_transfer(
-            case, recipient=data["recipient"], kind=data["kind"],
-            instructions=data["instructions"], acting_user=request.user,
-            evidence_ids=materials.get("evidence"), report_ids=materials.get("reports"),
-            measures=data.get("measures"), deadline_days=data.get("deadline_days"),
+            case,
+            recipient=data["recipient"],
+            kind=data["kind"],
+            instructions=data["instructions"],
+            acting_user=request.user,
+            evidence_ids=materials.get("evidence"),
+            report_ids=materials.get("reports"),
+            measures=data.get("measures"),
+            deadline_days=data.get("deadline_days"),
         )
         return Response(TransferCreatedOut(transfer).data, status=status.HTTP_201_CREATED)
 
@@ -157,9 +168,16 @@ def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[st
     return serializer.validated_data
 
 
-@extend_schema(parameters=[OpenApiParameter(
-    "direction", str, enum=["received", "sent"],
-    description=_("received (default): the organization's inbox; sent: transfers it sent"))])
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "direction",
+            str,
+            enum=["received", "sent"],
+            description=_("received (default): the organization's inbox; sent: transfers it sent"),
+        )
+    ]
+)
 class TransferListView(ListAPIView):
     """The inbox of transfers received (or sent, with ?direction=sent)."""
 
@@ -223,8 +241,9 @@ class TransferFeedbackView(APIView):
                 raise DRFValidationError({"payload": [_("Send the fields as a JSON object.")]})
             files = request.FILES.getlist("attachments")
         summary = _valid(FeedbackIn, data)["summary"]
-        feedback = transfers.submit_feedback(transfer, summary=summary, attachments=files,
-                                             acting_user=request.user)
+        feedback = transfers.submit_feedback(
+            transfer, summary=summary, attachments=files, acting_user=request.user
+        )
         return Response(FeedbackOut(feedback).data, status=status.HTTP_201_CREATED)
 
 
@@ -239,14 +258,16 @@ class TransferExtensionView(APIView):
         transfer = handling.get_transfer_for(request.user, pk)
         transfers.ensure_recipient(request.user, transfer)
         data = _valid(ExtensionIn, request.data)
-        extension = transfers.request_extension(transfer, days=data["days"],
-                                                reason=data["reason"], acting_user=request.user)
+        extension = transfers.request_extension(
+            transfer, days=data["days"], reason=data["reason"], acting_user=request.user
+        )
         return Response(ExtensionOut(extension).data, status=status.HTTP_201_CREATED)
 
 
 class DecideIn(serializers.Serializer):
     extension = serializers.IntegerField(
-        required=False, help_text=_("Id of the request (default: the pending one)"))
+        required=False, help_text=_("Id of the request (default: the pending one)")
+    )
     approve = serializers.BooleanField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -265,9 +286,11 @@ class TransferExtensionDecideView(APIView):
             extension = transfer.extensions.filter(status="pending").first()
             if extension is None:
                 raise DRFValidationError(
-                    {"extension": [_("No extension request awaits a decision.")]})
-        extension = transfers.decide_extension(extension, approve=data["approve"],
-                                               note=data["note"], acting_user=request.user)
+                    {"extension": [_("No extension request awaits a decision.")]}
+                )
+        extension = transfers.decide_extension(
+            extension, approve=data["approve"], note=data["note"], acting_user=request.user
+        )
         return Response(ExtensionOut(extension).data)
 
 

@@ -6,35 +6,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('intake', '0001_initial'),
+        ("core", "0001_initial"),
+        ("intake", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='case number')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('category', models.CharField(choices=[('extortion', 'Extortion (threatening negative coverage to obtain money)'), ('paid_deletion', 'Paid post deletion'), ('disguised_fees', 'Money demanded as advertising, cooperation or sponsorship fees'), ('fake_supervision', 'Fake supervision, rights or exposé sites and accounts'), ('collusion', 'Officials colluding with websites or PR firms'), ('channel_outsourcing', 'Website channels outsourced and abused'), ('impersonation', 'Posing as a state body or misusing 中国/国家 in a name'), ('other', 'Other')], max_length=32, verbose_name='category')),
-                ('status', models.CharField(choices=[('new', 'New'), ('investigating', 'Investigating'), ('awaiting_feedback', 'Awaiting feedback'), ('decided', 'Decided'), ('closed', 'Closed')], db_index=True, default='new', max_length=32, verbose_name='status')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('lead_office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to='core.organization', verbose_name='lead office')),
-                ('reports', models.ManyToManyField(blank=True, related_name='cases', to='intake.report', verbose_name='reports')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=32, unique=True, verbose_name="case number"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            (
+                                "extortion",
+                                "Extortion (threatening negative coverage to obtain money)",
+                            ),
+                            ("paid_deletion", "Paid post deletion"),
+                            (
+                                "disguised_fees",
+                                "Money demanded as advertising, cooperation or sponsorship fees",
+                            ),
+                            (
+                                "fake_supervision",
+                                "Fake supervision, rights or exposé sites and accounts",
+                            ),
+                            ("collusion", "Officials colluding with websites or PR firms"),
+                            ("channel_outsourcing", "Website channels outsourced and abused"),
+                            (
+                                "impersonation",
+                                "Posing as a state body or misusing 中国/国家 in a name",
+                            ),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("investigating", "Investigating"),
+                            ("awaiting_feedback", "Awaiting feedback"),
+                            ("decided", "Decided"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=32,
+                        verbose_name="status",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "lead_office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_cases",
+                        to="core.organization",
+                        verbose_name="lead office",
+                    ),
+                ),
+                (
+                    "reports",
+                    models.ManyToManyField(
+                        blank=True, related_name="cases", to="intake.report", verbose_name="reports"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-created_at'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -6,143 +6,269 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
-        ('core', '0001_initial'),
-        ('intake', '0001_initial'),
-        ('registry', '0003_search_fulltext_index'),
+        ("cases", "0001_initial"),
+        ("core", "0001_initial"),
+        ("intake", "0001_initial"),
+        ("registry", "0003_search_fulltext_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseNumberSequence',
+            name="CaseNumberSequence",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False, verbose_name='year')),
-                ('last', models.PositiveIntegerField(default=0, verbose_name='last number')),
+                (
+                    "year",
+                    models.PositiveIntegerField(
+                        primary_key=True, serialize=False, verbose_name="year"
+                    ),
+                ),
+                ("last", models.PositiveIntegerField(default=0, verbose_name="last number")),
             ],
             options={
-                'verbose_name': 'case number sequence',
-                'verbose_name_plural': 'case number sequences',
+                "verbose_name": "case number sequence",
+                "verbose_name_plural": "case number sequences",
             },
         ),
         migrations.CreateModel(
-            name='CaseTarget',
+            name="CaseTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('website', 'Website'), ('url', 'URL'), ('account', 'Account'), ('person', 'Person'), ('intermediary', 'Intermediary')], max_length=16, verbose_name='kind')),
-                ('label', models.CharField(max_length=300, verbose_name='description')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='URL')),
-                ('domain', models.CharField(blank=True, db_index=True, max_length=253, verbose_name='registrable domain')),
-                ('platform', models.CharField(blank=True, max_length=100, verbose_name='platform')),
-                ('account', models.CharField(blank=True, db_index=True, max_length=200, verbose_name='account')),
-                ('registry_ref', models.CharField(blank=True, help_text='Another registry record, as app.model:id.', max_length=64, verbose_name='registry record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("website", "Website"),
+                            ("url", "URL"),
+                            ("account", "Account"),
+                            ("person", "Person"),
+                            ("intermediary", "Intermediary"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("label", models.CharField(max_length=300, verbose_name="description")),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="URL")),
+                (
+                    "domain",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=253, verbose_name="registrable domain"
+                    ),
+                ),
+                ("platform", models.CharField(blank=True, max_length=100, verbose_name="platform")),
+                (
+                    "account",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=200, verbose_name="account"
+                    ),
+                ),
+                (
+                    "registry_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="Another registry record, as app.model:id.",
+                        max_length=64,
+                        verbose_name="registry record",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case target',
-                'verbose_name_plural': 'case targets',
-                'ordering': ['id'],
+                "verbose_name": "case target",
+                "verbose_name_plural": "case targets",
+                "ordering": ["id"],
             },
         ),
         migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'case', 'verbose_name_plural': 'cases'},
+            name="case",
+            options={
+                "ordering": ["-created_at", "-id"],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+            },
         ),
         migrations.AddField(
-            model_name='case',
-            name='closed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='closed at'),
+            model_name="case",
+            name="closed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='closure_summary',
-            field=models.TextField(blank=True, verbose_name='closure summary'),
+            model_name="case",
+            name="closure_summary",
+            field=models.TextField(blank=True, verbose_name="closure summary"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='co_offices',
-            field=models.ManyToManyField(blank=True, related_name='co_handled_cases', to='core.organization', verbose_name='co-handling offices'),
+            model_name="case",
+            name="co_offices",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="co_handled_cases",
+                to="core.organization",
+                verbose_name="co-handling offices",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='decided_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='decided at'),
+            model_name="case",
+            name="decided_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='is_internal',
-            field=models.BooleanField(default=False, help_text='About regulator staff: handled by discipline inspection only.', verbose_name='internal matter'),
+            model_name="case",
+            name="is_internal",
+            field=models.BooleanField(
+                default=False,
+                help_text="About regulator staff: handled by discipline inspection only.",
+                verbose_name="internal matter",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='legal_basis',
-            field=models.TextField(blank=True, verbose_name='legal basis'),
+            model_name="case",
+            name="legal_basis",
+            field=models.TextField(blank=True, verbose_name="legal basis"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='measures',
-            field=models.JSONField(blank=True, default=list, verbose_name='measures'),
+            model_name="case",
+            name="measures",
+            field=models.JSONField(blank=True, default=list, verbose_name="measures"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_cases', to='cases.case', verbose_name='merged into'),
+            model_name="case",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_cases",
+                to="cases.case",
+                verbose_name="merged into",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('violation_confirmed', 'Violation confirmed'), ('not_confirmed', 'Not confirmed'), ('transferred_out', 'Transferred out')], max_length=32, verbose_name='outcome'),
+            model_name="case",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("violation_confirmed", "Violation confirmed"),
+                    ("not_confirmed", "Not confirmed"),
+                    ("transferred_out", "Transferred out"),
+                ],
+                max_length=32,
+                verbose_name="outcome",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='public_result',
-            field=models.TextField(blank=True, verbose_name='result for the public'),
+            model_name="case",
+            name="public_result",
+            field=models.TextField(blank=True, verbose_name="result for the public"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='severity',
-            field=models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='medium', max_length=16, verbose_name='severity'),
+            model_name="case",
+            name="severity",
+            field=models.CharField(
+                choices=[
+                    ("low", "Low"),
+                    ("medium", "Medium"),
+                    ("high", "High"),
+                    ("critical", "Critical"),
+                ],
+                default="medium",
+                max_length=16,
+                verbose_name="severity",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='urgency',
-            field=models.CharField(choices=[('normal', 'Normal'), ('urgent', 'Urgent'), ('in_progress', 'Extortion in progress')], default='normal', max_length=16, verbose_name='urgency'),
+            model_name="case",
+            name="urgency",
+            field=models.CharField(
+                choices=[
+                    ("normal", "Normal"),
+                    ("urgent", "Urgent"),
+                    ("in_progress", "Extortion in progress"),
+                ],
+                default="normal",
+                max_length=16,
+                verbose_name="urgency",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='version',
-            field=models.PositiveIntegerField(default=1, verbose_name='version'),
+            model_name="case",
+            name="version",
+            field=models.PositiveIntegerField(default=1, verbose_name="version"),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
+            model_name="case",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created at"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'investigating', 'awaiting_feedback', 'decided', 'closed'])), name='case_status_known'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["new", "investigating", "awaiting_feedback", "decided", "closed"],
+                    )
+                ),
+                name="case_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['', 'violation_confirmed', 'not_confirmed', 'transferred_out'])), name='case_outcome_known'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("outcome__in", ["", "violation_confirmed", "not_confirmed", "transferred_out"])
+                ),
+                name="case_outcome_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['decided', 'closed']), _negated=True), models.Q(('outcome', ''), _negated=True), ('merged_into__isnull', False), _connector='OR'), name='case_decided_has_outcome'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["decided", "closed"]), _negated=True),
+                    models.Q(("outcome", ""), _negated=True),
+                    ("merged_into__isnull", False),
+                    _connector="OR",
+                ),
+                name="case_decided_has_outcome",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into__isnull', True), ('status', 'closed'), _connector='OR'), name='case_merged_is_closed'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("merged_into__isnull", True), ("status", "closed"), _connector="OR"
+                ),
+                name="case_merged_is_closed",
+            ),
         ),
         migrations.AddField(
-            model_name='casetarget',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='cases.case', verbose_name='case'),
+            model_name="casetarget",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="targets",
+                to="cases.case",
+                verbose_name="case",
+            ),
         ),
         migrations.AddField(
-            model_name='casetarget',
-            name='website',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='case_targets', to='registry.website', verbose_name='registry website'),
+            model_name="casetarget",
+            name="website",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="case_targets",
+                to="registry.website",
+                verbose_name="registry website",
+            ),
         ),
     ]

@@ -14,12 +14,12 @@ PAIRS = [
     ("decided", "investigating"),
     ("closed", "investigating"),
 ]
-ALLOWED = " OR ".join(
-    f"(OLD.status = '{old}' AND NEW.status = '{new}')" for old, new in PAIRS
-)
+ALLOWED = " OR ".join(f"(OLD.status = '{old}' AND NEW.status = '{new}')" for old, new in PAIRS)
 # A case merged into another closes from any open state.
-MERGED = ("(NEW.merged_into_id IS NOT NULL AND NEW.status = 'closed' "
-          "AND OLD.status IN ('new', 'investigating', 'awaiting_feedback', 'decided'))")
+MERGED = (
+    "(NEW.merged_into_id IS NOT NULL AND NEW.status = 'closed' "
+    "AND OLD.status IN ('new', 'investigating', 'awaiting_feedback', 'decided'))"
+)
 
 SQLITE_CREATE = f"""
 CREATE TRIGGER cases_case_status_transition
@@ -68,7 +68,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0002_case_fields_targets_numbering"),
     ]

@@ -6,195 +6,624 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_case_lifecycle_trigger'),
-        ('core', '0001_initial'),
-        ('intake', '0001_initial'),
+        ("cases", "0003_case_lifecycle_trigger"),
+        ("core", "0001_initial"),
+        ("intake", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadlinePolicy',
+            name="DeadlinePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('triage', 'Triage of a report'), ('transfer_feedback', 'Feedback on a transfer'), ('rectification', 'Rectification by a website'), ('task', 'Task within a case')], max_length=32, verbose_name='stage')),
-                ('category', models.CharField(blank=True, choices=[('extortion', 'Extortion (threatening negative coverage to obtain money)'), ('paid_deletion', 'Paid post deletion'), ('disguised_fees', 'Money demanded as advertising, cooperation or sponsorship fees'), ('fake_supervision', 'Fake supervision, rights or exposé sites and accounts'), ('collusion', 'Officials colluding with websites or PR firms'), ('channel_outsourcing', 'Website channels outsourced and abused'), ('impersonation', 'Posing as a state body or misusing 中国/国家 in a name'), ('other', 'Other')], max_length=32, verbose_name='category')),
-                ('urgency', models.CharField(blank=True, choices=[('normal', 'Normal'), ('urgent', 'Urgent'), ('in_progress', 'Extortion in progress')], max_length=16, verbose_name='urgency')),
-                ('amount', models.PositiveSmallIntegerField(verbose_name='number of days')),
-                ('unit', models.CharField(choices=[('working_days', 'Working days'), ('calendar_days', 'Calendar days')], default='working_days', max_length=16, verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("triage", "Triage of a report"),
+                            ("transfer_feedback", "Feedback on a transfer"),
+                            ("rectification", "Rectification by a website"),
+                            ("task", "Task within a case"),
+                        ],
+                        max_length=32,
+                        verbose_name="stage",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "extortion",
+                                "Extortion (threatening negative coverage to obtain money)",
+                            ),
+                            ("paid_deletion", "Paid post deletion"),
+                            (
+                                "disguised_fees",
+                                "Money demanded as advertising, cooperation or sponsorship fees",
+                            ),
+                            (
+                                "fake_supervision",
+                                "Fake supervision, rights or exposé sites and accounts",
+                            ),
+                            ("collusion", "Officials colluding with websites or PR firms"),
+                            ("channel_outsourcing", "Website channels outsourced and abused"),
+                            (
+                                "impersonation",
+                                "Posing as a state body or misusing 中国/国家 in a name",
+                            ),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("normal", "Normal"),
+                            ("urgent", "Urgent"),
+                            ("in_progress", "Extortion in progress"),
+                        ],
+                        max_length=16,
+                        verbose_name="urgency",
+                    ),
+                ),
+                ("amount", models.PositiveSmallIntegerField(verbose_name="number of days")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("working_days", "Working days"),
+                            ("calendar_days", "Calendar days"),
+                        ],
+                        default="working_days",
+                        max_length=16,
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deadline policy',
-                'verbose_name_plural': 'deadline policies',
-                'ordering': ['stage', 'category', 'urgency'],
-                'constraints': [models.UniqueConstraint(fields=('stage', 'category', 'urgency'), name='deadline_policy_unique'), models.CheckConstraint(condition=models.Q(('amount__gte', 1)), name='deadline_policy_amount_positive')],
+                "verbose_name": "deadline policy",
+                "verbose_name_plural": "deadline policies",
+                "ordering": ["stage", "category", "urgency"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("stage", "category", "urgency"), name="deadline_policy_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 1)),
+                        name="deadline_policy_amount_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('cancelled', 'Cancelled')], db_index=True, default='open', max_length=16, verbose_name='status')),
-                ('due_at', models.DateTimeField(db_index=True, verbose_name='due')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('assignee_organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='case_tasks', to='core.organization', verbose_name='assigned organization')),
-                ('assignee_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='case_tasks', to=settings.AUTH_USER_MODEL, verbose_name='assigned person')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='cases.case', verbose_name='case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(db_index=True, verbose_name="due")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "assignee_organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_tasks",
+                        to="core.organization",
+                        verbose_name="assigned organization",
+                    ),
+                ),
+                (
+                    "assignee_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned person",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task',
-                'verbose_name_plural': 'tasks',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "task",
+                "verbose_name_plural": "tasks",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TaskComment',
+            name="TaskComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='comment')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('mentions', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='mentioned')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comments', to='cases.task', verbose_name='task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="comment")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "mentions",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="mentioned",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to="cases.task",
+                        verbose_name="task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task comment',
-                'verbose_name_plural': 'task comments',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "task comment",
+                "verbose_name_plural": "task comments",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('handover', 'Jurisdiction handover'), ('co_handling', 'Co-handling'), ('criminal_referral', 'Criminal referral to public security'), ('telecom_action', 'Telecom action (ICP filing, site shutdown)'), ('press_action', 'Press and publication action (press cards)'), ('rectification_order', 'Rectification order')], max_length=32, verbose_name='kind')),
-                ('instructions', models.TextField(verbose_name='instructions')),
-                ('measures', models.JSONField(blank=True, default=list, verbose_name='required measures')),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('acknowledged', 'Acknowledged'), ('answered', 'Answered'), ('closed', 'Closed')], db_index=True, default='sent', max_length=16, verbose_name='status')),
-                ('deadline', models.DateTimeField(db_index=True, verbose_name='feedback due')),
-                ('sent_at', models.DateTimeField(verbose_name='sent at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='acknowledged by')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='cases.case', verbose_name='case')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='received_transfers', to='core.organization', verbose_name='recipient')),
-                ('reports', models.ManyToManyField(blank=True, related_name='transfers', to='intake.report', verbose_name='reports transferred')),
-                ('sender_office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sent_transfers', to='core.organization', verbose_name='sending office')),
-                ('sent_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("handover", "Jurisdiction handover"),
+                            ("co_handling", "Co-handling"),
+                            ("criminal_referral", "Criminal referral to public security"),
+                            ("telecom_action", "Telecom action (ICP filing, site shutdown)"),
+                            ("press_action", "Press and publication action (press cards)"),
+                            ("rectification_order", "Rectification order"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("instructions", models.TextField(verbose_name="instructions")),
+                (
+                    "measures",
+                    models.JSONField(blank=True, default=list, verbose_name="required measures"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("acknowledged", "Acknowledged"),
+                            ("answered", "Answered"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="sent",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("deadline", models.DateTimeField(db_index=True, verbose_name="feedback due")),
+                ("sent_at", models.DateTimeField(verbose_name="sent at")),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered at"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="acknowledged by",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="received_transfers",
+                        to="core.organization",
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "reports",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="transfers",
+                        to="intake.report",
+                        verbose_name="reports transferred",
+                    ),
+                ),
+                (
+                    "sender_office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sent_transfers",
+                        to="core.organization",
+                        verbose_name="sending office",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sent by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transfer',
-                'verbose_name_plural': 'transfers',
-                'ordering': ['-sent_at', '-id'],
+                "verbose_name": "transfer",
+                "verbose_name_plural": "transfers",
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ExtensionRequest',
+            name="ExtensionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days', models.PositiveSmallIntegerField(verbose_name='working days requested')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('denied', 'Denied')], default='pending', max_length=16, verbose_name='status')),
-                ('requested_at', models.DateTimeField(verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.TextField(blank=True, verbose_name='decision note')),
-                ('previous_deadline', models.DateTimeField(verbose_name='deadline before')),
-                ('new_deadline', models.DateTimeField(blank=True, null=True, verbose_name='deadline after')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='extensions', to='cases.transfer', verbose_name='transfer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("days", models.PositiveSmallIntegerField(verbose_name="working days requested")),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(verbose_name="requested at")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                ("decision_note", models.TextField(blank=True, verbose_name="decision note")),
+                ("previous_deadline", models.DateTimeField(verbose_name="deadline before")),
+                (
+                    "new_deadline",
+                    models.DateTimeField(blank=True, null=True, verbose_name="deadline after"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="extensions",
+                        to="cases.transfer",
+                        verbose_name="transfer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'extension request',
-                'verbose_name_plural': 'extension requests',
-                'ordering': ['requested_at', 'id'],
+                "verbose_name": "extension request",
+                "verbose_name_plural": "extension requests",
+                "ordering": ["requested_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TransferFeedback',
+            name="TransferFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary', models.TextField(verbose_name='summary')),
-                ('submitted_at', models.DateTimeField(verbose_name='submitted at')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
-                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='cases.transfer', verbose_name='transfer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("summary", models.TextField(verbose_name="summary")),
+                ("submitted_at", models.DateTimeField(verbose_name="submitted at")),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="submitted by",
+                    ),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to="cases.transfer",
+                        verbose_name="transfer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transfer feedback',
-                'verbose_name_plural': 'transfer feedback',
-                'ordering': ['submitted_at', 'id'],
+                "verbose_name": "transfer feedback",
+                "verbose_name_plural": "transfer feedback",
+                "ordering": ["submitted_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_type', models.CharField(choices=[('transfer', 'Transfer'), ('task', 'Task'), ('report', 'Report awaiting triage')], max_length=16, verbose_name='item type')),
-                ('item_id', models.BigIntegerField(verbose_name='item id')),
-                ('level', models.PositiveSmallIntegerField(default=1, verbose_name='level')),
-                ('deadline', models.DateTimeField(verbose_name='missed deadline')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='escalated at')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='cases.case', verbose_name='case')),
-                ('responsible_office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations_against', to='core.organization', verbose_name='responsible office')),
-                ('superior_office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations_received', to='core.organization', verbose_name='superior office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item_type",
+                    models.CharField(
+                        choices=[
+                            ("transfer", "Transfer"),
+                            ("task", "Task"),
+                            ("report", "Report awaiting triage"),
+                        ],
+                        max_length=16,
+                        verbose_name="item type",
+                    ),
+                ),
+                ("item_id", models.BigIntegerField(verbose_name="item id")),
+                ("level", models.PositiveSmallIntegerField(default=1, verbose_name="level")),
+                ("deadline", models.DateTimeField(verbose_name="missed deadline")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="escalated at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "responsible_office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations_against",
+                        to="core.organization",
+                        verbose_name="responsible office",
+                    ),
+                ),
+                (
+                    "superior_office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations_received",
+                        to="core.organization",
+                        verbose_name="superior office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation',
-                'verbose_name_plural': 'escalations',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('item_type', 'item_id', 'level'), name='escalation_once_per_item_and_level')],
+                "verbose_name": "escalation",
+                "verbose_name_plural": "escalations",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item_type", "item_id", "level"),
+                        name="escalation_once_per_item_and_level",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('assignee_user__isnull', True), ('assignee_organization__isnull', True), _connector='XOR'), name='task_has_one_assignee'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("assignee_user__isnull", True),
+                    ("assignee_organization__isnull", True),
+                    _connector="XOR",
+                ),
+                name="task_has_one_assignee",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'done', 'cancelled'])), name='task_status_known'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "done", "cancelled"])),
+                name="task_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'open'), ('completed_at__isnull', False), _connector='OR'), name='task_finished_has_time'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "open"), ("completed_at__isnull", False), _connector="OR"
+                ),
+                name="task_finished_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['sent', 'acknowledged', 'answered', 'closed'])), name='transfer_status_known'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["sent", "acknowledged", "answered", "closed"])),
+                name="transfer_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['handover', 'co_handling', 'criminal_referral', 'telecom_action', 'press_action', 'rectification_order'])), name='transfer_kind_known'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "handover",
+                            "co_handling",
+                            "criminal_referral",
+                            "telecom_action",
+                            "press_action",
+                            "rectification_order",
+                        ],
+                    )
+                ),
+                name="transfer_kind_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'sent'), ('acknowledged_at__isnull', False), _connector='OR'), name='transfer_past_sent_is_acknowledged'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "sent"), ("acknowledged_at__isnull", False), _connector="OR"
+                ),
+                name="transfer_past_sent_is_acknowledged",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['answered', 'closed']), _negated=True), ('answered_at__isnull', False), _connector='OR'), name='transfer_answered_has_time'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["answered", "closed"]), _negated=True),
+                    ("answered_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="transfer_answered_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('sender_office', models.F('recipient')), _negated=True), name='transfer_not_to_itself'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sender_office", models.F("recipient")), _negated=True),
+                name="transfer_not_to_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='extensionrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('transfer',), name='extension_one_pending_per_transfer'),
+            model_name="extensionrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("transfer",),
+                name="extension_one_pending_per_transfer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='extensionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('days__gte', 1)), name='extension_days_positive'),
+            model_name="extensionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("days__gte", 1)), name="extension_days_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='extensionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'pending'), ('decided_at__isnull', False), _connector='OR'), name='extension_decided_has_time'),
+            model_name="extensionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "pending"), ("decided_at__isnull", False), _connector="OR"
+                ),
+                name="extension_decided_has_time",
+            ),
         ),
     ]

@@ -19,7 +19,9 @@ def seed(apps, schema_editor):
     policy = apps.get_model("cases", "DeadlinePolicy")
     for stage, category, urgency, amount, unit in DEFAULTS:
         policy.objects.get_or_create(
-            stage=stage, category=category, urgency=urgency,
+            stage=stage,
+            category=category,
+            urgency=urgency,
             defaults={"amount": amount, "unit": unit},
         )
 
@@ -31,7 +33,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0004_transfers_tasks_deadlines_escalation"),
     ]

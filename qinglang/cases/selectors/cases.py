@@ -52,8 +52,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if not org.is_regulator:
         return Case.objects.none()
     through = Case.co_offices.through
-    q = (jurisdiction.office_scope_q(user, "lead_office")
-         & Q(lead_office__kind=OrganizationKind.REGULATOR_OFFICE))
+    q = jurisdiction.office_scope_q(user, "lead_office") & Q(
+        lead_office__kind=OrganizationKind.REGULATOR_OFFICE
+    )
     q |= Exists(through.objects.filter(case_id=OuterRef("pk"), organization_id=org.pk))
     for extend in _visibility_extensions:
         q |= extend(user)
@@ -63,8 +64,10 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 def get_case_for(user: User, pk: Any) -> Case:
     """Return one case the user may see, or raise Http404 (a guessed id looks missing)."""
     try:
-        return cases_visible_to(user).select_related("lead_office", "lead_office__region").get(
-            pk=int(pk)
+        return (
+            cases_visible_to(user)
+            .select_related("lead_office", "lead_office__region")
+            .get(pk=int(pk))
         )
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
@@ -91,8 +94,11 @@ def can_lead_case(user: User, case: Case) -> bool:
         return False
     if case.is_internal:
         return org.pk == case.lead_office_id and user.role == Role.INSPECTOR
-    return (org.is_regulator and user.role in HANDLING_ROLES
-            and jurisdiction.can_oversee(user, case.lead_office))
+    return (
+        org.is_regulator
+        and user.role in HANDLING_ROLES
+        and jurisdiction.can_oversee(user, case.lead_office)
+    )
 
 
 def can_create_case(user: User) -> bool:
@@ -137,10 +143,17 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
         qs = qs.filter(lead_office_id=filters.office)
     if filters.target:
         text = filters.target.strip()
-        qs = qs.filter(Exists(CaseTarget.objects.filter(
-            Q(label__icontains=text) | Q(url__icontains=text) | Q(domain__icontains=text)
-            | Q(account__icontains=text), case_id=OuterRef("pk"),
-        )))
+        qs = qs.filter(
+            Exists(
+                CaseTarget.objects.filter(
+                    Q(label__icontains=text)
+                    | Q(url__icontains=text)
+                    | Q(domain__icontains=text)
+                    | Q(account__icontains=text),
+                    case_id=OuterRef("pk"),
+                )
+            )
+        )
     if filters.due_before:
         qs = _deadline_filter[0](qs, filters.due_before) if _deadline_filter else qs.none()
     return (
@@ -153,8 +166,9 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
     )
 
 
-def open_cases_naming(user: User, *, urls: set[str], domains: set[str],
-                      accounts: set[tuple[str, str]], internal: bool) -> QuerySet[Case]:
+def open_cases_naming(
+    user: User, *, urls: set[str], domains: set[str], accounts: set[tuple[str, str]], internal: bool
+) -> QuerySet[Case]:
     """Return open visible cases with a target naming one of these URLs, domains or accounts."""
     q = Q(pk__in=[])
     if urls:
@@ -166,8 +180,12 @@ def open_cases_naming(user: User, *, urls: set[str], domains: set[str],
     targets = CaseTarget.objects.filter(q, case_id=OuterRef("pk"))
     return (
         cases_visible_to(user)
-        .filter(Exists(targets), merged_into__isnull=True, is_internal=internal,
-                status__in=["new", "investigating", "awaiting_feedback"])
+        .filter(
+            Exists(targets),
+            merged_into__isnull=True,
+            is_internal=internal,
+            status__in=["new", "investigating", "awaiting_feedback"],
+        )
         .order_by("-created_at", "-id")
     )
 
@@ -230,6 +248,8 @@ def case_package_subjects(identifier: str, user: User | None) -> tuple[str, list
     if case is None:
         raise NotFoundInScopeError(identifier)
     subjects = [("cases.case", str(case.pk))]
-    subjects += [("intake.report", str(pk))
-                 for pk in case.reports.order_by("pk").values_list("pk", flat=True)]
+    subjects += [
+        ("intake.report", str(pk))
+        for pk in case.reports.order_by("pk").values_list("pk", flat=True)
+    ]
     return f"{case.number} {case.title}", subjects

@@ -49,8 +49,10 @@ def case_materials(case: Case) -> QuerySet[EvidenceItem]:
 
 def case_material_ids(case: Case) -> tuple[set[int], set[int]]:
     """Return (evidence item ids, report ids) a transfer of this case may carry."""
-    return (set(case_materials(case).values_list("pk", flat=True)),
-            set(case.reports.values_list("pk", flat=True)))
+    return (
+        set(case_materials(case).values_list("pk", flat=True)),
+        set(case.reports.values_list("pk", flat=True)),
+    )
 
 
 def transfer_evidence(transfer: Transfer) -> QuerySet[EvidenceItem]:
@@ -67,7 +69,8 @@ def feedback_with_attachments(transfer: Transfer) -> list[tuple[TransferFeedback
     """Return each feedback entry of a transfer with its attachments, oldest first."""
     entries = list(transfer.feedback.select_related("submitted_by"))
     items = items_for_subjects([("cases.feedback", f.pk) for f in entries]).prefetch_related(
-        "attachments")
+        "attachments"
+    )
     by_feedback: dict[str, list[EvidenceItem]] = {}
     for item in items:
         for link in item.attachments.all():
@@ -109,8 +112,11 @@ def transfers_visible_to(user: User) -> QuerySet[Transfer]:
     org_id = _org_id(user)
     if org_id is None:
         return Transfer.objects.none()
-    q = Q(recipient_id=org_id) | Q(sender_office_id=org_id) | Exists(
-        cases_visible_to(user).filter(pk=OuterRef("case_id")))
+    q = (
+        Q(recipient_id=org_id)
+        | Q(sender_office_id=org_id)
+        | Exists(cases_visible_to(user).filter(pk=OuterRef("case_id")))
+    )
     return Transfer.objects.filter(q)
 
 
@@ -120,8 +126,12 @@ def get_transfer_for(user: User, pk: Any) -> Transfer:
         return (
             transfers_visible_to(user)
             .select_related("case", "recipient", "sender_office", "sent_by", "acknowledged_by")
-            .prefetch_related(Prefetch("extensions", queryset=ExtensionRequest.objects
-                                       .select_related("requested_by", "decided_by")))
+            .prefetch_related(
+                Prefetch(
+                    "extensions",
+                    queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by"),
+                )
+            )
             .get(pk=int(pk))
         )
     except (Transfer.DoesNotExist, ValueError, TypeError) as exc:
@@ -160,8 +170,14 @@ def get_task_for(user: User, pk: Any) -> Task:
         return (
             tasks_visible_to(user)
             .select_related("case", "assignee_user", "assignee_organization", "created_by")
-            .prefetch_related(Prefetch("comments", queryset=TaskComment.objects
-                                       .select_related("author").prefetch_related("mentions")))
+            .prefetch_related(
+                Prefetch(
+                    "comments",
+                    queryset=TaskComment.objects.select_related("author").prefetch_related(
+                        "mentions"
+                    ),
+                )
+            )
             .get(pk=int(pk))
         )
     except (Task.DoesNotExist, ValueError, TypeError) as exc:
@@ -198,8 +214,11 @@ def _handling_q(case: Case) -> Q:
 
 def handling_events_for_case(case: Case) -> QuerySet[LedgerEvent]:
     """Return the ledger events of a case's transfers and tasks, in order."""
-    return (LedgerEvent.objects.filter(_handling_q(case)).select_related("actor")
-            .order_by("occurred_at", "id"))
+    return (
+        LedgerEvent.objects.filter(_handling_q(case))
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
 
 
 def cases_due_before(qs: QuerySet[Case], day: dt.date) -> QuerySet[Case]:
@@ -207,8 +226,9 @@ def cases_due_before(qs: QuerySet[Case], day: dt.date) -> QuerySet[Case]:
     from qinglang.core.workdays import SHANGHAI
 
     cutoff = dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
-    transfers = Transfer.objects.filter(case_id=OuterRef("pk"), deadline__lt=cutoff,
-                                        status__in=PENDING_TRANSFER_STATUSES)
+    transfers = Transfer.objects.filter(
+        case_id=OuterRef("pk"), deadline__lt=cutoff, status__in=PENDING_TRANSFER_STATUSES
+    )
     tasks = Task.objects.filter(case_id=OuterRef("pk"), due_at__lt=cutoff, status=TaskStatus.OPEN)
     return qs.filter(Exists(transfers) | Exists(tasks))
 
@@ -258,22 +278,28 @@ def deadline_overview(user: User, *, now: dt.datetime | None = None) -> Deadline
     mine = Q(recipient_id=org_id) | (Q(sender_office_id=org_id) if is_office else Q(pk__in=[]))
     transfers = list(
         Transfer.objects.filter(mine, status__in=PENDING_TRANSFER_STATUSES, deadline__lt=soon)
-        .select_related("case", "recipient", "sender_office").order_by("deadline", "id")
+        .select_related("case", "recipient", "sender_office")
+        .order_by("deadline", "id")
     )
     overview.overdue_transfers = [t for t in transfers if t.deadline < now]
     overview.soon_transfers = [t for t in transfers if t.deadline >= now]
     if not is_office:  # agencies and websites: only what they must answer
         return overview
-    task_q = (Q(case__lead_office_id=org_id) | Q(assignee_organization_id=org_id)
-              | Q(assignee_user__organization_id=org_id))
+    task_q = (
+        Q(case__lead_office_id=org_id)
+        | Q(assignee_organization_id=org_id)
+        | Q(assignee_user__organization_id=org_id)
+    )
     tasks = list(
         Task.objects.filter(task_q, status=TaskStatus.OPEN, due_at__lt=soon)
-        .select_related("case", "assignee_user", "assignee_organization").order_by("due_at", "id")
+        .select_related("case", "assignee_user", "assignee_organization")
+        .order_by("due_at", "id")
     )
     overview.overdue_tasks = [t for t in tasks if t.due_at < now]
     overview.soon_tasks = [t for t in tasks if t.due_at >= now]
-    reports = Report.objects.filter(office_id=org_id, status=ReportStatus.RECEIVED,
-                                    is_internal=False).order_by("submitted_at", "id")
+    reports = Report.objects.filter(
+        office_id=org_id, status=ReportStatus.RECEIVED, is_internal=False
+    ).order_by("submitted_at", "id")
     rules: dict = {}
     for report in reports[:500]:
         if report.category not in rules:
@@ -282,7 +308,8 @@ def deadline_overview(user: User, *, now: dt.datetime | None = None) -> Deadline
         if deadline < soon:
             overview.triage.append(TriageItem(report, deadline))
     escalations = Escalation.objects.select_related(
-        "case", "responsible_office", "superior_office").order_by("-created_at", "-id")
+        "case", "responsible_office", "superior_office"
+    ).order_by("-created_at", "-id")
     overview.escalated_to_us = list(escalations.filter(superior_office_id=org_id)[:200])
     overview.escalated_against_us = list(escalations.filter(responsible_office_id=org_id)[:200])
     return overview
@@ -304,8 +331,9 @@ def can_see_feedback_evidence(user: User, subject_id: str) -> bool:
     """Return whether `user` may download an attachment of this feedback."""
     if not subject_id.isdigit():
         return False
-    transfer_id = (TransferFeedback.objects.filter(pk=subject_id)
-                   .values_list("transfer_id", flat=True).first())
+    transfer_id = (
+        TransferFeedback.objects.filter(pk=subject_id).values_list("transfer_id", flat=True).first()
+    )
     return transfer_id is not None and _user_sees_transfer(user, str(transfer_id))
 
 

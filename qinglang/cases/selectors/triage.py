@@ -89,20 +89,25 @@ def report_detail(report: Report, user: User | None = None) -> ReportDetail:
     """Return a report with its targets, evidence (with links) and correlation summary."""
     from qinglang.evidence.selectors import items_for
 
-    report = (Report.objects.select_related("office", "decided_by")
-              .prefetch_related("targets").get(pk=report.pk))
+    report = (
+        Report.objects.select_related("office", "decided_by")
+        .prefetch_related("targets")
+        .get(pk=report.pk)
+    )
     items = list(items_for((REPORT_SUBJECT, report.pk)))
     rows = [
         EvidenceRow(
             item=i,
             download_url=_url("evidence:download", i.pk),
             preview_url=_url("evidence:preview", i.pk)
-            if getattr(i, "preview_blob_id", None) else None,
+            if getattr(i, "preview_blob_id", None)
+            else None,
         )
         for i in items
     ]
-    return ReportDetail(report=report, evidence=items, evidence_rows=rows,
-                        correlation=_correlation(report, user))
+    return ReportDetail(
+        report=report, evidence=items, evidence_rows=rows, correlation=_correlation(report, user)
+    )
 
 
 def _correlation(report: Report, user: User | None) -> Any:

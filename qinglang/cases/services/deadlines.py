@@ -60,8 +60,9 @@ def rule_for(stage: str, *, category: str = "", urgency: str = "") -> DeadlineRu
     return DeadlineRule(settings.QINGLANG_DEADLINE_DEFAULTS[stage], DeadlineUnit.WORKING_DAYS)
 
 
-def deadline_for(stage: str, *, start: dt.datetime, category: str = "",
-                 urgency: str = "") -> dt.datetime:
+def deadline_for(
+    stage: str, *, start: dt.datetime, category: str = "", urgency: str = ""
+) -> dt.datetime:
     """Return when work of this stage, started at `start`, is due."""
     return rule_for(stage, category=category, urgency=urgency).due_from(start)
 
@@ -102,7 +103,9 @@ def _responsible_for_task(task: Task) -> Organization:
 
 
 def _next_step(
-    key: tuple[str, int], responsible: Organization, history: dict[tuple[str, int], Escalation],
+    key: tuple[str, int],
+    responsible: Organization,
+    history: dict[tuple[str, int], Escalation],
     now: dt.datetime,
 ) -> tuple[int, Organization] | None:
     """Return (level, office) to escalate to now, or None.
@@ -123,16 +126,27 @@ def _next_step(
 
 def _history(item_type: str, ids: list[int]) -> dict[tuple[str, int], Escalation]:
     """Return the highest escalation of each item so far."""
-    rows = (Escalation.objects.filter(item_type=item_type, item_id__in=ids)
-            .select_related("superior_office", "superior_office__parent",
-                            "superior_office__region").order_by("level"))
+    rows = (
+        Escalation.objects.filter(item_type=item_type, item_id__in=ids)
+        .select_related("superior_office", "superior_office__parent", "superior_office__region")
+        .order_by("level")
+    )
     return {(r.item_type, r.item_id): r for r in rows}
 
 
 def _record(
-    *, item_type: str, item_id: int, subject: tuple[str, int], action: str, case_id: int | None,
-    responsible: Organization, deadline: dt.datetime, title: str, link: str,
-    history: dict[tuple[str, int], Escalation], now: dt.datetime,
+    *,
+    item_type: str,
+    item_id: int,
+    subject: tuple[str, int],
+    action: str,
+    case_id: int | None,
+    responsible: Organization,
+    deadline: dt.datetime,
+    title: str,
+    link: str,
+    history: dict[tuple[str, int], Escalation],
+    now: dt.datetime,
     also_notify: Organization | None = None,
 ) -> Escalation | None:
     """Escalate one item one level if it is due to; return the new row, or None."""
@@ -146,27 +160,58 @@ def _record(
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
-                item_type=item_type, item_id=item_id, level=level, case_id=case_id,
-                responsible_office=responsible, superior_office=superior, deadline=deadline,
-                title=title[:300], created_at=now,
+                item_type=item_type,
+                item_id=item_id,
+                level=level,
+                case_id=case_id,
+                responsible_office=responsible,
+                superior_office=superior,
+                deadline=deadline,
+                title=title[:300],
+                created_at=now,
             )
-            ledger.append(subject, action=action, actor=None, actor_label="system", data={
-                "escalation": escalation.pk, "level": level, "responsible_office": responsible.pk,
-                "superior_office": superior.pk, "deadline": deadline.isoformat(),
-            })
+            ledger.append(
+                subject,
+                action=action,
+                actor=None,
+                actor_label="system",
+                data={
+                    "escalation": escalation.pk,
+                    "level": level,
+                    "responsible_office": responsible.pk,
+                    "superior_office": superior.pk,
+                    "deadline": deadline.isoformat(),
+                },
+            )
             body = _("%(title)s was due %(deadline)s and is overdue.") % {
-                "title": title, "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+                "title": title,
+                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
             }
-            notify(organization=superior, verb="escalation", link=link, body=body,
-                   title=_("Escalated to you: %(title)s") % {"title": title})
-            notify(organization=responsible, verb="escalation", link=link, body=body,
-                   title=_("Overdue, escalated to %(office)s: %(title)s")
-                   % {"office": superior.name, "title": title})
+            notify(
+                organization=superior,
+                verb="escalation",
+                link=link,
+                body=body,
+                title=_("Escalated to you: %(title)s") % {"title": title},
+            )
+            notify(
+                organization=responsible,
+                verb="escalation",
+                link=link,
+                body=body,
+                title=_("Overdue, escalated to %(office)s: %(title)s")
+                % {"office": superior.name, "title": title},
+            )
             others = [previous.superior_office if previous else None, also_notify]
             for org in {o.pk: o for o in others if o is not None}.values():
                 if org.pk not in {responsible.pk, superior.pk}:
-                    notify(organization=org, verb="overdue", link=link, body=body,
-                           title=_("Overdue: %(title)s") % {"title": title})
+                    notify(
+                        organization=org,
+                        verb="overdue",
+                        link=link,
+                        body=body,
+                        title=_("Overdue: %(title)s") % {"title": title},
+                    )
     except IntegrityError:  # another run escalated it in the meantime
         return None
     return escalation
@@ -181,39 +226,58 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> list[Escalation]:
     created: list[Escalation] = []
     transfers = list(
         Transfer.objects.filter(status__in=PENDING_TRANSFER_STATUSES, deadline__lt=now)
-        .select_related("case", "recipient", "sender_office", "recipient__parent",
-                        "sender_office__parent", "recipient__region", "sender_office__region")
+        .select_related(
+            "case",
+            "recipient",
+            "sender_office",
+            "recipient__parent",
+            "sender_office__parent",
+            "recipient__region",
+            "sender_office__region",
+        )
         .order_by("deadline", "id")
     )
     history = _history(EscalationItem.TRANSFER, [t.pk for t in transfers])
     for transfer in transfers:
         row = _record(
-            item_type=EscalationItem.TRANSFER, item_id=transfer.pk,
-            subject=("cases.transfer", transfer.pk), action="transfer.escalated",
-            case_id=transfer.case_id, responsible=_responsible_for_transfer(transfer),
+            item_type=EscalationItem.TRANSFER,
+            item_id=transfer.pk,
+            subject=("cases.transfer", transfer.pk),
+            action="transfer.escalated",
+            case_id=transfer.case_id,
+            responsible=_responsible_for_transfer(transfer),
             deadline=transfer.deadline,
             title=_("Transfer of case %(number)s to %(recipient)s")
             % {"number": transfer.case.number, "recipient": transfer.recipient.name},
-            link=transfer.get_absolute_url(), history=history,
-            also_notify=transfer.recipient, now=now,
+            link=transfer.get_absolute_url(),
+            history=history,
+            also_notify=transfer.recipient,
+            now=now,
         )
         if row:
             created.append(row)
     tasks = list(
         Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=now)
-        .select_related("case", "case__lead_office", "assignee_organization",
-                        "assignee_user__organization")
+        .select_related(
+            "case", "case__lead_office", "assignee_organization", "assignee_user__organization"
+        )
         .order_by("due_at", "id")
     )
     history = _history(EscalationItem.TASK, [t.pk for t in tasks])
     for task in tasks:
         row = _record(
-            item_type=EscalationItem.TASK, item_id=task.pk, subject=("cases.task", task.pk),
-            action="task.escalated", case_id=task.case_id, responsible=_responsible_for_task(task),
+            item_type=EscalationItem.TASK,
+            item_id=task.pk,
+            subject=("cases.task", task.pk),
+            action="task.escalated",
+            case_id=task.case_id,
+            responsible=_responsible_for_task(task),
             deadline=task.due_at,
             title=_("Task %(title)s in case %(number)s")
             % {"title": task.title, "number": task.case.number},
-            link=task.get_absolute_url(), history=history, now=now,
+            link=task.get_absolute_url(),
+            history=history,
+            now=now,
         )
         if row:
             created.append(row)
@@ -226,9 +290,12 @@ def _escalate_triage(*, now: dt.datetime) -> list[Escalation]:
     created: list[Escalation] = []
     # A deadline is at least one calendar day away, so younger reports cannot be overdue yet.
     reports = list(
-        Report.objects.filter(status=ReportStatus.RECEIVED,
-                              submitted_at__lt=now - dt.timedelta(days=1),
-                              office__kind="regulator_office", is_internal=False)
+        Report.objects.filter(
+            status=ReportStatus.RECEIVED,
+            submitted_at__lt=now - dt.timedelta(days=1),
+            office__kind="regulator_office",
+            is_internal=False,
+        )
         .select_related("office", "office__parent", "office__region")
         .order_by("submitted_at", "id")
     )
@@ -241,11 +308,17 @@ def _escalate_triage(*, now: dt.datetime) -> list[Escalation]:
         if deadline >= now:
             continue
         row = _record(
-            item_type=EscalationItem.REPORT, item_id=report.pk,
-            subject=("intake.report", report.pk), action="report.triage_escalated",
-            case_id=None, responsible=report.office, deadline=deadline,
+            item_type=EscalationItem.REPORT,
+            item_id=report.pk,
+            subject=("intake.report", report.pk),
+            action="report.triage_escalated",
+            case_id=None,
+            responsible=report.office,
+            deadline=deadline,
             title=_("Report %(code)s awaiting triage") % {"code": report.tracking_code},
-            link="", history=history, now=now,
+            link="",
+            history=history,
+            now=now,
         )
         if row:
             created.append(row)
@@ -279,41 +352,83 @@ def send_daily_digest(*, now: dt.datetime | None = None) -> int:
         orgs[org.pk] = org
         lines.setdefault(org.pk, []).append(text)
 
-    transfers = (Transfer.objects.filter(status__in=PENDING_TRANSFER_STATUSES, deadline__lt=soon)
-                 .select_related("case", "recipient", "sender_office").order_by("deadline", "id"))
+    transfers = (
+        Transfer.objects.filter(status__in=PENDING_TRANSFER_STATUSES, deadline__lt=soon)
+        .select_related("case", "recipient", "sender_office")
+        .order_by("deadline", "id")
+    )
     for t in transfers:
-        add(t.recipient, _line(_("Answer %(kind)s on case %(number)s") % {
-            "kind": t.get_kind_display(), "number": t.case.number}, t.deadline, now))
-        add(t.sender_office, _line(_("Feedback from %(org)s on case %(number)s") % {
-            "org": t.recipient.name, "number": t.case.number}, t.deadline, now))
-    tasks = (Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=soon)
-             .select_related("case", "case__lead_office", "assignee_organization",
-                             "assignee_user__organization").order_by("due_at", "id"))
+        add(
+            t.recipient,
+            _line(
+                _("Answer %(kind)s on case %(number)s")
+                % {"kind": t.get_kind_display(), "number": t.case.number},
+                t.deadline,
+                now,
+            ),
+        )
+        add(
+            t.sender_office,
+            _line(
+                _("Feedback from %(org)s on case %(number)s")
+                % {"org": t.recipient.name, "number": t.case.number},
+                t.deadline,
+                now,
+            ),
+        )
+    tasks = (
+        Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=soon)
+        .select_related(
+            "case", "case__lead_office", "assignee_organization", "assignee_user__organization"
+        )
+        .order_by("due_at", "id")
+    )
     for task in tasks:
-        add(_responsible_for_task(task), _line(_("Task %(title)s in case %(number)s") % {
-            "title": task.title, "number": task.case.number}, task.due_at, now))
-    reports = (Report.objects.filter(status=ReportStatus.RECEIVED, is_internal=False,
-                                     office__kind="regulator_office")
-               .select_related("office").order_by("submitted_at", "id"))
+        add(
+            _responsible_for_task(task),
+            _line(
+                _("Task %(title)s in case %(number)s")
+                % {"title": task.title, "number": task.case.number},
+                task.due_at,
+                now,
+            ),
+        )
+    reports = (
+        Report.objects.filter(
+            status=ReportStatus.RECEIVED, is_internal=False, office__kind="regulator_office"
+        )
+        .select_related("office")
+        .order_by("submitted_at", "id")
+    )
     rules: dict[str, DeadlineRule] = {}
     for report in reports:
         if report.category not in rules:
             rules[report.category] = rule_for(DeadlineStage.TRIAGE, category=report.category)
         deadline = triage_deadline(report, rules)
         if deadline < soon:
-            add(report.office, _line(_("Triage report %(code)s") % {
-                "code": report.tracking_code}, deadline, now))
-    already = set(Notification.objects.filter(
-        verb="digest", created_at__gte=day_start, recipient_organization_id__in=list(lines),
-    ).values_list("recipient_organization_id", flat=True))
+            add(
+                report.office,
+                _line(_("Triage report %(code)s") % {"code": report.tracking_code}, deadline, now),
+            )
+    already = set(
+        Notification.objects.filter(
+            verb="digest",
+            created_at__gte=day_start,
+            recipient_organization_id__in=list(lines),
+        ).values_list("recipient_organization_id", flat=True)
+    )
     sent = 0
     for org_id, items in lines.items():
         if org_id in already:
             continue
         with transaction.atomic():
-            notify(organization=orgs[org_id], verb="digest",
-                   title=_("Due on %(day)s: %(n)s items") % {"day": today.isoformat(),
-                                                            "n": len(items)},
-                   body="\n".join(items), link=reverse("cases:deadline_list"))
+            notify(
+                organization=orgs[org_id],
+                verb="digest",
+                title=_("Due on %(day)s: %(n)s items")
+                % {"day": today.isoformat(), "n": len(items)},
+                body="\n".join(items),
+                link=reverse("cases:deadline_list"),
+            )
         sent += 1
     return sent

@@ -71,8 +71,11 @@ def next_case_number(year: int | None = None) -> str:
 
 def _lock(case: Case, expected_version: int | None) -> Case:
     """Re-read the case under a row lock and check the caller saw its current version."""
-    locked = (Case.objects.select_for_update(of=("self",))
-              .select_related("lead_office", "lead_office__region").get(pk=case.pk))
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("lead_office", "lead_office__region")
+        .get(pk=case.pk)
+    )
     if expected_version is not None and int(expected_version) != locked.version:
         raise StaleVersionError(
             {"version": _("Someone else changed this case meanwhile. Reload it and try again.")}
@@ -83,8 +86,12 @@ def _lock(case: Case, expected_version: int | None) -> Case:
 def _set_status(case: Case, to: str) -> str:
     """Move to `to` if the lifecycle allows it; return the previous status."""
     if (case.status, to) not in ALLOWED_TRANSITIONS:
-        raise StateError({"status": _("A case cannot go from “%(old)s” to “%(new)s”.") % {
-            "old": CaseStatus(case.status).label, "new": CaseStatus(to).label}})
+        raise StateError(
+            {
+                "status": _("A case cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": CaseStatus(case.status).label, "new": CaseStatus(to).label}
+            }
+        )
     old, case.status = case.status, to
     return old
 
@@ -130,12 +137,25 @@ def targets_from_report(report: Report) -> list[TargetInput]:
     for t in report.targets.all():
         if t.account:
             known = Account.objects.filter(platform=t.platform, uid=t.account).first()
-            out.append(TargetInput(
-                kind=TargetKind.ACCOUNT, label=t.account, url=t.url, platform=t.platform,
-                account=t.account, registry_ref=f"registry.account:{known.pk}" if known else ""))
+            out.append(
+                TargetInput(
+                    kind=TargetKind.ACCOUNT,
+                    label=t.account,
+                    url=t.url,
+                    platform=t.platform,
+                    account=t.account,
+                    registry_ref=f"registry.account:{known.pk}" if known else "",
+                )
+            )
         elif t.website_id or t.website_name or t.icp_number:
-            out.append(TargetInput(kind=TargetKind.WEBSITE, url=t.url, website_id=t.website_id,
-                                   label=t.website_name or t.url or t.icp_number))
+            out.append(
+                TargetInput(
+                    kind=TargetKind.WEBSITE,
+                    url=t.url,
+                    website_id=t.website_id,
+                    label=t.website_name or t.url or t.icp_number,
+                )
+            )
         else:
             out.append(TargetInput(kind=TargetKind.URL, label=t.url, url=t.url))
     return out
@@ -166,12 +186,19 @@ def _add_targets(case: Case, targets: Sequence[TargetInput]) -> list[CaseTarget]
         if key in existing:
             continue
         existing.add(key)
-        created.append(CaseTarget.objects.create(
-            case=case, kind=kind, label=label, url=url,
-            domain=(registrable_domain(url) or "") if url else "",
-            platform=_text(t.platform, field, max_length=100), account=account, website=website,
-            registry_ref=_text(t.registry_ref, field, max_length=64),
-        ))
+        created.append(
+            CaseTarget.objects.create(
+                case=case,
+                kind=kind,
+                label=label,
+                url=url,
+                domain=(registrable_domain(url) or "") if url else "",
+                platform=_text(t.platform, field, max_length=100),
+                account=account,
+                website=website,
+                registry_ref=_text(t.registry_ref, field, max_length=64),
+            )
+        )
     return created
 
 
@@ -183,18 +210,28 @@ def _index(case: Case) -> None:
 
     office = case.lead_office
     index_document(
-        object_type="cases.case", object_id=case.pk, office_id=office.pk,
+        object_type="cases.case",
+        object_id=case.pk,
+        office_id=office.pk,
         title=f"{case.number} {case.title}",
-        text="\n".join([case.summary, *(t.label for t in case.targets.all()),
-                        *(t.url for t in case.targets.all() if t.url), case.public_result]),
+        text="\n".join(
+            [
+                case.summary,
+                *(t.label for t in case.targets.all()),
+                *(t.url for t in case.targets.all() if t.url),
+                case.public_result,
+            ]
+        ),
         region_code=office.region.code if office.region_id else None,
     )
 
 
 def _inspection_office() -> Organization:
-    org = Organization.objects.filter(
-        kind=OrganizationKind.DISCIPLINE_INSPECTION, is_active=True
-    ).order_by("pk").first()
+    org = (
+        Organization.objects.filter(kind=OrganizationKind.DISCIPLINE_INSPECTION, is_active=True)
+        .order_by("pk")
+        .first()
+    )
     if org is None:
         raise StateError(_("No discipline-inspection organization is set up."))
     return org
@@ -225,18 +262,32 @@ def open_case(
     summary = _text(summary, "summary")
     with transaction.atomic():
         case = Case.objects.create(
-            number=next_case_number(), title=title, category=category, severity=severity,
-            urgency=urgency, lead_office=lead_office, summary=summary, is_internal=is_internal,
+            number=next_case_number(),
+            title=title,
+            category=category,
+            severity=severity,
+            urgency=urgency,
+            lead_office=lead_office,
+            summary=summary,
+            is_internal=is_internal,
             created_by=acting_user,
         )
         _add_targets(case, targets)
         if reports:
             case.reports.add(*reports)
-        ledger.append(case, action="case.opened", actor=acting_user, data={
-            "number": case.number, "source": source, "lead_office": lead_office.pk,
-            "category": category, "reports": [r.pk for r in reports],
-            "targets": [t.label for t in case.targets.all()],
-        })
+        ledger.append(
+            case,
+            action="case.opened",
+            actor=acting_user,
+            data={
+                "number": case.number,
+                "source": source,
+                "lead_office": lead_office.pk,
+                "category": category,
+                "reports": [r.pk for r in reports],
+                "targets": [t.label for t in case.targets.all()],
+            },
+        )
         _index(case)
     return case
 
@@ -261,13 +312,22 @@ def create_case(
     lead_office = lead_office or org
     if internal and lead_office.pk != org.pk:
         raise DomainError({"lead_office": _("Internal matters stay with discipline inspection.")})
-    if not internal and (not lead_office.is_regulator
-                         or not jurisdiction.can_oversee(acting_user, lead_office)):
+    if not internal and (
+        not lead_office.is_regulator or not jurisdiction.can_oversee(acting_user, lead_office)
+    ):
         raise DomainError({"lead_office": _("Choose an office within your jurisdiction.")})
     with transaction.atomic():
-        case = open_case(acting_user=acting_user, lead_office=lead_office, category=category,
-                         title=title, summary=summary, severity=severity, urgency=urgency,
-                         targets=targets, is_internal=internal)
+        case = open_case(
+            acting_user=acting_user,
+            lead_office=lead_office,
+            category=category,
+            title=title,
+            summary=summary,
+            severity=severity,
+            urgency=urgency,
+            targets=targets,
+            is_internal=internal,
+        )
         if co_offices:
             _set_co_offices(case, co_offices)
     return case
@@ -339,7 +399,11 @@ def update_case(
 
 
 def change_status(
-    case: Case, *, to: str, acting_user: User, expected_version: int | None = None,
+    case: Case,
+    *,
+    to: str,
+    acting_user: User,
+    expected_version: int | None = None,
     note: str = "",
 ) -> Case:
     """Move an open case along its lifecycle (investigate, await feedback, resume)."""
@@ -353,8 +417,12 @@ def change_status(
             raise StateError({"status": _("Reopen the case to work on it again.")})
         old = _set_status(case, to)
         _save(case, ["status"])
-        ledger.append(case, action="case.status_changed", actor=acting_user,
-                      data={"from": old, "to": to, "note": note})
+        ledger.append(
+            case,
+            action="case.status_changed",
+            actor=acting_user,
+            data={"from": old, "to": to, "note": note},
+        )
     return case
 
 
@@ -366,9 +434,15 @@ def _measures(value: Any) -> list[dict[str, str]]:
         raise DomainError({"measures": _("Give a list of measures.")})
     out: list[dict[str, str]] = []
     for item in value:
-        code, basis = (item, "") if isinstance(item, str) else (
-            (item.get("measure"), item.get("legal_basis") or "") if isinstance(item, dict)
-            else (None, ""))
+        code, basis = (
+            (item, "")
+            if isinstance(item, str)
+            else (
+                (item.get("measure"), item.get("legal_basis") or "")
+                if isinstance(item, dict)
+                else (None, "")
+            )
+        )
         if code not in Measure.values or not isinstance(basis, str):
             raise DomainError({"measures": _("Unknown measure: %(m)s") % {"m": str(code)[:50]}})
         if any(m["measure"] == code for m in out):
@@ -392,14 +466,28 @@ def decide_case(
     with transaction.atomic():
         case = _lock(case, expected_version)
         _ensure_lead_permission(acting_user, case)
-        _decide(case, acting_user=acting_user, outcome=outcome, measures=measures,
-                legal_basis=legal_basis, public_result=public_result,
-                closure_summary=closure_summary)
+        _decide(
+            case,
+            acting_user=acting_user,
+            outcome=outcome,
+            measures=measures,
+            legal_basis=legal_basis,
+            public_result=public_result,
+            closure_summary=closure_summary,
+        )
     return case
 
 
-def _decide(case: Case, *, acting_user: User, outcome: str, measures: Any, legal_basis: str,
-            public_result: str, closure_summary: str) -> None:
+def _decide(
+    case: Case,
+    *,
+    acting_user: User,
+    outcome: str,
+    measures: Any,
+    legal_basis: str,
+    public_result: str,
+    closure_summary: str,
+) -> None:
     outcome = _choice(outcome, Outcome, "outcome")
     measure_list = _measures(list(measures) if isinstance(measures, tuple) else measures)
     if outcome == Outcome.NOT_CONFIRMED and measure_list:
@@ -411,18 +499,40 @@ def _decide(case: Case, *, acting_user: User, outcome: str, measures: Any, legal
         # Deciding a fresh case means it was looked into: record that step too.
         _set_status(case, CaseStatus.INVESTIGATING)
         _save(case, ["status"])
-        ledger.append(case, action="case.status_changed", actor=acting_user,
-                      data={"from": CaseStatus.NEW, "to": CaseStatus.INVESTIGATING, "note": ""})
+        ledger.append(
+            case,
+            action="case.status_changed",
+            actor=acting_user,
+            data={"from": CaseStatus.NEW, "to": CaseStatus.INVESTIGATING, "note": ""},
+        )
     old = _set_status(case, CaseStatus.DECIDED)
     case.outcome, case.measures, case.legal_basis = outcome, measure_list, legal_basis
     case.public_result, case.closure_summary = public_result, closure_summary
     case.decided_at = timezone.now()
-    _save(case, ["status", "outcome", "measures", "legal_basis", "public_result",
-                 "closure_summary", "decided_at"])
-    ledger.append(case, action="case.decided", actor=acting_user, data={
-        "from": old, "outcome": outcome, "measures": measure_list, "legal_basis": legal_basis,
-        "public_result": public_result,
-    })
+    _save(
+        case,
+        [
+            "status",
+            "outcome",
+            "measures",
+            "legal_basis",
+            "public_result",
+            "closure_summary",
+            "decided_at",
+        ],
+    )
+    ledger.append(
+        case,
+        action="case.decided",
+        actor=acting_user,
+        data={
+            "from": old,
+            "outcome": outcome,
+            "measures": measure_list,
+            "legal_basis": legal_basis,
+            "public_result": public_result,
+        },
+    )
     if outcome == Outcome.VIOLATION_CONFIRMED and not case.is_internal:
         _record_violations(case, acting_user=acting_user)
 
@@ -458,10 +568,14 @@ def _record_violations(case: Case, *, acting_user: User) -> None:
                 subjects.append(("account", account))
     if not subjects:
         return
-    evidence = list(items_for_subjects(
-        [("cases.case", case.pk), *(("intake.report", pk) for pk in
-                                    case.reports.values_list("pk", flat=True))],
-    ).values_list("pk", flat=True))
+    evidence = list(
+        items_for_subjects(
+            [
+                ("cases.case", case.pk),
+                *(("intake.report", pk) for pk in case.reports.values_list("pk", flat=True)),
+            ],
+        ).values_list("pk", flat=True)
+    )
     if not evidence:
         return
     decided_on = timezone.localdate(case.decided_at)
@@ -473,10 +587,17 @@ def _record_violations(case: Case, *, acting_user: User) -> None:
         for kind, subject in subjects:
             if kind in kinds:
                 record_violation(
-                    subject, case=("cases.case", case.pk), case_number=case.number,
-                    case_decided=True, deciding_office=case.lead_office,
-                    evidence_item_ids=evidence, legal_basis=basis, measure=measure,
-                    decided_on=decided_on, summary=case.public_result, acting_user=acting_user,
+                    subject,
+                    case=("cases.case", case.pk),
+                    case_number=case.number,
+                    case_decided=True,
+                    deciding_office=case.lead_office,
+                    evidence_item_ids=evidence,
+                    legal_basis=basis,
+                    measure=measure,
+                    decided_on=decided_on,
+                    summary=case.public_result,
+                    acting_user=acting_user,
                 )
 
 
@@ -502,9 +623,15 @@ def close_case(
         if outcome is not None:
             if case.status == CaseStatus.DECIDED:
                 raise StateError({"outcome": _("This case is already decided; close it as is.")})
-            _decide(case, acting_user=acting_user, outcome=outcome, measures=measures or [],
-                    legal_basis=legal_basis, public_result=public_result or "",
-                    closure_summary=closure_summary or "")
+            _decide(
+                case,
+                acting_user=acting_user,
+                outcome=outcome,
+                measures=measures or [],
+                legal_basis=legal_basis,
+                public_result=public_result or "",
+                closure_summary=closure_summary or "",
+            )
         elif case.status != CaseStatus.DECIDED:
             raise StateError({"outcome": _("Decide the case (give an outcome) before closing it.")})
         if closure_summary is not None and outcome is None:
@@ -513,34 +640,50 @@ def close_case(
         case.closed_at = timezone.now()
         _save(case, ["status", "closed_at", "closure_summary"])
         reports = list(case.reports.order_by("pk"))
-        ledger.append(case, action="case.closed", actor=acting_user, data={
-            "outcome": case.outcome, "closure_summary": case.closure_summary,
-            "reports": [r.pk for r in reports],
-        })
+        ledger.append(
+            case,
+            action="case.closed",
+            actor=acting_user,
+            data={
+                "outcome": case.outcome,
+                "closure_summary": case.closure_summary,
+                "reports": [r.pk for r in reports],
+            },
+        )
         for report in reports:
-            intake_services.record_result(report, public_result=case.public_result,
-                                          acting_user=acting_user)
+            intake_services.record_result(
+                report, public_result=case.public_result, acting_user=acting_user
+            )
         _index(case)
     return case
 
 
-def reopen_case(case: Case, *, acting_user: User, reason: str,
-                expected_version: int | None = None) -> Case:
+def reopen_case(
+    case: Case, *, acting_user: User, reason: str, expected_version: int | None = None
+) -> Case:
     """Reopen a decided or closed case for further investigation, with a reason."""
     reason = _text(reason, "reason", required=True, max_length=1000)
     with transaction.atomic():
         case = _lock(case, expected_version)
         _ensure_lead_permission(acting_user, case)
         if case.merged_into_id:
-            raise StateError({"status": _("This case was merged into %(n)s; work on that one.") % {
-                "n": case.merged_into.number}})
+            raise StateError(
+                {
+                    "status": _("This case was merged into %(n)s; work on that one.")
+                    % {"n": case.merged_into.number}
+                }
+            )
         if case.status not in (CaseStatus.DECIDED, CaseStatus.CLOSED):
             raise StateError({"status": _("Only a decided or closed case can be reopened.")})
         old = _set_status(case, CaseStatus.INVESTIGATING)
         case.closed_at = None
         _save(case, ["status", "closed_at"])
-        ledger.append(case, action="case.reopened", actor=acting_user,
-                      data={"from": old, "reason": reason, "previous_outcome": case.outcome})
+        ledger.append(
+            case,
+            action="case.reopened",
+            actor=acting_user,
+            data={"from": old, "reason": reason, "previous_outcome": case.outcome},
+        )
     return case
 
 
@@ -554,8 +697,12 @@ def merge_cases(source: Case, *, into: Case, acting_user: User, reason: str) -> 
         raise DomainError({"into": _("A case cannot be merged into itself.")})
     with transaction.atomic():
         # Lock both rows in id order so two opposite merges cannot deadlock.
-        locked = {c.pk: c for c in Case.objects.select_for_update().filter(
-            pk__in=[source.pk, into.pk]).order_by("pk")}
+        locked = {
+            c.pk: c
+            for c in Case.objects.select_for_update()
+            .filter(pk__in=[source.pk, into.pk])
+            .order_by("pk")
+        }
         source, into = locked[source.pk], locked[into.pk]
         _ensure_lead_permission(acting_user, source)
         _ensure_lead_permission(acting_user, into)
@@ -567,13 +714,26 @@ def merge_cases(source: Case, *, into: Case, acting_user: User, reason: str) -> 
         report_ids = list(source.reports.values_list("pk", flat=True))
         into.reports.add(*report_ids)
         source.reports.clear()
-        moved = _add_targets(into, [
-            TargetInput(kind=t.kind, label=t.label, url=t.url, platform=t.platform,
-                        account=t.account, website_id=t.website_id, registry_ref=t.registry_ref)
-            for t in source.targets.all()
-        ])
-        co = set(into.co_offices.values_list("pk", flat=True)) | set(
-            source.co_offices.values_list("pk", flat=True)) | {source.lead_office_id}
+        moved = _add_targets(
+            into,
+            [
+                TargetInput(
+                    kind=t.kind,
+                    label=t.label,
+                    url=t.url,
+                    platform=t.platform,
+                    account=t.account,
+                    website_id=t.website_id,
+                    registry_ref=t.registry_ref,
+                )
+                for t in source.targets.all()
+            ],
+        )
+        co = (
+            set(into.co_offices.values_list("pk", flat=True))
+            | set(source.co_offices.values_list("pk", flat=True))
+            | {source.lead_office_id}
+        )
         co.discard(into.lead_office_id)
         if not into.is_internal:
             into.co_offices.set(co)
@@ -582,14 +742,30 @@ def merge_cases(source: Case, *, into: Case, acting_user: User, reason: str) -> 
         source.closed_at = timezone.now()
         _save(source, ["merged_into", "status", "closed_at"])
         _save(into, [])
-        ledger.append(source, action="case.merged_into", actor=acting_user, data={
-            "into": into.pk, "into_number": into.number, "from": old_status, "reason": reason,
-            "reports": report_ids,
-        })
-        ledger.append(into, action="case.merged", actor=acting_user, data={
-            "source": source.pk, "source_number": source.number, "reason": reason,
-            "reports": report_ids, "targets_added": [t.label for t in moved],
-        })
+        ledger.append(
+            source,
+            action="case.merged_into",
+            actor=acting_user,
+            data={
+                "into": into.pk,
+                "into_number": into.number,
+                "from": old_status,
+                "reason": reason,
+                "reports": report_ids,
+            },
+        )
+        ledger.append(
+            into,
+            action="case.merged",
+            actor=acting_user,
+            data={
+                "source": source.pk,
+                "source_number": source.number,
+                "reason": reason,
+                "reports": report_ids,
+                "targets_added": [t.label for t in moved],
+            },
+        )
         _index(into)
     return into
 
@@ -609,18 +785,40 @@ def split_report(case: Case, *, report: Report, acting_user: User, reason: str) 
             raise StateError({"report": _("The case has no other report; nothing to split.")})
         case.reports.remove(report)
         new = open_case(
-            acting_user=acting_user, lead_office=case.lead_office, category=report.category,
+            acting_user=acting_user,
+            lead_office=case.lead_office,
+            category=report.category,
             title=_("Split from %(n)s: %(t)s") % {"n": case.number, "t": report.tracking_code},
-            summary=report.description[:MAX_TEXT], targets=targets_from_report(report),
-            reports=[report], is_internal=case.is_internal, source="split",
+            summary=report.description[:MAX_TEXT],
+            targets=targets_from_report(report),
+            reports=[report],
+            is_internal=case.is_internal,
+            source="split",
         )
         _save(case, [])
-        ledger.append(case, action="case.report_split", actor=acting_user, data={
-            "report": report.pk, "new_case": new.pk, "new_number": new.number, "reason": reason})
-        ledger.append(new, action="case.split_from", actor=acting_user, data={
-            "case": case.pk, "number": case.number, "report": report.pk, "reason": reason})
-        ledger.append(report, action="report.moved_case", actor=acting_user, data={
-            "from_case": case.pk, "to_case": new.pk, "reason": reason})
+        ledger.append(
+            case,
+            action="case.report_split",
+            actor=acting_user,
+            data={
+                "report": report.pk,
+                "new_case": new.pk,
+                "new_number": new.number,
+                "reason": reason,
+            },
+        )
+        ledger.append(
+            new,
+            action="case.split_from",
+            actor=acting_user,
+            data={"case": case.pk, "number": case.number, "report": report.pk, "reason": reason},
+        )
+        ledger.append(
+            report,
+            action="report.moved_case",
+            actor=acting_user,
+            data={"from_case": case.pk, "to_case": new.pk, "reason": reason},
+        )
     return new
 
 

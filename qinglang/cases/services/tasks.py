@@ -77,9 +77,14 @@ def _pk(value: Any) -> int | None:
 
 @transaction.atomic
 def create_task(
-    case: Case, *, title: str, acting_user: User, description: str = "",
+    case: Case,
+    *,
+    title: str,
+    acting_user: User,
+    description: str = "",
     assignee_user: User | int | None = None,
-    assignee_organization: Organization | int | None = None, due: Any = None,
+    assignee_organization: Organization | int | None = None,
+    due: Any = None,
 ) -> Task:
     """Create a task in a case for one person or one office working the case."""
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -102,8 +107,9 @@ def create_task(
     if (user_pk is None) == (org_pk is None):
         errors["assignee"] = [_("Assign the task to one person or one office.")]
     elif user_pk is not None:
-        user_obj = User.objects.filter(pk=user_pk, is_active=True,
-                                       organization_id__in=offices).first()
+        user_obj = User.objects.filter(
+            pk=user_pk, is_active=True, organization_id__in=offices
+        ).first()
         if user_obj is None:
             errors["assignee"] = [_("Choose a person in an office working this case.")]
     else:
@@ -114,21 +120,39 @@ def create_task(
     if errors:
         raise DomainError(errors)
     now = timezone.now()
-    due_at = due_at or deadline_for(DeadlineStage.TASK, start=now, category=case.category,
-                                    urgency=case.urgency)
-    task = Task.objects.create(
-        case=case, title=title, description=description, assignee_user=user_obj,
-        assignee_organization=org_obj, due_at=due_at, created_by=acting_user, created_at=now,
+    due_at = due_at or deadline_for(
+        DeadlineStage.TASK, start=now, category=case.category, urgency=case.urgency
     )
-    ledger.append(task, action="task.created", actor=acting_user, data={
-        "case": case.pk, "title": title, "assignee_user": user_pk, "assignee_organization": org_pk,
-        "due_at": due_at.isoformat(),
-    })
-    notify(user=user_obj, organization=org_obj, verb="task.assigned",
-           link=task.get_absolute_url(),
-           title=_("New task in case %(number)s: %(title)s") % {"number": case.number,
-                                                                "title": title},
-           body=_("Due %(due)s.") % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d")})
+    task = Task.objects.create(
+        case=case,
+        title=title,
+        description=description,
+        assignee_user=user_obj,
+        assignee_organization=org_obj,
+        due_at=due_at,
+        created_by=acting_user,
+        created_at=now,
+    )
+    ledger.append(
+        task,
+        action="task.created",
+        actor=acting_user,
+        data={
+            "case": case.pk,
+            "title": title,
+            "assignee_user": user_pk,
+            "assignee_organization": org_pk,
+            "due_at": due_at.isoformat(),
+        },
+    )
+    notify(
+        user=user_obj,
+        organization=org_obj,
+        verb="task.assigned",
+        link=task.get_absolute_url(),
+        title=_("New task in case %(number)s: %(title)s") % {"number": case.number, "title": title},
+        body=_("Due %(due)s.") % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d")},
+    )
     return task
 
 
@@ -144,7 +168,11 @@ def _mentioned_users(body: str, case: Case, author: User) -> list[User]:
 
 @transaction.atomic
 def comment_on_task(
-    task: Task, *, body: str, acting_user: User, attachments: Sequence[UploadedFile] = (),
+    task: Task,
+    *,
+    body: str,
+    acting_user: User,
+    attachments: Sequence[UploadedFile] = (),
 ) -> TaskComment:
     """Add a comment (and files) to a task; notify the people it @mentions."""
     task = Task.objects.select_for_update().select_related("case").get(pk=task.pk)
@@ -164,8 +192,9 @@ def comment_on_task(
             errors["attachments"] = [str(m) for m in exc.messages]
     if errors:
         raise DomainError(errors)
-    comment = TaskComment.objects.create(task=task, author=acting_user, body=body,
-                                         created_at=timezone.now())
+    comment = TaskComment.objects.create(
+        task=task, author=acting_user, body=body, created_at=timezone.now()
+    )
     mentioned = _mentioned_users(body, task.case, acting_user)
     comment.mentions.set(mentioned)
     stored = []
@@ -173,14 +202,26 @@ def comment_on_task(
         item = evidence.store_upload(f, added_by=acting_user)
         evidence.attach(item, subject=("cases.task", task.pk), acting_user=acting_user)
         stored.append({"id": item.pk, "sha256": item.blob.sha256})
-    ledger.append(task, action="task.commented", actor=acting_user, data={
-        "comment": comment.pk, "body": body, "mentions": [u.username for u in mentioned],
-        "attachments": stored,
-    })
+    ledger.append(
+        task,
+        action="task.commented",
+        actor=acting_user,
+        data={
+            "comment": comment.pk,
+            "body": body,
+            "mentions": [u.username for u in mentioned],
+            "attachments": stored,
+        },
+    )
     for user in mentioned:
-        notify(user=user, verb="task.mentioned", link=task.get_absolute_url(), body=body[:500],
-               title=_("%(author)s mentioned you on task %(title)s") % {
-                   "author": acting_user, "title": task.title})
+        notify(
+            user=user,
+            verb="task.mentioned",
+            link=task.get_absolute_url(),
+            body=body[:500],
+            title=_("%(author)s mentioned you on task %(title)s")
+            % {"author": acting_user, "title": task.title},
+        )
     return comment
 
 
@@ -196,8 +237,12 @@ def complete_task(task: Task, *, acting_user: User) -> Task:
     task.save(update_fields=["status", "completed_at"])
     ledger.append(task, action="task.completed", actor=acting_user, data={})
     if task.created_by_id != acting_user.pk:
-        notify(user=task.created_by, verb="task.completed", link=task.get_absolute_url(),
-               title=_("Task done: %(title)s") % {"title": task.title})
+        notify(
+            user=task.created_by,
+            verb="task.completed",
+            link=task.get_absolute_url(),
+            title=_("Task done: %(title)s") % {"title": task.title},
+        )
     return task
 
 
@@ -211,6 +256,10 @@ def cancel_task(task: Task, *, acting_user: User, reason: str = "") -> Task:
         raise StateError(_("Only an open task can be cancelled."))
     task.status, task.completed_at = TaskStatus.CANCELLED, timezone.now()
     task.save(update_fields=["status", "completed_at"])
-    ledger.append(task, action="task.cancelled", actor=acting_user,
-                  data={"reason": (reason or "").strip()[:2000]})
+    ledger.append(
+        task,
+        action="task.cancelled",
+        actor=acting_user,
+        data={"reason": (reason or "").strip()[:2000]},
+    )
     return task

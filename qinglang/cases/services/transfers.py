@@ -61,14 +61,20 @@ def recipient_kind_fits(kind: str, recipient: Organization) -> bool:
 
 def is_recipient_side(user: User, transfer: Transfer) -> bool:
     """Return whether `user` answers this transfer for the receiving organization."""
-    return (user.is_authenticated and user.organization_id == transfer.recipient_id
-            and user.role in RECIPIENT_ROLES)
+    return (
+        user.is_authenticated
+        and user.organization_id == transfer.recipient_id
+        and user.role in RECIPIENT_ROLES
+    )
 
 
 def is_sender_side(user: User, transfer: Transfer) -> bool:
     """Return whether `user` follows this transfer up for the sending office."""
-    return (user.is_authenticated and user.organization_id == transfer.sender_office_id
-            and user.role in SENDER_ROLES)
+    return (
+        user.is_authenticated
+        and user.organization_id == transfer.sender_office_id
+        and user.role in SENDER_ROLES
+    )
 
 
 def ensure_recipient(user: User, transfer: Transfer) -> None:
@@ -83,21 +89,27 @@ def ensure_sender(user: User, transfer: Transfer) -> None:
         raise NotPermitted(_("Only the sending office may do this."))
 
 
-def _clean_text(value: Any, *, field: str, errors: dict[str, list[str]], required: bool = True,
-                max_length: int = MAX_TEXT) -> str:
+def _clean_text(
+    value: Any,
+    *,
+    field: str,
+    errors: dict[str, list[str]],
+    required: bool = True,
+    max_length: int = MAX_TEXT,
+) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         errors.setdefault(field, []).append(_("Enter text."))
     elif required and not text:
         errors.setdefault(field, []).append(_("This field is required."))
     elif len(text) > max_length:
-        errors.setdefault(field, []).append(
-            _("At most %(n)s characters.") % {"n": max_length})
+        errors.setdefault(field, []).append(_("At most %(n)s characters.") % {"n": max_length})
     return text
 
 
-def _clean_ids(values: Iterable[Any] | None, *, field: str, allowed: set[int],
-               errors: dict[str, list[str]]) -> list[int]:
+def _clean_ids(
+    values: Iterable[Any] | None, *, field: str, allowed: set[int], errors: dict[str, list[str]]
+) -> list[int]:
     ids: list[int] = []
     for value in values or []:
         if isinstance(value, bool) or not isinstance(value, int | str):
@@ -110,15 +122,17 @@ def _clean_ids(values: Iterable[Any] | None, *, field: str, allowed: set[int],
             return []
         if pk not in allowed:
             errors.setdefault(field, []).append(
-                _("%(id)s is not part of this case's materials.") % {"id": pk})
+                _("%(id)s is not part of this case's materials.") % {"id": pk}
+            )
             return []
         if pk not in ids:
             ids.append(pk)
     return ids
 
 
-def _clean_measures(kind: str, measures: Sequence[Any] | None,
-                    errors: dict[str, list[str]]) -> list[str]:
+def _clean_measures(
+    kind: str, measures: Sequence[Any] | None, errors: dict[str, list[str]]
+) -> list[str]:
     cleaned = [m.strip() for m in measures or [] if isinstance(m, str) and m.strip()]
     if measures and (not isinstance(measures, list | tuple) or len(cleaned) != len(measures)):
         errors["measures"] = [_("Enter each required measure as a line of text.")]
@@ -127,13 +141,15 @@ def _clean_measures(kind: str, measures: Sequence[Any] | None,
     elif kind != TransferKind.RECTIFICATION_ORDER and cleaned:
         errors["measures"] = [_("Required measures belong to rectification orders only.")]
     elif len(cleaned) > MAX_MEASURES or any(len(m) > 500 for m in cleaned):
-        errors["measures"] = [_("At most %(n)s measures of 500 characters each.")
-                              % {"n": MAX_MEASURES}]
+        errors["measures"] = [
+            _("At most %(n)s measures of 500 characters each.") % {"n": MAX_MEASURES}
+        ]
     return cleaned
 
 
-def _clean_days(value: Any, *, field: str, maximum: int, errors: dict[str, list[str]],
-                required: bool) -> int | None:
+def _clean_days(
+    value: Any, *, field: str, maximum: int, errors: dict[str, list[str]], required: bool
+) -> int | None:
     if value is None or value == "":
         if required:
             errors[field] = [_("This field is required.")]
@@ -144,23 +160,33 @@ def _clean_days(value: Any, *, field: str, maximum: int, errors: dict[str, list[
         errors[field] = [_("Enter a whole number of working days.")]
         return None
     if isinstance(value, bool | float) or days < 1 or days > maximum:
-        errors[field] = [_("Enter a whole number of working days from 1 to %(max)s.")
-                         % {"max": maximum}]
+        errors[field] = [
+            _("Enter a whole number of working days from 1 to %(max)s.") % {"max": maximum}
+        ]
         return None
     return days
 
 
 @transaction.atomic
 def send_transfer(
-    case: Case, *, recipient: Organization | int | None, kind: str, instructions: str,
-    acting_user: User, evidence_ids: Iterable[Any] | None = None,
-    report_ids: Iterable[Any] | None = None, measures: Sequence[Any] | None = None,
+    case: Case,
+    *,
+    recipient: Organization | int | None,
+    kind: str,
+    instructions: str,
+    acting_user: User,
+    evidence_ids: Iterable[Any] | None = None,
+    report_ids: Iterable[Any] | None = None,
+    measures: Sequence[Any] | None = None,
     deadline_days: Any = None,
 ) -> Transfer:
     """Send a lead (with the chosen materials, instructions and a deadline) to another party."""
     case = Case.objects.select_for_update().select_related("lead_office").get(pk=case.pk)
-    allowed = (can_lead_case(acting_user, case) if kind == TransferKind.HANDOVER
-               else can_handle_case(acting_user, case))
+    allowed = (
+        can_lead_case(acting_user, case)
+        if kind == TransferKind.HANDOVER
+        else can_handle_case(acting_user, case)
+    )
     if not allowed:
         raise NotPermitted(_("You may not send transfers for this case."))
     if not case.is_open or case.merged_into_id:
@@ -173,8 +199,13 @@ def send_transfer(
         _check_recipient(case, kind, org, acting_user, errors)
     instructions = _clean_text(instructions, field="instructions", errors=errors)
     measures_clean = _clean_measures(kind, measures, errors)
-    days = _clean_days(deadline_days, field="deadline_days", errors=errors, required=False,
-                       maximum=settings.QINGLANG_TRANSFER_MAX_DEADLINE_DAYS)
+    days = _clean_days(
+        deadline_days,
+        field="deadline_days",
+        errors=errors,
+        required=False,
+        maximum=settings.QINGLANG_TRANSFER_MAX_DEADLINE_DAYS,
+    )
     allowed_items, allowed_reports = case_material_ids(case)
     item_ids = _clean_ids(evidence_ids, field="materials", allowed=allowed_items, errors=errors)
     rep_ids = _clean_ids(report_ids, field="materials", allowed=allowed_reports, errors=errors)
@@ -182,14 +213,26 @@ def send_transfer(
         raise DomainError(errors)
     assert org is not None  # noqa: S101 - errors would have been raised
     now = timezone.now()
-    stage = (DeadlineStage.RECTIFICATION if kind == TransferKind.RECTIFICATION_ORDER
-             else DeadlineStage.TRANSFER_FEEDBACK)
-    deadline = (add_working_days(now, days) if days else
-                deadline_for(stage, start=now, category=case.category, urgency=case.urgency))
+    stage = (
+        DeadlineStage.RECTIFICATION
+        if kind == TransferKind.RECTIFICATION_ORDER
+        else DeadlineStage.TRANSFER_FEEDBACK
+    )
+    deadline = (
+        add_working_days(now, days)
+        if days
+        else deadline_for(stage, start=now, category=case.category, urgency=case.urgency)
+    )
     transfer = Transfer.objects.create(
-        case=case, kind=kind, sender_office=acting_user.organization, recipient=org,
-        instructions=instructions, measures=measures_clean, deadline=deadline,
-        sent_by=acting_user, sent_at=now,
+        case=case,
+        kind=kind,
+        sender_office=acting_user.organization,
+        recipient=org,
+        instructions=instructions,
+        measures=measures_clean,
+        deadline=deadline,
+        sent_by=acting_user,
+        sent_at=now,
     )
     if rep_ids:
         transfer.reports.set(rep_ids)
@@ -198,23 +241,45 @@ def send_transfer(
     for item in EvidenceItem.objects.filter(pk__in=item_ids).select_related("blob"):
         evidence.attach(item, subject=("cases.transfer", transfer.pk), acting_user=acting_user)
     if case.status in (CaseStatus.NEW, CaseStatus.INVESTIGATING):
-        lifecycle.change_status(case, to=CaseStatus.AWAITING_FEEDBACK, acting_user=acting_user,
-                                note=_("Transfer sent to %(org)s.") % {"org": org.name})
-    ledger.append(transfer, action="transfer.sent", actor=acting_user, data={
-        "case": case.pk, "kind": kind, "recipient": org.pk, "deadline": deadline.isoformat(),
-        "evidence": item_ids, "reports": rep_ids, "measures": measures_clean,
-    })
-    notify(organization=org, verb="transfer.sent", link=transfer.get_absolute_url(),
-           title=_("%(kind)s from %(office)s: case %(number)s") % {
-               "kind": transfer.get_kind_display(), "office": acting_user.organization.name,
-               "number": case.number},
-           body=_("Please acknowledge receipt and answer by %(deadline)s.")
-           % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")})
+        lifecycle.change_status(
+            case,
+            to=CaseStatus.AWAITING_FEEDBACK,
+            acting_user=acting_user,
+            note=_("Transfer sent to %(org)s.") % {"org": org.name},
+        )
+    ledger.append(
+        transfer,
+        action="transfer.sent",
+        actor=acting_user,
+        data={
+            "case": case.pk,
+            "kind": kind,
+            "recipient": org.pk,
+            "deadline": deadline.isoformat(),
+            "evidence": item_ids,
+            "reports": rep_ids,
+            "measures": measures_clean,
+        },
+    )
+    notify(
+        organization=org,
+        verb="transfer.sent",
+        link=transfer.get_absolute_url(),
+        title=_("%(kind)s from %(office)s: case %(number)s")
+        % {
+            "kind": transfer.get_kind_display(),
+            "office": acting_user.organization.name,
+            "number": case.number,
+        },
+        body=_("Please acknowledge receipt and answer by %(deadline)s.")
+        % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+    )
     return transfer
 
 
-def _resolve_recipient(recipient: Organization | int | None,
-                       errors: dict[str, list[str]]) -> Organization | None:
+def _resolve_recipient(
+    recipient: Organization | int | None, errors: dict[str, list[str]]
+) -> Organization | None:
     if isinstance(recipient, Organization):
         return recipient
     try:
@@ -228,25 +293,32 @@ def _resolve_recipient(recipient: Organization | int | None,
     return org
 
 
-def _check_recipient(case: Case, kind: str, org: Organization, acting_user: User,
-                     errors: dict[str, list[str]]) -> None:
+def _check_recipient(
+    case: Case, kind: str, org: Organization, acting_user: User, errors: dict[str, list[str]]
+) -> None:
     if not org.is_active:
         errors["recipient"] = [_("No such organization.")]
     elif not recipient_kind_fits(kind, org):
-        errors["recipient"] = [_("A %(kind)s cannot be sent to %(org)s.") % {
-            "kind": TransferKind(kind).label, "org": org.name}]
+        errors["recipient"] = [
+            _("A %(kind)s cannot be sent to %(org)s.")
+            % {"kind": TransferKind(kind).label, "org": org.name}
+        ]
     elif org.pk in {acting_user.organization_id, case.lead_office_id}:
         errors["recipient"] = [_("Choose an office other than the one handling the case.")]
     elif kind == TransferKind.CO_HANDLING and case.co_offices.filter(pk=org.pk).exists():
         errors["recipient"] = [_("This office already co-handles the case.")]
-    elif Transfer.objects.filter(case=case, kind=kind, recipient=org,
-                                 status__in=PENDING_TRANSFER_STATUSES).exists():
+    elif Transfer.objects.filter(
+        case=case, kind=kind, recipient=org, status__in=PENDING_TRANSFER_STATUSES
+    ).exists():
         errors["recipient"] = [_("A transfer of this kind to this recipient is still pending.")]
 
 
 def _lock(transfer: Transfer) -> Transfer:
-    return (Transfer.objects.select_for_update()
-            .select_related("case", "recipient", "sender_office").get(pk=transfer.pk))
+    return (
+        Transfer.objects.select_for_update()
+        .select_related("case", "recipient", "sender_office")
+        .get(pk=transfer.pk)
+    )
 
 
 @transaction.atomic
@@ -267,12 +339,19 @@ def acknowledge_transfer(transfer: Transfer, *, acting_user: User) -> Transfer:
         transfer.status, transfer.answered_at, transfer.closed_at = TransferStatus.CLOSED, now, now
         fields += ["answered_at", "closed_at"]
     transfer.save(update_fields=fields)
-    ledger.append(transfer, action="transfer.acknowledged", actor=acting_user,
-                  data={"status": transfer.status})
-    notify(organization=transfer.sender_office, verb="transfer.acknowledged",
-           link=transfer.get_absolute_url(),
-           title=_("%(org)s acknowledged receipt of case %(number)s") % {
-               "org": transfer.recipient.name, "number": transfer.case.number})
+    ledger.append(
+        transfer,
+        action="transfer.acknowledged",
+        actor=acting_user,
+        data={"status": transfer.status},
+    )
+    notify(
+        organization=transfer.sender_office,
+        verb="transfer.acknowledged",
+        link=transfer.get_absolute_url(),
+        title=_("%(org)s acknowledged receipt of case %(number)s")
+        % {"org": transfer.recipient.name, "number": transfer.case.number},
+    )
     return transfer
 
 
@@ -284,19 +363,35 @@ def _join_case(transfer: Transfer, *, acting_user: User) -> None:
     if transfer.kind == TransferKind.HANDOVER:
         previous = case.lead_office_id
         Case.objects.filter(pk=case.pk).update(
-            lead_office=transfer.recipient, version=F("version") + 1, updated_at=timezone.now())
+            lead_office=transfer.recipient, version=F("version") + 1, updated_at=timezone.now()
+        )
         case.co_offices.remove(transfer.recipient)
-        ledger.append(case, action="case.handed_over", actor=acting_user, data={
-            "transfer": transfer.pk, "from_office": previous, "to_office": transfer.recipient_id})
+        ledger.append(
+            case,
+            action="case.handed_over",
+            actor=acting_user,
+            data={
+                "transfer": transfer.pk,
+                "from_office": previous,
+                "to_office": transfer.recipient_id,
+            },
+        )
     else:
         case.co_offices.add(transfer.recipient)
-        ledger.append(case, action="case.co_office_added", actor=acting_user, data={
-            "transfer": transfer.pk, "office": transfer.recipient_id})
+        ledger.append(
+            case,
+            action="case.co_office_added",
+            actor=acting_user,
+            data={"transfer": transfer.pk, "office": transfer.recipient_id},
+        )
 
 
 @transaction.atomic
 def submit_feedback(
-    transfer: Transfer, *, summary: str, acting_user: User,
+    transfer: Transfer,
+    *,
+    summary: str,
+    acting_user: User,
     attachments: Sequence[UploadedFile] = (),
 ) -> TransferFeedback:
     """Answer a transfer with a summary and files; the first answer marks it answered."""
@@ -316,7 +411,8 @@ def submit_feedback(
         raise DomainError(errors)
     now = timezone.now()
     feedback = TransferFeedback.objects.create(
-        transfer=transfer, summary=summary, submitted_by=acting_user, submitted_at=now)
+        transfer=transfer, summary=summary, submitted_by=acting_user, submitted_at=now
+    )
     stored = []
     for f in files:
         item = evidence.store_upload(f, added_by=acting_user)
@@ -327,54 +423,78 @@ def submit_feedback(
         transfer.status, transfer.answered_at = TransferStatus.ANSWERED, now
         if transfer.acknowledged_at is None:
             transfer.acknowledged_at, transfer.acknowledged_by = now, acting_user
-        transfer.save(update_fields=["status", "answered_at", "acknowledged_at",
-                                     "acknowledged_by"])
-    ledger.append(transfer, action="transfer.answered", actor=acting_user,
-                  data={"feedback": feedback.pk, "summary": summary, "attachments": stored})
-    notify(organization=transfer.sender_office, verb="transfer.answered",
-           link=transfer.get_absolute_url(),
-           title=_("%(org)s answered on case %(number)s") % {
-               "org": transfer.recipient.name, "number": transfer.case.number},
-           body=summary[:500])
+        transfer.save(update_fields=["status", "answered_at", "acknowledged_at", "acknowledged_by"])
+    ledger.append(
+        transfer,
+        action="transfer.answered",
+        actor=acting_user,
+        data={"feedback": feedback.pk, "summary": summary, "attachments": stored},
+    )
+    notify(
+        organization=transfer.sender_office,
+        verb="transfer.answered",
+        link=transfer.get_absolute_url(),
+        title=_("%(org)s answered on case %(number)s")
+        % {"org": transfer.recipient.name, "number": transfer.case.number},
+        body=summary[:500],
+    )
     return feedback
 
 
 @transaction.atomic
-def request_extension(transfer: Transfer, *, days: Any, reason: str,
-                      acting_user: User) -> ExtensionRequest:
+def request_extension(
+    transfer: Transfer, *, days: Any, reason: str, acting_user: User
+) -> ExtensionRequest:
     """Ask the sender for more working days, with a reason."""
     transfer = _lock(transfer)
     ensure_recipient(acting_user, transfer)
     if not transfer.is_pending:
         raise StateError(_("Only a transfer awaiting an answer can be extended."))
     errors: dict[str, list[str]] = {}
-    days_clean = _clean_days(days, field="days", errors=errors, required=True,
-                             maximum=settings.QINGLANG_EXTENSION_MAX_DAYS)
+    days_clean = _clean_days(
+        days,
+        field="days",
+        errors=errors,
+        required=True,
+        maximum=settings.QINGLANG_EXTENSION_MAX_DAYS,
+    )
     reason = _clean_text(reason, field="reason", errors=errors, max_length=2000)
     if transfer.extensions.filter(status=ExtensionStatus.PENDING).exists():
         errors.setdefault("non_field_errors", []).append(
-            _("An extension request is already awaiting a decision."))
+            _("An extension request is already awaiting a decision.")
+        )
     if errors:
         raise DomainError(errors)
     assert days_clean is not None  # noqa: S101 - errors would have been raised
     extension = ExtensionRequest.objects.create(
-        transfer=transfer, days=days_clean, reason=reason, requested_by=acting_user,
-        requested_at=timezone.now(), previous_deadline=transfer.deadline,
+        transfer=transfer,
+        days=days_clean,
+        reason=reason,
+        requested_by=acting_user,
+        requested_at=timezone.now(),
+        previous_deadline=transfer.deadline,
     )
-    ledger.append(transfer, action="transfer.extension_requested", actor=acting_user,
-                  data={"extension": extension.pk, "days": days_clean, "reason": reason})
-    notify(organization=transfer.sender_office, verb="transfer.extension_requested",
-           link=transfer.get_absolute_url(),
-           title=_("%(org)s asks %(days)s more working days on case %(number)s") % {
-               "org": transfer.recipient.name, "days": days_clean,
-               "number": transfer.case.number},
-           body=reason)
+    ledger.append(
+        transfer,
+        action="transfer.extension_requested",
+        actor=acting_user,
+        data={"extension": extension.pk, "days": days_clean, "reason": reason},
+    )
+    notify(
+        organization=transfer.sender_office,
+        verb="transfer.extension_requested",
+        link=transfer.get_absolute_url(),
+        title=_("%(org)s asks %(days)s more working days on case %(number)s")
+        % {"org": transfer.recipient.name, "days": days_clean, "number": transfer.case.number},
+        body=reason,
+    )
     return extension
 
 
 @transaction.atomic
-def decide_extension(extension: ExtensionRequest, *, approve: Any, acting_user: User,
-                     note: str = "") -> ExtensionRequest:
+def decide_extension(
+    extension: ExtensionRequest, *, approve: Any, acting_user: User, note: str = ""
+) -> ExtensionRequest:
     """Approve (the deadline moves by the days asked) or deny an extension request."""
     transfer = _lock(extension.transfer)
     ensure_sender(acting_user, transfer)
@@ -398,18 +518,31 @@ def decide_extension(extension: ExtensionRequest, *, approve: Any, acting_user: 
         transfer.save(update_fields=["deadline"])
     else:
         extension.status = ExtensionStatus.DENIED
-    extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note",
-                                  "new_deadline"])
-    ledger.append(transfer, action=f"transfer.extension_{extension.status}", actor=acting_user,
-                  data={"extension": extension.pk, "note": note,
-                        "deadline": transfer.deadline.isoformat()})
-    title = (_("Extension approved on case %(number)s: due %(deadline)s") if approve
-             else _("Extension denied on case %(number)s: due %(deadline)s"))
-    notify(organization=transfer.recipient, verb=f"transfer.extension_{extension.status}",
-           link=transfer.get_absolute_url(), body=note,
-           title=title % {"number": transfer.case.number,
-                          "deadline": timezone.localtime(transfer.deadline)
-                          .strftime("%Y-%m-%d %H:%M")})
+    extension.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_note", "new_deadline"]
+    )
+    ledger.append(
+        transfer,
+        action=f"transfer.extension_{extension.status}",
+        actor=acting_user,
+        data={"extension": extension.pk, "note": note, "deadline": transfer.deadline.isoformat()},
+    )
+    title = (
+        _("Extension approved on case %(number)s: due %(deadline)s")
+        if approve
+        else _("Extension denied on case %(number)s: due %(deadline)s")
+    )
+    notify(
+        organization=transfer.recipient,
+        verb=f"transfer.extension_{extension.status}",
+        link=transfer.get_absolute_url(),
+        body=note,
+        title=title
+        % {
+            "number": transfer.case.number,
+            "deadline": timezone.localtime(transfer.deadline).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
     return extension
 
 
@@ -423,8 +556,10 @@ def close_transfer(transfer: Transfer, *, acting_user: User) -> Transfer:
     transfer.status, transfer.closed_at = TransferStatus.CLOSED, timezone.now()
     transfer.save(update_fields=["status", "closed_at"])
     ledger.append(transfer, action="transfer.closed", actor=acting_user, data={})
-    notify(organization=transfer.recipient, verb="transfer.closed",
-           link=transfer.get_absolute_url(),
-           title=_("Case %(number)s: your answer was accepted") % {
-               "number": transfer.case.number})
+    notify(
+        organization=transfer.recipient,
+        verb="transfer.closed",
+        link=transfer.get_absolute_url(),
+        title=_("Case %(number)s: your answer was accepted") % {"number": transfer.case.number},
+    )
     return transfer

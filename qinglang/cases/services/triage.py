@@ -44,8 +44,10 @@ def find_case_to_join(report: Report, *, acting_user: User) -> Case | None:
     if not (urls or domains or accounts):
         return None
     candidates = [
-        c for c in open_cases_naming(acting_user, urls=urls, domains=domains, accounts=accounts,
-                                     internal=report.is_internal).select_related("lead_office")
+        c
+        for c in open_cases_naming(
+            acting_user, urls=urls, domains=domains, accounts=accounts, internal=report.is_internal
+        ).select_related("lead_office")
         if can_handle_case(acting_user, c)
     ]
     lead = lead_office_for_report(report)
@@ -58,8 +60,11 @@ def accept_report(report: Report, *, acting_user: User, case: Case | None = None
     from qinglang.intake import services as intake_services
 
     with transaction.atomic():
-        report = (Report.objects.select_for_update(of=("self",)).select_related("office")
-                  .get(pk=report.pk))
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("office")
+            .get(pk=report.pk)
+        )
         if not intake_services.can_triage(acting_user, report):
             raise NotPermitted(_("Only the triage staff of the office concerned may do this."))
         if report.status != ReportStatus.RECEIVED:
@@ -74,32 +79,46 @@ def accept_report(report: Report, *, acting_user: User, case: Case | None = None
             case = _join(case, report=report, acting_user=acting_user)
         else:
             case = open_case(
-                acting_user=acting_user, lead_office=lead_office_for_report(report),
-                category=report.category, title=_title_for(report),
-                summary=report.description[:5000], targets=targets_from_report(report),
-                reports=[report], is_internal=report.is_internal, source="report",
+                acting_user=acting_user,
+                lead_office=lead_office_for_report(report),
+                category=report.category,
+                title=_title_for(report),
+                summary=report.description[:5000],
+                targets=targets_from_report(report),
+                reports=[report],
+                is_internal=report.is_internal,
+                source="report",
             )
         intake_services.record_acceptance(report, case=case, acting_user=acting_user)
     return case
 
 
 def _join(case: Case, *, report: Report, acting_user: User) -> Case:
-    case = Case.objects.select_for_update(of=("self",)).select_related("lead_office").get(
-        pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",)).select_related("lead_office").get(pk=case.pk)
+    )
     if not can_handle_case(acting_user, case):
         raise NotPermitted(_("You may not add reports to this case."))
-    if case.status not in (CaseStatus.NEW, CaseStatus.INVESTIGATING,
-                           CaseStatus.AWAITING_FEEDBACK) or case.merged_into_id:
+    if (
+        case.status not in (CaseStatus.NEW, CaseStatus.INVESTIGATING, CaseStatus.AWAITING_FEEDBACK)
+        or case.merged_into_id
+    ):
         raise StateError({"case": _("Reports join open cases only.")})
     if case.is_internal != report.is_internal:
         raise DomainError({"case": _("Internal matters and office cases are kept apart.")})
     case.reports.add(report)
     added = _add_targets(case, targets_from_report(report))
     _save(case, [])
-    ledger.append(case, action="case.report_joined", actor=acting_user, data={
-        "report": report.pk, "tracking_code": report.tracking_code,
-        "targets_added": [t.label for t in added],
-    })
+    ledger.append(
+        case,
+        action="case.report_joined",
+        actor=acting_user,
+        data={
+            "report": report.pk,
+            "tracking_code": report.tracking_code,
+            "targets_added": [t.label for t in added],
+        },
+    )
     _index(case)
     return case
 

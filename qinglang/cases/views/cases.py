@@ -51,9 +51,13 @@ def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any]:
     filters = CaseFilters()
     if form.is_valid():
         d = form.cleaned_data
-        filters = CaseFilters(status=d["status"], category=d["category"],
-                              office=d["office"].pk if d["office"] else None,
-                              due_before=d["due_before"], target=d["target"])
+        filters = CaseFilters(
+            status=d["status"],
+            category=d["category"],
+            office=d["office"].pk if d["office"] else None,
+            due_before=d["due_before"],
+            target=d["target"],
+        )
     return form, list_cases(request.user, filters)
 
 
@@ -61,10 +65,16 @@ def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any]:
 def case_list(request: HttpRequest) -> HttpResponse:
     """Show the user's cases, filtered and paged."""
     form, cases = _filtered(request)
-    return render(request, "cases/case_list.html", {
-        "form": form, "page": paginate(request, cases), "query": query_without_page(request),
-        "can_create": can_create_case(request.user),
-    })
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": paginate(request, cases),
+            "query": query_without_page(request),
+            "can_create": can_create_case(request.user),
+        },
+    )
 
 
 @office_staff_required
@@ -84,26 +94,41 @@ def case_create(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             case = lifecycle.create_case(
-                acting_user=request.user, category=d["category"], title=d["title"],
-                lead_office=d["lead_office"], summary=d["summary"], severity=d["severity"],
-                urgency=d["urgency"], targets=form.targets(),
+                acting_user=request.user,
+                category=d["category"],
+                title=d["title"],
+                lead_office=d["lead_office"],
+                summary=d["summary"],
+                severity=d["severity"],
+                urgency=d["urgency"],
+                targets=form.targets(),
             )
         except ValidationError as exc:
             add_domain_errors(form, exc)
         else:
             messages.success(request, _("Case %(n)s opened.") % {"n": case.number})
             return redirect("cases:case_detail", case.pk)
-    return render(request, "cases/case_form.html", {"form": form},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request, "cases/case_form.html", {"form": form}, status=400 if form.is_bound else 200
+    )
 
 
 def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
-    case = (Case.objects.select_related("lead_office", "merged_into", "created_by")
-            .prefetch_related("co_offices", "targets", "reports").get(pk=case.pk))
+    case = (
+        Case.objects.select_related("lead_office", "merged_into", "created_by")
+        .prefetch_related("co_offices", "targets", "reports")
+        .get(pk=case.pk)
+    )
     v = {"version": case.version}
-    edit_initial = {**v, "title": case.title, "category": case.category,
-                    "severity": case.severity, "urgency": case.urgency, "summary": case.summary,
-                    "co_offices": list(case.co_offices.all())}
+    edit_initial = {
+        **v,
+        "title": case.title,
+        "category": case.category,
+        "severity": case.severity,
+        "urgency": case.urgency,
+        "summary": case.summary,
+        "co_offices": list(case.co_offices.all()),
+    }
     lead = can_lead_case(request.user, case)
     return {
         "case": case,
@@ -131,8 +156,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest, pk: int, form_class: Callable[..., Any], form_name: str,
-    call: Callable[[Case, dict[str, Any]], Case], done: str, *, lead: bool = False,
+    request: HttpRequest,
+    pk: int,
+    form_class: Callable[..., Any],
+    form_name: str,
+    call: Callable[[Case, dict[str, Any]], Case],
+    done: str,
+    *,
+    lead: bool = False,
 ) -> HttpResponse:
     """Run one case action from a POSTed form; on refusal re-show the page with the errors."""
     case = get_case_for(request.user, pk)
@@ -148,61 +179,111 @@ def _act(
         else:
             messages.success(request, done)
             return redirect("cases:case_detail", result.pk)
-    return render(request, "cases/case_detail.html",
-                  _detail_context(request, case, **{form_name: form}),
-                  status=409 if "version" in form.errors else 400)
+    return render(
+        request,
+        "cases/case_detail.html",
+        _detail_context(request, case, **{form_name: form}),
+        status=409 if "version" in form.errors else 400,
+    )
 
 
 @office_staff_required
 @require_POST
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lead = can_lead_case(request.user, get_case_for(request.user, pk))
-    return _act(request, pk, partial(CaseEditForm, lead=lead), "edit_form",
-                lambda c, d: lifecycle.update_case(
-                    c, acting_user=request.user, expected_version=d["version"],
-                    title=d["title"], category=d["category"], severity=d["severity"],
-                    urgency=d["urgency"], summary=d["summary"],
-                    co_offices=d["co_offices"] if lead else None),
-                _("Case updated."))
+    return _act(
+        request,
+        pk,
+        partial(CaseEditForm, lead=lead),
+        "edit_form",
+        lambda c, d: lifecycle.update_case(
+            c,
+            acting_user=request.user,
+            expected_version=d["version"],
+            title=d["title"],
+            category=d["category"],
+            severity=d["severity"],
+            urgency=d["urgency"],
+            summary=d["summary"],
+            co_offices=d["co_offices"] if lead else None,
+        ),
+        _("Case updated."),
+    )
 
 
 @office_staff_required
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, StatusForm, "status_form", lambda c, d: lifecycle.change_status(
-        c, to=d["status"], note=d["note"], acting_user=request.user,
-        expected_version=d["version"]), _("Status changed."))
+    return _act(
+        request,
+        pk,
+        StatusForm,
+        "status_form",
+        lambda c, d: lifecycle.change_status(
+            c,
+            to=d["status"],
+            note=d["note"],
+            acting_user=request.user,
+            expected_version=d["version"],
+        ),
+        _("Status changed."),
+    )
 
 
 @office_staff_required
 @require_POST
 def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
     def call(c: Case, d: dict[str, Any]) -> Case:
-        kwargs = {"acting_user": request.user, "expected_version": d["version"],
-                  "outcome": d["outcome"], "measures": d["measures"],
-                  "legal_basis": d["legal_basis"], "public_result": d["public_result"]}
+        kwargs = {
+            "acting_user": request.user,
+            "expected_version": d["version"],
+            "outcome": d["outcome"],
+            "measures": d["measures"],
+            "legal_basis": d["legal_basis"],
+            "public_result": d["public_result"],
+        }
         if d["close_now"]:
             return lifecycle.close_case(c, closure_summary=d["closure_summary"], **kwargs)
         return lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
 
-    return _act(request, pk, DecisionForm, "decision_form", call, _("Decision recorded."),
-                lead=True)
+    return _act(
+        request, pk, DecisionForm, "decision_form", call, _("Decision recorded."), lead=True
+    )
 
 
 @office_staff_required
 @require_POST
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, CloseForm, "close_form", lambda c, d: lifecycle.close_case(
-        c, acting_user=request.user, expected_version=d["version"],
-        closure_summary=d["closure_summary"]), _("Case closed."), lead=True)
+    return _act(
+        request,
+        pk,
+        CloseForm,
+        "close_form",
+        lambda c, d: lifecycle.close_case(
+            c,
+            acting_user=request.user,
+            expected_version=d["version"],
+            closure_summary=d["closure_summary"],
+        ),
+        _("Case closed."),
+        lead=True,
+    )
 
 
 @office_staff_required
 @require_POST
 def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, ReasonForm, "reopen_form", lambda c, d: lifecycle.reopen_case(
-        c, acting_user=request.user, reason=d["reason"], expected_version=d["version"]),
-        _("Case reopened."), lead=True)
+    return _act(
+        request,
+        pk,
+        ReasonForm,
+        "reopen_form",
+        lambda c, d: lifecycle.reopen_case(
+            c, acting_user=request.user, reason=d["reason"], expected_version=d["version"]
+        ),
+        _("Case reopened."),
+        lead=True,
+    )
 
 
 @office_staff_required
@@ -224,8 +305,10 @@ def case_split(request: HttpRequest, pk: int) -> HttpResponse:
         report = c.reports.filter(pk=d["report"]).first()
         if report is None:
             raise ValidationError({"report": _("This report is not part of the case.")})
-        return lifecycle.split_report(c, report=report, acting_user=request.user,
-                                      reason=d["reason"])
+        return lifecycle.split_report(
+            c, report=report, acting_user=request.user, reason=d["reason"]
+        )
 
-    return _act(request, pk, SplitForm, "split_error", call, _("Report split into a new case."),
-                lead=True)
+    return _act(
+        request, pk, SplitForm, "split_error", call, _("Report split into a new case."), lead=True
+    )

@@ -24,8 +24,10 @@ def office_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         org = request.user.organization if request.user.organization_id else None
-        if org is None or org.kind not in (OrganizationKind.REGULATOR_OFFICE,
-                                           OrganizationKind.DISCIPLINE_INSPECTION):
+        if org is None or org.kind not in (
+            OrganizationKind.REGULATOR_OFFICE,
+            OrganizationKind.DISCIPLINE_INSPECTION,
+        ):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

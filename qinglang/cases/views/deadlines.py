@@ -11,5 +11,6 @@ from qinglang.core.auth import require_verified
 
 @require_verified
 def deadline_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/deadline_list.html",
-                  {"overview": deadline_overview(request.user)})
+    return render(
+        request, "cases/deadline_list.html", {"overview": deadline_overview(request.user)}
+    )

@@ -24,20 +24,29 @@ from qinglang.core.models import Organization, User
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    description = forms.CharField(label=gettext_lazy("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     assignee = forms.ChoiceField(label=gettext_lazy("Assign to"))
-    due = forms.DateField(label=gettext_lazy("Due (empty: by policy)"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    due = forms.DateField(
+        label=gettext_lazy("Due (empty: by policy)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offices = tasks.case_offices(case)
-        choices = [(f"org:{o.pk}", o.name) for o in
-                   Organization.objects.filter(pk__in=offices).order_by("name")]
-        choices += [(f"user:{u.pk}", f"{u} ({u.organization})") for u in
-                    User.objects.filter(organization_id__in=offices, is_active=True)
-                    .select_related("organization").order_by("username")]
+        choices = [
+            (f"org:{o.pk}", o.name)
+            for o in Organization.objects.filter(pk__in=offices).order_by("name")
+        ]
+        choices += [
+            (f"user:{u.pk}", f"{u} ({u.organization})")
+            for u in User.objects.filter(organization_id__in=offices, is_active=True)
+            .select_related("organization")
+            .order_by("username")
+        ]
         self.fields["assignee"].choices = choices
         style(self)
 
@@ -55,26 +64,38 @@ def task_list(request: HttpRequest, case_id: int) -> HttpResponse:
             kind, _sep, pk = form.cleaned_data["assignee"].partition(":")
             try:
                 task = tasks.create_task(
-                    case, title=form.cleaned_data["title"],
-                    description=form.cleaned_data["description"], acting_user=request.user,
+                    case,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                    acting_user=request.user,
                     assignee_user=pk if kind == "user" else None,
                     assignee_organization=pk if kind == "org" else None,
-                    due=form.cleaned_data["due"])
+                    due=form.cleaned_data["due"],
+                )
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
                 messages.success(request, _("Task created."))
                 return redirect(task)
-    return render(request, "cases/task_list.html", {
-        "case": case, "tasks": handling.tasks_for_case(case), "form": form,
-        "transfers": handling.transfers_for_case(case),
-        "events": handling.handling_events_for_case(case),
-    }, status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "cases/task_list.html",
+        {
+            "case": case,
+            "tasks": handling.tasks_for_case(case),
+            "form": form,
+            "transfers": handling.transfers_for_case(case),
+            "events": handling.handling_events_for_case(case),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=gettext_lazy("Comment (@username to mention)"),
-                           widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    body = forms.CharField(
+        label=gettext_lazy("Comment (@username to mention)"),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
 
 
 @require_verified
@@ -84,18 +105,29 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tasks.comment_on_task(task, body=form.cleaned_data["body"], acting_user=request.user,
-                                  attachments=request.FILES.getlist("attachments"))
+            tasks.comment_on_task(
+                task,
+                body=form.cleaned_data["body"],
+                acting_user=request.user,
+                attachments=request.FILES.getlist("attachments"),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Comment added."))
             return redirect(task)
-    return render(request, "cases/task_detail.html", {
-        "task": task, "form": form, "attachments": handling.task_attachments(task),
-        "may_work": tasks.can_work_task(request.user, task),
-        "may_cancel": can_handle_case(request.user, task.case),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "cases/task_detail.html",
+        {
+            "task": task,
+            "form": form,
+            "attachments": handling.task_attachments(task),
+            "may_work": tasks.can_work_task(request.user, task),
+            "may_cancel": can_handle_case(request.user, task.case),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_verified

@@ -39,8 +39,9 @@ def style(form: forms.Form) -> None:
 
 def add_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's per-field errors on the form (unknown fields as form errors)."""
-    for field, msgs in (exc.message_dict.items() if hasattr(exc, "error_dict")
-                        else [("__all__", exc.messages)]):
+    for field, msgs in (
+        exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
+    ):
         target = field if field in form.fields else None
         for msg in msgs:
             form.add_error(target, msg)
@@ -48,34 +49,58 @@ def add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 class TransferForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TransferKind.choices)
-    recipient = forms.ModelChoiceField(label=gettext_lazy("Recipient"),
-                                       queryset=Organization.objects.none())
-    instructions = forms.CharField(label=gettext_lazy("Instructions"), widget=forms.Textarea(
-        attrs={"rows": 4}), max_length=10_000)
+    recipient = forms.ModelChoiceField(
+        label=gettext_lazy("Recipient"), queryset=Organization.objects.none()
+    )
+    instructions = forms.CharField(
+        label=gettext_lazy("Instructions"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+    )
     measures = forms.CharField(
         label=gettext_lazy("Required measures (rectification orders; one per line)"),
-        widget=forms.Textarea(attrs={"rows": 3}), required=False)
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
     deadline_days = forms.IntegerField(
-        label=gettext_lazy("Deadline in working days (empty: by policy)"), required=False,
-        min_value=1, max_value=60)
-    evidence = forms.MultipleChoiceField(label=gettext_lazy("Evidence to transfer"),
-                                         required=False, widget=forms.CheckboxSelectMultiple)
-    reports = forms.MultipleChoiceField(label=gettext_lazy("Reports to transfer"),
-                                        required=False, widget=forms.CheckboxSelectMultiple)
+        label=gettext_lazy("Deadline in working days (empty: by policy)"),
+        required=False,
+        min_value=1,
+        max_value=60,
+    )
+    evidence = forms.MultipleChoiceField(
+        label=gettext_lazy("Evidence to transfer"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reports = forms.MultipleChoiceField(
+        label=gettext_lazy("Reports to transfer"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = (
-            Organization.objects.filter(is_active=True, kind__in=[
-                OrganizationKind.REGULATOR_OFFICE, OrganizationKind.PARTNER_AGENCY,
-                OrganizationKind.WEBSITE_OPERATOR])
-            .exclude(pk=case.lead_office_id).order_by("kind", "name"))
+            Organization.objects.filter(
+                is_active=True,
+                kind__in=[
+                    OrganizationKind.REGULATOR_OFFICE,
+                    OrganizationKind.PARTNER_AGENCY,
+                    OrganizationKind.WEBSITE_OPERATOR,
+                ],
+            )
+            .exclude(pk=case.lead_office_id)
+            .order_by("kind", "name")
+        )
         self.fields["evidence"].choices = [
             (str(i.pk), f"{i.original_name} ({i.media_type})")
-            for i in handling.case_materials(case)]
+            for i in handling.case_materials(case)
+        ]
         self.fields["reports"].choices = [
             (str(r.pk), f"{r.get_category_display()} · {r.description[:60]}")
-            for r in case.reports.order_by("pk")]
+            for r in case.reports.order_by("pk")
+        ]
         style(self)
 
 
@@ -90,26 +115,38 @@ def transfer_create(request: HttpRequest, case_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             transfer = transfers.send_transfer(
-                case, recipient=data["recipient"], kind=data["kind"],
-                instructions=data["instructions"], acting_user=request.user,
+                case,
+                recipient=data["recipient"],
+                kind=data["kind"],
+                instructions=data["instructions"],
+                acting_user=request.user,
                 measures=[m for m in data["measures"].splitlines() if m.strip()],
-                deadline_days=data["deadline_days"], evidence_ids=data["evidence"],
-                report_ids=data["reports"])
+                deadline_days=data["deadline_days"],
+                evidence_ids=data["evidence"],
+                report_ids=data["reports"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Transfer sent."))
             return redirect(transfer)
-    return render(request, "cases/transfer_form.html", {"case": case, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "cases/transfer_form.html",
+        {"case": case, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_verified
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """The inbox of transfers received; `?direction=sent` lists those sent."""
     sent = request.GET.get("direction") == "sent"
-    qs = (handling.transfers_sent_by(request.user) if sent
-          else handling.transfers_for_recipient(request.user))
+    qs = (
+        handling.transfers_sent_by(request.user)
+        if sent
+        else handling.transfers_for_recipient(request.user)
+    )
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
@@ -154,8 +191,9 @@ def transfer_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class FeedbackForm(forms.Form):
-    summary = forms.CharField(label=gettext_lazy("Feedback"), widget=forms.Textarea(
-        attrs={"rows": 4}))
+    summary = forms.CharField(
+        label=gettext_lazy("Feedback"), widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 @require_verified
@@ -166,22 +204,28 @@ def transfer_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:
-            transfers.submit_feedback(transfer, summary=form.cleaned_data["summary"],
-                                      attachments=request.FILES.getlist("attachments"),
-                                      acting_user=request.user)
+            transfers.submit_feedback(
+                transfer,
+                summary=form.cleaned_data["summary"],
+                attachments=request.FILES.getlist("attachments"),
+                acting_user=request.user,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Feedback sent."))
             return redirect(transfer)
-    return render(request, "cases/transfer_detail.html",
-                  _detail_context(request, transfer, feedback_form=form), status=400)
+    return render(
+        request,
+        "cases/transfer_detail.html",
+        _detail_context(request, transfer, feedback_form=form),
+        status=400,
+    )
 
 
 class ExtensionForm(forms.Form):
     days = forms.IntegerField(label=gettext_lazy("Working days more"), min_value=1)
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(
-        attrs={"rows": 2}))
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 @require_verified
@@ -192,16 +236,23 @@ def transfer_extension(request: HttpRequest, pk: int) -> HttpResponse:
     form = ExtensionForm(request.POST)
     if form.is_valid():
         try:
-            transfers.request_extension(transfer, days=form.cleaned_data["days"],
-                                        reason=form.cleaned_data["reason"],
-                                        acting_user=request.user)
+            transfers.request_extension(
+                transfer,
+                days=form.cleaned_data["days"],
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Extension requested."))
             return redirect(transfer)
-    return render(request, "cases/transfer_detail.html",
-                  _detail_context(request, transfer, extension_form=form), status=400)
+    return render(
+        request,
+        "cases/transfer_detail.html",
+        _detail_context(request, transfer, extension_form=form),
+        status=400,
+    )
 
 
 @require_verified
@@ -213,8 +264,11 @@ def transfer_extension_decide(request: HttpRequest, pk: int, extension_id: int) 
     decision = request.POST.get("decision")
     try:
         transfers.decide_extension(
-            extension, approve={"approve": True, "deny": False}.get(decision, decision),
-            note=request.POST.get("note", ""), acting_user=request.user)
+            extension,
+            approve={"approve": True, "deny": False}.get(decision, decision),
+            note=request.POST.get("note", ""),
+            acting_user=request.user,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

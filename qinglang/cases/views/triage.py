@@ -47,13 +47,22 @@ def triage_list(request: HttpRequest) -> HttpResponse:
         has = {"yes": True, "no": False}.get(d["has_evidence"])
         filters = TriageFilters(
             status=d["status"] if "status" in request.GET else TriageFilters.status,
-            category=d["category"], office=d["office"].pk if d["office"] else None,
-            date_from=d["date_from"], date_to=d["date_to"], has_evidence=has,
+            category=d["category"],
+            office=d["office"].pk if d["office"] else None,
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            has_evidence=has,
         )
     page = paginate(request, triage_queue(request.user, filters))
-    return render(request, "cases/triage_list.html", {
-        "form": form, "page": page, "query": query_without_page(request),
-    })
+    return render(
+        request,
+        "cases/triage_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+        },
+    )
 
 
 def _detail_context(request: HttpRequest, report: Report, **extra: Any) -> dict[str, Any]:
@@ -61,7 +70,8 @@ def _detail_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
 
     detail = report_detail(report, request.user)
     return {
-        "detail": detail, "report": detail.report,
+        "detail": detail,
+        "report": detail.report,
         "can_triage": can_triage(request.user, detail.report),
         "cases": cases_visible_to(request.user).filter(reports=report).order_by("pk"),
         "accept_form": extra.pop("accept_form", AcceptForm()),
@@ -79,8 +89,12 @@ def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _fail(request: HttpRequest, report: Report, form_name: str, form: Any) -> HttpResponse:
-    return render(request, "cases/triage_detail.html",
-                  _detail_context(request, report, **{form_name: form}), status=400)
+    return render(
+        request,
+        "cases/triage_detail.html",
+        _detail_context(request, report, **{form_name: form}),
+        status=400,
+    )
 
 
 @office_staff_required
@@ -136,8 +150,9 @@ def triage_reroute(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_domain_errors(form, exc)
         else:
-            messages.success(request, _("Report re-routed to %(o)s.") % {
-                "o": form.cleaned_data["office"]})
+            messages.success(
+                request, _("Report re-routed to %(o)s.") % {"o": form.cleaned_data["office"]}
+            )
             return redirect("cases:triage_list")
     return _fail(request, report, "reroute_form", form)
 
@@ -149,9 +164,9 @@ def triage_contact(request: HttpRequest, pk: int) -> HttpResponse:
     from qinglang.intake.services import reveal_contact
 
     report = _report(request, pk, triage=True)
-    contact = reveal_contact(report, acting_user=request.user,
-                             ip_address=client_ip(request))
+    contact = reveal_contact(report, acting_user=request.user, ip_address=client_ip(request))
     if request.headers.get("HX-Request"):
         return render(request, "cases/triage_contact.html", {"contact": contact})
-    return render(request, "cases/triage_detail.html",
-                  _detail_context(request, report, contact=contact))
+    return render(
+        request, "cases/triage_detail.html", _detail_context(request, report, contact=contact)
+    )

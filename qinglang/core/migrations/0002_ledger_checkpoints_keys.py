@@ -4,41 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LedgerCheckpoint',
+            name="LedgerCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tree_size', models.BigIntegerField(unique=True, verbose_name='tree size')),
-                ('root_hash', models.CharField(max_length=64, verbose_name='root hash')),
-                ('signed_at', models.DateTimeField(verbose_name='signed at')),
-                ('key_id', models.CharField(max_length=16, verbose_name='key id')),
-                ('signature', models.CharField(max_length=128, verbose_name='signature (hex)')),
-                ('frontier', models.JSONField(default=list, verbose_name='compact range')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tree_size", models.BigIntegerField(unique=True, verbose_name="tree size")),
+                ("root_hash", models.CharField(max_length=64, verbose_name="root hash")),
+                ("signed_at", models.DateTimeField(verbose_name="signed at")),
+                ("key_id", models.CharField(max_length=16, verbose_name="key id")),
+                ("signature", models.CharField(max_length=128, verbose_name="signature (hex)")),
+                ("frontier", models.JSONField(default=list, verbose_name="compact range")),
             ],
             options={
-                'verbose_name': 'ledger checkpoint',
-                'verbose_name_plural': 'ledger checkpoints',
-                'ordering': ['tree_size'],
+                "verbose_name": "ledger checkpoint",
+                "verbose_name_plural": "ledger checkpoints",
+                "ordering": ["tree_size"],
             },
         ),
         migrations.CreateModel(
-            name='LedgerKey',
+            name="LedgerKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_id', models.CharField(max_length=16, unique=True, verbose_name='key id')),
-                ('public_key', models.CharField(max_length=64, verbose_name='public key (hex)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='first used at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_id", models.CharField(max_length=16, unique=True, verbose_name="key id")),
+                ("public_key", models.CharField(max_length=64, verbose_name="public key (hex)")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="first used at"),
+                ),
             ],
             options={
-                'verbose_name': 'ledger signing key',
-                'verbose_name_plural': 'ledger signing keys',
-                'ordering': ['created_at'],
+                "verbose_name": "ledger signing key",
+                "verbose_name_plural": "ledger signing keys",
+                "ordering": ["created_at"],
             },
         ),
     ]

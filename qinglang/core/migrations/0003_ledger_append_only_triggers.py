@@ -11,17 +11,20 @@ def _run(schema_editor, statements: dict) -> None:
 
 
 def forward(apps, schema_editor):
-    _run(schema_editor, {"postgresql": ledger_sql.POSTGRES_FORWARD,
-                         "sqlite": ledger_sql.SQLITE_FORWARD})
+    _run(
+        schema_editor,
+        {"postgresql": ledger_sql.POSTGRES_FORWARD, "sqlite": ledger_sql.SQLITE_FORWARD},
+    )
 
 
 def reverse(apps, schema_editor):
-    _run(schema_editor, {"postgresql": ledger_sql.POSTGRES_REVERSE,
-                         "sqlite": ledger_sql.SQLITE_REVERSE})
+    _run(
+        schema_editor,
+        {"postgresql": ledger_sql.POSTGRES_REVERSE, "sqlite": ledger_sql.SQLITE_REVERSE},
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("core", "0002_ledger_checkpoints_keys"),
     ]

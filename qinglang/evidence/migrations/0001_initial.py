@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,39 +14,87 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='EvidenceBlob',
+            name="EvidenceBlob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64, unique=True, verbose_name='SHA-256')),
-                ('size', models.BigIntegerField(verbose_name='size')),
-                ('media_type', models.CharField(max_length=127, verbose_name='media type')),
-                ('storage_name', models.CharField(max_length=255, verbose_name='storage name')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='stored at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, unique=True, verbose_name="SHA-256")),
+                ("size", models.BigIntegerField(verbose_name="size")),
+                ("media_type", models.CharField(max_length=127, verbose_name="media type")),
+                ("storage_name", models.CharField(max_length=255, verbose_name="storage name")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="stored at")),
             ],
             options={
-                'verbose_name': 'evidence blob',
-                'verbose_name_plural': 'evidence blobs',
+                "verbose_name": "evidence blob",
+                "verbose_name_plural": "evidence blobs",
             },
         ),
         migrations.CreateModel(
-            name='EvidenceItem',
+            name="EvidenceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('upload', 'Uploaded file'), ('capture_warc', 'Web capture (WARC)'), ('capture_text', 'Web capture (main text)'), ('capture_screenshot', 'Web capture (screenshot)'), ('attachment', 'Attachment')], default='upload', max_length=32, verbose_name='kind')),
-                ('original_name', models.CharField(max_length=255, verbose_name='original name')),
-                ('media_type', models.CharField(max_length=127, verbose_name='media type')),
-                ('size', models.BigIntegerField(verbose_name='size')),
-                ('added_by_label', models.CharField(blank=True, max_length=150, verbose_name='added by (label)')),
-                ('added_at', models.DateTimeField(auto_now_add=True, verbose_name='added at')),
-                ('source_url', models.URLField(blank=True, max_length=2000, verbose_name='source URL')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='added by')),
-                ('blob', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='evidence.evidenceblob', verbose_name='blob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("upload", "Uploaded file"),
+                            ("capture_warc", "Web capture (WARC)"),
+                            ("capture_text", "Web capture (main text)"),
+                            ("capture_screenshot", "Web capture (screenshot)"),
+                            ("attachment", "Attachment"),
+                        ],
+                        default="upload",
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=255, verbose_name="original name")),
+                ("media_type", models.CharField(max_length=127, verbose_name="media type")),
+                ("size", models.BigIntegerField(verbose_name="size")),
+                (
+                    "added_by_label",
+                    models.CharField(blank=True, max_length=150, verbose_name="added by (label)"),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True, verbose_name="added at")),
+                (
+                    "source_url",
+                    models.URLField(blank=True, max_length=2000, verbose_name="source URL"),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="added by",
+                    ),
+                ),
+                (
+                    "blob",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="evidence.evidenceblob",
+                        verbose_name="blob",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence item',
-                'verbose_name_plural': 'evidence items',
-                'ordering': ['id'],
+                "verbose_name": "evidence item",
+                "verbose_name_plural": "evidence items",
+                "ordering": ["id"],
             },
         ),
     ]

@@ -6,61 +6,184 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evidence', '0001_initial'),
+        ("evidence", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evidenceitem',
-            name='preview_blob',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.evidenceblob', verbose_name='preview (metadata stripped)'),
+            model_name="evidenceitem",
+            name="preview_blob",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="evidence.evidenceblob",
+                verbose_name="preview (metadata stripped)",
+            ),
         ),
         migrations.CreateModel(
-            name='EvidenceAttachment',
+            name="EvidenceAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_type', models.CharField(max_length=64, verbose_name='subject type')),
-                ('subject_id', models.CharField(max_length=64, verbose_name='subject id')),
-                ('attached_at', models.DateTimeField(auto_now_add=True, verbose_name='attached at')),
-                ('attached_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='attached by')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='evidence.evidenceitem', verbose_name='item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_type", models.CharField(max_length=64, verbose_name="subject type")),
+                ("subject_id", models.CharField(max_length=64, verbose_name="subject id")),
+                (
+                    "attached_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="attached at"),
+                ),
+                (
+                    "attached_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="attached by",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="evidence.evidenceitem",
+                        verbose_name="item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence attachment',
-                'verbose_name_plural': 'evidence attachments',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='evidence_ev_subject_17e4e4_idx')],
-                'constraints': [models.UniqueConstraint(fields=('item', 'subject_type', 'subject_id'), name='evidence_attachment_unique')],
+                "verbose_name": "evidence attachment",
+                "verbose_name_plural": "evidence attachments",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_type", "subject_id"], name="evidence_ev_subject_17e4e4_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "subject_type", "subject_id"),
+                        name="evidence_attachment_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WebCapture',
+            name="WebCapture",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000, verbose_name='URL')),
-                ('subject_type', models.CharField(max_length=64, verbose_name='subject type')),
-                ('subject_id', models.CharField(max_length=64, verbose_name='subject id')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Capturing'), ('done', 'Captured'), ('failed', 'Failed'), ('refused', 'Refused')], default='pending', max_length=16, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('final_url', models.URLField(blank=True, max_length=2000, verbose_name='final URL')),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='HTTP status')),
-                ('remote_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='remote address')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('screenshot_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.evidenceitem', verbose_name='screenshot')),
-                ('text_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.evidenceitem', verbose_name='main text')),
-                ('warc_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evidence.evidenceitem', verbose_name='WARC record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=2000, verbose_name="URL")),
+                ("subject_type", models.CharField(max_length=64, verbose_name="subject type")),
+                ("subject_id", models.CharField(max_length=64, verbose_name="subject id")),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="requested at"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("running", "Capturing"),
+                            ("done", "Captured"),
+                            ("failed", "Failed"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                (
+                    "final_url",
+                    models.URLField(blank=True, max_length=2000, verbose_name="final URL"),
+                ),
+                (
+                    "http_status",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="HTTP status"
+                    ),
+                ),
+                (
+                    "remote_ip",
+                    models.GenericIPAddressField(
+                        blank=True, null=True, verbose_name="remote address"
+                    ),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "screenshot_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evidence.evidenceitem",
+                        verbose_name="screenshot",
+                    ),
+                ),
+                (
+                    "text_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evidence.evidenceitem",
+                        verbose_name="main text",
+                    ),
+                ),
+                (
+                    "warc_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="evidence.evidenceitem",
+                        verbose_name="WARC record",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'web capture',
-                'verbose_name_plural': 'web captures',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='evidence_we_subject_4c7372_idx')],
+                "verbose_name": "web capture",
+                "verbose_name_plural": "web captures",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_type", "subject_id"], name="evidence_we_subject_4c7372_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -32,5 +32,8 @@ def capture_status(context: dict[str, Any], subject_type: str, subject_id: Any) 
     user = getattr(request, "user", None)
     if not can_view_subject(user, subject_type, str(subject_id)):
         return {"items": [], "captures": [], "captures_only": True}
-    return {"items": [], "captures": captures_for((subject_type, subject_id)),
-            "captures_only": True}
+    return {
+        "items": [],
+        "captures": captures_for((subject_type, subject_id)),
+        "captures_only": True,
+    }

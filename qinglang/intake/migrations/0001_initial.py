@@ -6,66 +6,233 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('evidence', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("core", "0001_initial"),
+        ("evidence", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tracking_code', models.CharField(max_length=20, unique=True, verbose_name='tracking code')),
-                ('access_key_hash', models.CharField(max_length=128, verbose_name='access key hash')),
-                ('category', models.CharField(choices=[('extortion', 'Extortion (threatening negative coverage to obtain money)'), ('paid_deletion', 'Paid post deletion'), ('disguised_fees', 'Money demanded as advertising, cooperation or sponsorship fees'), ('fake_supervision', 'Fake supervision, rights or exposé sites and accounts'), ('collusion', 'Officials colluding with websites or PR firms'), ('channel_outsourcing', 'Website channels outsourced and abused'), ('impersonation', 'Posing as a state body or misusing 中国/国家 in a name'), ('other', 'Other')], max_length=32, verbose_name='category')),
-                ('description', models.TextField(verbose_name='description')),
-                ('amount_demanded', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount demanded (yuan)')),
-                ('payment_channel', models.CharField(blank=True, max_length=200, verbose_name='payment channel')),
-                ('occurred_on', models.DateField(blank=True, null=True, verbose_name='date it happened')),
-                ('contact_name', models.CharField(blank=True, max_length=100, verbose_name='contact name')),
-                ('contact_phone', models.CharField(blank=True, max_length=32, verbose_name='contact phone')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('channel', models.CharField(default='web', max_length=16, verbose_name='channel')),
-                ('status', models.CharField(choices=[('received', 'Received, awaiting triage'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('closed', 'Handled, result available')], db_index=True, default='received', max_length=16, verbose_name='status')),
-                ('routing_rule', models.CharField(blank=True, max_length=64, verbose_name='routing rule')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='submitted at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decline_reason', models.CharField(blank=True, choices=[('insufficient_evidence', 'Insufficient evidence'), ('out_of_scope', 'Outside the scope of this reporting zone'), ('duplicate', 'Duplicate of an earlier report'), ('malicious', 'Malicious or false report'), ('other', 'Other')], max_length=32, verbose_name='decline reason')),
-                ('decision_text', models.TextField(blank=True, verbose_name='decision text for the reporter')),
-                ('public_result', models.TextField(blank=True, verbose_name='result for the reporter')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('evidence', models.ManyToManyField(blank=True, related_name='reports', to='evidence.evidenceitem', verbose_name='evidence')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='core.organization', verbose_name='office of jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tracking_code",
+                    models.CharField(max_length=20, unique=True, verbose_name="tracking code"),
+                ),
+                (
+                    "access_key_hash",
+                    models.CharField(max_length=128, verbose_name="access key hash"),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            (
+                                "extortion",
+                                "Extortion (threatening negative coverage to obtain money)",
+                            ),
+                            ("paid_deletion", "Paid post deletion"),
+                            (
+                                "disguised_fees",
+                                "Money demanded as advertising, cooperation or sponsorship fees",
+                            ),
+                            (
+                                "fake_supervision",
+                                "Fake supervision, rights or exposé sites and accounts",
+                            ),
+                            ("collusion", "Officials colluding with websites or PR firms"),
+                            ("channel_outsourcing", "Website channels outsourced and abused"),
+                            (
+                                "impersonation",
+                                "Posing as a state body or misusing 中国/国家 in a name",
+                            ),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        verbose_name="category",
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="description")),
+                (
+                    "amount_demanded",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount demanded (yuan)",
+                    ),
+                ),
+                (
+                    "payment_channel",
+                    models.CharField(blank=True, max_length=200, verbose_name="payment channel"),
+                ),
+                (
+                    "occurred_on",
+                    models.DateField(blank=True, null=True, verbose_name="date it happened"),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="contact name"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="contact phone"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail"),
+                ),
+                ("channel", models.CharField(default="web", max_length=16, verbose_name="channel")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, awaiting triage"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("closed", "Handled, result available"),
+                        ],
+                        db_index=True,
+                        default="received",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "routing_rule",
+                    models.CharField(blank=True, max_length=64, verbose_name="routing rule"),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="submitted at"
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "decline_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("insufficient_evidence", "Insufficient evidence"),
+                            ("out_of_scope", "Outside the scope of this reporting zone"),
+                            ("duplicate", "Duplicate of an earlier report"),
+                            ("malicious", "Malicious or false report"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        verbose_name="decline reason",
+                    ),
+                ),
+                (
+                    "decision_text",
+                    models.TextField(blank=True, verbose_name="decision text for the reporter"),
+                ),
+                (
+                    "public_result",
+                    models.TextField(blank=True, verbose_name="result for the reporter"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="reports",
+                        to="evidence.evidenceitem",
+                        verbose_name="evidence",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="core.organization",
+                        verbose_name="office of jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report',
-                'verbose_name_plural': 'reports',
-                'ordering': ['-submitted_at'],
+                "verbose_name": "report",
+                "verbose_name_plural": "reports",
+                "ordering": ["-submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReportTarget',
+            name="ReportTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='URL')),
-                ('domain', models.CharField(blank=True, db_index=True, max_length=253, verbose_name='registrable domain')),
-                ('website_name', models.CharField(blank=True, max_length=200, verbose_name='website name')),
-                ('icp_number', models.CharField(blank=True, max_length=64, verbose_name='ICP filing number')),
-                ('platform', models.CharField(blank=True, max_length=100, verbose_name='platform')),
-                ('account', models.CharField(blank=True, max_length=200, verbose_name='account')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='intake.report', verbose_name='report')),
-                ('website', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='report_targets', to='registry.website', verbose_name='matched website')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="URL")),
+                (
+                    "domain",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=253, verbose_name="registrable domain"
+                    ),
+                ),
+                (
+                    "website_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="website name"),
+                ),
+                (
+                    "icp_number",
+                    models.CharField(blank=True, max_length=64, verbose_name="ICP filing number"),
+                ),
+                ("platform", models.CharField(blank=True, max_length=100, verbose_name="platform")),
+                ("account", models.CharField(blank=True, max_length=200, verbose_name="account")),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="intake.report",
+                        verbose_name="report",
+                    ),
+                ),
+                (
+                    "website",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="report_targets",
+                        to="registry.website",
+                        verbose_name="matched website",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report target',
-                'verbose_name_plural': 'report targets',
-                'ordering': ['id'],
+                "verbose_name": "report target",
+                "verbose_name_plural": "report targets",
+                "ordering": ["id"],
             },
         ),
     ]

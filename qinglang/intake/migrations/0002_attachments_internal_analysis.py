@@ -5,50 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('intake', '0001_initial'),
+        ("core", "0001_initial"),
+        ("intake", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='report',
-            name='evidence',
+            model_name="report",
+            name="evidence",
         ),
         migrations.AddField(
-            model_name='report',
-            name='analysed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='analysed at'),
+            model_name="report",
+            name="analysed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="analysed at"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='analysis',
-            field=models.JSONField(blank=True, default=dict, verbose_name='analysis results'),
+            model_name="report",
+            name="analysis",
+            field=models.JSONField(blank=True, default=dict, verbose_name="analysis results"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='concerns_staff',
-            field=models.BooleanField(default=False, verbose_name='concerns regulator staff'),
+            model_name="report",
+            name="concerns_staff",
+            field=models.BooleanField(default=False, verbose_name="concerns regulator staff"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='is_internal',
-            field=models.BooleanField(db_index=True, default=False, help_text='Handled by discipline inspection; invisible to every office.', verbose_name='internal matter'),
+            model_name="report",
+            name="is_internal",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                help_text="Handled by discipline inspection; invisible to every office.",
+                verbose_name="internal matter",
+            ),
         ),
         migrations.AddField(
-            model_name='report',
-            name='result_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='result recorded at'),
+            model_name="report",
+            name="result_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="result recorded at"),
         ),
         migrations.AddField(
-            model_name='reporttarget',
-            name='psb_number',
-            field=models.CharField(blank=True, max_length=64, verbose_name='public-security filing number'),
+            model_name="reporttarget",
+            name="psb_number",
+            field=models.CharField(
+                blank=True, max_length=64, verbose_name="public-security filing number"
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['office', 'status'], name='intake_report_office_status'),
+            model_name="report",
+            index=models.Index(fields=["office", "status"], name="intake_report_office_status"),
         ),
     ]

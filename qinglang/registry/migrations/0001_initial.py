@@ -5,46 +5,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Website',
+            name="Website",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('icp_number', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='ICP filing number')),
-                ('psb_number', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='public-security filing number')),
-                ('operator_name', models.CharField(blank=True, max_length=200, verbose_name='operator')),
-                ('operator_uscc', models.CharField(blank=True, max_length=18, verbose_name='operator USCC')),
-                ('status', models.CharField(choices=[('normal', 'Normal'), ('under_rectification', 'Under rectification'), ('shut_down', 'Shut down')], default='normal', max_length=32, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='websites', to='core.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "icp_number",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="ICP filing number"
+                    ),
+                ),
+                (
+                    "psb_number",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=64,
+                        verbose_name="public-security filing number",
+                    ),
+                ),
+                (
+                    "operator_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="operator"),
+                ),
+                (
+                    "operator_uscc",
+                    models.CharField(blank=True, max_length=18, verbose_name="operator USCC"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Normal"),
+                            ("under_rectification", "Under rectification"),
+                            ("shut_down", "Shut down"),
+                        ],
+                        default="normal",
+                        max_length=32,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="websites",
+                        to="core.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'website',
-                'verbose_name_plural': 'websites',
-                'ordering': ['name'],
+                "verbose_name": "website",
+                "verbose_name_plural": "websites",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='WebsiteDomain',
+            name="WebsiteDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253, unique=True, verbose_name='domain')),
-                ('added_at', models.DateTimeField(auto_now_add=True, verbose_name='added at')),
-                ('website', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='registry.website', verbose_name='website')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=253, unique=True, verbose_name="domain")),
+                ("added_at", models.DateTimeField(auto_now_add=True, verbose_name="added at")),
+                (
+                    "website",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="registry.website",
+                        verbose_name="website",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'website domain',
-                'verbose_name_plural': 'website domains',
-                'ordering': ['domain'],
+                "verbose_name": "website domain",
+                "verbose_name_plural": "website domains",
+                "ordering": ["domain"],
             },
         ),
     ]

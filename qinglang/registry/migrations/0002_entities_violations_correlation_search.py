@@ -6,358 +6,713 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("core", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=64, verbose_name='platform')),
-                ('uid', models.CharField(max_length=128, verbose_name='user id or handle')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("platform", models.CharField(max_length=64, verbose_name="platform")),
+                ("uid", models.CharField(max_length=128, verbose_name="user id or handle")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'accounts',
-                'ordering': ['platform', 'uid'],
+                "verbose_name": "account",
+                "verbose_name_plural": "accounts",
+                "ordering": ["platform", "uid"],
             },
         ),
         migrations.CreateModel(
-            name='AccountName',
+            name="AccountName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='display name')),
-                ('seen_from', models.DateTimeField(auto_now_add=True, verbose_name='seen from')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="display name")),
+                ("seen_from", models.DateTimeField(auto_now_add=True, verbose_name="seen from")),
             ],
             options={
-                'verbose_name': 'account display name',
-                'verbose_name_plural': 'account display names',
-                'ordering': ['seen_from', 'id'],
+                "verbose_name": "account display name",
+                "verbose_name_plural": "account display names",
+                "ordering": ["seen_from", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CorrelationExclusion',
+            name="CorrelationExclusion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16, verbose_name='kind')),
-                ('value', models.CharField(max_length=256, verbose_name='value')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16, verbose_name="kind")),
+                ("value", models.CharField(max_length=256, verbose_name="value")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'correlation exclusion',
-                'verbose_name_plural': 'correlation exclusions',
-                'ordering': ['kind', 'value'],
+                "verbose_name": "correlation exclusion",
+                "verbose_name_plural": "correlation exclusions",
+                "ordering": ["kind", "value"],
             },
         ),
         migrations.CreateModel(
-            name='Identifier',
+            name="Identifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16, verbose_name='kind')),
-                ('value', models.CharField(max_length=256, verbose_name='value')),
-                ('excluded', models.BooleanField(default=False, verbose_name='excluded from correlation')),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True, verbose_name='first seen at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16, verbose_name="kind")),
+                ("value", models.CharField(max_length=256, verbose_name="value")),
+                (
+                    "excluded",
+                    models.BooleanField(default=False, verbose_name="excluded from correlation"),
+                ),
+                (
+                    "first_seen_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="first seen at"),
+                ),
             ],
             options={
-                'verbose_name': 'identifier',
-                'verbose_name_plural': 'identifiers',
-                'ordering': ['kind', 'value'],
+                "verbose_name": "identifier",
+                "verbose_name_plural": "identifiers",
+                "ordering": ["kind", "value"],
             },
         ),
         migrations.CreateModel(
-            name='IdentifierOccurrence',
+            name="IdentifierOccurrence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_type', models.CharField(max_length=64, verbose_name='source type')),
-                ('source_id', models.CharField(max_length=64, verbose_name='source id')),
-                ('region_code', models.CharField(blank=True, max_length=6, verbose_name='region code')),
-                ('seen_at', models.DateTimeField(verbose_name='seen at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_type", models.CharField(max_length=64, verbose_name="source type")),
+                ("source_id", models.CharField(max_length=64, verbose_name="source id")),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="region code"),
+                ),
+                ("seen_at", models.DateTimeField(verbose_name="seen at")),
             ],
             options={
-                'verbose_name': 'identifier occurrence',
-                'verbose_name_plural': 'identifier occurrences',
-                'ordering': ['seen_at', 'id'],
+                "verbose_name": "identifier occurrence",
+                "verbose_name_plural": "identifier occurrences",
+                "ordering": ["seen_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Intermediary',
+            name="Intermediary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('company', 'Company'), ('person', 'Person')], max_length=16, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('uscc', models.CharField(blank=True, db_index=True, max_length=18, verbose_name='USCC')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("company", "Company"), ("person", "Person")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "uscc",
+                    models.CharField(blank=True, db_index=True, max_length=18, verbose_name="USCC"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'intermediary',
-                'verbose_name_plural': 'intermediaries',
-                'ordering': ['name', 'id'],
+                "verbose_name": "intermediary",
+                "verbose_name_plural": "intermediaries",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IntermediaryContact',
+            name="IntermediaryContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16, verbose_name='kind')),
-                ('value', models.CharField(max_length=256, verbose_name='value')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16, verbose_name="kind")),
+                ("value", models.CharField(max_length=256, verbose_name="value")),
             ],
             options={
-                'verbose_name': 'intermediary contact',
-                'verbose_name_plural': 'intermediary contacts',
-                'ordering': ['kind', 'value'],
+                "verbose_name": "intermediary contact",
+                "verbose_name_plural": "intermediary contacts",
+                "ordering": ["kind", "value"],
             },
         ),
         migrations.CreateModel(
-            name='Practitioner',
+            name="Practitioner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('employer', models.CharField(blank=True, max_length=200, verbose_name='employer')),
-                ('role', models.CharField(choices=[('journalist', 'Journalist'), ('editor', 'Editor'), ('website_staff', 'Website staff'), ('other', 'Other')], default='other', max_length=32, verbose_name='role')),
-                ('press_card_number', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='press card number')),
-                ('identity_hash', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='identity number hash')),
-                ('identity_last4', models.CharField(blank=True, max_length=4, verbose_name='identity number (last 4)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("employer", models.CharField(blank=True, max_length=200, verbose_name="employer")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("journalist", "Journalist"),
+                            ("editor", "Editor"),
+                            ("website_staff", "Website staff"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=32,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "press_card_number",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=32, verbose_name="press card number"
+                    ),
+                ),
+                (
+                    "identity_hash",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=64,
+                        verbose_name="identity number hash",
+                    ),
+                ),
+                (
+                    "identity_last4",
+                    models.CharField(
+                        blank=True, max_length=4, verbose_name="identity number (last 4)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'practitioner',
-                'verbose_name_plural': 'practitioners',
-                'ordering': ['name', 'id'],
+                "verbose_name": "practitioner",
+                "verbose_name_plural": "practitioners",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PractitionerLookup',
+            name="PractitionerLookup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lookup_kind', models.CharField(choices=[('press_card', 'Press card number'), ('identity', 'Identity number')], max_length=16, verbose_name='looked up by')),
-                ('query_hash', models.CharField(max_length=64, verbose_name='query hash')),
-                ('purpose', models.CharField(max_length=300, verbose_name='purpose')),
-                ('found', models.BooleanField(verbose_name='records found')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lookup_kind",
+                    models.CharField(
+                        choices=[
+                            ("press_card", "Press card number"),
+                            ("identity", "Identity number"),
+                        ],
+                        max_length=16,
+                        verbose_name="looked up by",
+                    ),
+                ),
+                ("query_hash", models.CharField(max_length=64, verbose_name="query hash")),
+                ("purpose", models.CharField(max_length=300, verbose_name="purpose")),
+                ("found", models.BooleanField(verbose_name="records found")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
             ],
             options={
-                'verbose_name': 'practitioner lookup',
-                'verbose_name_plural': 'practitioner lookups',
-                'ordering': ['-created_at'],
+                "verbose_name": "practitioner lookup",
+                "verbose_name_plural": "practitioner lookups",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SearchDocument',
+            name="SearchDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(max_length=64, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=64, verbose_name='object id')),
-                ('region_code', models.CharField(blank=True, max_length=6, verbose_name='region code')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('body_segmented', models.TextField(verbose_name='segmented text')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=64, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=64, verbose_name="object id")),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="region code"),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("body_segmented", models.TextField(verbose_name="segmented text")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'search document',
-                'verbose_name_plural': 'search documents',
-                'ordering': ['-updated_at'],
+                "verbose_name": "search document",
+                "verbose_name_plural": "search documents",
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='ViolationHistory',
+            name="ViolationHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'In force'), ('rescinded', 'Rescinded on appeal')], max_length=16, verbose_name='status')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('reference', models.CharField(blank=True, max_length=100, verbose_name='reference')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "In force"), ("rescinded", "Rescinded on appeal")],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="reference"),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
             ],
             options={
-                'verbose_name': 'violation record history',
-                'verbose_name_plural': 'violation record history',
-                'ordering': ['at', 'id'],
+                "verbose_name": "violation record history",
+                "verbose_name_plural": "violation record history",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ViolationRecord',
+            name="ViolationRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_kind', models.CharField(choices=[('website', 'Website'), ('account', 'Account'), ('practitioner', 'Practitioner'), ('intermediary', 'Intermediary')], max_length=16, verbose_name='subject kind')),
-                ('case_type', models.CharField(max_length=64, verbose_name='case type')),
-                ('case_id', models.CharField(max_length=64, verbose_name='case id')),
-                ('case_number', models.CharField(max_length=64, verbose_name='case number')),
-                ('region_code', models.CharField(blank=True, max_length=6, verbose_name='region code')),
-                ('evidence_item_ids', models.JSONField(default=list, verbose_name='evidence items')),
-                ('legal_basis', models.TextField(verbose_name='legal basis')),
-                ('measure', models.CharField(choices=[('rectification_order', 'Rectification order'), ('regulatory_interview', 'Regulatory interview'), ('warning', 'Warning'), ('fine', 'Fine'), ('content_removal', 'Content removal'), ('account_closure', 'Account closure'), ('shutdown', 'Website shut down'), ('press_card_revoked', 'Press card revoked'), ('blacklisted', 'Barred from the profession'), ('criminal_referral', 'Referred to public security')], max_length=32, verbose_name='measure')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('decided_on', models.DateField(verbose_name='decided on')),
-                ('effective_from', models.DateField(verbose_name='effective from')),
-                ('effective_until', models.DateField(blank=True, null=True, verbose_name='effective until')),
-                ('status', models.CharField(choices=[('active', 'In force'), ('rescinded', 'Rescinded on appeal')], default='active', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject_kind",
+                    models.CharField(
+                        choices=[
+                            ("website", "Website"),
+                            ("account", "Account"),
+                            ("practitioner", "Practitioner"),
+                            ("intermediary", "Intermediary"),
+                        ],
+                        max_length=16,
+                        verbose_name="subject kind",
+                    ),
+                ),
+                ("case_type", models.CharField(max_length=64, verbose_name="case type")),
+                ("case_id", models.CharField(max_length=64, verbose_name="case id")),
+                ("case_number", models.CharField(max_length=64, verbose_name="case number")),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="region code"),
+                ),
+                (
+                    "evidence_item_ids",
+                    models.JSONField(default=list, verbose_name="evidence items"),
+                ),
+                ("legal_basis", models.TextField(verbose_name="legal basis")),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("rectification_order", "Rectification order"),
+                            ("regulatory_interview", "Regulatory interview"),
+                            ("warning", "Warning"),
+                            ("fine", "Fine"),
+                            ("content_removal", "Content removal"),
+                            ("account_closure", "Account closure"),
+                            ("shutdown", "Website shut down"),
+                            ("press_card_revoked", "Press card revoked"),
+                            ("blacklisted", "Barred from the profession"),
+                            ("criminal_referral", "Referred to public security"),
+                        ],
+                        max_length=32,
+                        verbose_name="measure",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("decided_on", models.DateField(verbose_name="decided on")),
+                ("effective_from", models.DateField(verbose_name="effective from")),
+                (
+                    "effective_until",
+                    models.DateField(blank=True, null=True, verbose_name="effective until"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "In force"), ("rescinded", "Rescinded on appeal")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'violation record',
-                'verbose_name_plural': 'violation records',
-                'ordering': ['-decided_on', '-id'],
+                "verbose_name": "violation record",
+                "verbose_name_plural": "violation records",
+                "ordering": ["-decided_on", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='website',
-            name='operator_organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='websites', to='core.organization', verbose_name='operator on the platform'),
+            model_name="website",
+            name="operator_organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="websites",
+                to="core.organization",
+                verbose_name="operator on the platform",
+            ),
         ),
         migrations.AddField(
-            model_name='website',
-            name='other_names',
-            field=models.JSONField(blank=True, default=list, verbose_name='other names'),
+            model_name="website",
+            name="other_names",
+            field=models.JSONField(blank=True, default=list, verbose_name="other names"),
         ),
         migrations.AddField(
-            model_name='websitedomain',
-            name='removed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='removed at'),
+            model_name="websitedomain",
+            name="removed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="removed at"),
         ),
         migrations.AlterField(
-            model_name='website',
-            name='operator_uscc',
-            field=models.CharField(blank=True, db_index=True, max_length=18, verbose_name='operator USCC'),
+            model_name="website",
+            name="operator_uscc",
+            field=models.CharField(
+                blank=True, db_index=True, max_length=18, verbose_name="operator USCC"
+            ),
         ),
         migrations.AlterField(
-            model_name='websitedomain',
-            name='domain',
-            field=models.CharField(db_index=True, max_length=253, verbose_name='domain'),
+            model_name="websitedomain",
+            name="domain",
+            field=models.CharField(db_index=True, max_length=253, verbose_name="domain"),
         ),
         migrations.AddConstraint(
-            model_name='websitedomain',
-            constraint=models.UniqueConstraint(condition=models.Q(('removed_at__isnull', True)), fields=('domain',), name='registry_domain_active_unique'),
+            model_name="websitedomain",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("removed_at__isnull", True)),
+                fields=("domain",),
+                name="registry_domain_active_unique",
+            ),
         ),
         migrations.AddField(
-            model_name='account',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='core.region', verbose_name='region'),
+            model_name="account",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accounts",
+                to="core.region",
+                verbose_name="region",
+            ),
         ),
         migrations.AddField(
-            model_name='accountname',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='display_names', to='registry.account', verbose_name='account'),
+            model_name="accountname",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="display_names",
+                to="registry.account",
+                verbose_name="account",
+            ),
         ),
         migrations.AddField(
-            model_name='correlationexclusion',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="correlationexclusion",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identifier',
-            constraint=models.UniqueConstraint(fields=('kind', 'value'), name='registry_identifier_unique'),
+            model_name="identifier",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "value"), name="registry_identifier_unique"
+            ),
         ),
         migrations.AddField(
-            model_name='identifieroccurrence',
-            name='identifier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='occurrences', to='registry.identifier', verbose_name='identifier'),
+            model_name="identifieroccurrence",
+            name="identifier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="occurrences",
+                to="registry.identifier",
+                verbose_name="identifier",
+            ),
         ),
         migrations.AddField(
-            model_name='identifieroccurrence',
-            name='office',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='office'),
+            model_name="identifieroccurrence",
+            name="office",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.organization",
+                verbose_name="office",
+            ),
         ),
         migrations.AddField(
-            model_name='intermediary',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='intermediaries', to='core.region', verbose_name='region'),
+            model_name="intermediary",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="intermediaries",
+                to="core.region",
+                verbose_name="region",
+            ),
         ),
         migrations.AddField(
-            model_name='intermediarycontact',
-            name='intermediary',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='registry.intermediary', verbose_name='intermediary'),
+            model_name="intermediarycontact",
+            name="intermediary",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contacts",
+                to="registry.intermediary",
+                verbose_name="intermediary",
+            ),
         ),
         migrations.AddField(
-            model_name='practitioner',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='practitioners', to='core.region', verbose_name='region'),
+            model_name="practitioner",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="practitioners",
+                to="core.region",
+                verbose_name="region",
+            ),
         ),
         migrations.AddField(
-            model_name='practitionerlookup',
-            name='organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organization', verbose_name='organization'),
+            model_name="practitionerlookup",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='practitionerlookup',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            model_name="practitionerlookup",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="user",
+            ),
         ),
         migrations.AddField(
-            model_name='searchdocument',
-            name='office',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organization', verbose_name='office'),
+            model_name="searchdocument",
+            name="office",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="core.organization",
+                verbose_name="office",
+            ),
         ),
         migrations.AddField(
-            model_name='violationhistory',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
+            model_name="violationhistory",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="actor",
+            ),
         ),
         migrations.AddField(
-            model_name='violationrecord',
-            name='account',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='violations', to='registry.account', verbose_name='account'),
+            model_name="violationrecord",
+            name="account",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="violations",
+                to="registry.account",
+                verbose_name="account",
+            ),
         ),
         migrations.AddField(
-            model_name='violationrecord',
-            name='intermediary',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='violations', to='registry.intermediary', verbose_name='intermediary'),
+            model_name="violationrecord",
+            name="intermediary",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="violations",
+                to="registry.intermediary",
+                verbose_name="intermediary",
+            ),
         ),
         migrations.AddField(
-            model_name='violationrecord',
-            name='issuing_office',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issued_violations', to='core.organization', verbose_name='issuing office'),
+            model_name="violationrecord",
+            name="issuing_office",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="issued_violations",
+                to="core.organization",
+                verbose_name="issuing office",
+            ),
         ),
         migrations.AddField(
-            model_name='violationrecord',
-            name='practitioner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='violations', to='registry.practitioner', verbose_name='practitioner'),
+            model_name="violationrecord",
+            name="practitioner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="violations",
+                to="registry.practitioner",
+                verbose_name="practitioner",
+            ),
         ),
         migrations.AddField(
-            model_name='violationrecord',
-            name='website',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='violations', to='registry.website', verbose_name='website'),
+            model_name="violationrecord",
+            name="website",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="violations",
+                to="registry.website",
+                verbose_name="website",
+            ),
         ),
         migrations.AddField(
-            model_name='violationhistory',
-            name='record',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='history', to='registry.violationrecord', verbose_name='violation record'),
+            model_name="violationhistory",
+            name="record",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="history",
+                to="registry.violationrecord",
+                verbose_name="violation record",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('platform', 'uid'), name='registry_account_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("platform", "uid"), name="registry_account_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correlationexclusion',
-            constraint=models.UniqueConstraint(fields=('kind', 'value'), name='registry_exclusion_unique'),
+            model_name="correlationexclusion",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "value"), name="registry_exclusion_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='identifieroccurrence',
-            index=models.Index(fields=['source_type', 'source_id'], name='registry_id_source__87836c_idx'),
+            model_name="identifieroccurrence",
+            index=models.Index(
+                fields=["source_type", "source_id"], name="registry_id_source__87836c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identifieroccurrence',
-            constraint=models.UniqueConstraint(fields=('identifier', 'source_type', 'source_id'), name='registry_occurrence_unique'),
+            model_name="identifieroccurrence",
+            constraint=models.UniqueConstraint(
+                fields=("identifier", "source_type", "source_id"), name="registry_occurrence_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='intermediarycontact',
-            constraint=models.UniqueConstraint(fields=('intermediary', 'kind', 'value'), name='registry_contact_unique'),
+            model_name="intermediarycontact",
+            constraint=models.UniqueConstraint(
+                fields=("intermediary", "kind", "value"), name="registry_contact_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='searchdocument',
-            constraint=models.UniqueConstraint(fields=('object_type', 'object_id'), name='registry_searchdoc_unique'),
+            model_name="searchdocument",
+            constraint=models.UniqueConstraint(
+                fields=("object_type", "object_id"), name="registry_searchdoc_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='violationrecord',
-            index=models.Index(fields=['case_type', 'case_id'], name='registry_vi_case_ty_04d727_idx'),
+            model_name="violationrecord",
+            index=models.Index(
+                fields=["case_type", "case_id"], name="registry_vi_case_ty_04d727_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='violationrecord',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account__isnull', True), ('intermediary__isnull', True), ('practitioner__isnull', True), ('subject_kind', 'website'), ('website__isnull', False)), models.Q(('account__isnull', False), ('intermediary__isnull', True), ('practitioner__isnull', True), ('subject_kind', 'account'), ('website__isnull', True)), models.Q(('account__isnull', True), ('intermediary__isnull', True), ('practitioner__isnull', False), ('subject_kind', 'practitioner'), ('website__isnull', True)), models.Q(('account__isnull', True), ('intermediary__isnull', False), ('practitioner__isnull', True), ('subject_kind', 'intermediary'), ('website__isnull', True)), _connector='OR'), name='registry_violation_one_subject'),
+            model_name="violationrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("account__isnull", True),
+                        ("intermediary__isnull", True),
+                        ("practitioner__isnull", True),
+                        ("subject_kind", "website"),
+                        ("website__isnull", False),
+                    ),
+                    models.Q(
+                        ("account__isnull", False),
+                        ("intermediary__isnull", True),
+                        ("practitioner__isnull", True),
+                        ("subject_kind", "account"),
+                        ("website__isnull", True),
+                    ),
+                    models.Q(
+                        ("account__isnull", True),
+                        ("intermediary__isnull", True),
+                        ("practitioner__isnull", False),
+                        ("subject_kind", "practitioner"),
+                        ("website__isnull", True),
+                    ),
+                    models.Q(
+                        ("account__isnull", True),
+                        ("intermediary__isnull", False),
+                        ("practitioner__isnull", True),
+                        ("subject_kind", "intermediary"),
+                        ("website__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_violation_one_subject",
+            ),
         ),
     ]

@@ -28,7 +28,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("registry", "0002_entities_violations_correlation_search"),
     ]

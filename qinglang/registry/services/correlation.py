@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from qinglang.analysis.identifiers import extract
 from qinglang.core import ledger
+from qinglang.core.aftercommit import call_after_commit
 from qinglang.core.exceptions import DomainError
 from qinglang.core.models import Organization, User
 from qinglang.registry.models import CorrelationExclusion, Identifier, IdentifierOccurrence
@@ -66,8 +67,11 @@ class Match:
 def source_label(source_type: str, source_id: str | int) -> str:
     """Return a short human label for a generic source reference ("report 12")."""
     names = {
-        "report": _("report"), "case": _("case"), "website": _("website"),
-        "account": _("account"), "practitioner": _("practitioner"),
+        "report": _("report"),
+        "case": _("case"),
+        "website": _("website"),
+        "account": _("account"),
+        "practitioner": _("practitioner"),
         "intermediary": _("intermediary"),
     }
     word = names.get(SOURCE_LABELS.get(source_type, ""), source_type)
@@ -82,7 +86,7 @@ def is_cross_region(code_a: str | None, code_b: str | None) -> bool:
 def _normalise(identifiers: Iterable[IdentifierLike | tuple[str, str]]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for item in identifiers:
-        kind, value = (item if isinstance(item, tuple) else (item.kind, item.value))
+        kind, value = item if isinstance(item, tuple) else (item.kind, item.value)
         try:
             pair = (kind, normalize_identifier(kind, value))
         except DomainError:
@@ -104,14 +108,16 @@ def _get_or_create_identifiers(pairs: list[tuple[str, str]]) -> list[Identifier]
     existing = {(i.kind, i.value): i for i in Identifier.objects.filter(_pairs_q(pairs))}
     missing = [p for p in pairs if p not in existing]
     if missing:
-        excluded = set(CorrelationExclusion.objects.filter(_pairs_q(missing))
-                       .values_list("kind", "value"))
+        excluded = set(
+            CorrelationExclusion.objects.filter(_pairs_q(missing)).values_list("kind", "value")
+        )
         Identifier.objects.bulk_create(
             [Identifier(kind=k, value=v, excluded=(k, v) in excluded) for k, v in missing],
             ignore_conflicts=True,
         )
-        existing.update({(i.kind, i.value): i
-                         for i in Identifier.objects.filter(_pairs_q(missing))})
+        existing.update(
+            {(i.kind, i.value): i for i in Identifier.objects.filter(_pairs_q(missing))}
+        )
     return [existing[p] for p in pairs]
 
 
@@ -135,36 +141,68 @@ def index_identifiers(
     if not pairs:
         return []
     found = _get_or_create_identifiers(pairs)
-    already = set(IdentifierOccurrence.objects.filter(
-        source_type=source_type, source_id=source_id, identifier__in=found,
-    ).values_list("identifier_id", flat=True))
+    already = set(
+        IdentifierOccurrence.objects.filter(
+            source_type=source_type,
+            source_id=source_id,
+            identifier__in=found,
+        ).values_list("identifier_id", flat=True)
+    )
     fresh = [i for i in found if i.pk not in already]
     now = timezone.now()
     IdentifierOccurrence.objects.bulk_create(
-        [IdentifierOccurrence(identifier=i, source_type=source_type, source_id=source_id,
-                              office_id=office_id, region_code=region_code or "", seen_at=now)
-         for i in fresh],
+        [
+            IdentifierOccurrence(
+                identifier=i,
+                source_type=source_type,
+                source_id=source_id,
+                office_id=office_id,
+                region_code=region_code or "",
+                seen_at=now,
+            )
+            for i in fresh
+        ],
         ignore_conflicts=True,
     )
     linkable = {i.pk: i for i in fresh if not i.excluded}
-    others = (IdentifierOccurrence.objects.filter(identifier_id__in=list(linkable))
-              .exclude(source_type=source_type, source_id=source_id)
-              .order_by("id")
-              .values_list("identifier_id", "source_type", "source_id", "office_id",
-                           "region_code")[: MATCH_LIMIT * len(linkable)]) if linkable else []
+    others = (
+        (
+            IdentifierOccurrence.objects.filter(identifier_id__in=list(linkable))
+            .exclude(source_type=source_type, source_id=source_id)
+            .order_by("id")
+            .values_list("identifier_id", "source_type", "source_id", "office_id", "region_code")[
+                : MATCH_LIMIT * len(linkable)
+            ]
+        )
+        if linkable
+        else []
+    )
     matches = [
-        Match(kind=linkable[iid].kind, value=linkable[iid].value, source_type=st, source_id=sid,
-              office_id=oid, region_code=rc, cross_region=is_cross_region(region_code, rc))
+        Match(
+            kind=linkable[iid].kind,
+            value=linkable[iid].value,
+            source_type=st,
+            source_id=sid,
+            office_id=oid,
+            region_code=rc,
+            cross_region=is_cross_region(region_code, rc),
+        )
         for iid, st, sid, oid, rc in others
     ]
     if fresh:
-        ledger.append((source_type, source_id), action="registry.identifiers.indexed",
-                      actor=acting_user,
-                      data={"new": len(fresh), "kinds": sorted({i.kind for i in fresh}),
-                            "matches": len(matches)})
+        ledger.append(
+            (source_type, source_id),
+            action="registry.identifiers.indexed",
+            actor=acting_user,
+            data={
+                "new": len(fresh),
+                "kinds": sorted({i.kind for i in fresh}),
+                "matches": len(matches),
+            },
+        )
     notices = _cross_region_notices(source_type, source_id, office_id, matches)
     if notices:
-        transaction.on_commit(lambda: send_match_notifications(notices))
+        call_after_commit(lambda: send_match_notifications(notices))
     return matches
 
 
@@ -178,14 +216,28 @@ def _cross_region_notices(
             continue
         if office_id is not None:
             key = (office_id, match.kind, match.value, source_type, source_id)
-            notices.setdefault(key, {"office_id": office_id, "kind": match.kind,
-                                     "value": match.value, "source_type": source_type,
-                                     "source_id": source_id})
+            notices.setdefault(
+                key,
+                {
+                    "office_id": office_id,
+                    "kind": match.kind,
+                    "value": match.value,
+                    "source_type": source_type,
+                    "source_id": source_id,
+                },
+            )
         if match.office_id is not None and match.office_id != office_id:
             key = (match.office_id, match.kind, match.value, match.source_type, match.source_id)
-            notices.setdefault(key, {"office_id": match.office_id, "kind": match.kind,
-                                     "value": match.value, "source_type": match.source_type,
-                                     "source_id": match.source_id})
+            notices.setdefault(
+                key,
+                {
+                    "office_id": match.office_id,
+                    "kind": match.kind,
+                    "value": match.value,
+                    "source_type": match.source_type,
+                    "source_id": match.source_id,
+                },
+            )
     return list(notices.values())
 
 
@@ -209,26 +261,39 @@ def send_match_notifications(notices: list[dict[str, Any]]) -> None:
                 verb="registry.cross_region_match",
                 title=_("Clue: %(kind)s %(value)s also seen in another region")
                 % {"kind": notice["kind"], "value": notice["value"]},
-                body=_("The %(kind)s %(value)s in your %(own)s also appears in material "
-                       "handled in another region.")
+                body=_(
+                    "The %(kind)s %(value)s in your %(own)s also appears in material "
+                    "handled in another region."
+                )
                 % {"kind": notice["kind"], "value": notice["value"], "own": own},
-                link=reverse("registry:identifier",
-                             kwargs={"kind": notice["kind"], "value": notice["value"]}),
+                link=reverse(
+                    "registry:identifier", kwargs={"kind": notice["kind"], "value": notice["value"]}
+                ),
             )
 
 
 def index_text(
-    *, source: tuple[str, Any], text: str, office_id: int | None, region_code: str | None,
+    *,
+    source: tuple[str, Any],
+    text: str,
+    office_id: int | None,
+    region_code: str | None,
     acting_user: User | None = None,
 ) -> list[Match]:
     """Extract identifiers from free text (report, captured page) and index them."""
-    return index_identifiers(source=source, identifiers=extract(text or ""), office_id=office_id,
-                             region_code=region_code, acting_user=acting_user)
+    return index_identifiers(
+        source=source,
+        identifiers=extract(text or ""),
+        office_id=office_id,
+        region_code=region_code,
+        acting_user=acting_user,
+    )
 
 
 @transaction.atomic
-def add_exclusion(*, kind: str, value: str, reason: str, acting_user: User | None
-                  ) -> CorrelationExclusion:
+def add_exclusion(
+    *, kind: str, value: str, reason: str, acting_user: User | None
+) -> CorrelationExclusion:
     """Stop linking on a value that is too common (e.g. a platform's customer-service line)."""
     ensure_registry_staff(acting_user)
     try:
@@ -239,11 +304,16 @@ def add_exclusion(*, kind: str, value: str, reason: str, acting_user: User | Non
         raise DomainError({"reason": [_("A reason is required.")]})
     if CorrelationExclusion.objects.filter(kind=kind, value=normalized).exists():
         raise DomainError({"value": [_("This value is already excluded.")]})
-    exclusion = CorrelationExclusion.objects.create(kind=kind, value=normalized,
-                                                    reason=reason.strip(), created_by=acting_user)
+    exclusion = CorrelationExclusion.objects.create(
+        kind=kind, value=normalized, reason=reason.strip(), created_by=acting_user
+    )
     Identifier.objects.filter(kind=kind, value=normalized).update(excluded=True)
-    ledger.append(exclusion, action="registry.exclusion.added", actor=acting_user,
-                  data={"kind": kind, "value": normalized, "reason": exclusion.reason})
+    ledger.append(
+        exclusion,
+        action="registry.exclusion.added",
+        actor=acting_user,
+        data={"kind": kind, "value": normalized, "reason": exclusion.reason},
+    )
     return exclusion
 
 
@@ -252,6 +322,10 @@ def remove_exclusion(exclusion: CorrelationExclusion, *, acting_user: User | Non
     """Link on a value again (the exclusion row goes; the ledger keeps that it existed)."""
     ensure_registry_staff(acting_user)
     Identifier.objects.filter(kind=exclusion.kind, value=exclusion.value).update(excluded=False)
-    ledger.append(exclusion, action="registry.exclusion.removed", actor=acting_user,
-                  data={"kind": exclusion.kind, "value": exclusion.value})
+    ledger.append(
+        exclusion,
+        action="registry.exclusion.removed",
+        actor=acting_user,
+        data={"kind": exclusion.kind, "value": exclusion.value},
+    )
     exclusion.delete()

@@ -51,9 +51,12 @@ class LookupResult:
         return {
             "found": self.found,
             "records": [
-                {"measure": r.measure, "measure_label": r.measure_label,
-                 "decided_on": r.decided_on.isoformat(),
-                 "effective_until": r.effective_until.isoformat() if r.effective_until else None}
+                {
+                    "measure": r.measure,
+                    "measure_label": r.measure_label,
+                    "decided_on": r.decided_on.isoformat(),
+                    "effective_until": r.effective_until.isoformat() if r.effective_until else None,
+                }
                 for r in self.records
             ],
         }
@@ -82,8 +85,12 @@ def _take_one(user: User) -> None:
 
 
 def lookup_practitioner(
-    *, acting_user: User, purpose: str, press_card_number: str = "",
-    identity_number: str = "", ip_address: str | None = None,
+    *,
+    acting_user: User,
+    purpose: str,
+    press_card_number: str = "",
+    identity_number: str = "",
+    ip_address: str | None = None,
 ) -> LookupResult:
     """Check a candidate by press card or identity number; return a summary and log it."""
     if not is_website_officer(acting_user):
@@ -105,34 +112,57 @@ def lookup_practitioner(
         elif identity_number:
             kind = LookupKind.IDENTITY
             query_hash = validation.identity_hash(
-                validation.normalize_identity_number(identity_number))
+                validation.normalize_identity_number(identity_number)
+            )
             query = {"identity_hash": query_hash}
     except DomainError as exc:
-        errors.setdefault("press_card_number" if kind == LookupKind.PRESS_CARD
-                          else "identity_number", []).extend(exc.messages)
+        errors.setdefault(
+            "press_card_number" if kind == LookupKind.PRESS_CARD else "identity_number", []
+        ).extend(exc.messages)
     if errors:
         raise DomainError(errors)
     _take_one(acting_user)
     with transaction.atomic():
         practitioners = list(Practitioner.objects.filter(**query).values_list("pk", flat=True))
         records = list(
-            ViolationRecord.objects.filter(practitioner_id__in=practitioners,
-                                           status=ViolationStatus.ACTIVE)
-            .order_by("-decided_on")
+            ViolationRecord.objects.filter(
+                practitioner_id__in=practitioners, status=ViolationStatus.ACTIVE
+            ).order_by("-decided_on")
         )
         result = LookupResult(
             found=bool(records),
-            records=[LookupRecord(r.measure, str(r.get_measure_display()), r.decided_on,
-                                  r.effective_until) for r in records],
+            records=[
+                LookupRecord(
+                    r.measure, str(r.get_measure_display()), r.decided_on, r.effective_until
+                )
+                for r in records
+            ],
         )
         entry = PractitionerLookup.objects.create(
-            user=acting_user, organization=acting_user.organization, lookup_kind=kind,
-            query_hash=query_hash, purpose=purpose.strip()[:300], found=result.found,
+            user=acting_user,
+            organization=acting_user.organization,
+            lookup_kind=kind,
+            query_hash=query_hash,
+            purpose=purpose.strip()[:300],
+            found=result.found,
         )
-        ledger.append(entry, action="registry.practitioner.looked_up", actor=acting_user,
-                      data={"kind": kind, "purpose": entry.purpose, "found": result.found,
-                            "records": len(records)})
+        ledger.append(
+            entry,
+            action="registry.practitioner.looked_up",
+            actor=acting_user,
+            data={
+                "kind": kind,
+                "purpose": entry.purpose,
+                "found": result.found,
+                "records": len(records),
+            },
+        )
         for pk in practitioners:
-            log_identity_access(user=acting_user, object_type="registry.practitioner",
-                                object_id=pk, purpose=entry.purpose, ip_address=ip_address)
+            log_identity_access(
+                user=acting_user,
+                object_type="registry.practitioner",
+                object_id=pk,
+                purpose=entry.purpose,
+                ip_address=ip_address,
+            )
     return result

@@ -30,15 +30,25 @@ def _sync_fts(document: SearchDocument) -> None:
 
 @transaction.atomic
 def index_document(
-    *, object_type: str, object_id: Any, office_id: int | None, title: str, text: str,
+    *,
+    object_type: str,
+    object_id: Any,
+    office_id: int | None,
+    title: str,
+    text: str,
     region_code: str | None = None,
 ) -> SearchDocument:
     """Create or refresh the search entry of one object (idempotent; called by its owner app)."""
     body = segment_text(f"{title}\n{text}")
     document, _ = SearchDocument.objects.update_or_create(
-        object_type=object_type, object_id=str(object_id),
-        defaults={"office_id": office_id, "region_code": region_code or "",
-                  "title": (title or "")[:300], "body_segmented": body},
+        object_type=object_type,
+        object_id=str(object_id),
+        defaults={
+            "office_id": office_id,
+            "region_code": region_code or "",
+            "title": (title or "")[:300],
+            "body_segmented": body,
+        },
     )
     _sync_fts(document)
     return document
@@ -47,8 +57,11 @@ def index_document(
 @transaction.atomic
 def remove_document(*, object_type: str, object_id: Any) -> None:
     """Drop an object from the search index (e.g. a report withdrawn as malicious)."""
-    ids = list(SearchDocument.objects.filter(object_type=object_type, object_id=str(object_id))
-               .values_list("pk", flat=True))
+    ids = list(
+        SearchDocument.objects.filter(
+            object_type=object_type, object_id=str(object_id)
+        ).values_list("pk", flat=True)
+    )
     if connection.vendor == "sqlite" and ids:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE doc_id = %s", [ids[0]])  # noqa: S608

@@ -31,13 +31,29 @@ MAX_IMPORT_ROWS = 20000
 COLUMNS = ("name", "domains", "icp", "psb", "operator", "uscc", "region_code")
 # Column headings accepted in files from the telecom administration's ICP system.
 HEADER_ALIASES = {
-    "name": "name", "网站名称": "name", "domains": "domains", "domain": "domains",
-    "域名": "domains", "网站域名": "domains", "icp": "icp", "icp_number": "icp", "icp备案号": "icp",
-    "备案号": "icp", "psb": "psb", "psb_number": "psb", "公安备案号": "psb",
-    "公网安备号": "psb", "operator": "operator", "主办单位": "operator", "主办单位名称": "operator",
-    "uscc": "uscc", "统一社会信用代码": "uscc", "region_code": "region_code",
+    "name": "name",
+    "网站名称": "name",
+    "domains": "domains",
+    "domain": "domains",
+    "域名": "domains",
+    "网站域名": "domains",
+    "icp": "icp",
+    "icp_number": "icp",
+    "icp备案号": "icp",
+    "备案号": "icp",
+    "psb": "psb",
+    "psb_number": "psb",
+    "公安备案号": "psb",
+    "公网安备号": "psb",
+    "operator": "operator",
+    "主办单位": "operator",
+    "主办单位名称": "operator",
+    "uscc": "uscc",
+    "统一社会信用代码": "uscc",
+    "region_code": "region_code",
     "region": "region_code",
-    "行政区划代码": "region_code", "地区代码": "region_code",
+    "行政区划代码": "region_code",
+    "地区代码": "region_code",
 }
 _DOMAIN_SPLIT = re.compile(r"[\s,;，；、]+")
 
@@ -75,8 +91,9 @@ class ImportReport:
 def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
     """Return the data rows of a CSV or XLSX file keyed by canonical column names."""
     if len(content) > MAX_IMPORT_BYTES:
-        raise DomainError(_("The file is larger than %(mb)d MB.")
-                          % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
+        raise DomainError(
+            _("The file is larger than %(mb)d MB.") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)}
+        )
     if not content:
         raise DomainError(_("The file is empty."))
     lower = filename.lower()
@@ -98,15 +115,18 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
     header = [HEADER_ALIASES.get(str(h or "").strip().lower(), "") for h in table[0]]
     missing = [c for c in ("name", "domains") if c not in header]
     if missing:
-        raise DomainError(_("Missing columns: %(cols)s (expected: %(all)s).")
-                          % {"cols": ", ".join(missing), "all": ", ".join(COLUMNS)})
+        raise DomainError(
+            _("Missing columns: %(cols)s (expected: %(all)s).")
+            % {"cols": ", ".join(missing), "all": ", ".join(COLUMNS)}
+        )
     rows = []
     for raw in table[1:]:
         cells = [str(c).strip() if c is not None else "" for c in raw]
         if not any(cells):
             continue
-        rows.append({col: cells[i] if i < len(cells) else ""
-                     for i, col in enumerate(header) if col})
+        rows.append(
+            {col: cells[i] if i < len(cells) else "" for i, col in enumerate(header) if col}
+        )
     if len(rows) > MAX_IMPORT_ROWS:
         raise DomainError(_("At most %(n)d rows per file.") % {"n": MAX_IMPORT_ROWS})
     return rows
@@ -143,12 +163,18 @@ def _validate(rows: list[dict[str, str]]) -> tuple[list[RowResult], list[dict[st
                 existing = Website.objects.filter(icp_number=icp).first()
                 if icp in seen_icp:
                     result.errors.setdefault("icp", []).append(
-                        _("Same ICP number as line %(line)d.") % {"line": seen_icp[icp]})
+                        _("Same ICP number as line %(line)d.") % {"line": seen_icp[icp]}
+                    )
                 seen_icp.setdefault(icp, line)
-        fields = {"name": row.get("name", ""), "domains": domains, "icp_number": icp_raw,
-                  "psb_number": row.get("psb", ""), "operator_name": row.get("operator", ""),
-                  "operator_uscc": row.get("uscc", ""),
-                  "region_code": row.get("region_code", "") or None}
+        fields = {
+            "name": row.get("name", ""),
+            "domains": domains,
+            "icp_number": icp_raw,
+            "psb_number": row.get("psb", ""),
+            "operator_name": row.get("operator", ""),
+            "operator_uscc": row.get("uscc", ""),
+            "region_code": row.get("region_code", "") or None,
+        }
         try:
             cleaned = clean_website_fields(**fields, exclude_website=existing)
         except DomainError as exc:
@@ -161,7 +187,8 @@ def _validate(rows: list[dict[str, str]]) -> tuple[list[RowResult], list[dict[st
             if domain in seen_domains:
                 result.errors.setdefault("domains", []).append(
                     _("The domain %(domain)s is also on line %(line)d.")
-                    % {"domain": domain, "line": seen_domains[domain]})
+                    % {"domain": domain, "line": seen_domains[domain]}
+                )
             seen_domains.setdefault(domain, line)
         result.action = "update" if existing else "create"
         results.append(result)
@@ -188,24 +215,42 @@ def import_websites(
         for plan in plans:
             if plan["existing"] is not None:
                 fields = dict(plan["fields"])
-                current = [d.domain for d in plan["existing"].domains.filter(
-                    removed_at__isnull=True)]
+                current = [
+                    d.domain for d in plan["existing"].domains.filter(removed_at__isnull=True)
+                ]
                 fields["domains"] = list(dict.fromkeys([*current, *fields["domains"]]))
                 update_website(plan["existing"], **fields, acting_user=acting_user)
             else:
                 create_website(**plan["fields"], acting_user=acting_user)
-        ledger.append(("registry.website_import", timezone.now().strftime("%Y%m%d%H%M%S")),
-                      action="registry.websites.imported", actor=acting_user,
-                      data={"file": filename[:200], "created": report.count("create"),
-                            "updated": report.count("update")})
+        ledger.append(
+            ("registry.website_import", timezone.now().strftime("%Y%m%d%H%M%S")),
+            action="registry.websites.imported",
+            actor=acting_user,
+            data={
+                "file": filename[:200],
+                "created": report.count("create"),
+                "updated": report.count("update"),
+            },
+        )
     report.committed = True
     return report
 
 
 EXPORT_HEADER = (
-    "record_id", "subject_kind", "subject", "subject_identifiers", "case_number",
-    "issuing_office", "region_code", "measure", "legal_basis", "decided_on", "effective_from",
-    "effective_until", "status", "evidence_item_ids",
+    "record_id",
+    "subject_kind",
+    "subject",
+    "subject_identifiers",
+    "case_number",
+    "issuing_office",
+    "region_code",
+    "measure",
+    "legal_basis",
+    "decided_on",
+    "effective_from",
+    "effective_until",
+    "status",
+    "evidence_item_ids",
 )
 
 
@@ -225,11 +270,22 @@ def _export_rows(records: Iterable[ViolationRecord]) -> Iterable[list[str]]:
             ids = subject.press_card_number
         else:
             ids = subject.uscc
-        cells = [str(r.pk), r.subject_kind, str(subject), ids.strip(), r.case_number,
-                 str(r.issuing_office), r.region_code, r.measure, r.legal_basis,
-                 r.decided_on.isoformat(), r.effective_from.isoformat(),
-                 r.effective_until.isoformat() if r.effective_until else "", r.status,
-                 " ".join(r.evidence_item_ids)]
+        cells = [
+            str(r.pk),
+            r.subject_kind,
+            str(subject),
+            ids.strip(),
+            r.case_number,
+            str(r.issuing_office),
+            r.region_code,
+            r.measure,
+            r.legal_basis,
+            r.decided_on.isoformat(),
+            r.effective_from.isoformat(),
+            r.effective_until.isoformat() if r.effective_until else "",
+            r.status,
+            " ".join(r.evidence_item_ids),
+        ]
         yield [_cell(c) for c in cells]
 
 
@@ -242,13 +298,20 @@ def export_violations(
     if fmt not in {"csv", "xlsx"}:
         raise DomainError({"format": [_("Choose csv or xlsx.")]})
     records = records.select_related(
-        "website", "account", "practitioner", "intermediary", "issuing_office",
+        "website",
+        "account",
+        "practitioner",
+        "intermediary",
+        "issuing_office",
     ).prefetch_related("website__domains")
     rows = list(_export_rows(records))
     with transaction.atomic():
-        ledger.append(("registry.violation_export", timezone.now().strftime("%Y%m%d%H%M%S")),
-                      action="registry.violations.exported", actor=acting_user,
-                      data={"format": fmt, "records": len(rows)})
+        ledger.append(
+            ("registry.violation_export", timezone.now().strftime("%Y%m%d%H%M%S")),
+            action="registry.violations.exported",
+            actor=acting_user,
+            data={"format": fmt, "records": len(rows)},
+        )
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -264,6 +327,4 @@ def export_violations(
         sheet.append(row)
     out = io.BytesIO()
     workbook.save(out)
-    return out.getvalue(), (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    return out.getvalue(), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

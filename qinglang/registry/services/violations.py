@@ -28,8 +28,10 @@ from qinglang.registry.permissions import can_decide_for
 Subject = Website | Account | Practitioner | Intermediary
 
 _SUBJECT_KINDS: dict[type, str] = {
-    Website: SubjectKind.WEBSITE, Account: SubjectKind.ACCOUNT,
-    Practitioner: SubjectKind.PRACTITIONER, Intermediary: SubjectKind.INTERMEDIARY,
+    Website: SubjectKind.WEBSITE,
+    Account: SubjectKind.ACCOUNT,
+    Practitioner: SubjectKind.PRACTITIONER,
+    Intermediary: SubjectKind.INTERMEDIARY,
 }
 # A website's status follows the measure taken against it.
 _WEBSITE_STATUS_FOR_MEASURE = {
@@ -67,8 +69,9 @@ def record_violation(
     kind = _SUBJECT_KINDS.get(type(subject))
     errors: dict[str, list[str]] = {}
     if kind is None or subject.pk is None:
-        errors["subject"] = [_("The subject must be a registered website, account, "
-                               "practitioner or intermediary.")]
+        errors["subject"] = [
+            _("The subject must be a registered website, account, practitioner or intermediary.")
+        ]
     if measure not in Measure.values:
         errors["measure"] = [_("Unknown measure.")]
     if not (legal_basis or "").strip():
@@ -84,31 +87,58 @@ def record_violation(
         raise DomainError(errors)
     case_type, case_id = case[0], str(case[1])
     if ViolationRecord.objects.filter(
-        case_type=case_type, case_id=case_id, measure=measure, status=ViolationStatus.ACTIVE,
+        case_type=case_type,
+        case_id=case_id,
+        measure=measure,
+        status=ViolationStatus.ACTIVE,
         **{kind: subject},
     ).exists():
         raise StateError(_("This case already has this record for this subject."))
     record = ViolationRecord.objects.create(
-        subject_kind=kind, **{kind: subject}, case_type=case_type, case_id=case_id,
-        case_number=case_number.strip(), issuing_office=deciding_office,
+        subject_kind=kind,
+        **{kind: subject},
+        case_type=case_type,
+        case_id=case_id,
+        case_number=case_number.strip(),
+        issuing_office=deciding_office,
         region_code=deciding_office.region.code if deciding_office.region_id else "",
-        evidence_item_ids=[str(i) for i in evidence_item_ids], legal_basis=legal_basis.strip(),
-        measure=measure, summary=(summary or "").strip(), decided_on=decided_on,
-        effective_from=start, effective_until=effective_until,
+        evidence_item_ids=[str(i) for i in evidence_item_ids],
+        legal_basis=legal_basis.strip(),
+        measure=measure,
+        summary=(summary or "").strip(),
+        decided_on=decided_on,
+        effective_from=start,
+        effective_until=effective_until,
     )
-    ViolationHistory.objects.create(record=record, status=ViolationStatus.ACTIVE,
-                                    reason=_("Recorded from decided case %(number)s")
-                                    % {"number": record.case_number}, actor=acting_user)
-    ledger.append(record, action="registry.violation.recorded", actor=acting_user,
-                  data={"subject": f"{kind}:{subject.pk}", "case": f"{case_type}:{case_id}",
-                        "case_number": record.case_number, "measure": measure,
-                        "evidence": record.evidence_item_ids, "decided_on": decided_on})
+    ViolationHistory.objects.create(
+        record=record,
+        status=ViolationStatus.ACTIVE,
+        reason=_("Recorded from decided case %(number)s") % {"number": record.case_number},
+        actor=acting_user,
+    )
+    ledger.append(
+        record,
+        action="registry.violation.recorded",
+        actor=acting_user,
+        data={
+            "subject": f"{kind}:{subject.pk}",
+            "case": f"{case_type}:{case_id}",
+            "case_number": record.case_number,
+            "measure": measure,
+            "evidence": record.evidence_item_ids,
+            "decided_on": decided_on,
+        },
+    )
     if kind == SubjectKind.WEBSITE and measure in _WEBSITE_STATUS_FOR_MEASURE:
         website = Website.objects.select_for_update().get(pk=subject.pk)
         website.status = _WEBSITE_STATUS_FOR_MEASURE[measure]
         website.save(update_fields=["status", "updated_at"])
-        ledger.append(website, action="registry.website.status_changed", actor=acting_user,
-                      data={"to": website.status, "violation": record.pk})
+        ledger.append(
+            website,
+            action="registry.website.status_changed",
+            actor=acting_user,
+            data={"to": website.status, "violation": record.pk},
+        )
     return record
 
 
@@ -125,9 +155,17 @@ def rescind_violation(
         raise DomainError({"reason": [_("A reason is required.")]})
     record.status = ViolationStatus.RESCINDED
     record.save(update_fields=["status"])
-    ViolationHistory.objects.create(record=record, status=ViolationStatus.RESCINDED,
-                                    reason=reason.strip(), reference=appeal_reference.strip(),
-                                    actor=acting_user)
-    ledger.append(record, action="registry.violation.rescinded", actor=acting_user,
-                  data={"reason": reason.strip(), "appeal_reference": appeal_reference.strip()})
+    ViolationHistory.objects.create(
+        record=record,
+        status=ViolationStatus.RESCINDED,
+        reason=reason.strip(),
+        reference=appeal_reference.strip(),
+        actor=acting_user,
+    )
+    ledger.append(
+        record,
+        action="registry.violation.rescinded",
+        actor=acting_user,
+        data={"reason": reason.strip(), "appeal_reference": appeal_reference.strip()},
+    )
     return record

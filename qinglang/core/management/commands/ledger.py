@@ -23,14 +23,18 @@ class Command(BaseCommand):
             if checkpoint is None:
                 self.stdout.write("Nothing to seal.")
             else:
-                self.stdout.write(f"Sealed: tree size {checkpoint.tree_size}, "
-                                  f"root {checkpoint.root_hash}, key {checkpoint.key_id}")
+                self.stdout.write(
+                    f"Sealed: tree size {checkpoint.tree_size}, "
+                    f"root {checkpoint.root_hash}, key {checkpoint.key_id}"
+                )
             return
         report = ledger.verify_log()
         if report.ok:
-            self.stdout.write(self.style.SUCCESS(
-                f"Ledger OK: {report.events} events, {report.checkpoints} checkpoints verified."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Ledger OK: {report.events} events, {report.checkpoints} checkpoints verified."
+                )
+            )
             return
         if report.first_bad_event_id is not None:
             self.stderr.write(f"First bad entry: event {report.first_bad_event_id}")

@@ -28,8 +28,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Removed {len(removed)} unreferenced files.")
             return
         try:
-            built = packages.build_package(options["source"], options["identifier"],
-                                           acting_user=None)
+            built = packages.build_package(
+                options["source"], options["identifier"], acting_user=None
+            )
         except NotFoundInScopeError as exc:
             raise CommandError(f"No {options['source']} {options['identifier']!r}.") from exc
         output: Path = options["output"]

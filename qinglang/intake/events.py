@@ -1,0 +1,23 @@
+"""Ledger actions of intake (see qinglang.core.ledger_actions)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from qinglang.core.ledger_actions import define
+
+REPORT_RECEIVED = define("report.received", _("Report received"), public_label=_("Report received"))
+REPORT_ACCEPTED = define(
+    "report.accepted", _("Report accepted"), public_label=_("Accepted for handling")
+)
+REPORT_DECLINED = define("report.declined", _("Report declined"), public_label=_("Declined"))
+REPORT_RESULT_RECORDED = define(
+    "report.result_recorded",
+    _("Result recorded for the reporter"),
+    public_label=_("Result available"),
+)
+REPORT_ANALYSED = define("report.analysed", _("Report analysed"))
+REPORT_REROUTED = define("report.rerouted", _("Report re-routed"))
+REPORT_MOVED_CASE = define("report.moved_case", _("Report moved to another case"))
+REPORT_CONTACT_REVEALED = define("report.contact_revealed", _("Reporter contact viewed"))
+REPORT_TRIAGE_ESCALATED = define("report.triage_escalated", _("Triage escalated"))
