@@ -6,6 +6,8 @@ import os
 
 from celery import Celery
 
+import qinglang.core.broker  # noqa: F401 - registers the embedded broker's transport alias
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglang.settings.embedded")
 
 app = Celery("qinglang")

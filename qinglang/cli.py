@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 SETTINGS_MODULES = {
     "embedded": "qinglang.settings.embedded",
@@ -35,8 +36,44 @@ def _manage(argv: list[str]) -> None:
     execute_from_command_line(["qinglang manage", *argv])
 
 
+@dataclass
+class Child:
+    """One supervised process of `qinglang up`: restarted with back-off whenever it dies."""
+
+    name: str
+    cmd: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    restart_at: float | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        # Its own session: Ctrl-C reaches only `qinglang up`, which stops children in order
+        # (a second signal in the children would turn a warm shutdown cold).
+        self.proc = subprocess.Popen(self.cmd, env=env, start_new_session=True)
+        self.started_at, self.restart_at = time.monotonic(), None
+
+    def check(self, now: float, env: dict[str, str]) -> None:
+        """Restart a dead child: 1 s, 2 s, 4 s … up to 30 s; a child that ran a minute resets."""
+        if self.proc is not None and self.proc.poll() is not None and self.restart_at is None:
+            if now - self.started_at > 60:
+                self.failures = 0
+            delay = min(30.0, 2.0**self.failures)
+            self.failures += 1
+            print(
+                f"qinglang up: {self.name} (pid {self.proc.pid}) exited with "
+                f"{self.proc.returncode}; restarting in {delay:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            self.restart_at = now + delay
+        if self.restart_at is not None and now >= self.restart_at:
+            self.start(env)
+            print(f"qinglang up: {self.name} restarted (pid {self.proc.pid})", flush=True)  # type: ignore[union-attr]
+
+
 def cmd_up(args: argparse.Namespace) -> int:
-    """Initialise with demo data, then run the web server and a worker until Ctrl-C."""
+    """Initialise with demo data, then supervise the web server and a worker until Ctrl-C."""
     from django.conf import settings
 
     _manage(["qinglang_init", "--demo"])
@@ -45,16 +82,13 @@ def cmd_up(args: argparse.Namespace) -> int:
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        "python:qinglang.gunicorn_conf",
         "qinglang.wsgi:application",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "10",
-        "--no-control-socket",
     ]
     worker = [
         sys.executable,
@@ -71,9 +105,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         "--schedule",
         str(settings.QINGLANG_HOME / "celerybeat-schedule"),
     ]
-    # Children get their own session: Ctrl-C reaches only this process, which then stops
-    # them in order (a second signal in the children would turn a warm shutdown cold).
-    procs = [subprocess.Popen(cmd, env=env, start_new_session=True) for cmd in (web, worker)]
+    children = [Child("web", web), Child("worker", worker)]
+    for child in children:
+        child.start(env)
     print(f"清朗 Qinglang: http://{args.host}:{args.port}/  (Ctrl-C 停止 / to stop)", flush=True)
     stopping = False
 
@@ -83,13 +117,12 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    code = 0
     while not stopping:
-        for proc in procs:
-            if proc.poll() is not None:
-                print(f"process {proc.args[2]} exited with {proc.returncode}", file=sys.stderr)
-                stopping, code = True, proc.returncode or 1
+        now = time.monotonic()
+        for child in children:
+            child.check(now, env)
         time.sleep(0.5)
+    procs = [c.proc for c in children if c.proc is not None]
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -100,7 +133,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             proc.kill()
             proc.wait()
     print("清朗 Qinglang stopped.", flush=True)
-    return code
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

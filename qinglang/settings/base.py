@@ -196,10 +196,13 @@ if QINGLANG_BROKER_URL:
     CELERY_BROKER_URL = QINGLANG_BROKER_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 else:
-    for _sub in ("in", "processed", "control"):
+    for _sub in ("in", "processed", "control", "staging", "quarantine"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://localhost//"
+    # qinglang.core.broker: kombu's filesystem transport with atomic writes and a quarantine
+    # for unreadable messages (registered as a kombu alias when qinglang.celery loads).
+    CELERY_BROKER_URL = "qinglangfs://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "polling_interval": 0.2,
         "data_folder_in": str(_broker_dir / "in"),
         "data_folder_out": str(_broker_dir / "in"),
         "processed_folder": str(_broker_dir / "processed"),

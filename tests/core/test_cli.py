@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -109,3 +111,90 @@ def test_cli_help_and_manage_passthrough(tmp_path, argv):
     )
     assert result.returncode == 0, result.stderr
     assert "init" in result.stdout or "--demo" in result.stdout
+
+
+def _post_report(port: int, n: int) -> int:
+    body = {
+        "category": "paid_deletion",
+        "description": f"有人报价三千元删除论坛上的负面帖子，第{n}次联系。",
+        "targets": [{"url": f"https://bbs.unknown-forum.cn/thread/{n}", "account": "删帖小王"}],
+        "contact": {"name": "", "phone": "", "email": ""},
+    }
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/reports/",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except OSError:
+        return 0
+
+
+def _celery_pid(parent: int) -> int | None:
+    return next((pid for pid, name in children_of(parent).items() if name == "celery"), None)
+
+
+def test_up_restarts_a_killed_worker_and_the_site_keeps_answering(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
+    env.update(QINGLANG_HOME=str(tmp_path), QINGLANG_DEMO_PASSWORD="demo-password-up")
+    log_path = tmp_path / "up.log"
+    log = log_path.open("w+")
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "qinglang.cli", "up", "--port", str(port), "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 420
+        while get(f"http://127.0.0.1:{port}/") != 200 or "ready." not in log_path.read_text():
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, "qinglang up did not start in time"
+            time.sleep(1)
+        first = _celery_pid(proc.pid)
+        assert first is not None
+        assert [_post_report(port, n) for n in range(3)] == [201] * 3
+        os.kill(first, signal.SIGKILL)
+        killed_at = time.monotonic()
+        # the site keeps answering while the worker is down, and accepts reports
+        assert [_post_report(port, n) for n in range(3, 6)] == [201] * 3
+        while (second := _celery_pid(proc.pid)) in (None, first):
+            assert get(f"http://127.0.0.1:{port}/") == 200
+            assert time.monotonic() - killed_at < 15, log_path.read_text()[-3000:]
+            time.sleep(0.5)
+        assert proc.poll() is None
+        assert "restarting" in log_path.read_text()
+        # every report is analysed, each exactly once
+        db = sqlite3.connect(tmp_path / "qinglang.sqlite3")
+        try:
+            while True:
+                rows = db.execute(
+                    "SELECT object_id, count(*) FROM core_ledgerevent "
+                    "WHERE action = 'report.analysed' GROUP BY object_id"
+                ).fetchall()
+                pending = db.execute(
+                    "SELECT count(*) FROM intake_report WHERE analysed_at IS NULL"
+                ).fetchone()[0]
+                if pending == 0:
+                    break
+                assert time.monotonic() - killed_at < 120, f"{pending} reports not analysed"
+                time.sleep(1)
+        finally:
+            db.close()
+        assert len(rows) >= 6 and all(count == 1 for _, count in rows), rows
+        assert second != first
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                for pid in children_of(proc.pid):
+                    os.kill(pid, signal.SIGKILL)
+                proc.kill()
+        log.close()
