@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +18,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.core.inputs import UnsafeInputError, safe_json_loads
+from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
 from qinglang.intake import selectors, services
 from qinglang.intake.models import Report, ReportCategory, ReportStatus
 
@@ -130,8 +130,10 @@ def _payload(request: Request) -> tuple[Any, list[Any]]:
     if request.content_type and request.content_type.startswith("multipart/"):
         raw = request.data.get("payload", "")
         try:
-            data = json.loads(raw) if isinstance(raw, str) else None
-        except ValueError:
+            data = safe_json_loads(raw, field="payload") if isinstance(raw, str) else None
+        except UnsafeInputError as exc:
+            if exc.code != "not_json":
+                raise services.ReportInvalidError(exc.detail()) from None
             data = None
         if not isinstance(data, Mapping):
             raise services.ReportInvalidError(
@@ -144,7 +146,7 @@ def _payload(request: Request) -> tuple[Any, list[Any]]:
 class ReportCollectionView(generics.ListAPIView):
     """POST: anyone files a report. GET: staff list the reports in their scope."""
 
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser]
     serializer_class = ReportListSerializer
     pagination_class = PageNumberPagination
     throttle_scope = "report_submit"

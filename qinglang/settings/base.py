@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qinglang.core.middleware_inputs.InputSafetyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -267,6 +268,12 @@ REST_FRAMEWORK = {
         "qinglang.core.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Bounded, strict parsing (qinglang.core.inputs): depth, size, UTF-8, NUL, surrogates.
+    "DEFAULT_PARSER_CLASSES": [
+        "qinglang.core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "qinglang.core.parsers.SafeMultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

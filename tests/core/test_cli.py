@@ -127,7 +127,7 @@ def _post_report(port: int, n: int) -> int:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return response.status
     except OSError:
         return 0
