@@ -1,4 +1,4 @@
-"""Refuse malformed paths, query strings and form bodies before any view sees them."""
+"""Request hygiene: refuse malformed input before any view; keep private answers out of caches."""
 
 from __future__ import annotations
 
@@ -32,3 +32,35 @@ class InputSafetyMiddleware:
             page = f"<!doctype html><title>400</title><p>{escape(exc.field)}: {escape(exc.message)}"
             return HttpResponseBadRequest(page)
         return self.get_response(request)
+
+
+PRIVATE_PREFIXES = (
+    "/api/",
+    "/staff/",
+    "/cases/",
+    "/registry/",
+    "/evidence/",
+    "/admin/",
+    "/report/",
+    "/track/",
+)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on staff pages, identity views, the API and the reporting zone.
+
+    A response that chose its own caching (public, cacheable pages and feeds) keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith(PRIVATE_PREFIXES):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -21,7 +21,10 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 QINGLANG_HOME = Path(os.environ.get("QINGLANG_HOME", PROJECT_DIR / "var")).resolve()
-QINGLANG_HOME.mkdir(parents=True, exist_ok=True)
+# Everything under QINGLANG_HOME (database, vault, broker queue, mail, logs, keys) is readable by
+# its owner alone: every process that loads settings creates files owner-only.
+os.umask(0o077)
+QINGLANG_HOME.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 SECRET_KEY = os.environ.get("QINGLANG_SECRET_KEY", "")
 DEBUG = env_bool("QINGLANG_DEBUG", False)
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "qinglang.core.middleware_inputs.InputSafetyMiddleware",
+    "qinglang.core.middleware_inputs.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,6 +177,8 @@ if os.environ.get("QINGLANG_S3_BUCKET"):
     STORAGES["evidence"] = {**_s3, "OPTIONS": {**_s3["OPTIONS"], "location": "evidence"}}
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 QINGLANG_EVIDENCE_MAX_FILE_BYTES = int(
     os.environ.get("QINGLANG_EVIDENCE_MAX_FILE_BYTES", 20 * 1024 * 1024)

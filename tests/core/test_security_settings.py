@@ -81,3 +81,39 @@ def test_csp_forbids_inline_script_and_framing(client):
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+
+
+def test_files_under_home_are_owner_only(settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    current = os.umask(0)
+    os.umask(current)
+    assert current == 0o077
+    assert settings.FILE_UPLOAD_PERMISSIONS == 0o600
+    storage = FileSystemStorage(location=tmp_path / "vault")
+    name = storage.save("ab/cd/blob", ContentFile(b"evidence"))
+    assert (os.stat(storage.path(name)).st_mode & 0o777) == 0o600
+    assert (os.stat(tmp_path / "vault" / "ab").st_mode & 0o077) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/me/", "/report/", "/track/", "/staff/login/"])
+def test_private_answers_are_not_stored_by_caches(client, path):
+    response = client.get(path)
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_staff_pages_send_no_store(world, verified_client):
+    client = verified_client(world.beijing_user)
+    response = client.get("/cases/triage/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_public_portal_keeps_its_own_caching(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.get("Cache-Control", "") != "no-store"
