@@ -30,3 +30,8 @@ urlpatterns = [
     path("registry/", include("qinglang.registry.urls")),
     path("", include("qinglang.intake.urls")),
 ]
+
+handler400 = "qinglang.core.views.bad_request"
+handler403 = "qinglang.core.views.permission_denied"
+handler404 = "qinglang.core.views.page_not_found"
+handler500 = "qinglang.core.views.server_error"

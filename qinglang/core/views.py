@@ -218,3 +218,22 @@ def security(request: HttpRequest) -> HttpResponse:
             "device": request.user.otp_device,
         },
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Render without the request context: whatever failed must not fail the error page too."""
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

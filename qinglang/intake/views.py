@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -178,6 +179,28 @@ def _form_context(post: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+def report_form_after_csrf_failure(request: HttpRequest) -> HttpResponse:
+    """Give the reporter back everything typed (files excepted, said plainly) with a fresh token."""
+    errors = {
+        "non_field_errors": [
+            _(
+                "Your form expired before it was sent, so nothing was submitted yet. Everything "
+                "you typed is still here; files are not kept, please attach them again, then "
+                "send the report."
+            )
+        ]
+    }
+    post = request.POST if request.method == "POST" else {}
+    return render(request, "intake/report_form.html", _form_context(post, errors), status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A failed CSRF check: the reporting form comes back filled in; elsewhere a branded page."""
+    if request.method == "POST" and request.path == reverse("intake:report"):
+        return report_form_after_csrf_failure(request)
+    return render(request, "403_csrf.html", status=403)
+
+
 def report_form(request: HttpRequest) -> HttpResponse:
     """Show the report form; on POST submit through the service, then show the receipt once."""
     if request.method != "POST":

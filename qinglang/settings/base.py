@@ -33,6 +33,8 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("QINGLANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
     if h.strip()
 ]
+# A failed CSRF check gives the reporter the form back filled in (qinglang.intake.views).
+CSRF_FAILURE_VIEW = "qinglang.intake.views.csrf_failure"
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("QINGLANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
