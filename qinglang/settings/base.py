@@ -88,8 +88,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "qinglang.core.auth.VerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "qinglang.core.middleware_sessions.SessionTimeoutMiddleware",
+    "qinglang.core.auth.VerifiedStaffMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -123,11 +124,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions end after QINGLANG_SESSION_IDLE_MINUTES without activity and at the latest after
+# QINGLANG_SESSION_MAX_HOURS (qinglang.core.middleware_sessions); the cookie lives as long.
+QINGLANG_SESSION_IDLE_MINUTES = int(os.environ.get("QINGLANG_SESSION_IDLE_MINUTES", "30"))
+QINGLANG_SESSION_MAX_HOURS = int(os.environ.get("QINGLANG_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = QINGLANG_SESSION_MAX_HOURS * 3600
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:workbench"
 LOGOUT_REDIRECT_URL = "intake:portal"

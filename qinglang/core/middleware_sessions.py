@@ -1,0 +1,56 @@
+"""Staff sessions end after a spell of inactivity and after an absolute lifetime (ASVS V7).
+
+The session records when it was signed in and when it was last used (updated at most once a
+minute, so a busy page does not write the session on every request). Past either limit the user
+is signed out and sent to sign in again with a message saying why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+STARTED, SEEN = "qinglang_session_started", "qinglang_session_seen"
+
+
+def idle_limit() -> int:
+    return int(settings.QINGLANG_SESSION_IDLE_MINUTES) * 60
+
+
+def absolute_limit() -> int:
+    return int(settings.QINGLANG_SESSION_MAX_HOURS) * 3600
+
+
+class SessionTimeoutMiddleware:
+    """Sign out sessions idle longer than the idle limit or older than the absolute limit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.setdefault(STARTED, now)
+            seen = session.get(SEEN, now)
+            if now - seen > idle_limit() or now - started > absolute_limit():
+                idle = now - seen > idle_limit()
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after %(m)d minutes without activity.")
+                    % {"m": idle_limit() // 60}
+                    if idle
+                    else _("You were signed out: a session lasts at most %(h)d hours.")
+                    % {"h": absolute_limit() // 3600},
+                )
+            elif now - seen >= 60 or SEEN not in session:
+                session[SEEN] = now
+        return self.get_response(request)
