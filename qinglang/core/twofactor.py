@@ -6,6 +6,7 @@ from base64 import b32encode
 
 import segno
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -101,6 +102,20 @@ def verify_second_factor(user: User, code: str) -> Device | None:
             if device.verify_token(code):
                 return device
     return None
+
+
+def second_factor_wait(user: User, code: str) -> int:
+    """Return the seconds to wait when every device that could take `code` is throttled."""
+    code = normalize_code(code)
+    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    waits = []
+    for device in model.objects.filter(user=user, confirmed=True):
+        allowed, details = device.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (details or {}).get("locked_until")
+        waits.append(max(1, int((until - timezone.now()).total_seconds() + 0.999)) if until else 1)
+    return min(waits) if waits else 0
 
 
 def count_backup_codes(user: User) -> int:

@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.models import Device
 
-from qinglang.core import twofactor
+from qinglang.core import signin_limits, twofactor
 from qinglang.core.auth import is_verified, require_verified
 from qinglang.core.forms import CodeForm, PasswordStepForm
 from qinglang.core.models import User
@@ -76,7 +76,21 @@ def login(request: HttpRequest) -> HttpResponse:
     if is_verified(request.user):
         return redirect(_safe_next(request, next_url))
     form = PasswordStepForm(request, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    username = request.POST.get("username", "") if request.method == "POST" else ""
+    if username and (wait := signin_limits.wait_seconds(username)):
+        refusal = _(
+            "Too many failed sign-ins for this account. Wait %(s)d seconds, then try again."
+        )
+        context = {
+            "form": PasswordStepForm(request),
+            "next": next_url,
+            "refusal": refusal % {"s": wait},
+        }
+        return render(request, "core/login.html", context, status=429)
+    if request.method == "POST" and not form.is_valid() and username:
+        signin_limits.record_failure(username)
+    elif request.method == "POST" and form.is_valid():
+        signin_limits.reset(username)
         user = form.get_user()
         request.session.cycle_key()
         request.session[PENDING_SESSION_KEY] = {
@@ -104,17 +118,22 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         return redirect("core:login_enrol")
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        device = twofactor.verify_second_factor(user, form.cleaned_data["token"])
+        wait = twofactor.second_factor_wait(user, form.cleaned_data["token"])
+        device = None if wait else twofactor.verify_second_factor(user, form.cleaned_data["token"])
         if device is not None:
             _complete_sign_in(request, user, device, data)
             return redirect(data["next"])
-        form.add_error(
-            "token",
-            _(
-                "That code is not valid or was already used. After several wrong codes you must "
-                "wait longer before the next try."
-            ),
-        )
+        if wait:
+            form.add_error(
+                "token",
+                _(
+                    "Too many wrong codes in a row: wait %(s)d seconds, then enter the code "
+                    "your app shows now."
+                )
+                % {"s": wait},
+            )
+        else:
+            form.add_error("token", _("That code is not valid or was already used."))
     return render(request, "core/login_verify.html", {"form": form, "pending_user": user})
 
 
