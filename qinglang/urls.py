@@ -1,7 +1,9 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+from qinglang.core.api_schema import CachedSchemaView
 
 api_v1 = [
     path("", include("qinglang.core.api_urls")),
@@ -13,7 +15,7 @@ api_v1 = [
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # Swagger UI injects one <style> element: allow inline styles on this page alone.
     path(
         "api/docs/",

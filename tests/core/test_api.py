@@ -145,3 +145,26 @@ def test_schema_documents_core_endpoints(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/me/" in response.content and b"/api/v1/organizations/" in response.content
+
+
+def test_schema_is_built_once_per_process_and_language(client, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from qinglang.core import api_schema
+
+    api_schema._CACHE.clear()
+    calls = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    first = client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="en")
+    second = client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="en")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert len(calls) == 1
+    client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert len(calls) == 2
