@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from typing import IO
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
@@ -245,9 +245,65 @@ def _check_polyglot(data: bytes, *, skip_prefix: int, kind: str) -> None:
         raise _refuse(_("The file contains web page or script code; it is not accepted."))
 
 
+# Keys (and action types under /S) that make a PDF reader run something or carry a file.
+PDF_ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
+        "/XFA", "/SubmitForm", "/ImportData", "/AA", "/GoToE",
+    }
+)  # fmt: skip
+PDF_MAX_OBJECTS = 200_000
+
+
+def _pdf_structure_is_active(data: bytes) -> bool:
+    """Walk every object with a real PDF parser: escaped names and object streams included.
+
+    A byte scan misses `/J#61vaScript` (a name with a hex escape) and anything inside a
+    compressed object stream; pypdf decodes both. Loaded on first use, not at start-up.
+    """
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        return True  # its objects cannot be checked
+    numbers = [(num, gen) for gen, objs in reader.xref.items() for num in objs]
+    numbers += [(num, 0) for num in reader.xref_objStm]
+    stack: list[Any] = [reader.trailer, *(IndirectObject(n, g, reader) for n, g in numbers)]
+    seen: set[tuple[int, int]] = set()
+    budget = PDF_MAX_OBJECTS
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            obj = obj.get_object()
+        budget -= 1
+        if budget < 0:
+            return True  # too many objects to check: refuse rather than guess
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key in PDF_ACTIVE_NAMES or (key == "/S" and value in PDF_ACTIVE_NAMES):
+                    return True
+                stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return False
+
+
 def _check_pdf(data: bytes) -> None:
+    active = _("PDF files with scripts, actions or embedded files are not accepted.")
     if PDF_ACTIVE.search(data):
-        raise _refuse(_("PDF files with scripts, actions or embedded files are not accepted."))
+        raise _refuse(active)
+    try:
+        structure_active = _pdf_structure_is_active(data)
+    except Exception:  # noqa: BLE001 - any parser failure: the file cannot be vouched for
+        raise _refuse(
+            _("The PDF could not be read. Save or print it again as a standard PDF and retry.")
+        ) from None
+    if structure_active:
+        raise _refuse(active)
     _check_polyglot(data, skip_prefix=1, kind="application/pdf")
     if b"%%EOF" not in data[-2048:]:
         raise _refuse(_("The PDF is truncated or has data appended after its end."))

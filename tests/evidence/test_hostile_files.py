@@ -19,7 +19,13 @@ from qinglang.core.exceptions import DomainError
 from qinglang.core.models import LedgerEvent
 from qinglang.evidence import services, vault
 from qinglang.evidence.models import EvidenceBlob, EvidenceItem
-from tests.evidence.factories import jpeg_with_gps, pdf_bytes, png_bytes, upload
+from tests.evidence.factories import (
+    jpeg_with_gps,
+    pdf_bytes,
+    pdf_with_object_stream,
+    png_bytes,
+    upload,
+)
 
 
 def gif_bytes() -> bytes:
@@ -120,6 +126,29 @@ REFUSED = [
         "PDF files with scripts",
     ),
     ("tail.pdf", pdf_bytes() + zip_of({"x.txt": b"hidden"}), "polyglot"),
+    # names written with hex escapes: a byte scan never sees "/JavaScript" or "/Launch"
+    (
+        "escaped-js.pdf",
+        pdf_bytes(b"4 0 obj << /S /J#61vaScript /J#53 (app.alert(1)) >> endobj\n"),
+        "PDF files with scripts",
+    ),
+    (
+        "escaped-launch.pdf",
+        pdf_bytes(b"4 0 obj << /S /L#61unch /F (cmd.exe) >> endobj\n"),
+        "PDF files with scripts",
+    ),
+    # the action sits compressed inside an object stream
+    (
+        "objstm-js.pdf",
+        pdf_with_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>"),
+        "PDF files with scripts",
+    ),
+    (
+        "objstm-launch.pdf",
+        pdf_with_object_stream(b"<< /S /Launch /F (cmd.exe) >>"),
+        "PDF files with scripts",
+    ),
+    ("no-xref.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "could not be read"),
     ("evidence.zip", zip_of({"a.txt": b"hello"}), "Archives"),
     ("bomb.zip", zip_of({"zeros.bin": b"\x00" * 5_000_000}), "Archives"),
     ("nested.zip", nested_zip(8), "Archives"),

@@ -16,6 +16,7 @@ from qinglang.evidence.selectors import custody_events, get_item_for, items_for
 from tests.evidence.factories import (
     FAKE_SUBJECT,
     allow_subject,
+    finish_pdf,
     jpeg_with_gps,
     pdf_bytes,
     png_bytes,
@@ -166,11 +167,10 @@ def test_pdf_preview_rendered_in_worker(world, django_capture_on_commit_callback
 
     queued = []
     monkeypatch.setattr(tasks.make_preview, "delay", lambda **kw: queued.append(kw))
-    pdf = (
+    pdf = finish_pdf(
         b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
         b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
         b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
         item = services.store_upload(upload("notice.pdf", pdf), added_by=None)
@@ -181,3 +181,11 @@ def test_pdf_preview_rendered_in_worker(world, django_capture_on_commit_callback
     assert preview.format == "PNG"
     assert preview.size[0] > preview.size[1]
     assert vault.read_blob(item.blob.storage_name) == pdf
+
+
+def test_clean_pdf_with_an_object_stream_is_accepted(world):
+    from tests.evidence.factories import pdf_with_object_stream
+
+    data = pdf_with_object_stream(b"<< /S /GoTo /D [0 /Fit] >>")
+    item = services.store_upload(upload("report.pdf", data), added_by=None)
+    assert item.blob.media_type == "application/pdf"
