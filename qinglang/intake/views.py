@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.core.sealed import seal, unseal
 from qinglang.intake import services
 from qinglang.intake.forms import (
     CONTACT_FIELDS,
@@ -236,9 +237,9 @@ def report_form(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     limiter.hit(ip)
-    request.session[RECEIPT_SESSION_KEY] = {
+    request.session[RECEIPT_SESSION_KEY] = {  # the access key only sealed (qinglang.core.sealed)
         "tracking_code": submission.tracking_code,
-        "access_key": submission.access_key,
+        "access_key": seal(submission.access_key),
     }
     return redirect("intake:report_done")
 
@@ -247,6 +248,9 @@ def report_form(request: HttpRequest) -> HttpResponse:
 def report_done(request: HttpRequest) -> HttpResponse:
     """Show tracking code and access key once; a refresh no longer shows them."""
     receipt = request.session.pop(RECEIPT_SESSION_KEY, None)
+    if receipt is not None:
+        key = unseal(receipt.get("access_key", ""))
+        receipt = None if key is None else {**receipt, "access_key": key}
     return render(request, "intake/report_done.html", {"receipt": receipt})
 
 

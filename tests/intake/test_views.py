@@ -204,3 +204,21 @@ def test_tracking_form_requires_both_fields(world, client):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'href="#id_tracking_code"' in html and 'href="#id_access_key"' in html
+
+
+def test_access_key_never_rests_in_the_session_in_plaintext(world, client: Client):
+    from django.contrib.sessions.models import Session
+
+    from qinglang.core.sealed import seal, unseal
+
+    response = client.post("/report/", form_data())
+    assert response.status_code == 302
+    stored = "".join(str(s.get_decoded()) + s.session_data for s in Session.objects.all())
+    page = client.get("/report/done/").content.decode()
+    key = re.search(r'id="access-key">([A-Z0-9-]+)<', page).group(1)
+    assert key not in stored
+    assert Report.objects.get().access_key_hash == services.hash_access_key(key)
+    # a sealed value expires and cannot be forged
+    assert unseal(seal("secret")) == "secret"
+    assert unseal(seal("secret"), ttl=-1) is None
+    assert unseal("not-a-token") is None
