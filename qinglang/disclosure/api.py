@@ -399,6 +399,7 @@ class BatchCreateView(APIView):
         responses={201: BatchOut, 400: OpenApiResponse(description="Invalid"), **_DENIED},
     )
     def post(self, request: Request) -> Response:
+        services.ensure_office_staff(request.user)
         data = _valid(BatchIn, request)
         batch = services.create_batch(title=data["title"], acting_user=request.user)
         return Response(_batch_out(batch), status=status.HTTP_201_CREATED)
@@ -423,6 +424,13 @@ class IdOut(serializers.Serializer):
     id = serializers.IntegerField()
 
 
+def _own_batch(request: Request, pk: int) -> Batch:
+    """Return a batch in scope, refusing (403) anyone outside its issuing office."""
+    batch = selectors.get_batch_for(request.user, pk)
+    services.ensure_issuing_office(request.user, batch.office_id)
+    return batch
+
+
 def _valid(serializer: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     s = serializer(data=request.data)
     s.is_valid(raise_exception=True)
@@ -441,7 +449,7 @@ class BatchEntryCreateView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        batch = selectors.get_batch_for(request.user, pk)
+        batch = _own_batch(request, pk)
         data = _valid(EntryIn, request)
         entry = services.add_entry(
             batch,
@@ -462,9 +470,7 @@ class BatchSubmitView(APIView):
         responses={200: BatchOut, 400: OpenApiResponse(description="Not a draft"), **_DENIED},
     )
     def post(self, request: Request, pk: int) -> Response:
-        batch = services.submit_batch(
-            selectors.get_batch_for(request.user, pk), acting_user=request.user
-        )
+        batch = services.submit_batch(_own_batch(request, pk), acting_user=request.user)
         return Response(_batch_out(batch))
 
 
@@ -476,9 +482,7 @@ class BatchApproveView(APIView):
         responses={200: BatchOut, 400: OpenApiResponse(description="Not submitted"), **_DENIED},
     )
     def post(self, request: Request, pk: int) -> Response:
-        batch = services.approve_batch(
-            selectors.get_batch_for(request.user, pk), acting_user=request.user
-        )
+        batch = services.approve_batch(_own_batch(request, pk), acting_user=request.user)
         return Response(_batch_out(batch))
 
 
@@ -494,7 +498,7 @@ class BatchPublishView(APIView):
         responses={200: BatchOut, 400: OpenApiResponse(description="Not approved"), **_DENIED},
     )
     def post(self, request: Request, pk: int) -> Response:
-        batch = selectors.get_batch_for(request.user, pk)
+        batch = _own_batch(request, pk)
         data = _valid(PublishIn, request)
         batch = services.publish_batch(batch, at=data.get("at"), acting_user=request.user)
         return Response(_batch_out(batch))
@@ -522,6 +526,7 @@ class EntryStatementView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.get_entry(pk)
+        services.ensure_operator(entry, request.user)
         data = _valid(StatementIn, request)
         statement = services.submit_statement(entry, text=data["text"], acting_user=request.user)
         return Response(
@@ -549,6 +554,7 @@ class EntryAppealView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.get_entry(pk)
+        services.ensure_operator(entry, request.user)
         reason = request.data.get("reason")
         s = AppealIn(data={"reason": reason})
         s.is_valid(raise_exception=True)
@@ -582,6 +588,7 @@ class AppealDecideView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         appeal = selectors.get_appeal_for(request.user, pk)
+        services.ensure_issuing_office(request.user, appeal.entry.batch.office_id)
         data = _valid(DecideIn, request)
         appeal = services.decide_appeal(
             appeal,
@@ -613,6 +620,7 @@ class StatementReviewView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         statement = selectors.get_statement_for(request.user, pk)
+        services.ensure_issuing_office(request.user, statement.entry.batch.office_id)
         data = _valid(ReviewIn, request)
         statement = services.review_statement(
             statement, show=data["show"], acting_user=request.user
@@ -640,6 +648,7 @@ class EntryCorrectionView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.get_entry_for_staff(request.user, pk)
+        services.ensure_issuing_office(request.user, entry.batch.office_id)
         data = _valid(CorrectionIn, request)
         version = services.correct_entry(
             entry,

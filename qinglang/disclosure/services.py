@@ -92,7 +92,7 @@ def ensure_office_staff(user: User) -> Organization:
     return org
 
 
-def _ensure_same_office(user: User, office_id: int) -> None:
+def ensure_issuing_office(user: User, office_id: int) -> None:
     org = ensure_office_staff(user)
     if org.pk != office_id:
         raise NotPermitted(_("Only the issuing office may do this."))
@@ -373,7 +373,7 @@ def record_amounts(
 
 
 def _submit(item: ReviewedItem, *, acting_user: User) -> None:
-    _ensure_same_office(acting_user, item.office_id)
+    ensure_issuing_office(acting_user, item.office_id)
     if item.status != ReviewStatus.DRAFT:
         raise StateError({"status": _("Only a draft can be submitted.")})
     item.status, item.submitted_at = ReviewStatus.SUBMITTED, timezone.now()
@@ -381,7 +381,7 @@ def _submit(item: ReviewedItem, *, acting_user: User) -> None:
 
 
 def _approve(item: ReviewedItem, *, acting_user: User, authors: Iterable[int] = ()) -> None:
-    _ensure_same_office(acting_user, item.office_id)
+    ensure_issuing_office(acting_user, item.office_id)
     if acting_user.pk == item.created_by_id or acting_user.pk in set(authors):
         raise NotPermitted(_("A second person must approve: the author cannot."))
     if item.status != ReviewStatus.SUBMITTED:
@@ -413,7 +413,7 @@ def _publish_time(at: Any) -> dt.datetime | None:
 
 def _schedule_or_publish(item: ReviewedItem, *, at: Any, acting_user: User) -> bool:
     """Publish now (True) or schedule (False); only an approved or scheduled item."""
-    _ensure_same_office(acting_user, item.office_id)
+    ensure_issuing_office(acting_user, item.office_id)
     if item.status not in (ReviewStatus.APPROVED, ReviewStatus.SCHEDULED):
         raise StateError({"status": _("Only an approved item can be published.")})
     when = _publish_time(at)
@@ -569,7 +569,7 @@ def add_entry(
     articles: Any = None,
 ) -> Entry:
     """Add a closed case to a draft batch; only the redacted summary is stored."""
-    _ensure_same_office(acting_user, batch.office_id)
+    ensure_issuing_office(acting_user, batch.office_id)
     summary = _text(summary, "summary")
     case = closed_case_for(acting_user, case_id)
     if measure is not None and measure not in ExposureMeasure.values:
@@ -626,7 +626,7 @@ def _entry_authors(batch: Batch) -> list[int]:
 def submit_batch(batch: Batch, *, acting_user: User) -> Batch:
     """Send a draft batch for approval by a second person of the office."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
-    _ensure_same_office(acting_user, batch.office_id)
+    ensure_issuing_office(acting_user, batch.office_id)
     if batch.status == ReviewStatus.DRAFT and not batch.entries.exists():
         raise StateError({"status": _("Add at least one entry first.")})
     _submit(batch, acting_user=acting_user)
@@ -739,7 +739,7 @@ def expire_listings() -> int:
 
 
 def _ensure_entry_office(entry: Entry, user: User) -> None:
-    _ensure_same_office(user, entry.batch.office_id)
+    ensure_issuing_office(user, entry.batch.office_id)
 
 
 def correct_entry(
@@ -824,7 +824,7 @@ def _delist(entry: Entry, *, acting_user: User, reason: str) -> None:
 # ---------------------------------------------------------------- due process
 
 
-def _ensure_operator(entry: Entry, user: User) -> None:
+def ensure_operator(entry: Entry, user: User) -> None:
     """Only the website operator named may speak for it; anyone else finds nothing."""
     if (
         not user.is_authenticated
@@ -833,13 +833,14 @@ def _ensure_operator(entry: Entry, user: User) -> None:
         or user.organization_id != entry.operator_organization_id
     ):
         raise NotFoundInScopeError("entry")
-    if entry.batch.status in (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
+    batch_status = Batch.objects.filter(pk=entry.batch_id).values_list("status", flat=True).first()
+    if batch_status in (None, ReviewStatus.DRAFT, ReviewStatus.SUBMITTED):
         raise NotFoundInScopeError("entry")
 
 
 def submit_statement(entry: Entry, *, text: Any, acting_user: User) -> Statement:
     """Record the operator's statement on its entry; the office reviews it before it shows."""
-    _ensure_operator(entry, acting_user)
+    ensure_operator(entry, acting_user)
     text = _text(text, "text", max_length=MAX_SUMMARY)
     with transaction.atomic():
         if entry.statements.filter(status=StatementStatus.PENDING).exists():
@@ -883,8 +884,9 @@ def file_appeal(
     """申诉: the operator asks the office to review its published entry, with files."""
     from qinglang.evidence.services import attach, store_upload, validate_upload_batch
 
-    _ensure_operator(entry, acting_user)
+    ensure_operator(entry, acting_user)
     reason = _text(reason, "reason", max_length=MAX_REASON)
+    entry = Entry.objects.select_related("batch", "batch__office").get(pk=entry.pk)
     if entry.batch.status != ReviewStatus.PUBLISHED or entry.status != EntryStatus.LISTED:
         raise StateError({"reason": _("Only a listed, published entry can be appealed.")})
     if files:

@@ -321,6 +321,7 @@ def staff_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or publish a batch (the services enforce the four-eyes rule)."""
     batch = selectors.get_batch_for(request.user, pk)
+    services.ensure_issuing_office(request.user, batch.office_id)
     try:
         if action == "submit":
             services.submit_batch(batch, acting_user=request.user)
@@ -341,6 +342,8 @@ def staff_batch_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 def staff_entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add an entry: preview the redaction highlights, adjust, confirm (only redacted text kept)."""
     batch = selectors.get_batch_for(request.user, pk)
+    if request.method == "POST":
+        services.ensure_issuing_office(request.user, batch.office_id)
     form = forms.EntryForm(request.POST or None)
     review = None
     if request.method == "POST" and form.is_valid():
@@ -404,6 +407,7 @@ KIND_LABELS = {
 def staff_statement_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Show or hide a website's statement."""
     statement = selectors.get_statement_for(request.user, pk)
+    services.ensure_issuing_office(request.user, statement.entry.batch.office_id)
     try:
         services.review_statement(
             statement, show=request.POST.get("show") == "1", acting_user=request.user
@@ -418,6 +422,7 @@ def staff_statement_review(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Decide an appeal."""
     appeal = selectors.get_appeal_for(request.user, pk)
+    services.ensure_issuing_office(request.user, appeal.entry.batch.office_id)
     form = forms.DecideForm(request.POST)
     if form.is_valid():
         try:
@@ -497,6 +502,7 @@ def staff_typical(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_typical_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or publish a typical case."""
     item = selectors.get_typical_case_for(request.user, pk)
+    services.ensure_issuing_office(request.user, item.office_id)
     try:
         if action == "submit":
             services.submit_typical_case(item, acting_user=request.user)
