@@ -77,7 +77,10 @@ def closed_case(
     case = triage.accept_report(report, acting_user=world.beijing_user)
     if not close:
         return case
-    basis = "《最高人民法院、最高人民检察院关于办理利用信息网络实施诽谤等刑事案件适用法律若干问题的解释》第七条"
+    basis = (
+        "《最高人民法院、最高人民检察院关于办理利用信息网络实施诽谤等刑事案件"
+        "适用法律若干问题的解释》第七条"
+    )
     return lifecycle.close_case(
         case,
         acting_user=world.beijing_user,
