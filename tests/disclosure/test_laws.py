@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from qinglang.core.exceptions import DomainError
 from qinglang.core.models import LedgerEvent
 from qinglang.disclosure import selectors, services
-from qinglang.disclosure.lawtext import LawTextError, parse_numeral, parse_plain
 from qinglang.disclosure.laws_seed import chinese_numeral
+from qinglang.disclosure.lawtext import LawTextError, parse_numeral, parse_plain
 from qinglang.disclosure.models import LawArticle, LawInstrument, RecordedAmounts, Threshold
 from tests.disclosure.factories import closed_case
 

@@ -40,7 +40,7 @@ def test_batches_are_numbered_per_office_and_year(world):
     c = services.create_batch(title="一", acting_user=world.guangdong_user)
     assert (a.number, b.number, c.number) == (1, 2, 1)
     assert a.year == timezone.localdate().year
-    assert str(a.label) in ("%s年第1批" % a.year, "%s batch 1" % a.year)
+    assert str(a.label) in (f"{a.year}年第1批", f"{a.year} batch 1")
     assert LedgerEvent.objects.filter(action="batch.created").count() == 3
 
 
