@@ -14,7 +14,7 @@ from qinglang.disclosure import opendata, services
 from qinglang.disclosure.api import PublicThrottle
 from qinglang.disclosure.models import OpenDataRelease, TypicalCase
 from qinglang.evidence.verify import main as verify_main
-from tests.disclosure.factories import beijing_lead, closed_case, published_entry
+from tests.disclosure.factories import beijing_lead, published_entry
 
 pytestmark = pytest.mark.django_db
 
