@@ -565,7 +565,7 @@ class EntryAppealView(APIView):
         return Response({"id": appeal.pk}, status=status.HTTP_201_CREATED)
 
 
-class DecideIn(serializers.Serializer):
+class AppealDecideIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=AppealDecision.choices)
     reason = serializers.CharField(max_length=services.MAX_REASON)
     summary = serializers.CharField(
@@ -573,7 +573,7 @@ class DecideIn(serializers.Serializer):
     )
 
 
-class DecideOut(serializers.Serializer):
+class AppealDecideOut(serializers.Serializer):
     id = serializers.IntegerField()
     decision = serializers.CharField()
     entry_status = serializers.CharField()
@@ -583,13 +583,13 @@ class AppealDecideView(APIView):
     @extend_schema(
         operation_id="disclosure_appeal_decide",
         summary="The office decides an appeal: upheld, corrected (new version) or delisted",
-        request=DecideIn,
-        responses={200: DecideOut, 400: OpenApiResponse(description="Invalid"), **_DENIED},
+        request=AppealDecideIn,
+        responses={200: AppealDecideOut, 400: OpenApiResponse(description="Invalid"), **_DENIED},
     )
     def post(self, request: Request, pk: int) -> Response:
         appeal = selectors.get_appeal_for(request.user, pk)
         services.ensure_issuing_office(request.user, appeal.entry.batch.office_id)
-        data = _valid(DecideIn, request)
+        data = _valid(AppealDecideIn, request)
         appeal = services.decide_appeal(
             appeal,
             decision=data["decision"],

@@ -319,6 +319,8 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "qinglang.cases.models.TransferStatus",
         "ExtensionStatusEnum": "qinglang.cases.models.ExtensionStatus",
         "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
+        "ExposureEntryStatusEnum": "qinglang.disclosure.models.EntryStatus",
+        "ExposureMeasureEnum": "qinglang.disclosure.models.ExposureMeasure",
     },
 }
 
