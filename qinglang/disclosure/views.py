@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -33,6 +34,11 @@ from qinglang.disclosure.models import EntryStatus, ReviewStatus
 # ---------------------------------------------------------------- helpers
 
 
+_CSRF_VALUE = re.compile(
+    rb'(?<=name="csrfmiddlewaretoken" value=")[^"]+|(?<="X-CSRFToken": ")[^"]+'
+)
+
+
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Cacheable public page: short max-age, an ETag of the content, 304 when unchanged."""
 
@@ -51,7 +57,10 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.user.is_authenticated:
             # A signed-in page carries personal navigation: no ETag that a proxy could share.
             return response
-        etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+        # The CSRF token is masked afresh on every render; leave it out so the ETag stays stable
+        # (any masked token of the same secret remains valid on a cached copy).
+        stable = _CSRF_VALUE.sub(b"", response.content)
+        etag = '"' + hashlib.sha256(stable).hexdigest()[:32] + '"'
         response["ETag"] = etag
         if request.headers.get("If-None-Match") == etag:
             not_modified = HttpResponseNotModified()

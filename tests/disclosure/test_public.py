@@ -36,6 +36,16 @@ def test_public_pages_answer_with_cache_headers(world, url):
     assert r.has_header("ETag")
 
 
+def test_anonymous_pages_answer_304_when_unchanged(world):
+    published_entry(world)
+    client = Client()
+    first = client.get("/exposure/")
+    second = client.get("/exposure/")
+    assert first["ETag"] == second["ETag"]
+    again = client.get("/exposure/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
 def test_pages_are_bilingual(world):
     client = Client()
     zh = client.get("/exposure/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
