@@ -486,7 +486,7 @@ def _subject_details(case: Case) -> dict[str, Any]:
         }
     if record is not None and record.account is not None:
         account = record.account
-        name = account.names.order_by("-seen_from").values_list("name", flat=True).first()
+        name = account.display_names.order_by("-seen_from").values_list("name", flat=True).first()
         return {
             "website_name": f"{account.platform}：{name or account.uid}",
             "domain": "",

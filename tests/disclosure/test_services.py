@@ -28,6 +28,7 @@ from tests.disclosure.factories import (
     SUMMARY,
     beijing_lead,
     closed_case,
+    operated_website,
     published_entry,
 )
 
@@ -297,3 +298,37 @@ def test_guide_versions_and_sanitising(world):
             acting_user=world.beijing_user,
         )
     assert Guide.objects.get().current_version == 2
+
+
+def test_entity_details_come_from_the_registry_violation_record(world):
+    from qinglang.registry.models import Account, AccountName, ViolationRecord
+
+    case = closed_case(world)
+    account = Account.objects.create(platform="微博", uid="baoliao123", region=world.beijing)
+    AccountName.objects.create(account=account, name="爆料达人")
+    ViolationRecord.objects.create(
+        subject_kind="account",
+        account=account,
+        case_type="cases.case",
+        case_id=str(case.pk),
+        case_number=case.number,
+        issuing_office=world.beijing_office,
+        legal_basis="《网络信息内容生态治理规定》第二十四条",
+        measure="account_closure",
+        decided_on=timezone.localdate(),
+        effective_from=timezone.localdate(),
+    )
+    batch = services.create_batch(title="一", acting_user=world.beijing_user)
+    entry = services.add_entry(batch, case_id=case.pk, summary="x", acting_user=world.beijing_user)
+    v = EntryVersion.objects.get(entry=entry)
+    assert v.website_name == "微博：爆料达人" and v.domain == "" and v.operator == ""
+
+
+def test_an_individual_operator_is_not_named(world):
+    site = operated_website(world)
+    site.operator_name, site.operator_uscc = "张三丰", ""
+    site.save()
+    case = closed_case(world)
+    batch = services.create_batch(title="一", acting_user=world.beijing_user)
+    entry = services.add_entry(batch, case_id=case.pk, summary="x", acting_user=world.beijing_user)
+    assert "张三丰" not in EntryVersion.objects.get(entry=entry).operator
