@@ -11,7 +11,6 @@ AMOUNTS_RECORDED = define("disclosure.amounts_recorded", _("Case amounts recorde
 BATCH_CREATED = define("batch.created", _("Exposure batch created"))
 BATCH_SUBMITTED = define("batch.submitted", _("Exposure batch submitted for approval"))
 BATCH_APPROVED = define("batch.approved", _("Exposure batch approved"))
-BATCH_RETURNED = define("batch.returned", _("Exposure batch returned to draft"))
 BATCH_SCHEDULED = define("batch.scheduled", _("Exposure batch scheduled"))
 BATCH_PUBLISHED = define("batch.published", _("Exposure batch published"))
 ENTRY_ADDED = define("entry.added", _("Exposure entry added"))
