@@ -164,6 +164,12 @@ def test_no_personal_data_of_the_demo_is_public(world, settings, tmp_path):
 
     settings.QINGLANG_DISCLOSURE_OPEN_DATA_DIR = tmp_path / "open-data"
     call_command("qinglang_init", "--demo", "--no-static", stdout=io.StringIO())
+    from qinglang.disclosure.models import Batch, Guide
+
+    counts = [m.objects.count() for m in (Batch, TypicalCase, Guide, OpenDataRelease)]
+    call_command("qinglang_init", "--demo", "--no-static", stdout=io.StringIO())
+    assert [m.objects.count() for m in (Batch, TypicalCase, Guide, OpenDataRelease)] == counts
+    assert counts == [1, 1, 2, 1]
     secrets = set()
     for r in Report.objects.all():
         secrets |= {v for v in (r.contact_name, r.contact_phone, r.contact_email) if v}
