@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("qinglang.cases.api_urls")),
     path("", include("qinglang.evidence.api_urls")),
     path("", include("qinglang.registry.api_urls")),
+    path("", include("qinglang.disclosure.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,9 @@ urlpatterns = [
     path("cases/", include("qinglang.cases.urls")),
     path("evidence/", include("qinglang.evidence.urls")),
     path("registry/", include("qinglang.registry.urls")),
+    path("staff/disclosure/", include("qinglang.disclosure.staff_urls")),
+    # Public disclosure pages; typical cases live at /typical-cases/ (/cases/ is the staff area).
+    path("", include("qinglang.disclosure.urls")),
     path("", include("qinglang.intake.urls")),
 ]
 

@@ -282,6 +282,51 @@ def _load_json(raw: bytes | None) -> Any:
         return None
 
 
+# Open-data releases of the disclosure app: a signed manifest of SHA-256 digests.
+OPEN_DATA_FORMAT = "qinglang-open-data/1"
+
+
+def verify_open_data(directory: Path, *, trusted_keys: set[str] | None = None) -> list[str]:
+    """Return the failures found in a release directory (empty: manifest signed, files intact)."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_bytes())
+        seal = json.loads((directory / "manifest.sig").read_bytes())
+        public = bytes.fromhex(seal["public_key"])
+        signature = bytes.fromhex(seal["signature"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"manifest or signature unreadable ({exc.__class__.__name__})"]
+    failures: list[str] = []
+    if not isinstance(manifest, dict) or manifest.get("format") != OPEN_DATA_FORMAT:
+        return [f"not a {OPEN_DATA_FORMAT} manifest"]
+    if merkle.key_id_for(public) != seal.get("key_id"):
+        failures.append("key id does not match the public key")
+    if trusted_keys is not None and public.hex() not in trusted_keys:
+        failures.append("the manifest was signed by a key that is not trusted")
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, canonical_json(manifest))
+    except (InvalidSignature, ValueError):
+        failures.append("manifest signature invalid")
+    names = set()
+    for entry in manifest.get("files", []):
+        name = str(entry.get("name", ""))
+        names.add(name)
+        if "/" in name or "\\" in name or name.startswith("."):
+            failures.append(f"{name}: unsafe file name")
+            continue
+        try:
+            data = (directory / name).read_bytes()
+        except OSError:
+            failures.append(f"{name}: missing")
+            continue
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get(
+            "size"
+        ):
+            failures.append(f"{name}: digest mismatch")
+    if not names:
+        failures.append("the manifest lists no files")
+    return failures
+
+
 def main(argv: list[str] | None = None) -> int:
     """Verify packages named on the command line; print a report; exit 0 only if all pass."""
     parser = argparse.ArgumentParser(
@@ -290,9 +335,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("packages", nargs="+", type=Path)
     parser.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    parser.add_argument(
+        "--trust-key",
+        action="append",
+        help="hex public key an open-data manifest must be signed with (repeatable)",
+    )
     args = parser.parse_args(argv)
     status = 0
     for path in args.packages:
+        if path.is_dir():
+            # An open-data release directory (disclosure): signed manifest of SHA-256 digests.
+            trusted = set(args.trust_key) if args.trust_key else None
+            failures = verify_open_data(path, trusted_keys=trusted)
+            print(f"{path}: " + ("FAILED / 校验失败" if failures else "OK — open data / 校验通过"))
+            for failure in failures:
+                print(f"  FAIL {failure}")
+            status = status or (1 if failures else 0)
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "qinglang.registry",
     "qinglang.intake",
     "qinglang.cases",
+    "qinglang.disclosure",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,33 @@ CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
     "schedule": crontab(hour=8, minute=0),
 }
+# Disclosure: publish scheduled batches, end listing periods, refresh statistics, daily open data.
+CELERY_BEAT_SCHEDULE["disclosure-publish-due"] = {
+    "task": "qinglang.disclosure.tasks.publish_due_items",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["disclosure-expire-listings"] = {
+    "task": "qinglang.disclosure.tasks.expire_listings",
+    "schedule": crontab(hour=0, minute=10),
+}
+CELERY_BEAT_SCHEDULE["disclosure-refresh-statistics"] = {
+    "task": "qinglang.disclosure.tasks.refresh_statistics",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["disclosure-open-data"] = {
+    "task": "qinglang.disclosure.tasks.write_open_data",
+    "schedule": crontab(hour=2, minute=30),
+}
+# Days an exposure entry stays listed, per measure ("default" for the others).
+QINGLANG_DISCLOSURE_LISTING_DAYS = {
+    "default": int(os.environ.get("QINGLANG_DISCLOSURE_LISTING_DAYS", 365)),
+    "police_referral": 730,
+    "site_closed": 730,
+}
+QINGLANG_DISCLOSURE_OPEN_DATA_DIR = QINGLANG_HOME / "open-data"
+QINGLANG_DISCLOSURE_CACHE_SECONDS = int(os.environ.get("QINGLANG_DISCLOSURE_CACHE_SECONDS", 120))
+# Working target for the public "closed within the deadline" share (calendar days).
+QINGLANG_DISCLOSURE_HANDLING_TARGET_DAYS = 30
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
@@ -295,6 +323,7 @@ REST_FRAMEWORK = {
         "report_submit": os.environ.get("QINGLANG_RATE_REPORT_SUBMIT", "10/hour"),
         "report_track": os.environ.get("QINGLANG_RATE_REPORT_TRACK", "30/hour"),
         "practitioner_lookup": "60/day",
+        "public_api": os.environ.get("QINGLANG_RATE_PUBLIC_API", "120/minute"),
     },
     "EXCEPTION_HANDLER": "qinglang.core.api_errors.exception_handler",
 }
@@ -314,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "qinglang.cases.models.TransferStatus",
         "ExtensionStatusEnum": "qinglang.cases.models.ExtensionStatus",
         "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
+        "ExposureEntryStatusEnum": "qinglang.disclosure.models.EntryStatus",
+        "ExposureMeasureEnum": "qinglang.disclosure.models.ExposureMeasure",
     },
 }
 

@@ -154,6 +154,34 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- disclosure ---
+    "api-public-exposures": ("GET", None, "AAAAAAAA"),
+    "api-public-exposure": ("GET", "disclosure_entry", "AAAAAAAA"),
+    "api-public-typical-cases": ("GET", None, "AAAAAAAA"),
+    "api-public-statistics": ("GET", None, "AAAAAAAA"),
+    "api-disclosure-batches": ("POST", None, "AAADDDDD"),
+    "api-disclosure-batch-entries": ("POST", "disclosure_batch", "ADNNNNND"),
+    "api-disclosure-batch-submit": ("POST", "disclosure_batch", "ADNNNNND"),
+    "api-disclosure-batch-approve": ("POST", "disclosure_batch", "ADNNNNND"),
+    "api-disclosure-batch-publish": ("POST", "disclosure_batch", "ADNNNNND"),
+    "api-disclosure-entry-statement": ("POST", "disclosure_entry", "NNNNANND"),
+    "api-disclosure-entry-appeals": ("POST", "disclosure_entry", "NNNNANND"),
+    "api-disclosure-entry-corrections": ("POST", "disclosure_entry", "ADNNNNND"),
+    "api-disclosure-appeal-decide": ("POST", "disclosure_appeal", "ADNNNNND"),
+    "api-disclosure-statement-review": ("POST", "disclosure_statement", "ADNNNNND"),
+    "disclosure_staff:home": ("GET", None, "AAADDDDD"),
+    "disclosure_staff:batch_create": ("POST", None, "AAADDDDD"),
+    "disclosure_staff:batch": ("GET", "disclosure_batch", "AANDDDDD"),
+    "disclosure_staff:entry_new": ("GET", "disclosure_batch", "AANDDDDD"),
+    "disclosure_staff:batch_action": ("POST", "disclosure_batch_action", "ADNDDDDD"),
+    "disclosure_staff:statement_review": ("POST", "disclosure_statement", "ADNDDDDD"),
+    "disclosure_staff:appeal_decide": ("POST", "disclosure_appeal", "ADNDDDDD"),
+    "disclosure_staff:typical_new": ("GET", None, "AAADDDDD"),
+    "disclosure_staff:typical": ("GET", "disclosure_typical", "AANDDDDD"),
+    "disclosure_staff:typical_action": ("POST", "disclosure_typical_action", "ADNDDDDD"),
+    "disclosure_staff:guide_new": ("GET", None, "AAADDDDD"),
+    "disclosure_staff:guide_edit": ("GET", "disclosure_guide", "AAADDDDD"),
+    "disclosure_staff:case_amounts": ("POST", "case_id", "AANNNNND"),
 }
 
 
@@ -254,6 +282,10 @@ def build_scene(world: Any) -> Scene:
         "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
     }
+    # --- disclosure subjects (separate objects in Shenzhen) ---
+    from tests.disclosure.factories import matrix_subjects
+
+    kwargs |= matrix_subjects(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
