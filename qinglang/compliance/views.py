@@ -203,10 +203,21 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _own_website(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Return the website to file for, or None when the officer must choose (or has none)."""
     try:
         return services.website_for_filing(request.user, request.GET.get("website"))
     except NotFoundInScopeError:
         raise Http404 from None
+    except ValidationError:
+        return None
+
+
+def _choose_website(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "compliance/choose_website.html",
+        {"websites": selectors.own_websites(request.user).order_by("name")},
+    )
 
 
 @require_verified
@@ -214,6 +225,8 @@ def request_create(request: HttpRequest) -> HttpResponse:
     """Enter one deletion request by hand."""
     _website_only(request)
     website = _own_website(request)
+    if website is None:
+        return _choose_website(request)
     form = DeletionRequestForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -241,6 +254,8 @@ def request_import(request: HttpRequest) -> HttpResponse:
     """Import requests from CSV/XLSX: a row-by-row report; nothing imported if a row fails."""
     _website_only(request)
     website = _own_website(request)
+    if website is None:
+        return _choose_website(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():

@@ -6,8 +6,8 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from qinglang.compliance.services import file_deletion_requests
 from qinglang.compliance.models import Source
+from qinglang.compliance.services import file_deletion_requests
 from qinglang.core.workdays import SHANGHAI
 from qinglang.registry import services as registry
 from qinglang.registry.models import Website

@@ -8,7 +8,7 @@ import pytest
 from qinglang.compliance.models import DeletionRequest
 from qinglang.core.models import LedgerEvent
 from tests.cases.factories import api_client
-from tests.compliance.factories import BROKER_PHONE, broker, payload, website_of
+from tests.compliance.factories import broker, payload, website_of
 
 pytestmark = pytest.mark.django_db
 
