@@ -39,11 +39,12 @@ def broker(*, phone: str = BROKER_PHONE) -> Any:
 def payload(**overrides: Any) -> dict[str, Any]:
     """Return a clean, compliant deletion request (no flag raised) in the API's shape."""
     received = dt.datetime(2026, 11, 2, 9, 30, tzinfo=SHANGHAI)
+    n = next(_puids)
     body: dict[str, Any] = {
-        "puid": f"req-{next(_puids)}",
+        "puid": f"req-{n}",
         "received_at": received.isoformat(),
         "channel": "platform",
-        "requester": {"kind": "person", "name": "张三", "phone": "13911112222", "email": ""},
+        "requester": {"kind": "person", "name": "张三", "phone": f"139{n:08d}", "email": ""},
         "on_behalf_of": {"name": "", "uscc": ""},
         "content_urls": ["https://shili-news.com.cn/a/1"],
         "reason": "帖子捏造事实，侵犯名誉权。",
