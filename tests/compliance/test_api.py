@@ -1,4 +1,4 @@
-"""The deletion-request API: contract shapes, bad input changes nothing, bulk in constant queries."""
+"""The deletion-request API: contract, bad input changes nothing, bulk in constant queries."""
 
 from __future__ import annotations
 
