@@ -16,7 +16,10 @@ from tests.compliance.factories import file, payload, website_of
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "puid,received_at,channel,requester_kind,requester_name,content_urls,reason,legal_basis,decision,received_by,reviewed_by\n"
+HEADER = (
+    "puid,received_at,channel,requester_kind,requester_name,content_urls,reason,legal_basis,"
+    "decision,received_by,reviewed_by\n"
+)
 
 
 def _row(puid: str, decision: str = "delete") -> str:
@@ -151,7 +154,7 @@ def test_sample_follows_random_random_over_sorted_ids():
 def test_finding_opens_a_rectification_order_in_one_step(world):
     from qinglang.cases.models import Case, Transfer
 
-    website, audit = _audit(world)
+    _website, audit = _audit(world)
     request_id = audit.sample[0]
     finding = services.record_finding(
         audit,
@@ -169,7 +172,7 @@ def test_finding_opens_a_rectification_order_in_one_step(world):
 
 
 def test_finding_bad_input_changes_nothing(world):
-    website, audit = _audit(world)
+    _website, audit = _audit(world)
     outside = DeletionRequest.objects.exclude(pk__in=audit.sample).first()
     cases = [
         {"request_id": outside.pk, "verdict": "compliant"},
