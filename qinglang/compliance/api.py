@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -126,6 +127,13 @@ class BulkOutSerializer(serializers.Serializer):
     items = FiledOutSerializer(many=True)
 
 
+FILED_OUT = PolymorphicProxySerializer(
+    component_name="DeletionRequestFiled",
+    serializers=[FiledOutSerializer, BulkOutSerializer],
+    resource_type_field_name=None,
+)
+
+
 class DeletionRequestOutSerializer(serializers.ModelSerializer):
     website_name = serializers.CharField(source="website.name")
     requester = serializers.SerializerMethodField()
@@ -222,15 +230,19 @@ class DeletionRequestCollectionView(APIView):
                 description="Registry website id; needed only when the operator runs several.",
             )
         ],
-        request={"application/json": DeletionRequestInSerializer | BulkInSerializer},  # type: ignore[operator]
+        request=PolymorphicProxySerializer(
+            component_name="DeletionRequestBody",
+            serializers=[DeletionRequestInSerializer, BulkInSerializer],
+            resource_type_field_name=None,
+        ),
         responses={
             201: OpenApiResponse(
-                FiledOutSerializer,
+                FILED_OUT,
                 description='Stored. A bulk call answers {"items": [...]} in the order sent; '
                 "201 when at least one item is new.",
             ),
             200: OpenApiResponse(
-                FiledOutSerializer,
+                FILED_OUT,
                 description="Every puid was already filed with the same content; nothing changed.",
             ),
             400: OpenApiResponse(ERROR, description="Per field; bulk fields as items[N].field."),

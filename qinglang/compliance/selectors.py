@@ -292,3 +292,27 @@ def ranking(user: User | None, period: str) -> list[dict]:
         }
         for position, e in enumerate(ordered, start=1)
     ]
+
+
+def public_ranking(period: str, *, region_prefix: str = "") -> list[dict]:
+    """Return a period's ranking for publication (disclosure reads this; no personal data)."""
+    qs = Evaluation.objects.filter(period=period).select_related("website__region", "formula")
+    if region_prefix:
+        qs = qs.filter(website__region__code__startswith=region_prefix)
+    latest: dict[int, Evaluation] = {}
+    for evaluation in qs:
+        current = latest.get(evaluation.website_id)
+        if current is None or evaluation.formula.version > current.formula.version:
+            latest[evaluation.website_id] = evaluation
+    ordered = sorted(latest.values(), key=lambda e: (-e.score, e.website.name))
+    return [
+        {
+            "rank": position,
+            "website": e.website.name,
+            "region": e.website.region.name if e.website.region_id else "",
+            "score": e.score,
+            "vetoed": e.vetoed,
+            "tier": incentive_tier(e.score, e.vetoed),
+        }
+        for position, e in enumerate(ordered, start=1)
+    ]

@@ -298,6 +298,8 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "qinglang.cases.models.TransferStatus",
         "ExtensionStatusEnum": "qinglang.cases.models.ExtensionStatus",
         "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
+        "ReportCategoryEnum": "qinglang.intake.models.ReportCategory",
+        "EnterpriseCategoryEnum": "qinglang.compliance.models.EnterpriseCategory",
     },
 }
 

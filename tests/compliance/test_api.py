@@ -230,3 +230,16 @@ def test_audit_api_bad_input(world):
     from qinglang.compliance.models import Audit
 
     assert Audit.objects.count() == 0
+
+
+def test_schema_documents_the_contract(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for text in (
+        "/api/v1/compliance/deletion-requests/",
+        "/api/v1/compliance/audits/",
+        "/api/v1/compliance/evaluations/",
+        "DeletionRequestBody",
+        "PuidConflict",
+        "EnterpriseCategoryEnum",
+    ):
+        assert text in schema

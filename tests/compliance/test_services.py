@@ -245,6 +245,9 @@ def test_evaluation_bonus_is_capped_and_recomputing_updates(world):
     ranking = selectors.ranking(world.beijing_user, "2026-11")
     assert [(r["rank"], r["tier"]) for r in ranking] == [(1, "exemplary")]
     assert selectors.ranking(world.guangdong_user, "2026-11") == []
+    published = selectors.public_ranking("2026-11", region_prefix="11")
+    assert [(r["website"], r["tier"]) for r in published] == [("示例资讯网", "exemplary")]
+    assert selectors.public_ranking("2026-11", region_prefix="44") == []
 
 
 def test_violation_records_and_late_rectification_deduct(world):
