@@ -115,9 +115,13 @@ def due_at(received_at: dt.datetime, limit_days: int) -> dt.datetime:
 
 
 def _pairs_q(pairs: Iterable[tuple[str, str]], prefix: str = "") -> Q:
-    q = Q(pk__in=[])
+    """Match (kind, value) pairs with one IN per kind (a long OR chain overflows SQLite)."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, value in pairs:
-        q |= Q(**{f"{prefix}kind": kind, f"{prefix}value": value})
+        by_kind[kind].append(value)
+    q = Q(pk__in=[])
+    for kind, values in sorted(by_kind.items()):
+        q |= Q(**{f"{prefix}kind": kind, f"{prefix}value__in": sorted(set(values))})
     return q
 
 
@@ -157,13 +161,13 @@ def broker_sources(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[st
         .values_list("identifier__kind", "identifier__value", "source_type", "source_id")
     )
     if occurrences:
-        subject_q = Q(pk__in=[])
+        ids: dict[str, set[str]] = defaultdict(set)
         for _kind, _value, source_type, source_id in occurrences:
-            if source_type == "cases.case":
-                subject_q |= Q(case_type="cases.case", case_id=source_id)
-            elif source_type.removeprefix("registry.") in {"website", "account", "practitioner"}:
-                column = source_type.removeprefix("registry.")
-                subject_q |= Q(**{f"{column}_id": int(source_id)})
+            ids[source_type.removeprefix("registry.")].add(source_id)
+        subject_q = Q(case_type="cases.case", case_id__in=sorted(ids["cases.case"]))
+        for column in ("website", "account", "practitioner"):
+            if ids[column]:
+                subject_q |= Q(**{f"{column}_id__in": sorted(int(i) for i in ids[column])})
         records = list(
             ViolationRecord.objects.filter(subject_q, status="active").values_list(
                 "case_number", "case_type", "case_id", "website_id", "account_id", "practitioner_id"

@@ -17,3 +17,7 @@ AUDIT_DRAWN = define("compliance.audit.drawn", _("Sampling audit drawn"))
 AUDIT_FINDING_RECORDED = define("compliance.audit.finding", _("Audit finding recorded"))
 EVALUATION_COMPUTED = define("compliance.evaluation.computed", _("Website evaluation computed"))
 INTERVIEW_RECORDED = define("compliance.interview.recorded", _("Regulatory interview recorded"))
+NORM_VERSION_ADDED = define("compliance.norm.version_added", _("Norm version added"))
+FORMULA_VERSION_ADDED = define(
+    "compliance.formula.version_added", _("Evaluation formula version added")
+)

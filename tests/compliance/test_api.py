@@ -243,3 +243,21 @@ def test_schema_documents_the_contract(client):
         "EnterpriseCategoryEnum",
     ):
         assert text in schema
+
+
+def test_large_bulk_with_distinct_contacts(world):
+    from tests.compliance.factories import broker
+
+    website_of(world)
+    broker(phone="13800138000")
+    items = [
+        payload(requester={"kind": "person", "name": f"人{i}", "email": f"p{i}@example.cn"})
+        for i in range(1500)
+    ]
+    items.append(payload(requester={"kind": "agent", "name": "刘某", "phone": "13800138000"}))
+    response = api_client(world.website_user).post(URL, {"items": items}, format="json")
+    assert response.status_code == 201
+    answered = response.json()["items"]
+    assert len(answered) == 1501
+    assert [f["code"] for f in answered[-1]["flags"]] == ["broker_contact"]
+    assert DeletionRequest.objects.count() == 1501
