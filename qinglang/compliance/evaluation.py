@@ -3,7 +3,10 @@
 The formula is data (`EvaluationFormula.config`, versioned); this module only reads the facts
 and applies it. Facts: violation records in force (registry), rectification orders answered on
 time (cases transfers of kind rectification_order), audit findings, the share of requests that
-passed every check, and enterprise-related requests closed in time.
+passed every check, and enterprise-related requests closed in time. Inspection findings come
+from supervision when it is installed, through the selector named in `SUPERVISION_HOOK`
+(``count_inspection_findings(website_id, start, end) -> int``, adverse findings in the period);
+a formula version uses them with a deduction keyed "inspection_findings".
 """
 
 from __future__ import annotations
@@ -13,41 +16,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.apps import apps
 from django.utils.translation import gettext as _
 
 from qinglang.compliance.models import AuditFinding, DeletionRequest, FlagCode, Verdict
 from qinglang.core.workdays import SHANGHAI
 from qinglang.registry.models import Website
 
-DEFAULT_FORMULA: dict[str, Any] = {
-    "base": 100,
-    "bonus_cap": 5,
-    "veto": ["paid_deletion_confirmed"],
-    "deductions": [
-        {"key": "violations", "dimension": "content_orientation", "per_item": 10, "cap": 40},
-        {"key": "money_involved", "dimension": "content_orientation", "per_item": 5, "cap": 20},
-        {
-            "key": "broker_requests",
-            "dimension": "user_account_management",
-            "per_item": 2,
-            "cap": 20,
-        },
-        {"key": "check_compliance", "dimension": "content_safety_controls", "weight": 20},
-        {
-            "key": "audit_non_compliant",
-            "dimension": "content_safety_controls",
-            "per_item": 3,
-            "cap": 15,
-        },
-        {"key": "rectification_late", "dimension": "responsiveness", "per_item": 5, "cap": 20},
-        {"key": "report_handling", "dimension": "responsiveness", "weight": 10},
-    ],
-    "bonuses": [
-        {"key": "audit_clean", "dimension": "content_safety_controls", "points": 3},
-        {"key": "rectification_on_time", "dimension": "responsiveness", "points": 2},
-    ],
-}
-
+SUPERVISION_APP = "qinglang.supervision"
+SUPERVISION_HOOK = "qinglang.supervision.selectors.count_inspection_findings"
 
 def component_label(key: str) -> str:
     """Return the translated name of a formula component."""
@@ -62,6 +39,7 @@ def component_label(key: str) -> str:
         "audit_clean": _("Every audited request compliant"),
         "rectification_on_time": _("Every rectification order answered on time"),
         "paid_deletion_confirmed": _("Confirmed paid deletion (veto)"),
+        "inspection_findings": _("Adverse inspection findings"),
     }
     return labels.get(key, key)
 
@@ -124,6 +102,7 @@ def facts(website: Website, *, start: dt.date, end: dt.date) -> dict[str, Any]:
     late_orders = sum(1 for deadline, answered in orders if (answered or now) > deadline)
     enterprise = [r for r in requests if r[2]]
     return {
+        "inspection_findings": _inspection_findings(website, start, end),
         "requests": len(requests),
         "unflagged": sum(1 for r in requests if not r[0]),
         "money_involved": sum(1 for r in requests if FlagCode.MONEY_INVOLVED in (r[1] or [])),
@@ -141,6 +120,20 @@ def facts(website: Website, *, start: dt.date, end: dt.date) -> dict[str, Any]:
         "orders": len(orders),
         "rectification_late": late_orders,
     }
+
+
+def _inspection_findings(website: Website, start: dt.date, end: dt.date) -> int:
+    """Return adverse inspection findings from supervision (0 when it is not installed)."""
+    if not apps.is_installed(SUPERVISION_APP):
+        return 0
+    import importlib
+
+    module_name, _dot, name = SUPERVISION_HOOK.rpartition(".")
+    try:
+        hook = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return 0
+    return int(hook(website.pk, start, end))
 
 
 def _explain(key: str, f: dict[str, Any], rate: Decimal | None) -> str:
@@ -179,6 +172,10 @@ def _explain(key: str, f: dict[str, Any], rate: Decimal | None) -> str:
             "ok": f["enterprise_in_time"],
             "n": f["enterprise"],
             "rate": rate,
+        }
+    if key == "inspection_findings":
+        return _("%(n)s adverse inspection findings in the period.") % {
+            "n": f["inspection_findings"]
         }
     if key == "audit_clean":
         return _("Awarded when at least one request was audited and all were compliant.")

@@ -353,3 +353,46 @@ def test_monthly_figures(world):
     assert (month.month, month.received, month.valid, month.invalid) == ("2026-11", 4, 3, 1)
     assert str(month.valid_rate) == "75.0"
     assert (month.enterprise_related, month.closed_in_time) == (2, 1)
+
+
+def test_a_new_formula_version_with_inspection_findings(world, monkeypatch):
+    import sys
+    import types
+
+    from django.apps import apps
+
+    from qinglang.compliance.models import EvaluationFormula
+
+    module = types.ModuleType("qinglang.supervision.selectors")
+    module.count_inspection_findings = lambda website_id, start, end: 2  # type: ignore[attr-defined]
+    monkeypatch.setitem(
+        sys.modules, "qinglang.supervision", types.ModuleType("qinglang.supervision")
+    )
+    monkeypatch.setitem(sys.modules, "qinglang.supervision.selectors", module)
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda n: n == "qinglang.supervision" or real(n))
+    v1 = EvaluationFormula.objects.get(version=1)
+    config = {
+        **v1.config,
+        "deductions": [
+            *v1.config["deductions"],
+            {
+                "key": "inspection_findings",
+                "dimension": "content_safety_controls",
+                "per_item": 4,
+                "cap": 20,
+            },
+        ],
+    }
+    EvaluationFormula.objects.create(
+        version=2, name="第2版", config=config, effective_from=dt.date(2026, 1, 1)
+    )
+    website = website_of(world)
+    evaluation = services.compute_evaluation(
+        website, period="2026-11", acting_user=world.beijing_user
+    )
+    assert evaluation.formula.version == 2
+    component = {c["key"]: c for c in evaluation.components}["inspection_findings"]
+    assert component["value"] == -8.0
+    assert component["explanation"] == "2 adverse inspection findings in the period."
+    assert evaluation.score == 92
