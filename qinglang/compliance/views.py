@@ -29,6 +29,8 @@ from qinglang.compliance.forms import (
 from qinglang.compliance.models import DeletionRequest
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotFoundInScopeError, NotPermitted
+from qinglang.core.net import client_ip
+from qinglang.core.services import log_identity_access
 
 
 def _portal_user(request: HttpRequest) -> None:
@@ -195,6 +197,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         item = selectors.get_request_for(request.user, pk)
     except NotFoundInScopeError:
         raise Http404 from None
+    if selectors.is_compliance_office(request.user) and (
+        item.requester_phone or item.requester_email
+    ):
+        log_identity_access(
+            user=request.user,
+            object_type="compliance.deletionrequest",
+            object_id=item.pk,
+            purpose="compliance review",
+            ip_address=client_ip(request),
+        )
     return render(
         request,
         "compliance/request_detail.html",

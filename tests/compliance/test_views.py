@@ -53,6 +53,10 @@ def test_request_detail_is_scoped(world, verified_client):
     url = f"/staff/compliance/requests/{filed.request.pk}/"
     assert verified_client(world.beijing_user).get(url).status_code == 200
     assert verified_client(world.guangdong_user).get(url).status_code == 404
+    from qinglang.core.models import IdentityAccessLog
+
+    log = IdentityAccessLog.objects.get()
+    assert (log.user, log.object_id) == (world.beijing_user, str(filed.request.pk))
 
 
 def test_csv_export_neutralises_formulas(world, verified_client):
