@@ -26,6 +26,7 @@ from qinglang.registry.models import Website
 SUPERVISION_APP = "qinglang.supervision"
 SUPERVISION_HOOK = "qinglang.supervision.selectors.count_inspection_findings"
 
+
 def component_label(key: str) -> str:
     """Return the translated name of a formula component."""
     labels = {
