@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any, TextIO
 
 from qinglang.compliance import services
-from qinglang.compliance.models import Audit, Evaluation, Source
+from qinglang.compliance.models import Audit, Evaluation, EvaluationFormula, Norm, Source
+from qinglang.compliance.seed import load_catalogue
 from qinglang.core.models import User
 from qinglang.core.workdays import SHANGHAI
 from qinglang.registry.selectors import find_website
@@ -92,6 +93,7 @@ REQUESTS: list[dict[str, Any]] = [
 
 def load(stdout: TextIO) -> None:
     """File the demo requests (idempotent by puid), then one audit and one evaluation."""
+    load_catalogue(Norm, EvaluationFormula)
     website = find_website(domain="shili-news.com.cn")
     officer = User.objects.filter(username="demo-website").first()
     office_user = User.objects.filter(username="demo-beijing").first()
