@@ -26,7 +26,6 @@ from stdnum.cn import uscc as stdnum_uscc
 from qinglang.compliance import events
 from qinglang.compliance.checks import Hit, run_checks
 from qinglang.compliance.models import (
-    REMOVAL_DECISIONS,
     AcceptanceCondition,
     Audit,
     AuditFinding,
@@ -905,20 +904,6 @@ def website_for_filing(user: User | None, website_id: Any = None) -> Website:
             {"website": [_("Give the id of the website (your organization runs several or none).")]}
         )
     return found_all[0]
-
-
-__all__ = [
-    "REMOVAL_DECISIONS",
-    "Filed",
-    "PuidConflictError",
-    "answer_flag",
-    "compute_evaluation",
-    "draw_audit",
-    "file_deletion_requests",
-    "record_deletion_request",
-    "record_finding",
-    "record_interview",
-]
 
 
 # ----------------------------------------------------------------- import (CSV/XLSX)
