@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("qinglang.evidence.api_urls")),
     path("", include("qinglang.registry.api_urls")),
     path("", include("qinglang.disclosure.api_urls")),
+    path("", include("qinglang.compliance.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("staff/compliance/", include("qinglang.compliance.urls")),
     path("staff/", include("qinglang.core.urls")),
     path("cases/", include("qinglang.cases.urls")),
     path("evidence/", include("qinglang.evidence.urls")),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "qinglang.intake",
     "qinglang.cases",
     "qinglang.disclosure",
+    "qinglang.compliance",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +285,13 @@ QINGLANG_DISCLOSURE_HANDLING_TARGET_DAYS = 30
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
 QINGLANG_TRANSFER_MAX_DEADLINE_DAYS = 60
+# Compliance: default closing limit for enterprise-related deletion requests (2023 norms) when no
+# norm in force sets one, and the burst check (more than N requests from one requester in H hours).
+QINGLANG_COMPLIANCE_LIMIT_WORKING_DAYS = int(
+    os.environ.get("QINGLANG_COMPLIANCE_LIMIT_WORKING_DAYS", 5)
+)
+QINGLANG_COMPLIANCE_BURST_COUNT = int(os.environ.get("QINGLANG_COMPLIANCE_BURST_COUNT", 5))
+QINGLANG_COMPLIANCE_BURST_HOURS = int(os.environ.get("QINGLANG_COMPLIANCE_BURST_HOURS", 24))
 QINGLANG_EXTENSION_MAX_DAYS = int(os.environ.get("QINGLANG_EXTENSION_MAX_DAYS", 20))
 # Still overdue this many working days after an escalation: escalate one level further up.
 QINGLANG_ESCALATION_REPEAT_WORKING_DAYS = int(
@@ -345,6 +353,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
         "ExposureEntryStatusEnum": "qinglang.disclosure.models.EntryStatus",
         "ExposureMeasureEnum": "qinglang.disclosure.models.ExposureMeasure",
+        "ReportCategoryEnum": "qinglang.intake.models.ReportCategory",
+        "EnterpriseCategoryEnum": "qinglang.compliance.models.EnterpriseCategory",
     },
 }
 

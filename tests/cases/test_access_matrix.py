@@ -182,6 +182,24 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "disclosure_staff:guide_new": ("GET", None, "AAADDDDD"),
     "disclosure_staff:guide_edit": ("GET", "disclosure_guide", "AAADDDDD"),
     "disclosure_staff:case_amounts": ("POST", "case_id", "AANNNNND"),
+    # --- compliance ---
+    "compliance:home": ("GET", None, "AAADADDD"),
+    "compliance:request_list": ("GET", None, "AAADADDD"),
+    "compliance:request_export": ("GET", None, "AAADADDD"),
+    "compliance:request_create": ("GET", None, "DDDDADDD"),
+    "compliance:request_import": ("GET", None, "DDDDADDD"),
+    "compliance:request_detail": ("GET", "compliance_request", "AANDNDDD"),
+    "compliance:flag_list": ("GET", None, "AAADADDD"),
+    "compliance:flag_answer": ("POST", "compliance_flag", "DDNDNDDD"),
+    "compliance:norm_list": ("GET", None, "AAADADDD"),
+    "compliance:audit_list": ("GET", None, "AAADADDD"),
+    "compliance:audit_detail": ("GET", "compliance_audit", "AANDNDDD"),
+    "compliance:audit_finding": ("POST", "compliance_audit", "AANDDDDD"),
+    "compliance:evaluation_list": ("GET", None, "AAADADDD"),
+    "compliance:interview_create": ("POST", None, "AAADDDDD"),
+    "api-compliance-deletion-requests": ("POST", None, "DDDDADDD"),
+    "api-compliance-audits": ("POST", None, "AAADDDDD"),
+    "api-compliance-evaluations": ("GET", None, "AAAAAAAD"),
 }
 
 
@@ -286,6 +304,7 @@ def build_scene(world: Any) -> Scene:
     from tests.disclosure.factories import matrix_subjects
 
     kwargs |= matrix_subjects(world)
+    kwargs |= _compliance_subjects(world, website)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
@@ -297,6 +316,45 @@ def build_scene(world: Any) -> Scene:
         "anonymous": None,
     }
     return Scene(users=users, kwargs=kwargs)
+
+
+# --- compliance subjects: a deletion request (with a flag) and an audit on the Shenzhen site ---
+def _compliance_subjects(world: Any, website: Any) -> dict[str, dict[str, Any]]:
+    from qinglang.compliance.models import Audit, DeletionRequest, Flag
+
+    request = DeletionRequest.objects.create(
+        website=website,
+        puid="matrix-1",
+        digest="0" * 64,
+        received_at=dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC),
+        channel="email",
+        requester_kind="agent",
+        requester_name="刘某",
+        content_urls=["https://other.example.cn/"],
+        reason="要求删除",
+        decision="delete",
+        received_by="甲",
+        source="api",
+        flag_codes=["no_legal_basis"],
+        flagged=True,
+    )
+    flag = Flag.objects.create(request=request, code="no_legal_basis")
+    audit = Audit.objects.create(
+        website=website,
+        office=world.shenzhen_office,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+        size=1,
+        seed=1,
+        population=1,
+        sample=[request.pk],
+        created_by=world.shenzhen_user,
+    )
+    return {
+        "compliance_request": {"pk": request.pk},
+        "compliance_flag": {"pk": flag.pk},
+        "compliance_audit": {"pk": audit.pk},
+    }
 
 
 def endpoint_names() -> set[str]:
