@@ -8,7 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        """Load every app's `events.py` so the ledger knows each declared action."""
+        """Load every app's `events.py` (declared ledger actions); stamp sessions at sign-in."""
+        from django.contrib.auth.signals import user_logged_in
         from django.utils.module_loading import autodiscover_modules
 
+        from qinglang.core.middleware_sessions import stamp_session
+
         autodiscover_modules("events")
+        user_logged_in.connect(stamp_session, dispatch_uid="qinglang-session-stamp")

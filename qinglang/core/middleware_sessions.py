@@ -19,6 +19,12 @@ from django.utils.translation import gettext as _
 STARTED, SEEN = "qinglang_session_started", "qinglang_session_seen"
 
 
+def stamp_session(sender: object, request: HttpRequest, user: object, **kwargs: object) -> None:
+    """On sign-in, record when the session started (saved with the login, no extra write)."""
+    now = time.time()
+    request.session[STARTED] = request.session[SEEN] = now
+
+
 def idle_limit() -> int:
     return int(settings.QINGLANG_SESSION_IDLE_MINUTES) * 60
 
