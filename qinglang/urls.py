@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("qinglang.cases.api_urls")),
     path("", include("qinglang.evidence.api_urls")),
     path("", include("qinglang.registry.api_urls")),
+    path("", include("qinglang.supervision.api_urls")),
 ]
 
 urlpatterns = [

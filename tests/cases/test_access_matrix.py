@@ -154,6 +154,27 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- supervision ---
+    "api-supervision-recruitment": ("GET", None, "AAAAAAAA"),
+    "api-supervision-applications": ("GET", None, "AAAAAAAD"),
+    "api-supervision-application-decide": ("POST", "sv_application", "ANNNNNND"),
+    "api-supervision-supervisor-status": ("POST", "sv_supervisor", "ANNNNNND"),
+    "api-supervision-assessments": ("POST", "sv_supervisor", "ANNNNNND"),
+    "api-supervision-training-ack": ("POST", "sv_training", "DNNNNNND"),
+    "api-supervision-pledges": ("GET", None, "AAAAAAAD"),
+    "api-supervision-assignments": ("GET", None, "AAAAAAAD"),
+    "api-supervision-conflicts": ("POST", None, "AAAAAAAD"),
+    "api-supervision-duty-log": ("POST", "sv_assignment", "AANNNNND"),
+    "api-supervision-site-inspections": ("POST", "sv_assignment", "AANNNNND"),
+    "api-supervision-site-finding-refer": ("POST", "sv_site_finding", "AANNNNND"),
+    "api-supervision-inspections": ("GET", None, "AAAAAAAD"),
+    "api-supervision-inspection": ("GET", "sv_inspection", "AANNNNND"),
+    "api-supervision-inspection-pack": ("POST", "sv_inspection", "DANNNNND"),
+    "api-supervision-inspection-findings": ("POST", "sv_inspection", "AANNNNND"),
+    "api-supervision-finding-answer": ("POST", "sv_inspection_finding", "AANNNNND"),
+    "api-supervision-findings": ("GET", None, "NNNNNNAD"),
+    "api-supervision-findings-scan": ("POST", None, "NNNNNNAD"),
+    "api-supervision-finding-case": ("POST", "sv_integrity_finding", "NNNNNNAD"),
 }
 
 
@@ -254,6 +275,10 @@ def build_scene(world: Any) -> Scene:
         "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
     }
+    # --- supervision subjects ---
+    from tests.supervision.factories import matrix_subjects
+
+    kwargs |= matrix_subjects(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
