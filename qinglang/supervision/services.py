@@ -518,11 +518,17 @@ def _region(call: RecruitmentCall, value: Any) -> Region:
 
 @transaction.atomic
 def decide_application(
-    application: Application, *, approved: Any, reason: str, acting_user: User
+    application: Application,
+    *,
+    approved: Any,
+    reason: str,
+    acting_user: User,
+    username: str | None = None,
 ) -> tuple[Application, str | None]:
     """Record one approver's decision; the second approval by another person activates.
 
-    Returns the application and, on activation, the account's one-time initial password.
+    Returns the application and, on activation, the account's one-time initial password
+    (the account is `username`, else citizen-<application id>).
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     call = application.call
@@ -557,16 +563,20 @@ def decide_application(
         data={"approved": approved, "reason": reason, "status": application.status},
     )
     if application.status == ApplicationStatus.APPROVED:
-        password = _activate(application, acting_user=acting_user)
+        password = _activate(
+            application, acting_user=acting_user, username=username or f"citizen-{application.pk}"
+        )
     return application, password
 
 
-def _activate(application: Application, *, acting_user: User) -> str:
+def _activate(application: Application, *, acting_user: User, username: str) -> str:
     """Open the citizen supervisor's account and term (inside the deciding transaction)."""
     call = application.call
+    if User.objects.filter(username=username).exists():
+        raise DomainError({"username": [_("This user name is taken.")]})
     password = secrets.token_urlsafe(12)
     user = User.objects.create_user(
-        username=f"citizen-{application.pk}",
+        username=username,
         password=password,
         role=Role.CITIZEN_SUPERVISOR,
         display_name=application.name,
