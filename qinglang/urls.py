@@ -29,5 +29,6 @@ urlpatterns = [
     path("cases/", include("qinglang.cases.urls")),
     path("evidence/", include("qinglang.evidence.urls")),
     path("registry/", include("qinglang.registry.urls")),
+    path("", include("qinglang.supervision.urls")),
     path("", include("qinglang.intake.urls")),
 ]

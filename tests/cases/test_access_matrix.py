@@ -175,6 +175,12 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-supervision-findings": ("GET", None, "NNNNNNAD"),
     "api-supervision-findings-scan": ("POST", None, "NNNNNNAD"),
     "api-supervision-finding-case": ("POST", "sv_integrity_finding", "NNNNNNAD"),
+    "supervision:staff_home": ("GET", None, "AAAAAAAD"),
+    "supervision:application_decide": ("POST", "sv_application", "ANNNNNND"),
+    "supervision:integrity_case": ("POST", "sv_integrity_finding", "NNNNNNAD"),
+    "supervision:site_finding_refer": ("POST", "sv_site_finding", "DDNNNNND"),
+    "supervision:finding_answer": ("POST", "sv_inspection_finding", "AANNNNND"),
+    "supervision:pledge_sign": ("POST", None, "AAAAAAAD"),
 }
 
 
