@@ -180,3 +180,25 @@ def test_staff_who_worked_on_the_report_is_not_flagged(world):
     accept_report(report, acting_user=world.beijing_user)
     IdentityAccessLog.objects.update(accessed_at=timezone.now() - dt.timedelta(days=2))
     assert services.scan_integrity() == 0
+
+
+def test_signed_in_citizen_supervisor_files_through_the_web_form_in_the_lane(world, client):
+    from tests.supervision.factories import make_citizen
+
+    supervisor = make_citizen(world)
+    form = {
+        "category": "paid_deletion",
+        "description": "某论坛版主收费删除负面帖子，每条报价三千元。",
+        "targets-0-icp_number": "京ICP备12345678号",
+        "contact-name": "",
+        "contact-phone": "",
+        "contact-email": "",
+    }
+    client.force_login(supervisor.user)  # password only, no second factor: ordinary lane
+    assert client.post("/report/", form).status_code == 302
+    login_verified(client, supervisor.user)
+    assert client.post("/report/", form).status_code == 302
+    assert list(Report.objects.order_by("pk").values_list("priority", flat=True)) == [
+        "normal",
+        "supervisor",
+    ]
