@@ -716,6 +716,20 @@ class InspectionFindingAnswerView(APIView):
         return conflict or Response(InspectionFindingOut(result).data)
 
 
+class FollowUpCompleteView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: FollowUpOut, 401: R401, 403: R403, 404: R404, 409: R409},
+        summary="Mark a follow-up task completed (inspected office)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        task = selectors.get_follow_up_for(request.user, pk)
+        result, conflict = _call(
+            lambda: services.complete_follow_up(task, acting_user=request.user)
+        )
+        return conflict or Response(FollowUpOut(result).data)
+
+
 # --- discipline-inspection analytics ---------------------------------------------------------
 
 

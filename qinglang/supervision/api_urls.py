@@ -79,6 +79,11 @@ urlpatterns = [
         api.InspectionFindingAnswerView.as_view(),
         name="api-supervision-finding-answer",
     ),
+    path(
+        f"{P}follow-ups/<int:pk>/complete/",
+        api.FollowUpCompleteView.as_view(),
+        name="api-supervision-follow-up-complete",
+    ),
     path(f"{P}findings/", api.IntegrityFindingListView.as_view(), name="api-supervision-findings"),
     path(
         f"{P}findings/scan/",

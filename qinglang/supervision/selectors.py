@@ -20,6 +20,7 @@ from qinglang.supervision.models import (
     Assignment,
     AssignmentStatus,
     CitizenSupervisor,
+    FollowUpTask,
     Inspection,
     InspectionFinding,
     IntegrityFinding,
@@ -224,6 +225,21 @@ def get_inspection_finding_for(user: User, pk: Any) -> InspectionFinding:
         inspection__in=inspections_visible_to(user)
     ).select_related("inspection")
     return _404(qs, pk)
+
+
+def get_follow_up_for(user: User, pk: Any) -> FollowUpTask:
+    qs = FollowUpTask.objects.filter(finding__inspection__in=inspections_visible_to(user))
+    return _404(qs, pk)
+
+
+def website_pledges(website_ids: list[int]) -> dict[int, list[IntegrityPledge]]:
+    """Return the pledges signed by staff of these website operators, by website (one query)."""
+    found: dict[int, list[IntegrityPledge]] = defaultdict(list)
+    for pledge in IntegrityPledge.objects.filter(organization_id__in=website_ids).select_related(
+        "signer"
+    ):
+        found[pledge.organization_id].append(pledge)
+    return found
 
 
 def _aware(day: dt.date, *, end: bool = False) -> dt.datetime:

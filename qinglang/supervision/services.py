@@ -935,6 +935,32 @@ def answer_finding(
     return finding
 
 
+@transaction.atomic
+def complete_follow_up(task: FollowUpTask, *, acting_user: User) -> FollowUpTask:
+    """Mark a follow-up task done (inspected office); late completion stays visible by date."""
+    task = (
+        FollowUpTask.objects.select_for_update()
+        .select_related("finding__inspection")
+        .get(pk=task.pk)
+    )
+    _ensure(
+        is_office_staff(acting_user)
+        and acting_user.organization_id == task.finding.inspection.office_id,
+        _("Only the inspected office completes its follow-up tasks."),
+    )
+    if task.completed_at is not None:
+        raise StateError(_("This task is already completed."))
+    task.completed_at = timezone.now()
+    task.save(update_fields=["completed_at"])
+    ledger.append(
+        task,
+        action=events.FOLLOW_UP_COMPLETED,
+        actor=acting_user,
+        data={"late": timezone.localdate() > task.due_on},
+    )
+    return task
+
+
 # --- discipline-inspection analytics ---------------------------------------------------------
 
 _DETECTORS = (

@@ -83,6 +83,12 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     """Show what the user does in supervision: vetting, assignments, inspections, findings."""
     user = request.user
     inspections = selectors.inspections_visible_to(user).prefetch_related("findings__follow_ups")
+    assignments = list(
+        selectors.assignments_visible_to(user).prefetch_related("site_inspections__findings")
+    )
+    pledges = selectors.website_pledges([a.website_id for a in assignments])
+    for assignment in assignments:
+        assignment.website_pledges = pledges.get(assignment.website_id, [])
     return render(
         request,
         "supervision/staff_home.html",
@@ -91,9 +97,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
                 status__in=["submitted", "first_approval"]
             ),
             "supervisors": selectors.supervisors_visible_to(user),
-            "assignments": selectors.assignments_visible_to(user).prefetch_related(
-                "site_inspections__findings"
-            ),
+            "assignments": assignments,
             "inspections": inspections,
             "integrity_findings": selectors.integrity_findings_visible_to(user)[:200],
             "is_inspector": selectors.is_inspector(user),

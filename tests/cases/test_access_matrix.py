@@ -172,6 +172,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-supervision-inspection-pack": ("POST", "sv_inspection", "DANNNNND"),
     "api-supervision-inspection-findings": ("POST", "sv_inspection", "AANNNNND"),
     "api-supervision-finding-answer": ("POST", "sv_inspection_finding", "AANNNNND"),
+    "api-supervision-follow-up-complete": ("POST", "sv_follow_up", "ADNNNNND"),
     "api-supervision-findings": ("GET", None, "NNNNNNAD"),
     "api-supervision-findings-scan": ("POST", None, "NNNNNNAD"),
     "api-supervision-finding-case": ("POST", "sv_integrity_finding", "NNNNNNAD"),

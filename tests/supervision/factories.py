@@ -125,7 +125,11 @@ def matrix_subjects(world: Any) -> dict[str, dict[str, Any]]:
         sz, scheduled_for=today, checklist=["backlog"], acting_user=world.guangdong_user
     )
     finding = services.issue_finding(
-        inspection, item="backlog", text="积压较多", acting_user=world.guangdong_user
+        inspection,
+        item="backlog",
+        text="积压较多",
+        follow_ups=[{"title": "清理积压", "due_on": today + dt.timedelta(days=10)}],
+        acting_user=world.guangdong_user,
     )
     integrity = IntegrityFinding.objects.create(
         kind="access_volume",
@@ -142,5 +146,6 @@ def matrix_subjects(world: Any) -> dict[str, dict[str, Any]]:
         "sv_site_finding": {"pk": site.findings.get().pk},
         "sv_inspection": {"pk": inspection.pk},
         "sv_inspection_finding": {"pk": finding.pk},
+        "sv_follow_up": {"pk": finding.follow_ups.get().pk},
         "sv_integrity_finding": {"pk": integrity.pk},
     }

@@ -202,3 +202,25 @@ def test_signed_in_citizen_supervisor_files_through_the_web_form_in_the_lane(wor
         "normal",
         "supervisor",
     ]
+
+
+def test_other_orders_on_request(world):
+    first = submit_report(REPORT, channel="api").report
+    second = submit_report(
+        {**REPORT, "category": "extortion", "description": "对方威胁24小时内不付钱就发负面稿件。"},
+        channel="api",
+    ).report
+    third = submit_report(REPORT, channel="api").report
+    client = api_client(world.beijing_user)
+
+    def ids(ordering):
+        url = reverse("api-reports") + (f"?ordering={ordering}" if ordering else "")
+        return [r["id"] for r in client.get(url).json()["results"]]
+
+    assert ids("") == ids("nonsense") == [second.pk, third.pk, first.pk]
+    assert ids("newest") == [third.pk, second.pk, first.pk]
+    assert ids("oldest") == [first.pk, second.pk, third.pk]
+    from qinglang.cases.selectors.triage import TriageFilters
+
+    oldest = triage_queue(world.beijing_user, TriageFilters(ordering="oldest"))
+    assert list(oldest) == [first, second, third]

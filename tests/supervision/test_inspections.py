@@ -112,7 +112,13 @@ def test_pack_has_the_periods_figures_and_the_office_answers(world):
         .get(reverse("api-supervision-inspection", args=[inspection.pk]))
         .json()
     )
-    assert detail["findings"][0]["follow_ups"][0]["title"] == "清理积压"
+    follow_up = detail["findings"][0]["follow_ups"][0]
+    assert follow_up["title"] == "清理积压" and follow_up["completed_at"] is None
+    done = reverse("api-supervision-follow-up-complete", args=[follow_up["id"]])
+    assert api_client(world.guangdong_user).post(done).status_code == 403
+    assert api_client(world.beijing_user).post(done).status_code == 404
+    assert api_client(world.shenzhen_user).post(done).json()["completed_at"]
+    assert api_client(world.shenzhen_user).post(done).status_code == 409
 
 
 def test_inspection_list_is_query_bounded(world, django_assert_max_num_queries):

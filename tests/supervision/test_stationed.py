@@ -154,3 +154,23 @@ def test_site_finding_refer_api_scoped(world):
     assert (
         api_client(assignment.supervisor).post(url, {"open": "x"}, format="json").status_code == 400
     )
+
+
+def test_staff_page_shows_website_pledges_with_bounded_queries(
+    world, client, django_assert_max_num_queries
+):
+    from tests.core.auth import login_verified
+
+    assignment = make_assignment(world)
+    services.sign_pledge(kind="integrity", text="不有偿删帖", acting_user=world.website_user)
+    for _ in range(3):
+        services.record_site_inspection(
+            assignment,
+            performed_on=timezone.localdate(),
+            results=[{"item": "ads_marked", "outcome": "fail", "note": "未标注广告"}],
+            acting_user=assignment.supervisor,
+        )
+    login_verified(client, assignment.supervisor)
+    with django_assert_max_num_queries(20):
+        html = client.get(reverse("supervision:staff_home")).content.decode()
+    assert world.website_user.username in html and html.count("未标注广告") == 3
