@@ -48,6 +48,11 @@ def _call(fn: Callable[[], Any]) -> Any:
         return None, Response(validation_error_detail(exc), status=status.HTTP_409_CONFLICT)
 
 
+def _method(view: APIView) -> str | None:
+    # The schema generator asks for authenticators before a request exists.
+    return getattr(getattr(view, "request", None), "method", None)
+
+
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -81,10 +86,10 @@ class RecruitmentView(APIView):
     """GET (public): the open calls. POST (office staff): publish a call."""
 
     def get_authenticators(self):  # type: ignore[no-untyped-def]
-        return [] if self.request.method == "GET" else super().get_authenticators()
+        return [] if _method(self) == "GET" else super().get_authenticators()
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
-        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+        return [AllowAny()] if _method(self) == "GET" else [IsAuthenticated()]
 
     @extend_schema(responses={200: CallOut(many=True)}, summary="Open recruitment calls (public)")
     def get(self, request: Request) -> Response:
@@ -147,13 +152,13 @@ class ApplicationCollectionView(APIView):
     throttle_scope = "supervision_apply"
 
     def get_authenticators(self):  # type: ignore[no-untyped-def]
-        return [] if self.request.method == "POST" else super().get_authenticators()
+        return [] if _method(self) == "POST" else super().get_authenticators()
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
-        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+        return [AllowAny()] if _method(self) == "POST" else [IsAuthenticated()]
 
     def get_throttles(self):  # type: ignore[no-untyped-def]
-        return [ApplyThrottle()] if self.request.method == "POST" else []
+        return [ApplyThrottle()] if _method(self) == "POST" else []
 
     def throttled(self, request: Request, wait: float | None) -> None:
         raise Throttled(
@@ -201,14 +206,14 @@ class ApplicationCollectionView(APIView):
         )
 
 
-class DecideIn(serializers.Serializer):
+class ApplicationDecideIn(serializers.Serializer):
     approved = serializers.BooleanField()
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ApplicationDecideView(APIView):
     @extend_schema(
-        request=DecideIn,
+        request=ApplicationDecideIn,
         responses={
             200: inline_serializer(
                 "ApplicationDecision",
@@ -232,7 +237,7 @@ class ApplicationDecideView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.get_application_for(request.user, pk)
-        data = _valid(DecideIn, request)
+        data = _valid(ApplicationDecideIn, request)
         result, conflict = _call(
             lambda: services.decide_application(
                 application,

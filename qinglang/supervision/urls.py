@@ -24,4 +24,9 @@ urlpatterns = [
         name="finding_answer",
     ),
     path("staff/supervision/pledges/sign/", views.pledge_sign, name="pledge_sign"),
+    path(
+        "staff/supervision/training/<int:pk>/acknowledge/",
+        views.training_ack,
+        name="training_ack",
+    ),
 ]

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 from qinglang.core.auth import require_verified
 from qinglang.core.models import Region
 from qinglang.intake.ratelimit import Limiter, client_ip
+from qinglang.intake.selectors import track_record
 from qinglang.supervision import selectors, services
 from qinglang.supervision.checklists import INSPECTION_ITEMS, ITEMS
 from qinglang.supervision.forms import AnswerForm, ApplicationForm, DecideForm, PledgeForm
-from qinglang.supervision.models import PledgeKind
+from qinglang.supervision.models import CitizenSupervisor, PledgeKind
 
 
 def public_home(request: HttpRequest) -> HttpResponse:
@@ -89,10 +90,18 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     pledges = selectors.website_pledges([a.website_id for a in assignments])
     for assignment in assignments:
         assignment.website_pledges = pledges.get(assignment.website_id, [])
+    citizen = CitizenSupervisor.objects.filter(user_id=user.pk).select_related("office").first()
+    training = []
+    if citizen is not None:
+        acknowledged = set(citizen.acknowledgements.values_list("material_id", flat=True))
+        training = [(m, m.pk in acknowledged) for m in selectors.training_for(user)]
     return render(
         request,
         "supervision/staff_home.html",
         {
+            "citizen": citizen,
+            "citizen_record": track_record(user) if citizen is not None else None,
+            "training": training,
             "applications": selectors.applications_visible_to(user).filter(
                 status__in=["submitted", "first_approval"]
             ),
@@ -205,4 +214,13 @@ def finding_answer(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return _done(request, exc)
     messages.success(request, _("Answer recorded."))
+    return _done(request, None)
+
+
+@require_verified
+@require_POST
+def training_ack(request: HttpRequest, pk: int) -> HttpResponse:
+    material = selectors.get_training_for(request.user, pk)
+    services.acknowledge_training(material, acting_user=request.user)
+    messages.success(request, _("Training acknowledged."))
     return _done(request, None)

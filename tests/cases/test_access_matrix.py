@@ -182,6 +182,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "supervision:site_finding_refer": ("POST", "sv_site_finding", "DDNNNNND"),
     "supervision:finding_answer": ("POST", "sv_inspection_finding", "AANNNNND"),
     "supervision:pledge_sign": ("POST", None, "AAAAAAAD"),
+    "supervision:training_ack": ("POST", "sv_training", "DNNNNNND"),
 }
 
 

@@ -283,3 +283,24 @@ def test_application_list_is_scoped_and_query_bounded(world, django_assert_max_n
         rows = client.get(reverse(APPLY)).json()
     assert len(rows) == 2
     assert api_client(world.guangdong_user).get(reverse(APPLY)).json() == []
+
+
+def test_citizen_supervisor_acknowledges_training_on_the_page(world, client):
+    from tests.core.auth import login_verified
+
+    supervisor = make_citizen(world)
+    material = services.publish_training(
+        world.beijing_office,
+        title="工作须知",
+        body="不得以监督员名义谋利。",
+        acting_user=world.beijing_user,
+    )
+    login_verified(client, supervisor.user)
+    html = client.get(reverse("supervision:staff_home")).content.decode()
+    assert "工作须知" in html and supervisor.public_name in html
+    response = client.post(reverse("supervision:training_ack", args=[material.pk]))
+    assert response.status_code == 302 and material.acknowledgements.count() == 1
+    client.logout()
+    login_verified(client, world.beijing_user)
+    assert client.post(reverse("supervision:training_ack", args=[material.pk])).status_code == 403
+    assert material.acknowledgements.count() == 1

@@ -224,3 +224,11 @@ def test_other_orders_on_request(world):
 
     oldest = triage_queue(world.beijing_user, TriageFilters(ordering="oldest"))
     assert list(oldest) == [first, second, third]
+
+
+def test_openapi_schema_includes_supervision(world, client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/supervision/applications/" in paths
+    assert "429" in paths["/api/v1/supervision/applications/"]["post"]["responses"]
