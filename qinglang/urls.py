@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("qinglang.registry.api_urls")),
     path("", include("qinglang.disclosure.api_urls")),
     path("", include("qinglang.compliance.api_urls")),
+    path("", include("qinglang.supervision.api_urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("staff/disclosure/", include("qinglang.disclosure.staff_urls")),
     # Public disclosure pages; typical cases live at /typical-cases/ (/cases/ is the staff area).
     path("", include("qinglang.disclosure.urls")),
+    path("", include("qinglang.supervision.urls")),
     path("", include("qinglang.intake.urls")),
 ]
 

@@ -136,6 +136,8 @@ class Role(models.TextChoices):
     ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
     INSPECTOR = "inspector", _("Discipline inspector")
     SUPERVISOR = "supervisor", _("Supervisor")
+    # A member of the public vetted by an office; has an account but no organization.
+    CITIZEN_SUPERVISOR = "citizen_supervisor", _("Citizen supervisor")
 
 
 class User(AbstractUser):

@@ -21,6 +21,7 @@ from qinglang.core.models import (
     Organization,
     Region,
     RegionLevel,
+    Role,
     User,
 )
 from qinglang.core.regions import PROVINCE_ABBREVIATIONS, load_divisions
@@ -54,8 +55,12 @@ def load_regions() -> int:
 
 @transaction.atomic
 def create_api_token(user: User, *, name: str = "", acting_user: User | None = None) -> str:
-    """Create a bearer token for a staff user and return it (shown once, stored as a digest)."""
-    if user.organization_id is None or not user.is_active:
+    """Create a bearer token for a staff user and return it (shown once, stored as a digest).
+
+    Citizen supervisors belong to no organization but file reports through the API too.
+    """
+    member = user.organization_id is not None or user.role == Role.CITIZEN_SUPERVISOR
+    if not member or not user.is_active:
         raise NotPermitted(_("API tokens are issued only to active members of an organization."))
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

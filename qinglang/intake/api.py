@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from qinglang.core.api_auth import BearerTokenAuthentication
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
 from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
@@ -112,6 +113,7 @@ class ReportListSerializer(serializers.ModelSerializer):
             "category",
             "submitted_at",
             "routing_rule",
+            "priority",
         ]
 
 
@@ -155,8 +157,11 @@ class ReportCollectionView(generics.ListAPIView):
         return getattr(self.request, "method", None) == "POST"
 
     def get_authenticators(self):  # type: ignore[no-untyped-def]
-        # Public submission: no session, so no CSRF dance and no identity attached.
-        return [] if self._is_submission() else super().get_authenticators()
+        # Public submission: no session (so no CSRF dance); a bearer token (a citizen
+        # supervisor's) names the filer, which decides the priority lane.
+        if self._is_submission():
+            return [BearerTokenAuthentication()]
+        return super().get_authenticators()
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
         return [AllowAny()] if self._is_submission() else [IsAuthenticated()]
@@ -173,6 +178,15 @@ class ReportCollectionView(generics.ListAPIView):
             OpenApiParameter("status", str),
             OpenApiParameter("category", str),
             OpenApiParameter("office", int),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=sorted(selectors.REPORT_ORDERINGS),
+                description=gettext_lazy(
+                    "priority (default: citizen-supervisor lane, then urgent, then newest), "
+                    "newest or oldest."
+                ),
+            ),
         ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -187,7 +201,7 @@ class ReportCollectionView(generics.ListAPIView):
             reports = reports.filter(category=params["category"])
         if (params.get("office") or "").isdigit():
             reports = reports.filter(office_id=int(params["office"]))
-        return reports.order_by("-submitted_at", "-pk")
+        return selectors.order_reports(reports, params.get("ordering") or "")
 
     @extend_schema(
         operation_id="reports_create",
@@ -200,7 +214,9 @@ class ReportCollectionView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         try:
             data, files = _payload(request)
-            submission = services.submit_report(data, files=files, channel="api")
+            submission = services.submit_report(
+                data, files=files, channel="api", acting_user=request.user
+            )
         except services.ReportInvalidError as exc:
             return Response(exc.detail, status=status.HTTP_400_BAD_REQUEST)
         return Response(

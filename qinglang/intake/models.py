@@ -68,6 +68,14 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ReportPriority(models.TextChoices):
+    """The triage lane: reports of active citizen supervisors first, then urgent ones."""
+
+    SUPERVISOR = "supervisor", _("Citizen supervisor")
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+
+
 class Report(models.Model):
     """A report as filed; the reporter follows it with tracking code and access key."""
 
@@ -84,6 +92,13 @@ class Report(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     channel = models.CharField(_("channel"), max_length=16, default="web")
+    priority = models.CharField(
+        _("priority"),
+        max_length=16,
+        choices=ReportPriority.choices,
+        default=ReportPriority.NORMAL,
+        db_index=True,
+    )
     status = models.CharField(
         _("status"),
         max_length=16,

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from qinglang.core.jurisdiction import office_scope_q
-from qinglang.core.models import OrganizationKind, User
-from qinglang.intake.models import Report
+from qinglang.core.models import LedgerEvent, OrganizationKind, User
+from qinglang.intake.models import Report, ReportPriority, ReportStatus
+
+# Orders of report lists by name; "priority" (the default) is supervisor lane, urgent, newest.
+REPORT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "priority": ("lane", "-submitted_at", "-id"),
+    "newest": ("-submitted_at", "-id"),
+    "oldest": ("submitted_at", "id"),
+}
+DEFAULT_ORDERING = "priority"
 
 
 def reports_visible_to(user: User | Any) -> QuerySet[Report]:
@@ -42,3 +61,47 @@ def can_view_report(user: User | Any, report_id: Any) -> bool:
         return reports_visible_to(user).filter(pk=int(report_id)).exists()
     except (TypeError, ValueError):
         return False
+
+
+def order_reports(reports: QuerySet[Report], ordering: str = DEFAULT_ORDERING) -> QuerySet[Report]:
+    """Return `reports` in a named order (unknown names fall back to the priority order)."""
+    keys = REPORT_ORDERINGS.get(ordering) or REPORT_ORDERINGS[DEFAULT_ORDERING]
+    lane = Case(
+        When(priority=ReportPriority.SUPERVISOR, then=Value(0)),
+        When(priority=ReportPriority.URGENT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return reports.annotate(lane=lane).order_by(*keys)
+
+
+def reports_filed_by(user: User) -> QuerySet[Report]:
+    """Return every report `user` filed while signed in (the ledger names the filer)."""
+    filed = LedgerEvent.objects.filter(
+        action="report.received",
+        actor_id=user.pk,
+        object_type="intake.report",
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    return Report.objects.filter(Exists(filed))
+
+
+def filer_of(report: Report) -> User | None:
+    """Return the signed-in user who filed `report` (None for the anonymous public)."""
+    event = (
+        LedgerEvent.objects.filter(
+            action="report.received", object_type="intake.report", object_id=str(report.pk)
+        )
+        .select_related("actor")
+        .first()
+    )
+    return event.actor if event is not None else None
+
+
+def track_record(user: User) -> dict[str, int]:
+    """Return how many reports `user` filed and how many of them were accepted."""
+    reports = reports_filed_by(user)
+    accepted = reports.filter(
+        status__in=[ReportStatus.ACCEPTED, ReportStatus.CLOSED], decline_reason=""
+    )
+    return {"filed": reports.count(), "accepted": accepted.count()}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,7 +37,14 @@ from qinglang.intake.forms import (
     TargetForm,
     form_errors,
 )
-from qinglang.intake.models import DeclineReason, Report, ReportStatus, ReportTarget
+from qinglang.intake.models import (
+    DeclineReason,
+    Report,
+    ReportCategory,
+    ReportPriority,
+    ReportStatus,
+    ReportTarget,
+)
 from qinglang.intake.routing import TargetKeys, route
 from qinglang.registry.selectors import find_website
 from qinglang.registry.services import index_document, index_identifiers, remove_document
@@ -243,6 +251,30 @@ def clean_report_data(data: Any) -> CleanReport:
     return CleanReport(fields=fields_form.cleaned_data, targets=targets, contact=contact)
 
 
+# Extortion with a deadline ("24小时内", "尽快", "否则") is urgent: money is about to change hands.
+_URGENT_CATEGORIES = {ReportCategory.EXTORTION, ReportCategory.DISGUISED_FEES}
+_DEADLINE = re.compile(r"\d+\s*(?:小时|天|日)内|尽快|立即|马上|限期|否则|不然")
+# Apps above intake name a filer's lane (supervision: active citizen supervisors), fn(user).
+_priority_resolvers: list[Callable[[User], str | None]] = []
+
+
+def register_priority_resolver(fn: Callable[[User], str | None]) -> None:
+    """Register `fn(user) -> lane or None` deciding the priority of a report `user` files."""
+    if fn not in _priority_resolvers:
+        _priority_resolvers.append(fn)
+
+
+def _priority(user: User | None, category: str, description: str) -> str:
+    """Return the triage lane: the filer's (if a resolver names one), else urgent or normal."""
+    if user is not None:
+        for resolve in _priority_resolvers:
+            if lane := resolve(user):
+                return lane
+    if category in _URGENT_CATEGORIES and _DEADLINE.search(description):
+        return ReportPriority.URGENT
+    return ReportPriority.NORMAL
+
+
 def _validate_files(files: Sequence[UploadedFile]) -> list[str]:
     """Return the refusal messages for a batch of evidence files (nothing is written)."""
     if not files:
@@ -303,6 +335,7 @@ def submit_report(
             contact_phone=contact.get("phone", ""),
             contact_email=contact.get("email", ""),
             channel=channel,
+            priority=_priority(user, fields["category"], fields["description"]),
             office=routing.office,
             routing_rule=routing.rule,
         )
@@ -333,6 +366,7 @@ def submit_report(
                 "routing_rule": report.routing_rule,
                 "internal": report.is_internal,
                 "channel": channel,
+                "priority": report.priority,
                 "targets": len(clean.targets),
                 "evidence": hashes,
             },

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from qinglang.core.auth import is_verified
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.sealed import seal, unseal
 from qinglang.intake import services
@@ -228,6 +229,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
             data,
             files=request.FILES.getlist("evidence"),
             channel="web",
+            acting_user=request.user if is_verified(request.user) else None,
         )
     except services.ReportInvalidError as exc:
         return render(

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "qinglang.cases",
     "qinglang.disclosure",
     "qinglang.compliance",
+    "qinglang.supervision",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,10 @@ QINGLANG_LEDGER_KEY_PATH = Path(
 )
 # Keyed hash for identity numbers (practitioners) and contact look-ups.
 QINGLANG_IDENTITY_HASH_KEY = os.environ.get("QINGLANG_IDENTITY_HASH_KEY", "")
+# Supervision: the longest a stationed supervisor serves at one website before rotating.
+QINGLANG_SUPERVISION_MAX_TERM_DAYS = int(
+    os.environ.get("QINGLANG_SUPERVISION_MAX_TERM_DAYS", "730")
+)
 
 # Celery: a real broker in production and CI; embedded mode uses kombu's filesystem
 # transport under QINGLANG_HOME so the same async code path runs with no server.
@@ -249,6 +254,10 @@ CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
 CELERY_BEAT_SCHEDULE["cases-escalate-overdue"] = {
     "task": "qinglang.cases.tasks.escalate_overdue",
     "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["supervision-scan-integrity"] = {
+    "task": "qinglang.supervision.tasks.scan_integrity",
+    "schedule": crontab(hour=2, minute=30),
 }
 CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
@@ -332,6 +341,7 @@ REST_FRAMEWORK = {
         "report_track": os.environ.get("QINGLANG_RATE_REPORT_TRACK", "30/hour"),
         "practitioner_lookup": "60/day",
         "public_api": os.environ.get("QINGLANG_RATE_PUBLIC_API", "120/minute"),
+        "supervision_apply": os.environ.get("QINGLANG_RATE_SUPERVISION_APPLY", "5/hour"),
     },
     "EXCEPTION_HANDLER": "qinglang.core.api_errors.exception_handler",
 }

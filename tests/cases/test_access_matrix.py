@@ -200,6 +200,35 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-compliance-deletion-requests": ("POST", None, "DDDDADDD"),
     "api-compliance-audits": ("POST", None, "AAADDDDD"),
     "api-compliance-evaluations": ("GET", None, "AAAAAAAD"),
+    # --- supervision ---
+    "api-supervision-recruitment": ("GET", None, "AAAAAAAA"),
+    "api-supervision-applications": ("GET", None, "AAAAAAAD"),
+    "api-supervision-application-decide": ("POST", "sv_application", "ANNNNNND"),
+    "api-supervision-supervisor-status": ("POST", "sv_supervisor", "ANNNNNND"),
+    "api-supervision-assessments": ("POST", "sv_supervisor", "ANNNNNND"),
+    "api-supervision-training-ack": ("POST", "sv_training", "DNNNNNND"),
+    "api-supervision-pledges": ("GET", None, "AAAAAAAD"),
+    "api-supervision-assignments": ("GET", None, "AAAAAAAD"),
+    "api-supervision-conflicts": ("POST", None, "AAAAAAAD"),
+    "api-supervision-duty-log": ("POST", "sv_assignment", "AANNNNND"),
+    "api-supervision-site-inspections": ("POST", "sv_assignment", "AANNNNND"),
+    "api-supervision-site-finding-refer": ("POST", "sv_site_finding", "AANNNNND"),
+    "api-supervision-inspections": ("GET", None, "AAAAAAAD"),
+    "api-supervision-inspection": ("GET", "sv_inspection", "AANNNNND"),
+    "api-supervision-inspection-pack": ("POST", "sv_inspection", "DANNNNND"),
+    "api-supervision-inspection-findings": ("POST", "sv_inspection", "AANNNNND"),
+    "api-supervision-finding-answer": ("POST", "sv_inspection_finding", "AANNNNND"),
+    "api-supervision-follow-up-complete": ("POST", "sv_follow_up", "ADNNNNND"),
+    "api-supervision-findings": ("GET", None, "NNNNNNAD"),
+    "api-supervision-findings-scan": ("POST", None, "NNNNNNAD"),
+    "api-supervision-finding-case": ("POST", "sv_integrity_finding", "NNNNNNAD"),
+    "supervision:staff_home": ("GET", None, "AAAAAAAD"),
+    "supervision:application_decide": ("POST", "sv_application", "ANNNNNND"),
+    "supervision:integrity_case": ("POST", "sv_integrity_finding", "NNNNNNAD"),
+    "supervision:site_finding_refer": ("POST", "sv_site_finding", "DDNNNNND"),
+    "supervision:finding_answer": ("POST", "sv_inspection_finding", "AANNNNND"),
+    "supervision:pledge_sign": ("POST", None, "AAAAAAAD"),
+    "supervision:training_ack": ("POST", "sv_training", "DNNNNNND"),
 }
 
 
@@ -305,6 +334,10 @@ def build_scene(world: Any) -> Scene:
 
     kwargs |= matrix_subjects(world)
     kwargs |= _compliance_subjects(world, website)
+    # --- supervision subjects ---
+    from tests.supervision.factories import matrix_subjects
+
+    kwargs |= matrix_subjects(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,

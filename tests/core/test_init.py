@@ -45,7 +45,7 @@ def test_init_demo_twice_is_idempotent():
     def logins(text: str) -> list[str]:
         return [line for line in text.splitlines() if line.startswith("demo-")]
 
-    assert len(logins(first)) == 11 and logins(first) == logins(second)
+    assert len(logins(first)) == 13 and logins(first) == logins(second)
     assert Region.objects.filter(code__in=["110000", "440000", "440300"]).count() == 3
     assert "demo-password-for-tests" in first
 

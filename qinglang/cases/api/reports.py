@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from qinglang.cases.selectors.triage import report_detail
 from qinglang.cases.services.triage import accept_report
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.models import Organization
-from qinglang.intake.models import DeclineReason, Report
+from qinglang.intake.models import DeclineReason, Report, ReportPriority
 
 
 class ReportTargetOut(serializers.Serializer):
@@ -40,6 +40,10 @@ class ReportOut(serializers.Serializer):
     occurred_on = serializers.DateField(allow_null=True)
     submitted_at = serializers.DateTimeField()
     is_internal = serializers.BooleanField()
+    priority = serializers.ChoiceField(choices=ReportPriority.choices)
+    supervisor = serializers.SerializerMethodField(
+        help_text=_("For the citizen-supervisor lane: the filer's reports filed and accepted.")
+    )
     has_contact = serializers.SerializerMethodField()
     office = serializers.SerializerMethodField()
     targets = ReportTargetOut(many=True)
@@ -50,6 +54,21 @@ class ReportOut(serializers.Serializer):
     decline_reason = serializers.CharField()
     decision_text = serializers.CharField()
     public_result = serializers.CharField()
+
+    @extend_schema_field(
+        inline_serializer(
+            "SupervisorTrackRecord",
+            {"filed": serializers.IntegerField(), "accepted": serializers.IntegerField()},
+            allow_null=True,
+        )
+    )
+    def get_supervisor(self, obj: Report) -> dict | None:
+        from qinglang.intake.selectors import filer_of, track_record
+
+        if obj.priority != ReportPriority.SUPERVISOR:
+            return None
+        filer = filer_of(obj)
+        return track_record(filer) if filer is not None else None
 
     def get_has_contact(self, obj: Report) -> bool:
         return not obj.is_anonymous

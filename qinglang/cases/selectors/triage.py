@@ -27,11 +27,12 @@ class TriageFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     has_evidence: bool | None = None
+    ordering: str = "priority"
 
 
 def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[Report]:
-    """Return the reports in the user's scope matching the filters, oldest first."""
-    from qinglang.intake.selectors import reports_visible_to
+    """Return the reports in the user's scope matching the filters, supervisor lane first."""
+    from qinglang.intake.selectors import order_reports, reports_visible_to
 
     filters = filters or TriageFilters()
     evidence = EvidenceAttachment.objects.filter(
@@ -52,7 +53,7 @@ def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[R
     if filters.has_evidence is not None:
         qs = qs.filter(has_evidence=filters.has_evidence)
     # reports_visible_to already joins the office and prefetches the targets.
-    return qs.order_by("submitted_at", "id")
+    return order_reports(qs, filters.ordering)
 
 
 @dataclass

@@ -52,6 +52,7 @@ def triage_list(request: HttpRequest) -> HttpResponse:
             date_from=d["date_from"],
             date_to=d["date_to"],
             has_evidence=has,
+            ordering=request.GET.get("ordering", ""),
         )
     page = paginate(request, triage_queue(request.user, filters))
     return render(
