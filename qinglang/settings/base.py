@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "qinglang.registry",
     "qinglang.intake",
     "qinglang.cases",
+    "qinglang.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,22 @@ CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
     "schedule": crontab(hour=8, minute=0),
 }
+# Monitoring: enqueue due source checks every minute.
+CELERY_BEAT_SCHEDULE["monitoring-due-checks"] = {
+    "task": "qinglang.monitoring.tasks.enqueue_due_checks",
+    "schedule": 60.0,
+}
+QINGLANG_MONITORING_THRESHOLD = float(os.environ.get("QINGLANG_MONITORING_THRESHOLD", 0.7))
+QINGLANG_MONITORING_MAX_ERRORS = int(os.environ.get("QINGLANG_MONITORING_MAX_ERRORS", 5))
+QINGLANG_MONITORING_HOST_GAP_SECONDS = float(
+    os.environ.get("QINGLANG_MONITORING_HOST_GAP_SECONDS", 2.0)
+)
+QINGLANG_MONITORING_MAX_BYTES = int(
+    os.environ.get("QINGLANG_MONITORING_MAX_BYTES", 5 * 1024 * 1024)
+)
+QINGLANG_MONITORING_TIMEOUT_SECONDS = float(
+    os.environ.get("QINGLANG_MONITORING_TIMEOUT_SECONDS", 20.0)
+)
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
