@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -84,11 +84,31 @@ def validate_selector(selector: str) -> str:
     return selector
 
 
-def _html_tree(body: bytes):  # type: ignore[no-untyped-def]
+_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([-_a-zA-Z0-9]+)", re.IGNORECASE)
+
+
+def decode_html(body: bytes) -> str:
+    """Return an HTML body as text: its declared charset, else UTF-8, else GB18030."""
+    declared = _META_CHARSET.search(body[:4096])
+    candidates = [declared.group(1).decode("ascii")] if declared else []
+    for encoding in (*candidates, "utf-8", "gb18030"):
+        try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", "replace")
+
+
+def _html_tree(body: bytes | str):  # type: ignore[no-untyped-def]
     import lxml.html
 
+    text = decode_html(body) if isinstance(body, bytes) else body
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    if not text.strip():
+        return None
     try:
-        return lxml.html.fromstring(body)
+        return lxml.html.fromstring(text)
     except (ValueError, lxml.etree.ParserError):
         return None
 
@@ -120,7 +140,7 @@ def page_text(body: bytes, *, url: str, selector: str = "") -> str:
 
 def fragment_text(html: str) -> str:
     """Return the plain text of an HTML fragment (feed summaries)."""
-    tree = _html_tree(f"<div>{html}</div>".encode()) if html and html.strip() else None
+    tree = _html_tree(f"<div>{html}</div>") if html and html.strip() else None
     return " ".join(tree.text_content().split()) if tree is not None else ""
 
 
@@ -128,12 +148,12 @@ def feed_items(body: bytes, *, base_url: str) -> list[Item]:
     """Return the entries of an RSS or Atom feed; raise ValueError if it is not a feed."""
     import feedparser
 
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    parsed = feedparser.parse(body)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         raise ValueError(_("The source is not a readable RSS or Atom feed."))
     items = []
     for entry in parsed.entries[:MAX_ITEMS]:
-        link = entry.get("link") or ""
+        link = urljoin(base_url, entry.get("link") or "") if entry.get("link") else ""
         key = (entry.get("id") or link or entry.get("title") or "")[:500]
         if not key:
             continue
