@@ -20,13 +20,15 @@ pytestmark = pytest.mark.django_db
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>某论坛</title><link>{base}/</link><description>d</description>
 <item><guid>post-1</guid><title>专业删帖服务</title><link>{base}/p/1</link>
-<description><![CDATA[<p>专业网络危机公关，负面信息删除、贴吧删帖、新闻稿撤稿，先删后付。联系QQ 3872910456</p>]]></description></item>
+<description><![CDATA[<p>专业网络危机公关，负面信息删除、贴吧删帖、新闻稿撤稿，先删后付。
+联系QQ 3872910456</p>]]></description></item>
 <item><guid>post-2</guid><title>天气不错</title><link>{base}/p/2</link>
 <description>今天天气很好，大家出去走走。</description></item>
 </channel></rss>"""
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id><updated>2026-11-01T00:00:00Z</updated>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
+<updated>2026-11-01T00:00:00Z</updated>
 <entry><id>urn:e1</id><title>版规</title><link href="{base}/a/1"/><updated>2026-11-01T00:00:00Z</updated>
 <summary>违者删帖，禁止广告。</summary></entry></feed>"""
 
@@ -248,7 +250,10 @@ def test_not_a_sitemap_is_an_error(world, site):
 
 
 def test_css_selector_limits_the_text(world, site):
-    page = "<html><body><div class='post'>专业删帖，先删后付</div><div class='side'>违者删帖</div></body></html>"
+    page = (
+        "<html><body><div class='post'>专业删帖，先删后付</div>"
+        "<div class='side'>违者删帖</div></body></html>"
+    )
     url = site.set("/p", page)
     source = make_source(world.guangdong_user, url, css_selector="div.post")
     run_check(source.pk)
