@@ -29,7 +29,8 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
 <updated>2026-11-01T00:00:00Z</updated>
-<entry><id>urn:e1</id><title>版规</title><link href="{base}/a/1"/><updated>2026-11-01T00:00:00Z</updated>
+<entry><id>urn:e1</id><title>版规</title><link href="{base}/a/1"/>
+<updated>2026-11-01T00:00:00Z</updated>
 <summary>违者删帖，禁止广告。</summary></entry></feed>"""
 
 SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
