@@ -406,6 +406,17 @@ def _sitemap_pages(
     return items, results
 
 
+def ingest_text(
+    source: WatchedSource, *, key: str, url: str, title: str, text: str
+) -> CheckOutcome:
+    """Process stored text as if it had been fetched from the source (demo data, imports)."""
+    outcome = CheckOutcome(source.pk, "ok", items=1)
+    item = parsing.Item(key=key[:500], url=url[:2000], title=title[:300], text=text)
+    with transaction.atomic():
+        _process_item(source, item, None, outcome)
+    return outcome
+
+
 def matches_keywords(text: str, keywords: list[str]) -> bool:
     """Return whether the (normalised) text contains a trigger keyword (any text without any)."""
     from qinglang.analysis.normalize import normalize_text

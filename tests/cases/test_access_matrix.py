@@ -154,6 +154,20 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- monitoring ---
+    "monitoring-sources": ("GET", None, "AAADDDDD"),
+    "monitoring-source": ("GET", "mon_source", "AANDDDDD"),
+    "monitoring-source-check": ("POST", "mon_source", "AANDDDDD"),
+    "monitoring-hits": ("GET", None, "AAADDDDD"),
+    "monitoring-hit": ("GET", "mon_hit", "AANDDDDD"),
+    "monitoring:source_list": ("GET", None, "AAADDDDD"),
+    "monitoring:source_detail": ("GET", "mon_source", "AANDDDDD"),
+    "monitoring:source_check": ("POST", "mon_source", "AANDDDDD"),
+    "monitoring:source_resume": ("POST", "mon_source", "AANDDDDD"),
+    "monitoring:hit_list": ("GET", None, "AAADDDDD"),
+    "monitoring:hit_detail": ("GET", "mon_hit", "AANDDDDD"),
+    "monitoring:hit_confirm": ("POST", "mon_hit", "ADNDDDDD"),
+    "monitoring:hit_dismiss": ("POST", "mon_hit", "ADNDDDDD"),
 }
 
 
@@ -254,6 +268,7 @@ def build_scene(world: Any) -> Scene:
         "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
     }
+    kwargs |= _monitoring_subjects(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
@@ -265,6 +280,15 @@ def build_scene(world: Any) -> Scene:
         "anonymous": None,
     }
     return Scene(users=users, kwargs=kwargs)
+
+
+def _monitoring_subjects(world: Any) -> dict[str, dict[str, Any]]:
+    """Monitoring: a source watched by Shenzhen and a lead hit from stored sample text."""
+    from tests.monitoring.factories import make_hit, make_source
+
+    source = make_source(world.shenzhen_user, "https://bbs.example-news.cn/forum-1.html")
+    hit = make_hit(source)
+    return {"mon_source": {"pk": source.pk}, "mon_hit": {"pk": hit.pk}}
 
 
 def endpoint_names() -> set[str]:
