@@ -116,7 +116,7 @@ def _peer_ip(response: httpx.Response) -> str | None:
 
 def _too_large(limit: int) -> CaptureTooLargeError:
     return CaptureTooLargeError(
-        _("The response is larger than %(kb)s KB; not read.") % {"kb": limit // 1024}
+        _("The response is larger than %(kb)s KB; not read.") % {"kb": max(1, limit // 1024)}
     )
 
 

@@ -597,7 +597,11 @@ def _record_success(source: WatchedSource, validators: tuple[str, str]) -> None:
 @transaction.atomic
 def _record_failure(source: WatchedSource, message: str) -> None:
     """Count the failure, back off, and pause (telling the owner) after too many in a row."""
-    source = WatchedSource.objects.select_for_update().select_related("owner").get(pk=source.pk)
+    source = (
+        WatchedSource.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .get(pk=source.pk)
+    )
     now = timezone.now()
     source.error_streak += 1
     source.last_error = message
