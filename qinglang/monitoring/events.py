@@ -9,7 +9,6 @@ from qinglang.core.ledger_actions import define
 SOURCE_ADDED = define("monitoring.source.added", _("Watched source added"))
 SOURCE_PAUSED = define("monitoring.source.paused", _("Watched source paused after failures"))
 SOURCE_RESUMED = define("monitoring.source.resumed", _("Watched source resumed"))
-SOURCE_CHECKED = define("monitoring.source.checked", _("Watched source checked"))
 HIT_RECORDED = define("monitoring.hit.recorded", _("Monitoring hit recorded"))
 HIT_LEAD = define("monitoring.hit.lead", _("Monitoring hit became a lead"))
 HIT_CONFIRMED = define("monitoring.hit.confirmed", _("Monitoring hit confirmed"))
