@@ -307,6 +307,9 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "qinglang.cases.models.TransferStatus",
         "ExtensionStatusEnum": "qinglang.cases.models.ExtensionStatus",
         "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
+        "SourceKindEnum": "qinglang.monitoring.models.SourceKind",
+        "SourceStatusEnum": "qinglang.monitoring.models.SourceStatus",
+        "HitStatusEnum": "qinglang.monitoring.models.HitStatus",
     },
 }
 
