@@ -125,3 +125,11 @@ def test_resume_a_paused_source(world, verified_client):
     # Resuming an active source changes nothing.
     client.post(f"/monitoring/sources/{source.pk}/resume/")
     assert events_for(source).filter(action="monitoring.source.resumed").count() == 1
+
+
+def test_hit_page_shows_near_duplicates(world, verified_client):
+    source = make_source(world.guangdong_user, "https://gd.example.cn/")
+    first = make_hit(source)
+    second = make_hit(source, key="item-2", text="【转载】" + first.text)
+    html = verified_client(world.guangdong_user).get(f"/monitoring/hits/{second.pk}/").content
+    assert f"/monitoring/hits/{first.pk}/".encode() in html
