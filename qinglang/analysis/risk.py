@@ -45,13 +45,13 @@ def assess(
     category: str,
     classified_category: str | None,
     classified_score: float,
-    identifier_kinds: Iterable[tuple[str, str]],
+    identifiers: Iterable[tuple[str, str]],
     amount_demanded: float | None = None,
 ) -> Risk:
     """Return the triage risk of a report from its text, category and analysis."""
     norm = normalize_text(text or "")
     reasons: list[str] = []
-    contacts = {pair for pair in identifier_kinds if pair[0] in CONTACT_KINDS}
+    contacts = {pair for pair in identifiers if pair[0] in CONTACT_KINDS}
     money = bool(amount_demanded) or bool(_MONEY.search(norm))
     deadline = bool(_DEADLINE.search(norm))
     extortion = category in EXTORTION_CATEGORIES or classified_category in EXTORTION_CATEGORIES

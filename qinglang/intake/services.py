@@ -426,6 +426,8 @@ def analyse_report(report_id: int) -> bool:
             **_classify(report.description),
         }
         report.analysis["risk"] = _risk(report, identifiers)
+        if not report.is_internal:
+            report.analysis["near_duplicates"] = _near_duplicates(report)
         report.analysed_at = timezone.now()
         report.save(update_fields=["analysis", "analysed_at"])
         for url in dict.fromkeys(t.url for t in targets if t.url):
@@ -435,8 +437,6 @@ def analyse_report(report_id: int) -> bool:
                 log.info("capture of %s for report %s refused", url, report.pk)
         if not report.is_internal:
             _index(report, identifiers)
-            report.analysis["near_duplicates"] = _near_duplicates(report)
-        report.save(update_fields=["analysis"])
         ledger.append(
             report,
             action="report.analysed",
@@ -473,7 +473,7 @@ def _risk(report: Report, identifiers: list[Identifier]) -> dict[str, Any]:
         category=report.category,
         classified_category=classification["category"],
         classified_score=classification["score"],
-        identifier_kinds=[(i.kind, i.value) for i in identifiers],
+        identifiers=[(i.kind, i.value) for i in identifiers],
         amount_demanded=float(report.amount_demanded) if report.amount_demanded else None,
     ).as_dict()
 

@@ -26,7 +26,7 @@ def test_extortion_in_progress_is_recognised():
         category="extortion",
         classified_category="extortion",
         classified_score=0.9,
-        identifier_kinds=[("qq", "12345678")],
+        identifiers=[("qq", "12345678")],
     )
     assert risk.extortion_in_progress and risk.reasons[0] == "extortion_in_progress"
     calm = assess(
@@ -34,7 +34,7 @@ def test_extortion_in_progress_is_recognised():
         category="paid_deletion",
         classified_category="paid_deletion",
         classified_score=0.4,
-        identifier_kinds=[],
+        identifiers=[],
     )
     assert not calm.extortion_in_progress and calm.score < risk.score
 
