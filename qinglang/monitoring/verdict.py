@@ -36,12 +36,15 @@ class Verdict:
 
 def _reason(text: str, item: Any, weight: float) -> dict[str, Any]:
     """Return a reason as {phrase, start, end, weight}, locating a legacy phrase in the text."""
+    if not isinstance(item, str | dict) and hasattr(item, "phrase"):
+        item = {k: getattr(item, k, None) for k in ("phrase", "start", "end", "weight")}
     if isinstance(item, dict):
+        start, end, given = item.get("start"), item.get("end"), item.get("weight")
         return {
-            "phrase": str(item.get("phrase", "")),
-            "start": int(item.get("start", -1)),
-            "end": int(item.get("end", -1)),
-            "weight": float(item.get("weight", weight)),
+            "phrase": str(item.get("phrase") or ""),
+            "start": -1 if start is None else int(start),
+            "end": -1 if end is None else int(end),
+            "weight": weight if given is None else float(given),
         }
     quoted = _QUOTED.search(str(item))
     phrase = quoted.group(1) if quoted else str(item)
@@ -61,7 +64,7 @@ def analyse(text: str) -> Verdict:
     score = float(result.score)
     genre = getattr(result, "genre", None)
     if genre is None:
-        over = score >= classify_module.THRESHOLD
+        over = score >= getattr(classify_module, "THRESHOLD", 0.3)
         genre = "offer" if category in OFFER_CATEGORIES and over else "other"
     reasons = [_reason(text, item, score) for item in result.reasons]
     seen: dict[tuple[str, str], dict[str, str]] = {}
