@@ -60,6 +60,8 @@ def _load(n: int, seed: int) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from qinglang.analysis import lsh
+
     now = timezone.now().isoformat()
     sig_cols = "id, source_type, source_id, region_code, signature, created_at"
     band_cols = "id, signature_id, band, key"
@@ -67,21 +69,21 @@ def _load(n: int, seed: int) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor
+            # Two passes over the same seeded generator: the bands are never all in memory.
             with raw.copy(f"COPY registry_textsignature ({sig_cols}) FROM STDIN") as sigs:
-                pending: list[tuple] = []
-                for row, bands in _background_rows(n, seed, now):
+                for row, _bands in _background_rows(n, seed, now):
                     sigs.write_row(row)
-                    pending.extend(bands)
             with raw.copy(f"COPY registry_signatureband ({band_cols}) FROM STDIN") as out:
-                for band_row in pending:
-                    out.write_row(band_row)
+                for _row, bands in _background_rows(n, seed, now):
+                    for band_row in bands:
+                        out.write_row(band_row)
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('registry_textsignature', 'id'), %s)",
                 [n + 1],
             )
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('registry_signatureband', 'id'), %s)",
-                [len(pending) + 1],
+                [n * lsh.BANDS + 1],
             )
             cursor.execute("ANALYZE registry_textsignature")
             cursor.execute("ANALYZE registry_signatureband")
