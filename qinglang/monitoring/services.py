@@ -389,7 +389,8 @@ def _sitemap_pages(
         time.sleep(fetching.host_gap())  # we hold the host: keep the minimum gap ourselves
         try:
             result = _get(loc)
-        except (CheckError, parsing.WallError, CaptureRefusedError, httpx.HTTPError) as exc:
+        except (CheckError, CaptureRefusedError, httpx.HTTPError) as exc:
+            # A wall is not skipped: it fails the whole check, so it shows as a health error.
             log.info("sitemap page %s of source %s skipped: %s", loc, source.pk, exc)
             continue
         page = fetching.decoded_body(result.final)

@@ -238,6 +238,14 @@ def test_sitemap_pages_on_the_same_host_are_fetched_once_per_lastmod(world, site
     assert [p for p, _ in site.requests[fetched:]] == ["/sitemap.xml"]
 
 
+def test_a_wall_behind_a_sitemap_is_a_health_error(world, site):
+    site.set("/ad", CAPTCHA_PAGE)
+    url = site.set("/sitemap.xml", SITEMAP.format(base=site.base), content_type="application/xml")
+    source = make_source(world.guangdong_user, url, kind="sitemap")
+    assert run_check(source.pk).status == "error"
+    assert not SeenItem.objects.filter(source=source).exists()
+
+
 def test_sitemap_entities_are_not_expanded():
     body = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&x;</loc></url></urlset>"""
