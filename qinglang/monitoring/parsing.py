@@ -99,7 +99,7 @@ def decode_html(body: bytes) -> str:
     return body.decode("utf-8", "replace")
 
 
-def _html_tree(body: bytes | str):  # type: ignore[no-untyped-def]
+def html_tree(body: bytes | str):  # type: ignore[no-untyped-def]  # lxml element or None
     import lxml.html
 
     text = decode_html(body) if isinstance(body, bytes) else body
@@ -114,7 +114,7 @@ def _html_tree(body: bytes | str):  # type: ignore[no-untyped-def]
 
 
 def html_title(body: bytes) -> str:
-    tree = _html_tree(body)
+    tree = html_tree(body)
     if tree is None:
         return ""
     found = tree.xpath("//title")
@@ -124,7 +124,7 @@ def html_title(body: bytes) -> str:
 def page_text(body: bytes, *, url: str, selector: str = "") -> str:
     """Return the main text of an HTML page (the selected elements when a selector is given)."""
     if selector:
-        tree = _html_tree(body)
+        tree = html_tree(body)
         if tree is None:
             return ""
         parts = [" ".join(el.text_content().split()) for el in tree.xpath(css_to_xpath(selector))]
@@ -134,13 +134,13 @@ def page_text(body: bytes, *, url: str, selector: str = "") -> str:
     text = trafilatura.extract(body, url=url, include_comments=False, favor_recall=True)
     if text:
         return text
-    tree = _html_tree(body)
+    tree = html_tree(body)
     return " ".join(tree.text_content().split()) if tree is not None else ""
 
 
 def fragment_text(html: str) -> str:
     """Return the plain text of an HTML fragment (feed summaries)."""
-    tree = _html_tree(f"<div>{html}</div>") if html and html.strip() else None
+    tree = html_tree(f"<div>{html}</div>") if html and html.strip() else None
     return " ".join(tree.text_content().split()) if tree is not None else ""
 
 

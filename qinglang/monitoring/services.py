@@ -338,7 +338,7 @@ def _get(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
 
 
 def _visible_text(body: bytes) -> str:
-    tree = parsing._html_tree(body) if body.lstrip()[:1] == b"<" else None
+    tree = parsing.html_tree(body) if body.lstrip()[:1] == b"<" else None
     return (
         " ".join(tree.text_content().split())
         if tree is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +36,7 @@ class Page:
     status: int = 200
     etag: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
 
 
 class LocalSite:
@@ -77,6 +79,8 @@ class LocalSite:
                     self.send_header("ETag", page.etag)
                     self.end_headers()
                     return
+                if page.delay:
+                    time.sleep(page.delay)
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(page.body)))

@@ -295,6 +295,16 @@ def test_size_cap(world, site, settings):
     assert outcome.status == "error" and "KB" in outcome.error
 
 
+def test_time_cap(world, site, settings):
+    settings.QINGLANG_MONITORING_TIMEOUT_SECONDS = 0.3
+    url = site.set("/slow", AD_PAGE, delay=1.0)
+    source = make_source(world.guangdong_user, url)
+    outcome = run_check(source.pk)
+    assert outcome.status == "error" and not source.hits.exists()
+    source.refresh_from_db()
+    assert source.error_streak == 1 and source.last_error
+
+
 def test_busy_host_defers_without_fetching(world, site, settings):
     settings.QINGLANG_MONITORING_HOST_GAP_SECONDS = 60.0
     url = site.set("/rules", RULES_PAGE)
