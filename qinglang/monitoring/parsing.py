@@ -99,7 +99,8 @@ def decode_html(body: bytes) -> str:
     return body.decode("utf-8", "replace")
 
 
-def html_tree(body: bytes | str):  # type: ignore[no-untyped-def]  # lxml element or None
+def html_tree(body: bytes | str):  # type: ignore[no-untyped-def]
+    """Return the parsed HTML document (lxml), or None when empty or unparsable."""
     import lxml.html
 
     text = decode_html(body) if isinstance(body, bytes) else body
