@@ -141,21 +141,26 @@ def test_private_address_refused_without_the_setting(world, site, settings):
 
 
 def test_redirect_to_a_private_address_is_refused(world, site, settings, monkeypatch):
+    """Every hop is checked: the local test server passes, the metadata address it points to
+    does not."""
     settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
-    calls = []
+    real_check = fetching.check_url
 
-    def fake_check(url):
-        calls.append(url)
-        if "127.0.0.1" in url:
-            from qinglang.evidence.capture import CaptureRefusedError
+    def guard(url):
+        return ["127.0.0.1"] if url.startswith(site.base) else real_check(url)
 
-            raise CaptureRefusedError("internal")
-        return ["203.0.113.5"]
+    monkeypatch.setattr(fetching, "check_url", guard)
+    monkeypatch.setattr(fetching, "check_address", lambda address: None)
+    url = site.set(
+        "/r", "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
+    source = make_source(world.guangdong_user, url)
 
-    monkeypatch.setattr(fetching, "check_url", fake_check)
-    with pytest.raises(Exception, match="internal"):
-        fetching.fetch(site.url("/x"))
-    assert calls == [site.url("/x")]
+    outcome = run_check(source.pk)
+
+    assert outcome.status == "error" and "169.254.169.254" in outcome.error
+    assert [p for p, _ in site.requests] == ["/r"]
+    assert not source.hits.exists()
 
 
 def test_unchanged_item_is_deduplicated(world, site):
