@@ -137,3 +137,15 @@ def test_hits_list_fields_and_scope(world, django_assert_max_num_queries):
     assert client.get(f"/api/v1/monitoring/hits/{bj_hit.pk}/").status_code == 404
     beijing = api_client(world.beijing_user).get("/api/v1/monitoring/hits/").json()
     assert [h["id"] for h in beijing["results"]] == [bj_hit.pk]
+
+
+def test_schema_documents_the_monitoring_contract(client):
+    body = client.get("/api/schema/").content.decode()
+    for path in (
+        "/api/v1/monitoring/sources/",
+        "/api/v1/monitoring/sources/{id}/",
+        "/api/v1/monitoring/sources/{id}/check/",
+        "/api/v1/monitoring/hits/",
+    ):
+        assert path + ":" in body
+    assert "SourceKindEnum" in body and "HitStatusEnum" in body
