@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("qinglang.disclosure.api_urls")),
     path("", include("qinglang.compliance.api_urls")),
     path("", include("qinglang.supervision.api_urls")),
+    path("", include("qinglang.monitoring.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +39,7 @@ urlpatterns = [
     # Public disclosure pages; typical cases live at /typical-cases/ (/cases/ is the staff area).
     path("", include("qinglang.disclosure.urls")),
     path("", include("qinglang.supervision.urls")),
+    path("monitoring/", include("qinglang.monitoring.urls")),
     path("", include("qinglang.intake.urls")),
 ]
 

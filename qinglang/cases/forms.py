@@ -78,6 +78,11 @@ class TriageFilterForm(StyledForm):
         required=False,
         choices=[("", _("Any")), ("yes", _("With evidence")), ("no", _("Without evidence"))],
     )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("", _("Oldest first")), ("risk", _("Highest risk first"))],
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

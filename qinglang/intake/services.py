@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from qinglang.analysis.classify import classify
 from qinglang.analysis.identifiers import Identifier, extract
+from qinglang.analysis.risk import assess as assess_risk
 from qinglang.core import ledger
 from qinglang.core.aftercommit import call_after_commit, send_now
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
@@ -45,9 +46,14 @@ from qinglang.intake.models import (
     ReportStatus,
     ReportTarget,
 )
-from qinglang.intake.routing import TargetKeys, route
+from qinglang.intake.routing import Routing, TargetKeys, route
 from qinglang.registry.selectors import find_website
-from qinglang.registry.services import index_document, index_identifiers, remove_document
+from qinglang.registry.services import (
+    index_document,
+    index_identifiers,
+    index_near_duplicates,
+    remove_document,
+)
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +298,12 @@ def submit_report(
     files: Sequence[UploadedFile] = (),
     channel: str = "web",
     acting_user: User | None = None,
+    office: Organization | None = None,
 ) -> Submission:
-    """Validate a report and its files, then store, route and record it in one transaction."""
+    """Validate a report and its files, then store, route and record it in one transaction.
+
+    `office` skips routing: a monitoring lead belongs to the office that watches the source.
+    """
     errors: dict[str, Any] = {}
     try:
         clean = clean_report_data(data)
@@ -313,13 +323,17 @@ def submit_report(
     )
     access_key = new_access_key()
     with transaction.atomic():
-        routing = route(
-            category=fields["category"],
-            concerns_staff=fields["concerns_staff"],
-            text=text,
-            targets=[
-                TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
-            ],
+        routing = (
+            Routing(office, channel)
+            if office is not None
+            else route(
+                category=fields["category"],
+                concerns_staff=fields["concerns_staff"],
+                text=text,
+                targets=[
+                    TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
+                ],
+            )
         )
         report = Report.objects.create(
             tracking_code=new_tracking_code(),
@@ -445,6 +459,9 @@ def analyse_report(report_id: int) -> bool:
             "identifiers": [{"kind": i.kind, "value": i.value} for i in identifiers],
             **_classify(report.description),
         }
+        report.analysis["risk"] = _risk(report, identifiers)
+        if not report.is_internal:
+            report.analysis["near_duplicates"] = _near_duplicates(report)
         report.analysed_at = timezone.now()
         report.save(update_fields=["analysis", "analysed_at"])
         for url in dict.fromkeys(t.url for t in targets if t.url):
@@ -480,6 +497,32 @@ def _classify(text: str) -> dict[str, Any]:
             "reasons": list(result.reasons),
         }
     }
+
+
+def _risk(report: Report, identifiers: list[Identifier]) -> dict[str, Any]:
+    """Return the triage risk (the queue sorts on it; an extortion in progress comes first)."""
+    classification = report.analysis["classification"]
+    return assess_risk(
+        report.description,
+        category=report.category,
+        classified_category=classification["category"],
+        classified_score=classification["score"],
+        identifiers=[(i.kind, i.value) for i in identifiers],
+        amount_demanded=float(report.amount_demanded) if report.amount_demanded else None,
+    ).as_dict()
+
+
+def _near_duplicates(report: Report) -> int:
+    """Index the report's text for near-duplicate search; return how many earlier ones match."""
+    office = report.office
+    return len(
+        index_near_duplicates(
+            source=("intake.report", report.pk),
+            text=report.description,
+            office_id=office.pk,
+            region_code=office.region.code if office.region_id else None,
+        )
+    )
 
 
 def _index(report: Report, identifiers: list[Identifier]) -> None:

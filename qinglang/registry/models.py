@@ -542,3 +542,53 @@ class PractitionerLookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.lookup_kind} {self.created_at:%Y-%m-%d}"
+
+
+class TextSignature(models.Model):
+    """The MinHash of a report's or hit's text, for near-duplicate search (see analysis.lsh)."""
+
+    source_type = models.CharField(_("source type"), max_length=64)
+    source_id = models.CharField(_("source id"), max_length=64)
+    office = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("office"),
+    )
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
+    signature = models.BinaryField(_("MinHash signature"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("text signature")
+        verbose_name_plural = _("text signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id"], name="registry_signature_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_type}:{self.source_id}"
+
+
+class SignatureBand(models.Model):
+    """One LSH bucket key of a signature; texts sharing a (band, key) are candidates."""
+
+    signature = models.ForeignKey(
+        TextSignature, on_delete=models.CASCADE, related_name="bands", verbose_name=_("signature")
+    )
+    band = models.PositiveSmallIntegerField(_("band"))
+    # The band number is hashed into the key, so the key alone finds a bucket.
+    key = models.BigIntegerField(_("bucket key"))
+
+    class Meta:
+        verbose_name = _("signature band")
+        verbose_name_plural = _("signature bands")
+        indexes = [models.Index(fields=["key"], name="registry_band_key")]
+
+    def __str__(self) -> str:
+        return f"{self.band}:{self.key}"

@@ -251,6 +251,7 @@ SOURCE_URL_NAMES = {
     # Pages of the apps above the registry, by URL name (their views scope access themselves).
     "intake.report": "cases:triage_detail",
     "cases.case": "cases:case_detail",
+    "monitoring.hit": "monitoring:hit_detail",
 }
 
 
@@ -591,3 +592,42 @@ def search(user: User, query: str, *, limit: int = 50) -> list[SearchDocument]:
     for document in documents:
         document.url = source_url(document.object_type, document.object_id)
     return documents
+
+
+# Near-duplicates -----------------------------------------------------------------------------
+
+
+@dataclass
+class NearDuplicateSummary:
+    """ "Near-duplicate of …": the in-scope matches with their similarity, and how many others."""
+
+    visible: list[dict[str, Any]] = field(default_factory=list)
+    hidden: int = 0
+
+
+def near_duplicates_for(source: tuple[str, Any], *, user: User | None) -> NearDuplicateSummary:
+    """Return the near-duplicates of an indexed source; details only for those in scope."""
+    from qinglang.core.jurisdiction import can_oversee
+    from qinglang.core.models import Organization
+    from qinglang.registry.services.near_duplicates import find_near_duplicates, signature_of
+
+    source_type, source_id = source[0], str(source[1])
+    signature = signature_of((source_type, source_id))
+    summary = NearDuplicateSummary()
+    if not signature:
+        return summary
+    matches = find_near_duplicates(signature, exclude=(source_type, source_id))
+    offices = Organization.objects.in_bulk({m.office_id for m in matches if m.office_id})
+    for match in matches:
+        office = offices.get(match.office_id) if match.office_id else None
+        if user is not None and office is not None and can_oversee(user, office):
+            summary.visible.append(
+                {
+                    **_source_entry(match.source_type, match.source_id, match.region_code),
+                    "similarity": match.similarity,
+                    "percent": round(match.similarity * 100),
+                }
+            )
+        else:
+            summary.hidden += 1
+    return summary

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "qinglang.disclosure",
     "qinglang.compliance",
     "qinglang.supervision",
+    "qinglang.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,22 @@ QINGLANG_DISCLOSURE_OPEN_DATA_DIR = QINGLANG_HOME / "open-data"
 QINGLANG_DISCLOSURE_CACHE_SECONDS = int(os.environ.get("QINGLANG_DISCLOSURE_CACHE_SECONDS", 120))
 # Working target for the public "closed within the deadline" share (calendar days).
 QINGLANG_DISCLOSURE_HANDLING_TARGET_DAYS = 30
+# Monitoring: enqueue due source checks every minute.
+CELERY_BEAT_SCHEDULE["monitoring-due-checks"] = {
+    "task": "qinglang.monitoring.tasks.enqueue_due_checks",
+    "schedule": 60.0,
+}
+QINGLANG_MONITORING_THRESHOLD = float(os.environ.get("QINGLANG_MONITORING_THRESHOLD", 0.7))
+QINGLANG_MONITORING_MAX_ERRORS = int(os.environ.get("QINGLANG_MONITORING_MAX_ERRORS", 5))
+QINGLANG_MONITORING_HOST_GAP_SECONDS = float(
+    os.environ.get("QINGLANG_MONITORING_HOST_GAP_SECONDS", 2.0)
+)
+QINGLANG_MONITORING_MAX_BYTES = int(
+    os.environ.get("QINGLANG_MONITORING_MAX_BYTES", 5 * 1024 * 1024)
+)
+QINGLANG_MONITORING_TIMEOUT_SECONDS = float(
+    os.environ.get("QINGLANG_MONITORING_TIMEOUT_SECONDS", 20.0)
+)
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
@@ -365,6 +382,9 @@ SPECTACULAR_SETTINGS = {
         "ExposureMeasureEnum": "qinglang.disclosure.models.ExposureMeasure",
         "ReportCategoryEnum": "qinglang.intake.models.ReportCategory",
         "EnterpriseCategoryEnum": "qinglang.compliance.models.EnterpriseCategory",
+        "SourceKindEnum": "qinglang.monitoring.models.SourceKind",
+        "SourceStatusEnum": "qinglang.monitoring.models.SourceStatus",
+        "HitStatusEnum": "qinglang.monitoring.models.HitStatus",
     },
 }
 

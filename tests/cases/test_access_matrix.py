@@ -229,6 +229,20 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "supervision:finding_answer": ("POST", "sv_inspection_finding", "AANNNNND"),
     "supervision:pledge_sign": ("POST", None, "AAAAAAAD"),
     "supervision:training_ack": ("POST", "sv_training", "DNNNNNND"),
+    # --- monitoring ---
+    "monitoring-sources": ("GET", None, "AAADDDDD"),
+    "monitoring-source": ("GET", "mon_source", "AANDDDDD"),
+    "monitoring-source-check": ("POST", "mon_source", "AANDDDDD"),
+    "monitoring-hits": ("GET", None, "AAADDDDD"),
+    "monitoring-hit": ("GET", "mon_hit", "AANDDDDD"),
+    "monitoring:source_list": ("GET", None, "AAADDDDD"),
+    "monitoring:source_detail": ("GET", "mon_source", "AANDDDDD"),
+    "monitoring:source_check": ("POST", "mon_source", "AANDDDDD"),
+    "monitoring:source_resume": ("POST", "mon_source", "AANDDDDD"),
+    "monitoring:hit_list": ("GET", None, "AAADDDDD"),
+    "monitoring:hit_detail": ("GET", "mon_hit", "AANDDDDD"),
+    "monitoring:hit_confirm": ("POST", "mon_hit", "ADNDDDDD"),
+    "monitoring:hit_dismiss": ("POST", "mon_hit", "ADNDDDDD"),
 }
 
 
@@ -338,6 +352,7 @@ def build_scene(world: Any) -> Scene:
     from tests.supervision.factories import matrix_subjects
 
     kwargs |= matrix_subjects(world)
+    kwargs |= _monitoring_subjects(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
@@ -388,6 +403,13 @@ def _compliance_subjects(world: Any, website: Any) -> dict[str, dict[str, Any]]:
         "compliance_flag": {"pk": flag.pk},
         "compliance_audit": {"pk": audit.pk},
     }
+def _monitoring_subjects(world: Any) -> dict[str, dict[str, Any]]:
+    """Monitoring: a source watched by Shenzhen and a lead hit from stored sample text."""
+    from tests.monitoring.factories import make_hit, make_source
+
+    source = make_source(world.shenzhen_user, "https://bbs.example-news.cn/forum-1.html")
+    hit = make_hit(source)
+    return {"mon_source": {"pk": source.pk}, "mon_hit": {"pk": hit.pk}}
 
 
 def endpoint_names() -> set[str]:

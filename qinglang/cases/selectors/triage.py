@@ -6,9 +6,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
 
 from qinglang.core.models import User
 from qinglang.evidence.models import EvidenceAttachment, EvidenceItem
@@ -28,6 +41,32 @@ class TriageFilters:
     date_to: dt.date | None = None
     has_evidence: bool | None = None
     ordering: str = "priority"
+    sort: str = ""
+
+
+# Why a report ranks high (codes stored by intake's analysis, see qinglang.analysis.risk).
+RISK_REASON_LABELS = {
+    "extortion_in_progress": gettext_lazy("extortion in progress"),
+    "classified": gettext_lazy("text classified as misconduct"),
+    "contacts": gettext_lazy("contacts to trace"),
+    "money": gettext_lazy("money demanded"),
+    "deadline": gettext_lazy("deadline or threat"),
+}
+
+
+def with_risk(reports: Any) -> list[Report]:
+    """Attach `risk_score`, `risk_in_progress` and `risk_reasons` (labels) to each report."""
+    rows = list(reports)
+    for report in rows:
+        risk = (report.analysis or {}).get("risk") or {}
+        report.risk_score = risk.get("score")
+        report.risk_in_progress = bool(risk.get("extortion_in_progress"))
+        report.risk_reasons = [
+            str(RISK_REASON_LABELS[code])
+            for code in risk.get("reasons", ())
+            if code in RISK_REASON_LABELS
+        ]
+    return rows
 
 
 def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[Report]:
@@ -53,6 +92,19 @@ def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[R
     if filters.has_evidence is not None:
         qs = qs.filter(has_evidence=filters.has_evidence)
     # reports_visible_to already joins the office and prefetches the targets.
+    if filters.sort == "risk":
+        # An extortion in progress first, then by risk score; unanalysed reports last.
+        qs = qs.annotate(
+            risk_rank=Cast(KT("analysis__risk__score"), FloatField()),
+            in_progress=DbCase(
+                When(analysis__risk__extortion_in_progress=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        return qs.order_by(
+            "-in_progress", F("risk_rank").desc(nulls_last=True), "submitted_at", "id"
+        )
     return order_reports(qs, filters.ordering)
 
 
@@ -77,6 +129,7 @@ class ReportDetail:
     evidence: list[EvidenceItem]
     evidence_rows: list[EvidenceRow] = field(default_factory=list)
     correlation: Any = None
+    near_duplicates: Any = None
 
 
 def _url(name: str, pk: int) -> str | None:
@@ -106,8 +159,14 @@ def report_detail(report: Report, user: User | None = None) -> ReportDetail:
         )
         for i in items
     ]
+    from qinglang.registry.selectors import near_duplicates_for
+
     return ReportDetail(
-        report=report, evidence=items, evidence_rows=rows, correlation=_correlation(report, user)
+        report=report,
+        evidence=items,
+        evidence_rows=rows,
+        correlation=_correlation(report, user),
+        near_duplicates=near_duplicates_for((REPORT_SUBJECT, report.pk), user=user),
     )
 
 

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 
 from qinglang.cases.forms import AcceptForm, DeclineForm, RerouteForm, TriageFilterForm
 from qinglang.cases.selectors.cases import cases_visible_to
-from qinglang.cases.selectors.triage import TriageFilters, report_detail, triage_queue
+from qinglang.cases.selectors.triage import (
+    TriageFilters,
+    report_detail,
+    triage_queue,
+    with_risk,
+)
 from qinglang.cases.services.triage import accept_report
 from qinglang.cases.views.common import (
     add_domain_errors,
@@ -53,8 +58,10 @@ def triage_list(request: HttpRequest) -> HttpResponse:
             date_to=d["date_to"],
             has_evidence=has,
             ordering=request.GET.get("ordering", ""),
+            sort=d["sort"],
         )
     page = paginate(request, triage_queue(request.user, filters))
+    page.object_list = with_risk(page.object_list)
     return render(
         request,
         "cases/triage_list.html",

@@ -20,6 +20,11 @@ from qinglang.registry.services.entities import (
     update_website,
 )
 from qinglang.registry.services.lookup import LookupRateLimitedError, lookup_practitioner
+from qinglang.registry.services.near_duplicates import (
+    NearDuplicate,
+    find_near_duplicates,
+    index_near_duplicates,
+)
 from qinglang.registry.services.search import index_document, remove_document
 from qinglang.registry.services.transfer import export_violations, import_websites
 from qinglang.registry.services.violations import record_violation, rescind_violation
@@ -28,6 +33,7 @@ __all__ = [
     "IdentifierValue",
     "LookupRateLimitedError",
     "Match",
+    "NearDuplicate",
     "add_exclusion",
     "add_intermediary_contact",
     "create_account",
@@ -35,9 +41,11 @@ __all__ = [
     "create_practitioner",
     "create_website",
     "export_violations",
+    "find_near_duplicates",
     "import_websites",
     "index_document",
     "index_identifiers",
+    "index_near_duplicates",
     "index_text",
     "lookup_practitioner",
     "record_violation",

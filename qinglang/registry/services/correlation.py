@@ -35,6 +35,7 @@ SOURCE_LABELS = {
     "registry.account": "account",
     "registry.practitioner": "practitioner",
     "registry.intermediary": "intermediary",
+    "monitoring.hit": "hit",
 }
 
 
@@ -73,6 +74,7 @@ def source_label(source_type: str, source_id: str | int) -> str:
         "account": _("account"),
         "practitioner": _("practitioner"),
         "intermediary": _("intermediary"),
+        "hit": _("monitoring hit"),
     }
     word = names.get(SOURCE_LABELS.get(source_type, ""), source_type)
     return f"{word} {source_id}"
