@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("qinglang.cases.api_urls")),
     path("", include("qinglang.evidence.api_urls")),
     path("", include("qinglang.registry.api_urls")),
+    path("", include("qinglang.protection.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,5 +29,6 @@ urlpatterns = [
     path("cases/", include("qinglang.cases.urls")),
     path("evidence/", include("qinglang.evidence.urls")),
     path("registry/", include("qinglang.registry.urls")),
+    path("protection/", include("qinglang.protection.urls")),
     path("", include("qinglang.intake.urls")),
 ]

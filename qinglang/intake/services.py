@@ -37,7 +37,7 @@ from qinglang.intake.forms import (
     form_errors,
 )
 from qinglang.intake.models import DeclineReason, Report, ReportStatus, ReportTarget
-from qinglang.intake.routing import TargetKeys, route
+from qinglang.intake.routing import Routing, TargetKeys, route
 from qinglang.registry.selectors import find_website
 from qinglang.registry.services import index_document, index_identifiers, remove_document
 
@@ -260,8 +260,13 @@ def submit_report(
     files: Sequence[UploadedFile] = (),
     channel: str = "web",
     acting_user: User | None = None,
+    office: Organization | None = None,
 ) -> Submission:
-    """Validate a report and its files, then store, route and record it in one transaction."""
+    """Validate a report and its files, then store, route and record it in one transaction.
+
+    `office` overrides the routing rules (a victim enterprise's report goes to the office of
+    its region); internal matters still go to discipline inspection.
+    """
     errors: dict[str, Any] = {}
     try:
         clean = clean_report_data(data)
@@ -289,6 +294,8 @@ def submit_report(
                 TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
             ],
         )
+        if office is not None and not routing.is_internal:
+            routing = Routing(office, "office_given")
         report = Report.objects.create(
             tracking_code=new_tracking_code(),
             access_key_hash=hash_access_key(access_key),

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "qinglang.registry",
     "qinglang.intake",
     "qinglang.cases",
+    "qinglang.protection",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,11 @@ CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
     "schedule": crontab(hour=8, minute=0),
 }
+# Interim measures ending within a day are reminded (hourly).
+CELERY_BEAT_SCHEDULE["protection-remind-measure-expiries"] = {
+    "task": "qinglang.protection.tasks.remind_measure_expiries",
+    "schedule": 3600.0,
+}
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
@@ -271,6 +277,8 @@ REST_FRAMEWORK = {
         "report_submit": os.environ.get("QINGLANG_RATE_REPORT_SUBMIT", "10/hour"),
         "report_track": os.environ.get("QINGLANG_RATE_REPORT_TRACK", "30/hour"),
         "practitioner_lookup": "60/day",
+        "enterprise_register": os.environ.get("QINGLANG_RATE_ENTERPRISE_REGISTER", "10/hour"),
+        "claim_check": os.environ.get("QINGLANG_RATE_CLAIM_CHECK", "120/hour"),
     },
     "EXCEPTION_HANDLER": "qinglang.core.api_errors.exception_handler",
 }
