@@ -154,6 +154,14 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- protection ---
+    "api-protection-enterprises": ("POST", None, "AAAAAAAA"),
+    "api-protection-enterprise-verify": ("POST", "enterprise", "AANNNNND"),
+    "api-protection-reports": ("POST", None, "DDDDDADD"),
+    "api-protection-cases": ("GET", None, "AAAAAAAD"),
+    "api-protection-case": ("GET", "protection_case", "AANNNAND"),
+    "api-protection-verify-claim": ("POST", None, "DDDDADDD"),
+    "api-protection-claim-lead": ("POST", "claim_check", "NNNNANND"),
 }
 
 
@@ -254,6 +262,7 @@ def build_scene(world: Any) -> Scene:
         "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
     }
+    kwargs |= _protection_scene(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
@@ -265,6 +274,31 @@ def build_scene(world: Any) -> Scene:
         "anonymous": None,
     }
     return Scene(users=users, kwargs=kwargs)
+
+
+# --- protection: a pending registration, a verified enterprise's case, a failed claim ---
+def _protection_scene(world: Any) -> dict[str, dict[str, Any]]:
+    from qinglang.protection import services as protection
+    from tests.protection.factories import (
+        IMPOSTOR_EMAIL,
+        extortion_report,
+        registration,
+        verified_enterprise,
+    )
+
+    pending = protection.register_enterprise(registration())
+    verified = verified_enterprise(world.shenzhen_user, org=world.enterprise)
+    pcase = protection.submit_enterprise_report(
+        extortion_report(), acting_user=world.enterprise_user
+    ).protection_case
+    check = protection.check_claim(
+        verified.uscc, {"email": IMPOSTOR_EMAIL}, acting_user=world.website_user
+    ).check
+    return {
+        "enterprise": {"pk": pending.pk},
+        "protection_case": {"pk": pcase.pk},
+        "claim_check": {"pk": check.pk},
+    }
 
 
 def endpoint_names() -> set[str]:
