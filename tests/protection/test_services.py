@@ -500,7 +500,7 @@ def _granted_measure(world, listed, *, until):
 
 def test_expiring_measures_are_reminded_once(world, listed):
     now = timezone.now()
-    pcase, transfer = _granted_measure(world, listed, until=now + dt.timedelta(hours=30))
+    _, transfer = _granted_measure(world, listed, until=now + dt.timedelta(hours=30))
     assert services.remind_measure_expiries(now=now) == 0
     later = now + dt.timedelta(hours=10)
     assert services.remind_measure_expiries(now=later) == 1
@@ -514,7 +514,7 @@ def test_expiring_measures_are_reminded_once(world, listed):
 
 
 def test_monthly_summary_counts_the_offices_work(world, listed):
-    pcase, _ = _granted_measure(world, listed, until=timezone.now() + dt.timedelta(days=3))
+    _granted_measure(world, listed, until=timezone.now() + dt.timedelta(days=3))
     summary = selectors.monthly_summary(world.shenzhen_user, selectors.current_month())
     assert (summary.cases, summary.urgent, summary.measures_granted) == (1, 1, 1)
     assert summary.median_hours_to_first_action is not None
