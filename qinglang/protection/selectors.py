@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -176,10 +176,12 @@ def curated_view(pcase: ProtectionCase, user: User) -> dict[str, Any]:
     case = pcase.case
     transfers = []
     if case is not None:
-        qs = case.transfers.select_related("recipient").prefetch_related("feedback")
-        if org is not None and org.kind != OrganizationKind.ENTERPRISE and not org.is_regulator:
-            qs = qs.filter(recipient=org)
-        for t in qs.order_by("sent_at", "pk"):
+        receiving_only = (
+            org is not None and org.kind != OrganizationKind.ENTERPRISE and not org.is_regulator
+        )
+        org_id = org.pk if org is not None else None
+        shown = [t for t in case.transfers.all() if not receiving_only or t.recipient_id == org_id]
+        for t in sorted(shown, key=lambda t: (t.sent_at, t.pk)):
             answers = [
                 {
                     "measure_done": f.measure_done,
@@ -228,7 +230,7 @@ def curated_view(pcase: ProtectionCase, user: User) -> dict[str, Any]:
         "case_status_label": case.get_status_display() if case else None,
         "transfers": transfers,
         "result": result,
-        "alerts": pcase.alerts.count(),
+        "alerts": pcase.alert_count if hasattr(pcase, "alert_count") else pcase.alerts.count(),
     }
 
 
