@@ -16,6 +16,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the services check each one's content)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return single(data, initial)
+
+
 class StyledForm(forms.Form):
     """Bootstrap classes on every widget (no inline style under the CSP)."""
 
@@ -134,10 +148,8 @@ class EnterpriseReportForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("We save a copy as evidence as soon as you send the report."),
     )
-    evidence = forms.FileField(
-        label=_("5. Files: screenshots, chat records, transfer records"),
-        required=False,
-        widget=MultipleFileInput(attrs={"multiple": True}),
+    evidence = MultipleFileField(
+        label=_("5. Files: screenshots, chat records, transfer records"), required=False
     )
 
     def payload(self) -> dict[str, Any]:

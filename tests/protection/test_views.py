@@ -149,6 +149,21 @@ def test_report_flow_opens_an_urgent_case(world, verified_client):
     assert 'id="verified-badge"' in dashboard and pcase.report.tracking_code in dashboard
 
 
+def test_report_flow_stores_several_files_and_refuses_a_disguised_one(world, verified_client):
+    png = SimpleUploadedFile("截图.png", PNG, content_type="image/png")
+    chat = SimpleUploadedFile("聊天.txt", "明天中午前打款".encode(), content_type="text/plain")
+    fake = SimpleUploadedFile("转账.png", b"MZ\x90\x00" + b"\x00" * 60, content_type="image/png")
+    response = verified_client.post("/protection/report/", _report_form(evidence=[png, fake]))
+    assert response.status_code == 200 and not ProtectionCase.objects.exists()
+    png.seek(0)
+    response = verified_client.post("/protection/report/", _report_form(evidence=[png, chat]))
+    assert response.status_code == 302
+    from qinglang.evidence.selectors import items_for
+
+    pcase = ProtectionCase.objects.get()
+    assert items_for(("intake.report", pcase.report_id)).count() == 2
+
+
 def test_unverified_enterprise_is_sent_to_public_reporting(world, client):
     login_verified(client, world.enterprise_user)
     page = client.get("/protection/report/").content.decode()
