@@ -161,3 +161,21 @@ def test_api_sends_and_answers_an_interim_measure(world, case):
     detail = office.get(f"/api/v1/transfers/{pk}/").json()
     assert detail["measure"] == "suspend_reposting"
     assert detail["feedback"][0]["measure_done"] is True
+
+
+def test_website_answers_in_its_portal(world, case, client):
+    from tests.core.auth import login_verified
+
+    transfer = _send(world, case)
+    login_verified(client, world.website_user)
+    page = client.get(f"/cases/transfers/{transfer.pk}/").content.decode()
+    assert 'id="id_measure_done"' in page and "限时加私" in page
+    client.post(f"/cases/transfers/{transfer.pk}/feedback/", {"summary": "已处理"})
+    assert not TransferFeedback.objects.exists()
+    until = timezone.localtime(timezone.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    client.post(
+        f"/cases/transfers/{transfer.pk}/feedback/",
+        {"summary": "已限时加私。", "measure_done": "yes", "until": until},
+    )
+    feedback = TransferFeedback.objects.get()
+    assert feedback.measure_done is True and feedback.until is not None
