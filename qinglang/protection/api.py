@@ -34,7 +34,7 @@ def _throttled(wait: float | None) -> Throttled:
     )
 
 
-class ContactIn(serializers.Serializer):
+class ApplicantContactIn(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     email = serializers.EmailField()
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
@@ -45,7 +45,7 @@ class RegistrationIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     region = serializers.CharField(min_length=6, max_length=6)
     legal_representative = serializers.CharField(max_length=100)
-    contact = ContactIn()
+    contact = ApplicantContactIn()
 
 
 class RegistrationOut(serializers.Serializer):

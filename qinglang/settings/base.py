@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "qinglang.cases.models.TransferStatus",
         "ExtensionStatusEnum": "qinglang.cases.models.ExtensionStatus",
         "TaskStatusEnum": "qinglang.cases.models.TaskStatus",
+        "EnterpriseStatusEnum": "qinglang.protection.models.EnterpriseStatus",
     },
 }
 
