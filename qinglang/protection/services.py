@@ -875,6 +875,14 @@ def link_accepted_report(report: Report) -> ProtectionCase | None:
     return pcase
 
 
+def follow_case_status(case: Any) -> int:
+    """Keep protection cases in step with their case: closed with it, open again on reopening."""
+    from qinglang.cases.models import CaseStatus
+
+    status = ProtectionStatus.CLOSED if case.status == CaseStatus.CLOSED else ProtectionStatus.OPEN
+    return ProtectionCase.objects.filter(case=case.pk).exclude(status=status).update(status=status)
+
+
 def check_reappearance(
     text: str,
     *,
@@ -882,19 +890,18 @@ def check_reappearance(
     accounts: Sequence[str] = (),
     exclude: ProtectionCase | None = None,
 ) -> list[ProtectionAlert]:
-    """Raise an alert on every open protection case whose content or account shows up again.
+    """Raise an alert on every protection case whose content or account shows up again.
 
+    Closed cases count too: a replacement account (转世账号) appears after the first is closed.
     Called for each analysed report (signal) and open to monitoring for its hits.
     """
     sig = signature(text)
     wanted = {a.strip().lower() for a in accounts if a.strip()}
     alerts: list[ProtectionAlert] = []
-    open_cases = ProtectionCase.objects.filter(status=ProtectionStatus.OPEN).select_related(
-        "enterprise", "office"
-    )
+    protected = ProtectionCase.objects.select_related("enterprise", "office").order_by("pk")
     if exclude is not None:
-        open_cases = open_cases.exclude(pk=exclude.pk)
-    for pcase in open_cases:
+        protected = protected.exclude(pk=exclude.pk)
+    for pcase in protected.iterator(chunk_size=500):
         score = max((similarity(sig, fp) for fp in pcase.fingerprints), default=0.0)
         same = wanted & set(pcase.accounts)
         if score >= NEAR_DUPLICATE_THRESHOLD:

@@ -1,4 +1,4 @@
-"""Reactions to intake's reports, by signal so that intake never imports protection."""
+"""Reactions to reports and cases, by signal so that intake and cases never import protection."""
 
 from __future__ import annotations
 
@@ -22,8 +22,18 @@ def on_report_saved(sender: Any, instance: Any, update_fields: Any = None, **kwa
         services.check_report_reappearance(instance)
 
 
+def on_case_saved(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """Close (or reopen) the protection cases of a case that closed (or reopened)."""
+    from qinglang.protection import services
+
+    if "status" in set(update_fields or ()):
+        services.follow_case_status(instance)
+
+
 def connect() -> None:
     """Connect the handlers (once, from the app config)."""
+    from qinglang.cases.models import Case
     from qinglang.intake.models import Report
 
     post_save.connect(on_report_saved, sender=Report, dispatch_uid="protection.report_saved")
+    post_save.connect(on_case_saved, sender=Case, dispatch_uid="protection.case_saved")

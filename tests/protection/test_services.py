@@ -530,3 +530,32 @@ def test_checklist_pdf_without_cjk_font_is_written_in_english():
     text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert data.startswith(b"%PDF") and "[x] Chat records" in text
     assert "[ ] Screenshots" in text
+
+
+def test_protection_case_follows_its_case_and_stays_watched_when_closed(world, listed):
+    from qinglang.cases.services import lifecycle
+
+    pcase = services.submit_enterprise_report(
+        extortion_report(), acting_user=world.enterprise_user
+    ).protection_case
+    case = services.accept_into_case(pcase, acting_user=world.shenzhen_user)
+    lifecycle.close_case(
+        case,
+        acting_user=world.shenzhen_user,
+        outcome="violation_confirmed",
+        closure_summary="账号已关闭。",
+        public_result="经查，该账号以发布负面信息相威胁索要钱财，已关闭账号并移送公安机关。",
+    )
+    pcase.refresh_from_db()
+    assert pcase.status == "closed"
+    view = selectors.curated_view(
+        selectors.get_protection_case_for(world.enterprise_user, pcase.pk), world.enterprise_user
+    )
+    assert "已关闭账号" in view["result"]["public_result"]
+    alerts = services.check_reappearance(
+        "新账号再次发布", source=("monitoring.hit", 1), accounts=["财经曝光哥"]
+    )
+    assert [a.kind for a in alerts] == ["same_account"]
+    lifecycle.reopen_case(case, acting_user=world.shenzhen_user, reason="新账号再次出现。")
+    pcase.refresh_from_db()
+    assert pcase.status == "open"
