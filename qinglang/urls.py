@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("qinglang.compliance.api_urls")),
     path("", include("qinglang.supervision.api_urls")),
     path("", include("qinglang.monitoring.api_urls")),
+    path("", include("qinglang.protection.api_urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include("qinglang.disclosure.urls")),
     path("", include("qinglang.supervision.urls")),
     path("monitoring/", include("qinglang.monitoring.urls")),
+    path("protection/", include("qinglang.protection.urls")),
     path("", include("qinglang.intake.urls")),
 ]
 

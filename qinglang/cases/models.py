@@ -243,6 +243,15 @@ class TransferKind(models.TextChoices):
     TELECOM_ACTION = "telecom_action", _("Telecom action (ICP filing, site shutdown)")
     PRESS_ACTION = "press_action", _("Press and publication action (press cards)")
     RECTIFICATION_ORDER = "rectification_order", _("Rectification order")
+    INTERIM_MEASURE = "interim_measure", _("Interim measure request")
+
+
+class InterimMeasure(models.TextChoices):
+    """What a website is asked to do with content while a case is handled (临时措施)."""
+
+    DISPUTE_LABEL = "dispute_label", _("Dispute label")
+    LIMITED_PRIVATE = "limited_private", _("Time-limited private setting")
+    SUSPEND_REPOSTING = "suspend_reposting", _("Suspension of reposting")
 
 
 class TransferStatus(models.TextChoices):
@@ -276,6 +285,9 @@ class Transfer(models.Model):
     )
     instructions = models.TextField(_("instructions"))
     measures = models.JSONField(_("required measures"), default=list, blank=True)
+    measure = models.CharField(
+        _("interim measure"), max_length=32, choices=InterimMeasure.choices, blank=True
+    )
     reports = models.ManyToManyField(
         Report, blank=True, related_name="transfers", verbose_name=_("reports transferred")
     )
@@ -332,6 +344,11 @@ class Transfer(models.Model):
                 condition=~models.Q(sender_office=models.F("recipient")),
                 name="transfer_not_to_itself",
             ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="interim_measure") & ~models.Q(measure=""))
+                | (~models.Q(kind="interim_measure") & models.Q(measure="")),
+                name="transfer_interim_has_measure",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -360,6 +377,8 @@ class TransferFeedback(models.Model):
         Transfer, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("transfer")
     )
     summary = models.TextField(_("summary"))
+    measure_done = models.BooleanField(_("interim measure taken"), null=True, blank=True)
+    until = models.DateTimeField(_("measure in force until"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

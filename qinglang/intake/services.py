@@ -302,7 +302,9 @@ def submit_report(
 ) -> Submission:
     """Validate a report and its files, then store, route and record it in one transaction.
 
-    `office` skips routing: a monitoring lead belongs to the office that watches the source.
+    `office` overrides the routing rules: a monitoring lead belongs to the office that watches
+    the source, a victim enterprise's report goes to the office of its region; internal
+    matters still go to discipline inspection.
     """
     errors: dict[str, Any] = {}
     try:
@@ -323,18 +325,16 @@ def submit_report(
     )
     access_key = new_access_key()
     with transaction.atomic():
-        routing = (
-            Routing(office, channel)
-            if office is not None
-            else route(
-                category=fields["category"],
-                concerns_staff=fields["concerns_staff"],
-                text=text,
-                targets=[
-                    TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
-                ],
-            )
+        routing = route(
+            category=fields["category"],
+            concerns_staff=fields["concerns_staff"],
+            text=text,
+            targets=[
+                TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
+            ],
         )
+        if office is not None and not routing.is_internal:
+            routing = Routing(office, "office_given")
         report = Report.objects.create(
             tracking_code=new_tracking_code(),
             access_key_hash=hash_access_key(access_key),

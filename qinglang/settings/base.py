@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "qinglang.compliance",
     "qinglang.supervision",
     "qinglang.monitoring",
+    "qinglang.protection",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,11 @@ QINGLANG_MONITORING_MAX_BYTES = int(
 QINGLANG_MONITORING_TIMEOUT_SECONDS = float(
     os.environ.get("QINGLANG_MONITORING_TIMEOUT_SECONDS", 20.0)
 )
+# Interim measures ending within a day are reminded (hourly).
+CELERY_BEAT_SCHEDULE["protection-remind-measure-expiries"] = {
+    "task": "qinglang.protection.tasks.remind_measure_expiries",
+    "schedule": 3600.0,
+}
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
@@ -359,6 +365,8 @@ REST_FRAMEWORK = {
         "practitioner_lookup": "60/day",
         "public_api": os.environ.get("QINGLANG_RATE_PUBLIC_API", "120/minute"),
         "supervision_apply": os.environ.get("QINGLANG_RATE_SUPERVISION_APPLY", "5/hour"),
+        "enterprise_register": os.environ.get("QINGLANG_RATE_ENTERPRISE_REGISTER", "10/hour"),
+        "claim_check": os.environ.get("QINGLANG_RATE_CLAIM_CHECK", "120/hour"),
     },
     "EXCEPTION_HANDLER": "qinglang.core.api_errors.exception_handler",
 }
@@ -385,6 +393,7 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "qinglang.monitoring.models.SourceKind",
         "SourceStatusEnum": "qinglang.monitoring.models.SourceStatus",
         "HitStatusEnum": "qinglang.monitoring.models.HitStatus",
+        "EnterpriseStatusEnum": "qinglang.protection.models.EnterpriseStatus",
     },
 }
 

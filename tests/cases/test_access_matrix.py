@@ -243,6 +243,14 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "monitoring:hit_detail": ("GET", "mon_hit", "AANDDDDD"),
     "monitoring:hit_confirm": ("POST", "mon_hit", "ADNDDDDD"),
     "monitoring:hit_dismiss": ("POST", "mon_hit", "ADNDDDDD"),
+    # --- protection ---
+    "api-protection-enterprises": ("POST", None, "AAAAAAAA"),
+    "api-protection-enterprise-verify": ("POST", "enterprise", "AANNNNND"),
+    "api-protection-reports": ("POST", None, "DDDDDADD"),
+    "api-protection-cases": ("GET", None, "AAAAAAAD"),
+    "api-protection-case": ("GET", "protection_case", "AANNNAND"),
+    "api-protection-verify-claim": ("POST", None, "DDDDADDD"),
+    "api-protection-claim-lead": ("POST", "claim_check", "NNNNANND"),
 }
 
 
@@ -353,6 +361,7 @@ def build_scene(world: Any) -> Scene:
 
     kwargs |= matrix_subjects(world)
     kwargs |= _monitoring_subjects(world)
+    kwargs |= _protection_scene(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
@@ -410,6 +419,29 @@ def _monitoring_subjects(world: Any) -> dict[str, dict[str, Any]]:
     source = make_source(world.shenzhen_user, "https://bbs.example-news.cn/forum-1.html")
     hit = make_hit(source)
     return {"mon_source": {"pk": source.pk}, "mon_hit": {"pk": hit.pk}}
+# --- protection: a pending registration, a verified enterprise's case, a failed claim ---
+def _protection_scene(world: Any) -> dict[str, dict[str, Any]]:
+    from qinglang.protection import services as protection
+    from tests.protection.factories import (
+        IMPOSTOR_EMAIL,
+        extortion_report,
+        registration,
+        verified_enterprise,
+    )
+
+    pending = protection.register_enterprise(registration())
+    verified = verified_enterprise(world.shenzhen_user, org=world.enterprise)
+    pcase = protection.submit_enterprise_report(
+        extortion_report(), acting_user=world.enterprise_user
+    ).protection_case
+    check = protection.check_claim(
+        verified.uscc, {"email": IMPOSTOR_EMAIL}, acting_user=world.website_user
+    ).check
+    return {
+        "enterprise": {"pk": pending.pk},
+        "protection_case": {"pk": pcase.pk},
+        "claim_check": {"pk": check.pk},
+    }
 
 
 def endpoint_names() -> set[str]:

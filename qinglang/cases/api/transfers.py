@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinglang.cases.models import Transfer, TransferKind
+from qinglang.cases.models import InterimMeasure, Transfer, TransferKind
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import get_case_for
 from qinglang.cases.services import transfers
@@ -81,6 +81,7 @@ class TransferOut(serializers.Serializer):
     deadline = serializers.DateTimeField()
     instructions = serializers.CharField()
     measures = serializers.JSONField()
+    measure = serializers.CharField()
     sent_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
@@ -103,6 +104,8 @@ class TransferDetailOut(TransferOut):
             {
                 "id": f.pk,
                 "summary": f.summary,
+                "measure_done": f.measure_done,
+                "until": f.until,
                 "submitted_at": f.submitted_at,
                 "submitted_by": str(f.submitted_by),
                 "attachments": EvidenceOut(items, many=True).data,
@@ -126,6 +129,13 @@ class TransferIn(serializers.Serializer):
     )
     deadline_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=60
+    )
+    measure = serializers.ChoiceField(
+        choices=InterimMeasure.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Interim-measure requests only (due within 24 hours)."),
     )
 
 
@@ -158,6 +168,7 @@ class CaseTransfersView(APIView):
             report_ids=materials.get("reports"),
             measures=data.get("measures"),
             deadline_days=data.get("deadline_days"),
+            measure=data.get("measure", ""),
         )
         return Response(TransferCreatedOut(transfer).data, status=status.HTTP_201_CREATED)
 
@@ -209,6 +220,18 @@ class TransferAcknowledgeView(APIView):
 
 class FeedbackIn(serializers.Serializer):
     summary = serializers.CharField(max_length=10_000)
+    measure_done = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Interim-measure requests: true when taken, false when refused."),
+    )
+    until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Interim-measure requests: until when the measure stays in force."),
+    )
 
 
 class FeedbackOut(serializers.Serializer):
@@ -240,9 +263,14 @@ class TransferFeedbackView(APIView):
             if not isinstance(data, dict):
                 raise DRFValidationError({"payload": [_("Send the fields as a JSON object.")]})
             files = request.FILES.getlist("attachments")
-        summary = _valid(FeedbackIn, data)["summary"]
+        valid = _valid(FeedbackIn, data)
         feedback = transfers.submit_feedback(
-            transfer, summary=summary, attachments=files, acting_user=request.user
+            transfer,
+            summary=valid["summary"],
+            attachments=files,
+            acting_user=request.user,
+            measure_done=valid["measure_done"],
+            until=valid["until"],
         )
         return Response(FeedbackOut(feedback).data, status=status.HTTP_201_CREATED)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from qinglang.cases.models import (
     DeadlineStage,
     ExtensionRequest,
     ExtensionStatus,
+    InterimMeasure,
     Transfer,
     TransferFeedback,
     TransferKind,
@@ -43,7 +45,10 @@ RECIPIENT_KINDS: dict[str, tuple[str, str]] = {
     TransferKind.TELECOM_ACTION: (OrganizationKind.PARTNER_AGENCY, AgencyType.TELECOM),
     TransferKind.PRESS_ACTION: (OrganizationKind.PARTNER_AGENCY, AgencyType.PRESS),
     TransferKind.RECTIFICATION_ORDER: (OrganizationKind.WEBSITE_OPERATOR, ""),
+    TransferKind.INTERIM_MEASURE: (OrganizationKind.WEBSITE_OPERATOR, ""),
 }
+# An interim measure protects a victim while the case runs: the website has one day to act.
+INTERIM_MEASURE_HOURS = 24
 RECIPIENT_ROLES = HANDLING_ROLES | {Role.AGENCY_OFFICER, Role.WEBSITE_OFFICER}
 # Discipline inspection may refer internal matters (to public security, for instance).
 SENDER_ROLES = HANDLING_ROLES | {Role.INSPECTOR}
@@ -179,6 +184,7 @@ def send_transfer(
     report_ids: Iterable[Any] | None = None,
     measures: Sequence[Any] | None = None,
     deadline_days: Any = None,
+    measure: str = "",
 ) -> Transfer:
     """Send a lead (with the chosen materials, instructions and a deadline) to another party."""
     case = Case.objects.select_for_update().select_related("lead_office").get(pk=case.pk)
@@ -209,6 +215,7 @@ def send_transfer(
     allowed_items, allowed_reports = case_material_ids(case)
     item_ids = _clean_ids(evidence_ids, field="materials", allowed=allowed_items, errors=errors)
     rep_ids = _clean_ids(report_ids, field="materials", allowed=allowed_reports, errors=errors)
+    measure = _clean_interim_measure(kind, measure, days, errors)
     if errors:
         raise DomainError(errors)
     assert org is not None  # noqa: S101 - errors would have been raised
@@ -218,11 +225,12 @@ def send_transfer(
         if kind == TransferKind.RECTIFICATION_ORDER
         else DeadlineStage.TRANSFER_FEEDBACK
     )
-    deadline = (
-        add_working_days(now, days)
-        if days
-        else deadline_for(stage, start=now, category=case.category, urgency=case.urgency)
-    )
+    if kind == TransferKind.INTERIM_MEASURE:
+        deadline = now + dt.timedelta(hours=INTERIM_MEASURE_HOURS)
+    elif days:
+        deadline = add_working_days(now, days)
+    else:
+        deadline = deadline_for(stage, start=now, category=case.category, urgency=case.urgency)
     transfer = Transfer.objects.create(
         case=case,
         kind=kind,
@@ -230,6 +238,7 @@ def send_transfer(
         recipient=org,
         instructions=instructions,
         measures=measures_clean,
+        measure=measure,
         deadline=deadline,
         sent_by=acting_user,
         sent_at=now,
@@ -259,6 +268,7 @@ def send_transfer(
             "evidence": item_ids,
             "reports": rep_ids,
             "measures": measures_clean,
+            **({"measure": measure} if measure else {}),
         },
     )
     notify(
@@ -275,6 +285,27 @@ def send_transfer(
         % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
     )
     return transfer
+
+
+def _clean_interim_measure(
+    kind: str, measure: Any, days: int | None, errors: dict[str, list[str]]
+) -> str:
+    value = measure if isinstance(measure, str) else ""
+    if kind != TransferKind.INTERIM_MEASURE:
+        if measure:
+            errors["measure"] = [_("An interim measure belongs to interim-measure requests only.")]
+        return ""
+    if value not in InterimMeasure.values:
+        errors["measure"] = [
+            _("Choose the interim measure: %(choices)s.")
+            % {"choices": ", ".join(InterimMeasure.values)}
+        ]
+    if days:
+        errors["deadline_days"] = [
+            _("An interim measure is due within %(hours)s hours; no other deadline can be set.")
+            % {"hours": INTERIM_MEASURE_HOURS}
+        ]
+    return value
 
 
 def _resolve_recipient(
@@ -393,14 +424,21 @@ def submit_feedback(
     summary: str,
     acting_user: User,
     attachments: Sequence[UploadedFile] = (),
+    measure_done: bool | None = None,
+    until: dt.datetime | None = None,
 ) -> TransferFeedback:
-    """Answer a transfer with a summary and files; the first answer marks it answered."""
+    """Answer a transfer with a summary and files; the first answer marks it answered.
+
+    An interim-measure request is answered done (and until when it holds) or refused, the
+    summary then giving the reason.
+    """
     transfer = _lock(transfer)
     ensure_recipient(acting_user, transfer)
     if transfer.status == TransferStatus.CLOSED:
         raise StateError(_("This transfer is closed."))
     errors: dict[str, list[str]] = {}
     summary = _clean_text(summary, field="summary", errors=errors)
+    _check_measure_answer(transfer, measure_done, until, errors)
     files = list(attachments)
     if files:
         try:
@@ -411,7 +449,12 @@ def submit_feedback(
         raise DomainError(errors)
     now = timezone.now()
     feedback = TransferFeedback.objects.create(
-        transfer=transfer, summary=summary, submitted_by=acting_user, submitted_at=now
+        transfer=transfer,
+        summary=summary,
+        measure_done=measure_done,
+        until=until if measure_done else None,
+        submitted_by=acting_user,
+        submitted_at=now,
     )
     stored = []
     for f in files:
@@ -428,7 +471,19 @@ def submit_feedback(
         transfer,
         action="transfer.answered",
         actor=acting_user,
-        data={"feedback": feedback.pk, "summary": summary, "attachments": stored},
+        data={
+            "feedback": feedback.pk,
+            "summary": summary,
+            "attachments": stored,
+            **(
+                {
+                    "measure_done": measure_done,
+                    "until": feedback.until.isoformat() if feedback.until else None,
+                }
+                if transfer.kind == TransferKind.INTERIM_MEASURE
+                else {}
+            ),
+        },
     )
     notify(
         organization=transfer.sender_office,
@@ -439,6 +494,28 @@ def submit_feedback(
         body=summary[:500],
     )
     return feedback
+
+
+def _check_measure_answer(
+    transfer: Transfer,
+    measure_done: Any,
+    until: Any,
+    errors: dict[str, list[str]],
+) -> None:
+    if transfer.kind != TransferKind.INTERIM_MEASURE:
+        if measure_done is not None or until is not None:
+            errors["measure_done"] = [
+                _("Only an interim-measure request is answered with measure_done and until.")
+            ]
+        return
+    if not isinstance(measure_done, bool):
+        errors["measure_done"] = [
+            _("Say whether the measure was taken (true) or refused (false, with the reason).")
+        ]
+    elif measure_done and not isinstance(until, dt.datetime):
+        errors["until"] = [_("Say until when the measure stays in force.")]
+    elif measure_done and until <= timezone.now():
+        errors["until"] = [_("The end of the measure must lie in the future.")]
 
 
 @transaction.atomic

@@ -194,6 +194,19 @@ class FeedbackForm(forms.Form):
     summary = forms.CharField(
         label=gettext_lazy("Feedback"), widget=forms.Textarea(attrs={"rows": 4})
     )
+    # Interim-measure requests only: taken or refused, and until when it holds.
+    measure_done = forms.TypedChoiceField(
+        label=gettext_lazy("Interim measure taken"),
+        choices=[("", "—"), ("yes", gettext_lazy("Done")), ("no", gettext_lazy("Refused"))],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        required=False,
+    )
+    until = forms.DateTimeField(
+        label=gettext_lazy("In force until"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
 
 
 @require_verified
@@ -209,6 +222,8 @@ def transfer_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
                 attachments=request.FILES.getlist("attachments"),
                 acting_user=request.user,
+                measure_done=form.cleaned_data["measure_done"],
+                until=form.cleaned_data["until"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
