@@ -3,15 +3,21 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from qinglang.dashboard import ops
+
 api_v1 = [
     path("", include("qinglang.core.api_urls")),
     path("", include("qinglang.intake.api_urls")),
     path("", include("qinglang.cases.api_urls")),
     path("", include("qinglang.evidence.api_urls")),
     path("", include("qinglang.registry.api_urls")),
+    path("", include("qinglang.dashboard.api_urls")),
 ]
 
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI injects one <style> element: allow inline styles on this page alone.
@@ -24,6 +30,7 @@ urlpatterns = [
     ),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("staff/dashboard/", include("qinglang.dashboard.urls")),
     path("staff/", include("qinglang.core.urls")),
     path("cases/", include("qinglang.cases.urls")),
     path("evidence/", include("qinglang.evidence.urls")),

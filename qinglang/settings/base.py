@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -69,9 +70,11 @@ INSTALLED_APPS = [
     "qinglang.registry",
     "qinglang.intake",
     "qinglang.cases",
+    "qinglang.dashboard",
 ]
 
 MIDDLEWARE = [
+    "qinglang.dashboard.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -234,6 +237,21 @@ CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
     "schedule": crontab(hour=8, minute=0),
 }
+# Dashboards: aggregate tables rebuilt every 10 minutes; reports to office heads weekly/monthly.
+CELERY_BEAT_SCHEDULE["dashboard-refresh"] = {
+    "task": "qinglang.dashboard.tasks.refresh_dashboard",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["dashboard-weekly-report"] = {
+    "task": "qinglang.dashboard.tasks.send_period_reports",
+    "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    "kwargs": {"period": "weekly"},
+}
+CELERY_BEAT_SCHEDULE["dashboard-monthly-report"] = {
+    "task": "qinglang.dashboard.tasks.send_period_reports",
+    "schedule": crontab(hour=7, minute=45, day_of_month=1),
+    "kwargs": {"period": "monthly"},
+}
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
@@ -297,6 +315,15 @@ SPECTACULAR_SETTINGS = {
 QINGLANG_NUM_PROXIES = int(os.environ.get("QINGLANG_NUM_PROXIES", 0))
 REST_FRAMEWORK["NUM_PROXIES"] = QINGLANG_NUM_PROXIES
 AXES_CLIENT_IP_CALLABLE = "qinglang.core.net.client_ip"
+# Addresses (CIDRs, comma-separated) allowed to read /metrics; everyone else gets a 404.
+QINGLANG_METRICS_ALLOW = [
+    c.strip()
+    for c in os.environ.get("QINGLANG_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",")
+    if c.strip()
+]
+QINGLANG_METRICS_ALLOW_NETWORKS = [
+    ipaddress.ip_network(c, strict=False) for c in QINGLANG_METRICS_ALLOW
+]
 
 # Brute force: lock a username+IP after 5 failures for 30 minutes.
 AXES_FAILURE_LIMIT = 5
