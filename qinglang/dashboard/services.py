@@ -350,20 +350,17 @@ def _durations(since: dt.datetime) -> _Durations:
             )
         stage, entered = to, at
     reports = {
-        str(pk): (office, category)
-        for pk, office, category in Report.objects.filter(is_internal=False).values_list(
-            "pk", "office_id", "category"
-        )
+        str(pk): (office, category, submitted)
+        for pk, office, category, submitted in Report.objects.filter(
+            is_internal=False, decided_at__gte=since
+        ).values_list("pk", "office_id", "category", "submitted_at")
     }
-    received: dict[str, dt.datetime] = {}
-    for object_id, action, at, actor, _data in _events(
-        "intake.report", ["report.received", "report.accepted", "report.declined"], since
+    for object_id, _action, at, actor, _data in _events(
+        "intake.report", ["report.accepted", "report.declined"], since
     ):
-        if action == "report.received":
-            received[object_id] = at
-        elif object_id in received and object_id in reports:
-            office, category = reports[object_id]
-            seconds = (at - received.pop(object_id)).total_seconds()
+        if object_id in reports:
+            office, category, submitted = reports.pop(object_id)  # the first decision only
+            seconds = (at - submitted).total_seconds()
             out.add(office, "first_action", seconds, handler=actor, category=category)
     return out
 

@@ -154,6 +154,11 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- dashboard ---
+    "dashboard:home": ("GET", None, "AAADDDDD"),
+    "dashboard:chart_csv": ("GET", "chart", "AAADDDDD"),
+    "dashboard:chart_json": ("GET", "chart", "AAADDDDD"),
+    "api-dashboard-summary": ("GET", None, "AAADDDDD"),
 }
 
 
@@ -253,6 +258,7 @@ def build_scene(world: Any) -> Scene:
         "intermediary": {"pk": intermediary.pk},
         "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
+        "chart": {"chart": "overdue"},
     }
     users = {
         "same_office": world.shenzhen_user,
