@@ -62,6 +62,10 @@ def _offices() -> list[Organization]:
     )
     have = {o.region_id for o in offices}
     national = Organization.objects.filter(level=OfficeLevel.NATIONAL).first()
+    if national is None:
+        national = Organization.objects.create(
+            name="国家网信办", kind=OrganizationKind.REGULATOR_OFFICE, level=OfficeLevel.NATIONAL
+        )
     missing = [
         Organization(
             name=f"{r.name}网信办",
@@ -91,7 +95,13 @@ def seed(
     sender, _created = User.objects.get_or_create(
         username="bench-seed", defaults={"display_name": "bench", "is_active": False}
     )
-    agencies = list(Organization.objects.filter(kind=OrganizationKind.PARTNER_AGENCY)) or offices
+    agencies = list(Organization.objects.filter(kind=OrganizationKind.PARTNER_AGENCY)) or [
+        Organization.objects.create(
+            name="公安机关（基准测试）",
+            kind=OrganizationKind.PARTNER_AGENCY,
+            agency_type="public_security",
+        )
+    ]
     categories = [c for c in ReportCategory.values if c != ReportCategory.OTHER]
     now = timezone.now()
     tag = f"{seed_value % 100:02d}{int(now.timestamp()) % 100000:05d}"
