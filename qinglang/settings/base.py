@@ -252,6 +252,8 @@ CELERY_BEAT_SCHEDULE["dashboard-monthly-report"] = {
     "schedule": crontab(hour=7, minute=45, day_of_month=1),
     "kwargs": {"period": "monthly"},
 }
+# Font for the PDF reports (a CJK TrueType/OpenType file); empty: ask fontconfig for one.
+QINGLANG_PDF_FONT = os.environ.get("QINGLANG_PDF_FONT", "")
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
