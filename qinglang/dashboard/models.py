@@ -10,6 +10,7 @@ from qinglang.core.models import Organization
 
 class Metric(models.TextChoices):
     INTAKE = "intake", _("Reports received")
+    CATEGORY = "category", _("Reports received by category")
     BACKLOG = "backlog", _("Backlog")
     OVERDUE = "overdue", _("Overdue")
     DUE_SOON = "due_soon", _("Due soon")

@@ -53,6 +53,16 @@ def _event(
     )
 
 
+def _insert_keeping_dates(rows: list[Report]) -> list[Report]:
+    """Bulk-insert reports with their own `submitted_at` (auto_now_add would stamp "now")."""
+    field = Report._meta.get_field("submitted_at")
+    field.auto_now_add = False  # this process only, for the length of one insert
+    try:
+        return Report.objects.bulk_create(rows, batch_size=BATCH)
+    finally:
+        field.auto_now_add = True
+
+
 def _offices() -> list[Organization]:
     """Return a provincial office per province (created when missing), plus the national one."""
     offices = list(
@@ -150,11 +160,9 @@ def seed(
                         analysed_at=submitted,
                     )
                 )
-            created = Report.objects.bulk_create(rows, batch_size=BATCH)
-            # submitted_at is auto_now_add: set the spread of dates afterwards, in one pass each.
-            for report, submitted in zip(created, submitted_times, strict=True):
+            for report, submitted in zip(rows, submitted_times, strict=True):
                 report.submitted_at = submitted
-            Report.objects.bulk_update(created, ["submitted_at"], batch_size=BATCH)
+            created = _insert_keeping_dates(rows)
             ReportTarget.objects.bulk_create(
                 [
                     ReportTarget(

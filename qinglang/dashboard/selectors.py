@@ -180,13 +180,13 @@ def by_region(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:
 def by_category(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:
     """Return [{category, count}] of reports received in the window, largest first."""
     rows = (
-        figures_visible_to(user, Metric.INTAKE)
+        figures_visible_to(user, Metric.CATEGORY)
         .filter(day__gte=_since(days))
-        .values("category")
+        .values("key")
         .annotate(n=Sum("count"))
-        .order_by("-n", "category")
+        .order_by("-n", "key")
     )
-    return [{"category": r["category"], "count": r["n"]} for r in rows]
+    return [{"category": r["key"], "count": r["n"]} for r in rows]
 
 
 def agencies_awaiting_feedback(user: User) -> list[dict[str, Any]]:

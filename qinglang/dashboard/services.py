@@ -85,14 +85,10 @@ class _Rows:
 
 def _intake(rows: _Rows, offices: dict[int, Organization], since: dt.datetime) -> None:
     """Reports received per office, day, channel and category."""
-    grouped = (
-        Report.objects.filter(is_internal=False, submitted_at__gte=since)
-        .annotate(d=TruncDate("submitted_at", tzinfo=SHANGHAI))
-        .values("office_id", "d", "channel", "category")
-        .annotate(n=Count("id"))
-        .order_by()
+    received = Report.objects.filter(is_internal=False, submitted_at__gte=since).annotate(
+        d=TruncDate("submitted_at", tzinfo=SHANGHAI)
     )
-    for g in grouped:
+    for g in received.values("office_id", "d", "channel").annotate(n=Count("id")).order_by():
         office = offices.get(g["office_id"])
         rows.add(
             Metric.INTAKE,
@@ -100,9 +96,10 @@ def _intake(rows: _Rows, offices: dict[int, Organization], since: dt.datetime) -
             g["n"],
             day=g["d"],
             key=g["channel"],
-            category=g["category"],
             region_code=office.region.code if office and office.region_id else "",
         )
+    for g in received.values("office_id", "d", "category").annotate(n=Count("id")).order_by():
+        rows.add(Metric.CATEGORY, g["office_id"], g["n"], day=g["d"], key=g["category"])
 
 
 def _backlog(rows: _Rows) -> None:
@@ -132,12 +129,16 @@ def _deadlines(rows: _Rows, now: dt.datetime, soon: dt.datetime, since: dt.datet
     from qinglang.cases.services.deadlines import rule_for
 
     rules: dict[str, Any] = {}
+    deadlines: dict[tuple[str, dt.date], dt.datetime] = {}
 
     def triage_due(category: str, day: dt.date) -> dt.datetime:
-        if category not in rules:
-            rules[category] = rule_for("triage", category=category)
-        start = dt.datetime.combine(day, dt.time(12), tzinfo=SHANGHAI)
-        return rules[category].due_from(start)
+        """Return the triage deadline of a report received that day (the day alone decides)."""
+        if (category, day) not in deadlines:
+            if category not in rules:
+                rules[category] = rule_for("triage", category=category)
+            start = dt.datetime.combine(day, dt.time(12), tzinfo=SHANGHAI)
+            deadlines[(category, day)] = rules[category].due_from(start)
+        return deadlines[(category, day)]
 
     waiting = (
         Report.objects.filter(status=ReportStatus.RECEIVED, is_internal=False)
