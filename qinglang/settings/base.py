@@ -38,7 +38,13 @@ CSRF_TRUSTED_ORIGINS = [
 DATABASE_URL = os.environ.get(
     "QINGLANG_DATABASE_URL", f"sqlite:///{QINGLANG_HOME / 'qinglang.sqlite3'}"
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections (seconds; 0 = one per request, as behind PgBouncer in transaction mode).
+QINGLANG_DB_CONN_MAX_AGE = int(os.environ.get("QINGLANG_DB_CONN_MAX_AGE", 60))
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=QINGLANG_DB_CONN_MAX_AGE, conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {
