@@ -87,7 +87,12 @@ def main() -> int:
         from django.db import connection
 
         settings.ALLOWED_HOSTS = ["*"]
+        from qinglang.core.models import Organization
+
         call_command("qinglang_init", verbosity=0)
+        Organization.objects.get_or_create(
+            kind="regulator_office", level="national", defaults={"name": "国家网信办"}
+        )
         with connection.cursor() as cursor:
             serial = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
             cursor.execute(
