@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from qinglang.core.api_schema import CachedSchemaView
 
+from qinglang.dashboard import ops
+
 api_v1 = [
     path("", include("qinglang.core.api_urls")),
     path("", include("qinglang.intake.api_urls")),
@@ -16,9 +18,13 @@ api_v1 = [
     path("", include("qinglang.supervision.api_urls")),
     path("", include("qinglang.monitoring.api_urls")),
     path("", include("qinglang.protection.api_urls")),
+    path("", include("qinglang.dashboard.api_urls")),
 ]
 
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # Swagger UI injects one <style> element: allow inline styles on this page alone.
@@ -32,6 +38,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("staff/compliance/", include("qinglang.compliance.urls")),
+    path("staff/dashboard/", include("qinglang.dashboard.urls")),
     path("staff/", include("qinglang.core.urls")),
     path("cases/", include("qinglang.cases.urls")),
     path("evidence/", include("qinglang.evidence.urls")),

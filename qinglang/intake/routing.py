@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qinglang.analysis.filings import parse_icp, parse_psb
 from qinglang.core.models import OfficeLevel, Organization, OrganizationKind, Region
 from qinglang.intake.models import ReportCategory
+from qinglang.registry.models import Website
 from qinglang.registry.selectors import find_website
 
 # Words that name the regulator's own staff in a collusion report.
@@ -94,9 +95,18 @@ def _region_by_code(code: str) -> Region | None:
 
 
 def route(
-    *, category: str, concerns_staff: bool, text: str, targets: Iterable[TargetKeys]
+    *,
+    category: str,
+    concerns_staff: bool,
+    text: str,
+    targets: Iterable[TargetKeys],
+    lookup: Callable[..., Website | None] = find_website,
 ) -> Routing:
-    """Decide where a report goes; rules in order, the first that yields an office wins."""
+    """Decide where a report goes; rules in order, the first that yields an office wins.
+
+    `lookup` finds a website by one key (the submission passes a memoised `find_website`, so
+    each key is looked up once for routing and for linking the targets).
+    """
     targets = list(targets)
     if is_internal_matter(category=category, concerns_staff=concerns_staff, text=text):
         return Routing(inspection_organization(), "internal_matter", is_internal=True)
@@ -108,7 +118,7 @@ def route(
     for target in targets:
         for key, rule in lookups:
             value = getattr(target, key)
-            website = find_website(**{key: value}) if value else None
+            website = lookup(**{key: value}) if value else None
             if website is not None and (office := office_for_region(website.region)):
                 return Routing(office, rule)
     for target in targets:

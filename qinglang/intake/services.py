@@ -324,8 +324,25 @@ def submit_report(
         ]
     )
     access_key = new_access_key()
+    found: dict[tuple[str, str], Any] = {}
+
+    def lookup(**key: str) -> Any:
+        """Find a website by one key, once per submission (routing and targets share it)."""
+        ((name, value),) = key.items()
+        if (name, value) not in found:
+            found[(name, value)] = find_website(**key)
+        return found[(name, value)]
+
+    def website_for(target: dict[str, Any]) -> Any:
+        """Return what find_website(domain, icp, psb) would: the first key that matches."""
+        for name in ("domain", "icp_number", "psb_number"):
+            if target[name] and (website := lookup(**{name: target[name]})) is not None:
+                return website
+        return None
+
     with transaction.atomic():
         routing = route(
+            lookup=lookup,
             category=fields["category"],
             concerns_staff=fields["concerns_staff"],
             text=text,
@@ -357,11 +374,7 @@ def submit_report(
             [
                 ReportTarget(
                     report=report,
-                    website=find_website(
-                        domain=t["domain"] or None,
-                        icp_number=t["icp_number"] or None,
-                        psb_number=t["psb_number"] or None,
-                    ),
+                    website=website_for(t),
                     **{k: t[k] for k in (*TARGET_FIELDS, "domain")},
                 )
                 for t in clean.targets

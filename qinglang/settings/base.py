@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -42,7 +43,13 @@ CSRF_TRUSTED_ORIGINS = [
 DATABASE_URL = os.environ.get(
     "QINGLANG_DATABASE_URL", f"sqlite:///{QINGLANG_HOME / 'qinglang.sqlite3'}"
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections (seconds; 0 = one per request, as behind PgBouncer in transaction mode).
+QINGLANG_DB_CONN_MAX_AGE = int(os.environ.get("QINGLANG_DB_CONN_MAX_AGE", 60))
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=QINGLANG_DB_CONN_MAX_AGE, conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -79,9 +86,11 @@ INSTALLED_APPS = [
     "qinglang.supervision",
     "qinglang.monitoring",
     "qinglang.protection",
+    "qinglang.dashboard",
 ]
 
 MIDDLEWARE = [
+    "qinglang.dashboard.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "qinglang.core.middleware_inputs.InputSafetyMiddleware",
     "qinglang.core.middleware_inputs.NoStoreMiddleware",
@@ -313,6 +322,23 @@ CELERY_BEAT_SCHEDULE["protection-remind-measure-expiries"] = {
     "task": "qinglang.protection.tasks.remind_measure_expiries",
     "schedule": 3600.0,
 }
+# Dashboards: aggregate tables rebuilt every 10 minutes; reports to office heads weekly/monthly.
+CELERY_BEAT_SCHEDULE["dashboard-refresh"] = {
+    "task": "qinglang.dashboard.tasks.refresh_dashboard",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["dashboard-weekly-report"] = {
+    "task": "qinglang.dashboard.tasks.send_period_reports",
+    "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    "kwargs": {"period": "weekly"},
+}
+CELERY_BEAT_SCHEDULE["dashboard-monthly-report"] = {
+    "task": "qinglang.dashboard.tasks.send_period_reports",
+    "schedule": crontab(hour=7, minute=45, day_of_month=1),
+    "kwargs": {"period": "monthly"},
+}
+# Font for the PDF reports (a CJK TrueType/OpenType file); empty: ask fontconfig for one.
+QINGLANG_PDF_FONT = os.environ.get("QINGLANG_PDF_FONT", "")
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
@@ -401,6 +427,15 @@ SPECTACULAR_SETTINGS = {
 QINGLANG_NUM_PROXIES = int(os.environ.get("QINGLANG_NUM_PROXIES", 0))
 REST_FRAMEWORK["NUM_PROXIES"] = QINGLANG_NUM_PROXIES
 AXES_CLIENT_IP_CALLABLE = "qinglang.core.net.client_ip"
+# Addresses (CIDRs, comma-separated) allowed to read /metrics; everyone else gets a 404.
+QINGLANG_METRICS_ALLOW = [
+    c.strip()
+    for c in os.environ.get("QINGLANG_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",")
+    if c.strip()
+]
+QINGLANG_METRICS_ALLOW_NETWORKS = [
+    ipaddress.ip_network(c, strict=False) for c in QINGLANG_METRICS_ALLOW
+]
 
 # Brute force: lock a username+IP after 5 failures for 30 minutes.
 AXES_FAILURE_LIMIT = 5

@@ -7,7 +7,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import QINGLANG_IDENTITY_HASH_KEY, SECRET_KEY, env_bool
+from .base import LOGGING, QINGLANG_IDENTITY_HASH_KEY, SECRET_KEY, env_bool
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("QINGLANG_SECRET_KEY must be set (50 characters or more).")
@@ -30,3 +30,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe over plain HTTP inside the network: no redirect for the probes.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# One JSON object per line for the log collector (see qinglang.dashboard.jsonlog).
+LOGGING = {
+    **LOGGING,
+    "formatters": {"json": {"()": "qinglang.dashboard.jsonlog.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+}

@@ -251,6 +251,11 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-protection-case": ("GET", "protection_case", "AANNNAND"),
     "api-protection-verify-claim": ("POST", None, "DDDDADDD"),
     "api-protection-claim-lead": ("POST", "claim_check", "NNNNANND"),
+    # --- dashboard ---
+    "dashboard:home": ("GET", None, "AAADDDDD"),
+    "dashboard:chart_csv": ("GET", "chart", "AAADDDDD"),
+    "dashboard:chart_json": ("GET", "chart", "AAADDDDD"),
+    "api-dashboard-summary": ("GET", None, "AAADDDDD"),
 }
 
 
@@ -350,6 +355,7 @@ def build_scene(world: Any) -> Scene:
         "intermediary": {"pk": intermediary.pk},
         "violation": {"pk": violation.pk},
         "identifier": {"kind": "domain", "value": "example-news.cn"},
+        "chart": {"chart": "overdue"},
     }
     # --- disclosure subjects (separate objects in Shenzhen) ---
     from tests.disclosure.factories import matrix_subjects

@@ -1,0 +1,149 @@
+"""Public report submission next to a bare Django view + 1 insert, same gunicorn, same database.
+
+    uv run python -m bench.intake_speed [--seconds 10] [--concurrency 1,10]
+    QINGLANG_DATABASE_URL=postgres://... uv run python -m bench.intake_speed
+
+Starts gunicorn (2 workers) on 127.0.0.1 twice — persistent database connections off
+(QINGLANG_DB_CONN_MAX_AGE=0) and on (the default, 60 s) — and, interleaved in each, drives
+`POST /api/v1/reports/` and the bare view at each concurrency. Prints requests per second, the
+ratio submission / bare, and the SQL statements one submission makes (counted in process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench._database import setup_bench_database
+
+BODY = {
+    "category": "paid_deletion",
+    "description": "有人自称公关公司，收费五千元删除负面帖子，先删后付，联系微信 shantie88。",
+    "targets": [{"url": "https://bbs.example-news.cn/t/1"}],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _drive(url: str, seconds: float, concurrency: int) -> tuple[float, int]:
+    deadline = time.monotonic() + seconds
+    done, errors = [0], [0]
+    lock = threading.Lock()
+
+    def run() -> None:
+        with httpx.Client(timeout=30) as client:
+            while time.monotonic() < deadline:
+                ok = client.post(url, json=BODY).status_code == 201
+                with lock:
+                    done[0] += ok
+                    errors[0] += not ok
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / seconds, errors[0]
+
+
+def _statements() -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.post("/api/v1/reports/", BODY, content_type="application/json")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/api/v1/reports/", BODY, content_type="application/json")
+    assert response.status_code == 201, response.content
+    return len(ctx.captured_queries)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", default="1,10")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench._bare_settings"
+    os.environ["QINGLANG_RATE_REPORT_SUBMIT"] = "100000000/hour"  # measure work, not refusals
+    cleanup = setup_bench_database("intake_speed", keep=False)
+    try:
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.db import connection
+
+        settings.ALLOWED_HOSTS = ["*"]
+        from qinglang.core.models import Organization
+
+        call_command("qinglang_init", verbosity=0)
+        Organization.objects.get_or_create(
+            kind="regulator_office", level="national", defaults={"name": "国家网信办"}
+        )
+        with connection.cursor() as cursor:
+            serial = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS bench_bare (id {serial} PRIMARY KEY, "
+                "category VARCHAR(32), description TEXT)"
+            )
+        print(f"SQL statements per submission: {_statements()} (bare view: 1)")
+        connection.close()
+        env = {**os.environ, "QINGLANG_ALLOWED_HOSTS": "127.0.0.1"}
+        for age in ("0", "60"):
+            port = _free_port()
+            web = subprocess.Popen(  # noqa: S603 - fixed program, our own arguments
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "qinglang.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                ],
+                env={**env, "QINGLANG_DB_CONN_MAX_AGE": age},
+                cwd=Path(__file__).resolve().parents[1],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                for _ in range(100):
+                    try:
+                        httpx.get(f"{base}/healthz", timeout=1)
+                        break
+                    except httpx.HTTPError:
+                        time.sleep(0.2)
+                print(f"-- QINGLANG_DB_CONN_MAX_AGE={age}, {connection.vendor}")
+                for level in levels:
+                    report, rerr = _drive(f"{base}/api/v1/reports/", args.seconds, level)
+                    bare, berr = _drive(f"{base}/bench/bare/", args.seconds, level)
+                    print(
+                        f"concurrency {level:3d}: submission {report:7.1f}/s  bare {bare:7.1f}/s"
+                        f"  ratio {report / bare if bare else 0:.2f}  (errors {rerr}/{berr})"
+                    )
+            finally:
+                os.killpg(web.pid, signal.SIGTERM)
+                web.wait(timeout=30)
+    finally:
+        cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
