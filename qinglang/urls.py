@@ -4,7 +4,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from qinglang.core.api_schema import CachedSchemaView
-
 from qinglang.dashboard import ops
 
 api_v1 = [

@@ -418,6 +418,8 @@ def _compliance_subjects(world: Any, website: Any) -> dict[str, dict[str, Any]]:
         "compliance_flag": {"pk": flag.pk},
         "compliance_audit": {"pk": audit.pk},
     }
+
+
 def _monitoring_subjects(world: Any) -> dict[str, dict[str, Any]]:
     """Monitoring: a source watched by Shenzhen and a lead hit from stored sample text."""
     from tests.monitoring.factories import make_hit, make_source
@@ -425,6 +427,8 @@ def _monitoring_subjects(world: Any) -> dict[str, dict[str, Any]]:
     source = make_source(world.shenzhen_user, "https://bbs.example-news.cn/forum-1.html")
     hit = make_hit(source)
     return {"mon_source": {"pk": source.pk}, "mon_hit": {"pk": hit.pk}}
+
+
 # --- protection: a pending registration, a verified enterprise's case, a failed claim ---
 def _protection_scene(world: Any) -> dict[str, dict[str, Any]]:
     from qinglang.protection import services as protection
