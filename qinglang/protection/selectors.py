@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from qinglang.core.models import (
 from qinglang.core.workdays import SHANGHAI
 from qinglang.protection.models import (
     AcceptanceCondition,
+    AuthorisedContact,
     ClaimCheck,
     Enterprise,
     EnterpriseStatus,
@@ -347,3 +349,34 @@ def monthly_summary(user: User, month: dt.date) -> MonthlySummary:
 def current_month() -> dt.date:
     """Return the first day of this month in Asia/Shanghai."""
     return timezone.localdate().replace(day=1)
+
+
+def verified_contacts_for(usccs: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
+    """Return, per USCC of a verified enterprise, the contacts it authorised that are valid today.
+
+    The compliance checks ask this to raise `unauthorised_agent` (see
+    qinglang.compliance.checks.PROTECTION_HOOK); values are canonical as the registry keeps them
+    (phones E.164, e-mails lower-case), so a deletion request's requester compares directly.
+    """
+    from qinglang.core.exceptions import DomainError
+    from qinglang.registry.validation import normalize_identifier
+
+    today = timezone.localdate()
+    found: dict[str, set[tuple[str, str]]] = {}
+    rows = AuthorisedContact.objects.filter(
+        enterprise__uscc__in=list(usccs),
+        enterprise__status=EnterpriseStatus.VERIFIED,
+        revoked_at__isnull=True,
+        valid_from__lte=today,
+        valid_until__gte=today,
+    ).values_list("enterprise__uscc", "email", "phone")
+    for uscc, email, phone in rows:
+        contacts = found.setdefault(uscc, set())
+        for kind, value in (("email", email), ("phone", phone)):
+            if not value:
+                continue
+            try:
+                contacts.add((kind, normalize_identifier(kind, value)))
+            except DomainError:
+                continue
+    return found

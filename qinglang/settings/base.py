@@ -420,6 +420,12 @@ SPECTACULAR_SETTINGS = {
         "SourceStatusEnum": "qinglang.monitoring.models.SourceStatus",
         "HitStatusEnum": "qinglang.monitoring.models.HitStatus",
         "EnterpriseStatusEnum": "qinglang.protection.models.EnterpriseStatus",
+        "DeletionDecisionEnum": "qinglang.compliance.models.Decision",
+        "AppealDecisionEnum": "qinglang.disclosure.models.AppealDecision",
+        "CaseOutcomeEnum": "qinglang.cases.models.Outcome",
+        "ChecklistOutcomeEnum": "qinglang.supervision.models.ChecklistOutcome",
+        "StationChecklistItemEnum": "qinglang.supervision.checklists.STATION_ITEM_CHOICES",
+        "InspectionChecklistItemEnum": "qinglang.supervision.checklists.INSPECTION_ITEM_CHOICES",
     },
 }
 

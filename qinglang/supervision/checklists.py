@@ -108,3 +108,7 @@ INSPECTION_ITEMS: dict[str, Promise] = {
     "identity_access": _("Review of the identity-access log"),
     "escalations": _("Escalations received and answered"),
 }
+
+# Choice lists by name, so the API schema names each enum once (ENUM_NAME_OVERRIDES).
+STATION_ITEM_CHOICES = sorted(ITEMS)
+INSPECTION_ITEM_CHOICES = sorted(INSPECTION_ITEMS)

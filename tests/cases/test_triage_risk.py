@@ -53,7 +53,8 @@ def test_queue_sorted_by_risk_with_extortion_in_progress_first(world, verified_c
     by_risk = list(triage_queue(user, TriageFilters(sort="risk")))
     assert by_risk[0] == extortion
     assert by_risk.index(strong) < by_risk.index(mild)
-    assert list(triage_queue(user)) == [mild, strong, extortion]  # default: oldest first
+    # default (issue 13): supervisor lane, then urgent, then newest
+    assert list(triage_queue(user)) == [extortion, strong, mild]
 
     html = verified_client(user).get("/cases/triage/?sort=risk").content.decode()
     assert html.index(extortion.tracking_code) < html.index(mild.tracking_code)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 
 import pytest
 from django.apps import apps
@@ -225,8 +223,11 @@ def test_flags_reach_the_website_and_the_office_of_jurisdiction(world):
     assert not Notification.objects.filter(recipient_organization=world.guangdong_office).exists()
 
 
-def test_unauthorised_agent_is_not_raised_without_protection(world):
-    assert not apps.is_installed("qinglang.protection")
+def test_unauthorised_agent_is_not_raised_without_protection(world, monkeypatch):
+    real = apps.is_installed
+    monkeypatch.setattr(
+        apps, "is_installed", lambda name: name != "qinglang.protection" and real(name)
+    )
     [filed] = file(
         website_of(world),
         world.website_user,
@@ -239,16 +240,12 @@ def test_unauthorised_agent_is_not_raised_without_protection(world):
 
 
 def test_unauthorised_agent_through_the_protection_hook(world, monkeypatch):
-    module = types.ModuleType("qinglang.protection.selectors")
-    module.verified_contacts_for = lambda usccs: {  # type: ignore[attr-defined]
-        "91440300MA5F1X2Y34": {("phone", "+8613900001111")}
-    }
-    monkeypatch.setitem(sys.modules, "qinglang.protection", types.ModuleType("qinglang.protection"))
-    monkeypatch.setitem(sys.modules, "qinglang.protection.selectors", module)
-    real = apps.is_installed
-    monkeypatch.setattr(
-        apps, "is_installed", lambda name: name == "qinglang.protection" or real(name)
-    )
+    from qinglang.compliance import checks
+
+    def contacts(usccs):
+        return {"91440300MA5F1X2Y34": {("phone", "+8613900001111")}}
+
+    monkeypatch.setattr(checks, "_protection_hook", lambda: contacts)
     behalf = {"name": "示例食品有限公司", "uscc": "91440300MA5F1X2Y34"}
     website = website_of(world)
     [stranger, verified, unknown] = file(
@@ -269,3 +266,40 @@ def test_unauthorised_agent_through_the_protection_hook(world, monkeypatch):
     assert "示例食品有限公司" in stranger.hits[0].details["enterprise"]
     assert codes(verified) == []
     assert codes(unknown) == []
+
+
+def test_unauthorised_agent_with_the_real_protection_app(world):
+    """The hook against protection's own verified contacts."""
+    from qinglang.protection.models import AuthorisedContact, Enterprise, EnterpriseStatus
+
+    enterprise = Enterprise.objects.create(
+        uscc="91440300MA5F1X2Y34",
+        name="示例食品有限公司",
+        legal_representative="张三",
+        region=world.shenzhen_office.region,
+        contact_name="李四",
+        contact_email="apply@demo-food.example.cn",
+        status=EnterpriseStatus.VERIFIED,
+        organization=world.enterprise_user.organization,
+    )
+    AuthorisedContact.objects.create(
+        enterprise=enterprise,
+        name="法务",
+        email="legal@demo-food.example.cn",
+        phone="13900001111",
+        valid_from=dt.date(2020, 1, 1),
+        valid_until=dt.date(2099, 1, 1),
+    )
+    behalf = {"name": "示例食品有限公司", "uscc": "91440300MA5F1X2Y34"}
+    [stranger, verified] = file(
+        website_of(world),
+        world.website_user,
+        payload(
+            requester={"kind": "agent", "name": "刘某", "phone": "13722223333"}, on_behalf_of=behalf
+        ),
+        payload(
+            requester={"kind": "agent", "name": "法务", "phone": "13900001111"}, on_behalf_of=behalf
+        ),
+    )
+    assert "unauthorised_agent" in codes(stranger)
+    assert "unauthorised_agent" not in codes(verified)
