@@ -438,14 +438,7 @@ def _extract(text: str) -> list[Identifier]:
 
 
 def _classify(text: str) -> dict[str, Any]:
-    result = classify(text)
-    return {
-        "classification": {
-            "category": result.category,
-            "score": result.score,
-            "reasons": list(result.reasons),
-        }
-    }
+    return {"classification": classify(text).as_dict()}
 
 
 def _index(report: Report, identifiers: list[Identifier]) -> None:
