@@ -15,6 +15,7 @@ the genre, with [start, end) offsets into the original text and their weight.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -273,7 +274,7 @@ def _category(genre: str, scores: dict[str, float]) -> str:
 @dataclass(frozen=True)
 class _Scored:
     window: genre_model.Window
-    found: dict[str, list[tuple[int, int]]]
+    words: list[genre_model.Word]
     probabilities: list[float]
 
     @property
@@ -281,25 +282,33 @@ class _Scored:
         return sum(self.probabilities[GENRES.index(g)] for g in genre_model.MISCONDUCT)
 
 
-def _score_windows(norm: Normalized) -> list[_Scored]:
+def _score_windows(norm: Normalized, canon: str) -> list[_Scored]:
     model = genre_model.load_model()
+    # Words come from one pass of jieba over the whole text; windows take theirs by offset.
+    words = genre_model.canonical_words(canon)
     scored = []
     for window in genre_model.windows(norm.text):
-        found = genre_model.features(norm.text[window.start : window.end])
+        inside = words[
+            bisect.bisect_left(words, window.start, key=lambda w: w[1]) : bisect.bisect_left(
+                words, window.end, key=lambda w: w[1]
+            )
+        ]
+        found = genre_model.window_feature_set(canon, window.start, window.end, inside)
         if found:
             probabilities = genre_model.softmax(genre_model.logits(model, found))
-            scored.append(_Scored(window, found, probabilities))
+            scored.append(_Scored(window, inside, probabilities))
     return scored
 
 
-def _phrases(norm: Normalized, item: _Scored, genre: str) -> list[Reason]:
+def _phrases(norm: Normalized, canon: str, item: _Scored, genre: str) -> list[Reason]:
     """Turn the features that pushed one window towards `genre` into original-text phrases."""
     model = genre_model.load_model()
     k = GENRES.index(genre)
-    value = genre_model.scale(item.found)
+    found = genre_model.window_features(canon, item.window.start, item.window.end, item.words)
+    value = genre_model.scale(found)
     size = item.window.end - item.window.start
     push = [0.0] * size
-    for feature, spans in item.found.items():
+    for feature, spans in found.items():
         row = model.weights.get(feature)
         if row is None:
             continue
@@ -346,7 +355,8 @@ def _phrases(norm: Normalized, item: _Scored, genre: str) -> list[Reason]:
 def classify(text: str) -> Classification:
     """Return the genre of `text`, its category when it is an offer or threat, and why."""
     norm = normalize(text or "")
-    scored = _score_windows(norm)
+    canon = genre_model.canonical(norm.text)
+    scored = _score_windows(norm, canon)
     if not scored:
         return Classification("other", None, 0.0, [], {})
     best = max(scored, key=lambda s: s.misconduct)
@@ -366,7 +376,7 @@ def classify(text: str) -> Classification:
         k = GENRES.index(genre)
         deciding = sorted(scored, key=lambda s: -s.probabilities[k])[:3]
     strongest: dict[tuple[int, int], Reason] = {}
-    for reason in (r for s in deciding for r in _phrases(norm, s, genre)):
+    for reason in (r for s in deciding for r in _phrases(norm, canon, s, genre)):
         key = (reason["start"], reason["end"])
         if key not in strongest or strongest[key]["weight"] < reason["weight"]:
             strongest[key] = reason

@@ -16,7 +16,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ _DIGIT = re.compile(r"\d")
 _LATIN_RUN = re.compile(r"[a-z][a-z0-9_\-.@]{3,}")
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|\n")
 _SKIP = re.compile(r"\s")
+_RUN = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Window:
     end: int
 
 
-def _canonical(text: str) -> str:
+def canonical(text: str) -> str:
     """Fold case, digits and long Latin runs, one character for one (offsets stay valid)."""
     text = _LATIN_RUN.sub(lambda m: re.sub(r"[a-z]", "x", m.group()), text.lower())
     return _DIGIT.sub("0", text)
@@ -66,25 +67,54 @@ def _words_tokenizer():  # type: ignore[no-untyped-def]
     return _tokenizer()
 
 
-def features(text: str) -> dict[str, list[tuple[int, int]]]:
-    """Return each feature of `text` with the [start, end) spans where it occurs."""
-    canon = _canonical(text)
+Word = tuple[str, int, int]
+
+
+def canonical_words(canon: str) -> list[Word]:
+    """Return jieba's words of canonical text with their [start, end) offsets (jieba on demand)."""
+    if not canon.strip():
+        return []
+    return [
+        (word, start, end)
+        for word, start, end in _words_tokenizer().tokenize(canon)
+        if end - start >= 2 and not _SKIP.search(word)
+    ]
+
+
+def window_features(
+    canon: str, start: int, end: int, words: list[Word]
+) -> dict[str, list[tuple[int, int]]]:
+    """Return the features of canon[start:end], spans relative to `start`; `words` sorted."""
     found: dict[str, list[tuple[int, int]]] = {}
-    size = len(canon)
-    for n in NGRAMS:
-        for i in range(size - n + 1):
-            gram = canon[i : i + n]
-            if _SKIP.search(gram):
-                continue
-            found.setdefault(gram, []).append((i, i + n))
-    if canon.strip():
-        for word, start, end in _words_tokenizer().tokenize(canon):
-            if end - start >= 2 and not _SKIP.search(word):
-                found.setdefault("w " + word, []).append((start, end))
+    for run in _RUN.finditer(canon, start, end):
+        a, b = run.span()
+        for n in NGRAMS:
+            for i in range(a, b - n + 1):
+                found.setdefault(canon[i : i + n], []).append((i - start, i - start + n))
+    for word, a, b in words:
+        if a >= start and b <= end:
+            found.setdefault("w " + word, []).append((a - start, b - start))
     return found
 
 
-def scale(found: dict[str, list[tuple[int, int]]]) -> float:
+def window_feature_set(canon: str, start: int, end: int, words: list[Word]) -> set[str]:
+    """Return the features of canon[start:end] without their spans (fast, for scoring)."""
+    found: set[str] = set()
+    for run in _RUN.finditer(canon, start, end):
+        a, b = run.span()
+        for n in NGRAMS:
+            found.update(canon[i : i + n] for i in range(a, b - n + 1))
+    found.update("w " + word for word, a, b in words if a >= start and b <= end)
+    return found
+
+
+def features(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Return each feature of (normalised) `text` with the [start, end) spans where it occurs."""
+    canon = canonical(text)
+    return window_features(canon, 0, len(canon), canonical_words(canon))
+
+
+def scale(found: Collection[str]) -> float:
     """Return the value of every present feature: one over the root of how many there are."""
     return 1.0 / math.sqrt(len(found)) if found else 0.0
 
@@ -100,7 +130,7 @@ def load_model(path: Path = MODEL_PATH) -> Model:
     )
 
 
-def logits(model: Model, found: dict[str, list[tuple[int, int]]]) -> list[float]:
+def logits(model: Model, found: Collection[str]) -> list[float]:
     """Return the linear score of every genre for one window's features."""
     value = scale(found)
     totals = list(model.intercept)

@@ -154,6 +154,8 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- analysis ---
+    "api-analysis-classify": ("POST", None, "AAADDDDD"),
 }
 
 
