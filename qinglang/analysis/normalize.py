@@ -67,7 +67,7 @@ _QQ_MARKER = re.compile(
     r"(?:扣\s*扣|抠\s*抠|蔻\s*蔻|寇\s*寇|口\s*口|球\s*球|企\s*鹅|"
     r"(?<![A-Za-z0-9_./@-])q\s*q(?![A-Za-z_./@-])|"
     # A bare "Q" or "扣" only counts right before a QQ-like number.
-    r"(?<![A-Za-z0-9_./@-])q(?![A-Za-z])(?=\s*号?\s*[:：]?\s*[1-9]\d{4})|"
+    r"(?<![A-Za-z0-9_./@-])q(?![A-Za-z])(?=\s*号?\s*[:：]?\s*[1-9](?:[\s.\-·]{0,3}\d){4})|"
     r"扣(?=\s*号?\s*[:：]\s*[1-9]\d{4}))",
     re.IGNORECASE,
 )
