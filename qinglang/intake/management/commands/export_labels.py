@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
@@ -68,7 +67,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, default=None)
 
     def handle(self, *args: Any, output: Path | None = None, **options: Any) -> None:
-        stream = output.open("w", encoding="utf-8") if output else sys.stdout
+        stream: Any = output.open("w", encoding="utf-8") if output else self.stdout
         count = 0
         try:
             for record in (*report_labels(), *monitoring_labels()):
