@@ -1,16 +1,27 @@
-"""Explainable keyword scoring of report texts into the reporting zone's categories.
+"""Classify a text: its genre first (a trained linear model), then, for offers and threats only,
+the misconduct category (the reporting zone's categories, from weighted keyword cues).
 
-Every cue has a weight; a category's score is the noisy-or of its matched cues (so many weak
-cues add up but never pass 1), and the reasons are the matched cues as they appear in the
-original text, each with a short English description of what it indicates.
+Genres: `offer` (a service sold for money: deletion, suppression, crisis PR, paid posting),
+`threat` (money demanded under threat of publishing or keeping content), `report` (news or
+official reporting about such conduct, cases, notices), `rules` (moderation rules, terms,
+editorial policies), `fiction`, `other`.
+
+The text is normalised (`normalize.py`) and cut into windows (paragraphs, `genre.windows`);
+each window is scored on its own and `score` is the highest probability, over the windows, that
+a window is an offer or a threat — so padding a text never raises its score and one advert in
+a long page is still found. `reasons` are the phrases that pushed the deciding windows towards
+the genre, with [start, end) offsets into the original text and their weight.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
+from qinglang.analysis import genre as genre_model
 from qinglang.analysis.identifiers import Identifier, extract
 from qinglang.analysis.normalize import Normalized, normalize
 
@@ -24,8 +35,12 @@ CATEGORIES = (
     "impersonation",
     "other",
 )
-# Below this the text is filed under "other" (cues found, but none convincing).
-THRESHOLD = 0.3
+GENRES = genre_model.GENRES
+# A window at least this likely to be an offer or a threat makes the text one.
+THRESHOLD = 0.5
+# Default category of a misconduct genre when no category cue matched.
+DEFAULT_CATEGORY = {"offer": "paid_deletion", "threat": "extortion"}
+MAX_REASONS = 8
 CONTACT_KINDS = frozenset({"qq", "wechat", "phone", "alipay", "bank_card"})
 
 
@@ -198,21 +213,35 @@ _COMBINATIONS: tuple[tuple[str, str, str, float, str], ...] = (
 )
 
 
+class Reason(TypedDict):
+    """A phrase of the original text that drove the verdict, its [start, end) and weight."""
+
+    phrase: str
+    start: int
+    end: int
+    weight: float
+
+
 @dataclass(frozen=True)
 class Classification:
-    """The most likely category (None when no cue matched), its score and the matched cues."""
+    """The genre, the category (offers and threats only), the score and the phrases behind them.
 
+    `score` is the misconduct score, 0..1: the highest probability over the windows that one is
+    an offer or a threat. `scores` holds the keyword score of every category with a cue.
+    """
+
+    genre: str
     category: str | None
     score: float
-    reasons: list[str]
+    reasons: list[Reason]
     scores: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "genre": self.genre,
             "category": self.category,
             "score": self.score,
-            "reasons": self.reasons,
-            "scores": self.scores,
+            "reasons": [dict(r) for r in self.reasons],
         }
 
 
@@ -223,35 +252,175 @@ def _noisy_or(weights: Iterable[float]) -> float:
     return 1.0 - remaining
 
 
-def _original(norm: Normalized, match: re.Match[str]) -> str:
-    start, end = norm.span(*match.span())
-    return norm.original[start:end].strip() or match.group()
-
-
-def _matches(norm: Normalized) -> dict[str, list[tuple[float, str]]]:
-    found: dict[str, list[tuple[float, str]]] = {c: [] for c in CATEGORIES}
+def category_scores(normalized: str) -> dict[str, float]:
+    """Return the keyword score of every category whose cues match already normalised text."""
+    found: dict[str, list[float]] = {c: [] for c in CATEGORIES}
     for cue in CUES:
-        match = cue.pattern.search(norm.text)
-        if match:
-            found[cue.category].append((cue.weight, f'{cue.label}: "{_original(norm, match)}"'))
-    for category, first, second, weight, label in _COMBINATIONS:
-        if re.search(first, norm.text) and re.search(second, norm.text):
-            found[category].append((weight, label))
-    return found
+        if cue.pattern.search(normalized):
+            found[cue.category].append(cue.weight)
+    for category, first, second, weight, _label in _COMBINATIONS:
+        if re.search(first, normalized) and re.search(second, normalized):
+            found[category].append(weight)
+    return {c: round(_noisy_or(w), 3) for c, w in found.items() if w}
+
+
+def _category(genre: str, scores: dict[str, float]) -> str:
+    ranked = [c for c in scores if c != "other"]
+    if not ranked:
+        return DEFAULT_CATEGORY[genre]
+    return max(ranked, key=lambda c: (scores[c], -CATEGORIES.index(c)))
+
+
+@dataclass(frozen=True)
+class _Scored:
+    window: genre_model.Window
+    words: list[genre_model.Word]
+    probabilities: list[float]
+
+    @property
+    def misconduct(self) -> float:
+        return sum(self.probabilities[GENRES.index(g)] for g in genre_model.MISCONDUCT)
+
+
+def _score_windows(norm: Normalized, canon: str) -> list[_Scored]:
+    model = genre_model.load_model()
+    # Words come from one pass of jieba over the whole text; windows take theirs by offset.
+    words = genre_model.canonical_words(canon)
+    scored = []
+    for window in genre_model.windows(norm.text):
+        inside = words[
+            bisect.bisect_left(words, window.start, key=lambda w: w[1]) : bisect.bisect_left(
+                words, window.end, key=lambda w: w[1]
+            )
+        ]
+        found = genre_model.window_feature_set(canon, window.start, window.end, inside)
+        if found:
+            probabilities = genre_model.softmax(genre_model.logits(model, found))
+            scored.append(_Scored(window, inside, probabilities))
+    return scored
+
+
+def _phrases(norm: Normalized, canon: str, item: _Scored, genre: str) -> list[Reason]:
+    """Turn the features that pushed one window towards `genre` into original-text phrases."""
+    model = genre_model.load_model()
+    k = GENRES.index(genre)
+    found = genre_model.window_features(canon, item.window.start, item.window.end, item.words)
+    value = genre_model.scale(found)
+    size = item.window.end - item.window.start
+    push = [0.0] * size
+    for feature, spans in found.items():
+        row = model.weights.get(feature)
+        if row is None:
+            continue
+        # Pull towards this genre relative to the average genre.
+        contribution = (row[k] - sum(row) / len(row)) * value
+        if contribution <= 0:
+            continue
+        for a, b in spans:
+            share = contribution / (len(spans) * (b - a))
+            for i in range(a, b):
+                push[i] += share
+    top = max(push, default=0.0)
+    if top <= 0:
+        return []
+    floor = top * 0.35
+    reasons: list[Reason] = []
+    i = 0
+    while i < size:
+        if push[i] < floor:
+            i += 1
+            continue
+        j = i
+        while j < size and push[j] >= floor:
+            j += 1
+        a, b = item.window.start + i, item.window.start + j
+        text = norm.text[a:b]
+        if sum(ch.isalnum() for ch in text) >= 2:
+            start, end = norm.span(a, b)
+            phrase = norm.original[start:end]
+            stripped = phrase.strip()
+            start += len(phrase) - len(phrase.lstrip())
+            reasons.append(
+                Reason(
+                    phrase=stripped,
+                    start=start,
+                    end=start + len(stripped),
+                    weight=round(sum(push[i:j]), 3),
+                )
+            )
+        i = j
+    return reasons
 
 
 def classify(text: str) -> Classification:
-    """Return the report category that best fits `text`, with the cues that decided it."""
+    """Return the genre of `text`, its category when it is an offer or threat, and why."""
     norm = normalize(text or "")
-    found = _matches(norm)
-    scores = {c: round(_noisy_or(w for w, _ in cues), 3) for c, cues in found.items() if cues}
-    if not scores:
-        return Classification(None, 0.0, [], {})
-    best = max(scores, key=lambda c: (scores[c], -CATEGORIES.index(c)))
-    category = best if scores[best] >= THRESHOLD else "other"
-    ranked = sorted(scores, key=lambda c: (c != best, -scores[c]))
-    reasons = [reason for c in ranked for _, reason in sorted(found[c], key=lambda r: -r[0])]
-    return Classification(category, scores[best], reasons, scores)
+    canon = genre_model.canonical(norm.text)
+    scored = _score_windows(norm, canon)
+    if not scored:
+        return Classification("other", None, 0.0, [], {})
+    best = max(scored, key=lambda s: s.misconduct)
+    score = round(best.misconduct, 3)
+    if best.misconduct >= THRESHOLD:
+        offer, threat = (best.probabilities[GENRES.index(g)] for g in ("offer", "threat"))
+        genre = "offer" if offer >= threat else "threat"
+        deciding = [s for s in scored if s.misconduct >= THRESHOLD]
+    else:
+        weights = [0.0] * len(GENRES)
+        for s in scored:
+            length = s.window.end - s.window.start
+            for k, p in enumerate(s.probabilities):
+                weights[k] += p * length
+        candidates = [g for g in GENRES if g not in genre_model.MISCONDUCT]
+        genre = max(candidates, key=lambda g: weights[GENRES.index(g)])
+        k = GENRES.index(genre)
+        deciding = sorted(scored, key=lambda s: -s.probabilities[k])[:3]
+    strongest: dict[tuple[int, int], Reason] = {}
+    for reason in (r for s in deciding for r in _phrases(norm, canon, s, genre)):
+        key = (reason["start"], reason["end"])
+        if key not in strongest or strongest[key]["weight"] < reason["weight"]:
+            strongest[key] = reason
+    reasons = sorted(strongest.values(), key=lambda r: (-r["weight"], r["start"]))[:MAX_REASONS]
+    category = None
+    scores: dict[str, float] = {}
+    if genre in genre_model.MISCONDUCT:
+        scores = category_scores(
+            "\n".join(norm.text[s.window.start : s.window.end] for s in deciding)
+        )
+        category = _category(genre, scores)
+    return Classification(genre, category, score, reasons, scores)
+
+
+def highlight_spans(text: str, reasons: Iterable[Reason]) -> list[tuple[str, bool, float]]:
+    """Cut `text` into (piece, highlighted, weight) runs from reasons' offsets, for templates.
+
+    Overlapping reasons merge (the highest weight wins); offsets outside the text are ignored.
+    """
+    marks: list[tuple[int, int, float]] = []
+    for reason in reasons:
+        start, end = int(reason["start"]), int(reason["end"])
+        start, end = max(0, start), min(len(text), end)
+        if start < end:
+            marks.append((start, end, float(reason["weight"])))
+    marks.sort()
+    merged: list[list[float]] = []
+    for start, end, weight in marks:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2] = max(merged[-1][2], weight)
+        else:
+            merged.append([start, end, weight])
+    pieces: list[tuple[str, bool, float]] = []
+    pos = 0
+    for start, end, weight in merged:
+        a, b = int(start), int(end)
+        if pos < a:
+            pieces.append((text[pos:a], False, 0.0))
+        pieces.append((text[a:b], True, weight))
+        pos = b
+    if pos < len(text):
+        pieces.append((text[pos:], False, 0.0))
+    return pieces
 
 
 _AMOUNT = re.compile(_MONEY)
@@ -265,7 +434,7 @@ def risk_score(text: str, identifiers: list[Identifier] | None = None) -> float:
         identifiers = extract(text)
     contacts = {(i.kind, i.value) for i in identifiers if i.kind in CONTACT_KINDS}
     norm_text = normalize(text or "").text
-    score = 0.6 * (classification.score if classification.category != "other" else 0.0)
+    score = 0.6 * classification.score
     score += min(0.25, 0.08 * len(contacts))
     score += 0.1 if _AMOUNT.search(norm_text) else 0.0
     score += 0.05 if _URGENCY.search(norm_text) else 0.0

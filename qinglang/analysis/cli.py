@@ -1,10 +1,25 @@
-"""`qinglang analysis extract|classify`: read text on stdin, print JSON on stdout."""
+"""`qinglang analysis extract|classify|train|export-labels`.
+
+`extract` and `classify` read text on stdin and print JSON on stdout. `train` refits the genre
+model from the corpus (scikit-learn, offline) and rewrites the shipped weights. `export-labels`
+writes the labels that handlers' decisions produce (it needs the database, so it runs the
+Django command `export_labels`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+
+EXTRACT_HELP = """\
+print the identifiers found, as a JSON list of {kind, value, start, end}; start/end are
+offsets into the input. Values: qq digits; wechat lower-case ID (or the bound mobile as 11
+digits); phone E.164 (+8613812345678, +861062345678); email lower-case; url as written with a
+scheme; domain registrable, lower-case; bank_card digits; alipay as written: a phone-shaped
+account as 11 digits, an e-mail account lower-case; uscc upper-case; icp with the site suffix
+(京ICP备12345678号-1), correlation also indexes the main number (京ICP备12345678号)."""
 
 
 def _read_stdin() -> str:
@@ -12,24 +27,73 @@ def _read_stdin() -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _print(result: object) -> None:
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def main(argv: list[str]) -> int:
-    """Run one analysis subcommand on stdin and print its JSON result."""
+    """Run one analysis subcommand and print its result."""
     parser = argparse.ArgumentParser(
-        prog="qinglang analysis", description="Analyse text read on standard input."
+        prog="qinglang analysis",
+        description="Analyse text read on standard input; train the genre model.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("extract", help="print the identifiers found, as a JSON list")
-    sub.add_parser("classify", help="print the report category, score and reasons, as JSON")
+    sub.add_parser(
+        "extract",
+        help="print the identifiers found, as JSON",
+        description=EXTRACT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_parser(
+        "classify",
+        help='print {"genre", "category", "score", "reasons"} as JSON',
+        description="genre (offer threat report rules fiction other); category only for offer "
+        "and threat, else null; score 0..1 (how likely the text holds an offer or a threat); "
+        "reasons: phrases with start/end offsets into the input and their weight.",
+    )
+    train = sub.add_parser("train", help="refit the genre model from the corpus and write it")
+    train.add_argument(
+        "--output", type=Path, default=None, help="write here instead of the shipped model file"
+    )
+    train.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="also train on this JSON-lines file (e.g. from export-labels); repeatable",
+    )
+    export = sub.add_parser(
+        "export-labels",
+        help="print labels from handler decisions as JSON lines {text, genre, label, source}",
+    )
+    export.add_argument("--output", type=Path, default=None, help="write to a file, not stdout")
     args = parser.parse_args(argv)
-    text = _read_stdin()
     if args.command == "extract":
         from qinglang.analysis.identifiers import extract
 
-        result: object = [identifier.as_dict() for identifier in extract(text)]
-    else:
+        _print([identifier.as_dict() for identifier in extract(_read_stdin())])
+    elif args.command == "classify":
         from qinglang.analysis.classify import classify
 
-        result = classify(text).as_dict()
-    json.dump(result, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+        _print(classify(_read_stdin()).as_dict())
+    elif args.command == "train":
+        return _train(args.output, args.extra)
+    else:
+        from qinglang.cli import _manage
+
+        _manage(["export_labels", *(["--output", str(args.output)] if args.output else [])])
+    return 0
+
+
+def _train(output: Path | None, extra: list[Path]) -> int:
+    from qinglang.analysis import training
+    from qinglang.analysis.genre import MODEL_PATH
+
+    paths = None
+    if extra:
+        paths = [*sorted(training.CORPUS_DIR.glob("*.jsonl")), *extra]
+    target = output or MODEL_PATH
+    data = training.train(target, paths)
+    print(f"wrote {target} ({len(data)} bytes)", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qinglang.analysis.identifiers import extract
 
@@ -65,4 +66,37 @@ def evaluate(examples: Iterable[dict[str, object]]) -> Report:
                     "unexpected": sorted(got - expected),
                 }
             )
+    return report
+
+
+@dataclass
+class GenreReport:
+    """Per-genre tallies of `classify` on labelled texts and its false offers on hard negatives."""
+
+    genres: dict[str, Tally] = field(default_factory=dict)
+    hard_negatives: int = 0
+    false_offers: int = 0
+    errors: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def false_offer_rate(self) -> float:
+        return self.false_offers / self.hard_negatives if self.hard_negatives else 0.0
+
+
+def evaluate_genres(examples: Iterable[Any]) -> GenreReport:
+    """Classify each example (`text`, `genre`, `hard_negative` attributes) and tally the genres."""
+    from qinglang.analysis.classify import GENRES, classify
+
+    report = GenreReport(genres={g: Tally() for g in GENRES})
+    for example in examples:
+        got = classify(example.text).genre
+        if got == example.genre:
+            report.genres[got].tp += 1
+        else:
+            report.genres[got].fp += 1
+            report.genres[example.genre].fn += 1
+            report.errors.append({"text": example.text, "genre": example.genre, "got": got})
+        if example.hard_negative:
+            report.hard_negatives += 1
+            report.false_offers += got == "offer"
     return report

@@ -1,9 +1,22 @@
 """Extract contact and registration identifiers from Chinese text, through broker obfuscation.
 
-Spans always point into the original text; values are canonical (phones in E.164, QQ as digits,
-e-mail, WeChat IDs and domains lower-case, domains registrable, USCC upper-case, ICP canonical).
+Spans always point into the original text. Value conventions, per kind:
+
+- `qq`: the digits. `phone`: E.164 (`+8613812345678`, landlines `+861062345678`, also from
+  `+86(10)6234 5678`). `bank_card`: the digits.
+- `wechat`: the ID lower-case, spaces that split it removed; a number given as the WeChat ID
+  (labelled 微信/微信号, or "微信同号" after a phone or QQ number) as its digits, a mobile as
+  its 11 digits.
+- `email` lower-case; `url` as written, with a scheme; `domain` registrable, lower-case.
+- `alipay` as written: a phone-shaped account as its 11 digits, an e-mail account lower-case.
+- `uscc` upper-case.
+- `icp` with the site suffix as written (`京ICP备12345678号-1`); `icp_main_number` gives the
+  operator's filing (`京ICP备12345678号`), which correlation indexes (the registry's
+  normalisation reduces every ICP value to it).
+
 Precision comes first: bare numbers become QQ numbers only after a QQ marker, landlines only in
-phone-like shape or context, bank cards only with a valid Luhn digit and card context.
+phone-like shape or context, bank cards only with a valid Luhn digit and card context, and
+digits inside a URL or a path are never phones, QQ numbers or cards.
 """
 
 from __future__ import annotations
@@ -13,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qinglang.analysis.domains import registrable_domain
-from qinglang.analysis.filings import iter_icp
+from qinglang.analysis.filings import iter_icp, parse_icp
 from qinglang.analysis.normalize import SEP, Normalized, digits_of, fold, normalize
 from qinglang.analysis.validators import (
     is_mainland_mobile,
@@ -45,6 +58,12 @@ _LANDLINE = re.compile(
     rf"(?<![\dA-Za-z+])(?:\(0[1-9]\d{{1,2}}\)|0[1-9]\d{{1,2}})(?:{_S}\d){{7,8}}(?!\d)"
     rf"|(?<![\dA-Za-z+])[48]00(?:{_S}\d){{7}}(?!\d)"
 )
+# An international landline: +86 or 0086, the area code without its 0, often in brackets.
+_AREA = r"(?:10|2\d|[3-9]\d\d)"  # area codes without the trunk 0 (mobiles never start 10)
+_INTL_LANDLINE = re.compile(
+    rf"(?<![\dA-Za-z])(?:\+|00)86\s*(?:\(\s*{_AREA}\s*\)|{_AREA}(?=[\s\-]))"
+    rf"(?:{_S}\d){{7,8}}(?!\d)"
+)
 _PHONE_CUE = re.compile(r"电话|座机|热线|手机|客服|号码|致电|拨打|联系|tel|phone", re.IGNORECASE)
 _MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
 _QQ_NUMBER = re.compile(rf"[1-9](?:{_S}\d){{4,10}}(?!\d)")
@@ -55,6 +74,16 @@ _WECHAT_LEAD = re.compile(rf"微信(?:[/、]QQ(?:号)?)?{_CONNECTOR}", re.IGNORE
 _WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9@.])")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[a-z0-9]{6,20}(?![A-Za-z0-9_])", re.IGNORECASE)
 _SAME_AS_PHONE = re.compile(r"(微信|支付宝)(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|同(微信|支付宝)")
+_SAME_AS_QQ = re.compile(r"QQ(?:号)?(?:和|与|跟)?(?:手机|电话|微信)?同号|同QQ", re.IGNORECASE)
+# A WeChat ID split by spaces ("shan tie 888"): short pieces, joined when the first alone is
+# too short to be an ID.
+_SPLIT_WECHAT = re.compile(
+    r"[A-Za-z][-_A-Za-z0-9]{0,4}(?: [-_A-Za-z0-9]{1,8}){1,6}(?![-_A-Za-z0-9@.])"
+)
+_AMOUNT_AFTER = re.compile(r"\s*(?:元|块|万|千|rmb|yuan)", re.IGNORECASE)
+_NOT_ID_PIECE = frozenset({"or", "and", "qq", "vx", "wx", "tel", "v", "q", "id"})
+# URLs, host names with a path, and bare paths: their digits are never contact numbers.
+_PATH = re.compile(r"(?<![A-Za-z0-9])/[A-Za-z0-9\-._~/?#=&%]*[A-Za-z0-9]")
 _ALIPAY_LEAD = re.compile(rf"支付宝(?:收款)?(?:账户|帐户){_CONNECTOR}|支付宝{_CONNECTOR}")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63})"
@@ -159,6 +188,8 @@ _CARD_CUE = re.compile(
     re.IGNORECASE,
 )
 _CUE_WINDOW = 25
+# Kinds whose digits inside a URL or path are never taken for them.
+_NUMBER_KINDS = frozenset({"phone", "qq", "bank_card"})
 
 
 def _emit(out: list[Identifier], view: Normalized, kind: str, value: str, a: int, b: int) -> None:
@@ -195,6 +226,13 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
         phone = normalize_phone(digits_of(raw))
         if phone and not is_mainland_mobile(phone):
             found.append((phone, a, b))
+    for match in _INTL_LANDLINE.finditer(text):
+        a, b = match.span()
+        if any(a < fb and fa < b for _, fa, fb in found):
+            continue
+        phone = normalize_phone("+" + digits_of(match.group()).removeprefix("00"))
+        if phone and not is_mainland_mobile(phone):
+            found.append((phone, a, b))
     for phone, a, b in found:
         _emit(out, norm, "phone", phone, a, b)
     return found
@@ -213,40 +251,89 @@ def _numbers_after(text: str, pos: int, number: re.Pattern[str]) -> Iterator[tup
         pos = sep.end()
 
 
-def _qq(norm: Normalized, out: list[Identifier]) -> None:
+def _qq(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int]]:
     text = norm.text
+    found: list[tuple[str, int, int]] = []
     for lead in _QQ_LEAD.finditer(text):
         for raw, a, b in _numbers_after(text, lead.end(), _QQ_NUMBER):
             if _split_number_guard(text, a, b) and a != lead.end():
                 continue
+            found.append((digits_of(raw), a, b))
             _emit(out, norm, "qq", digits_of(raw), a, b)
+    return found
 
 
-def _wechat(norm: Normalized, out: list[Identifier], phones: list[tuple[str, int, int]]) -> None:
+def _split_wechat_id(text: str, pos: int) -> re.Match[str] | None:
+    """Return a WeChat ID split by spaces at `pos`, when its pieces join into a valid one."""
+    match = _SPLIT_WECHAT.match(text, pos)
+    if match is None:
+        return None
+    pieces = match.group().split(" ")
+    if len(pieces[0]) >= 6 or any(p.lower() in _NOT_ID_PIECE for p in pieces):
+        return None
+    return match if _WECHAT_ID.fullmatch("".join(pieces)) else None
+
+
+def _nearest_before(numbers: list[tuple[str, int, int]], pos: int) -> tuple[str, int, int] | None:
+    """Return the number that ends closest before `pos` (what "同号" refers to)."""
+    before = [n for n in numbers if n[2] <= pos]
+    return max(before, key=lambda n: n[2], default=None)
+
+
+def _wechat(
+    norm: Normalized,
+    out: list[Identifier],
+    phones: list[tuple[str, int, int]],
+    qqs: list[tuple[str, int, int]],
+) -> list[tuple[str, int, int]]:
     text = norm.text
+    numbers: list[tuple[str, int, int]] = []
     for lead in _WECHAT_LEAD.finditer(text):
         pos = lead.end()
         match = _WECHAT_ID.match(text, pos)
         if match and not match.group().lower().startswith(("qq", "http", "www")):
             _emit(out, norm, "wechat", match.group().lower(), *match.span())
             continue
-        # A WeChat ID never starts with a digit: digits here are the bound mobile, or a QQ
-        # number when the same number is given for both ("QQ/微信：…").
-        before = text[max(0, lead.start() - 3) : lead.start()].rstrip("/、 ")
-        shared_with_qq = "QQ" in lead.group() or before.endswith("QQ")
+        split = _split_wechat_id(text, pos)
+        if split is not None:
+            _emit(out, norm, "wechat", split.group().replace(" ", "").lower(), *split.span())
+            continue
+        # A number given as the WeChat ID: the bound mobile or QQ number, as its digits.
         for raw, a, b in _numbers_after(text, pos, _QQ_NUMBER):
+            if _AMOUNT_AFTER.match(text, b):
+                continue  # "微信 50000 元红包": an amount, not an ID
             digits = digits_of(raw)
-            if shared_with_qq or _MOBILE_DIGITS.fullmatch(digits):
-                _emit(out, norm, "wechat", digits, a, b)
+            numbers.append((digits, a, b))
+            _emit(out, norm, "wechat", digits, a, b)
     for match in _WXID.finditer(text):
         _emit(out, norm, "wechat", match.group().lower(), *match.span())
+    mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
     for same in _SAME_AS_PHONE.finditer(text):
-        kind = "wechat" if "微信" in same.group() else "alipay"
-        nearest = min(phones, key=lambda p: abs(p[1] - same.start()), default=None)
-        if nearest is None or not is_mainland_mobile(nearest[0]):
-            continue
-        phone, a, b = nearest
-        _emit(out, norm, kind, phone[3:] if kind == "wechat" else phone, a, b)
+        if "微信" in same.group():
+            nearest = _nearest_before(mobiles + qqs, same.start()) or min(
+                mobiles, key=lambda p: abs(p[1] - same.start()), default=None
+            )
+            if nearest is not None:
+                _emit(out, norm, "wechat", nearest[0], nearest[1], nearest[2])
+        else:
+            phone = min(mobiles, key=lambda p: abs(p[1] - same.start()), default=None)
+            if phone is not None:
+                _emit(out, norm, "alipay", phone[0], phone[1], phone[2])
+    return numbers
+
+
+def _same_as_qq(
+    norm: Normalized,
+    out: list[Identifier],
+    phones: list[tuple[str, int, int]],
+    wechat_numbers: list[tuple[str, int, int]],
+) -> None:
+    """ "QQ同号": the number just given (a mobile or a WeChat number) is the QQ number too."""
+    mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    for same in _SAME_AS_QQ.finditer(norm.text):
+        nearest = _nearest_before(mobiles + wechat_numbers, same.start())
+        if nearest is not None:
+            _emit(out, norm, "qq", *nearest)
 
 
 def _alipay(norm: Normalized, out: list[Identifier], emails: list[Identifier]) -> None:
@@ -257,7 +344,7 @@ def _alipay(norm: Normalized, out: list[Identifier], emails: list[Identifier]) -
         if match:
             phone = normalize_phone("+86" + digits_of(match.group())[-11:])
             if phone:
-                _emit(out, norm, "alipay", phone, *match.span())
+                _emit(out, norm, "alipay", phone[3:], *match.span())
             continue
         start, _ = norm.span(pos, pos)
         for email in emails:
@@ -298,6 +385,13 @@ def _cut_at_wide_punctuation(folded: Normalized, start: int, url: str) -> str:
     return url
 
 
+def _url_spans(folded: Normalized) -> list[tuple[int, int]]:
+    """Return the original-text spans of URLs, host names with their path, and bare paths."""
+    text = folded.text
+    spans = [m.span() for pattern in (_URL, _HOST, _PATH) for m in pattern.finditer(text)]
+    return [folded.span(a, b) for a, b in spans]
+
+
 def _urls_and_domains(
     folded: Normalized, out: list[Identifier], taken: list[tuple[int, int]]
 ) -> None:
@@ -331,7 +425,13 @@ def _registrations(folded: Normalized, out: list[Identifier]) -> None:
         if is_valid_uscc(value):
             _emit(out, folded, "uscc", value, *match.span())
     for icp, a, b in iter_icp(folded.text):
-        _emit(out, folded, "icp", icp.canonical, a, b)
+        _emit(out, folded, "icp", str(icp), a, b)
+
+
+def icp_main_number(value: str) -> str | None:
+    """Return the operator's filing of an ICP value (`京ICP备12345678号-1` → `…号`)."""
+    parsed = parse_icp(value)
+    return parsed.canonical if parsed else None
 
 
 def _card_candidates(run: str) -> Iterator[tuple[str, int, int]]:
@@ -369,9 +469,16 @@ def extract(text: str) -> list[Identifier]:
     _urls_and_domains(folded, out, list(email_spans))
     _registrations(folded, out)
     phones = _phones(norm, out)
-    _qq(norm, out)
-    _wechat(norm, out, phones)
+    qqs = _qq(norm, out)
+    wechat_numbers = _wechat(norm, out, phones, qqs)
+    _same_as_qq(norm, out, phones, wechat_numbers)
     _alipay(norm, out, emails)
     _bank_cards(norm, out)
+    urls = _url_spans(folded)
+    out = [
+        i
+        for i in out
+        if i.kind not in _NUMBER_KINDS or not any(a <= i.start and i.end <= b for a, b in urls)
+    ]
     unique = {(i.kind, i.value, i.start): i for i in out}
     return sorted(unique.values(), key=lambda i: (i.start, KINDS.index(i.kind), i.end))

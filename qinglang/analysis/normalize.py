@@ -1,7 +1,9 @@
 """Undo the obfuscation brokers use, keeping a map from every output character to the original.
 
 Steps: NFKC (full-width → half-width), traditional → simplified, zero-width and decorative
-symbols (emoji, ※★) removed between word characters, Chinese numerals turned into digits where
+symbols (emoji, ※★) removed between word characters, pinyin annotations inside words folded away
+(`危(wēi)機(jī)` → `危机`), noise characters put between two Chinese characters (`删.帖`, `删/帖`,
+`删 帖`) removed, Chinese numerals turned into digits where
 they form contact-like runs, and obfuscated markers rewritten to one canonical word ("微信",
 "QQ", "支付宝", "删帖"). Spaces, dots and dashes between digits are kept here (they carry meaning
 in prices, dates and URLs); the identifier patterns tolerate them through `SEP`.
@@ -65,7 +67,7 @@ _QQ_MARKER = re.compile(
     r"(?:扣\s*扣|抠\s*抠|蔻\s*蔻|寇\s*寇|口\s*口|球\s*球|企\s*鹅|"
     r"(?<![A-Za-z0-9_./@-])q\s*q(?![A-Za-z_./@-])|"
     # A bare "Q" or "扣" only counts right before a QQ-like number.
-    r"(?<![A-Za-z0-9_./@-])q(?![A-Za-z])(?=\s*号?\s*[:：]?\s*[1-9]\d{4})|"
+    r"(?<![A-Za-z0-9_./@-])q(?![A-Za-z])(?=\s*号?\s*[:：]?\s*[1-9](?:[\s.\-·]{0,3}\d){4})|"
     r"扣(?=\s*号?\s*[:：]\s*[1-9]\d{4}))",
     re.IGNORECASE,
 )
@@ -111,11 +113,24 @@ _DELETION_TERMS = re.compile(
     "|".join(sorted(map(re.escape, DELETION_TERMS), key=len, reverse=True))
 )
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
+# Punctuation-like noise between two Chinese characters ("删.帖", "删/帖", "删 帖", "删_帖"); not
+# next to Chinese numerals, whose separators the contact patterns read.
+_WORD_NOISE = re.compile(
+    rf"(?<=[{_HAN}])(?<!{_NUMERAL})[\s./\\|_*^~+=·•'`-]{{1,3}}(?!{_NUMERAL})(?=[{_HAN}])"
+)
 # A run of at least five numerals/digits (separators allowed) with two or more Chinese numerals.
 _NUMERAL_RUN = re.compile(rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}")
 _SYMBOL_NOISE = re.compile(rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+# One pinyin syllable (tone marks or a tone digit allowed), in brackets right after a Chinese
+# character: a reading aid brokers add to split a word without changing how it reads.
+_PINYIN = re.compile(
+    rf"(?<=[{_HAN}])\s?[(\[](?:[bpmfdtnlgkhjqxrzcsyw]|[zcs]h)?[aeiouv{_TONED}][a-z{_TONED}]{{0,4}}"
+    r"[1-5]?[)\]]"
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +222,8 @@ def fold(text: str) -> Normalized:
     norm = _nfkc(text or "")
     norm = norm.sub(_ZERO_WIDTH, lambda m: "")
     norm = _simplify(norm)
+    norm = norm.sub(_PINYIN, lambda m: "")
+    norm = norm.sub(_WORD_NOISE, lambda m: "")
     return norm.sub(_SYMBOL_NOISE, lambda m: "")
 
 

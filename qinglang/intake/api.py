@@ -1,4 +1,5 @@
-"""API v1 of the reporting zone: submit and track (public), the scoped report list (staff)."""
+"""API v1 of the reporting zone: submit and track (public), the scoped report list and the
+classifier that report analysis uses (staff)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from qinglang.analysis.classify import GENRES, classify
 from qinglang.core.api_auth import BearerTokenAuthentication
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
@@ -254,3 +256,67 @@ class ReportTrackView(APIView):
                 {"detail": str(services.NOT_FOUND_MESSAGE)}, status=status.HTTP_404_NOT_FOUND
             )
         return Response(result)
+
+
+CLASSIFY_MAX_CHARS = 200_000
+
+
+class IsRegulatorStaff(BasePermission):
+    """Regulator offices' staff only (the verdicts are working material, not for the public)."""
+
+    message = gettext_lazy("Only regulator staff may use the classifier.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_regulator_staff)
+
+
+class ClassifyInSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=CLASSIFY_MAX_CHARS, allow_blank=True, trim_whitespace=False
+    )
+
+
+class ReasonOutSerializer(serializers.Serializer):
+    phrase = serializers.CharField()
+    start = serializers.IntegerField(min_value=0)
+    end = serializers.IntegerField(min_value=0)
+    weight = serializers.FloatField()
+
+
+class ClassifyOutSerializer(serializers.Serializer):
+    genre = serializers.ChoiceField(choices=GENRES)
+    category = serializers.ChoiceField(choices=ReportCategory.choices, allow_null=True)
+    score = serializers.FloatField(min_value=0, max_value=1)
+    reasons = ReasonOutSerializer(many=True)
+
+
+class ClassifyView(APIView):
+    """Classify a text as report analysis does: genre, category, score and the phrases behind it."""
+
+    permission_classes = [IsRegulatorStaff]
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(
+        operation_id="analysis_classify",
+        request=ClassifyInSerializer,
+        responses={
+            200: ClassifyOutSerializer,
+            400: inline_serializer(
+                "ClassifyError", {"text": serializers.ListField(child=serializers.CharField())}
+            ),
+            401: None,
+            403: None,
+        },
+        summary="Classify a text (genre, category for offers and threats, score, reasons)",
+        description=(
+            "`genre` is one of offer, threat, report, rules, fiction, other; `category` is null "
+            "unless the genre is offer or threat; `score` (0..1) is how likely the text holds an "
+            "offer or a threat; `reasons` give [start, end) offsets into `text`. At most "
+            f"{CLASSIFY_MAX_CHARS:,} characters."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        body = ClassifyInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(classify(body.validated_data["text"]).as_dict())

@@ -502,14 +502,7 @@ def _extract(text: str) -> list[Identifier]:
 
 
 def _classify(text: str) -> dict[str, Any]:
-    result = classify(text)
-    return {
-        "classification": {
-            "category": result.category,
-            "score": result.score,
-            "reasons": list(result.reasons),
-        }
-    }
+    return {"classification": classify(text).as_dict()}
 
 
 def _risk(report: Report, identifiers: list[Identifier]) -> dict[str, Any]:

@@ -45,9 +45,10 @@ def test_classify_prints_json():
     result = run("classify", stdin="不给钱就全网曝光你们公司的负面新闻，三天内打款五万元")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["category"] == "extortion"
-    assert 0 < data["score"] <= 1
-    assert any("曝光" in reason for reason in data["reasons"])
+    assert set(data) == {"genre", "category", "score", "reasons"}
+    assert (data["genre"], data["category"]) == ("threat", "extortion")
+    assert 0.5 <= data["score"] <= 1
+    assert any("曝光" in reason["phrase"] for reason in data["reasons"])
 
 
 @pytest.mark.skipif(not QINGLANG.exists(), reason="console script not installed")

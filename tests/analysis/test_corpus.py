@@ -50,9 +50,15 @@ def test_benign_texts_give_nothing(corpus):
     assert {text: found for text, found in noisy.items() if found} == {}
 
 
-def test_classification_accuracy(corpus):
-    labelled = [e for e in corpus if e["category"]]
-    right = sum(classify(e["text"]).category == e["category"] for e in labelled)
+# The genre a category of this corpus implies (broker adverts and extortion messages).
+GENRE_OF = {"paid_deletion": "offer", "extortion": "threat", "disguised_fees": "threat"}
+
+
+def test_genre_on_the_extraction_corpus(corpus):
+    """Texts the genre model never trained on: adverts and threats found, benign lines left."""
+    labelled = [e for e in corpus if e["category"] in GENRE_OF]
+    right = sum(classify(e["text"]).genre == GENRE_OF[e["category"]] for e in labelled)
     assert right / len(labelled) >= 0.85
-    benign = [e for e in corpus if not e["category"] and str(e["note"]).startswith("benign")]
-    assert all(classify(e["text"]).category in {None, "other"} for e in benign)
+    benign = [e for e in corpus if not e["category"]]
+    flagged = [e["text"] for e in benign if classify(e["text"]).genre in {"offer", "threat"}]
+    assert len(flagged) / len(benign) <= 0.05, flagged

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from qinglang.analysis.identifiers import KINDS, Identifier, extract
+from qinglang.analysis.identifiers import KINDS, Identifier, extract, icp_main_number
 from qinglang.analysis.normalize import digits_of, normalize_text
 
 
@@ -59,7 +59,8 @@ def test_identifier_is_frozen():
         ),
         ("打开 www.shantie.top 下单", "url", "http://www.shantie.top", "www.shantie.top"),
         ("官网 Delete-PR.cn 了解", "domain", "delete-pr.cn", "Delete-PR.cn"),
-        ("支付宝：13912345678", "alipay", "+8613912345678", "13912345678"),
+        # Alipay accounts as written: a phone-shaped one as its 11 digits.
+        ("支付宝：13912345678", "alipay", "13912345678", "13912345678"),
         ("zfb 账号 pay@Example.com", "alipay", "pay@example.com", "pay@Example.com"),
         (
             "卡号 6222 0212 3456 7890 128",
@@ -71,7 +72,7 @@ def test_identifier_is_frozen():
         (
             "京ＩＣＰ备１２３４５６７８号－１",
             "icp",
-            "京ICP备12345678号",
+            "京ICP备12345678号-1",
             "京ＩＣＰ备１２３４５６７８号－１",
         ),
     ],
@@ -221,6 +222,54 @@ def test_luhn_card_after_cue_is_found(body):
 )
 def test_marker_edges(text, expected):
     assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A bare Q label, digits grouped by dashes, dots or spaces, any width.
+        ("Q：123-456-789", {("qq", "123456789")}),
+        ("q 1234 5678", {("qq", "12345678")}),
+        ("加Q:12.34.56.78", {("qq", "12345678")}),
+        ("Q 98 7654 3210", {("qq", "9876543210")}),
+        # Digits inside a URL or a path are never phones, QQ numbers or cards.
+        (
+            "http://wpa.qq.com/msgrd?uin=12345678",
+            {("url", "http://wpa.qq.com/msgrd?uin=12345678"), ("domain", "qq.com")},
+        ),
+        ("bbs.tieba-clean.xyz/thread/13812345678", {("domain", "tieba-clean.xyz")}),
+        ("文件在 /data/13812345678/6222021234567890128.txt", set()),
+        # "QQ同号", "微信同号", and a number labelled 微信/微信号 give the WeChat ID too.
+        ("QQ 12345678（微信同号）", {("qq", "12345678"), ("wechat", "12345678")}),
+        ("微信：12345678", {("wechat", "12345678")}),
+        ("微信号 87654321，QQ同号", {("qq", "87654321"), ("wechat", "87654321")}),
+        ("电话 13812345678，QQ同号", {("qq", "13812345678"), ("phone", "+8613812345678")}),
+        # WeChat IDs split by spaces.
+        ("微信：del post 88", {("wechat", "delpost88")}),
+        ("加微信 wang 5 6 7 8 8 详谈", {("wechat", "wang56788")}),
+        ("wx: abcd_1234 or qq", {("wechat", "abcd_1234")}),
+        # +86 landlines with the area code in brackets.
+        ("+86(10)6234 5678", {("phone", "+861062345678")}),
+        ("电话 +86 (755) 8600-1234", {("phone", "+8675586001234")}),
+        ("0086 10 62345678", {("phone", "+861062345678")}),
+        ("+86 138 1234 5678", {("phone", "+8613812345678")}),
+    ],
+)
+def test_broker_habits(text, expected):
+    assert found(text) == expected
+
+
+def test_spans_of_split_and_same_as_values():
+    text = "微信：del post 88，QQ 2233445566（微信同号）"
+    got = {(i.kind, i.value): text[i.start : i.end] for i in extract(text)}
+    assert got[("wechat", "delpost88")] == "del post 88"
+    assert got[("wechat", "2233445566")] == "2233445566"
+
+
+def test_icp_main_number():
+    assert icp_main_number("京ICP备12345678号-1") == "京ICP备12345678号"
+    assert icp_main_number("京ICP备12345678号") == "京ICP备12345678号"
+    assert icp_main_number("no filing") is None
 
 
 def test_analysis_never_imports_django():

@@ -22,7 +22,11 @@ from qinglang.analysis.normalize import (
         ("vx：abc123 / wx: abcdef", "微信:abc123 / 微信: abcdef"),
         ("薇：delpost01", "微信:delpost01"),
         ("徽❤信 abcdef", "微信 abcdef"),
-        ("删tie 删贴 shan帖 珊帖", "删帖 删帖 删帖 删帖"),
+        # A space between two Chinese characters is noise inside a word, folded away.
+        ("删tie 删贴 shan帖 珊帖", "删帖 删帖 删帖删帖"),
+        ("删.帖 删/帖 删 帖", "删帖删帖删帖"),
+        ("危(wēi)機(jī)公关", "危机公关"),
+        ("专业删（shān）帖（tiě）", "专业删帖"),
         ("支 付 宝：abc", "支付宝:abc"),
         ("删\u200b帖", "删帖"),
         ("1★3★8", "138"),
@@ -38,6 +42,7 @@ def test_normalize(text, expected):
         "https://wx.qq.com/ 与 12345@qq.com",  # markers inside URLs and addresses stay
         "版本 V1.0 发布",  # a version is not a WeChat marker
         "三五成群，一五一十",  # short numeral runs stay words
+        "中国(China)",  # a capitalised word in brackets is no pinyin annotation
         "壹万伍仟元",  # amounts are not contact runs
         "张薇老师",  # a name is not a WeChat marker
     ],
@@ -90,3 +95,13 @@ def test_each_digit_maps_to_its_source_character(text):
         if ch.isdigit():
             source = text[norm.starts[i] : norm.ends[i]]
             assert source == ch or NUMERAL_DIGITS[source] == ch
+
+
+def test_pinyin_and_noise_offsets_point_into_the_original():
+    text = "危(wēi)機(jī)公关 删.帖"
+    norm = normalize(text)
+    assert norm.text == "危机公关删帖"
+    s, e = norm.span(0, 4)
+    assert text[s:e] == "危(wēi)機(jī)公关"
+    s, e = norm.span(4, 6)
+    assert text[s:e] == "删.帖"

@@ -256,6 +256,8 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "dashboard:chart_csv": ("GET", "chart", "AAADDDDD"),
     "dashboard:chart_json": ("GET", "chart", "AAADDDDD"),
     "api-dashboard-summary": ("GET", None, "AAADDDDD"),
+    # --- analysis ---
+    "api-analysis-classify": ("POST", None, "AAADDDDD"),
 }
 
 

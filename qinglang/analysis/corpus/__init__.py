@@ -1,0 +1,1 @@
+"""The genre corpus: templates written by the team, the generator and its output."""
