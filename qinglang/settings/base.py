@@ -225,6 +225,15 @@ CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
     "task": "qinglang.intake.tasks.requeue_pending_reports",
     "schedule": 300.0,
 }
+# Previews and web captures whose task never reached the broker are queued again.
+CELERY_BEAT_SCHEDULE["evidence-requeue-pending-previews"] = {
+    "task": "qinglang.evidence.tasks.requeue_pending_previews",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["evidence-requeue-pending-captures"] = {
+    "task": "qinglang.evidence.tasks.requeue_pending_captures",
+    "schedule": 300.0,
+}
 # Escalation (督办) of overdue work every 15 minutes; the digest each morning (Asia/Shanghai).
 CELERY_BEAT_SCHEDULE["cases-escalate-overdue"] = {
     "task": "qinglang.cases.tasks.escalate_overdue",
