@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import canonical_json, normalise, sha256_hex
-from qinglang.core.ledger_actions import LedgerAction, get_action
+from qinglang.core.ledger_actions import LedgerAction, get_action, is_declared
 from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, User
 
 SEAL_LOCK_ID = 0x51_4C_45_44  # "QLED": PostgreSQL advisory lock held while sealing
@@ -305,6 +305,8 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             expected = event.position
         if sha256_hex(canonical_json(event.data)) != event.data_digest:
             report.fail(f"{label}: data does not match its digest", event.pk)
+        if not is_declared(event.action):
+            report.fail(f"{label}: action is not declared in the registry", event.pk)
         leaf = compute_leaf(event)
         if leaf.hex() != event.leaf_hash:
             report.fail(f"{label}: contents do not match the sealed leaf hash", event.pk)
@@ -314,21 +316,23 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
         if cp is not None:
             _check_checkpoint(cp, tree.root(), keys, report, event.pk)
     for cp in checkpoints:
-        if cp.tree_size > expected:
+        if cp.tree_size > tree.size:
             report.fail(
                 f"checkpoint {cp.tree_size}: signed for {cp.tree_size} events but the log "
-                f"has {expected}; sealed entries were deleted"
+                f"has {tree.size}; sealed entries were deleted"
             )
         elif cp.tree_size == 0:
             _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
     unsealed = LedgerEvent.objects.filter(position__isnull=True).order_by("id")
     for event in _rows(unsealed):
         report.events += 1
-        if event.leaf_hash or sha256_hex(canonical_json(event.data)) != event.data_digest:
-            report.fail(
-                f"event {event.pk} (unsealed, {event.action}): data does not match its digest",
-                event.pk,
-            )
+        label = f"event {event.pk} (unsealed, {event.action})"
+        if event.leaf_hash:
+            report.fail(f"{label}: carries a leaf hash but no position", event.pk)
+        elif sha256_hex(canonical_json(event.data)) != event.data_digest:
+            report.fail(f"{label}: data does not match its digest", event.pk)
+        elif not is_declared(event.action):
+            report.fail(f"{label}: action is not declared in the registry", event.pk)
     report.checkpoints = len(checkpoints)
     return report
 
