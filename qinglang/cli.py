@@ -87,7 +87,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     while not stopping:
         for proc in procs:
             if proc.poll() is not None:
-                print(f"process {proc.args[2]} exited with {proc.returncode}", file=sys.stderr)
+                name = proc.args[2]  # type: ignore[index]  # the command line is a list
+                print(f"process {name!s} exited with {proc.returncode}", file=sys.stderr)
                 stopping, code = True, proc.returncode or 1
         time.sleep(0.5)
     for proc in procs:

@@ -25,7 +25,7 @@ class QinglangUserAdmin(UserAdmin):
     """Users: role, organization and active flag decide what someone may see (ledger events)."""
 
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Qinglang", {"fields": ("organization", "role", "display_name")}),
     )
     list_display = ("username", "display_name", "organization", "role", "is_active")

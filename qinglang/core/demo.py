@@ -197,11 +197,11 @@ def load(stdout: TextIO) -> None:
     for spec in ORGANIZATIONS:
         orgs[spec.key] = _organization(spec, orgs.get(spec.parent) if spec.parent else None)
     rows = []
-    for spec in USERS:
-        user = _user(spec, orgs[spec.org], password)
+    for person in USERS:
+        user = _user(person, orgs[person.org], password)
         secret, codes = _second_factor(user)
         rows.append(
-            (spec.username, spec.role, orgs[spec.org].name, password, secret, " ".join(codes))
+            (person.username, person.role, orgs[person.org].name, password, secret, " ".join(codes))
         )
     stdout.write(f"\n清朗 demo logins — password for every demo user / 演示账号密码: {password}\n")
     stdout.write(

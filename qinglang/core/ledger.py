@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -295,14 +295,15 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             break
         report.events += 1
         label = f"event {event.pk} (position {event.position}, {event.action})"
-        if event.position != expected:
-            kind = "missing or deleted" if event.position > expected else "duplicated"
+        position = cast(int, event.position)  # the query selects sealed events only
+        if position != expected:
+            kind = "missing or deleted" if position > expected else "duplicated"
             report.fail(
                 f"{label}: expected position {expected}; an entry is {kind} "
                 "or the log was reordered",
                 event.pk,
             )
-            expected = event.position
+            expected = position
         if sha256_hex(canonical_json(event.data)) != event.data_digest:
             report.fail(f"{label}: data does not match its digest", event.pk)
         if not is_declared(event.action):
