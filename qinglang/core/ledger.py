@@ -187,10 +187,10 @@ def seal_all() -> LedgerCheckpoint | None:
 # --- Proofs ----------------------------------------------------------------------------------
 
 
-def leaf_hashes(size: int) -> list[bytes]:
-    """Return the leaf hashes of the first `size` positions."""
+def leaf_hashes(size: int, *, start: int = 0) -> list[bytes]:
+    """Return the leaf hashes of positions `start` up to (not including) `size`."""
     rows = (
-        LedgerEvent.objects.filter(position__lt=size)
+        LedgerEvent.objects.filter(position__gte=start, position__lt=size)
         .order_by("position")
         .values_list("leaf_hash", flat=True)
     )
@@ -205,12 +205,31 @@ def checkpoint_at(size: int | None = None) -> LedgerCheckpoint | None:
 
 
 def inclusion_proof(event: LedgerEvent, checkpoint: LedgerCheckpoint | None = None) -> dict | None:
-    """Return the proof that a sealed event is in a checkpoint's tree (None if not sealed yet)."""
-    checkpoint = checkpoint or latest_checkpoint()
-    if event.position is None or checkpoint is None or event.position >= checkpoint.tree_size:
+    """Return the proof that a sealed event is in a checkpoint's tree (None if not sealed yet).
+
+    Without `checkpoint`, the proof is for the first checkpoint that covers the event (a
+    consistency proof links it to any later one), computed from the previous checkpoint's
+    stored frontier and the leaves of one sealing batch, never from every leaf of the log.
+    """
+    position = event.position
+    if position is None:
         return None
-    leaves = leaf_hashes(checkpoint.tree_size)
-    path = merkle.inclusion_proof(leaves, event.position, checkpoint.tree_size)
+    if checkpoint is None:
+        checkpoint = (
+            LedgerCheckpoint.objects.filter(tree_size__gt=position).order_by("tree_size").first()
+        )
+    if checkpoint is None or position >= checkpoint.tree_size:
+        return None
+    base = LedgerCheckpoint.objects.filter(tree_size__lte=position).order_by("-tree_size").first()
+    base_size = base.tree_size if base else 0
+    base_hashes = [bytes.fromhex(h) for h in base.frontier] if base else []
+    path = merkle.inclusion_proof_from_range(
+        position,
+        checkpoint.tree_size,
+        base_size=base_size,
+        base_hashes=base_hashes,
+        leaves=leaf_hashes(checkpoint.tree_size, start=base_size),
+    )
     return {
         "event_id": event.pk,
         "leaf_index": event.position,
