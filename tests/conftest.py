@@ -23,6 +23,15 @@ def world(db) -> DemoWorld:
 
 
 @pytest.fixture
+def broker():
+    """Yield (point, live): switch Celery between a dead and the live Redis broker."""
+    from tests.services import broker_switch
+
+    with broker_switch() as switch:
+        yield switch
+
+
+@pytest.fixture
 def verified_client(client, db):
     """Return a function signing a user into `client` with a verified second factor (2FA)."""
     from tests.core.auth import login_verified

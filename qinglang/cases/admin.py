@@ -1,8 +1,12 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
-from django.db import transaction
+from django.http import HttpRequest
 
 from qinglang.cases.models import Case, CaseTarget, DeadlinePolicy
-from qinglang.core import ledger
+from qinglang.cases.services.deadlines import delete_deadline_policy, save_deadline_policy
+from qinglang.core.admin_helpers import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(DeadlinePolicy)
@@ -13,54 +17,34 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     list_filter = ("stage", "unit")
     ordering = ("stage", "category", "urgency")
 
-    @transaction.atomic
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        super().save_model(request, obj, form, change)
-        ledger.append(
-            obj,
-            action="deadline_policy.saved",
-            actor=request.user,
-            data={
-                "stage": obj.stage,
-                "category": obj.category,
-                "urgency": obj.urgency,
-                "amount": obj.amount,
-                "unit": obj.unit,
-            },
+    def save_model(
+        self, request: HttpRequest, obj: DeadlinePolicy, form: forms.ModelForm, change: bool
+    ) -> None:
+        saved = save_deadline_policy(
+            obj if change else None,
+            stage=obj.stage,
+            category=obj.category,
+            urgency=obj.urgency,
+            amount=obj.amount,
+            unit=obj.unit,
+            acting_user=request.user,
         )
+        obj.__dict__.update(saved.__dict__)
 
-    @transaction.atomic
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        ledger.append(
-            obj,
-            action="deadline_policy.deleted",
-            actor=request.user,
-            data={"stage": obj.stage, "category": obj.category, "urgency": obj.urgency},
-        )
-        super().delete_model(request, obj)
+    def delete_model(self, request: HttpRequest, obj: DeadlinePolicy) -> None:
+        delete_deadline_policy(obj, acting_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for policy in queryset:
+            delete_deadline_policy(policy, acting_user=request.user)
 
 
-class CaseTargetInline(admin.TabularInline):
+class CaseTargetInline(ReadOnlyInline):
     model = CaseTarget
-    extra = 0
-    can_delete = False
-    readonly_fields = (
-        "kind",
-        "label",
-        "url",
-        "domain",
-        "platform",
-        "account",
-        "website",
-        "registry_ref",
-    )
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Read-only view of cases: every change goes through the services and the ledger."""
 
     list_display = (
@@ -75,15 +59,3 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ("status", "category", "is_internal")
     search_fields = ("number", "title")
     inlines = [CaseTargetInline]
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in Case._meta.fields] + ["co_offices", "reports"]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

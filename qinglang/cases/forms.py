@@ -17,25 +17,11 @@ from qinglang.cases.models import (
     Urgency,
 )
 from qinglang.cases.services.lifecycle import TargetInput
+from qinglang.core.forms import StyledForm
 from qinglang.core.models import Organization, OrganizationKind, User
 from qinglang.intake.models import DeclineReason, ReportCategory, ReportStatus
 
-
-class StyledForm(forms.Form):
-    """A form whose widgets carry Bootstrap classes (templates stay free of widget tweaks)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
-                continue
-            css = (
-                "form-check-input"
-                if isinstance(widget, forms.CheckboxInput)
-                else ("form-select" if isinstance(widget, forms.Select) else "form-control")
-            )
-            widget.attrs.setdefault("class", css)
+# StyledForm (Bootstrap classes on every widget) is core's; imported here for this app's forms.
 
 
 def _blank(choices: Any, label: str = "—") -> list[tuple[str, Any]]:

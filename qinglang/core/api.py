@@ -16,7 +16,9 @@ from qinglang.core.selectors import list_organizations
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     region_name = serializers.CharField(source="region.name", read_only=True, default=None)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qinglang.core import ledger
+from qinglang.core import services
 from qinglang.core.models import (
     AgencyType,
     OfficeLevel,
@@ -133,50 +133,37 @@ def demo_password() -> str:
 
 
 def _organization(spec: DemoOrg, parent: Organization | None) -> Organization:
-    region = Region.objects.get(code=spec.region) if spec.region else None
-    org, created = Organization.objects.get_or_create(
-        name=spec.name,
+    org = Organization.objects.filter(name=spec.name, kind=spec.kind).first()
+    if org is not None:
+        return org
+    return services.create_organization(
+        spec.name,
         kind=spec.kind,
-        defaults={
-            "level": spec.level,
-            "agency_type": spec.agency_type,
-            "region": region,
-            "parent": parent,
-            "email": f"{spec.key}@demo.qinglang.invalid",
-        },
+        acting_user=None,
+        actor_label="demo",
+        level=spec.level,
+        agency_type=spec.agency_type,
+        region=Region.objects.get(code=spec.region) if spec.region else None,
+        parent=parent,
+        email=f"{spec.key}@demo.qinglang.invalid",
     )
-    if created:
-        ledger.append(
-            org,
-            action="organization.created",
-            actor=None,
-            actor_label="demo",
-            data={"name": org.name, "kind": org.kind},
-        )
-    return org
 
 
 def _user(spec: DemoUser, org: Organization, password: str) -> User:
-    user, created = User.objects.get_or_create(
-        username=spec.username,
-        defaults={
-            "organization": org,
-            "role": spec.role,
-            "display_name": spec.display_name,
-            "email": f"{spec.username}@demo.qinglang.invalid",
-        },
-    )
-    if created or not user.check_password(password):
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    if created:
-        ledger.append(
-            user,
-            action="user.created",
-            actor=None,
+    user = User.objects.filter(username=spec.username).first()
+    if user is None:
+        return services.create_user(
+            spec.username,
+            acting_user=None,
             actor_label="demo",
-            data={"username": user.username, "organization": org.name},
+            organization=org,
+            role=spec.role,
+            display_name=spec.display_name,
+            email=f"{spec.username}@demo.qinglang.invalid",
+            password=password,
         )
+    if not user.check_password(password):
+        services.set_user_password(user, password=password, acting_user=None)
     return user
 
 
@@ -210,11 +197,11 @@ def load(stdout: TextIO) -> None:
     for spec in ORGANIZATIONS:
         orgs[spec.key] = _organization(spec, orgs.get(spec.parent) if spec.parent else None)
     rows = []
-    for spec in USERS:
-        user = _user(spec, orgs[spec.org], password)
+    for person in USERS:
+        user = _user(person, orgs[person.org], password)
         secret, codes = _second_factor(user)
         rows.append(
-            (spec.username, spec.role, orgs[spec.org].name, password, secret, " ".join(codes))
+            (person.username, person.role, orgs[person.org].name, password, secret, " ".join(codes))
         )
     stdout.write(f"\n清朗 demo logins — password for every demo user / 演示账号密码: {password}\n")
     stdout.write(

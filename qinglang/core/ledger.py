@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import canonical_json, normalise, sha256_hex
-from qinglang.core.ledger_actions import LedgerAction, get_action
+from qinglang.core.ledger_actions import LedgerAction, get_action, is_declared
 from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, User
 
 SEAL_LOCK_ID = 0x51_4C_45_44  # "QLED": PostgreSQL advisory lock held while sealing
@@ -187,10 +187,10 @@ def seal_all() -> LedgerCheckpoint | None:
 # --- Proofs ----------------------------------------------------------------------------------
 
 
-def leaf_hashes(size: int) -> list[bytes]:
-    """Return the leaf hashes of the first `size` positions."""
+def leaf_hashes(size: int, *, start: int = 0) -> list[bytes]:
+    """Return the leaf hashes of positions `start` up to (not including) `size`."""
     rows = (
-        LedgerEvent.objects.filter(position__lt=size)
+        LedgerEvent.objects.filter(position__gte=start, position__lt=size)
         .order_by("position")
         .values_list("leaf_hash", flat=True)
     )
@@ -205,12 +205,31 @@ def checkpoint_at(size: int | None = None) -> LedgerCheckpoint | None:
 
 
 def inclusion_proof(event: LedgerEvent, checkpoint: LedgerCheckpoint | None = None) -> dict | None:
-    """Return the proof that a sealed event is in a checkpoint's tree (None if not sealed yet)."""
-    checkpoint = checkpoint or latest_checkpoint()
-    if event.position is None or checkpoint is None or event.position >= checkpoint.tree_size:
+    """Return the proof that a sealed event is in a checkpoint's tree (None if not sealed yet).
+
+    Without `checkpoint`, the proof is for the first checkpoint that covers the event (a
+    consistency proof links it to any later one), computed from the previous checkpoint's
+    stored frontier and the leaves of one sealing batch, never from every leaf of the log.
+    """
+    position = event.position
+    if position is None:
         return None
-    leaves = leaf_hashes(checkpoint.tree_size)
-    path = merkle.inclusion_proof(leaves, event.position, checkpoint.tree_size)
+    if checkpoint is None:
+        checkpoint = (
+            LedgerCheckpoint.objects.filter(tree_size__gt=position).order_by("tree_size").first()
+        )
+    if checkpoint is None or position >= checkpoint.tree_size:
+        return None
+    base = LedgerCheckpoint.objects.filter(tree_size__lte=position).order_by("-tree_size").first()
+    base_size = base.tree_size if base else 0
+    base_hashes = [bytes.fromhex(h) for h in base.frontier] if base else []
+    path = merkle.inclusion_proof_from_range(
+        position,
+        checkpoint.tree_size,
+        base_size=base_size,
+        base_hashes=base_hashes,
+        leaves=leaf_hashes(checkpoint.tree_size, start=base_size),
+    )
     return {
         "event_id": event.pk,
         "leaf_index": event.position,
@@ -295,16 +314,19 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             break
         report.events += 1
         label = f"event {event.pk} (position {event.position}, {event.action})"
-        if event.position != expected:
-            kind = "missing or deleted" if event.position > expected else "duplicated"
+        position = cast(int, event.position)  # the query selects sealed events only
+        if position != expected:
+            kind = "missing or deleted" if position > expected else "duplicated"
             report.fail(
                 f"{label}: expected position {expected}; an entry is {kind} "
                 "or the log was reordered",
                 event.pk,
             )
-            expected = event.position
+            expected = position
         if sha256_hex(canonical_json(event.data)) != event.data_digest:
             report.fail(f"{label}: data does not match its digest", event.pk)
+        if not is_declared(event.action):
+            report.fail(f"{label}: action is not declared in the registry", event.pk)
         leaf = compute_leaf(event)
         if leaf.hex() != event.leaf_hash:
             report.fail(f"{label}: contents do not match the sealed leaf hash", event.pk)
@@ -314,21 +336,23 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
         if cp is not None:
             _check_checkpoint(cp, tree.root(), keys, report, event.pk)
     for cp in checkpoints:
-        if cp.tree_size > expected:
+        if cp.tree_size > tree.size:
             report.fail(
                 f"checkpoint {cp.tree_size}: signed for {cp.tree_size} events but the log "
-                f"has {expected}; sealed entries were deleted"
+                f"has {tree.size}; sealed entries were deleted"
             )
         elif cp.tree_size == 0:
             _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
     unsealed = LedgerEvent.objects.filter(position__isnull=True).order_by("id")
     for event in _rows(unsealed):
         report.events += 1
-        if event.leaf_hash or sha256_hex(canonical_json(event.data)) != event.data_digest:
-            report.fail(
-                f"event {event.pk} (unsealed, {event.action}): data does not match its digest",
-                event.pk,
-            )
+        label = f"event {event.pk} (unsealed, {event.action})"
+        if event.leaf_hash:
+            report.fail(f"{label}: carries a leaf hash but no position", event.pk)
+        elif sha256_hex(canonical_json(event.data)) != event.data_digest:
+            report.fail(f"{label}: data does not match its digest", event.pk)
+        elif not is_declared(event.action):
+            report.fail(f"{label}: action is not declared in the registry", event.pk)
     report.checkpoints = len(checkpoints)
     return report
 

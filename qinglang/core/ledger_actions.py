@@ -22,11 +22,21 @@ class UnknownLedgerActionError(ValueError):
 
 @dataclass(frozen=True)
 class LedgerAction:
-    """One kind of ledger event: its stored code, a staff label and, if public, a reporter label."""
+    """One kind of ledger event: its stored code, a staff label and, if public, a reporter label.
+
+    A public action shows on the reporter's timeline as `public_name` (a stable key for the API)
+    with `public_label`; `public_text_key` names the one data key whose text the reporter sees.
+    """
 
     code: str
     label: StrOrPromise
     public_label: StrOrPromise | None = None
+    public_name: str = ""
+    public_text_key: str = ""
+
+    @property
+    def is_public(self) -> bool:
+        return self.public_label is not None
 
     def __str__(self) -> str:
         return self.code
@@ -36,14 +46,27 @@ _REGISTRY: dict[str, LedgerAction] = {}
 
 
 def define(
-    code: str, label: StrOrPromise, *, public_label: StrOrPromise | None = None
+    code: str,
+    label: StrOrPromise,
+    *,
+    public_label: StrOrPromise | None = None,
+    public_name: str = "",
+    public_text_key: str = "",
 ) -> LedgerAction:
     """Declare one action; declaring the same code twice is a programming error."""
     if code in _REGISTRY:
         raise ValueError(f"ledger action {code!r} is declared twice")
     if not code or code != code.strip() or " " in code:
         raise ValueError(f"ledger action code {code!r} is malformed")
-    action = LedgerAction(code=code, label=label, public_label=public_label)
+    if (public_name or public_text_key) and public_label is None:
+        raise ValueError(f"ledger action {code!r}: a public name or text needs a public label")
+    action = LedgerAction(
+        code=code,
+        label=label,
+        public_label=public_label,
+        public_name=public_name or code.rsplit(".", 1)[-1],
+        public_text_key=public_text_key,
+    )
     _REGISTRY[code] = action
     return action
 
@@ -61,6 +84,16 @@ def get_action(code: str | LedgerAction) -> LedgerAction:
 def registered_actions() -> Mapping[str, LedgerAction]:
     """Return every declared action by code (read-only)."""
     return MappingProxyType(_REGISTRY)
+
+
+def public_actions() -> dict[str, LedgerAction]:
+    """Return the actions reporters may see on their timeline, by code."""
+    return {code: action for code, action in _REGISTRY.items() if action.is_public}
+
+
+def is_declared(code: str) -> bool:
+    """Return whether some app declared this action code."""
+    return code in _REGISTRY
 
 
 def label_for(code: str) -> str:

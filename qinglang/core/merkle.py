@@ -61,6 +61,46 @@ def _path(m: int, d: Sequence[bytes]) -> list[bytes]:
     return [*_path(m - k, d[k:]), root(d[:k])]
 
 
+def inclusion_proof_from_range(
+    index: int,
+    size: int,
+    *,
+    base_size: int,
+    base_hashes: Sequence[bytes],
+    leaves: Sequence[bytes],
+) -> list[bytes]:
+    """Return leaf `index`'s audit path in the tree of `size` without reading leaves below it.
+
+    `base_hashes` is the compact range of the first `base_size` leaves (a checkpoint's frontier)
+    and `leaves` the leaf hashes from `base_size` up to `size`. The left siblings of a leaf are
+    exactly the compact range of the leaves before it; the right ones lie above the leaf. So the
+    work is bounded by `size - base_size` (one sealing batch), not by the length of the log.
+    """
+    if not base_size <= index < size or len(leaves) != size - base_size:
+        raise ValueError("leaf index out of range")
+    left = CompactRange(base_size, base_hashes)
+    for leaf in leaves[: index - base_size]:
+        left.append(leaf)
+    blocks, start = {}, 0
+    sizes = [1 << bit for bit in reversed(range(index.bit_length())) if index >> bit & 1]
+    for width, node in zip(sizes, left.hashes, strict=True):
+        blocks[(start, start + width)] = node
+        start += width
+
+    def subtree(a: int, b: int) -> bytes:
+        return blocks[(a, b)] if (a, b) in blocks else root(leaves[a - base_size : b - base_size])
+
+    def path(a: int, b: int) -> list[bytes]:
+        if b - a <= 1:
+            return []
+        k = _split(b - a)
+        if index < a + k:
+            return [*path(a, a + k), subtree(a + k, b)]
+        return [*path(a + k, b), subtree(a, a + k)]
+
+    return path(0, size)
+
+
 def consistency_proof(
     leaves: Sequence[bytes], first: int, second: int | None = None
 ) -> list[bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from qinglang.core.models import Notification, Organization, OrganizationKind, User
+from qinglang.core.models import Notification, Organization, User
 
 
 def list_organizations(*, kind: str | None = None) -> QuerySet[Organization]:
@@ -14,10 +14,6 @@ def list_organizations(*, kind: str | None = None) -> QuerySet[Organization]:
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("kind", "name")
-
-
-def list_regulator_offices() -> QuerySet[Organization]:
-    return list_organizations(kind=OrganizationKind.REGULATOR_OFFICE)
 
 
 def list_notifications_for(user: User) -> QuerySet[Notification]:

@@ -63,7 +63,7 @@ def _restart(request: HttpRequest) -> HttpResponse:
 
 def _complete_sign_in(request: HttpRequest, user: User, device: Device, data: dict) -> None:
     request.session.pop(PENDING_SESSION_KEY, None)
-    user.otp_device = device  # django-otp stores the verifying device on login
+    user.otp_device = device  # type: ignore[attr-defined]  # django-otp reads it on login
     auth_login(request, user, backend=data["backend"])
 
 

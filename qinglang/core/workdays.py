@@ -48,16 +48,3 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
 def add_calendar_days(start: dt.datetime, days: int) -> dt.datetime:
     """Return `start` plus `days` calendar days (for urgent matters such as live extortion)."""
     return start.astimezone(SHANGHAI) + dt.timedelta(days=days)
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Return the number of working days after `start` up to and including `end`."""
-    if end <= start:
-        return 0
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count

@@ -17,7 +17,7 @@ from qinglang.core.models import LedgerEvent
 from qinglang.evidence import packages, services
 from qinglang.evidence.models import EvidenceItem, WebCapture
 from qinglang.evidence.responses import blob_response, harden
-from qinglang.evidence.selectors import custody_events, get_item_for
+from qinglang.evidence.selectors import custody_events, get_item_for, get_ledger_event_for
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):
@@ -145,13 +145,15 @@ class LatestCheckpointView(APIView):
 
 
 class InclusionProofView(APIView):
-    """Return the audit path proving an event is in the latest checkpoint's tree."""
+    """Return the audit path proving an event is in the first signed checkpoint covering it.
+
+    Only for events about something the user may see (else 404); a consistency proof links that
+    checkpoint to any later one.
+    """
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pk: int) -> Response:
-        event = LedgerEvent.objects.filter(pk=pk).first()
-        if event is None:
-            raise Http404
+        event = get_ledger_event_for(request.user, pk)
         proof = ledger.inclusion_proof(event)
         if proof is None:
             return Response(

@@ -82,3 +82,29 @@ def custody_events_for_items(item_ids: list[int]) -> QuerySet[LedgerEvent]:
         .select_related("actor")
         .order_by("id")
     )
+
+
+def can_view_ledger_event(user: Any, event: LedgerEvent) -> bool:
+    """Return whether `user` may see the object a ledger event is about (hence its proof)."""
+    from qinglang.evidence.access import can_view_subject
+
+    if event.object_type == ITEM_TYPE:
+        item = EvidenceItem.objects.filter(pk=event.object_id).first()
+        return item is not None and can_view_item(user, item)
+    if event.object_type == CAPTURE_TYPE:
+        capture = WebCapture.objects.filter(pk=event.object_id).first()
+        return capture is not None and can_view_subject(
+            user, capture.subject_type, capture.subject_id
+        )
+    return can_view_subject(user, event.object_type, event.object_id)
+
+
+def get_ledger_event_for(user: Any, pk: Any) -> LedgerEvent:
+    """Return a ledger event about something `user` may see, or raise Http404."""
+    try:
+        event = LedgerEvent.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if event is None or not can_view_ledger_event(user, event):
+        raise Http404
+    return event

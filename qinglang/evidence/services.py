@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
@@ -19,6 +22,7 @@ from qinglang.core.models import User
 from qinglang.evidence import vault
 from qinglang.evidence.access import can_view_item
 from qinglang.evidence.models import (
+    CaptureStatus,
     EvidenceAttachment,
     EvidenceBlob,
     EvidenceItem,
@@ -28,6 +32,8 @@ from qinglang.evidence.models import (
 from qinglang.evidence.validation import IMAGE_TYPES, read_all, safe_name, validate_bytes
 
 PREVIEW_MAX_SIDE = 1600
+# A PDF preview still missing this long after upload is given up (the PDF may not render).
+PREVIEW_REQUEUE_WINDOW = timedelta(days=2)
 
 
 def _read_upload(f: UploadedFile) -> bytes:
@@ -349,3 +355,41 @@ def request_capture_as(
     if not can_view_subject(acting_user, subject[0], str(subject[1])):
         raise NotFoundInScopeError(subject[0])
     return request_capture(url, subject=subject, requested_by=acting_user)
+
+
+def items_awaiting_preview(*, older_than: timedelta) -> QuerySet[EvidenceItem]:
+    """Return PDF items still without a preview, added between `older_than` and two days ago."""
+    now = timezone.now()
+    return EvidenceItem.objects.filter(
+        media_type="application/pdf",
+        preview_blob__isnull=True,
+        added_at__lte=now - older_than,
+        added_at__gte=now - PREVIEW_REQUEUE_WINDOW,
+    )
+
+
+def requeue_pending_previews(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Send the preview task again for PDFs whose preview never rendered; return how many."""
+    from qinglang.core.aftercommit import send_now
+    from qinglang.evidence import tasks
+
+    ids = list(items_awaiting_preview(older_than=older_than).values_list("pk", flat=True))
+    return sum(send_now(tasks.make_preview, item_id=item_id) for item_id in ids)
+
+
+def captures_never_started(*, older_than: timedelta) -> QuerySet[WebCapture]:
+    """Return captures still waiting for their first attempt although requested long ago."""
+    return WebCapture.objects.filter(
+        status=CaptureStatus.PENDING,
+        attempts=0,
+        requested_at__lte=timezone.now() - older_than,
+    )
+
+
+def requeue_pending_captures(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Send the capture task again for captures no worker ever started; return how many."""
+    from qinglang.core.aftercommit import send_now
+    from qinglang.evidence.tasks import capture_page
+
+    ids = list(captures_never_started(older_than=older_than).values_list("pk", flat=True))
+    return sum(send_now(capture_page, capture_id=capture_id) for capture_id in ids)

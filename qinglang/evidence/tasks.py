@@ -1,4 +1,4 @@
-"""Background work of evidence: web capture and the vault sweeper."""
+"""Background work of evidence: web capture, PDF previews, their requeue, the vault sweeper."""
 
 from __future__ import annotations
 
@@ -12,6 +12,22 @@ from qinglang.evidence import vault
 def sweep_vault() -> int:
     """Delete vault files no blob row refers to (left by crashes); return how many."""
     return len(vault.sweep_unreferenced())
+
+
+@shared_task
+def requeue_pending_previews() -> int:
+    """Queue again the PDF previews the broker never received; return how many."""
+    from qinglang.evidence.services import requeue_pending_previews as requeue
+
+    return requeue()
+
+
+@shared_task
+def requeue_pending_captures() -> int:
+    """Queue again the web captures the broker never received; return how many."""
+    from qinglang.evidence.services import requeue_pending_captures as requeue
+
+    return requeue()
 
 
 @shared_task(bind=True, max_retries=2, acks_late=True)

@@ -6,15 +6,33 @@ from django.utils.translation import gettext_lazy as _
 
 from qinglang.core.ledger_actions import define
 
-REPORT_RECEIVED = define("report.received", _("Report received"), public_label=_("Report received"))
-REPORT_ACCEPTED = define(
-    "report.accepted", _("Report accepted"), public_label=_("Accepted for handling")
+# Public actions: the reporter's timeline shows them as `public_name` with `public_label`, and
+# only the data key `public_text_key` (nothing else of the event) ever reaches the reporter.
+REPORT_RECEIVED = define(
+    "report.received",
+    _("Report received"),
+    public_label=_("Report received"),
+    public_name="received",
 )
-REPORT_DECLINED = define("report.declined", _("Report declined"), public_label=_("Declined"))
+REPORT_ACCEPTED = define(
+    "report.accepted",
+    _("Report accepted"),
+    public_label=_("Accepted for handling"),
+    public_name="accepted",
+)
+REPORT_DECLINED = define(
+    "report.declined",
+    _("Report declined"),
+    public_label=_("Declined"),
+    public_name="declined",
+    public_text_key="reason_text",
+)
 REPORT_RESULT_RECORDED = define(
     "report.result_recorded",
     _("Result recorded for the reporter"),
     public_label=_("Result available"),
+    public_name="result",
+    public_text_key="public_result",
 )
 REPORT_ANALYSED = define("report.analysed", _("Report analysed"))
 REPORT_REROUTED = define("report.rerouted", _("Report re-routed"))

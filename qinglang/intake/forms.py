@@ -9,6 +9,7 @@ import phonenumbers
 from django import forms
 from django.core.validators import MinValueValidator
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qinglang.analysis.domains import registrable_domain
@@ -96,7 +97,7 @@ class ReportFieldsForm(forms.Form):
         return value
 
     @staticmethod
-    def category_help() -> list[tuple[str, str, str]]:
+    def category_help() -> list[tuple[str, str | Promise, str | Promise]]:
         """Return (value, label, help) for every category, in display order."""
         return [(value, label, CATEGORY_HELP[value]) for value, label in ReportCategory.choices]
 

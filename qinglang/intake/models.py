@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from qinglang.core.models import Organization
@@ -27,7 +28,7 @@ class ReportCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-CATEGORY_HELP: dict[str, str] = {
+CATEGORY_HELP: dict[str, str | Promise] = {
     ReportCategory.EXTORTION: _(
         "Someone threatens to publish or keep negative reports unless money is paid."
     ),

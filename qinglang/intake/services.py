@@ -26,6 +26,7 @@ from qinglang.analysis.risk import assess as assess_risk
 from qinglang.core import ledger
 from qinglang.core.aftercommit import call_after_commit, send_now
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
+from qinglang.core.ledger_actions import public_actions
 from qinglang.core.models import Organization, OrganizationKind, Role, User
 from qinglang.core.services import log_identity_access, notify
 from qinglang.evidence.services import attach, request_capture, store_upload, validate_upload_batch
@@ -74,15 +75,6 @@ REPORT_FIELDS = (
     "concerns_staff",
 )
 NOT_FOUND_MESSAGE = gettext_lazy("No report matches this tracking code and access key.")
-# Ledger actions a reporter may see, and how they are called on the tracking page.
-PUBLIC_EVENTS: dict[str, tuple[str, Any]] = {
-    "report.received": ("received", gettext_lazy("Report received")),
-    "report.accepted": ("accepted", gettext_lazy("Accepted for handling")),
-    "report.declined": ("declined", gettext_lazy("Declined")),
-    "report.result_recorded": ("result", gettext_lazy("Result available")),
-}
-# Only these ledger data keys ever reach the reporter.
-PUBLIC_TEXT_KEYS = {"report.declined": "reason_text", "report.result_recorded": "public_result"}
 
 
 class ReportInvalidError(DomainError):
@@ -584,12 +576,16 @@ def track_report(code: Any, key: Any) -> dict[str, Any]:
 def public_view(report: Report) -> dict[str, Any]:
     """Return what the reporter may see: never internal notes, offices or staff names."""
     timeline = []
-    for event in ledger.events_for(report).filter(action__in=PUBLIC_EVENTS):
-        name, label = PUBLIC_EVENTS[event.action]
-        entry = {"event": name, "label": str(label), "at": event.occurred_at.isoformat()}
-        text_key = PUBLIC_TEXT_KEYS.get(event.action)
-        if text_key:
-            entry["text"] = str(event.data.get(text_key, ""))
+    public = public_actions()  # the registry decides what reporters see (intake/events.py)
+    for event in ledger.events_for(report).filter(action__in=list(public)):
+        action = public[event.action]
+        entry = {
+            "event": action.public_name,
+            "label": str(action.public_label),
+            "at": event.occurred_at.isoformat(),
+        }
+        if action.public_text_key:
+            entry["text"] = str(event.data.get(action.public_text_key, ""))
         timeline.append(entry)
     decision = None
     if report.status != ReportStatus.RECEIVED:

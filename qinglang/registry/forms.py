@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qinglang.core.forms import StyledForm
 from qinglang.registry.models import (
     IntermediaryKind,
     SubjectKind,
@@ -15,15 +14,7 @@ from qinglang.registry.models import (
 )
 from qinglang.registry.validation import IDENTIFIER_KINDS
 
-
-class StyledForm(forms.Form):
-    """Give every widget Bootstrap's class (the CSP forbids inline styles, so classes only)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
+# StyledForm (Bootstrap classes on every widget) is core's; imported here for this app's forms.
 
 
 class SearchForm(StyledForm):

@@ -296,7 +296,7 @@ def identifier_summary(
     return summary
 
 
-def correlation_summary(source: tuple[str, Any], *, user: User | None = None) -> CorrelationSummary:
+def correlation_summary(source: tuple[str, Any], *, user: User | None) -> CorrelationSummary:
     """Return "also seen in N reports in M regions" for a source (counts include all regions).
 
     Counts may include material outside the user's scope; details only what is in scope.
@@ -468,12 +468,13 @@ class Network:
     identifiers: list[str]
 
 
-def intermediary_networks(*, user: User | None = None, min_size: int = 2) -> list[Network]:
+def intermediary_networks(*, user: User | None, min_size: int = 2) -> list[Network]:
     """Return connected groups (union-find over shared, non-excluded identifiers), largest first.
 
-    Only groups that include an intermediary or span two or more regions are listed.
+    Only groups that include an intermediary or span two or more regions are listed; only
+    registry staff see any (no user, no networks).
     """
-    if user is not None and not is_registry_staff(user):
+    if user is None or not is_registry_staff(user):
         return []
     shared = (
         IdentifierOccurrence.objects.filter(identifier__excluded=False)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError
+from qinglang.core.forms import add_service_errors
 from qinglang.core.net import client_ip
 from qinglang.registry import selectors, services
 from qinglang.registry.forms import (
@@ -429,10 +430,4 @@ def practitioner_lookup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_errors(form: Any, exc: DomainError) -> None:
-    """Show a service's errors on the form (per field where the form has that field)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+_add_errors = add_service_errors  # the one helper lives in core.forms

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -183,7 +184,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 if os.environ.get("QINGLANG_S3_BUCKET"):
-    _s3 = {
+    _s3: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": os.environ["QINGLANG_S3_BUCKET"],
@@ -259,6 +260,15 @@ CELERY_BEAT_SCHEDULE["evidence-sweep-vault"] = {
 # Reports whose analysis was never queued (broker down at submission) are queued again.
 CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"] = {
     "task": "qinglang.intake.tasks.requeue_pending_reports",
+    "schedule": 300.0,
+}
+# Previews and web captures whose task never reached the broker are queued again.
+CELERY_BEAT_SCHEDULE["evidence-requeue-pending-previews"] = {
+    "task": "qinglang.evidence.tasks.requeue_pending_previews",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["evidence-requeue-pending-captures"] = {
+    "task": "qinglang.evidence.tasks.requeue_pending_captures",
     "schedule": 300.0,
 }
 # Escalation (督办) of overdue work every 15 minutes; the digest each morning (Asia/Shanghai).

@@ -94,7 +94,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-evidence-capture": ("POST", None, "AAAAAAAD"),
     "api-evidence-package": ("GET", "package", "AANNNNND"),
     "api-ledger-checkpoint": ("GET", None, "NNNNNNNN"),
-    "api-ledger-proof": ("GET", "event", "AAAAAAAD"),
+    "api-ledger-proof": ("GET", "event", "AANNNNND"),  # only for events about what one sees
     "api-ledger-consistency": ("GET", None, "AAAAAAAA"),
     "registry-websites": ("GET", None, "AAADDDDD"),
     "registry-accounts": ("GET", None, "AAADDDDD"),

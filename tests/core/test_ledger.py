@@ -168,13 +168,33 @@ def test_inclusion_and_consistency_proofs(db):
     add_events(6, start=7)
     cp13 = ledger.seal()
     event = LedgerEvent.objects.get(pk=events[3].pk)
+    # By default the proof is for the first checkpoint covering the event (one batch of leaves).
     proof = ledger.inclusion_proof(event)
-    assert proof["tree_size"] == 13
+    assert proof["tree_size"] == 7
     assert merkle.verify_inclusion(
         bytes.fromhex(proof["leaf_hash"]),
         proof["leaf_index"],
-        13,
+        7,
         [bytes.fromhex(h) for h in proof["audit_path"]],
+        bytes.fromhex(cp7.root_hash),
+    )
+    later = LedgerEvent.objects.get(position=10)
+    for cp in (None, cp13):
+        proof = ledger.inclusion_proof(later, cp)
+        assert proof["tree_size"] == 13
+        assert merkle.verify_inclusion(
+            bytes.fromhex(proof["leaf_hash"]),
+            10,
+            13,
+            [bytes.fromhex(h) for h in proof["audit_path"]],
+            bytes.fromhex(cp13.root_hash),
+        )
+    explicit = ledger.inclusion_proof(event, cp13)
+    assert merkle.verify_inclusion(
+        bytes.fromhex(explicit["leaf_hash"]),
+        3,
+        13,
+        [bytes.fromhex(h) for h in explicit["audit_path"]],
         bytes.fromhex(cp13.root_hash),
     )
     consistency = ledger.consistency_proof(7, 13)

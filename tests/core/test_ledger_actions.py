@@ -73,3 +73,38 @@ def test_every_action_appended_in_the_source_is_declared():
         codes |= set(re.findall(r'action="([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8")))
     assert codes, "the scan found no action codes"
     assert sorted(codes - set(registered_actions())) == []
+
+
+def test_the_reporter_timeline_and_the_verifier_read_the_registry():
+    from qinglang.core.ledger_actions import is_declared, public_actions
+
+    public = public_actions()
+    assert {code: a.public_name for code, a in public.items() if code.startswith("report.")} == {
+        "report.received": "received",
+        "report.accepted": "accepted",
+        "report.declined": "declined",
+        "report.result_recorded": "result",
+    }
+    assert public["report.declined"].public_text_key == "reason_text"
+    assert "report.analysed" not in public and is_declared("report.analysed")
+    assert not is_declared("report.recieved")
+
+
+def test_a_public_name_without_a_public_label_is_refused():
+    with pytest.raises(ValueError, match="public label"):
+        define("thing.half_public", "x", public_name="half")
+
+
+@pytest.mark.django_db
+def test_an_undeclared_action_in_the_log_fails_verification():
+    from qinglang.core.ledger import verify_log
+    from tests.core.ledger_helpers import raw_update
+
+    with transaction.atomic():
+        event = ledger.append(("intake.report", 1), action=REPORT_RECEIVED, actor=None)
+    raw_update(
+        "UPDATE core_ledgerevent SET action = %s WHERE id = %s", ["report.recieved", event.pk]
+    )
+    report = verify_log()
+    assert report.first_bad_event_id == event.pk
+    assert "not declared" in report.problems[0]

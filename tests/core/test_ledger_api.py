@@ -7,12 +7,20 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from qinglang.core import ledger, merkle
-from tests.evidence.factories import api_client
+from tests.evidence.factories import FAKE_SUBJECT, allow_subject, api_client
 
 
 @pytest.fixture(autouse=True)
 def _key(settings, tmp_path):
     settings.QINGLANG_LEDGER_KEY_PATH = tmp_path / "ledger.pem"
+
+
+@pytest.fixture(autouse=True)
+def _forget_fake_subject():
+    yield
+    from qinglang.evidence.access import unregister_subject_resolver
+
+    unregister_subject_resolver(FAKE_SUBJECT)
 
 
 def add(n: int, start: int = 0):
@@ -39,7 +47,11 @@ def test_latest_checkpoint_is_public(db):
 
 
 def test_inclusion_proof(world):
-    events = add(5)
+    allow_subject({world.beijing_user.pk})
+    with transaction.atomic():
+        events = [
+            ledger.append((FAKE_SUBJECT, i), action="thing.made", actor=None) for i in range(5)
+        ]
     api = api_client(world.beijing_user)
     assert api.get(f"/api/v1/ledger/events/{events[2].pk}/proof/").status_code == 409
     ledger.seal()
@@ -53,6 +65,19 @@ def test_inclusion_proof(world):
     )
     assert api.get("/api/v1/ledger/events/999999/proof/").status_code == 404
     assert APIClient().get(f"/api/v1/ledger/events/{events[2].pk}/proof/").status_code in (401, 403)
+
+
+def test_no_proof_for_an_event_the_user_may_not_see(world):
+    allow_subject({world.beijing_user.pk})
+    with transaction.atomic():
+        (event,) = [ledger.append((FAKE_SUBJECT, 1), action="thing.made", actor=None)]
+        (other,) = add(1, start=9)  # about an object no resolver lets anyone see
+    ledger.seal()
+    outsider = api_client(world.guangdong_user)
+    assert outsider.get(f"/api/v1/ledger/events/{event.pk}/proof/").status_code == 404
+    insider = api_client(world.beijing_user)
+    assert insider.get(f"/api/v1/ledger/events/{other.pk}/proof/").status_code == 404
+    assert insider.get(f"/api/v1/ledger/events/{event.pk}/proof/").status_code == 200
 
 
 def test_consistency_proof(db):

@@ -160,3 +160,31 @@ def test_module_imports_no_django():
         "assert 'django' not in sys.modules, 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+
+
+def test_inclusion_proof_from_a_stored_frontier_matches_the_full_computation():
+    from qinglang.core.merkle import CompactRange, inclusion_proof, inclusion_proof_from_range
+
+    leaves = [hashlib.sha256(bytes([i])).digest() for i in range(40)]
+    for size in range(1, 41):
+        for base_size in range(size):
+            frontier = CompactRange()
+            for leaf in leaves[:base_size]:
+                frontier.append(leaf)
+            for index in range(base_size, size):
+                bounded = inclusion_proof_from_range(
+                    index,
+                    size,
+                    base_size=base_size,
+                    base_hashes=frontier.hashes,
+                    leaves=leaves[base_size:size],
+                )
+                assert bounded == inclusion_proof(leaves, index, size), (size, base_size, index)
+
+
+def test_inclusion_proof_from_range_refuses_a_leaf_outside_the_range():
+    from qinglang.core.merkle import inclusion_proof_from_range
+
+    leaf = hashlib.sha256(b"x").digest()
+    with pytest.raises(ValueError, match="out of range"):
+        inclusion_proof_from_range(0, 2, base_size=1, base_hashes=[leaf], leaves=[leaf])

@@ -17,6 +17,7 @@ from django_otp.oath import TOTP
 from qinglang.core.models import User
 from tests.core.auth import otp_device
 from tests.core.factories import PASSWORD
+from tests.services import require_chromium
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,8 +42,7 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     executable = getattr(settings, "QINGLANG_CHROMIUM", "") or "/usr/bin/chromium"
-    if not os.path.exists(executable):
-        pytest.skip(f"chromium not found at {executable}")
+    require_chromium(executable)
     # Only while the browser runs: other tests must keep Django's guard (and subprocesses
     # must not inherit the variable).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

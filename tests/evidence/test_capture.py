@@ -6,7 +6,6 @@ import gzip
 import io
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ from qinglang.core.models import LedgerEvent
 from qinglang.evidence import capture, services, vault
 from qinglang.evidence.models import CaptureStatus, EvidenceItem, WebCapture
 from qinglang.evidence.selectors import items_for
+from tests.services import require_chromium
 
 ARTICLE = (
     "<html><head><title>删帖服务</title></head><body><nav>首页 | 关于</nav>"
@@ -228,8 +228,8 @@ def test_network_failure_retries_then_fails(world, settings):
     assert LedgerEvent.objects.filter(action="evidence.capture_failed").exists()
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Chromium")
 def test_screenshot_with_chromium(world, server, settings):
+    require_chromium()
     settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = True
     settings.QINGLANG_CHROMIUM = "/usr/bin/chromium"
     cap = request(f"{server}/article", world)

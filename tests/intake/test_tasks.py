@@ -2,71 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import redis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from qinglang.celery import app
 from qinglang.core.models import LedgerEvent
+from qinglang.evidence import services as evidence_services
+from qinglang.evidence.models import CaptureStatus, WebCapture
+from qinglang.evidence.selectors import items_for
 from qinglang.intake import services, tasks
 from qinglang.intake.models import Report
 from tests.intake.factories import report_body
+from tests.services import DEAD_BROKER, REDIS_URL, queued_task_names
 
 pytestmark = pytest.mark.django_db
-REDIS_DB = 11  # this suite's own Redis database
-LIVE_BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
-DEAD_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _point_broker(url: str) -> None:
-    """Make the Celery app publish to `url` from now on (drop pooled connections)."""
-    app.conf.update(
-        broker_url=url,
-        broker_transport_options={},
-        broker_connection_timeout=1,
-        broker_connection_retry=False,
-        broker_connection_max_retries=0,
-        task_publish_retry=False,
-    )
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker():
-    """Yield a switch between a dead and a live broker; restore the test broker afterwards."""
-    saved = {
-        k: app.conf[k]
-        for k in (
-            "broker_url",
-            "broker_transport_options",
-            "broker_connection_timeout",
-            "broker_connection_retry",
-            "broker_connection_max_retries",
-            "task_publish_retry",
-        )
-    }
-    live = redis.Redis.from_url(LIVE_BROKER)
-    try:
-        live.ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    live.flushdb()
-    yield _point_broker, live
-    live.flushdb()
-    app.conf.update(saved)
-    _point_broker(saved["broker_url"])
-    app.conf.update(saved)
-
-
-def _queued_task_names(live: redis.Redis) -> list[str]:
-    return [json.loads(m)["headers"]["task"] for m in live.lrange("celery", 0, -1)]
 
 
 def test_report_survives_a_broker_outage_and_is_analysed_once_when_it_is_back(
@@ -85,9 +41,9 @@ def test_report_survives_a_broker_outage_and_is_analysed_once_when_it_is_back(
     assert report.analysed_at is None
     assert LedgerEvent.objects.filter(action="report.received").count() == 1
 
-    point(LIVE_BROKER)
+    point(REDIS_URL)
     assert services.requeue_pending_reports(older_than=timedelta(0)) == 1
-    assert _queued_task_names(live) == ["qinglang.intake.tasks.analyse_report"]
+    assert queued_task_names(live) == ["qinglang.intake.tasks.analyse_report"]
     message = json.loads(live.lrange("celery", 0, -1)[0])
     assert (
         message["headers"]["argsrepr"] == "()"
@@ -108,3 +64,116 @@ def test_the_requeue_job_is_scheduled():
 
     entry = settings.CELERY_BEAT_SCHEDULE["intake-requeue-pending-reports"]
     assert entry["task"] == tasks.requeue_pending_reports.name
+
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class _Page(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = "<html><body><article><p>专业删帖，先删后付，联系微信。</p></article></body></html>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def page_url(settings):
+    settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = True
+    settings.QINGLANG_CHROMIUM = "/nonexistent/chromium"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/post/1"
+    httpd.shutdown()
+
+
+def _work_off_queue(live) -> list[str]:
+    """Act as the worker: pop each queued message and run its task; return the names run."""
+    from qinglang.celery import app
+
+    ran = []
+    while (raw := live.rpop("celery")) is not None:
+        message = json.loads(raw)
+        _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        name = message["headers"]["task"]
+        app.tasks[name].run(**kwargs)
+        ran.append(name)
+    return ran
+
+
+def test_report_with_pdf_keeps_its_receipt_in_an_outage_and_preview_and_capture_run_later(
+    world, broker, page_url, django_capture_on_commit_callbacks, caplog
+):
+    point, live = broker
+    point(DEAD_BROKER)
+    payload = json.dumps(report_body(targets=[{"url": page_url}]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = APIClient().post(
+            "/api/v1/reports/",
+            {"payload": payload, "evidence": [SimpleUploadedFile("notice.pdf", PDF)]},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    receipt = response.json()
+    assert receipt["tracking_code"] and receipt["access_key"]
+    assert "could not enqueue qinglang.evidence.tasks.make_preview" in caplog.text
+    report = Report.objects.get(tracking_code=receipt["tracking_code"])
+    item = items_for(("intake.report", report.pk)).get()
+    assert item.media_type == "application/pdf" and item.preview_blob_id is None
+
+    point(REDIS_URL)
+    assert services.requeue_pending_reports(older_than=timedelta(0)) == 1
+    assert evidence_services.requeue_pending_previews(older_than=timedelta(0)) == 1
+    assert queued_task_names(live) == [
+        "qinglang.intake.tasks.analyse_report",
+        "qinglang.evidence.tasks.make_preview",
+    ]
+    # The broker fails again while the worker analyses: the capture it requests stays waiting.
+    point(DEAD_BROKER)
+    taken = json.loads(live.rpop("celery"))  # the worker takes the analysis off the queue
+    assert taken["headers"]["task"] == "qinglang.intake.tasks.analyse_report"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.analyse_report.run(report_id=report.pk) is True
+    capture = WebCapture.objects.get(subject_type="intake.report", subject_id=str(report.pk))
+    assert capture.status == CaptureStatus.PENDING
+    assert "could not enqueue qinglang.evidence.tasks.capture_page" in caplog.text
+
+    point(REDIS_URL)
+    assert evidence_services.requeue_pending_captures(older_than=timedelta(0)) == 1
+    assert _work_off_queue(live) == [
+        "qinglang.evidence.tasks.make_preview",
+        "qinglang.evidence.tasks.capture_page",
+    ]
+    item.refresh_from_db()
+    capture.refresh_from_db()
+    assert item.preview_blob_id is not None
+    assert capture.status == CaptureStatus.DONE and capture.text_item_id is not None
+    assert evidence_services.requeue_pending_previews(older_than=timedelta(0)) == 0
+    assert evidence_services.requeue_pending_captures(older_than=timedelta(0)) == 0
+
+
+def test_the_evidence_requeue_jobs_are_scheduled():
+    from django.conf import settings
+
+    from qinglang.evidence import tasks as evidence_tasks
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert (
+        schedule["evidence-requeue-pending-previews"]["task"]
+        == evidence_tasks.requeue_pending_previews.name
+    )
+    assert (
+        schedule["evidence-requeue-pending-captures"]["task"]
+        == evidence_tasks.requeue_pending_captures.name
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -27,6 +28,7 @@ from qinglang.cases.selectors.cases import (
     can_lead_case,
     case_timeline,
     cases_visible_to,
+    get_case_detail_for,
     get_case_for,
     list_cases,
 )
@@ -103,11 +105,8 @@ class CaseDetailOut(CaseListOut):
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    case = (
-        Case.objects.select_related("lead_office")
-        .prefetch_related("co_offices", "targets")
-        .get(pk=case.pk)
-    )
+    """Serialise a case read through a scoped selector or returned by a service (no re-read)."""
+    prefetch_related_objects([case], "co_offices", "targets")
     return CaseDetailOut(case).data
 
 
@@ -222,7 +221,7 @@ class CaseListView(ListAPIView):
 class CaseDetailView(APIView):
     @extend_schema(responses=CaseDetailOut, summary="One case with reports and timeline")
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_detail(get_case_for(request.user, pk)))
+        return Response(_detail(get_case_detail_for(request.user, pk)))
 
     @extend_schema(
         request=CaseUpdateIn,

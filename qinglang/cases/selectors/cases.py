@@ -17,25 +17,11 @@ from qinglang.core.models import LedgerEvent, OrganizationKind, Role, User
 # Roles that may work cases in a regulator office (and inspectors for internal matters).
 HANDLING_ROLES = frozenset({Role.TRIAGE_OFFICER, Role.CASE_HANDLER, Role.OFFICE_HEAD})
 
-# Other areas (HANDLING: transfers received) widen what an office sees with a Q on Case.
-_visibility_extensions: list[Callable[[User], Q]] = []
-
-
-def register_case_visibility(fn: Callable[[User], Q]) -> None:
-    """Register `fn(user) -> Q` naming further cases an office user may see."""
-    if fn not in _visibility_extensions:
-        _visibility_extensions.append(fn)
-
 
 def _org(user: User | Any) -> Any:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user.organization if user.organization_id else None
-
-
-def is_inspector(user: User) -> bool:
-    org = _org(user)
-    return org is not None and org.kind == OrganizationKind.DISCIPLINE_INSPECTION
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -56,8 +42,6 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         lead_office__kind=OrganizationKind.REGULATOR_OFFICE
     )
     q |= Exists(through.objects.filter(case_id=OuterRef("pk"), organization_id=org.pk))
-    for extend in _visibility_extensions:
-        q |= extend(user)
     return Case.objects.filter(q, is_internal=False)
 
 
@@ -67,6 +51,19 @@ def get_case_for(user: User, pk: Any) -> Case:
         return (
             cases_visible_to(user)
             .select_related("lead_office", "lead_office__region")
+            .get(pk=int(pk))
+        )
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def get_case_detail_for(user: User, pk: Any) -> Case:
+    """Return one case the user may see with what its detail page shows, or raise Http404."""
+    try:
+        return (
+            cases_visible_to(user)
+            .select_related("lead_office", "lead_office__region", "merged_into", "created_by")
+            .prefetch_related("co_offices", "targets", "reports")
             .get(pk=int(pk))
         )
     except (Case.DoesNotExist, ValueError, TypeError) as exc:

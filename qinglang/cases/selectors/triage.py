@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -139,15 +140,11 @@ def _url(name: str, pk: int) -> str | None:
         return None
 
 
-def report_detail(report: Report, user: User | None = None) -> ReportDetail:
-    """Return a report with its targets, evidence (with links) and correlation summary."""
+def report_detail(report: Report, user: User) -> ReportDetail:
+    """Return a report read through a scoped selector with its evidence and correlation summary."""
     from qinglang.evidence.selectors import items_for
 
-    report = (
-        Report.objects.select_related("office", "decided_by")
-        .prefetch_related("targets")
-        .get(pk=report.pk)
-    )
+    prefetch_related_objects([report], "targets")
     items = list(items_for((REPORT_SUBJECT, report.pk)))
     rows = [
         EvidenceRow(

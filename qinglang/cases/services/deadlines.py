@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qinglang.cases.events import DEADLINE_POLICY_DELETED, DEADLINE_POLICY_SAVED
 from qinglang.cases.models import (
     PENDING_TRANSFER_STATUSES,
     DeadlinePolicy,
@@ -24,8 +25,9 @@ from qinglang.cases.models import (
     Transfer,
 )
 from qinglang.core import jurisdiction, ledger
-from qinglang.core.models import Organization
-from qinglang.core.services import notify
+from qinglang.core.exceptions import DomainError
+from qinglang.core.models import Organization, User
+from qinglang.core.services import ensure_can_administer, notify
 from qinglang.core.workdays import SHANGHAI, add_calendar_days, add_working_days
 from qinglang.intake.models import Report, ReportStatus
 
@@ -58,6 +60,67 @@ def rule_for(stage: str, *, category: str = "", urgency: str = "") -> DeadlineRu
         if key in policies:
             return DeadlineRule(policies[key].amount, policies[key].unit)
     return DeadlineRule(settings.QINGLANG_DEADLINE_DEFAULTS[stage], DeadlineUnit.WORKING_DAYS)
+
+
+@transaction.atomic
+def save_deadline_policy(
+    policy: DeadlinePolicy | None,
+    *,
+    stage: str,
+    amount: int,
+    unit: str = DeadlineUnit.WORKING_DAYS,
+    category: str = "",
+    urgency: str = "",
+    acting_user: User | None,
+) -> DeadlinePolicy:
+    """Create (policy None) or change how long a stage may take; the ledger keeps each version."""
+    ensure_can_administer(
+        acting_user, "cases.add_deadlinepolicy" if policy is None else "cases.change_deadlinepolicy"
+    )
+    if stage not in DeadlineStage.values:
+        raise DomainError({"stage": [_("Unknown stage.")]})
+    if unit not in DeadlineUnit.values:
+        raise DomainError({"unit": [_("Unknown unit.")]})
+    if not isinstance(amount, int) or amount < 1:
+        raise DomainError({"amount": [_("Enter a whole number of days, at least 1.")]})
+    clash = DeadlinePolicy.objects.filter(stage=stage, category=category, urgency=urgency)
+    if policy is not None:
+        clash = clash.exclude(pk=policy.pk)
+    if clash.exists():
+        raise DomainError(_("A policy for this stage, category and urgency exists already."))
+    if policy is None:
+        policy = DeadlinePolicy()
+    else:
+        policy = DeadlinePolicy.objects.select_for_update().get(pk=policy.pk)
+    policy.stage, policy.category, policy.urgency = stage, category, urgency
+    policy.amount, policy.unit = amount, unit
+    policy.save()
+    ledger.append(
+        policy,
+        action=DEADLINE_POLICY_SAVED,
+        actor=acting_user,
+        data={
+            "stage": stage,
+            "category": category,
+            "urgency": urgency,
+            "amount": amount,
+            "unit": unit,
+        },
+    )
+    return policy
+
+
+@transaction.atomic
+def delete_deadline_policy(policy: DeadlinePolicy, *, acting_user: User | None) -> None:
+    """Remove a policy (the defaults apply again); the ledger keeps what it said."""
+    ensure_can_administer(acting_user, "cases.delete_deadlinepolicy")
+    ledger.append(
+        policy,
+        action=DEADLINE_POLICY_DELETED,
+        actor=acting_user,
+        data={"stage": policy.stage, "category": policy.category, "urgency": policy.urgency},
+    )
+    policy.delete()
 
 
 def deadline_for(

@@ -25,10 +25,15 @@ from qinglang.cases.models import (
     TargetKind,
     Urgency,
 )
-from qinglang.cases.selectors.cases import can_create_case, can_handle_case, can_lead_case
+from qinglang.cases.selectors.cases import (
+    HANDLING_ROLES,
+    can_create_case,
+    can_handle_case,
+    can_lead_case,
+)
 from qinglang.core import jurisdiction, ledger
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
-from qinglang.core.models import Organization, OrganizationKind, User
+from qinglang.core.models import Organization, OrganizationKind, Role, User
 from qinglang.intake.models import Report, ReportCategory
 
 MAX_TEXT = 5000
@@ -240,6 +245,27 @@ def _inspection_office() -> Organization:
 # ---------------------------------------------------------------- creation
 
 
+def _ensure_can_open(
+    acting_user: User | None, lead_office: Organization, *, is_internal: bool
+) -> None:
+    """Refuse unless the system (None) or case staff whose jurisdiction covers the lead office."""
+    if acting_user is None:
+        return  # the system: demo data and commands
+    org = acting_user.organization if acting_user.organization_id else None
+    if org is None or not acting_user.is_active:
+        allowed = False
+    elif is_internal:
+        allowed = acting_user.role == Role.INSPECTOR
+    else:
+        allowed = (
+            org.is_regulator
+            and acting_user.role in HANDLING_ROLES
+            and jurisdiction.can_oversee(acting_user, lead_office)
+        )
+    if not allowed:
+        raise NotPermitted(_("You may not open a case for this office."))
+
+
 def open_case(
     *,
     acting_user: User | None,
@@ -254,7 +280,8 @@ def open_case(
     is_internal: bool = False,
     source: str = "staff",
 ) -> Case:
-    """Create a case (no permission check: callers check); ledger event "case.opened"."""
+    """Create a case led by `lead_office`, if the acting user may; ledger event "case.opened"."""
+    _ensure_can_open(acting_user, lead_office, is_internal=is_internal)
     category = _choice(category, ReportCategory, "category")
     severity = _choice(severity, Severity, "severity")
     urgency = _choice(urgency, Urgency, "urgency")

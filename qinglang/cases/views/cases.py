@@ -33,6 +33,7 @@ from qinglang.cases.selectors.cases import (
     can_lead_case,
     case_timeline,
     cases_visible_to,
+    get_case_detail_for,
     get_case_for,
     list_cases,
 )
@@ -114,11 +115,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
-    case = (
-        Case.objects.select_related("lead_office", "merged_into", "created_by")
-        .prefetch_related("co_offices", "targets", "reports")
-        .get(pk=case.pk)
-    )
+    """Build the detail page of a case already read through `get_case_detail_for`."""
     v = {"version": case.version}
     edit_initial = {
         **v,
@@ -151,7 +148,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
 @office_staff_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one case with its targets, reports, decision and timeline."""
-    case = get_case_for(request.user, pk)
+    case = get_case_detail_for(request.user, pk)
     return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 
@@ -166,7 +163,7 @@ def _act(
     lead: bool = False,
 ) -> HttpResponse:
     """Run one case action from a POSTed form; on refusal re-show the page with the errors."""
-    case = get_case_for(request.user, pk)
+    case = get_case_detail_for(request.user, pk)
     allowed = can_lead_case if lead else can_handle_case
     if not allowed(request.user, case):
         raise NotPermitted(_("You may not do this on this case."))

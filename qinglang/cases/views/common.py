@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 
 from qinglang.core.auth import require_verified
+from qinglang.core.forms import add_service_errors
 from qinglang.core.models import OrganizationKind
 
 PAGE_SIZE = 50
@@ -34,13 +34,7 @@ def office_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     return wrapped
 
 
-def add_domain_errors(form: Form, exc: ValidationError) -> None:
-    """Show a service's validation error on the form (unknown fields become form errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+add_domain_errors = add_service_errors  # the one helper lives in core.forms
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Page:

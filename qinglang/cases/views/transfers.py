@@ -20,31 +20,15 @@ from qinglang.cases.selectors.cases import can_handle_case, get_case_for
 from qinglang.cases.services import transfers
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotPermitted
+from qinglang.core.forms import add_service_errors, style_fields
 from qinglang.core.models import Organization, OrganizationKind
 
 PAGE_SIZE = 25
 
 
-def style(form: forms.Form) -> None:
-    """Give widgets Bootstrap classes (checkbox lists keep theirs)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
-
-
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's per-field errors on the form (unknown fields as form errors)."""
-    for field, msgs in (
-        exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]
-    ):
-        target = field if field in form.fields else None
-        for msg in msgs:
-            form.add_error(target, msg)
+# The shared helpers live in core.forms; these names stay for the views that import them here.
+style = style_fields
+add_errors = add_service_errors
 
 
 class TransferForm(forms.Form):
