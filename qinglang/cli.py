@@ -173,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("username")
     create.add_argument("--name", default="")
     sub.add_parser("manage", help="run a Django management command", add_help=False)
-    sub.add_parser("analysis", help="text analysis tools (extract)", add_help=False)
+    sub.add_parser(
+        "analysis", help="text analysis (extract, classify, train, export-labels)", add_help=False
+    )
 
     if argv and argv[0] == "manage":
         _manage(argv[1:])
@@ -181,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "analysis":
         from qinglang.analysis.cli import main as analysis_main
 
-        return analysis_main(argv[1:])
+        return analysis_main(
+            argv[1:], export_labels=lambda extra: _manage(["export_labels", *extra])
+        )
     if argv and argv[0] not in {"init", "up", "worker", "token", "-h", "--help"}:
         # Any other word is an app's management command: `qinglang ledger verify`, …
         _manage(argv)
