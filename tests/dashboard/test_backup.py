@@ -33,6 +33,10 @@ def _make_data(world):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("portable", [True, False])
 def test_backup_then_restore_keeps_the_ledger_and_packages_verifiable(world, tmp_path, portable):
+    from django.apps import apps
+
+    # Some evidence tests unregister the "case" package source on teardown: register it again.
+    apps.get_app_config("cases").ready()
     case = _make_data(world)
     events_before = LedgerEvent.objects.count()
     target = tmp_path / "backup"
