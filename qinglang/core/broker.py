@@ -15,14 +15,15 @@ returns to the queue every in-flight message of a process that no longer exists.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
-from time import monotonic
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES, filesystem
@@ -32,6 +33,7 @@ from kombu.utils.json import dumps, loads
 log = logging.getLogger("qinglang.broker")
 
 SCHEME = "qinglangfs"
+_SEQUENCE = itertools.count()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -72,7 +74,8 @@ class Channel(filesystem.Channel):
 
     def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
         """Write the message beside the queue, then rename it in (readers see all or nothing)."""
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # Sortable, strictly increasing names keep the queue first in, first out.
+        name = f"{time.time_ns():020d}{next(_SEQUENCE):08d}_{uuid.uuid4()}.{queue}.msg"
         staging = Path(self.data_folder_out).parent / "staging"
         staging.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=staging, prefix=".part-")

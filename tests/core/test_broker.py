@@ -55,7 +55,7 @@ def test_unreadable_message_is_quarantined_and_the_rest_processed(folders, caplo
     with _connection(folders) as conn:
         name = _queue_name()
         queue = conn.SimpleQueue(name)
-        bad = Path(folders["data_folder_in"]) / f"0_bad.{name}.msg"
+        bad = Path(folders["data_folder_in"]) / f"{0:028d}_bad.{name}.msg"  # sorts first
         bad.write_bytes(content)
         queue.put({"n": 1})
         with caplog.at_level(logging.ERROR, logger="qinglang.broker"):

@@ -19,6 +19,7 @@ from qinglang.evidence.models import CaptureStatus, WebCapture
 from qinglang.evidence.selectors import items_for
 from qinglang.intake import services, tasks
 from qinglang.intake.models import Report
+from tests.evidence.factories import finish_pdf
 from tests.intake.factories import report_body
 from tests.services import DEAD_BROKER, REDIS_URL, queued_task_names
 
@@ -66,11 +67,10 @@ def test_the_requeue_job_is_scheduled():
     assert entry["task"] == tasks.requeue_pending_reports.name
 
 
-PDF = (
+PDF = finish_pdf(
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
 

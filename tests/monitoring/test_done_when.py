@@ -55,7 +55,7 @@ def test_advert_becomes_lead_in_office_linked_to_earlier_report(world, site):
         identifier__kind="qq", identifier__value="3872910456"
     ).values_list("source_type", "source_id")
     assert {("intake.report", str(earlier.pk)), ("intake.report", str(lead.pk))} <= set(shared)
-    assert correlation_summary(("intake.report", lead.pk)).reports == 1
+    assert correlation_summary(("intake.report", lead.pk), user=world.guangdong_user).reports == 1
     # Evidence: the WARC of the response that triggered the hit.
     from qinglang.evidence.selectors import items_for
 

@@ -58,7 +58,7 @@ def test_hit_page_highlights_reasons_and_guessed_ids_404(world, verified_client)
     bj_hit = make_hit(make_source(world.beijing_user, "https://bj.example.cn/"))
     client = verified_client(world.guangdong_user)
     html = client.get(f"/monitoring/hits/{hit.pk}/").content.decode()
-    assert "<mark>先删后付</mark>" in html
+    assert "<mark>危机公关</mark>" in html
     assert "3872910456" in html
     assert client.get(f"/monitoring/hits/{bj_hit.pk}/").status_code == 404
     assert client.post(f"/monitoring/hits/{bj_hit.pk}/dismiss/").status_code == 404

@@ -257,9 +257,10 @@ def _ensure_can_open(
     elif is_internal:
         allowed = acting_user.role == Role.INSPECTOR
     else:
+        # A stationed supervisor is office staff too: a checklist finding opens a case in one step.
         allowed = (
             org.is_regulator
-            and acting_user.role in HANDLING_ROLES
+            and acting_user.role in {*HANDLING_ROLES, Role.SUPERVISOR}
             and jurisdiction.can_oversee(acting_user, lead_office)
         )
     if not allowed:

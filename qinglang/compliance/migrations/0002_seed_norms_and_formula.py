@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from qinglang.compliance.seed import load_catalogue
+from ._seed_0002_frozen import load_catalogue
 
 
 def seed(apps, schema_editor):

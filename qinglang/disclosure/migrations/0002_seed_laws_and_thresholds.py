@@ -8,7 +8,7 @@ from django.db import migrations
 def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     from decimal import Decimal
 
-    from qinglang.disclosure.laws_seed import INSTRUMENTS, THRESHOLDS, article_heading
+    from ._seed_0002_frozen import INSTRUMENTS, THRESHOLDS, article_heading
 
     instrument_model = apps.get_model("disclosure", "LawInstrument")
     version_model = apps.get_model("disclosure", "LawVersion")
@@ -63,7 +63,7 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 def unseed(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from qinglang.disclosure.laws_seed import INSTRUMENTS
+    from ._seed_0002_frozen import INSTRUMENTS
 
     slugs = [d["slug"] for d in INSTRUMENTS]
     apps.get_model("disclosure", "Threshold").objects.filter(instrument__slug__in=slugs).delete()
