@@ -172,3 +172,53 @@ def _correlation(report: Report, user: User | None) -> Any:
     from qinglang.registry.selectors import correlation_summary
 
     return correlation_summary((REPORT_SUBJECT, str(report.pk)), user=user)
+
+
+GENRE_LABELS = {
+    "offer": gettext_lazy("Offer of a paid service (deletion, suppression, paid posting)"),
+    "threat": gettext_lazy("Money demanded under threat of publishing"),
+    "report": gettext_lazy("News or official reporting"),
+    "rules": gettext_lazy("Rules, terms or notices"),
+    "fiction": gettext_lazy("Fiction"),
+    "other": gettext_lazy("Other text"),
+}
+
+
+@dataclass
+class AnalysisView:
+    """The classifier's verdict on a report, in words, with the phrases that drove it."""
+
+    genre: str
+    genre_label: str
+    category_label: str
+    reporter_category_label: str
+    score: float
+    pieces: list[tuple[str, bool, float]]
+    reasons: list[dict[str, Any]]
+    risk_reasons: list[str]
+
+
+def analysis_view(report: Report) -> AnalysisView | None:
+    """Return the stored analysis of a report for staff pages (None until it has run)."""
+    from qinglang.analysis.classify import highlight_spans
+    from qinglang.intake.models import ReportCategory
+
+    classification = (report.analysis or {}).get("classification")
+    if not isinstance(classification, dict) or "genre" not in classification:
+        return None
+    reasons = [r for r in classification.get("reasons", []) if isinstance(r, dict)]
+    labels = dict(ReportCategory.choices)
+    category = classification.get("category")
+    risk = (report.analysis or {}).get("risk") or {}
+    return AnalysisView(
+        genre=classification["genre"],
+        genre_label=str(GENRE_LABELS.get(classification["genre"], classification["genre"])),
+        category_label=str(labels.get(category, "")) if category else "",
+        reporter_category_label=str(labels.get(report.category, report.category)),
+        score=float(classification.get("score") or 0.0),
+        pieces=highlight_spans(report.description, reasons),
+        reasons=reasons,
+        risk_reasons=[
+            str(RISK_REASON_LABELS[c]) for c in risk.get("reasons", ()) if c in RISK_REASON_LABELS
+        ],
+    )

@@ -127,8 +127,11 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "co_offices": list(case.co_offices.all()),
     }
     lead = can_lead_case(request.user, case)
+    from qinglang.cases.selectors.triage import analysis_view
+
     return {
         "case": case,
+        "report_analyses": [(r, analysis_view(r)) for r in case.reports.all()],
         "timeline": case_timeline(case),
         "can_handle": can_handle_case(request.user, case),
         "can_lead": lead,

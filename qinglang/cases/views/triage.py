@@ -15,6 +15,7 @@ from qinglang.cases.forms import AcceptForm, DeclineForm, RerouteForm, TriageFil
 from qinglang.cases.selectors.cases import cases_visible_to
 from qinglang.cases.selectors.triage import (
     TriageFilters,
+    analysis_view,
     report_detail,
     triage_queue,
     with_risk,
@@ -80,6 +81,7 @@ def _detail_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
     return {
         "detail": detail,
         "report": detail.report,
+        "analysis": analysis_view(detail.report),
         "can_triage": can_triage(request.user, detail.report),
         "cases": cases_visible_to(request.user).filter(reports=report).order_by("pk"),
         "accept_form": extra.pop("accept_form", AcceptForm()),
