@@ -93,6 +93,7 @@ def tables_pdf(title: str, tables: Iterable[tuple[str, list[str], list[list[Any]
     font = cjk_font()
     if font:
         pdf.add_font("cjk", fname=font)
+        pdf.add_font("cjk", style="B", fname=font)  # table headings are bold; one face serves
         pdf.set_font("cjk", size=11)
 
         def text(value: Any) -> str:
