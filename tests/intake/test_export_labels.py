@@ -75,3 +75,30 @@ def test_decisions_export_as_labels(world, tmp_path):
     call_command("export_labels", output=path, stderr=io.StringIO())
     examples = training.load_examples([path])
     assert sorted(e.genre for e in examples) == ["offer", "other"]
+
+
+def test_monitoring_decisions_export_as_labels(world):
+    from qinglang.intake.management.commands.export_labels import monitoring_labels
+    from qinglang.monitoring.models import Hit, HitStatus
+    from tests.monitoring.factories import make_hit, make_source
+
+    source = make_source(world.guangdong_user, "https://gd.example.cn/")
+    confirmed = make_hit(source, key="a")
+    dismissed = make_hit(
+        source, key="b", text="本版规定：发布删帖广告者，违者删帖封号。删帖请走官方申诉。"
+    )
+    Hit.objects.filter(pk=confirmed.pk).update(status=HitStatus.CONFIRMED, genre="offer")
+    Hit.objects.filter(pk=dismissed.pk).update(status=HitStatus.DISMISSED)
+    records = {r["source"]: r for r in monitoring_labels()}
+    assert records[f"monitoring.hit:{confirmed.pk}"]["genre"] == "offer"
+    assert records[f"monitoring.hit:{confirmed.pk}"]["label"] == "confirmed"
+    assert records[f"monitoring.hit:{dismissed.pk}"] == {
+        "text": dismissed.text,
+        "genre": "other",
+        "label": "dismissed",
+        "category": dismissed.category or None,
+        "source": f"monitoring.hit:{dismissed.pk}",
+    }
+    import json
+
+    json.dumps(list(records.values()), ensure_ascii=False)  # every record is plain JSON

@@ -52,8 +52,19 @@ def monitoring_labels() -> Iterator[dict[str, Any]]:
         return
     selectors = import_module("qinglang.monitoring.selectors")
     training_labels = getattr(selectors, "training_labels", None)
-    if training_labels is not None:
-        yield from training_labels()
+    if training_labels is None:
+        return
+    for hit in training_labels():
+        confirmed = hit.status == "confirmed"
+        yield {
+            "text": hit.text,
+            # a confirmed hit is the misconduct it was flagged as; a dismissed one is not
+            # misconduct, though its true genre (rules, news…) is not recorded
+            "genre": (hit.genre if hit.genre in MISCONDUCT else None) if confirmed else "other",
+            "label": "confirmed" if confirmed else "dismissed",
+            "category": hit.category or None,
+            "source": f"monitoring.hit:{hit.pk}",
+        }
 
 
 class Command(BaseCommand):
