@@ -194,19 +194,28 @@ class AnalysisView:
     reporter_category_label: str
     score: float
     pieces: list[tuple[str, bool, float]]
-    reasons: list[dict[str, Any]]
+    reasons: list[Any]
     risk_reasons: list[str]
 
 
 def analysis_view(report: Report) -> AnalysisView | None:
     """Return the stored analysis of a report for staff pages (None until it has run)."""
-    from qinglang.analysis.classify import highlight_spans
+    from qinglang.analysis.classify import Reason, highlight_spans
     from qinglang.intake.models import ReportCategory
 
     classification = (report.analysis or {}).get("classification")
     if not isinstance(classification, dict) or "genre" not in classification:
         return None
-    reasons = [r for r in classification.get("reasons", []) if isinstance(r, dict)]
+    reasons: list[Reason] = [
+        Reason(
+            phrase=str(r.get("phrase", "")),
+            start=int(r.get("start", 0)),
+            end=int(r.get("end", 0)),
+            weight=float(r.get("weight", 0.0)),
+        )
+        for r in classification.get("reasons", [])
+        if isinstance(r, dict)
+    ]
     labels = dict(ReportCategory.choices)
     category = classification.get("category")
     risk = (report.analysis or {}).get("risk") or {}
