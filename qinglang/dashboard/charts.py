@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +28,13 @@ class Chart:
 
     name: str
     title: str
-    kind: str  # "line", "bar" or "table"
+    kind: str  # "line", "bar", "map" or "table"
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     series: list[int] = field(default_factory=lambda: [1])  # columns drawn as series
+    codes: list[str] = field(default_factory=list)  # a map's division code per row
+    map: dict[str, str] = field(default_factory=dict)  # a map's ECharts name and shape file
 
     @property
     def table(self) -> list[tuple[list[Any], str]]:
@@ -49,6 +52,8 @@ class Chart:
             "rows": self.rows,
             "links": self.links,
             "series": self.series,
+            "codes": self.codes,
+            "map": self.map,
         }
 
 
@@ -186,6 +191,36 @@ def regions(user: User, days: int) -> Chart:
     )
 
 
+def region_map(user: User, days: int) -> Chart:
+    """Reports per province on a map of China, or per prefecture on a provincial office's map."""
+    view, rows = selectors.by_area(user, days)
+    offices = dict(
+        Organization.objects.filter(
+            kind=OrganizationKind.REGULATOR_OFFICE, region__code__in=[r["code"] for r in rows]
+        ).values_list("region__code", "pk")
+    )
+    date_from, date_to = _window(days)
+    return Chart(
+        name="region_map",
+        title=_("Reports received by prefecture") if view.province else _("Map of reports received"),
+        kind="map",
+        columns=[_("Region"), _("Reports")],
+        rows=[[r["region"], r["count"]] for r in rows],
+        codes=[r["code"] for r in rows],
+        map={"name": view.name, "src": static(view.path)},
+        links=[
+            _url(
+                "cases:triage_list",
+                status="",
+                office=offices.get(r["code"]),
+                date_from=date_from,
+                date_to=date_to,
+            )
+            for r in rows
+        ],
+    )
+
+
 def identifiers(user: User, days: int) -> Chart:
     rows = selectors.top_identifiers(user)
     return Chart(
@@ -291,6 +326,7 @@ CHARTS: dict[str, Callable[[User, int], Chart]] = {
     "channels": channels,
     "backlog": backlog,
     "categories": categories,
+    "region_map": region_map,
     "regions": regions,
     "agencies": agencies,
     "identifiers": identifiers,

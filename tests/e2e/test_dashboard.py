@@ -54,3 +54,36 @@ def test_office_head_sees_subordinates_overdue_work_and_drills_down(
     assert beijing_case.number not in listing
     # No CSP violation and no script error (the favicon's 404 is the only expected message).
     assert not [e for e in console_errors if "404" not in e], console_errors
+
+
+def test_national_head_sees_china_map_and_provincial_head_its_prefectures(
+    new_page, world, console_errors
+):
+    from tests.cases.factories import make_report
+
+    for _ in range(2):
+        make_report(world.shenzhen_office)
+    make_report(world.beijing_office)
+    refresh_figures()
+    national = UserFactory(
+        username="cn-head", organization=world.national_office, role=Role.OFFICE_HEAD
+    )
+    page = new_page()
+    sign_in(page, national)
+    page.goto("/staff/dashboard/")
+    china = page.locator('#chart-region_map [data-map-ready="china"]')
+    china.wait_for()
+    assert china.locator("canvas").count() == 1
+    table = page.locator("#chart-region_map table")
+    assert "广东省" in table.text_content() and "北京市" in table.text_content()
+
+    head = UserFactory(
+        username="gd-head-map", organization=world.guangdong_office, role=Role.OFFICE_HEAD
+    )
+    page2 = new_page()
+    sign_in(page2, head)
+    page2.goto("/staff/dashboard/")
+    page2.locator('#chart-region_map [data-map-ready="province-44"]').wait_for()
+    text = page2.locator("#chart-region_map table").text_content()
+    assert "深圳市" in text and "北京" not in text
+    assert not [e for e in console_errors if "404" not in e], console_errors

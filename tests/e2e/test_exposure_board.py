@@ -38,6 +38,7 @@ def test_board_entry_feed_and_statistics(new_page, world):
 
     page.goto("/statistics/")
     page.locator("#chart-monthly canvas").wait_for()
+    page.locator('#chart-provinces[data-map-ready="china"] canvas').wait_for()  # map of China
     assert page.locator("table").count() >= 4
 
     mobile = new_page()

