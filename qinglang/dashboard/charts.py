@@ -202,7 +202,9 @@ def region_map(user: User, days: int) -> Chart:
     date_from, date_to = _window(days)
     return Chart(
         name="region_map",
-        title=_("Reports received by prefecture") if view.province else _("Map of reports received"),
+        title=(
+            _("Reports received by prefecture") if view.province else _("Map of reports received")
+        ),
         kind="map",
         columns=[_("Region"), _("Reports")],
         rows=[[r["region"], r["count"]] for r in rows],

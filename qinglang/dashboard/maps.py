@@ -79,4 +79,5 @@ def map_for_prefix(prefix: str | None) -> MapView:
     file = PROVINCE_FILES.get(province)
     if file is None:
         return NATIONAL
-    return MapView(name=f"province-{province}", path=f"{VENDOR}province/{file}.js", province=province)
+    path = f"{VENDOR}province/{file}.js"
+    return MapView(name=f"province-{province}", path=path, province=province)
