@@ -247,9 +247,9 @@ def _identifiers(rows: _Rows) -> None:
 def _networks(rows: _Rows) -> None:
     """Intermediary networks (computed once here), one row per region a network touches."""
     from qinglang.core.models import Region
-    from qinglang.registry.selectors import intermediary_networks
+    from qinglang.registry.selectors import networks_from_table
 
-    networks = intermediary_networks(user=None)[:TOP_NETWORKS]
+    networks = networks_from_table()[:TOP_NETWORKS]
     names = {n for network in networks for n in network.regions}
     codes = dict(Region.objects.filter(name__in=names).values_list("name", "code"))
     for network in networks:

@@ -84,6 +84,13 @@ def load(stdout: TextIO) -> None:
     stdout.write(f"registry demo: {created} entries created")
 
 
+def after_all(stdout: TextIO) -> None:
+    """Compute the intermediary networks over every app's demo reports and entries."""
+    from qinglang.registry.services.networks import rebuild_networks
+
+    stdout.write(f"registry demo: {rebuild_networks()} intermediary networks")
+
+
 def _demo_website_operator() -> Organization | None:
     user = User.objects.filter(username="demo-website").select_related("organization").first()
     return user.organization if user is not None else None

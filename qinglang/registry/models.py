@@ -592,3 +592,27 @@ class SignatureBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.band}:{self.key}"
+
+
+class IntermediaryNetwork(models.Model):
+    """A connected group of sources linked by shared identifiers, as of the last rebuild.
+
+    Rebuilt by a scheduled job (and after an exclusion changes), so that lists, the API and the
+    dashboard read a table instead of running a union-find over every occurrence per request.
+    """
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    size = models.PositiveIntegerField(_("size"))
+    reports = models.PositiveIntegerField(_("reports"))
+    region_codes = models.JSONField(_("region codes"), default=list)
+    identifier_labels = models.JSONField(_("identifiers"), default=list)
+    intermediary_ids = models.JSONField(_("intermediaries"), default=list)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("intermediary network")
+        verbose_name_plural = _("intermediary networks")
+
+    def __str__(self) -> str:
+        return f"#{self.number} ({self.size})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from qinglang.registry.models import (
     Identifier,
     IdentifierOccurrence,
     Intermediary,
+    IntermediaryNetwork,
     Practitioner,
     PractitionerLookup,
     SearchDocument,
@@ -469,93 +470,40 @@ class Network:
 
 
 def intermediary_networks(*, user: User | None, min_size: int = 2) -> list[Network]:
-    """Return connected groups (union-find over shared, non-excluded identifiers), largest first.
+    """Return the intermediary networks of the last rebuild, largest first.
 
-    Only groups that include an intermediary or span two or more regions are listed; only
-    registry staff see any (no user, no networks).
+    Networks are computed by a scheduled job into a table (`services.networks`); only groups
+    that include an intermediary or span two or more provinces are kept. Only registry staff
+    see any (no user, no networks).
     """
     if user is None or not is_registry_staff(user):
         return []
-    shared = (
-        IdentifierOccurrence.objects.filter(identifier__excluded=False)
-        .values("identifier_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .values("identifier_id")
-    )
-    rows = list(
-        IdentifierOccurrence.objects.filter(identifier_id__in=shared).values_list(
-            "identifier_id", "source_type", "source_id", "region_code"
-        )
-    )
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
+    return networks_from_table(min_size=min_size)
 
-    def find(x: tuple[str, str]) -> tuple[str, str]:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    first_by_identifier: dict[int, tuple[str, str]] = {}
-    regions_by_source: dict[tuple[str, str], str] = {}
-    for ident_id, st, sid, region_code in rows:
-        node = (st, sid)
-        regions_by_source[node] = region_code
-        if ident_id in first_by_identifier:
-            a, b = find(first_by_identifier[ident_id]), find(node)
-            if a != b:
-                parent[b] = a
-        else:
-            first_by_identifier[ident_id] = node
-            find(node)
-    groups: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
-    for node in list(parent):
-        groups[find(node)].add(node)
-    idents_by_root: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for ident_id, node in first_by_identifier.items():
-        idents_by_root[find(node)].add(ident_id)
-    all_ident_ids = {i for ids in idents_by_root.values() for i in ids}
-    ident_labels = {
-        pk: f"{k}: {v}"
-        for pk, k, v in Identifier.objects.filter(pk__in=all_ident_ids).values_list(
-            "pk", "kind", "value"
+def networks_from_table(*, min_size: int = 2) -> list[Network]:
+    """Return every stored network (for the aggregate job, which scopes by region itself)."""
+    rows = list(IntermediaryNetwork.objects.filter(size__gte=min_size).order_by("number"))
+    brokers = Intermediary.objects.in_bulk({i for r in rows for i in r.intermediary_ids})
+    codes = {c for r in rows for c in r.region_codes}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return [
+        Network(
+            number=r.number,
+            size=r.size,
+            reports=r.reports,
+            intermediaries=[brokers[i] for i in r.intermediary_ids if i in brokers],
+            regions=[names.get(c, c) for c in r.region_codes],
+            identifiers=list(r.identifier_labels),
         )
-    }
-    intermediary_ids = {
-        int(sid)
-        for members in groups.values()
-        for st, sid in members
-        if st == "registry.intermediary"
-    }
-    intermediaries = Intermediary.objects.in_bulk(intermediary_ids)
-    codes = {c for c in regions_by_source.values() if c}
-    region_names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-    networks: list[Network] = []
-    for root, members in groups.items():
-        member_regions = sorted({regions_by_source[m] for m in members if regions_by_source[m]})
-        brokers = [
-            intermediaries[int(sid)]
-            for st, sid in sorted(members)
-            if st == "registry.intermediary" and int(sid) in intermediaries
-        ]
-        provinces = {c[:2] for c in member_regions}
-        if len(members) < min_size or (not brokers and len(provinces) < 2):
-            continue
-        networks.append(
-            Network(
-                number=0,
-                size=len(members),
-                reports=sum(1 for st, _sid in members if st == "intake.report"),
-                intermediaries=brokers,
-                regions=[region_names.get(c, c) for c in member_regions],
-                identifiers=sorted(ident_labels[i] for i in idents_by_root[root]),
-            )
-        )
-    networks.sort(key=lambda n: (-n.size, n.identifiers))
-    for number, network in enumerate(networks, start=1):
-        network.number = number
-    return networks
+        for r in rows
+    ]
+
+
+def networks_computed_at() -> dt.datetime | None:
+    """Return when the networks were last recomputed (None before the first run)."""
+    first = IntermediaryNetwork.objects.order_by("number").only("computed_at").first()
+    return first.computed_at if first else None
 
 
 # Search --------------------------------------------------------------------------------------

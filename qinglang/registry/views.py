@@ -304,7 +304,10 @@ def network_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/network_list.html",
-        {"networks": selectors.intermediary_networks(user=request.user)},
+        {
+            "networks": selectors.intermediary_networks(user=request.user),
+            "computed_at": selectors.networks_computed_at(),
+        },
     )
 
 

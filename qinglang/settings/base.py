@@ -253,6 +253,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Intermediary networks are recomputed into a table (never a union-find per request).
+CELERY_BEAT_SCHEDULE["registry-networks"] = {
+    "task": "qinglang.registry.tasks.refresh_networks",
+    "schedule": 600.0,
+}
 # Ledger: seal new events into the signed Merkle log every 30 s; sweep stray vault files hourly.
 CELERY_BEAT_SCHEDULE["ledger-seal"] = {"task": "qinglang.core.tasks.seal_ledger", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["evidence-sweep-vault"] = {

@@ -91,6 +91,9 @@ def test_identifier_summary_scoped(world):
         _client(world.beijing_user).get("/api/v1/registry/identifiers/qq/111111/").status_code
         == 404
     )
+    from qinglang.registry.services.networks import rebuild_networks
+
+    rebuild_networks()
     networks = _client(world.national_user).get("/api/v1/registry/networks/").json()
     assert networks[0]["size"] == 2 and networks[0]["regions"] == ["北京市", "广东省"]
 

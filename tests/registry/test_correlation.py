@@ -119,19 +119,19 @@ def test_exclusion_is_honoured(world, django_capture_on_commit_callbacks):
         "nodes": [],
         "links": [],
     }
-    assert selectors.intermediary_networks(user=world.national_user) == []
+    assert _networks(world.national_user) == []
 
 
 def test_exclusion_added_later_unlinks_existing(world):
     _report(world, 1, world.beijing_office, "110000")
     _report(world, 2, world.guangdong_office, "440000")
-    assert len(selectors.intermediary_networks(user=world.national_user)) == 1
+    assert len(_networks(world.national_user)) == 1
     exclusion = services.add_exclusion(
         kind="qq", value=QQ.value, reason="常见号码", acting_user=world.national_user
     )
-    assert selectors.intermediary_networks(user=world.national_user) == []
+    assert _networks(world.national_user) == []
     services.remove_exclusion(exclusion, acting_user=world.national_user)
-    assert len(selectors.intermediary_networks(user=world.national_user)) == 1
+    assert len(_networks(world.national_user)) == 1
 
 
 def test_exclusion_bad_input_and_permission(world):
@@ -177,7 +177,7 @@ def test_intermediary_networks_union_find(world):
     )
     _report(world, 1, world.beijing_office, "110000", [("wechat", "shantie-88")])
     factories.intermediary(name="孤立", contacts=[("qq", "2222222")])
-    networks = selectors.intermediary_networks(user=world.national_user)
+    networks = _networks(world.national_user)
     assert len(networks) == 1
     network = networks[0]
     assert network.size == 3 and network.reports == 1
@@ -201,3 +201,87 @@ def test_index_text_extracts_obfuscated_contacts(world):
         region_code="440000",
     )
     assert [(m.kind, m.value, m.source_id) for m in matches] == [("qq", QQ.value, "1")]
+
+
+def _networks(user):
+    """Recompute the networks table (the scheduled job) and read it as `user`."""
+    from qinglang.registry.services.networks import rebuild_networks
+
+    rebuild_networks()
+    return selectors.intermediary_networks(user=user)
+
+
+def test_networks_are_read_from_the_table_not_recomputed(world, django_assert_max_num_queries):
+    from qinglang.registry.models import IntermediaryNetwork
+
+    _report(world, 1, world.beijing_office, "110000")
+    _report(world, 2, world.guangdong_office, "440000")
+    assert selectors.intermediary_networks(user=world.national_user) == []  # not computed yet
+    assert len(_networks(world.national_user)) == 1
+    stored = IntermediaryNetwork.objects.get()
+    assert stored.size == 2 and stored.region_codes == ["110000", "440000"]
+    assert selectors.networks_computed_at() == stored.computed_at
+    for n in range(3, 13):
+        _report(world, n, world.beijing_office, "110000")
+    from qinglang.registry.services.networks import rebuild_networks
+
+    rebuild_networks()
+    assert IntermediaryNetwork.objects.count() == 1  # replaced, not appended
+    with django_assert_max_num_queries(4):
+        networks = selectors.intermediary_networks(user=world.national_user)
+    assert networks[0].size == 12
+
+
+def test_exclusion_change_schedules_a_recomputation(world, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from qinglang.registry import tasks
+
+    with (
+        mock.patch.object(tasks.refresh_networks, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        exclusion = services.add_exclusion(
+            kind="qq", value="123456789", reason="客服", acting_user=world.national_user
+        )
+    assert delay.call_count == 1
+    with (
+        mock.patch.object(tasks.refresh_networks, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.remove_exclusion(exclusion, acting_user=world.national_user)
+    assert delay.call_count == 1
+
+
+def test_group_sources_is_a_pure_union_find():
+    from qinglang.registry.services.networks import group_sources
+
+    groups, regions = group_sources(
+        [
+            (1, "intake.report", "1", "110000"),
+            (1, "registry.intermediary", "7", ""),
+            (2, "registry.intermediary", "7", ""),
+            (2, "intake.report", "2", "440000"),
+            (3, "intake.report", "3", "310000"),
+            (3, "intake.report", "4", "310000"),
+        ]
+    )
+    members = sorted(sorted(g.members) for g in groups)
+    assert members == [
+        [("intake.report", "1"), ("intake.report", "2"), ("registry.intermediary", "7")],
+        [("intake.report", "3"), ("intake.report", "4")],
+    ]
+    assert regions[("intake.report", "2")] == "440000"
+
+
+def test_dashboard_networks_come_from_the_table(world):
+    from qinglang.dashboard import selectors as dashboard
+    from qinglang.dashboard.services import refresh_figures
+
+    _report(world, 1, world.beijing_office, "110000")
+    _report(world, 2, world.guangdong_office, "440000")
+    _networks(world.national_user)
+    refresh_figures()
+    rows = dashboard.networks_in_scope(world.national_user)
+    assert [r["size"] for r in rows] == [2]
+    assert dashboard.networks_in_scope(world.guangdong_user) == rows  # it touches Guangdong

@@ -16,5 +16,6 @@ def test_demo_is_idempotent(world):
     site = selectors.find_website(domain="shili-news.com.cn")
     assert site.name == "示例资讯网" and site.region.code == "110000"
     assert selectors.find_website(domain="yuegang-bbs.com.cn").region.code == "440000"
+    demo.after_all(io.StringIO())
     networks = selectors.intermediary_networks(user=world.national_user)
     assert len(networks) == 1 and len(networks[0].intermediaries) == 2

@@ -316,6 +316,7 @@ def add_exclusion(
         actor=acting_user,
         data={"kind": kind, "value": normalized, "reason": exclusion.reason},
     )
+    _refresh_networks_after_commit()
     return exclusion
 
 
@@ -331,3 +332,12 @@ def remove_exclusion(exclusion: CorrelationExclusion, *, acting_user: User | Non
         data={"kind": exclusion.kind, "value": exclusion.value},
     )
     exclusion.delete()
+    _refresh_networks_after_commit()
+
+
+def _refresh_networks_after_commit() -> None:
+    """An exclusion splits or joins networks: recompute them in the background."""
+    from qinglang.core.aftercommit import enqueue_after_commit
+    from qinglang.registry.tasks import refresh_networks
+
+    enqueue_after_commit(refresh_networks)

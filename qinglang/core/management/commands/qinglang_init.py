@@ -43,6 +43,9 @@ class Command(BaseCommand):
         self.stdout.write(f"regions: {count}")
         if options["demo"]:
             # Each app may ship demo.py with load(stdout); core goes first (offices, users).
+            # A demo module may also offer after_all(stdout), run once every app has loaded
+            # (e.g. figures computed over everyone's demo data).
+            loaded = []
             for config in apps.get_app_configs():
                 if not config.name.startswith("qinglang."):
                     continue
@@ -53,6 +56,10 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.load(self.stdout)
+                loaded.append(module)
+            for module in loaded:
+                if hasattr(module, "after_all"):
+                    module.after_all(self.stdout)
 
     def _collect_static(self) -> None:
         """Run collectstatic only when the sources changed (compressing takes a while)."""
