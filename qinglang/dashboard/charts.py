@@ -163,43 +163,43 @@ def categories(user: User, days: int) -> Chart:
     )
 
 
-def regions(user: User, days: int) -> Chart:
-    rows = selectors.by_region(user, days)
-    codes = [r["code"] for r in rows if r["code"]]
+def _queue_links(rows: list[dict[str, Any]], days: int, **office_filter: Any) -> list[str]:
+    """Link each {code} row to the triage queue of the regulator office of that region."""
     offices = dict(
         Organization.objects.filter(
-            kind=OrganizationKind.REGULATOR_OFFICE, level="provincial", region__code__in=codes
+            kind=OrganizationKind.REGULATOR_OFFICE,
+            region__code__in=[r["code"] for r in rows if r["code"]],
+            **office_filter,
         ).values_list("region__code", "pk")
     )
     date_from, date_to = _window(days)
+    return [
+        _url(
+            "cases:triage_list",
+            status="",
+            office=offices.get(r["code"]),
+            date_from=date_from,
+            date_to=date_to,
+        )
+        for r in rows
+    ]
+
+
+def regions(user: User, days: int) -> Chart:
+    rows = selectors.by_region(user, days)
     return Chart(
         name="regions",
         title=_("Reports received by province"),
         kind="bar",
         columns=[_("Region"), _("Reports")],
         rows=[[r["region"] or _("National pool"), r["count"]] for r in rows],
-        links=[
-            _url(
-                "cases:triage_list",
-                status="",
-                office=offices.get(r["code"]),
-                date_from=date_from,
-                date_to=date_to,
-            )
-            for r in rows
-        ],
+        links=_queue_links(rows, days, level="provincial"),
     )
 
 
 def region_map(user: User, days: int) -> Chart:
     """Reports per province on a map of China, or per prefecture on a provincial office's map."""
     view, rows = selectors.by_area(user, days)
-    offices = dict(
-        Organization.objects.filter(
-            kind=OrganizationKind.REGULATOR_OFFICE, region__code__in=[r["code"] for r in rows]
-        ).values_list("region__code", "pk")
-    )
-    date_from, date_to = _window(days)
     return Chart(
         name="region_map",
         title=(
@@ -210,16 +210,7 @@ def region_map(user: User, days: int) -> Chart:
         rows=[[r["region"], r["count"]] for r in rows],
         codes=[r["code"] for r in rows],
         map={"name": view.name, "src": static(view.path)},
-        links=[
-            _url(
-                "cases:triage_list",
-                status="",
-                office=offices.get(r["code"]),
-                date_from=date_from,
-                date_to=date_to,
-            )
-            for r in rows
-        ],
+        links=_queue_links(rows, days),
     )
 
 
