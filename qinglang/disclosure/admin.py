@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from qinglang.disclosure.models import Batch, Entry, LawInstrument, Threshold, TypicalCase
+from qinglang.disclosure.models import (
+    Batch,
+    Entry,
+    LawInstrument,
+    RankingPublication,
+    Threshold,
+    TypicalCase,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +46,8 @@ class EntryAdmin(ReadOnlyAdmin):
 @admin.register(TypicalCase)
 class TypicalCaseAdmin(ReadOnlyAdmin):
     list_display = ("title", "office", "status", "published_at")
+
+
+@admin.register(RankingPublication)
+class RankingPublicationAdmin(ReadOnlyAdmin):
+    list_display = ("title", "office", "period", "status", "published_at")

@@ -24,6 +24,7 @@ from qinglang.disclosure.models import (
     EntryStatus,
     EntryVersion,
     ExposureMeasure,
+    RankingPublication,
     TypicalCase,
 )
 
@@ -344,6 +345,65 @@ class PublicTypicalCaseListView(PublicAPIView):
 
 def _typical_filters(params: Any) -> dict[str, str]:
     return {k: str(params.get(k, ""))[:100] for k in ("category", "region", "tag", "q")}
+
+
+class RankingRowOut(serializers.Serializer):
+    rank = serializers.IntegerField()
+    website = serializers.CharField()
+    region = serializers.CharField(allow_blank=True)
+    score = serializers.CharField(help_text='Decimal score as a string, e.g. "92.50"')
+    vetoed = serializers.BooleanField()
+    tier = serializers.ChoiceField(choices=["exemplary", "good", "pass", "fail"])
+
+
+class RankingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    period = serializers.CharField()
+    office = serializers.CharField()
+    region = serializers.CharField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField()
+    rows = RankingRowOut(many=True)
+
+
+class RankingListOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = RankingOut(many=True)
+
+
+def ranking_data(r: RankingPublication, request: Request) -> dict[str, Any]:
+    """Return the public fields of a published ranking (website names and scores only)."""
+    return {
+        "id": r.pk,
+        "title": r.title,
+        "period": r.period,
+        "office": r.office.name,
+        "region": r.region.code if r.region else None,
+        "published_at": r.published_at,
+        "url": request.build_absolute_uri(r.get_absolute_url()),
+        "rows": r.rows,
+    }
+
+
+class PublicRankingListView(PublicAPIView):
+    @extend_schema(
+        operation_id="public_rankings_list",
+        summary="Published website evaluation rankings (no account)",
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("period", str, description="Month, e.g. 2026-11"),
+        ],
+        responses={200: RankingListOut, 429: OpenApiResponse(description="Rate limited")},
+    )
+    def get(self, request: Request) -> Response:
+        qs = selectors.list_public_rankings()
+        period = str(request.query_params.get("period", ""))[:16]
+        if period:
+            qs = qs.filter(period=period)
+        return Response(_page(request, qs, lambda r: ranking_data(r, request)))
 
 
 class StatisticsOut(serializers.Serializer):

@@ -16,6 +16,7 @@ urlpatterns: list = [
         api.PublicTypicalCaseListView.as_view(),
         name="api-public-typical-cases",
     ),
+    path("public/rankings/", api.PublicRankingListView.as_view(), name="api-public-rankings"),
     path("public/statistics/", api.PublicStatisticsView.as_view(), name="api-public-statistics"),
     path("disclosure/batches/", api.BatchCreateView.as_view(), name="api-disclosure-batches"),
     path(

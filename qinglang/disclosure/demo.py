@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qinglang.cases.models import Case, CaseStatus
@@ -159,3 +160,27 @@ def _typical_case(case: Case, officer: User, lead: User, stdout: TextIO) -> None
         services.approve_typical_case(item, acting_user=lead)
         services.publish_typical_case(item, acting_user=lead)
     stdout.write(f"disclosure: 典型案例 {item.title}\n")
+
+
+def after_all(stdout: TextIO) -> None:
+    """Publish the demo period's evaluation ranking once compliance has evaluated the websites."""
+    from qinglang.compliance.demo import PERIOD
+    from qinglang.disclosure.models import RankingPublication
+
+    officer = User.objects.filter(username="demo-beijing").first()
+    lead = User.objects.filter(username="demo-beijing-lead").first()
+    if officer is None or lead is None or officer.organization is None:
+        return
+    if RankingPublication.objects.filter(office=officer.organization, period=PERIOD).exists():
+        return
+    try:
+        with transaction.atomic():
+            item = services.create_ranking(period=PERIOD, acting_user=officer)
+            services.submit_ranking(item, acting_user=officer)
+            services.approve_ranking(item, acting_user=lead)
+            services.publish_ranking(item, acting_user=lead)
+    except ValidationError as exc:
+        stdout.write(f"disclosure: demo ranking skipped ({'; '.join(exc.messages)})\n")
+        return
+    opendata.write_release()
+    stdout.write(f"disclosure: 综合评议排名 {item.title}\n")

@@ -13,6 +13,19 @@ class BatchForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
 
 
+class RankingForm(forms.Form):
+    period = forms.RegexField(
+        label=_("Period (month)"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        max_length=7,
+        error_messages={"invalid": _("Give the period as a month, e.g. 2026-11.")},
+        widget=forms.TextInput(attrs={"placeholder": "2026-11", "inputmode": "numeric"}),
+    )
+    title = forms.CharField(
+        label=_("Title (empty: a standard title)"), max_length=200, required=False
+    )
+
+
 class PublishForm(forms.Form):
     at = forms.DateTimeField(
         label=_("Publish at (empty: now)"),

@@ -640,3 +640,46 @@ class OpenDataRelease(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+# ---------------------------------------------------------------- evaluation rankings (综合评议)
+
+
+class RankingPublication(ReviewedItem):
+    """A period's comprehensive-evaluation ranking of an office's websites, frozen for the public.
+
+    The rows are a snapshot taken when the draft is made, so what the second person approves is
+    exactly what is published, even if an evaluation is recomputed later.
+    """
+
+    period = models.CharField(_("period"), max_length=16)
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    rows = models.JSONField(_("ranking rows"), default=list)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("evaluation ranking")
+        verbose_name_plural = _("evaluation rankings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "period"], name="ranking_one_per_office_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ReviewStatus]),
+                name="ranking_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("disclosure:ranking_detail", args=[self.pk])

@@ -32,6 +32,7 @@ from qinglang.disclosure.models import OpenDataRelease, StatisticRow
 from qinglang.disclosure.selectors import (
     current_version,
     list_public_entries,
+    list_public_rankings,
     list_public_typical_cases,
 )
 
@@ -133,6 +134,17 @@ TYPICAL_FIELDS = [
     ("lessons", "Lessons for prevention"),
     ("published_at", "Publication time (ISO 8601)"),
 ]
+RANKING_FIELDS = [
+    ("ranking", "Ranking id; its page is /rankings/<id>/"),
+    ("period", "Evaluation period (YYYY-MM)"),
+    ("office", "Publishing office"),
+    ("rank", "Rank within the publication"),
+    ("website", "Website name"),
+    ("region", "Region of the website"),
+    ("score", "Score (deductions from 100, capped bonus points)"),
+    ("vetoed", "true when a veto item failed the period"),
+    ("tier", "Incentive tier: exemplary, good, pass, fail"),
+]
 STAT_FIELDS = [
     ("month", "Month (YYYY-MM, Asia/Shanghai)"),
     (
@@ -187,6 +199,23 @@ def typical_rows() -> Iterable[dict[str, Any]]:
         }
 
 
+def ranking_rows() -> Iterable[dict[str, Any]]:
+    """Yield every row of every published ranking."""
+    for r in list_public_rankings():
+        for row in r.rows:
+            yield {
+                "ranking": r.pk,
+                "period": r.period,
+                "office": r.office.name,
+                "rank": row["rank"],
+                "website": row["website"],
+                "region": row["region"],
+                "score": row["score"],
+                "vetoed": "true" if row["vetoed"] else "false",
+                "tier": row["tier"],
+            }
+
+
 def stat_rows() -> Iterable[dict[str, Any]]:
     """Yield the aggregate statistics."""
     for r in StatisticRow.objects.order_by("dimension", "month", "key"):
@@ -221,6 +250,7 @@ def write_release(day: dt.date | None = None) -> OpenDataRelease:
     datasets = {
         "exposures": (list(entry_rows()), ENTRY_FIELDS),
         "typical_cases": (list(typical_rows()), TYPICAL_FIELDS),
+        "rankings": (list(ranking_rows()), RANKING_FIELDS),
         "statistics": (list(stat_rows()), STAT_FIELDS),
     }
     files: dict[str, bytes] = {}

@@ -25,6 +25,7 @@ from qinglang.disclosure.models import (
     LawInstrument,
     Offender,
     OpenDataRelease,
+    RankingPublication,
     ReviewStatus,
     Statement,
     StatementStatus,
@@ -419,3 +420,38 @@ def statistics_overview() -> dict[str, Any]:
         "handling_days": by_key("handling_days"),
         "closed_within_deadline": round(float(met / closed * 100), 1) if closed else None,
     }
+
+
+# ---------------------------------------------------------------- evaluation rankings
+
+
+def list_public_rankings() -> QuerySet[RankingPublication]:
+    """Return published evaluation rankings, newest first."""
+    return (
+        RankingPublication.objects.filter(status=ReviewStatus.PUBLISHED)
+        .select_related("office", "region")
+        .order_by("-published_at", "-id")
+    )
+
+
+def get_public_ranking(pk: Any) -> RankingPublication:
+    """Return one published ranking."""
+    try:
+        return list_public_rankings().get(pk=int(pk))
+    except (RankingPublication.DoesNotExist, ValueError, TypeError):
+        raise NotFoundInScopeError("ranking") from None
+
+
+def rankings_visible_to(user: User) -> QuerySet[RankingPublication]:
+    """Return rankings of offices within the user's jurisdiction."""
+    return RankingPublication.objects.filter(office_scope_q(user, "office")).select_related(
+        "office", "created_by", "approved_by", "region"
+    )
+
+
+def get_ranking_for(user: User, pk: Any) -> RankingPublication:
+    """Return one ranking the user may see; a guessed id is a 404."""
+    try:
+        return rankings_visible_to(user).get(pk=int(pk))
+    except (RankingPublication.DoesNotExist, ValueError, TypeError):
+        raise NotFoundInScopeError("ranking") from None

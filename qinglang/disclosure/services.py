@@ -43,6 +43,7 @@ from qinglang.disclosure.models import (
     LawVersion,
     Offence,
     Offender,
+    RankingPublication,
     RecordedAmounts,
     ReviewedItem,
     ReviewStatus,
@@ -696,6 +697,7 @@ def publish_due() -> int:
     for model, action in (
         (Batch, events.BATCH_PUBLISHED),
         (TypicalCase, events.TYPICAL_CASE_PUBLISHED),
+        (RankingPublication, events.RANKING_PUBLISHED),
     ):
         for pk in model.objects.filter(
             status=ReviewStatus.SCHEDULED, publish_at__lte=now
@@ -1059,6 +1061,102 @@ def publish_typical_case(item: TypicalCase, *, acting_user: User, at: Any = None
     ledger.append(
         item,
         action=events.TYPICAL_CASE_PUBLISHED,
+        actor=acting_user,
+        data={"scheduled": not published},
+    )
+    return item
+
+
+# ---------------------------------------------------------------- evaluation rankings
+
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _ranking_rows(period: str, office: Organization) -> list[dict[str, Any]]:
+    from qinglang.compliance.selectors import public_ranking
+
+    prefix = office.scope_prefix
+    if prefix is None:
+        return []
+    return [
+        {
+            "rank": row["rank"],
+            "website": row["website"],
+            "region": row["region"],
+            "score": str(row["score"]),
+            "vetoed": bool(row["vetoed"]),
+            "tier": row["tier"],
+        }
+        for row in public_ranking(period, region_prefix=prefix)
+    ]
+
+
+@transaction.atomic
+def create_ranking(*, period: Any, acting_user: User, title: Any = "") -> RankingPublication:
+    """Draft the publication of a period's evaluation ranking of the office's jurisdiction.
+
+    The rows are frozen now: the approver sees, and the public gets, exactly this table.
+    """
+    office = ensure_office_staff(acting_user)
+    period = str(period or "").strip()
+    if not PERIOD_RE.match(period):
+        raise DomainError({"period": _("Give the period as a month, e.g. 2026-11.")})
+    if RankingPublication.objects.filter(office=office, period=period).exists():
+        raise StateError({"period": _("This office already has a ranking for that period.")})
+    rows = _ranking_rows(period, office)
+    if not rows:
+        raise DomainError(
+            {"period": _("No website in your jurisdiction has an evaluation for that period.")}
+        )
+    default_title = _("Comprehensive evaluation of websites, %(period)s (%(office)s)") % {
+        "period": period,
+        "office": office.name,
+    }
+    item = RankingPublication.objects.create(
+        office=office,
+        created_by=acting_user,
+        period=period,
+        region=office.region,
+        title=_text(title, "title", required=False, max_length=200) or default_title,
+        rows=rows,
+    )
+    ledger.append(
+        item,
+        action=events.RANKING_CREATED,
+        actor=acting_user,
+        data={"period": period, "websites": len(rows)},
+    )
+    return item
+
+
+@transaction.atomic
+def submit_ranking(item: RankingPublication, *, acting_user: User) -> RankingPublication:
+    """Send a drafted ranking for approval."""
+    item = RankingPublication.objects.select_for_update().get(pk=item.pk)
+    _submit(item, acting_user=acting_user)
+    ledger.append(item, action=events.RANKING_SUBMITTED, actor=acting_user, data={})
+    return item
+
+
+@transaction.atomic
+def approve_ranking(item: RankingPublication, *, acting_user: User) -> RankingPublication:
+    """Approve as the second person (not the author)."""
+    item = RankingPublication.objects.select_for_update().get(pk=item.pk)
+    _approve(item, acting_user=acting_user)
+    ledger.append(item, action=events.RANKING_APPROVED, actor=acting_user, data={})
+    return item
+
+
+@transaction.atomic
+def publish_ranking(
+    item: RankingPublication, *, acting_user: User, at: Any = None
+) -> RankingPublication:
+    """Publish an approved ranking now or at a scheduled time."""
+    item = RankingPublication.objects.select_for_update().get(pk=item.pk)
+    published = _schedule_or_publish(item, at=at, acting_user=acting_user)
+    ledger.append(
+        item,
+        action=events.RANKING_PUBLISHED,
         actor=acting_user,
         data={"scheduled": not published},
     )

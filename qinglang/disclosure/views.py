@@ -160,6 +160,24 @@ def typical_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# ---------------------------------------------------------------- evaluation rankings
+
+
+@public_page
+def ranking_list(request: HttpRequest) -> HttpResponse:
+    """Published comprehensive-evaluation rankings of websites, by office and period."""
+    page = Paginator(selectors.list_public_rankings(), 20).get_page(request.GET.get("page"))
+    return render(request, "disclosure/ranking_list.html", {"page": page})
+
+
+@public_page
+def ranking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One published ranking: websites by score with their incentive tier."""
+    return render(
+        request, "disclosure/ranking_detail.html", {"item": selectors.get_public_ranking(pk)}
+    )
+
+
 # ---------------------------------------------------------------- laws, guides
 
 
@@ -290,7 +308,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "typical_cases": selectors.typical_cases_visible_to(request.user).order_by(
                 "-created_at"
             )[:100],
+            "rankings": selectors.rankings_visible_to(request.user).order_by("-created_at")[:100],
             "form": forms.BatchForm(),
+            "ranking_form": forms.RankingForm(),
         },
     )
 
@@ -451,6 +471,63 @@ def staff_appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose a decision and give a reason."))
     return redirect("disclosure_staff:batch", pk=appeal.entry.batch_id)
+
+
+# ---------------------------------------------------------------- staff: rankings
+
+
+@office_staff
+@require_POST
+def staff_ranking_new(request: HttpRequest) -> HttpResponse:
+    """Draft a ranking publication from the period's evaluations."""
+    form = forms.RankingForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("disclosure_staff:home")
+    try:
+        item = services.create_ranking(
+            period=form.cleaned_data["period"],
+            title=form.cleaned_data["title"],
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        _error_message(request, exc)
+        return redirect("disclosure_staff:home")
+    return redirect("disclosure_staff:ranking", pk=item.pk)
+
+
+@office_staff
+def staff_ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ranking under review."""
+    item = selectors.get_ranking_for(request.user, pk)
+    return render(
+        request,
+        "disclosure/staff_ranking.html",
+        {"item": item, "statuses": ReviewStatus, "publish_form": forms.PublishForm()},
+    )
+
+
+@office_staff
+@require_POST
+def staff_ranking_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Submit, approve or publish a ranking."""
+    item = selectors.get_ranking_for(request.user, pk)
+    try:
+        if action == "submit":
+            services.submit_ranking(item, acting_user=request.user)
+        elif action == "approve":
+            services.approve_ranking(item, acting_user=request.user)
+        elif action == "publish":
+            form = forms.PublishForm(request.POST)
+            at = form.cleaned_data.get("at") if form.is_valid() else None
+            services.publish_ranking(item, at=at, acting_user=request.user)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        _error_message(request, exc)
+    return redirect("disclosure_staff:ranking", pk=item.pk)
 
 
 # ---------------------------------------------------------------- staff: typical cases, guides

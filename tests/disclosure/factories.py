@@ -123,7 +123,7 @@ def batch_of(entry: Entry) -> Batch:
 def matrix_subjects(world: Any) -> dict[str, dict[str, Any]]:
     """Disclosure objects in Shenzhen for the access matrix (author: a second Shenzhen user)."""
     from qinglang.cases.services.lifecycle import TargetInput
-    from qinglang.disclosure.models import TypicalCase
+    from qinglang.disclosure.models import RankingPublication, TypicalCase
 
     author = UserFactory(
         username="t-shenzhen-2", organization=world.shenzhen_office, role=Role.CASE_HANDLER
@@ -162,6 +162,22 @@ def matrix_subjects(world: Any) -> dict[str, dict[str, Any]]:
         slug="demo-guide", audience="public", title="指南", body_markdown="正文", acting_user=author
     )
     assert isinstance(typical, TypicalCase)
+    ranking = RankingPublication.objects.create(
+        office=world.shenzhen_office,
+        created_by=author,
+        period="2026-11",
+        title="深圳市网站综合评议结果",
+        rows=[
+            {
+                "rank": 1,
+                "website": site.name,
+                "region": "",
+                "score": "95",
+                "vetoed": False,
+                "tier": "exemplary",
+            }
+        ],
+    )
     return {
         "disclosure_batch": {"pk": draft.pk},
         "disclosure_batch_action": {"pk": draft.pk, "action": "submit"},
@@ -171,4 +187,6 @@ def matrix_subjects(world: Any) -> dict[str, dict[str, Any]]:
         "disclosure_typical": {"pk": typical.pk},
         "disclosure_typical_action": {"pk": typical.pk, "action": "submit"},
         "disclosure_guide": {"slug": "demo-guide"},
+        "disclosure_ranking": {"pk": ranking.pk},
+        "disclosure_ranking_action": {"pk": ranking.pk, "action": "submit"},
     }
