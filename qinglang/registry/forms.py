@@ -6,13 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qinglang.core.forms import StyledForm
+from qinglang.registry.labels import identifier_kind_choices
 from qinglang.registry.models import (
     IntermediaryKind,
     SubjectKind,
     ViolationStatus,
     WebsiteStatus,
 )
-from qinglang.registry.validation import IDENTIFIER_KINDS
 
 # StyledForm (Bootstrap classes on every widget) is core's; imported here for this app's forms.
 
@@ -44,7 +44,7 @@ class RescindForm(StyledForm):
 
 
 class ExclusionForm(StyledForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, k) for k in IDENTIFIER_KINDS])
+    kind = forms.ChoiceField(label=_("Kind"), choices=identifier_kind_choices)
     value = forms.CharField(label=_("Value"), max_length=256)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
@@ -98,5 +98,21 @@ class IntermediaryForm(StyledForm):
 
 
 class ContactForm(StyledForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, k) for k in IDENTIFIER_KINDS])
+    kind = forms.ChoiceField(label=_("Kind"), choices=identifier_kind_choices)
     value = forms.CharField(label=_("Value"), max_length=256)
+
+
+class GraphStartForm(StyledForm):
+    """Where the graph starts: an identifier, or registry entities found by words."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=lambda: [("", "—"), *identifier_kind_choices()], required=False
+    )
+    value = forms.CharField(label=_("Identifier"), max_length=256, required=False)
+    q = forms.CharField(label=_("Or search the registry"), max_length=100, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("value") and not data.get("kind"):
+            self.add_error("kind", _("Choose the kind of identifier."))
+        return data

@@ -16,6 +16,7 @@ from qinglang.analysis.filings import parse_icp, parse_psb
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.jurisdiction import office_scope_q
 from qinglang.core.models import Region, User
+from qinglang.registry.labels import identifier_kind_label
 from qinglang.registry.models import (
     Account,
     AccountName,
@@ -408,13 +409,14 @@ def entity_graph(
             "code", "name"
         )
     )
+    names = source_names({(o[3], o[4]) for o in occurrences if o[6]})
     for ident_id, ident_kind, ident_value, st, sid, region_code, visible in occurrences:
         ident_node = f"i{ident_id}"
         nodes.setdefault(
             ident_node,
             {
                 "id": ident_node,
-                "name": f"{ident_kind}: {ident_value}",
+                "name": f"{identifier_kind_label(ident_kind)}: {ident_value}",
                 "category": "identifier",
                 "kind": ident_kind,
                 "value": ident_value,
@@ -426,7 +428,7 @@ def entity_graph(
                 src_node,
                 {
                     "id": src_node,
-                    "name": source_label(st, sid),
+                    "name": names.get((st, sid)) or source_label(st, sid),
                     "category": st.split(".")[-1],
                     "region": region_names.get(region_code, ""),
                     "url": source_url(st, sid),
@@ -449,6 +451,36 @@ def entity_graph(
             )
         links.append({"source": src_node, "target": ident_node})
     return {"nodes": list(nodes.values()), "links": links}
+
+
+def source_names(sources: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Return the names people know sources by: an entity's name, a case's number and title.
+
+    One query per kind of source; sources without a name are left out (callers fall back to
+    "report 12").
+    """
+    by_type: dict[str, set[str]] = {}
+    for st, sid in sources:
+        by_type.setdefault(st, set()).add(str(sid))
+    names: dict[tuple[str, str], str] = {}
+    models = {
+        "registry.website": (Website, lambda o: o.name),
+        "registry.account": (Account, lambda o: f"{o.platform} {o.uid}"),
+        "registry.practitioner": (Practitioner, lambda o: o.name),
+        "registry.intermediary": (Intermediary, lambda o: o.name),
+    }
+    for st, ids in by_type.items():
+        numeric = [int(i) for i in ids if i.isdigit()]
+        if st in models:
+            model, label = models[st]
+            for obj in model.objects.filter(pk__in=numeric):
+                names[(st, str(obj.pk))] = label(obj)
+        else:
+            for object_id, title in SearchDocument.objects.filter(
+                object_type=st, object_id__in=ids
+            ).values_list("object_id", "title"):
+                names[(st, object_id)] = title
+    return names
 
 
 def _visible_case(scope: Q) -> Case | Value:

@@ -6,10 +6,11 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from qinglang.registry import selectors, services
 from qinglang.registry.forms import (
     ContactForm,
     ExclusionForm,
+    GraphStartForm,
     ImportForm,
     IntermediaryForm,
     LookupForm,
@@ -33,6 +35,7 @@ from qinglang.registry.forms import (
     WebsiteFilterForm,
     WebsiteStatusForm,
 )
+from qinglang.registry.labels import GRAPH_CATEGORIES
 from qinglang.registry.permissions import (
     can_decide_for,
     can_export_violations,
@@ -40,6 +43,7 @@ from qinglang.registry.permissions import (
     is_website_officer,
 )
 from qinglang.registry.services.lookup import lookups_left_today
+from qinglang.registry.validation import normalize_identifier
 
 PAGE_SIZE = 50
 IMPORT_STASH_SECONDS = 30 * 60
@@ -282,7 +286,37 @@ def identifier_detail(request: HttpRequest, kind: str, value: str) -> HttpRespon
 
 @staff_view
 def graph(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/graph.html", {"params": request.GET.urlencode()})
+    """The network graph: starts from an identifier or an entity, or asks where to start."""
+    form = GraphStartForm(request.GET or None)
+    start, hits = "", []
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["kind"] and data["value"]:
+            try:
+                value = normalize_identifier(data["kind"], data["value"])
+            except ValidationError as exc:
+                form.add_error("value", exc.messages)
+            else:
+                start = urlencode({"kind": data["kind"], "value": value})
+        elif data["q"]:
+            hits = [
+                d
+                for d in selectors.search(request.user, data["q"], limit=20)
+                if d.object_type.startswith(selectors.REGISTRY_PREFIX)
+            ]
+    source_type, source_id = request.GET.get("source_type", ""), request.GET.get("source_id", "")
+    if not start and source_type.startswith(selectors.REGISTRY_PREFIX) and source_id.isdigit():
+        start = urlencode({"source_type": source_type, "source_id": source_id})
+    return render(
+        request,
+        "registry/graph.html",
+        {
+            "form": form,
+            "start": start,
+            "hits": hits,
+            "categories": [(code, str(label)) for code, label in GRAPH_CATEGORIES],
+        },
+    )
 
 
 @staff_view
@@ -294,9 +328,12 @@ def graph_data(request: HttpRequest) -> JsonResponse:
         data = selectors.entity_graph(user=request.user, kind=kind, value=value)
     elif source_type and source_id and source_type.startswith(selectors.REGISTRY_PREFIX):
         data = selectors.entity_graph(user=request.user, source=(source_type, source_id))
-    else:
+    elif source_type or source_id or kind or value:
         return JsonResponse({"error": _("Give kind and value, or a registry entity.")}, status=400)
-    return JsonResponse(data)
+    else:
+        data = {"nodes": [], "links": []}  # a plain visit: nothing chosen yet, not an error
+    categories = [{"code": code, "label": str(label)} for code, label in GRAPH_CATEGORIES]
+    return JsonResponse({**data, "categories": categories})
 
 
 @staff_view

@@ -10,7 +10,11 @@
     .then(function (data) {
       if (!data.nodes || !data.nodes.length) { el.textContent = el.dataset.empty; return; }
       var names = Object.keys(colours);
-      var categories = names.map(function (n) { return {name: n, itemStyle: {color: colours[n]}}; });
+      var words = {};
+      (data.categories || []).forEach(function (c) { words[c.code] = c.label; });
+      var categories = names.map(function (n) {
+        return {name: words[n] || n, itemStyle: {color: colours[n]}};
+      });
       var nodes = data.nodes.map(function (n) {
         var idx = names.indexOf(n.category);
         return {id: n.id, name: n.name, url: n.url || "", region: n.region || "",
@@ -21,7 +25,7 @@
         tooltip: {formatter: function (p) {
           return p.dataType === "node" ? echarts.format.encodeHTML(p.data.name + (p.data.region ? " · " + p.data.region : "")) : "";
         }},
-        legend: [{data: names}],
+        legend: [{data: categories.map(function (c) { return c.name; })}],
         series: [{type: "graph", layout: "force", roam: true, draggable: true,
           label: {show: true, position: "right"}, force: {repulsion: 220, edgeLength: 90},
           categories: categories, data: nodes, links: data.links}]
