@@ -989,6 +989,10 @@ def _table(filename: str, content: bytes) -> list[list[Any]]:
             raise DomainError(_("The file is not a readable XLSX workbook."))
         from openpyxl import load_workbook
 
+        from qinglang.core.archives import check_zip_container
+
+        check_zip_container(content)
+
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:

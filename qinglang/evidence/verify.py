@@ -67,6 +67,10 @@ def _verify_sig(public: bytes, message: bytes, signature_hex: str) -> bool:
 def _read_members(zf: zipfile.ZipFile, result: Result) -> dict[str, bytes]:
     members: dict[str, bytes] = {}
     for info in zf.infolist():
+        if info.compress_type != zipfile.ZIP_STORED:
+            # Packages are written uncompressed; inflating a stranger's member could be a zip bomb.
+            result.failures.append(f"{info.filename}: compressed, which packages never are")
+            continue
         try:
             members[info.filename] = zf.read(info)
         except ARCHIVE_ERRORS as exc:

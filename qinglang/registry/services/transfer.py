@@ -135,6 +135,10 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
 def _xlsx_rows(content: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    from qinglang.core.archives import check_zip_container
+
+    check_zip_container(content)
+
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
