@@ -19,3 +19,14 @@ class NotPermitted(PermissionDenied):
 
 class NotFoundInScopeError(Exception):
     """The object does not exist or lies outside the user's scope (answered as 404)."""
+
+
+class TemporarilyUnavailableError(Exception):
+    """A store the request needs is out of service (disk full, unreachable): answered as 503.
+
+    Nothing was saved; the same request may be sent again later.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -8,6 +8,7 @@ task (`discard_unreferenced`), and `sweep_unreferenced` removes any that escaped
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -17,7 +18,11 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from qinglang.core.exceptions import TemporarilyUnavailableError
+
+log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 _pending = threading.local()
 
@@ -57,7 +62,7 @@ def put(f: IO[bytes] | bytes) -> tuple[str, int, str]:
     name = storage_name(sha256)
     st = storage()
     if not st.exists(name):
-        saved = st.save(name, File(fileobj))
+        saved = _save(st, name, fileobj)
         if saved != name:
             # Another writer stored the same bytes at the same moment: keep theirs.
             st.delete(saved)
@@ -72,6 +77,28 @@ def put(f: IO[bytes] | bytes) -> tuple[str, int, str]:
         transaction.on_commit(lambda: _ensure_present(name, data_for_repair))
     fileobj.seek(0)
     return sha256, size, name
+
+
+def _save(st: Storage, name: str, fileobj: IO[bytes]) -> str:
+    """Write a blob; on a full or failing disk remove what was half written and say so.
+
+    A half-written file under its digest's name would later pass for the real bytes.
+    """
+    try:
+        return st.save(name, File(fileobj))
+    except OSError as exc:
+        log.error("evidence vault write failed for %s: %s", name, exc)
+        try:
+            if st.exists(name):
+                st.delete(name)
+        except OSError:
+            log.exception("could not remove the partial blob %s", name)
+        raise TemporarilyUnavailableError(
+            _(
+                "The evidence store cannot take files at the moment (it may be full). "
+                "Nothing was saved; please try again later."
+            )
+        ) from exc
 
 
 def _ensure_present(name: str, fileobj: IO[bytes]) -> None:

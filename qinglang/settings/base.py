@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "qinglang.core.middleware_inputs.InputSafetyMiddleware",
     "qinglang.core.middleware_inputs.NoStoreMiddleware",
+    "qinglang.core.middleware_faults.FaultMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
