@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 from PIL import Image
 from rest_framework.test import APIClient
@@ -46,7 +47,7 @@ def _admin_url() -> str:
 def test_a_lost_database_connection_answers_503_and_the_retry_succeeds(world):
     if connection.vendor != "postgresql":
         pytest.skip("terminating a server connection needs PostgreSQL")
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     first = client.post(SUBMIT, report_body(), format="json")
     assert first.status_code == 201
     pid = connection.connection.info.backend_pid
@@ -64,7 +65,8 @@ def test_a_lost_database_connection_answers_503_and_the_retry_succeeds(world):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_lost_connection_on_a_page_shows_the_branded_503(world, client):
+def test_a_lost_connection_on_a_page_shows_the_branded_503(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if connection.vendor != "postgresql":
         pytest.skip("terminating a server connection needs PostgreSQL")
     assert client.get("/exposure/").status_code == 200
@@ -126,7 +128,7 @@ def _files(root: Path) -> set[str]:
 @pytest.mark.django_db(transaction=True)
 def test_a_full_vault_answers_503_and_keeps_no_half_written_evidence(world, full_vault):
     mount, filler = full_vault
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     import json
 
     sent = {"payload": json.dumps(report_body()), "evidence": [_noise_png()]}
