@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
@@ -165,7 +166,7 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     count = services_accounts.sign_out_everywhere(_me(request), acting_user=_me(request))
     logout(request)
     messages.success(request, _("Signed out of %(n)d sessions.") % {"n": count})
-    return redirect("core:login")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 # --- The office head manages the office's users -------------------------------------------------

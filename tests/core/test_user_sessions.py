@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from qinglang.core.ledger import events_for
 from qinglang.core.models import SessionEndReason, UserSession
@@ -133,7 +134,7 @@ def test_sign_out_everywhere_ends_every_session_this_one_too(world):
     phone = login_verified(Client(), user)
     other_user = login_verified(Client(), world.guangdong_user)
     response = laptop.post("/staff/security/sessions/end-all/")
-    assert response.status_code == 302 and response["Location"] == "/staff/login/"
+    assert response.status_code == 302 and response["Location"] == reverse("intake:portal")
     assert laptop.get("/staff/").status_code == 302
     assert phone.get("/staff/").status_code == 302
     assert other_user.get("/staff/").status_code == 200
