@@ -52,6 +52,9 @@ class SessionTimeoutMiddleware:
             seen = session.get(SEEN, now)
             if now - seen > idle_limit() or now - started > absolute_limit():
                 idle = now - seen > idle_limit()
+                from qinglang.core.services_accounts import mark_signed_out
+
+                mark_signed_out(request, reason="timed_out")
                 logout(request)
                 messages.info(
                     request,

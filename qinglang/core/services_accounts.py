@@ -146,12 +146,12 @@ def touch_session(request: HttpRequest) -> bool:
     return True
 
 
-def mark_signed_out(request: HttpRequest) -> None:
-    """Close the row of a session that is signing out normally."""
+def mark_signed_out(request: HttpRequest, *, reason: str = SessionEndReason.SIGNED_OUT) -> None:
+    """Close the row of a session that is signing out (by its holder, or timed out)."""
     row_id = request.session.get(SESSION_ROW_KEY)
     if row_id is not None:
         UserSession.objects.filter(pk=row_id, ended_at__isnull=True).update(
-            ended_at=timezone.now(), end_reason=SessionEndReason.SIGNED_OUT
+            ended_at=timezone.now(), end_reason=reason
         )
 
 

@@ -158,3 +158,17 @@ def test_session_pages_need_a_verified_sign_in(client, world):
         assert response.status_code == 302 and "/staff/login/" in response["Location"]
     row.refresh_from_db()
     assert row.ended_at is None
+
+
+def test_a_timed_out_session_leaves_the_open_list_and_reads_as_timed_out(world):
+    import time
+
+    from qinglang.core.middleware_sessions import SEEN
+
+    client = login_verified(Client(), world.beijing_user)
+    session = client.session
+    session[SEEN] = time.time() - 31 * 60
+    session.save()
+    assert client.get("/staff/").status_code == 302
+    row = UserSession.objects.get(user=world.beijing_user)
+    assert row.end_reason == SessionEndReason.TIMED_OUT and row.ended_at is not None
