@@ -67,3 +67,23 @@ def require_fresh_second_factor(
         return wrapped
 
     return decorator
+
+
+def ensure_fresh_for_session_api(request: Any) -> None:
+    """Refuse (403) an API call made with a browser session whose code is stale.
+
+    Bearer tokens are machine credentials issued by an administrator and have no second factor
+    to refresh; a signed-in person using the API through their session does.
+    """
+    from django.utils.translation import gettext as _
+
+    from qinglang.core.auth import VerifiedSessionAuthentication
+    from qinglang.core.exceptions import NotPermitted
+
+    if isinstance(
+        getattr(request, "successful_authenticator", None), VerifiedSessionAuthentication
+    ) and not has_fresh_second_factor(request):
+        raise NotPermitted(
+            _("This action needs a second-factor code entered in the last %(m)d minutes.")
+            % {"m": fresh_window() // 60}
+        )

@@ -128,3 +128,43 @@ def test_stale_code_on_typical_case_approval_prompts(client, world):
     response = client.post(f"/staff/disclosure/typical-cases/{item.pk}/approve/")
     assert response.status_code == 302 and response["Location"].startswith(CONFIRM)
     assert TypicalCase.objects.get(pk=item.pk).status == ReviewStatus.SUBMITTED
+
+
+def _submitted_batch(world):
+    case = closed_case(world)
+    batch = disclosure.create_batch(title="第一批", acting_user=world.beijing_user)
+    disclosure.add_entry(
+        batch, case_id=case.pk, summary="收费删帖。", acting_user=world.beijing_user
+    )
+    disclosure.submit_batch(batch, acting_user=world.beijing_user)
+    return batch
+
+
+def test_api_approval_through_a_stale_session_is_refused_and_changes_nothing(client, world):
+    lead = beijing_lead(world)
+    batch = _submitted_batch(world)
+    login_verified(client, lead)
+    make_code_stale(client)
+    url = f"/api/v1/disclosure/batches/{batch.pk}/approve/"
+    response = client.post(url, data="{}", content_type="application/json")
+    assert response.status_code == 403 and "15 minutes" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ReviewStatus.SUBMITTED
+    assert not events_for(batch).filter(action="batch.approved").exists()
+
+
+def test_api_approval_with_a_bearer_token_is_not_asked_for_a_code(client, world):
+    from qinglang.core.services import create_api_token
+
+    lead = beijing_lead(world)
+    batch = _submitted_batch(world)
+    token = create_api_token(lead)
+    response = client.post(
+        f"/api/v1/disclosure/batches/{batch.pk}/approve/",
+        data="{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+    batch.refresh_from_db()
+    assert batch.status == ReviewStatus.APPROVED
