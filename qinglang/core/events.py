@@ -31,3 +31,8 @@ ORGANIZATION_DETAILS_CHANGED = define(
 )
 ORGANIZATION_DEACTIVATED = define("organization.deactivated", _("Organization deactivated"))
 ORGANIZATION_REACTIVATED = define("organization.reactivated", _("Organization reactivated"))
+USER_OTP_RESET = define("user.otp_reset", _("Second factor reset"))
+USER_PASSWORD_RESET = define("user.password_reset", _("Password reset by e-mail link"))
+USER_INVITED = define("user.invited", _("Invitation to set a password sent"))
+USER_SESSION_ENDED = define("user.session_ended", _("Session ended"))
+USER_SIGNED_OUT_EVERYWHERE = define("user.signed_out_everywhere", _("Signed out everywhere"))

@@ -1,8 +1,9 @@
 """Staff sessions end after a spell of inactivity and after an absolute lifetime (ASVS V7).
 
 The session records when it was signed in and when it was last used (updated at most once a
-minute, so a busy page does not write the session on every request). Past either limit the user
-is signed out and sent to sign in again with a message saying why.
+minute, so a busy page does not write the session on every request); the same touch updates
+the user's `UserSession` row and signs out a session its holder ended elsewhere. Past either
+limit the user is signed out and sent to sign in again with a message saying why.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def stamp_session(sender: object, request: HttpRequest, user: object, **kwargs: 
     """On sign-in, record when the session started (saved with the login, no extra write)."""
     now = time.time()
     request.session[STARTED] = request.session[SEEN] = now
+    from qinglang.core.services_accounts import record_sign_in
+
+    record_sign_in(request, user)  # type: ignore[arg-type]
 
 
 def idle_limit() -> int:
@@ -48,6 +52,9 @@ class SessionTimeoutMiddleware:
             seen = session.get(SEEN, now)
             if now - seen > idle_limit() or now - started > absolute_limit():
                 idle = now - seen > idle_limit()
+                from qinglang.core.services_accounts import mark_signed_out
+
+                mark_signed_out(request, reason="timed_out")
                 logout(request)
                 messages.info(
                     request,
@@ -58,5 +65,11 @@ class SessionTimeoutMiddleware:
                     % {"h": absolute_limit() // 3600},
                 )
             elif now - seen >= 60 or SEEN not in session:
-                session[SEEN] = now
+                from qinglang.core.services_accounts import touch_session
+
+                if touch_session(request):
+                    session[SEEN] = now
+                else:  # ended from another session (or by a reset): sign out here too
+                    logout(request)
+                    messages.info(request, _("This session was ended. Sign in again."))
         return self.get_response(request)

@@ -325,3 +325,47 @@ class IdentityAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.object_type}:{self.object_id}"
+
+
+class SessionEndReason(models.TextChoices):
+    SIGNED_OUT = "signed_out", _("Signed out")
+    ENDED_BY_USER = "ended_by_user", _("Ended from another session")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("Signed out everywhere")
+    TIMED_OUT = "timed_out", _("Timed out")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+
+
+class UserSession(models.Model):
+    """One sign-in of a user: when, from what kind of device, last activity, how it ended.
+
+    The device is described coarsely (browser and system family) and the address only by its
+    network (/24 for IPv4, /48 for IPv6): enough for the holder to recognise a session, not a
+    trail of where they were. `session_key` lets the holder end the session from elsewhere.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signed_in_sessions",
+        verbose_name=_("user"),
+    )
+    session_key = models.CharField(_("session key"), max_length=40, db_index=True)
+    device = models.CharField(_("device"), max_length=80, blank=True)
+    network = models.CharField(_("network"), max_length=64, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in at"))
+    last_seen_at = models.DateTimeField(_("last activity"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("how it ended"), max_length=32, choices=SessionEndReason.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-signed_in_at", "-pk"]
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.device} {self.signed_in_at:%Y-%m-%d %H:%M}"

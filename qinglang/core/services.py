@@ -43,6 +43,7 @@ from qinglang.core.models import (
     Role,
     User,
 )
+from qinglang.core.office_users import ensure_can_assign, ensure_can_manage_member
 from qinglang.core.regions import PROVINCE_ABBREVIATIONS, load_divisions
 
 audit_log = logging.getLogger("qinglang.audit")
@@ -203,7 +204,13 @@ def create_user(
     actor_label: str = "",
 ) -> User:
     """Create a user (unusable password unless one is given) and record it in the ledger."""
-    ensure_can_administer(acting_user, "core.add_user")
+    ensure_can_assign(
+        acting_user,
+        organization=organization,
+        role=role,
+        permission="core.add_user",
+        is_staff=is_staff,
+    )
     username = (username or "").strip()
     if not username:
         raise DomainError({"username": [_("A user name is required.")]})
@@ -241,8 +248,11 @@ def create_user(
 @transaction.atomic
 def change_role(user: User, *, role: str, acting_user: User | None) -> User:
     """Give a user another role in their organization."""
-    ensure_can_administer(acting_user, "core.change_user")
+    ensure_can_manage_member(acting_user, user, permission="core.change_user")
     user = _locked_user(user)
+    ensure_can_assign(
+        acting_user, organization=user.organization, role=role, permission="core.change_user"
+    )
     old = user.role
     user.role = _valid_role(role)
     if old != user.role:
@@ -277,7 +287,7 @@ def move_user(user: User, *, organization: Organization | None, acting_user: Use
 @transaction.atomic
 def deactivate_user(user: User, *, acting_user: User | None, reason: str = "") -> User:
     """Stop a user from signing in (rows stay: the ledger and cases refer to them)."""
-    ensure_can_administer(acting_user, "core.change_user")
+    ensure_can_manage_member(acting_user, user, permission="core.change_user")
     if acting_user is not None and acting_user.pk == user.pk:
         raise NotPermitted(_("You cannot deactivate yourself."))
     user = _locked_user(user)
@@ -293,13 +303,16 @@ def deactivate_user(user: User, *, acting_user: User | None, reason: str = "") -
             actor=acting_user,
             data={"username": user.username, "reason": reason[:500]},
         )
+        from qinglang.core.services_accounts import end_all_sessions
+
+        end_all_sessions(user, acting_user=acting_user, reason="deactivated")
     return user
 
 
 @transaction.atomic
 def reactivate_user(user: User, *, acting_user: User | None) -> User:
     """Let a deactivated user sign in again."""
-    ensure_can_administer(acting_user, "core.change_user")
+    ensure_can_manage_member(acting_user, user, permission="core.change_user")
     user = _locked_user(user)
     if not user.is_active:
         user.is_active = True

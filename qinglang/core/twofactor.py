@@ -13,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qinglang.core import ledger
+from qinglang.core.events import USER_OTP_RESET
 from qinglang.core.exceptions import DomainError
 from qinglang.core.models import User
 
@@ -104,18 +105,60 @@ def verify_second_factor(user: User, code: str) -> Device | None:
     return None
 
 
+# A mistyped code costs nothing the first few times (a wrong code must never block the next
+# right one); after that every further attempt waits a delay that doubles, capped.
+FREE_WRONG_CODES = 5
+MAX_WAIT_SECONDS = 15 * 60
+
+
+def _device_wait(device: Device) -> int:
+    failures = device.throttling_failure_count  # type: ignore[attr-defined]
+    last = device.throttling_failure_timestamp  # type: ignore[attr-defined]
+    if failures < FREE_WRONG_CODES or last is None:
+        return 0
+    delay = min(MAX_WAIT_SECONDS, 2 ** (failures - FREE_WRONG_CODES + 1))
+    return max(0, int((last - timezone.now()).total_seconds() + delay + 0.999))
+
+
 def second_factor_wait(user: User, code: str) -> int:
     """Return the seconds to wait when every device that could take `code` is throttled."""
     code = normalize_code(code)
     model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
-    waits = []
-    for device in model.objects.filter(user=user, confirmed=True):
-        allowed, details = device.verify_is_allowed()
-        if allowed:
-            return 0
-        until = (details or {}).get("locked_until")
-        waits.append(max(1, int((until - timezone.now()).total_seconds() + 0.999)) if until else 1)
-    return min(waits) if waits else 0
+    waits = [_device_wait(d) for d in model.objects.filter(user=user, confirmed=True)]
+    return min(waits) if waits and all(waits) else 0
+
+
+def check_second_factor(user: User, code: str) -> tuple[Device | None, int]:
+    """Return (device that accepted `code`, 0) or (None, seconds to wait; 0 = just wrong)."""
+    wait = second_factor_wait(user, code)
+    if wait:
+        return None, wait
+    return verify_second_factor(user, code), 0
+
+
+@transaction.atomic
+def reset_second_factor(user: User, *, acting_user: User | None, reason: str = "") -> User:
+    """Remove a user's authenticator and backup codes: the next sign-in enrols a new device."""
+    from qinglang.core.office_users import ensure_can_manage_member
+
+    ensure_can_manage_member(acting_user, user, permission="core.change_user")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    removed = (
+        TOTPDevice.objects.filter(user=user).count()
+        + StaticDevice.objects.filter(user=user).count()
+    )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    ledger.append(
+        user,
+        action=USER_OTP_RESET,
+        actor=acting_user,
+        data={"username": user.username, "devices": removed, "reason": reason[:500]},
+    )
+    from qinglang.core.services_accounts import end_all_sessions
+
+    end_all_sessions(user, acting_user=acting_user, reason="second_factor_reset")
+    return user
 
 
 def count_backup_codes(user: User) -> int:

@@ -27,6 +27,7 @@ from django_otp.models import Device
 from qinglang.core import signin_limits, twofactor
 from qinglang.core.auth import is_verified, require_verified
 from qinglang.core.forms import CodeForm, PasswordStepForm
+from qinglang.core.fresh import stamp_second_factor
 from qinglang.core.models import User
 from qinglang.core.selectors import (
     count_unread_notifications_for,
@@ -65,6 +66,7 @@ def _complete_sign_in(request: HttpRequest, user: User, device: Device, data: di
     request.session.pop(PENDING_SESSION_KEY, None)
     user.otp_device = device  # type: ignore[attr-defined]  # django-otp reads it on login
     auth_login(request, user, backend=data["backend"])
+    stamp_second_factor(request)
 
 
 @sensitive_post_parameters("password")
@@ -118,22 +120,11 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         return redirect("core:login_enrol")
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        wait = twofactor.second_factor_wait(user, form.cleaned_data["token"])
-        device = None if wait else twofactor.verify_second_factor(user, form.cleaned_data["token"])
+        device, wait = twofactor.check_second_factor(user, form.cleaned_data["token"])
         if device is not None:
             _complete_sign_in(request, user, device, data)
             return redirect(data["next"])
-        if wait:
-            form.add_error(
-                "token",
-                _(
-                    "Too many wrong codes in a row: wait %(s)d seconds, then enter the code "
-                    "your app shows now."
-                )
-                % {"s": wait},
-            )
-        else:
-            form.add_error("token", _("That code is not valid or was already used."))
+        add_code_error(form, wait)
     return render(request, "core/login_verify.html", {"form": form, "pending_user": user})
 
 
@@ -172,8 +163,30 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
+def add_code_error(form: CodeForm, wait: int) -> None:
+    """Say why a code was refused: wrong (try again now) or throttled (wait this long)."""
+    if wait:
+        form.add_error(
+            "token",
+            _(
+                "Too many wrong codes in a row: wait %(s)d seconds, then enter the code "
+                "your app shows now."
+            )
+            % {"s": wait},
+        )
+    else:
+        form.add_error(
+            "token",
+            _("That code is not valid or was already used. Enter the code your app shows now."),
+        )
+
+
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from qinglang.core.services_accounts import mark_signed_out
+
+        mark_signed_out(request)
+        return super().post(request, *args, **kwargs)
 
 
 @require_verified

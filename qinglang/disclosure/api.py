@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from qinglang.core.fresh import ensure_fresh_for_session_api
 from qinglang.disclosure import selectors, services
 from qinglang.disclosure.models import (
     AppealDecision,
@@ -542,7 +543,9 @@ class BatchApproveView(APIView):
         responses={200: BatchOut, 400: OpenApiResponse(description="Not submitted"), **_DENIED},
     )
     def post(self, request: Request, pk: int) -> Response:
-        batch = services.approve_batch(_own_batch(request, pk), acting_user=request.user)
+        batch = _own_batch(request, pk)
+        ensure_fresh_for_session_api(request)  # a person approving needs a recent code
+        batch = services.approve_batch(batch, acting_user=request.user)
         return Response(_batch_out(batch))
 
 

@@ -22,6 +22,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from qinglang.analysis import pii
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.core.fresh import ask_for_fresh_code
 from qinglang.disclosure import forms, opendata, selectors, services
 from qinglang.disclosure.models import EntryStatus, ReviewStatus
 
@@ -355,6 +357,12 @@ def staff_batch_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     """Submit, approve or publish a batch (the services enforce the four-eyes rule)."""
     batch = selectors.get_batch_for(request.user, pk)
     services.ensure_issuing_office(request.user, batch.office_id)
+    if action == "approve" and (
+        prompt := ask_for_fresh_code(
+            request, return_to=reverse("disclosure_staff:batch", args=[batch.pk])
+        )
+    ):
+        return prompt  # approving a publication needs a fresh second-factor code
     try:
         if action == "submit":
             services.submit_batch(batch, acting_user=request.user)
@@ -593,6 +601,12 @@ def staff_typical_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     """Submit, approve or publish a typical case."""
     item = selectors.get_typical_case_for(request.user, pk)
     services.ensure_issuing_office(request.user, item.office_id)
+    if action == "approve" and (
+        prompt := ask_for_fresh_code(
+            request, return_to=reverse("disclosure_staff:typical", args=[item.pk])
+        )
+    ):
+        return prompt  # approving a publication needs a fresh second-factor code
     try:
         if action == "submit":
             services.submit_typical_case(item, acting_user=request.user)

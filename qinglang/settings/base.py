@@ -470,6 +470,22 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Qinglang 清朗"
+# Wrong second-factor codes are throttled by qinglang.core.twofactor (a few free tries, then a
+# growing delay), not by django-otp's delay after the very first mistake.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Identity reveals and publication approvals ask for a code again when the last is older.
+QINGLANG_FRESH_SECOND_FACTOR_MINUTES = int(
+    os.environ.get("QINGLANG_FRESH_SECOND_FACTOR_MINUTES", "15")
+)
+# Links in e-mails are absolute, from here (no request to take the host from in a worker).
+QINGLANG_BASE_URL = os.environ.get("QINGLANG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A password-reset link works once and for this long; an invitation to a new user longer.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("QINGLANG_PASSWORD_RESET_MINUTES", "60")) * 60
+QINGLANG_INVITATION_HOURS = int(os.environ.get("QINGLANG_INVITATION_HOURS", "72"))
+# Password-reset requests per hour, per e-mail address and per client address (counters only).
+QINGLANG_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("QINGLANG_PASSWORD_RESET_PER_EMAIL", "3"))
+QINGLANG_PASSWORD_RESET_PER_CLIENT = int(os.environ.get("QINGLANG_PASSWORD_RESET_PER_CLIENT", "10"))
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -262,6 +262,20 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-dashboard-summary": ("GET", None, "AAADDDDD"),
     # --- analysis ---
     "api-analysis-classify": ("POST", None, "AAADDDDD"),
+    # --- accounts (core): reset, fresh code, own sessions, office users (heads only) ---
+    "core:password_reset": ("GET", None, "AAAAAAAA"),
+    "core:password_reset_confirm": ("GET", "reset_link", "AAAAAAAA"),  # 400: a bad link
+    "core:reverify": ("GET", None, "AAAAAAAD"),
+    "core:sessions": ("GET", None, "AAAAAAAD"),
+    "core:session_end": ("POST", "user_session", "ANNNNNND"),
+    "core:sign_out_everywhere": ("POST", None, "AAAAAAAD"),
+    "core:office_users": ("GET", None, "DDDDDDDD"),
+    "core:office_user_create": ("GET", None, "DDDDDDDD"),
+    "core:office_user": ("GET", "office_member", "DDDDDDDD"),
+    "core:office_user_role": ("POST", "office_member", "DDDDDDDD"),
+    "core:office_user_deactivate": ("POST", "office_member", "DDDDDDDD"),
+    "core:office_user_reactivate": ("POST", "office_member", "DDDDDDDD"),
+    "core:office_user_reset_2fa": ("POST", "office_member", "DDDDDDDD"),
 }
 
 
@@ -374,6 +388,7 @@ def build_scene(world: Any) -> Scene:
     kwargs |= matrix_subjects(world)
     kwargs |= _monitoring_subjects(world)
     kwargs |= _protection_scene(world)
+    kwargs |= _accounts_subjects(world)
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,
@@ -433,6 +448,25 @@ def _monitoring_subjects(world: Any) -> dict[str, dict[str, Any]]:
     source = make_source(world.shenzhen_user, "https://bbs.example-news.cn/forum-1.html")
     hit = make_hit(source)
     return {"mon_source": {"pk": source.pk}, "mon_hit": {"pk": hit.pk}}
+
+
+# --- accounts: a reset link, a signed-in session of the Shenzhen officer, a colleague ---
+def _accounts_subjects(world: Any) -> dict[str, dict[str, Any]]:
+    from django.utils import timezone
+
+    from qinglang.core.models import UserSession
+    from tests.core.factories import UserFactory
+
+    now = timezone.now()
+    session = UserSession.objects.create(
+        user=world.shenzhen_user, session_key="m" * 32, signed_in_at=now, last_seen_at=now
+    )
+    member = UserFactory(username="t-shenzhen-2", organization=world.shenzhen_office)
+    return {
+        "reset_link": {"kind": "reset", "uidb64": "MQ", "token": "bad-token"},
+        "user_session": {"pk": session.pk},
+        "office_member": {"pk": member.pk},
+    }
 
 
 # --- protection: a pending registration, a verified enterprise's case, a failed claim ---

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qinglang.core.fresh import FRESH_SESSION_KEY
 from qinglang.core.models import User
 
 
@@ -21,5 +24,6 @@ def login_verified(client: Client, user: User) -> Client:
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[FRESH_SESSION_KEY] = time.time()  # a real sign-in has just entered a code
     session.save()
     return client

@@ -153,6 +153,7 @@ def test_schema_is_built_once_per_process_and_language(client, monkeypatch):
     from qinglang.core import api_schema
 
     api_schema._CACHE.clear()
+    api_schema._RENDERED.clear()
     calls = []
     original = SchemaGenerator.get_schema
 
@@ -168,3 +169,39 @@ def test_schema_is_built_once_per_process_and_language(client, monkeypatch):
     assert len(calls) == 1
     client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert len(calls) == 2
+
+
+def test_docs_page_and_repeated_schema_requests_answer_fast_from_one_generation(
+    client, monkeypatch
+):
+    import time
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    from qinglang.core import api_schema
+
+    api_schema._CACHE.clear()
+    api_schema._RENDERED.clear()
+    calls = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    first_yaml = client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="en")
+    for url in ("/api/docs/", "/api/schema/", "/api/schema/?format=json"):
+        client.get(url, HTTP_ACCEPT_LANGUAGE="en")  # warm: the JSON rendering once
+    timings = {}
+    for url in ("/api/docs/", "/api/schema/", "/api/schema/?format=json"):
+        started = time.perf_counter()
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        timings[url] = time.perf_counter() - started
+        assert response.status_code == 200
+    assert len(calls) == 1
+    assert client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="en").content == first_yaml.content
+    assert all(t < 0.3 for t in timings.values()), timings
+    as_json = client.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="en")
+    assert as_json["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    assert as_json.json()["openapi"].startswith("3.")

@@ -67,15 +67,34 @@ def test_other_accounts_are_not_affected(client, world):
     assert response.status_code == 302
 
 
-def test_a_wrong_code_and_throttling_have_different_messages(client, world):
+def test_a_wrong_code_does_not_block_the_next_right_code(client, world):
+    """The bug of issue 14: after one wrong code the right one was refused with a message."""
     user = world.beijing_user
     device = otp_device(user)
     assert _attempt(client, user.username, PASSWORD, "10.3.0.1").status_code == 302
     wrong = client.post(VERIFY, {"token": "000000"})
     assert "not valid or was already used" in wrong.content.decode()
+    assert "seconds" not in wrong.content.decode()
+    device.refresh_from_db()
+    right = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    response = client.post(VERIFY, {"token": f"{right:06d}"})
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id") == str(user.pk)
+
+
+def test_a_wrong_code_and_throttling_have_different_messages(client, world):
+    from qinglang.core.twofactor import FREE_WRONG_CODES
+
+    user = world.beijing_user
+    device = otp_device(user)
+    assert _attempt(client, user.username, PASSWORD, "10.3.0.1").status_code == 302
+    for _ in range(FREE_WRONG_CODES):
+        wrong = client.post(VERIFY, {"token": "000000"})
+        assert "not valid or was already used" in wrong.content.decode()
     device.refresh_from_db()
     right = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
     throttled = client.post(VERIFY, {"token": f"{right:06d}"})
     text = throttled.content.decode()
     assert "wait" in text and "seconds" in text
     assert "not valid" not in text
+    assert client.session.get("_auth_user_id") is None

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from qinglang.cases.views.common import (
     query_without_page,
 )
 from qinglang.core.exceptions import NotPermitted
+from qinglang.core.fresh import ask_for_fresh_code
 from qinglang.core.net import client_ip
 from qinglang.intake.models import Report
 
@@ -174,6 +176,9 @@ def triage_contact(request: HttpRequest, pk: int) -> HttpResponse:
     from qinglang.intake.services import reveal_contact
 
     report = _report(request, pk, triage=True)
+    prompt = ask_for_fresh_code(request, return_to=reverse("cases:triage_detail", args=[report.pk]))
+    if prompt is not None:  # stale code: nothing revealed, nothing logged until a fresh one
+        return prompt
     contact = reveal_contact(report, acting_user=request.user, ip_address=client_ip(request))
     if request.headers.get("HX-Request"):
         return render(request, "cases/triage_contact.html", {"contact": contact})
