@@ -522,6 +522,13 @@ def staff_ranking(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_ranking_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or publish a ranking."""
     item = selectors.get_ranking_for(request.user, pk)
+    services.ensure_issuing_office(request.user, item.office_id)
+    if action == "approve" and (
+        prompt := ask_for_fresh_code(
+            request, return_to=reverse("disclosure_staff:ranking", args=[item.pk])
+        )
+    ):
+        return prompt  # approving a publication needs a fresh second-factor code
     try:
         if action == "submit":
             services.submit_ranking(item, acting_user=request.user)
