@@ -29,7 +29,10 @@ from qinglang.core.auth import is_verified, require_verified
 from qinglang.core.forms import CodeForm, PasswordStepForm
 from qinglang.core.models import User
 from qinglang.core.selectors import (
+    NotificationCategory,
+    count_unread_by_category,
     count_unread_notifications_for,
+    filter_notifications,
     get_notification_for,
     list_notifications_for,
 )
@@ -192,9 +195,29 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 @require_verified
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """List the inbox, newest first, 25 a page."""
-    page = Paginator(list_notifications_for(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "core/notification_list.html", {"page_obj": page})
+    """List the inbox, newest first, 25 a page; filter by unread and by category."""
+    unread = request.GET.get("unread") == "1"
+    category = request.GET.get("category", "")
+    if category not in NotificationCategory.values:
+        category = ""
+    inbox = filter_notifications(
+        list_notifications_for(request.user), unread=unread, category=category
+    )
+    page = Paginator(inbox, 25).get_page(request.GET.get("page"))
+    by_category = count_unread_by_category(request.user)
+    return render(
+        request,
+        "core/notification_list.html",
+        {
+            "page_obj": page,
+            "unread": unread,
+            "category": category,
+            "categories": [
+                (value, label, by_category[value]) for value, label in NotificationCategory.choices
+            ],
+            "unread_count": count_unread_notifications_for(request.user),
+        },
+    )
 
 
 @require_verified

@@ -287,6 +287,10 @@ CELERY_BEAT_SCHEDULE["supervision-scan-integrity"] = {
     "task": "qinglang.supervision.tasks.scan_integrity",
     "schedule": crontab(hour=2, minute=30),
 }
+CELERY_BEAT_SCHEDULE["core-notification-digests"] = {
+    "task": "qinglang.core.tasks.send_notification_digests",
+    "schedule": crontab(hour=7, minute=30),
+}
 CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
     "schedule": crontab(hour=8, minute=0),
@@ -489,6 +493,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = QINGLANG_HOME / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("QINGLANG_FROM_EMAIL", "noreply@qinglang.invalid")
+# Where the platform is reached from outside: links in e-mail are made absolute with it.
+QINGLANG_BASE_URL = os.environ.get("QINGLANG_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 QINGLANG_DEMO_PASSWORD = os.environ.get("QINGLANG_DEMO_PASSWORD", "")
 
