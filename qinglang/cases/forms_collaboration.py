@@ -37,8 +37,8 @@ class AssignForm(StyledForm):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = list_assignable_users(case)
-        self.fields["owner"].queryset = people
-        self.fields["assignees"].queryset = people
+        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+        self.fields["assignees"].queryset = people  # type: ignore[attr-defined]
 
 
 class NoteForm(StyledForm):

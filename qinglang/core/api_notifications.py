@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.core.messages import absolute_url
+from qinglang.core.models import User
 from qinglang.core.selectors import (
     NotificationCategory,
     count_unread_by_category,
@@ -22,6 +23,11 @@ from qinglang.core.selectors import (
     list_notifications_for,
 )
 from qinglang.core.services import mark_notifications_read
+
+
+def _user(request: Request) -> User:
+    """Return the signed-in caller (the default permission class lets no one else in)."""
+    return cast(User, request.user)
 
 
 class NotificationOut(serializers.Serializer):
@@ -62,15 +68,15 @@ class NotificationListView(ListAPIView):
         params.is_valid(raise_exception=True)
         v = params.validated_data
         return filter_notifications(
-            list_notifications_for(self.request.user),
+            list_notifications_for(_user(self.request)),
             unread=v["unread"],
             category=v.get("category", ""),
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        response.data["unread_count"] = count_unread_notifications_for(request.user)
-        response.data["unread_by_category"] = count_unread_by_category(request.user)
+        response.data["unread_count"] = count_unread_notifications_for(_user(request))
+        response.data["unread_by_category"] = count_unread_by_category(_user(request))
         return response
 
 
@@ -102,10 +108,10 @@ class NotificationReadView(APIView):
     def post(self, request: Request) -> Response:
         data = MarkReadIn(data=request.data)
         data.is_valid(raise_exception=True)
-        inbox = list_notifications_for(request.user)
+        inbox = list_notifications_for(_user(request))
         if not data.validated_data["all"]:
             inbox = inbox.filter(pk__in=data.validated_data["ids"])
-        marked = mark_notifications_read(inbox, acting_user=request.user)
+        marked = mark_notifications_read(inbox, acting_user=_user(request))
         return Response(
-            {"marked": marked, "unread_count": count_unread_notifications_for(request.user)}
+            {"marked": marked, "unread_count": count_unread_notifications_for(_user(request))}
         )

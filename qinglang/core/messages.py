@@ -105,3 +105,10 @@ def absolute_url(link: str) -> str:
         return link
     base = settings.QINGLANG_BASE_URL.rstrip("/")
     return f"{base}/{link.lstrip('/')}"
+
+
+def choice_label(instance: Any, field_name: str) -> Any:
+    """Return the translatable label of a choice field's value (kept as a key in a message)."""
+    value = getattr(instance, field_name)
+    field_ = instance._meta.get_field(field_name)
+    return dict(field_.flatchoices).get(value, value)

@@ -258,6 +258,14 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-dashboard-summary": ("GET", None, "AAADDDDD"),
     # --- analysis ---
     "api-analysis-classify": ("POST", None, "AAADDDDD"),
+    # --- collaboration: owner and assignees, internal notes, colleagues, the inbox API ---
+    "cases:case_assign": ("POST", "case", "AANDDDND"),
+    "cases:case_note": ("POST", "case", "AANDDDND"),
+    "api-case-assign": ("POST", "case", "AANNNNND"),
+    "api-case-notes": ("GET", "case", "AANNNNND"),
+    "api-users": ("GET", None, "AAANNNAD"),
+    "api-notifications": ("GET", None, "AAAAAAAD"),
+    "api-notifications-read": ("POST", None, "AAAAAAAD"),
 }
 
 
