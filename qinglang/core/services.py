@@ -136,6 +136,18 @@ def notify(
     return note
 
 
+def set_language_preference(user: User, *, language: str, acting_user: User) -> bool:
+    """Remember the language a user reads messages in; return whether it changed.
+
+    Only the user sets their own; an unknown language is ignored (the switch still works).
+    """
+    if acting_user.pk != user.pk or language not in dict(settings.LANGUAGES):
+        return False
+    return bool(
+        User.objects.filter(pk=user.pk).exclude(language=language).update(language=language)
+    )
+
+
 def log_identity_access(
     *,
     user: User,

@@ -36,7 +36,7 @@ from qinglang.core.selectors import (
     get_notification_for,
     list_notifications_for,
 )
-from qinglang.core.services import mark_notifications_read
+from qinglang.core.services import mark_notifications_read, set_language_preference
 
 PENDING_SESSION_KEY = "qinglang_2fa_pending"
 PENDING_MAX_AGE = 300  # seconds between the password step and the code
@@ -279,3 +279,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language (Django's view) and remember it for a signed-in user."""
+    from django.views.i18n import set_language as switch
+
+    response = switch(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        set_language_preference(
+            request.user, language=request.POST.get("language", ""), acting_user=request.user
+        )
+    return response

@@ -337,3 +337,25 @@ def test_case_list_and_workbench_assigned_to_me(world, lead):
     assert "我负责的案件" in page and "别人的案件" not in page
     bench = client.get(reverse("core:workbench")).content.decode()
     assert 'id="assigned-to-me"' in bench and "?assignee=me" in bench
+
+
+def test_demo_collaboration_is_loaded_through_the_services_once(world):
+    import io
+
+    from qinglang.cases import demo_collaboration
+
+    officer = UserFactory(
+        username="demo-beijing", organization=world.beijing_office, role=Role.TRIAGE_OFFICER
+    )
+    head = UserFactory(
+        username="demo-beijing-lead", organization=world.beijing_office, role=Role.OFFICE_HEAD
+    )
+    out = io.StringIO()
+    demo_collaboration.load(out)
+    demo_collaboration.load(out)
+    case = Case.objects.get(lead_office=world.beijing_office)
+    assert case.owner == head and list(case.assignees.all()) == [officer]
+    [note] = CaseNote.objects.filter(case=case)
+    assert list(note.mentions.all()) == [head]
+    assert Notification.objects.filter(recipient_user=head, verb="case.mentioned").count() == 1
+    assert "already present" in out.getvalue()

@@ -236,3 +236,16 @@ def test_inbox_page_filters_and_query_count(world):
     page = client.get("/staff/notifications/?category=escalation").content.decode()
     assert page.count("督办") >= 1 and "别人的" not in page
     assert client.get("/staff/notifications/?category=bogus").status_code == 200
+
+
+def test_the_language_switch_remembers_a_signed_in_users_choice(world):
+    client = login_verified(Client(), world.beijing_user)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/staff/"})
+    assert response.status_code == 302
+    world.beijing_user.refresh_from_db()
+    assert world.beijing_user.language == "en"
+    client.post("/i18n/setlang/", {"language": "klingon", "next": "/staff/"})
+    world.beijing_user.refresh_from_db()
+    assert world.beijing_user.language == "en"  # an unknown language changes nothing
+    anonymous = Client().post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert anonymous.status_code == 302
