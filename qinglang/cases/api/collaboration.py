@@ -32,23 +32,23 @@ class ColleagueOut(PersonOut):
     organization = serializers.IntegerField(source="organization_id")
 
 
-class AssignmentOut(serializers.Serializer):
+class CaseAssignmentOut(serializers.Serializer):
     owner = PersonOut(allow_null=True)
     assignees = PersonOut(many=True, source="assignees.all")
 
 
-class AssignIn(serializers.Serializer):
+class CaseAssignIn(serializers.Serializer):
     owner = serializers.IntegerField(allow_null=True, min_value=1)
     assignees = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50
     )
 
 
-class NoteIn(serializers.Serializer):
+class CaseNoteIn(serializers.Serializer):
     text = serializers.CharField(max_length=collaboration.MAX_NOTE)
 
 
-class NoteOut(serializers.Serializer):
+class CaseNoteOut(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     author = PersonOut()
@@ -66,18 +66,18 @@ def _people(ids: list[int], field: str) -> list[User]:
 
 def _assignment(case: Case) -> dict[str, Any]:
     case = Case.objects.select_related("owner").prefetch_related("assignees").get(pk=case.pk)
-    return AssignmentOut(case).data
+    return CaseAssignmentOut(case).data
 
 
 class CaseAssignView(APIView):
     @extend_schema(
-        request=AssignIn,
-        responses=AssignmentOut,
+        request=CaseAssignIn,
+        responses=CaseAssignmentOut,
         summary="Set a case's owner and assignees (people of its lead and co-handling offices)",
     )
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
-        data = AssignIn(data=request.data)
+        data = CaseAssignIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         owner = _people([v["owner"]], "owner")[0] if v["owner"] else None
@@ -91,24 +91,26 @@ class CaseAssignView(APIView):
 
 
 class CaseNotesView(APIView):
-    @extend_schema(responses=NoteOut(many=True), summary="A case's internal notes, oldest first")
+    @extend_schema(
+        responses=CaseNoteOut(many=True), summary="A case's internal notes, oldest first"
+    )
     def get(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
-        return Response(NoteOut(list_case_notes(case), many=True).data)
+        return Response(CaseNoteOut(list_case_notes(case), many=True).data)
 
     @extend_schema(
-        request=NoteIn,
-        responses={201: NoteOut},
+        request=CaseNoteIn,
+        responses={201: CaseNoteOut},
         summary="Add an internal note; @username mentions notify those colleagues",
     )
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
-        data = NoteIn(data=request.data)
+        data = CaseNoteIn(data=request.data)
         data.is_valid(raise_exception=True)
         note = collaboration.add_case_note(
             case, text=data.validated_data["text"], acting_user=request.user
         )
-        return Response(NoteOut(note).data, status=status.HTTP_201_CREATED)
+        return Response(CaseNoteOut(note).data, status=status.HTTP_201_CREATED)
 
 
 class UserListIn(serializers.Serializer):
