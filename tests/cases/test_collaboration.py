@@ -359,3 +359,23 @@ def test_demo_collaboration_is_loaded_through_the_services_once(world):
     assert list(note.mentions.all()) == [head]
     assert Notification.objects.filter(recipient_user=head, verb="case.mentioned").count() == 1
     assert "already present" in out.getvalue()
+
+
+def test_a_new_report_in_the_queue_notifies_its_office_once(world):
+    from django.utils import translation
+
+    from qinglang.intake.services import analyse_report
+
+    report = make_report(world.beijing_office)
+    assert analyse_report(report.pk) is True
+    assert analyse_report(report.pk) is False  # analysed once, announced once
+    [note] = Notification.objects.filter(verb="report.received")
+    assert note.recipient_organization == world.beijing_office
+    assert note.link == reverse("cases:triage_detail", args=[report.pk])
+    with translation.override("en"):
+        assert note.display_title == f"New report {report.tracking_code} in your queue"
+        assert "Paid post deletion" in note.display_body or "Category:" in note.display_body
+    with translation.override("zh-hans"):
+        assert report.tracking_code in note.display_title and "Category" not in note.display_body
+    body = api_client(world.beijing_user).get("/api/v1/notifications/?category=new_report")
+    assert body.json()["count"] == 1
