@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from qinglang.core import views as core_views
 from qinglang.core.api_schema import CachedSchemaView
 from qinglang.dashboard import ops
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics_view, name="metrics"),
+    # The language switch also remembers a signed-in user's choice (messages, e-mail use it).
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", CachedSchemaView.as_view(), name="api-schema"),
     # Swagger UI injects one <style> element: allow inline styles on this page alone.

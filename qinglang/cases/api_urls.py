@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.api import cases, reports, tasks, transfers
+from qinglang.cases.api import cases, collaboration, reports, tasks, transfers
 
 urlpatterns: list = [
     # Triage (CASES). `reports/` itself (list, create) belongs to intake.
@@ -64,4 +64,11 @@ urlpatterns += [
     path("tasks/<int:pk>/comments/", tasks.TaskCommentView.as_view(), name="api-task-comments"),
     path("tasks/<int:pk>/complete/", tasks.TaskCompleteView.as_view(), name="api-task-complete"),
     path("deadlines/", tasks.DeadlinesView.as_view(), name="api-deadlines"),
+]
+
+# Collaboration (COLLABORATION): assign, internal notes, colleagues to pick.
+urlpatterns += [
+    path("cases/<int:pk>/assign/", collaboration.CaseAssignView.as_view(), name="api-case-assign"),
+    path("cases/<int:pk>/notes/", collaboration.CaseNotesView.as_view(), name="api-case-notes"),
+    path("users/", collaboration.UserListView.as_view(), name="api-users"),
 ]

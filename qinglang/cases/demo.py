@@ -6,7 +6,7 @@ from typing import TextIO
 
 from django.db import transaction
 
-from qinglang.cases import demo_handling
+from qinglang.cases import demo_collaboration, demo_handling
 from qinglang.cases.models import Case
 from qinglang.cases.services import lifecycle, triage
 from qinglang.core.models import User
@@ -20,6 +20,7 @@ def load(stdout: TextIO) -> None:
     """Load the demo case, then its transfers and task (both steps idempotent)."""
     _load_case(stdout)
     demo_handling.load(stdout)
+    demo_collaboration.load(stdout)
 
 
 def _load_case(stdout: TextIO) -> None:

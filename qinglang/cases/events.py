@@ -34,3 +34,6 @@ TASK_COMMENTED = define("task.commented", _("Task comment added"))
 TASK_ESCALATED = define("task.escalated", _("Task escalated"))
 DEADLINE_POLICY_SAVED = define("deadline_policy.saved", _("Deadline policy saved"))
 DEADLINE_POLICY_DELETED = define("deadline_policy.deleted", _("Deadline policy deleted"))
+# Collaboration: internal to the handling offices, never on the reporter's timeline.
+CASE_ASSIGNED = define("case.assigned", _("Case assigned"))
+CASE_NOTE_ADDED = define("case.note_added", _("Internal note added"))

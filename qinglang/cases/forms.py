@@ -119,6 +119,11 @@ class CaseFilterForm(StyledForm):
         label=_("Due before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     target = forms.CharField(label=_("Target"), required=False, max_length=200)
+    assignee = forms.ChoiceField(
+        label=_("Assigned"),
+        required=False,
+        choices=[("", _("Anyone")), ("me", _("Assigned to me"))],
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -139,6 +139,20 @@ class Case(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+        verbose_name=_("owner"),
+    )
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignees"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -653,3 +667,35 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_type}:{self.item_id} L{self.level}"
+
+
+# ---------------------------------------------------------------------------
+# Internal notes on a case (owner: COLLABORATION); never shown outside the handling offices
+# ---------------------------------------------------------------------------
+
+
+class CaseNote(models.Model):
+    """An internal note on a case's timeline; @username mentions notify those colleagues."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="notes", verbose_name=_("case")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("note"))
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("mentioned")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.views import cases, deadlines, tasks, transfers, triage
+from qinglang.cases.views import cases, collaboration, deadlines, tasks, transfers, triage
 
 app_name = "cases"
 urlpatterns: list = [
@@ -51,4 +51,10 @@ urlpatterns += [
     path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
     path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),
     path("deadlines/", deadlines.deadline_list, name="deadline_list"),
+]
+
+# Collaboration (COLLABORATION): owner and assignees, internal notes.
+urlpatterns += [
+    path("<int:pk>/assign/", collaboration.case_assign, name="case_assign"),
+    path("<int:pk>/notes/", collaboration.case_note, name="case_note"),
 ]

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from stdnum.cn import uscc as stdnum_uscc
 
 from qinglang.compliance import events
@@ -52,6 +53,7 @@ from qinglang.core import ledger
 from qinglang.core.canonical import canonical_json, normalise, sha256_hex
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
 from qinglang.core.ledger_actions import LedgerAction, get_action
+from qinglang.core.messages import choice_label, message
 from qinglang.core.models import LedgerEvent, Organization, OrganizationKind, User
 from qinglang.core.services import notify
 from qinglang.core.workdays import SHANGHAI
@@ -509,14 +511,18 @@ def _notify_flags(website: Website, fresh: list[DeletionRequest], hits: list[lis
                 notify(
                     organization=Organization.objects.get(pk=office_id),
                     verb="compliance.content_under_report",
-                    title=_("%(site)s acted on content you have under report")
-                    % {"site": website.name},
-                    body=_("Decision %(decision)s on %(url)s (request %(puid)s).")
-                    % {
-                        "decision": obj.get_decision_display(),
-                        "url": hit.details.get("url", ""),
-                        "puid": obj.puid,
-                    },
+                    title=message(
+                        gettext_noop("%(site)s acted on content you have under report"),
+                        **{"site": website.name},
+                    ),
+                    body=message(
+                        gettext_noop("Decision %(decision)s on %(url)s (request %(puid)s)."),
+                        **{
+                            "decision": choice_label(obj, "decision"),
+                            "url": hit.details.get("url", ""),
+                            "puid": obj.puid,
+                        },
+                    ),
                     link=reverse("compliance:request_detail", args=[obj.pk]),
                 )
 
@@ -814,8 +820,10 @@ def compute_evaluation(website: Website, *, period: str, acting_user: User | Non
         notify(
             organization=website.operator_organization,
             verb="compliance.evaluated",
-            title=_("Evaluation of %(site)s for %(period)s: %(score)s")
-            % {"site": website.name, "period": evaluation.period, "score": result.score},
+            title=message(
+                gettext_noop("Evaluation of %(site)s for %(period)s: %(score)s"),
+                **{"site": website.name, "period": evaluation.period, "score": result.score},
+            ),
             link=reverse("compliance:evaluation_list"),
         )
     return evaluation
@@ -877,7 +885,9 @@ def record_interview(
         notify(
             organization=website.operator_organization,
             verb="compliance.interview",
-            title=_("Regulatory interview of %(site)s recorded") % {"site": website.name},
+            title=message(
+                gettext_noop("Regulatory interview of %(site)s recorded"), **{"site": website.name}
+            ),
             body=outcome,
         )
     return interview

@@ -28,6 +28,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField()
     role = serializers.CharField()

@@ -2,9 +2,19 @@
 
 from django.urls import path
 
-from qinglang.core import api
+from qinglang.core import api, api_notifications
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("organizations/", api.OrganizationListView.as_view(), name="api-organizations"),
+    path(
+        "notifications/",
+        api_notifications.NotificationListView.as_view(),
+        name="api-notifications",
+    ),
+    path(
+        "notifications/read/",
+        api_notifications.NotificationReadView.as_view(),
+        name="api-notifications-read",
+    ),
 ]

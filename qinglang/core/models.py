@@ -153,6 +153,10 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    # Messages (notifications, e-mail) are rendered in this language; blank = the default.
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -281,6 +285,11 @@ class Notification(models.Model):
         verbose_name=_("recipient organization"),
     )
     verb = models.CharField(_("verb"), max_length=64)
+    # The message as a key (an English msgid) with parameters, rendered in the reader's
+    # language when shown; `title` and `body` keep the text rendered at creation as a fallback.
+    title_key = models.TextField(_("title message key"), blank=True)
+    body_key = models.TextField(_("body message key"), blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
@@ -301,6 +310,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """Return the title in the active language (the reader's), else the stored text."""
+        from qinglang.core.messages import render
+
+        return render(self.title_key, self.params) if self.title_key else self.title
+
+    @property
+    def display_body(self) -> str:
+        """Return the body in the active language (the reader's), else the stored text."""
+        from qinglang.core.messages import render
+
+        return render(self.body_key, self.params) if self.body_key else self.body
 
 
 class IdentityAccessLog(models.Model):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from qinglang.core.models import Notification, Organization, User
 
@@ -34,3 +36,48 @@ def get_notification_for(user: User, pk: int) -> Notification:
     if note is None:
         raise Http404
     return note
+
+
+class NotificationCategory(models.TextChoices):
+    """What a message is about, for the inbox filters (derived from its verb)."""
+
+    NEW_REPORT = "new_report", _("New reports")
+    ASSIGNMENT = "assignment", _("Assignments")
+    MENTION = "mention", _("Mentions")
+    FEEDBACK = "feedback", _("Feedback")
+    DEADLINE = "deadline", _("Deadlines")
+    ESCALATION = "escalation", _("Escalations")
+
+
+CATEGORY_VERBS: dict[str, tuple[str, ...]] = {
+    NotificationCategory.NEW_REPORT: ("report.received", "report.rerouted"),
+    NotificationCategory.ASSIGNMENT: ("case.assigned", "task.assigned", "supervision.assigned"),
+    NotificationCategory.MENTION: ("case.mentioned", "task.mentioned"),
+    NotificationCategory.FEEDBACK: ("transfer.answered", "transfer.acknowledged", "task.completed"),
+    NotificationCategory.DEADLINE: ("digest", "overdue", "protection.measure_expiring"),
+    NotificationCategory.ESCALATION: ("escalation",),
+}
+
+
+def filter_notifications(
+    notifications: QuerySet[Notification], *, unread: bool = False, category: str = ""
+) -> QuerySet[Notification]:
+    """Narrow an inbox to unread messages and/or one category (an unknown category: nothing)."""
+    if unread:
+        notifications = notifications.filter(read_at__isnull=True)
+    if category:
+        notifications = notifications.filter(verb__in=CATEGORY_VERBS.get(category, ()))
+    return notifications
+
+
+def count_unread_by_category(user: User) -> dict[str, int]:
+    """Return {category: unread count} of the user's inbox, every category present."""
+    rows = (
+        list_notifications_for(user)
+        .filter(read_at__isnull=True)
+        .values("verb")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_verb = {r["verb"]: r["n"] for r in rows}
+    return {cat: sum(by_verb.get(v, 0) for v in verbs) for cat, verbs in CATEGORY_VERBS.items()}

@@ -6,9 +6,11 @@ import hashlib
 import logging
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from qinglang.core import ledger
@@ -31,6 +33,7 @@ from qinglang.core.events import (
     USER_ROLE_CHANGED,
 )
 from qinglang.core.exceptions import DomainError, NotPermitted
+from qinglang.core.messages import Message, as_message, render
 from qinglang.core.models import (
     ApiToken,
     IdentityAccessLog,
@@ -97,20 +100,34 @@ def create_api_token(user: User, *, name: str = "", acting_user: User | None = N
 
 def notify(
     *,
-    title: str,
+    title: str | Promise | Message,
     verb: str,
-    body: str = "",
+    body: str | Promise | Message = "",
     link: str = "",
     user: User | None = None,
     organization: Organization | None = None,
 ) -> Notification:
-    """Put a message in an inbox; e-mail goes out after commit for organizations with an address."""
+    """Put a message in an inbox; e-mail goes out after commit.
+
+    Pass `title` and `body` as `message(...)` (or lazy strings) so each reader gets them in their
+    own language; plain text is stored as it is.
+    """
+    title_msg, body_msg = as_message(title), as_message(body)
+    params = {**(body_msg.params if body_msg else {}), **(title_msg.params if title_msg else {})}
+    default = settings.LANGUAGE_CODE
+
+    def fallback(text: str | Promise | Message, msg: Message | None) -> str:
+        return render(msg.key, params, default) if msg is not None else str(text)
+
     note = Notification.objects.create(
         recipient_user=user,
         recipient_organization=organization,
         verb=verb,
-        title=title,
-        body=body,
+        title_key=title_msg.key if title_msg else "",
+        body_key=body_msg.key if body_msg else "",
+        params=params,
+        title=fallback(title, title_msg)[:200],
+        body=fallback(body, body_msg),
         link=link,
     )
     if organization is not None or user is not None:
@@ -118,6 +135,18 @@ def notify(
 
         enqueue_after_commit(send_notification_email, notification_id=note.pk)
     return note
+
+
+def set_language_preference(user: User, *, language: str, acting_user: User) -> bool:
+    """Remember the language a user reads messages in; return whether it changed.
+
+    Only the user sets their own; an unknown language is ignored (the switch still works).
+    """
+    if acting_user.pk != user.pk or language not in dict(settings.LANGUAGES):
+        return False
+    return bool(
+        User.objects.filter(pk=user.pk).exclude(language=language).update(language=language)
+    )
 
 
 def log_identity_access(

@@ -14,7 +14,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from qinglang.core.messages import message
 
 WINDOW_SECONDS = 24 * 3600
 MAX_DELAY_SECONDS = 15 * 60
@@ -65,11 +67,13 @@ def _notify_owner(username: str) -> None:
     notify(
         user=user,
         verb="security.signin_failures",
-        title=_("Many failed sign-ins to your account"),
-        body=_(
-            "Someone entered a wrong password for your account %(n)d times. Further attempts "
-            "are slowed down. If this was not you, tell your administrator and change your "
-            "password."
-        )
-        % {"n": threshold()},
+        title=message(gettext_noop("Many failed sign-ins to your account")),
+        body=message(
+            gettext_noop(
+                "Someone entered a wrong password for your account %(n)d times. Further attempts "
+                "are slowed down. If this was not you, tell your administrator and change your "
+                "password."
+            ),
+            **{"n": threshold()},
+        ),
     )

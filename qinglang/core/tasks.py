@@ -1,16 +1,37 @@
-"""Background work of core: e-mail for notifications."""
+"""Background work of core: e-mail for notifications (one at a time and a daily digest)."""
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.core.mail import send_mail
+import datetime as dt
+from collections import defaultdict
 
-from qinglang.core.models import Notification
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from qinglang.core.messages import absolute_url, language_of
+from qinglang.core.models import Notification, User
+
+
+def _mail_text(note: Notification, language: str) -> tuple[str, str]:
+    """Return the subject and body of a notification in `language`, with an absolute link."""
+    with translation.override(language):
+        subject, body = note.display_title, note.display_body
+    link = absolute_url(note.link)
+    return subject, body + (f"\n\n{link}" if link else "")
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_notification_email(*, notification_id: int) -> int:
-    """Mail a notification to its user or organization; return how many messages went out."""
+    """Mail a notification to its user or organization, each reader in their language.
+
+    Return how many messages went out (one per language).
+    """
     note = (
         Notification.objects.select_related("recipient_user", "recipient_organization")
         .filter(pk=notification_id)
@@ -18,18 +39,66 @@ def send_notification_email(*, notification_id: int) -> int:
     )
     if note is None:
         return 0
-    addresses: list[str] = []
+    by_language: dict[str, set[str]] = defaultdict(set)
     if note.recipient_user and note.recipient_user.email:
-        addresses.append(note.recipient_user.email)
+        by_language[language_of(note.recipient_user)].add(note.recipient_user.email)
     if note.recipient_organization:
         if note.recipient_organization.email:
-            addresses.append(note.recipient_organization.email)
+            by_language[settings.LANGUAGE_CODE].add(note.recipient_organization.email)
         members = note.recipient_organization.members.filter(is_active=True).exclude(email="")
-        addresses += list(members.values_list("email", flat=True))
-    if not addresses:
-        return 0
-    body = note.body + (f"\n\n{note.link}" if note.link else "")
-    return send_mail(note.title, body, None, sorted(set(addresses)))
+        for member in members.only("email", "language"):
+            by_language[language_of(member)].add(member.email)
+    sent = 0
+    for language, addresses in sorted(by_language.items()):
+        subject, body = _mail_text(note, language)
+        sent += send_mail(subject, body, None, sorted(addresses))
+    return sent
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_digests(*, hours: int = 24) -> int:
+    """Mail each active user with an e-mail address a digest of their unread messages.
+
+    A message is in the digest of the day after it arrived (`hours` back), so none comes twice;
+    return how many digests went out.
+    """
+    from qinglang.core.selectors import list_notifications_for
+
+    since = timezone.now() - dt.timedelta(hours=hours)
+    users = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(
+            Q(notifications__read_at__isnull=True, notifications__created_at__gte=since)
+            | Q(
+                organization__notifications__read_at__isnull=True,
+                organization__notifications__created_at__gte=since,
+            )
+        )
+    )
+    sent = 0
+    for user in users.distinct().order_by("pk"):
+        unread = list(
+            list_notifications_for(user).filter(read_at__isnull=True, created_at__gte=since)[:50]
+        )
+        if not unread:
+            continue
+        language = language_of(user)
+        with translation.override(language):
+            subject = ngettext(
+                "Qinglang: %(count)d unread message",
+                "Qinglang: %(count)d unread messages",
+                len(unread),
+            ) % {"count": len(unread)}
+            lines = []
+            for note in unread:
+                link = absolute_url(note.link)
+                lines.append(f"- {note.display_title}" + (f"\n  {link}" if link else ""))
+            footer = _("All your messages: %(url)s") % {
+                "url": absolute_url(reverse("core:notifications"))
+            }
+        sent += send_mail(subject, "\n".join([*lines, "", footer]), None, [user.email])
+    return sent
 
 
 @shared_task

@@ -30,11 +30,14 @@ from qinglang.core.forms import CodeForm, PasswordStepForm
 from qinglang.core.fresh import stamp_second_factor
 from qinglang.core.models import User
 from qinglang.core.selectors import (
+    NotificationCategory,
+    count_unread_by_category,
     count_unread_notifications_for,
+    filter_notifications,
     get_notification_for,
     list_notifications_for,
 )
-from qinglang.core.services import mark_notifications_read
+from qinglang.core.services import mark_notifications_read, set_language_preference
 
 PENDING_SESSION_KEY = "qinglang_2fa_pending"
 PENDING_MAX_AGE = 300  # seconds between the password step and the code
@@ -205,9 +208,29 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 @require_verified
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """List the inbox, newest first, 25 a page."""
-    page = Paginator(list_notifications_for(request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "core/notification_list.html", {"page_obj": page})
+    """List the inbox, newest first, 25 a page; filter by unread and by category."""
+    unread = request.GET.get("unread") == "1"
+    category = request.GET.get("category", "")
+    if category not in NotificationCategory.values:
+        category = ""
+    inbox = filter_notifications(
+        list_notifications_for(request.user), unread=unread, category=category
+    )
+    page = Paginator(inbox, 25).get_page(request.GET.get("page"))
+    by_category = count_unread_by_category(request.user)
+    return render(
+        request,
+        "core/notification_list.html",
+        {
+            "page_obj": page,
+            "unread": unread,
+            "category": category,
+            "categories": [
+                (value, label, by_category[value]) for value, label in NotificationCategory.choices
+            ],
+            "unread_count": count_unread_notifications_for(request.user),
+        },
+    )
 
 
 @require_verified
@@ -269,3 +292,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language (Django's view) and remember it for a signed-in user."""
+    from django.views.i18n import set_language as switch
+
+    response = switch(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        set_language_preference(
+            request.user, language=request.POST.get("language", ""), acting_user=request.user
+        )
+    return response

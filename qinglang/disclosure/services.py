@@ -13,11 +13,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.analysis import pii
 from qinglang.cases.models import Case, CaseStatus, Outcome
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
+from qinglang.core.messages import choice_label, message
 from qinglang.core.models import Organization, Region, Role, User
 from qinglang.core.services import notify
 from qinglang.disclosure import events
@@ -646,12 +648,14 @@ def approve_batch(batch: Batch, *, acting_user: User) -> Batch:
             notify(
                 organization=entry.operator_organization,
                 verb="disclosure.entry_notice",
-                title=_("Your website is to be named on the exposure board"),
-                body=_(
-                    "%(office)s will publish an entry about your website in %(batch)s. You may "
-                    "submit a statement before publication and appeal afterwards."
-                )
-                % {"office": batch.office.name, "batch": batch.label},
+                title=message(gettext_noop("Your website is to be named on the exposure board")),
+                body=message(
+                    gettext_noop(
+                        "%(office)s will publish an entry about your website in %(batch)s. You may "
+                        "submit a statement before publication and appeal afterwards."
+                    ),
+                    **{"office": batch.office.name, "batch": batch.label},
+                ),
                 link=f"/api/v1/disclosure/entries/{entry.pk}/statement/",
             )
             entry.operator_notified_at = now
@@ -913,7 +917,7 @@ def file_appeal(
         notify(
             organization=entry.batch.office,
             verb="disclosure.appeal_filed",
-            title=_("Appeal against an exposure entry"),
+            title=message(gettext_noop("Appeal against an exposure entry")),
             body=reason[:300],
             link=f"/staff/disclosure/batches/{entry.batch_id}/",
         )
@@ -958,7 +962,10 @@ def decide_appeal(
         notify(
             organization=appeal.submitted_by.organization,
             verb="disclosure.appeal_decided",
-            title=_("Your appeal was decided: %(d)s") % {"d": appeal.get_decision_display()},
+            title=message(
+                gettext_noop("Your appeal was decided: %(d)s"),
+                **{"d": choice_label(appeal, "decision")},
+            ),
             body=reason[:300],
         )
     return appeal

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from qinglang.analysis.classify import classify
 from qinglang.analysis.identifiers import Identifier, extract
@@ -27,6 +27,7 @@ from qinglang.core import ledger
 from qinglang.core.aftercommit import call_after_commit, send_now
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
 from qinglang.core.ledger_actions import public_actions
+from qinglang.core.messages import message
 from qinglang.core.models import Organization, OrganizationKind, Role, User
 from qinglang.core.services import log_identity_access, notify
 from qinglang.evidence.services import attach, request_capture, store_upload, validate_upload_batch
@@ -47,6 +48,7 @@ from qinglang.intake.models import (
     ReportStatus,
     ReportTarget,
 )
+from qinglang.intake.notices import notify_new_report
 from qinglang.intake.routing import Routing, TargetKeys, route
 from qinglang.registry.selectors import find_website
 from qinglang.registry.services import (
@@ -476,6 +478,7 @@ def analyse_report(report_id: int) -> bool:
                 log.info("capture of %s for report %s refused", url, report.pk)
         if not report.is_internal:
             _index(report, identifiers)
+        notify_new_report(report)
         ledger.append(
             report,
             action="report.analysed",
@@ -725,7 +728,9 @@ def reroute_report(
     notify(
         organization=office,
         verb="report.rerouted",
-        title=_("Report %(code)s re-routed to you") % {"code": report.tracking_code},
+        title=message(
+            gettext_noop("Report %(code)s re-routed to you"), **{"code": report.tracking_code}
+        ),
         body=reason,
     )
     return report

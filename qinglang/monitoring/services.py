@@ -14,11 +14,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.core import ledger
 from qinglang.core.aftercommit import enqueue_after_commit, send_now
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
 from qinglang.core.jurisdiction import can_oversee
+from qinglang.core.messages import message as notice
 from qinglang.core.models import Organization, OrganizationKind, User
 from qinglang.core.services import notify
 from qinglang.evidence.capture import CaptureRefusedError, FetchResult, write_warc
@@ -628,9 +630,13 @@ def _record_failure(source: WatchedSource, message: str) -> None:
             user=source.owner,
             organization=None if source.owner_id else source.office,
             verb="monitoring.source_paused",
-            title=_("Watched source paused: %(url)s") % {"url": source.url[:200]},
-            body=_("%(n)d checks in a row failed. Last error: %(error)s")
-            % {"n": source.error_streak, "error": message},
+            title=notice(
+                gettext_noop("Watched source paused: %(url)s"), **{"url": source.url[:200]}
+            ),
+            body=notice(
+                gettext_noop("%(n)d checks in a row failed. Last error: %(error)s"),
+                **{"n": source.error_streak, "error": message},
+            ),
             link=source.get_absolute_url(),
         )
     source.save(update_fields=fields)

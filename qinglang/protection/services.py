@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -25,6 +26,7 @@ from qinglang.analysis.similarity import signature, similarity
 from qinglang.core import ledger
 from qinglang.core.aftercommit import call_after_commit
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
+from qinglang.core.messages import message
 from qinglang.core.models import (
     Organization,
     OrganizationKind,
@@ -214,7 +216,10 @@ def register_enterprise(
                 organization=office,
                 verb="enterprise.registered",
                 link=reverse("protection:office_enterprise", args=[enterprise.pk]),
-                title=_("Enterprise %(name)s asks to be verified") % {"name": enterprise.name},
+                title=message(
+                    gettext_noop("Enterprise %(name)s asks to be verified"),
+                    **{"name": enterprise.name},
+                ),
             )
     return enterprise
 
@@ -341,12 +346,14 @@ def _send_activation(user: User) -> None:
         user=user,
         verb="enterprise.activation",
         link=link,
-        title=_("Your enterprise account on Qinglang is ready"),
-        body=_(
-            "Sign-in name: %(username)s. Open the link to choose a password; on the first "
-            "sign-in at /staff/login/ you will set up an authenticator app."
-        )
-        % {"username": user.username},
+        title=message(gettext_noop("Your enterprise account on Qinglang is ready")),
+        body=message(
+            gettext_noop(
+                "Sign-in name: %(username)s. Open the link to choose a password; on the first "
+                "sign-in at /staff/login/ you will set up an authenticator app."
+            ),
+            **{"username": user.username},
+        ),
     )
 
 
@@ -592,10 +599,14 @@ def report_claim_as_lead(check: ClaimCheck, *, acting_user: User) -> ClaimCheck:
         notify(
             organization=office,
             verb="enterprise.claim_lead",
-            title=_("Suspected broker claimed to speak for %(name)s")
-            % {"name": check.enterprise.name},
-            body=_("A %(kind)s that is not authorised was used in a deletion request.")
-            % {"kind": check.contact_kind},
+            title=message(
+                gettext_noop("Suspected broker claimed to speak for %(name)s"),
+                **{"name": check.enterprise.name},
+            ),
+            body=message(
+                gettext_noop("A %(kind)s that is not authorised was used in a deletion request."),
+                **{"kind": check.contact_kind},
+            ),
         )
     return check
 

@@ -288,6 +288,10 @@ CELERY_BEAT_SCHEDULE["supervision-scan-integrity"] = {
     "task": "qinglang.supervision.tasks.scan_integrity",
     "schedule": crontab(hour=2, minute=30),
 }
+CELERY_BEAT_SCHEDULE["core-notification-digests"] = {
+    "task": "qinglang.core.tasks.send_notification_digests",
+    "schedule": crontab(hour=7, minute=30),
+}
 CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",
     "schedule": crontab(hour=8, minute=0),

@@ -13,12 +13,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from qinglang.core import jurisdiction, ledger
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
+from qinglang.core.messages import choice_label, message
 from qinglang.core.models import Organization, OrganizationKind, Region, Role, User
 from qinglang.core.services import notify
 from qinglang.registry.validation import identity_hash
@@ -246,7 +247,7 @@ def assign_supervisor(
     notify(
         user=supervisor,
         verb="supervision.assigned",
-        title=_("You are stationed at %(site)s") % {"site": website.name},
+        title=message(gettext_noop("You are stationed at %(site)s"), **{"site": website.name}),
     )
     return assignment
 
@@ -502,7 +503,10 @@ def submit_application(call: RecruitmentCall, *, data: Any) -> Application:
         notify(
             organization=call.office,
             verb="supervision.application",
-            title=_("New citizen supervisor application to %(call)s") % {"call": call.title},
+            title=message(
+                gettext_noop("New citizen supervisor application to %(call)s"),
+                **{"call": call.title},
+            ),
         )
     return application
 
@@ -643,7 +647,10 @@ def change_supervisor_status(
     notify(
         user=supervisor.user,
         verb="supervision.status",
-        title=_("Your citizen supervisor status: %(s)s") % {"s": supervisor.get_status_display()},
+        title=message(
+            gettext_noop("Your citizen supervisor status: %(s)s"),
+            **{"s": choice_label(supervisor, "status")},
+        ),
         body=reason,
     )
     return supervisor
@@ -839,8 +846,10 @@ def plan_inspection(
     notify(
         organization=office,
         verb="supervision.inspection",
-        title=_("Inspection by %(office)s scheduled for %(day)s")
-        % {"office": own.name, "day": day.isoformat()},
+        title=message(
+            gettext_noop("Inspection by %(office)s scheduled for %(day)s"),
+            **{"office": own.name, "day": day.isoformat()},
+        ),
     )
     return inspection
 
@@ -909,7 +918,7 @@ def issue_finding(
     notify(
         organization=inspection.office,
         verb="supervision.finding",
-        title=_("An inspection finding awaits your answer"),
+        title=message(gettext_noop("An inspection finding awaits your answer")),
         body=text,
     )
     return finding

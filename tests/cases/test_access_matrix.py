@@ -276,6 +276,14 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "core:office_user_deactivate": ("POST", "office_member", "DDDDDDDD"),
     "core:office_user_reactivate": ("POST", "office_member", "DDDDDDDD"),
     "core:office_user_reset_2fa": ("POST", "office_member", "DDDDDDDD"),
+    # --- collaboration: owner and assignees, internal notes, colleagues, the inbox API ---
+    "cases:case_assign": ("POST", "case", "AANDDDND"),
+    "cases:case_note": ("POST", "case", "AANDDDND"),
+    "api-case-assign": ("POST", "case", "AANNNNND"),
+    "api-case-notes": ("GET", "case", "AANNNNND"),
+    "api-users": ("GET", None, "AAANNNAD"),
+    "api-notifications": ("GET", None, "AAAAAAAD"),
+    "api-notifications-read": ("POST", None, "AAAAAAAD"),
 }
 
 

@@ -87,6 +87,9 @@ def test_the_reporter_timeline_and_the_verifier_read_the_registry():
     }
     assert public["report.declined"].public_text_key == "reason_text"
     assert "report.analysed" not in public and is_declared("report.analysed")
+    # Collaboration is internal: notes and assignments never reach the reporter's timeline.
+    for internal in ("case.note_added", "case.assigned"):
+        assert internal not in public and is_declared(internal)
     assert not is_declared("report.recieved")
 
 

@@ -173,6 +173,7 @@ class CaseFilterIn(serializers.Serializer):
     office = serializers.IntegerField(required=False)
     due_before = serializers.DateField(required=False)
     target = serializers.CharField(required=False, max_length=200)
+    assignee = serializers.ChoiceField(choices=["me"], required=False)
 
 
 @extend_schema(
@@ -182,6 +183,7 @@ class CaseFilterIn(serializers.Serializer):
         OpenApiParameter("office", int),
         OpenApiParameter("due_before", str),
         OpenApiParameter("target", str),
+        OpenApiParameter("assignee", enum=["me"], description="me: cases you own or work on"),
     ]
 )
 class CaseListView(ListAPIView):

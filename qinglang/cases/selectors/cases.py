@@ -117,6 +117,7 @@ class CaseFilters:
     office: int | None = None
     due_before: dt.date | None = None
     target: str = ""
+    assignee: str = ""  # "me": cases the user owns or is assigned to
 
 
 # HANDLING registers the deadline filter: fn(queryset, date) -> queryset of cases due before.
@@ -151,6 +152,10 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
                 )
             )
         )
+    if filters.assignee == "me":
+        from qinglang.cases.selectors.collaboration import cases_assigned_to
+
+        qs = cases_assigned_to(user, qs)
     if filters.due_before:
         qs = _deadline_filter[0](qs, filters.due_before) if _deadline_filter else qs.none()
     return (

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.cases.events import DEADLINE_POLICY_DELETED, DEADLINE_POLICY_SAVED
 from qinglang.cases.models import (
@@ -26,6 +27,7 @@ from qinglang.cases.models import (
 )
 from qinglang.core import jurisdiction, ledger
 from qinglang.core.exceptions import DomainError
+from qinglang.core.messages import message
 from qinglang.core.models import Organization, User
 from qinglang.core.services import ensure_can_administer, notify
 from qinglang.core.workdays import SHANGHAI, add_calendar_days, add_working_days
@@ -246,24 +248,27 @@ def _record(
                     "deadline": deadline.isoformat(),
                 },
             )
-            body = _("%(title)s was due %(deadline)s and is overdue.") % {
-                "title": title,
-                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
-            }
+            body = message(
+                gettext_noop("%(title)s was due %(deadline)s and is overdue."),
+                title=title,
+                deadline=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+            )
             notify(
                 organization=superior,
                 verb="escalation",
                 link=link,
                 body=body,
-                title=_("Escalated to you: %(title)s") % {"title": title},
+                title=message(gettext_noop("Escalated to you: %(title)s"), **{"title": title}),
             )
             notify(
                 organization=responsible,
                 verb="escalation",
                 link=link,
                 body=body,
-                title=_("Overdue, escalated to %(office)s: %(title)s")
-                % {"office": superior.name, "title": title},
+                title=message(
+                    gettext_noop("Overdue, escalated to %(office)s: %(title)s"),
+                    **{"office": superior.name, "title": title},
+                ),
             )
             others = [previous.superior_office if previous else None, also_notify]
             for org in {o.pk: o for o in others if o is not None}.values():
@@ -273,7 +278,7 @@ def _record(
                         verb="overdue",
                         link=link,
                         body=body,
-                        title=_("Overdue: %(title)s") % {"title": title},
+                        title=message(gettext_noop("Overdue: %(title)s"), **{"title": title}),
                     )
     except IntegrityError:  # another run escalated it in the meantime
         return None
@@ -488,8 +493,10 @@ def send_daily_digest(*, now: dt.datetime | None = None) -> int:
             notify(
                 organization=orgs[org_id],
                 verb="digest",
-                title=_("Due on %(day)s: %(n)s items")
-                % {"day": today.isoformat(), "n": len(items)},
+                title=message(
+                    gettext_noop("Due on %(day)s: %(n)s items"),
+                    **{"day": today.isoformat(), "n": len(items)},
+                ),
                 body="\n".join(items),
                 link=reverse("cases:deadline_list"),
             )

@@ -11,12 +11,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.cases.models import Case, DeadlineStage, Task, TaskComment, TaskStatus
 from qinglang.cases.selectors.cases import can_handle_case, cases_visible_to
 from qinglang.cases.services.deadlines import deadline_for
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
+from qinglang.core.messages import message
 from qinglang.core.models import Organization, User
 from qinglang.core.services import notify
 from qinglang.core.workdays import SHANGHAI
@@ -150,8 +152,13 @@ def create_task(
         organization=org_obj,
         verb="task.assigned",
         link=task.get_absolute_url(),
-        title=_("New task in case %(number)s: %(title)s") % {"number": case.number, "title": title},
-        body=_("Due %(due)s.") % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d")},
+        title=message(
+            gettext_noop("New task in case %(number)s: %(title)s"),
+            **{"number": case.number, "title": title},
+        ),
+        body=message(
+            gettext_noop("Due %(due)s."), **{"due": timezone.localtime(due_at).strftime("%Y-%m-%d")}
+        ),
     )
     return task
 
@@ -219,8 +226,10 @@ def comment_on_task(
             verb="task.mentioned",
             link=task.get_absolute_url(),
             body=body[:500],
-            title=_("%(author)s mentioned you on task %(title)s")
-            % {"author": acting_user, "title": task.title},
+            title=message(
+                gettext_noop("%(author)s mentioned you on task %(title)s"),
+                **{"author": acting_user, "title": task.title},
+            ),
         )
     return comment
 
@@ -241,7 +250,7 @@ def complete_task(task: Task, *, acting_user: User) -> Task:
             user=task.created_by,
             verb="task.completed",
             link=task.get_absolute_url(),
-            title=_("Task done: %(title)s") % {"title": task.title},
+            title=message(gettext_noop("Task done: %(title)s"), **{"title": task.title}),
         )
     return task
 

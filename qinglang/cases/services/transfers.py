@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.cases.models import (
     PENDING_TRANSFER_STATUSES,
@@ -32,6 +33,7 @@ from qinglang.cases.services import lifecycle
 from qinglang.cases.services.deadlines import deadline_for
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotPermitted, StateError
+from qinglang.core.messages import choice_label, message
 from qinglang.core.models import AgencyType, Organization, OrganizationKind, Role, User
 from qinglang.core.services import notify
 from qinglang.core.workdays import add_working_days
@@ -275,14 +277,18 @@ def send_transfer(
         organization=org,
         verb="transfer.sent",
         link=transfer.get_absolute_url(),
-        title=_("%(kind)s from %(office)s: case %(number)s")
-        % {
-            "kind": transfer.get_kind_display(),
-            "office": acting_user.organization.name,
-            "number": case.number,
-        },
-        body=_("Please acknowledge receipt and answer by %(deadline)s.")
-        % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+        title=message(
+            gettext_noop("%(kind)s from %(office)s: case %(number)s"),
+            **{
+                "kind": choice_label(transfer, "kind"),
+                "office": acting_user.organization.name,
+                "number": case.number,
+            },
+        ),
+        body=message(
+            gettext_noop("Please acknowledge receipt and answer by %(deadline)s."),
+            **{"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+        ),
     )
     return transfer
 
@@ -380,8 +386,10 @@ def acknowledge_transfer(transfer: Transfer, *, acting_user: User) -> Transfer:
         organization=transfer.sender_office,
         verb="transfer.acknowledged",
         link=transfer.get_absolute_url(),
-        title=_("%(org)s acknowledged receipt of case %(number)s")
-        % {"org": transfer.recipient.name, "number": transfer.case.number},
+        title=message(
+            gettext_noop("%(org)s acknowledged receipt of case %(number)s"),
+            **{"org": transfer.recipient.name, "number": transfer.case.number},
+        ),
     )
     return transfer
 
@@ -489,8 +497,10 @@ def submit_feedback(
         organization=transfer.sender_office,
         verb="transfer.answered",
         link=transfer.get_absolute_url(),
-        title=_("%(org)s answered on case %(number)s")
-        % {"org": transfer.recipient.name, "number": transfer.case.number},
+        title=message(
+            gettext_noop("%(org)s answered on case %(number)s"),
+            **{"org": transfer.recipient.name, "number": transfer.case.number},
+        ),
         body=summary[:500],
     )
     return feedback
@@ -561,8 +571,10 @@ def request_extension(
         organization=transfer.sender_office,
         verb="transfer.extension_requested",
         link=transfer.get_absolute_url(),
-        title=_("%(org)s asks %(days)s more working days on case %(number)s")
-        % {"org": transfer.recipient.name, "days": days_clean, "number": transfer.case.number},
+        title=message(
+            gettext_noop("%(org)s asks %(days)s more working days on case %(number)s"),
+            **{"org": transfer.recipient.name, "days": days_clean, "number": transfer.case.number},
+        ),
         body=reason,
     )
     return extension
@@ -637,6 +649,9 @@ def close_transfer(transfer: Transfer, *, acting_user: User) -> Transfer:
         organization=transfer.recipient,
         verb="transfer.closed",
         link=transfer.get_absolute_url(),
-        title=_("Case %(number)s: your answer was accepted") % {"number": transfer.case.number},
+        title=message(
+            gettext_noop("Case %(number)s: your answer was accepted"),
+            **{"number": transfer.case.number},
+        ),
     )
     return transfer

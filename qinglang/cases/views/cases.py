@@ -58,6 +58,7 @@ def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any]:
             office=d["office"].pk if d["office"] else None,
             due_before=d["due_before"],
             target=d["target"],
+            assignee=d["assignee"],
         )
     return form, list_cases(request.user, filters)
 

@@ -12,11 +12,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.analysis.identifiers import extract
 from qinglang.core import ledger
 from qinglang.core.aftercommit import call_after_commit
 from qinglang.core.exceptions import DomainError
+from qinglang.core.messages import message
 from qinglang.core.models import Organization, User
 from qinglang.registry.models import CorrelationExclusion, Identifier, IdentifierOccurrence
 from qinglang.registry.permissions import ensure_registry_staff
@@ -261,13 +263,17 @@ def send_match_notifications(notices: list[dict[str, Any]]) -> None:
             notify(
                 organization=office,
                 verb="registry.cross_region_match",
-                title=_("Clue: %(kind)s %(value)s also seen in another region")
-                % {"kind": notice["kind"], "value": notice["value"]},
-                body=_(
-                    "The %(kind)s %(value)s in your %(own)s also appears in material "
-                    "handled in another region."
-                )
-                % {"kind": notice["kind"], "value": notice["value"], "own": own},
+                title=message(
+                    gettext_noop("Clue: %(kind)s %(value)s also seen in another region"),
+                    **{"kind": notice["kind"], "value": notice["value"]},
+                ),
+                body=message(
+                    gettext_noop(
+                        "The %(kind)s %(value)s in your %(own)s also appears in material "
+                        "handled in another region."
+                    ),
+                    **{"kind": notice["kind"], "value": notice["value"], "own": own},
+                ),
                 link=reverse(
                     "registry:identifier", kwargs={"kind": notice["kind"], "value": notice["value"]}
                 ),
