@@ -32,10 +32,11 @@ from qinglang.intake.ratelimit import Limiter, client_ip
 
 RECEIPT_SESSION_KEY = "intake_receipt"
 HONEYPOT_FIELD = "homepage"
-TEXT_FIELDS = ("description", "amount_demanded", "payment_channel", "occurred_on")
+TEXT_FIELDS = ("description", "amount_demanded", "payment_channel", "occurred_on", "notice_email")
 INPUT_TYPES = {
     "url": "url",
     "email": "email",
+    "notice_email": "email",
     "phone": "tel",
     "occurred_on": "date",
     "amount_demanded": "text",
