@@ -92,7 +92,11 @@ class ReportQuestionsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         report = get_report_for(request.user, pk)
         data = request.data if isinstance(request.data, Mapping) else {}
-        message = conversation.ask_question(report, text=data.get("text"), acting_user=request.user)
+        message = conversation.ask_question(
+            report,
+            text=data.get("text"),
+            acting_user=request.user,  # type: ignore[arg-type]
+        )
         return Response(message_out(message), status=status.HTTP_201_CREATED)
 
 
@@ -103,7 +107,7 @@ class _ReporterView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "report_track"
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def throttled(self, request: Request, wait: float | None) -> None:  # type: ignore[override]
         raise _throttled(wait)
 
 

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,11 +200,9 @@ def forget_expired_notice_addresses() -> int:
     """Delete the addresses of closed reports and of declines whose review window is over."""
     cutoff = timezone.now() - timedelta(days=settings.QINGLANG_REVIEW_WINDOW_DAYS)
     done = 0
-    due = NoticeAddress.objects.filter(
-        report__status=ReportStatus.CLOSED
-    ) | NoticeAddress.objects.filter(
-        report__status=ReportStatus.DECLINED, report__decided_at__lt=cutoff
-    )
+    closed = Q(report__status=ReportStatus.CLOSED)
+    over = Q(report__status=ReportStatus.DECLINED, report__decided_at__lt=cutoff)
+    due = NoticeAddress.objects.filter(closed | over)
     for notice in due.select_related("report"):
         reason = "closed" if notice.report.status == ReportStatus.CLOSED else "review_window_over"
         with transaction.atomic():
