@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.views import cases, deadlines, tasks, transfers, triage
+from qinglang.cases.views import cases, conversation, deadlines, tasks, transfers, triage
 
 app_name = "cases"
 urlpatterns: list = [
@@ -51,4 +51,9 @@ urlpatterns += [
     path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
     path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),
     path("deadlines/", deadlines.deadline_list, name="deadline_list"),
+]
+
+# The reporter conversation (intake's; the staff page lives with triage).
+urlpatterns += [
+    path("triage/<int:pk>/question/", conversation.triage_question, name="triage_question"),
 ]

@@ -258,6 +258,11 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-dashboard-summary": ("GET", None, "AAADDDDD"),
     # --- analysis ---
     "api-analysis-classify": ("POST", None, "AAADDDDD"),
+    # --- the reporter's side (intake) ---
+    "api-report-questions": ("POST", "report", "ADNNNNND"),
+    "api-reports-track-reply": ("POST", None, "NNNNNNNN"),
+    "api-reports-track-review": ("POST", None, "NNNNNNNN"),
+    "cases:triage_question": ("POST", "report", "ADNDDDND"),
 }
 
 
