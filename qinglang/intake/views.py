@@ -267,15 +267,17 @@ def report_done(request: HttpRequest) -> HttpResponse:
 
 def _receipt_text(receipt: dict[str, Any]) -> str:
     """Return the receipt as plain text, for the reporter to save."""
+    files = receipt.get("files", [])
+    track_url = settings.QINGLANG_BASE_URL + reverse("intake:track")
     lines = [
         _("Report received"),
-        f"{_('Tracking code')}: {receipt['tracking_code']}",
-        f"{_('Access key')}: {receipt['access_key']}",
-        f"{_('Follow your report at')}: {settings.QINGLANG_BASE_URL}{reverse('intake:track')}",
+        _("Tracking code: %(code)s") % {"code": receipt["tracking_code"]},
+        _("Access key: %(key)s") % {"key": receipt["access_key"]},
+        _("Follow your report at %(url)s") % {"url": track_url},
         "",
-        _("Files received") + f" ({len(receipt.get('files', []))}):",
+        _("Files received: %(n)d") % {"n": len(files)},
     ]
-    for f in receipt.get("files", []):
+    for f in files:
         lines.append(f"- {f['name']} · {f['size']} B · SHA-256 {f['sha256']}")
     return "\n".join(lines) + "\n"
 
