@@ -22,20 +22,9 @@ from qinglang.core.exceptions import NotFoundInScopeError, StateError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
 from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
 from qinglang.intake import conversation, services
-from qinglang.intake.api import _throttled
+from qinglang.intake.api import ReceivedFileSerializer, _throttled
 from qinglang.intake.models import ReportMessage
 from qinglang.intake.selectors import get_report_for
-
-FileOut = inline_serializer(
-    "ReceivedFile",
-    many=True,
-    fields={
-        "name": serializers.CharField(),
-        "size": serializers.IntegerField(),
-        "sha256": serializers.CharField(),
-    },
-)
-
 
 MessageOutSerializer = inline_serializer(
     "ConversationMessage",
@@ -43,7 +32,7 @@ MessageOutSerializer = inline_serializer(
         "at": serializers.DateTimeField(),
         "from": serializers.ChoiceField(choices=["staff", "reporter"]),
         "text": serializers.CharField(),
-        "files": FileOut,
+        "files": ReceivedFileSerializer(many=True),
     },
 )
 
@@ -74,7 +63,7 @@ def _body(request: Request) -> tuple[Mapping[str, Any], list[Any]]:
     return (request.data if isinstance(request.data, Mapping) else {}), []
 
 
-class QuestionInSerializer(serializers.Serializer):
+class ReportQuestionInSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
@@ -85,7 +74,7 @@ class ReportQuestionsView(APIView):
 
     @extend_schema(
         operation_id="reports_questions_create",
-        request=QuestionInSerializer,
+        request=ReportQuestionInSerializer,
         responses={201: MessageOutSerializer, 400: None, 403: None, 404: None},
         summary="Ask the reporter a question (shown on the tracking page)",
     )
@@ -111,13 +100,13 @@ class _ReporterView(APIView):
         raise _throttled(wait)
 
 
-class ReplyInSerializer(serializers.Serializer):
+class ReportReplyInSerializer(serializers.Serializer):
     tracking_code = serializers.CharField()
     access_key = serializers.CharField()
     text = serializers.CharField()
 
 
-class MultipartReplySerializer(serializers.Serializer):
+class MultipartReportReplySerializer(serializers.Serializer):
     payload = serializers.CharField(
         help_text=gettext_lazy('{"tracking_code", "access_key", "text"} as JSON text.')
     )
@@ -130,8 +119,8 @@ class ReportReplyView(_ReporterView):
     @extend_schema(
         operation_id="reports_track_reply",
         request={
-            "application/json": ReplyInSerializer,
-            "multipart/form-data": MultipartReplySerializer,
+            "application/json": ReportReplyInSerializer,
+            "multipart/form-data": MultipartReportReplySerializer,
         },
         responses={201: MessageOutSerializer, 400: None, 404: None},
         summary="Reply to the office as the reporter (tracking code and access key)",
@@ -150,7 +139,7 @@ class ReportReplyView(_ReporterView):
         return Response(message_out(message), status=status.HTTP_201_CREATED)
 
 
-class ReviewInSerializer(serializers.Serializer):
+class ReportReviewInSerializer(serializers.Serializer):
     tracking_code = serializers.CharField()
     access_key = serializers.CharField()
     reasons = serializers.CharField()
@@ -163,7 +152,7 @@ class ReportReviewView(_ReporterView):
 
     @extend_schema(
         operation_id="reports_track_review",
-        request=ReviewInSerializer,
+        request=ReportReviewInSerializer,
         responses={
             201: inline_serializer("ReviewOut", {"requested_at": serializers.DateTimeField()}),
             400: None,
