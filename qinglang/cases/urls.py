@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from qinglang.cases.views import cases, collaboration, deadlines, tasks, transfers, triage
+from qinglang.cases.views import (
+    cases,
+    collaboration,
+    conversation,
+    deadlines,
+    tasks,
+    transfers,
+    triage,
+)
 
 app_name = "cases"
 urlpatterns: list = [
@@ -57,4 +65,9 @@ urlpatterns += [
 urlpatterns += [
     path("<int:pk>/assign/", collaboration.case_assign, name="case_assign"),
     path("<int:pk>/notes/", collaboration.case_note, name="case_note"),
+]
+
+# The reporter conversation (intake's; the staff page lives with triage).
+urlpatterns += [
+    path("triage/<int:pk>/question/", conversation.triage_question, name="triage_question"),
 ]

@@ -32,3 +32,21 @@ def unseal(token: str, *, ttl: int = TTL_SECONDS) -> str | None:
         return _fernet().decrypt(token.encode("ascii"), ttl=ttl).decode("utf-8")
     except (InvalidToken, ValueError, UnicodeError):
         return None
+
+
+def _rest_fernet() -> Fernet:
+    digest = hashlib.sha256(b"qinglang.sealed.at-rest:" + settings.SECRET_KEY.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal_at_rest(text: str) -> str:
+    """Return `text` encrypted for keeping in the database (a reporter's notice address)."""
+    return _rest_fernet().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def unseal_at_rest(token: str) -> str | None:
+    """Return text sealed by `seal_at_rest`, or None when tampered with or foreign."""
+    try:
+        return _rest_fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, ValueError, UnicodeError):
+        return None

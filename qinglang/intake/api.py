@@ -64,10 +64,17 @@ class MultipartReportSerializer(serializers.Serializer):
     evidence = serializers.ListField(child=serializers.FileField(), required=False)
 
 
+class ReceivedFileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
 class ReceiptSerializer(serializers.Serializer):
     tracking_code = serializers.CharField()
     access_key = serializers.CharField()
     status = serializers.ChoiceField(choices=ReportStatus.choices)
+    files = ReceivedFileSerializer(many=True)
 
 
 class TrackInSerializer(serializers.Serializer):
@@ -77,6 +84,25 @@ class TrackInSerializer(serializers.Serializer):
 
 class TrackOutSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices)
+    office = serializers.CharField(help_text=gettext_lazy("The office handling the report."))
+    messages = inline_serializer(
+        "TrackMessage",
+        many=True,
+        fields={
+            "at": serializers.DateTimeField(),
+            "from": serializers.ChoiceField(choices=["staff", "reporter"]),
+            "text": serializers.CharField(),
+            "files": ReceivedFileSerializer(many=True),
+        },
+    )
+    review = inline_serializer(
+        "TrackReview",
+        allow_null=True,
+        fields={"requested_at": serializers.DateTimeField(), "reasons": serializers.CharField()},
+    )
+    notices = serializers.BooleanField(
+        help_text=gettext_lazy("Whether an address for news notices is kept.")
+    )
     timeline = inline_serializer(
         "TimelineEntry",
         many=True,
@@ -226,6 +252,7 @@ class ReportCollectionView(generics.ListAPIView):
                 "tracking_code": submission.tracking_code,
                 "access_key": submission.access_key,
                 "status": submission.report.status,
+                "files": list(submission.files),
             },
             status=status.HTTP_201_CREATED,
         )

@@ -39,3 +39,24 @@ REPORT_REROUTED = define("report.rerouted", _("Report re-routed"))
 REPORT_MOVED_CASE = define("report.moved_case", _("Report moved to another case"))
 REPORT_CONTACT_REVEALED = define("report.contact_revealed", _("Reporter contact viewed"))
 REPORT_TRIAGE_ESCALATED = define("report.triage_escalated", _("Triage escalated"))
+# The anonymous conversation: the texts themselves reach the reporter as "messages", not here.
+REPORT_QUESTION_ASKED = define(
+    "report.question_asked",
+    _("Question asked to the reporter"),
+    public_label=_("The office asked you a question"),
+    public_name="question",
+)
+REPORT_REPLY_RECEIVED = define(
+    "report.reply_received",
+    _("Reporter's reply received"),
+    public_label=_("Your message was received"),
+    public_name="reply",
+)
+REPORT_REVIEW_REQUESTED = define(
+    "report.review_requested",
+    _("Review of the decline requested"),
+    public_label=_("You asked for a review of the decline"),
+    public_name="review_requested",
+)
+REPORT_NOTICE_ADDRESS_SET = define("report.notice_address_set", _("Notice address given"))
+REPORT_NOTICE_ADDRESS_DELETED = define("report.notice_address_deleted", _("Notice address deleted"))

@@ -80,6 +80,17 @@ class ReportFieldsForm(forms.Form):
         ),
     )
 
+    notice_email = forms.EmailField(
+        label=_("E-mail for news notices (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "We only write that there is news, never what it is; read it here with your code "
+            "and key. Stored encrypted and deleted when the report is closed."
+        ),
+        error_messages={"invalid": _("Enter a valid e-mail address.")},
+    )
+
     def clean_description(self) -> str:
         text = self.cleaned_data["description"].strip()
         if len(text) < DESCRIPTION_MIN:

@@ -183,3 +183,71 @@ class ReportTarget(models.Model):
 
     def __str__(self) -> str:
         return self.url or self.website_name or self.account or self.icp_number
+
+
+class MessageAuthor(models.TextChoices):
+    STAFF = "staff", _("Office")
+    REPORTER = "reporter", _("Reporter")
+
+
+class ReportMessage(models.Model):
+    """One message of the anonymous conversation: a staff question or the reporter's reply."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="messages", verbose_name=_("report")
+    )
+    author = models.CharField(_("from"), max_length=16, choices=MessageAuthor.choices)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    text = models.TextField(_("text"))
+    # What the reporter sees of each file: name, size and SHA-256 (the items are in the vault).
+    files = models.JSONField(_("files"), default=list, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("report message")
+        verbose_name_plural = _("report messages")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.pk}"
+
+
+class ReviewRequest(models.Model):
+    """The reporter's one request for review of a decline (the database allows one per report)."""
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, related_name="review_request", verbose_name=_("report")
+    )
+    reasons = models.TextField(_("reasons"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review request")
+        verbose_name_plural = _("review requests")
+
+    def __str__(self) -> str:
+        return str(self.report_id)
+
+
+class NoticeAddress(models.Model):
+    """An e-mail address for "there is news" notices only, encrypted at rest, deleted at closure."""
+
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, related_name="notice_address", verbose_name=_("report")
+    )
+    sealed_email = models.TextField(_("e-mail (encrypted)"))
+    created_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice address")
+        verbose_name_plural = _("notice addresses")
+
+    def __str__(self) -> str:
+        return str(self.report_id)

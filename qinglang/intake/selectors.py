@@ -33,7 +33,9 @@ DEFAULT_ORDERING = "priority"
 
 def reports_visible_to(user: User | Any) -> QuerySet[Report]:
     """Return the reports `user` may see, ready for a list page (fixed number of queries)."""
-    base = Report.objects.select_related("office", "office__region").prefetch_related("targets")
+    base = Report.objects.select_related(
+        "office", "office__region", "review_request"
+    ).prefetch_related("targets")
     if user is None or not user.is_authenticated or not user.is_active:
         return base.none()
     org = user.organization

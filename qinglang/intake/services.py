@@ -24,11 +24,12 @@ from qinglang.analysis.classify import classify
 from qinglang.analysis.identifiers import Identifier, extract
 from qinglang.analysis.risk import assess as assess_risk
 from qinglang.core import ledger
-from qinglang.core.aftercommit import call_after_commit, send_now
+from qinglang.core.aftercommit import call_after_commit, enqueue_after_commit, send_now
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
 from qinglang.core.ledger_actions import public_actions
 from qinglang.core.messages import message
 from qinglang.core.models import Organization, OrganizationKind, Role, User
+from qinglang.core.sealed import seal_at_rest
 from qinglang.core.services import log_identity_access, notify
 from qinglang.evidence.services import attach, request_capture, store_upload, validate_upload_batch
 from qinglang.intake.forms import (
@@ -42,11 +43,14 @@ from qinglang.intake.forms import (
 )
 from qinglang.intake.models import (
     DeclineReason,
+    NoticeAddress,
     Report,
     ReportCategory,
+    ReportMessage,
     ReportPriority,
     ReportStatus,
     ReportTarget,
+    ReviewRequest,
 )
 from qinglang.intake.notices import notify_new_report
 from qinglang.intake.routing import Routing, TargetKeys, route
@@ -75,6 +79,7 @@ REPORT_FIELDS = (
     "payment_channel",
     "occurred_on",
     "concerns_staff",
+    "notice_email",
 )
 NOT_FOUND_MESSAGE = gettext_lazy("No report matches this tracking code and access key.")
 
@@ -107,6 +112,7 @@ class Submission:
 
     report: Report
     access_key: str
+    files: tuple[dict[str, Any], ...] = ()
 
     @property
     def tracking_code(self) -> str:
@@ -374,7 +380,12 @@ def submit_report(
                 for t in clean.targets
             ]
         )
-        hashes = _store_evidence(report, files, user)
+        received = _store_evidence(report, files, user)
+        hashes = [f["sha256"] for f in received]
+        if fields.get("notice_email"):
+            NoticeAddress.objects.create(
+                report=report, sealed_email=seal_at_rest(fields["notice_email"])
+            )
         ledger.append(
             report,
             action="report.received",
@@ -393,18 +404,21 @@ def submit_report(
             },
         )
         call_after_commit(lambda: enqueue_analysis(report.pk))
-    return Submission(report=report, access_key=access_key)
+    return Submission(report=report, access_key=access_key, files=tuple(received))
 
 
-def _store_evidence(report: Report, files: Sequence[UploadedFile], user: User | None) -> list[str]:
+def _store_evidence(
+    report: Report, files: Sequence[UploadedFile], user: User | None
+) -> list[dict[str, Any]]:
+    """Store and attach each file to the report; return what the reporter's receipt lists."""
     if not files:
         return []
-    hashes = []
+    received = []
     for f in files:
         item = store_upload(f, added_by=user, added_by_label="" if user else REPORTER_LABEL)
         attach(item, subject=("intake.report", report.pk), acting_user=user)
-        hashes.append(item.blob.sha256)
-    return hashes
+        received.append({"name": item.original_name, "size": item.size, "sha256": item.blob.sha256})
+    return received
 
 
 def enqueue_analysis(report_id: int) -> None:
@@ -565,15 +579,24 @@ def _index_search(report: Report) -> None:
 # --- tracking -------------------------------------------------------------------------------
 
 
-def track_report(code: Any, key: Any) -> dict[str, Any]:
-    """Return status, public timeline and decision; unknown code and wrong key look the same."""
+def report_for_reporter(code: Any, key: Any) -> Report:
+    """Return the report a tracking code and access key open; unknown and wrong look the same."""
     lookup = _lookup_code(normalize_code(code))
-    report = Report.objects.filter(tracking_code=lookup).first() if lookup else None
+    report = (
+        Report.objects.select_related("office").filter(tracking_code=lookup).first()
+        if lookup
+        else None
+    )
     stored = report.access_key_hash if report is not None else _DUMMY_HASH
     matches = hmac.compare_digest(stored, hash_access_key(key if isinstance(key, str) else ""))
     if report is None or not matches:
         raise NotFoundInScopeError(str(NOT_FOUND_MESSAGE))
-    return public_view(report)
+    return report
+
+
+def track_report(code: Any, key: Any) -> dict[str, Any]:
+    """Return status, public timeline and decision; unknown code and wrong key look the same."""
+    return public_view(report_for_reporter(code, key))
 
 
 def public_view(report: Report) -> dict[str, Any]:
@@ -600,7 +623,26 @@ def public_view(report: Report) -> dict[str, Any]:
             "public_result": report.public_result or None,
             "decided_at": decided.isoformat() if decided else None,
         }
-    return {"status": report.status, "timeline": timeline, "decision": decision}
+    review = ReviewRequest.objects.filter(report=report).first()
+    return {
+        "status": report.status,
+        "office": report.office.name,
+        "timeline": timeline,
+        "decision": decision,
+        "messages": [
+            {
+                "at": m.created_at.isoformat(),
+                "from": m.author,
+                "text": m.text,
+                "files": list(m.files),
+            }
+            for m in ReportMessage.objects.filter(report=report)
+        ],
+        "review": None
+        if review is None
+        else {"requested_at": review.requested_at.isoformat(), "reasons": review.reasons},
+        "notices": NoticeAddress.objects.filter(report=report).exists(),
+    }
 
 
 # --- triage records (called by cases) -------------------------------------------------------
@@ -655,6 +697,7 @@ def record_acceptance(report: Report, *, case: Any, acting_user: User) -> Report
         actor=acting_user,
         data={"case_id": getattr(case, "pk", None), "case_number": getattr(case, "number", "")},
     )
+    announce_news(report)
     return report
 
 
@@ -689,6 +732,7 @@ def record_decline(
         actor=acting_user,
         data={"reason_code": reason_code, "reason_text": reason_text},
     )
+    announce_news(report)
     return report
 
 
@@ -763,6 +807,7 @@ def record_result(report: Report, *, public_result: str, acting_user: User) -> R
         actor=acting_user,
         data={"public_result": public_result},
     )
+    announce_news(report, then_forget="closed")
     return report
 
 
@@ -790,3 +835,35 @@ def reveal_contact(
         "phone": report.contact_phone,
         "email": report.contact_email,
     }
+
+
+# --- "there is news" notices -----------------------------------------------------------------
+
+
+def announce_news(report: Report, *, then_forget: str = "") -> None:
+    """Send a contentless "there is news" mail after commit, if the reporter gave an address.
+
+    The task gets the sealed address (ciphertext only reaches the broker); with `then_forget`
+    (the reason, e.g. "closed") the address is deleted in this same transaction.
+    """
+    from qinglang.intake.tasks import send_news_notice
+
+    notice = NoticeAddress.objects.filter(report=report).first()
+    if notice is None:
+        return
+    enqueue_after_commit(send_news_notice, sealed_email=notice.sealed_email)
+    if then_forget:
+        forget_notice_address(notice, reason=then_forget)
+
+
+def forget_notice_address(notice: NoticeAddress, *, reason: str) -> None:
+    """Delete a reporter's notice address and record that (never the address) in the ledger."""
+    report_id = notice.report_id
+    notice.delete()
+    ledger.append(
+        ("intake.report", report_id),
+        action="report.notice_address_deleted",
+        actor=None,
+        actor_label="system",
+        data={"reason": reason},
+    )

@@ -17,3 +17,41 @@ def analyse_report(report_id: int) -> bool:
 def requeue_pending_reports() -> int:
     """Re-enqueue analysis of reports it never ran on (the broker may have been down)."""
     return services.requeue_pending_reports()
+
+
+@shared_task(acks_late=True)
+def send_news_notice(sealed_email: str) -> bool:
+    """Mail a contentless "there is news" notice with the tracking page's address."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from qinglang.core.sealed import unseal_at_rest
+
+    email = unseal_at_rest(sealed_email)
+    if not email:
+        return False
+    url = settings.QINGLANG_BASE_URL + reverse("intake:track")
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            _("There is news about your report"),
+            _(
+                "There is news about a report you filed. For your safety this message says "
+                "nothing more. To read it, open %(url)s and enter your tracking code and access "
+                "key."
+            )
+            % {"url": url},
+            None,
+            [email],
+        )
+    return True
+
+
+@shared_task
+def forget_notice_addresses() -> int:
+    """Delete notice addresses once a report is closed or its decline can no longer be reviewed."""
+    from qinglang.intake.conversation import forget_expired_notice_addresses
+
+    return forget_expired_notice_addresses()

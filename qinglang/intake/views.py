@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from qinglang.core.auth import is_verified
-from qinglang.core.exceptions import NotFoundInScopeError
+from qinglang.core.exceptions import DomainError, NotFoundInScopeError, StateError
 from qinglang.core.sealed import seal, unseal
-from qinglang.intake import services
+from qinglang.intake import conversation, services
 from qinglang.intake.forms import (
     CONTACT_FIELDS,
     MAX_TARGETS,
@@ -31,11 +33,14 @@ from qinglang.intake.models import ReportStatus
 from qinglang.intake.ratelimit import Limiter, client_ip
 
 RECEIPT_SESSION_KEY = "intake_receipt"
+TRACK_SESSION_KEY = "intake_tracked"
+TRACK_SESSION_SECONDS = 60 * 60
 HONEYPOT_FIELD = "homepage"
-TEXT_FIELDS = ("description", "amount_demanded", "payment_channel", "occurred_on")
+TEXT_FIELDS = ("description", "amount_demanded", "payment_channel", "occurred_on", "notice_email")
 INPUT_TYPES = {
     "url": "url",
     "email": "email",
+    "notice_email": "email",
     "phone": "tel",
     "occurred_on": "date",
     "amount_demanded": "text",
@@ -242,6 +247,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     request.session[RECEIPT_SESSION_KEY] = {  # the access key only sealed (qinglang.core.sealed)
         "tracking_code": submission.tracking_code,
         "access_key": seal(submission.access_key),
+        "files": list(submission.files),
     }
     return redirect("intake:report_done")
 
@@ -253,7 +259,27 @@ def report_done(request: HttpRequest) -> HttpResponse:
     if receipt is not None:
         key = unseal(receipt.get("access_key", ""))
         receipt = None if key is None else {**receipt, "access_key": key}
-    return render(request, "intake/report_done.html", {"receipt": receipt})
+    context: dict[str, Any] = {"receipt": receipt}
+    if receipt is not None:
+        context["receipt_text"] = _receipt_text(receipt)
+    return render(request, "intake/report_done.html", context)
+
+
+def _receipt_text(receipt: dict[str, Any]) -> str:
+    """Return the receipt as plain text, for the reporter to save."""
+    files = receipt.get("files", [])
+    track_url = settings.QINGLANG_BASE_URL + reverse("intake:track")
+    lines = [
+        _("Report received"),
+        _("Tracking code: %(code)s") % {"code": receipt["tracking_code"]},
+        _("Access key: %(key)s") % {"key": receipt["access_key"]},
+        _("Follow your report at %(url)s") % {"url": track_url},
+        "",
+        _("Files received: %(n)d") % {"n": len(files)},
+    ]
+    for f in files:
+        lines.append(f"- {f['name']} · {f['size']} B · SHA-256 {f['sha256']}")
+    return "\n".join(lines) + "\n"
 
 
 @never_cache
@@ -281,14 +307,116 @@ def track(request: HttpRequest) -> HttpResponse:
     if errors:
         context["errors"] = errors
         return render(request, "intake/track.html", context, status=400)
+    code, key = request.POST["tracking_code"], request.POST["access_key"]
     try:
-        result = services.track_report(request.POST["tracking_code"], request.POST["access_key"])
+        result = services.track_report(code, key)
     except NotFoundInScopeError:
         context["failure"] = str(services.NOT_FOUND_MESSAGE)
         return render(request, "intake/track.html", context)
-    for entry in result["timeline"]:
+    # Replies on this page reuse code and key, kept sealed in the session (never in the page).
+    request.session[TRACK_SESSION_KEY] = seal(json.dumps([code, key]))
+    return render(request, "intake/track.html", _track_context(context, result))
+
+
+def _track_context(context: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Add the tracking result, with local times for display, to a tracking page context."""
+    for entry in [*result["timeline"], *result["messages"]]:
         at = timezone.localtime(datetime.fromisoformat(entry["at"]))
         entry["display"] = at.strftime("%Y-%m-%d %H:%M")
     context["result"] = result
     context["status_label"] = ReportStatus(result["status"]).label
-    return render(request, "intake/track.html", context)
+    context["can_request_review"] = (
+        result["status"] == ReportStatus.DECLINED and not result["review"]
+    )
+    context.setdefault("errors", {})
+    return context
+
+
+def _tracked(request: HttpRequest) -> tuple[str, str] | None:
+    """Return the code and key this browser opened the report with (sealed, for an hour)."""
+    token = request.session.get(TRACK_SESSION_KEY, "")
+    opened = unseal(token, ttl=TRACK_SESSION_SECONDS) if isinstance(token, str) else None
+    if opened is None:
+        return None
+    code, key = json.loads(opened)
+    return str(code), str(key)
+
+
+def _reporter_action(
+    request: HttpRequest, act: Callable[[str, str], Any], *, done: str, form: str
+) -> HttpResponse:
+    """Run one reporter action with the sealed code and key, then show the tracking page."""
+    opened = _tracked(request)
+    context: dict[str, Any] = {"code": "", "errors": {}}
+    if opened is None:
+        context["failure"] = _(
+            "For your safety the page expired. Enter the tracking code and access key again."
+        )
+        return render(request, "intake/track.html", context, status=400)
+    limiter, ip = Limiter("report_track"), client_ip(request)
+    if limiter.exceeded(ip):
+        context["failure"] = _(
+            "Too many attempts from your network. Please wait and try again later."
+        )
+        return render(request, "intake/track.html", context, status=429)
+    limiter.hit(ip)
+    code, key = opened
+    context["code"] = code
+    response_status = 200
+    try:
+        act(code, key)
+    except NotFoundInScopeError:
+        context["failure"] = str(services.NOT_FOUND_MESSAGE)
+        return render(request, "intake/track.html", context)
+    except DomainError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        context[form] = {"errors": errors, "post": request.POST}
+        response_status = 409 if isinstance(exc, StateError) else 400
+    else:
+        context["done"] = done
+    result = services.track_report(code, key)
+    return render(
+        request, "intake/track.html", _track_context(context, result), status=response_status
+    )
+
+
+@never_cache
+@require_POST
+def track_reply(request: HttpRequest) -> HttpResponse:
+    """The reporter answers a question or adds information (and files) on the tracking page."""
+    return _reporter_action(
+        request,
+        lambda code, key: conversation.reply_as_reporter(
+            code, key, text=request.POST.get("text"), files=request.FILES.getlist("files")
+        ),
+        done=_("Your message was sent to the office."),
+        form="reply_form",
+    )
+
+
+@never_cache
+@require_POST
+def track_review(request: HttpRequest) -> HttpResponse:
+    """The reporter asks once for review of a decline."""
+    return _reporter_action(
+        request,
+        lambda code, key: conversation.request_review(
+            code, key, reasons=request.POST.get("reasons")
+        ),
+        done=_("Your request for review was sent."),
+        form="review_form",
+    )
+
+
+@never_cache
+@require_POST
+def track_notice(request: HttpRequest) -> HttpResponse:
+    """The reporter gives, changes or removes the address for "there is news" notices."""
+    return _reporter_action(
+        request,
+        lambda code, key: conversation.set_notice_address(
+            code, key, email=request.POST.get("notice_email")
+        ),
+        done=_("Your choice about news notices was saved."),
+        form="notice_form",
+    )

@@ -520,3 +520,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("QINGLANG_LOG_LEVEL", "WARNING")},
     "loggers": {"qinglang.audit": {"level": "INFO", "handlers": ["console"], "propagate": False}},
 }
+
+# The reporter's side: how long a decline may be put to review.
+QINGLANG_REVIEW_WINDOW_DAYS = int(os.environ.get("QINGLANG_REVIEW_WINDOW_DAYS", 30))
+CELERY_BEAT_SCHEDULE["intake-forget-notice-addresses"] = {
+    "task": "qinglang.intake.tasks.forget_notice_addresses",
+    "schedule": 3600.0,
+}

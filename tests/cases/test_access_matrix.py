@@ -284,6 +284,11 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-users": ("GET", None, "AAANNNAD"),
     "api-notifications": ("GET", None, "AAAAAAAD"),
     "api-notifications-read": ("POST", None, "AAAAAAAD"),
+    # --- the reporter's side (intake) ---
+    "api-report-questions": ("POST", "report", "ADNNNNND"),
+    "api-reports-track-reply": ("POST", None, "NNNNNNNN"),
+    "api-reports-track-review": ("POST", None, "NNNNNNNN"),
+    "cases:triage_question": ("POST", "report", "ADNDDDND"),
 }
 
 

@@ -84,7 +84,11 @@ def test_the_reporter_timeline_and_the_verifier_read_the_registry():
         "report.accepted": "accepted",
         "report.declined": "declined",
         "report.result_recorded": "result",
+        "report.question_asked": "question",
+        "report.reply_received": "reply",
+        "report.review_requested": "review_requested",
     }
+    assert not public["report.reply_received"].public_text_key  # texts go to "messages"
     assert public["report.declined"].public_text_key == "reason_text"
     assert "report.analysed" not in public and is_declared("report.analysed")
     # Collaboration is internal: notes and assignments never reach the reporter's timeline.

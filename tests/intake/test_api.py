@@ -34,7 +34,7 @@ def _token_client(user) -> APIClient:
     return client
 
 
-def test_submit_json_returns_exactly_code_key_and_status(world, api):
+def test_submit_json_returns_exactly_code_key_status_and_files(world, api):
     body = report_body(
         targets=[
             {
@@ -50,8 +50,8 @@ def test_submit_json_returns_exactly_code_key_and_status(world, api):
     response = api.post(SUBMIT, body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
-    assert set(data) == {"tracking_code", "access_key", "status"}
-    assert data["status"] == "received"
+    assert set(data) == {"tracking_code", "access_key", "status", "files"}
+    assert data["status"] == "received" and data["files"] == []
     report = Report.objects.get(tracking_code=data["tracking_code"])
     assert report.channel == "api" and report.office == world.beijing_office
 
@@ -133,7 +133,16 @@ def test_track_returns_status_timeline_decision(world, api):
     )
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == {"status", "timeline", "decision"}
+    assert set(data) == {
+        "status",
+        "office",
+        "timeline",
+        "decision",
+        "messages",
+        "review",
+        "notices",
+    }
+    assert data["office"] == Report.objects.get().office.name and data["messages"] == []
     assert data["status"] == "received" and data["timeline"][0]["event"] == "received"
     assert data["decision"] is None
 
