@@ -52,3 +52,8 @@ urlpatterns += [
     path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),
     path("deadlines/", deadlines.deadline_list, name="deadline_list"),
 ]
+
+# Planning and closure (PLAN): the calendar feed address, closure policy.
+urlpatterns += [
+    path("deadlines/calendar/", deadlines.calendar_feed_issue, name="deadline_calendar_feed"),
+]

@@ -258,6 +258,8 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-dashboard-summary": ("GET", None, "AAADDDDD"),
     # --- analysis ---
     "api-analysis-classify": ("POST", None, "AAADDDDD"),
+    # --- planning and closure (PLAN) ---
+    "cases:deadline_calendar_feed": ("POST", None, "AAAAAAAD"),
 }
 
 
