@@ -91,9 +91,10 @@ def test_every_kind_is_listed_with_counts_per_status(world):
 def test_superior_sees_subordinates_and_other_region_sees_nothing(world):
     case = _case(world, world.shenzhen_office, world.shenzhen_user)
     transfer = send(world, case, user=world.shenzhen_user)
-    ids = lambda user, **f: {
-        (i.kind, i.id) for i in list_deadlines(user, DeadlineFilters(**f)).items
-    }  # noqa: E731
+
+    def ids(user, **f):
+        return {(i.kind, i.id) for i in list_deadlines(user, DeadlineFilters(**f)).items}
+
     assert ("transfer", transfer.pk) in ids(world.guangdong_user)
     assert ("transfer", transfer.pk) in ids(world.guangdong_user, office=world.shenzhen_office.pk)
     assert ("transfer", transfer.pk) in ids(world.national_user)
