@@ -397,7 +397,7 @@ def _tasks(user: User, org: Organization) -> list[DeadlineItem]:
 
 def _task_office(task: Task) -> Organization:
     if task.assignee_organization_id and task.assignee_organization.is_regulator:
-        return task.assignee_organization
+        return task.assignee_organization  # type: ignore[return-value]
     user_org = task.assignee_user.organization if task.assignee_user_id else None
     if user_org is not None and user_org.is_regulator:
         return user_org

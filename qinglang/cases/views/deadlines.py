@@ -47,7 +47,7 @@ class DeadlineFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].choices = [
+        self.fields["office"].choices = [  # type: ignore[attr-defined]
             ("", _("All offices")),
             *((o.pk, o.name) for o in offices_for_filter(user)),
         ]
@@ -99,7 +99,7 @@ def _page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
             "at_risk_days": AT_RISK_WORKING_DAYS,
             "query_without_status": params.urlencode(),
             "overview": deadline_overview(request.user),
-            "feed": CalendarFeed.objects.filter(user_id=request.user.pk).first(),
+            "feed": CalendarFeed.objects.filter(user_id=request.user.pk or 0).first(),
             "feed_url": feed_url,
         },
         status=400 if form.errors else 200,
