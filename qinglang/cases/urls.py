@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.views import cases, deadlines, tasks, transfers, triage
+from qinglang.cases.views import cases, closure, deadlines, tasks, transfers, triage
 
 app_name = "cases"
 urlpatterns: list = [
@@ -56,4 +56,5 @@ urlpatterns += [
 # Planning and closure (PLAN): the calendar feed address, closure policy.
 urlpatterns += [
     path("deadlines/calendar/", deadlines.calendar_feed_issue, name="deadline_calendar_feed"),
+    path("closure-policy/", closure.closure_policy, name="closure_policy"),
 ]

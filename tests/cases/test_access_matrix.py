@@ -260,6 +260,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-analysis-classify": ("POST", None, "AAADDDDD"),
     # --- planning and closure (PLAN) ---
     "cases:deadline_calendar_feed": ("POST", None, "AAAAAAAD"),
+    "cases:closure_policy": ("GET", None, "AAADDDAD"),
 }
 
 

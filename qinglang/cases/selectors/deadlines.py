@@ -402,3 +402,13 @@ def _task_office(task: Task) -> Organization:
     if user_org is not None and user_org.is_regulator:
         return user_org
     return task.case.lead_office
+
+
+def with_deadline_status(transfers: Any, *, now: dt.datetime | None = None) -> list[Transfer]:
+    """Return the transfers with `deadline_state` set (blank when no answer is awaited)."""
+    now = now or timezone.now()
+    rows = list(transfers)
+    for t in rows:
+        pending = t.status in PENDING_TRANSFER_STATUSES
+        t.deadline_state = deadline_status(t.deadline, now)[0] if pending else ""  # type: ignore[attr-defined]
+    return rows

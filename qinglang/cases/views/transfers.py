@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from qinglang.cases.models import FeedbackResult, TransferKind
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import can_handle_case, get_case_for
+from qinglang.cases.selectors.deadlines import with_deadline_status
 from qinglang.cases.services import inbox, transfers
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotPermitted
@@ -135,6 +136,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     if status:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_deadline_status(page.object_list)
     template = "cases/transfer_list.html" if sent else "cases/inbox_transfers.html"
     return render(request, template, {"page": page, "sent": sent, "status": status})
 
