@@ -25,6 +25,7 @@ from qinglang.cases.models import (
     DeadlinePolicy,
     DeadlineStage,
     DeadlineUnit,
+    Escalation,
     ExtensionRequest,
     ExtensionStatus,
     Task,
@@ -412,3 +413,17 @@ def with_deadline_status(transfers: Any, *, now: dt.datetime | None = None) -> l
         pending = t.status in PENDING_TRANSFER_STATUSES
         t.deadline_state = deadline_status(t.deadline, now)[0] if pending else ""  # type: ignore[attr-defined]
     return rows
+
+
+def escalations_for(user: User, *, limit: int = 200) -> tuple[list[Escalation], list[Escalation]]:
+    """Return (escalated to the user's office, the office's own items escalated upwards)."""
+    org = _org(user)
+    if org is None:
+        return [], []
+    rows = Escalation.objects.select_related(
+        "case", "responsible_office", "superior_office"
+    ).order_by("-created_at", "-id")
+    return (
+        list(rows.filter(superior_office_id=org.pk)[:limit]),
+        list(rows.filter(responsible_office_id=org.pk)[:limit]),
+    )

@@ -21,10 +21,10 @@ from qinglang.cases.selectors.deadlines import (
     DeadlineKind,
     DeadlinePlan,
     DeadlineStatus,
+    escalations_for,
     list_deadlines,
     offices_for_filter,
 )
-from qinglang.cases.selectors.handling import deadline_overview
 from qinglang.cases.services.calendar import issue_calendar_feed
 from qinglang.core.auth import require_verified
 from qinglang.core.forms import add_service_errors, style_fields
@@ -98,7 +98,7 @@ def _page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
             "status": filters.status,
             "at_risk_days": AT_RISK_WORKING_DAYS,
             "query_without_status": params.urlencode(),
-            "overview": deadline_overview(request.user),
+            "escalated": escalations_for(request.user),
             "feed": CalendarFeed.objects.filter(user_id=request.user.pk or 0).first(),
             "feed_url": feed_url,
         },
