@@ -262,3 +262,18 @@ def test_page_creates_and_shows_the_feed_address_once(world, client):
     again = client.get("/cases/deadlines/").content.decode()
     assert ".ics" not in again
     assert CalendarFeed.objects.filter(user=world.beijing_user).exists()
+
+
+@pytest.mark.django_db
+def test_feed_lists_only_the_users_scope_and_nothing_about_reporters(world, client):
+    own = make_report(world.beijing_office, contact_phone="13900001111")
+    other = _case(world, world.shenzhen_office, world.shenzhen_user)
+    send(world, other, user=world.shenzhen_user)
+    token = issue_calendar_feed(world.beijing_user, acting_user=world.beijing_user)
+    body = client.get(f"/calendar/{token}.ics").content
+    from icalendar import Calendar
+
+    uids = {str(e["UID"]) for e in Calendar.from_ical(body).walk("VEVENT")}
+    assert f"triage-{own.pk}@qinglang" in uids
+    assert not any(u.startswith("transfer-") for u in uids)
+    assert b"13900001111" not in body and other.number.encode() not in body
