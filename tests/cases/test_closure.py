@@ -271,3 +271,19 @@ def test_refused_interim_measure_without_result_reads_as_not_done(world):
         transfer, summary="无法执行", measure_done=False, acting_user=world.website_user
     )
     assert feedback.result == "not_done"
+
+
+@pytest.mark.django_db
+def test_deciding_with_open_work_warns_and_lists_it(world, client):
+    case = triage.accept_report(make_report(world.beijing_office), acting_user=world.beijing_user)
+    send(world, case)
+    case.refresh_from_db()
+    login_verified(client, world.beijing_user)
+    response = client.post(
+        f"/cases/{case.pk}/decide/",
+        {"version": case.version, "outcome": "not_confirmed", "public_result": "未发现违规。"},
+        follow=True,
+    )
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.DECIDED
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings and "北京市公安局" in warnings[0]
