@@ -43,6 +43,7 @@ urlpatterns = [
     path("staff/dashboard/", include("qinglang.dashboard.urls")),
     path("staff/", include("qinglang.core.urls")),
     path("cases/", include("qinglang.cases.urls")),
+    path("calendar/", include("qinglang.cases.calendar_urls")),
     path("evidence/", include("qinglang.evidence.urls")),
     path("registry/", include("qinglang.registry.urls")),
     path("staff/disclosure/", include("qinglang.disclosure.staff_urls")),

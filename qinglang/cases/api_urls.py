@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.api import cases, collaboration, reports, tasks, transfers
+from qinglang.cases.api import cases, collaboration, deadlines, reports, tasks, transfers
 
 urlpatterns: list = [
     # Triage (CASES). `reports/` itself (list, create) belongs to intake.
@@ -63,7 +63,7 @@ urlpatterns += [
     path("tasks/<int:pk>/", tasks.TaskDetailView.as_view(), name="api-task-detail"),
     path("tasks/<int:pk>/comments/", tasks.TaskCommentView.as_view(), name="api-task-comments"),
     path("tasks/<int:pk>/complete/", tasks.TaskCompleteView.as_view(), name="api-task-complete"),
-    path("deadlines/", tasks.DeadlinesView.as_view(), name="api-deadlines"),
+    path("deadlines/", deadlines.DeadlinesView.as_view(), name="api-deadlines"),
 ]
 
 # Collaboration (COLLABORATION): assign, internal notes, colleagues to pick.

@@ -37,3 +37,7 @@ DEADLINE_POLICY_DELETED = define("deadline_policy.deleted", _("Deadline policy d
 # Collaboration: internal to the handling offices, never on the reporter's timeline.
 CASE_ASSIGNED = define("case.assigned", _("Case assigned"))
 CASE_NOTE_ADDED = define("case.note_added", _("Internal note added"))
+TRANSFER_OPENED = define("transfer.opened", _("Transfer opened by the recipient"))
+TRANSFER_WITHDRAWN = define("transfer.withdrawn", _("Transfer withdrawn as the case closed"))
+CLOSURE_POLICY_SAVED = define("closure_policy.saved", _("Closure policy changed"))
+CALENDAR_FEED_ISSUED = define("calendar_feed.issued", _("Calendar feed address issued"))

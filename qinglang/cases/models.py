@@ -273,6 +273,8 @@ class TransferStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
+    # The case closed before an answer came; its office's closure policy withdrew the transfer.
+    WITHDRAWN = "withdrawn", _("Withdrawn (case closed)")
 
 
 PENDING_TRANSFER_STATUSES = (TransferStatus.SENT, TransferStatus.ACKNOWLEDGED)
@@ -331,6 +333,9 @@ class Transfer(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    opened_at = models.DateTimeField(
+        _("first opened by the recipient"), null=True, blank=True, db_index=True
+    )
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -346,7 +351,8 @@ class Transfer(models.Model):
                 name="transfer_kind_known",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="sent") | models.Q(acknowledged_at__isnull=False),
+                condition=models.Q(status__in=["sent", "withdrawn"])
+                | models.Q(acknowledged_at__isnull=False),
                 name="transfer_past_sent_is_acknowledged",
             ),
             models.CheckConstraint(
@@ -384,6 +390,15 @@ class Transfer(models.Model):
         return self.is_pending and self.deadline < timezone.now()
 
 
+class FeedbackResult(models.TextChoices):
+    """What the recipient reports it did about a transfer."""
+
+    DONE = "done", _("Done")
+    PARTLY = "partly", _("Partly done")
+    NOT_DONE = "not_done", _("Not done")
+    NOT_COMPETENT = "not_competent", _("Not competent (not ours to handle)")
+
+
 class TransferFeedback(models.Model):
     """The recipient's answer to a transfer (attachments are evidence items on it)."""
 
@@ -391,6 +406,9 @@ class TransferFeedback(models.Model):
         Transfer, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("transfer")
     )
     summary = models.TextField(_("summary"))
+    result = models.CharField(
+        _("result"), max_length=16, choices=FeedbackResult.choices, default=FeedbackResult.DONE
+    )
     measure_done = models.BooleanField(_("interim measure taken"), null=True, blank=True)
     until = models.DateTimeField(_("measure in force until"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -405,6 +423,12 @@ class TransferFeedback(models.Model):
         ordering = ["submitted_at", "id"]
         verbose_name = _("transfer feedback")
         verbose_name_plural = _("transfer feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(result__in=[r.value for r in FeedbackResult]),
+                name="feedback_result_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.transfer_id}: {self.summary[:40]}"
@@ -699,3 +723,66 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+# --- Planning and closure: calendar feeds, what closing a case does to open work (owner: PLAN) ---
+
+
+class CalendarFeed(models.Model):
+    """A user's secret iCalendar feed of their deadlines; only the token's SHA-256 is stored."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+
+class OpenWorkOnClose(models.TextChoices):
+    REFUSE = "refuse", _("Refuse to close until open transfers and tasks are answered")
+    CLOSE_WITH_NOTICE = (
+        "close_with_notice",
+        _("Close open transfers and tasks with the case, with a notice to their recipients"),
+    )
+
+
+class ClosurePolicy(models.Model):
+    """What closing a case of this office does to its open transfers and tasks (default: refuse)."""
+
+    office = models.OneToOneField(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="closure_policy",
+        verbose_name=_("office"),
+    )
+    open_work = models.CharField(
+        _("open transfers and tasks on closing"),
+        max_length=32,
+        choices=OpenWorkOnClose.choices,
+        default=OpenWorkOnClose.REFUSE,
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("closure policy")
+        verbose_name_plural = _("closure policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(open_work__in=[c.value for c in OpenWorkOnClose]),
+                name="closure_policy_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office}: {self.get_open_work_display()}"

@@ -4,6 +4,7 @@ from django.urls import path
 
 from qinglang.cases.views import (
     cases,
+    closure,
     collaboration,
     conversation,
     deadlines,
@@ -70,4 +71,10 @@ urlpatterns += [
 # The reporter conversation (intake's; the staff page lives with triage).
 urlpatterns += [
     path("triage/<int:pk>/question/", conversation.triage_question, name="triage_question"),
+]
+
+# Planning and closure (PLAN): the calendar feed address, closure policy.
+urlpatterns += [
+    path("deadlines/calendar/", deadlines.calendar_feed_issue, name="deadline_calendar_feed"),
+    path("closure-policy/", closure.closure_policy, name="closure_policy"),
 ]

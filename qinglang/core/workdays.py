@@ -48,3 +48,21 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
 def add_calendar_days(start: dt.datetime, days: int) -> dt.datetime:
     """Return `start` plus `days` calendar days (for urgent matters such as live extortion)."""
     return start.astimezone(SHANGHAI) + dt.timedelta(days=days)
+
+
+def working_days_left(deadline: dt.datetime, now: dt.datetime) -> int:
+    """Return the working days from today (Asia/Shanghai) to the deadline's day.
+
+    0 means due today; a deadline already past counts the working days since, as a negative
+    number (at least -1 once it is missed, even the same day).
+    """
+    today = now.astimezone(SHANGHAI).date()
+    due = deadline.astimezone(SHANGHAI).date()
+    if deadline < now:
+        missed = sum(
+            1 for n in range(1, (today - due).days + 1) if is_working_day(due + dt.timedelta(n))
+        )
+        return -max(missed, 1)
+    return sum(
+        1 for n in range(1, (due - today).days + 1) if is_working_day(today + dt.timedelta(n))
+    )

@@ -289,6 +289,9 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-reports-track-reply": ("POST", None, "NNNNNNNN"),
     "api-reports-track-review": ("POST", None, "NNNNNNNN"),
     "cases:triage_question": ("POST", "report", "ADNDDDND"),
+    # --- planning and closure (PLAN) ---
+    "cases:deadline_calendar_feed": ("POST", None, "AAAAAAAD"),
+    "cases:closure_policy": ("GET", None, "AAADDDAD"),
 }
 
 

@@ -151,11 +151,3 @@ class DeadlinesOut(serializers.Serializer):
     triage = TriageDueOut(many=True)
     escalated_to_us = EscalationOut(many=True)
     escalated_against_us = EscalationOut(many=True)
-
-
-class DeadlinesView(APIView):
-    """The organization's overdue and due-soon work, and what was escalated (督办)."""
-
-    @extend_schema(responses=DeadlinesOut)
-    def get(self, request: Request) -> Response:
-        return Response(DeadlinesOut(handling.deadline_overview(request.user)).data)

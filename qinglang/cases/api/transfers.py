@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinglang.cases.models import InterimMeasure, Transfer, TransferKind
+from qinglang.cases.models import FeedbackResult, InterimMeasure, Transfer, TransferKind
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import get_case_for
-from qinglang.cases.services import transfers
+from qinglang.cases.services import inbox, transfers
 
 
 class OrgRef(serializers.Serializer):
@@ -86,6 +86,9 @@ class TransferOut(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    opened_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the recipient first opened it (null: unread).")
+    )
 
 
 class TransferDetailOut(TransferOut):
@@ -104,6 +107,8 @@ class TransferDetailOut(TransferOut):
             {
                 "id": f.pk,
                 "summary": f.summary,
+                "result": f.result,
+                "result_label": f.get_result_display(),
                 "measure_done": f.measure_done,
                 "until": f.until,
                 "submitted_at": f.submitted_at,
@@ -207,6 +212,7 @@ class TransferDetailView(APIView):
     @extend_schema(responses=TransferDetailOut)
     def get(self, request: Request, pk: int) -> Response:
         transfer = handling.get_transfer_for(request.user, pk)
+        inbox.mark_transfer_opened(transfer, acting_user=request.user)
         return Response(TransferDetailOut(transfer).data)
 
 
@@ -220,6 +226,16 @@ class TransferAcknowledgeView(APIView):
 
 class FeedbackIn(serializers.Serializer):
     summary = serializers.CharField(max_length=10_000)
+    result = serializers.ChoiceField(
+        choices=FeedbackResult.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "What was done: done, partly, not_done or not_competent. Optional: without it the "
+            "answer reads as done (a refused interim measure as not_done), as before."
+        ),
+    )
     measure_done = serializers.BooleanField(
         required=False,
         allow_null=True,
@@ -237,6 +253,7 @@ class FeedbackIn(serializers.Serializer):
 class FeedbackOut(serializers.Serializer):
     id = serializers.IntegerField()
     transfer = serializers.IntegerField(source="transfer_id")
+    result = serializers.ChoiceField(choices=FeedbackResult.choices)
     status = serializers.CharField(source="transfer.status")
     attachments = serializers.SerializerMethodField()
 
@@ -271,6 +288,7 @@ class TransferFeedbackView(APIView):
             acting_user=request.user,
             measure_done=valid["measure_done"],
             until=valid["until"],
+            result=valid["result"],
         )
         return Response(FeedbackOut(feedback).data, status=status.HTTP_201_CREATED)
 

@@ -664,6 +664,9 @@ def close_case(
             raise StateError({"outcome": _("Decide the case (give an outcome) before closing it.")})
         if closure_summary is not None and outcome is None:
             case.closure_summary = _text(closure_summary, "closure_summary")
+        from qinglang.cases.services.closure import settle_open_work
+
+        settle_open_work(case, acting_user=acting_user)
         _set_status(case, CaseStatus.CLOSED)
         case.closed_at = timezone.now()
         _save(case, ["status", "closed_at", "closure_summary"])

@@ -21,6 +21,7 @@ from qinglang.cases.models import (
     DeadlineStage,
     ExtensionRequest,
     ExtensionStatus,
+    FeedbackResult,
     InterimMeasure,
     Transfer,
     TransferFeedback,
@@ -434,6 +435,7 @@ def submit_feedback(
     attachments: Sequence[UploadedFile] = (),
     measure_done: bool | None = None,
     until: dt.datetime | None = None,
+    result: str | None = None,
 ) -> TransferFeedback:
     """Answer a transfer with a summary and files; the first answer marks it answered.
 
@@ -442,11 +444,12 @@ def submit_feedback(
     """
     transfer = _lock(transfer)
     ensure_recipient(acting_user, transfer)
-    if transfer.status == TransferStatus.CLOSED:
+    if transfer.status in (TransferStatus.CLOSED, TransferStatus.WITHDRAWN):
         raise StateError(_("This transfer is closed."))
     errors: dict[str, list[str]] = {}
     summary = _clean_text(summary, field="summary", errors=errors)
     _check_measure_answer(transfer, measure_done, until, errors)
+    result = _clean_result(result, measure_done, errors)
     files = list(attachments)
     if files:
         try:
@@ -461,6 +464,7 @@ def submit_feedback(
         summary=summary,
         measure_done=measure_done,
         until=until if measure_done else None,
+        result=result,
         submitted_by=acting_user,
         submitted_at=now,
     )
@@ -482,6 +486,7 @@ def submit_feedback(
         data={
             "feedback": feedback.pk,
             "summary": summary,
+            "result": result,
             "attachments": stored,
             **(
                 {
@@ -504,6 +509,18 @@ def submit_feedback(
         body=summary[:500],
     )
     return feedback
+
+
+def _clean_result(value: Any, measure_done: Any, errors: dict[str, list[str]]) -> str:
+    """Return the feedback result; none given reads as done (a refused measure: not done)."""
+    if value is None or value == "":
+        return FeedbackResult.NOT_DONE if measure_done is False else FeedbackResult.DONE
+    if value not in FeedbackResult.values:
+        errors["result"] = [
+            _("Choose the result: %(choices)s.") % {"choices": ", ".join(FeedbackResult.values)}
+        ]
+        return FeedbackResult.DONE
+    return value
 
 
 def _check_measure_answer(
@@ -590,7 +607,7 @@ def decide_extension(
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise StateError(_("This extension request has already been decided."))
-    if transfer.status == TransferStatus.CLOSED:
+    if transfer.status in (TransferStatus.CLOSED, TransferStatus.WITHDRAWN):
         raise StateError(_("This transfer is closed."))
     errors: dict[str, list[str]] = {}
     if not isinstance(approve, bool):

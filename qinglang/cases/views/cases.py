@@ -37,6 +37,7 @@ from qinglang.cases.selectors.cases import (
     get_case_for,
     list_cases,
 )
+from qinglang.cases.selectors.closure import open_work_of
 from qinglang.cases.services import lifecycle
 from qinglang.cases.views.common import (
     add_domain_errors,
@@ -245,7 +246,15 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
         }
         if d["close_now"]:
             return lifecycle.close_case(c, closure_summary=d["closure_summary"], **kwargs)
-        return lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
+        decided = lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
+        work = open_work_of(decided)
+        if work:
+            messages.warning(
+                request,
+                _("Still open on this case: %(items)s. Answer or finish them before closing.")
+                % {"items": work.describe()},
+            )
+        return decided
 
     return _act(
         request, pk, DecisionForm, "decision_form", call, _("Decision recorded."), lead=True

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qinglang.cases.models import TransferKind
+from qinglang.cases.models import FeedbackResult, TransferKind
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import can_handle_case, get_case_for
-from qinglang.cases.services import transfers
+from qinglang.cases.selectors.deadlines import with_deadline_status
+from qinglang.cases.services import inbox, transfers
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.forms import add_service_errors, style_fields
@@ -135,6 +136,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     if status:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_deadline_status(page.object_list)
     template = "cases/transfer_list.html" if sent else "cases/inbox_transfers.html"
     return render(request, template, {"page": page, "sent": sent, "status": status})
 
@@ -142,6 +144,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 @require_verified
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = handling.get_transfer_for(request.user, pk)
+    inbox.mark_transfer_opened(transfer, acting_user=request.user)
     return render(request, "cases/transfer_detail.html", _detail_context(request, transfer))
 
 
@@ -178,6 +181,12 @@ class FeedbackForm(forms.Form):
     summary = forms.CharField(
         label=gettext_lazy("Feedback"), widget=forms.Textarea(attrs={"rows": 4})
     )
+    # Optional, so older forms and clients stay valid: none given reads as done.
+    result = forms.ChoiceField(
+        label=gettext_lazy("Result"),
+        choices=[("", gettext_lazy("— (done)")), *FeedbackResult.choices],
+        required=False,
+    )
     # Interim-measure requests only: taken or refused, and until when it holds.
     measure_done = forms.TypedChoiceField(
         label=gettext_lazy("Interim measure taken"),
@@ -208,6 +217,7 @@ def transfer_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user,
                 measure_done=form.cleaned_data["measure_done"],
                 until=form.cleaned_data["until"],
+                result=form.cleaned_data["result"] or None,
             )
         except ValidationError as exc:
             add_errors(form, exc)

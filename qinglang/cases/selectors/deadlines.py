@@ -1,0 +1,429 @@
+"""Every open deadline an office can plan by: its own and its subordinate offices'.
+
+One query per kind of item (reports awaiting triage, transfers, extension requests, tasks) plus
+one for the triage policies, whatever the number of items; each item carries its status
+(on track / at risk / breached) and the working days left in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qinglang.cases.models import (
+    PENDING_TRANSFER_STATUSES,
+    DeadlinePolicy,
+    DeadlineStage,
+    DeadlineUnit,
+    Escalation,
+    ExtensionRequest,
+    ExtensionStatus,
+    Task,
+    TaskStatus,
+    Transfer,
+)
+from qinglang.core import jurisdiction
+from qinglang.core.exceptions import DomainError
+from qinglang.core.models import Organization, OrganizationKind, User
+from qinglang.core.workdays import add_calendar_days, add_working_days, working_days_left
+from qinglang.intake.models import Report, ReportStatus
+
+# Within this many working days a deadline is at risk.
+AT_RISK_WORKING_DAYS = 2
+# A bound per kind, so one national view cannot load the whole database.
+MAX_PER_KIND = 2000
+
+
+class DeadlineKind:
+    TRIAGE = "triage"
+    TRANSFER = "transfer"
+    EXTENSION = "extension"
+    TASK = "task"
+
+    choices: tuple[tuple[str, Promise], ...] = (
+        (TRIAGE, gettext_lazy("Reports awaiting triage")),
+        (TRANSFER, gettext_lazy("Transfers awaiting feedback")),
+        (EXTENSION, gettext_lazy("Extension requests awaiting a decision")),
+        (TASK, gettext_lazy("Open tasks")),
+    )
+    values = tuple(v for v, _label in choices)
+
+
+class DeadlineStatus:
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+    choices: tuple[tuple[str, Promise], ...] = (
+        (ON_TRACK, gettext_lazy("On track")),
+        (AT_RISK, gettext_lazy("At risk")),
+        (BREACHED, gettext_lazy("Breached")),
+    )
+    values = tuple(v for v, _label in choices)
+
+
+STATUS_LABELS = dict(DeadlineStatus.choices)
+KIND_LABELS = dict(DeadlineKind.choices)
+
+
+@dataclass(frozen=True)
+class DeadlineFilters:
+    """Filters of the deadlines page and API (empty = all)."""
+
+    kind: str = ""
+    office: int | None = None
+    status: str = ""
+
+
+@dataclass
+class DeadlineItem:
+    """One open piece of work with a deadline."""
+
+    kind: str
+    id: int
+    title: str
+    deadline: dt.datetime
+    office: Organization
+    status: str = DeadlineStatus.ON_TRACK
+    working_days_left: int = 0
+    case: Any = None
+    counterpart: Organization | None = None
+    url: str = ""
+    offices: frozenset[int] = frozenset()
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def days_overdue(self) -> int:
+        return max(-self.working_days_left, 0)
+
+    @property
+    def uid(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+
+@dataclass
+class DeadlinePlan:
+    """The filtered items, soonest first, and how many there are per status."""
+
+    items: list[DeadlineItem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> list[DeadlineItem]:
+        return [i for i in self.items if i.kind == kind]
+
+
+def deadline_status(
+    deadline: dt.datetime, now: dt.datetime, days_left: int | None = None
+) -> tuple[str, int]:
+    """Return (status, working days left) of a deadline at `now`."""
+    left = working_days_left(deadline, now) if days_left is None else days_left
+    if deadline < now:
+        return DeadlineStatus.BREACHED, left
+    if left <= AT_RISK_WORKING_DAYS:
+        return DeadlineStatus.AT_RISK, left
+    return DeadlineStatus.ON_TRACK, left
+
+
+def offices_for_filter(user: User) -> QuerySet[Organization]:
+    """Return the offices a user may filter by: their own and those in their jurisdiction."""
+    org = _org(user)
+    if org is None:
+        return Organization.objects.none()
+    q = Q(pk=org.pk)
+    if org.is_regulator:
+        q |= Q(kind=OrganizationKind.REGULATOR_OFFICE, is_active=True) & _in_scope(user, "")
+    return Organization.objects.filter(q).order_by("level", "name")
+
+
+def list_deadlines(
+    user: User, filters: DeadlineFilters | None = None, *, now: dt.datetime | None = None
+) -> DeadlinePlan:
+    """Return the open deadlines the user's organization must meet or chase, filtered.
+
+    Counts are per status after the kind and office filters (before the status filter), so a
+    page can offer every status with its number. A bad filter raises DomainError.
+    """
+    filters = filters or DeadlineFilters()
+    _check(user, filters)
+    org = _org(user)
+    if org is None:
+        return DeadlinePlan(counts=_counts([]))
+    now = now or timezone.now()
+    items: list[DeadlineItem] = []
+    wanted = {filters.kind} if filters.kind else set(DeadlineKind.values)
+    if DeadlineKind.TRIAGE in wanted and org.is_regulator:
+        items += _triage(user)
+    if DeadlineKind.TRANSFER in wanted:
+        items += _transfers(user, org)
+    if DeadlineKind.EXTENSION in wanted:
+        items += _extensions(user, org)
+    if DeadlineKind.TASK in wanted:
+        items += _tasks(user, org)
+    if filters.office is not None:
+        items = [i for i in items if filters.office in i.offices]
+    memo: dict[dt.date, int] = {}
+    for item in items:
+        day = timezone.localtime(item.deadline).date()
+        if item.deadline >= now and day not in memo:
+            memo[day] = working_days_left(item.deadline, now)
+        item.status, item.working_days_left = deadline_status(
+            item.deadline, now, memo.get(day) if item.deadline >= now else None
+        )
+    items.sort(key=lambda i: (i.deadline, i.kind, i.id))
+    counts = _counts(items)
+    if filters.status:
+        items = [i for i in items if i.status == filters.status]
+    return DeadlinePlan(items=items, counts=counts)
+
+
+def _counts(items: list[DeadlineItem]) -> dict[str, int]:
+    by_status = Counter(i.status for i in items)
+    return {**{s: by_status.get(s, 0) for s in DeadlineStatus.values}, "total": len(items)}
+
+
+def _check(user: User, filters: DeadlineFilters) -> None:
+    errors: dict[str, list[str]] = {}
+    if filters.kind and filters.kind not in DeadlineKind.values:
+        errors["kind"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(DeadlineKind.values)}
+        ]
+    if filters.status and filters.status not in DeadlineStatus.values:
+        errors["status"] = [
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(DeadlineStatus.values)}
+        ]
+    if (
+        filters.office is not None
+        and not offices_for_filter(user).filter(pk=filters.office).exists()
+    ):
+        errors["office"] = [_("No such office in your jurisdiction.")]
+    if errors:
+        raise DomainError(errors)
+
+
+def _org(user: User | Any) -> Organization | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.organization_id:
+        return None
+    return user.organization
+
+
+def _in_scope(user: User, prefix: str) -> Q:
+    """Offices in the user's jurisdiction, for an Organization field path ("" = the row)."""
+    org = _org(user)
+    scope = org.scope_prefix if org is not None else None
+    if scope is None:
+        return Q(pk__in=[])
+    if scope == "":
+        # Not Q(): an empty Q vanishes when OR-ed with another condition.
+        return Q(pk__isnull=False)
+    if prefix:
+        return jurisdiction.office_scope_q(user, prefix)
+    return Q(region__code__startswith=scope)
+
+
+def _triage_rules() -> tuple[dict[str, tuple[int, str]], tuple[int, str]]:
+    """Return the triage rule per category and the default, from one query."""
+    default: tuple[int, str] = (
+        settings.QINGLANG_DEADLINE_DEFAULTS[DeadlineStage.TRIAGE],
+        DeadlineUnit.WORKING_DAYS,
+    )
+    by_category: dict[str, tuple[int, str]] = {}
+    for p in DeadlinePolicy.objects.filter(stage=DeadlineStage.TRIAGE, urgency=""):
+        if p.category:
+            by_category[p.category] = (p.amount, p.unit)
+        else:
+            default = (p.amount, p.unit)
+    return by_category, default
+
+
+def _due(start: dt.datetime, rule: tuple[int, str]) -> dt.datetime:
+    amount, unit = rule
+    if unit == DeadlineUnit.CALENDAR_DAYS:
+        return add_calendar_days(start, amount)
+    return add_working_days(start, amount)
+
+
+def _triage(user: User) -> list[DeadlineItem]:
+    by_category, default = _triage_rules()
+    reports = (
+        Report.objects.filter(
+            jurisdiction.office_scope_q(user, "office"),
+            status=ReportStatus.RECEIVED,
+            is_internal=False,
+        )
+        .select_related("office")
+        .only("pk", "tracking_code", "category", "submitted_at", "office")
+        .order_by("submitted_at", "pk")[:MAX_PER_KIND]
+    )
+    return [
+        DeadlineItem(
+            kind=DeadlineKind.TRIAGE,
+            id=r.pk,
+            title=_("Report %(code)s awaiting triage") % {"code": r.tracking_code},
+            deadline=_due(r.submitted_at, by_category.get(r.category, default)),
+            office=r.office,
+            url=reverse("cases:triage_detail", args=[r.pk]),
+            offices=frozenset({r.office_id}),
+        )
+        for r in reports
+    ]
+
+
+def _transfer_q(user: User, org: Organization, prefix: str = "") -> Q:
+    q = Q(**{f"{prefix}recipient_id": org.pk}) | Q(**{f"{prefix}sender_office_id": org.pk})
+    if org.is_regulator:
+        q |= _in_scope(user, f"{prefix}sender_office") | _in_scope(user, f"{prefix}recipient")
+    return q
+
+
+def _responsible(transfer: Transfer) -> Organization:
+    """An office answering is itself responsible; for agencies and websites, the sender chases."""
+    return transfer.recipient if transfer.recipient.is_regulator else transfer.sender_office
+
+
+def _transfers(user: User, org: Organization) -> list[DeadlineItem]:
+    transfers = (
+        Transfer.objects.filter(_transfer_q(user, org), status__in=PENDING_TRANSFER_STATUSES)
+        .select_related("case", "sender_office", "recipient")
+        .order_by("deadline", "pk")[:MAX_PER_KIND]
+    )
+    items = []
+    for t in transfers:
+        items.append(
+            DeadlineItem(
+                kind=DeadlineKind.TRANSFER,
+                id=t.pk,
+                title=_("%(kind)s: case %(number)s to %(recipient)s")
+                % {
+                    "kind": t.get_kind_display(),
+                    "number": t.case.number,
+                    "recipient": t.recipient.name,
+                },
+                deadline=t.deadline,
+                office=_responsible(t),
+                counterpart=t.recipient if _responsible(t) != t.recipient else t.sender_office,
+                case=t.case,
+                url=t.get_absolute_url(),
+                offices=frozenset({t.sender_office_id, t.recipient_id}),
+            )
+        )
+    return items
+
+
+def _extensions(user: User, org: Organization) -> list[DeadlineItem]:
+    """Pending extension requests: the sender must decide before the current deadline."""
+    rows = (
+        ExtensionRequest.objects.filter(
+            _transfer_q(user, org, "transfer__"),
+            status=ExtensionStatus.PENDING,
+            transfer__status__in=PENDING_TRANSFER_STATUSES,
+        )
+        .select_related(
+            "transfer", "transfer__case", "transfer__sender_office", "transfer__recipient"
+        )
+        .order_by("transfer__deadline", "pk")[:MAX_PER_KIND]
+    )
+    return [
+        DeadlineItem(
+            kind=DeadlineKind.EXTENSION,
+            id=e.pk,
+            title=_("%(org)s asks %(days)s more working days on case %(number)s")
+            % {
+                "org": e.transfer.recipient.name,
+                "days": e.days,
+                "number": e.transfer.case.number,
+            },
+            deadline=e.transfer.deadline,
+            office=e.transfer.sender_office,
+            counterpart=e.transfer.recipient,
+            case=e.transfer.case,
+            url=e.transfer.get_absolute_url(),
+            offices=frozenset({e.transfer.sender_office_id, e.transfer.recipient_id}),
+        )
+        for e in rows
+    ]
+
+
+def _tasks(user: User, org: Organization) -> list[DeadlineItem]:
+    q = Q(assignee_user_id=user.pk) | Q(assignee_organization_id=org.pk)
+    if org.is_regulator:
+        q |= (
+            _in_scope(user, "case__lead_office")
+            | _in_scope(user, "assignee_organization")
+            | _in_scope(user, "assignee_user__organization")
+        ) & Q(case__is_internal=False)
+    elif org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
+        q |= Q(case__lead_office_id=org.pk, case__is_internal=True)
+    tasks = (
+        Task.objects.filter(q, status=TaskStatus.OPEN)
+        .select_related(
+            "case", "case__lead_office", "assignee_organization", "assignee_user__organization"
+        )
+        .order_by("due_at", "pk")[:MAX_PER_KIND]
+    )
+    items = []
+    for task in tasks:
+        office = _task_office(task)
+        items.append(
+            DeadlineItem(
+                kind=DeadlineKind.TASK,
+                id=task.pk,
+                title=_("Task %(title)s in case %(number)s")
+                % {"title": task.title, "number": task.case.number},
+                deadline=task.due_at,
+                office=office,
+                case=task.case,
+                url=task.get_absolute_url(),
+                offices=frozenset({office.pk, task.case.lead_office_id}),
+            )
+        )
+    return items
+
+
+def _task_office(task: Task) -> Organization:
+    if task.assignee_organization_id and task.assignee_organization.is_regulator:
+        return task.assignee_organization  # type: ignore[return-value]
+    user_org = task.assignee_user.organization if task.assignee_user_id else None
+    if user_org is not None and user_org.is_regulator:
+        return user_org
+    return task.case.lead_office
+
+
+def with_deadline_status(transfers: Any, *, now: dt.datetime | None = None) -> list[Transfer]:
+    """Return the transfers with `deadline_state` set (blank when no answer is awaited)."""
+    now = now or timezone.now()
+    rows = list(transfers)
+    for t in rows:
+        pending = t.status in PENDING_TRANSFER_STATUSES
+        t.deadline_state = deadline_status(t.deadline, now)[0] if pending else ""  # type: ignore[attr-defined]
+    return rows
+
+
+def escalations_for(user: User, *, limit: int = 200) -> tuple[list[Escalation], list[Escalation]]:
+    """Return (escalated to the user's office, the office's own items escalated upwards)."""
+    org = _org(user)
+    if org is None:
+        return [], []
+    rows = Escalation.objects.select_related(
+        "case", "responsible_office", "superior_office"
+    ).order_by("-created_at", "-id")
+    return (
+        list(rows.filter(superior_office_id=org.pk)[:limit]),
+        list(rows.filter(responsible_office_id=org.pk)[:limit]),
+    )
