@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.api import cases, reports, tasks, transfers
+from qinglang.cases.api import cases, evidence, reports, tasks, transfers
 
 urlpatterns: list = [
     # Triage (CASES). `reports/` itself (list, create) belongs to intake.
@@ -64,4 +64,10 @@ urlpatterns += [
     path("tasks/<int:pk>/comments/", tasks.TaskCommentView.as_view(), name="api-task-comments"),
     path("tasks/<int:pk>/complete/", tasks.TaskCompleteView.as_view(), name="api-task-complete"),
     path("deadlines/", tasks.DeadlinesView.as_view(), name="api-deadlines"),
+]
+
+# Evidence where the work is: a case's files by source, staff uploads, web captures.
+urlpatterns += [
+    path("cases/<int:pk>/evidence/", evidence.CaseEvidenceView.as_view(), name="api-case-evidence"),
+    path("cases/<int:pk>/captures/", evidence.CaseCapturesView.as_view(), name="api-case-captures"),
 ]

@@ -34,3 +34,6 @@ TASK_COMMENTED = define("task.commented", _("Task comment added"))
 TASK_ESCALATED = define("task.escalated", _("Task escalated"))
 DEADLINE_POLICY_SAVED = define("deadline_policy.saved", _("Deadline policy saved"))
 DEADLINE_POLICY_DELETED = define("deadline_policy.deleted", _("Deadline policy deleted"))
+# Evidence where the work is: staff uploads and web captures ordered from the case page.
+CASE_EVIDENCE_ADDED = define("case.evidence_added", _("Evidence added to the case"))
+CASE_CAPTURE_REQUESTED = define("case.capture_requested", _("Web capture requested for the case"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.views import cases, deadlines, tasks, transfers, triage
+from qinglang.cases.views import cases, deadlines, evidence, tasks, transfers, triage
 
 app_name = "cases"
 urlpatterns: list = [
@@ -51,4 +51,11 @@ urlpatterns += [
     path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
     path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),
     path("deadlines/", deadlines.deadline_list, name="deadline_list"),
+]
+
+# Evidence where the work is: staff uploads and web captures from the case page.
+urlpatterns += [
+    path("<int:pk>/evidence/add/", evidence.case_evidence_add, name="case_evidence_add"),
+    path("<int:pk>/captures/", evidence.case_captures, name="case_captures"),
+    path("<int:pk>/captures/add/", evidence.case_capture_add, name="case_capture_add"),
 ]
