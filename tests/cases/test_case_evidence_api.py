@@ -268,7 +268,11 @@ def test_api_agencies_and_websites_may_not_order_captures(world, cwm, who):
     assert response.status_code == 403
     generic = api.post(
         "/api/v1/evidence/captures/",
-        {"url": "https://a.example.cn/", "subject_type": "cases.transfer", "subject_id": transfer.pk},
+        {
+            "url": "https://a.example.cn/",
+            "subject_type": "cases.transfer",
+            "subject_id": transfer.pk,
+        },
         format="json",
     )
     assert generic.status_code == 403
