@@ -90,7 +90,7 @@ def test_upload_and_capture_from_the_case_page(
         files=[{"name": "约谈笔录.png", "mimeType": "image/png", "buffer": PNG}],
     )
     page.click("#case-evidence-form button[type=submit]")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/#case-evidence")
     uploads = page.inner_text("#case-evidence-upload")
     assert "约谈笔录.png" in uploads
     assert "工作人员上传" in page.inner_text("#case-evidence")
@@ -98,7 +98,7 @@ def test_upload_and_capture_from_the_case_page(
     # A capture: queued, then capturing, then done — the list updates without a reload.
     page.fill("#id_capture-url", f"{site}/article")
     page.click("#case-capture-form button[type=submit]")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/#case-evidence")
     row = page.locator("#case-captures li[data-capture]")
     assert row.get_attribute("data-state") == "queued"
     assert "排队" in row.inner_text() or "等待" in row.inner_text()
