@@ -401,3 +401,21 @@ def test_report_and_case_pages_flag_identical_files(world, cwm, verified_client)
     case_page = client.get(f"/cases/{cwm.case.pk}/").content.decode()
     assert 'id="case-duplicates"' in case_page
     assert "Identical bytes received in 3 reports." in case_page
+
+
+def test_report_page_says_capture_failures_in_words(world, cwm, verified_client):
+    WebCapture.objects.create(
+        url="https://gone.example.cn/t/1",
+        subject_type="intake.report",
+        subject_id=str(cwm.report_a.pk),
+        status=CaptureStatus.FAILED,
+        attempts=3,
+        failure="dns",
+        error="ResolveError: cannot resolve gone.example.cn",
+    )
+    page = verified_client(world.beijing_user).get(f"/cases/triage/{cwm.report_a.pk}/")
+    html = page.content.decode()
+    assert "Failed after 3 attempts: The site&#x27;s name could not be resolved." in html
+    assert "It will not be tried again" in html
+    # The exception text is kept, folded away as a technical detail.
+    assert html.index("ResolveError") > html.index("<summary>Technical detail</summary>")

@@ -76,9 +76,7 @@ def worker(monkeypatch, settings):
         thread.join(timeout=30)
 
 
-def test_upload_and_capture_from_the_case_page(
-    new_page, world, site, worker, console_errors
-):
+def test_upload_and_capture_from_the_case_page(new_page, world, site, worker, console_errors):
     case = make_case(world.beijing_user, title="某论坛有偿删帖", url=f"{site}/t/1")
     page = new_page()
     sign_in(page, world.beijing_user)
