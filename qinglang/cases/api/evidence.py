@@ -22,7 +22,7 @@ from qinglang.evidence.progress import capture_progress
 from qinglang.evidence.services import may_order_captures
 
 
-class StoredFileOut(serializers.Serializer):
+class CaseStoredFileOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="original_name")
     size = serializers.IntegerField()
@@ -30,25 +30,25 @@ class StoredFileOut(serializers.Serializer):
     media_type = serializers.CharField()
 
 
-class CaseFileOut(StoredFileOut):
+class CaseEvidenceFileOut(CaseStoredFileOut):
     kind = serializers.CharField()
     added_by = serializers.CharField(source="added_by_label")
     added_at = serializers.DateTimeField()
 
 
-class ReportRef(serializers.Serializer):
+class DuplicateReportRef(serializers.Serializer):
     id = serializers.IntegerField()
     tracking_code = serializers.CharField()
 
 
-class DuplicateOut(serializers.Serializer):
+class DuplicateFileOut(serializers.Serializer):
     sha256 = serializers.CharField()
     names = serializers.ListField(child=serializers.CharField())
-    reports = ReportRef(many=True)
+    reports = DuplicateReportRef(many=True)
     hidden_reports = serializers.IntegerField(source="hidden")
 
 
-class ProgressOut(serializers.Serializer):
+class CaptureProgressOut(serializers.Serializer):
     state = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     detail = serializers.CharField()
@@ -56,7 +56,7 @@ class ProgressOut(serializers.Serializer):
     retry_at = serializers.DateTimeField(allow_null=True)
 
 
-class CaptureOut(serializers.Serializer):
+class CaseCaptureOut(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     status = serializers.CharField()
@@ -69,16 +69,36 @@ class CaptureOut(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
     files = serializers.SerializerMethodField()
 
-    @extend_schema(responses=ProgressOut)
+    @extend_schema(responses=CaptureProgressOut)
     def get_progress(self, obj: WebCapture) -> dict[str, Any]:
-        return ProgressOut(capture_progress(obj)).data
+        return CaptureProgressOut(capture_progress(obj)).data
 
     def get_files(self, obj: WebCapture) -> list[dict[str, Any]]:
         items = [obj.warc_item, obj.text_item, obj.screenshot_item]
-        return list(StoredFileOut([i for i in items if i is not None], many=True).data)
+        return list(CaseStoredFileOut([i for i in items if i is not None], many=True).data)
 
 
-class CaptureIn(serializers.Serializer):
+class CaseStoredFilesOut(serializers.Serializer):
+    files = CaseStoredFileOut(many=True)
+
+
+class CaseEvidenceUploadIn(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField())
+
+
+class CaseEvidenceSourceOut(serializers.Serializer):
+    source = serializers.CharField()  # type: ignore[assignment]
+    label = serializers.CharField()  # type: ignore[assignment]
+    files = CaseEvidenceFileOut(many=True)
+
+
+class CaseEvidenceOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    sources = CaseEvidenceSourceOut(many=True)
+    duplicates = DuplicateFileOut(many=True)
+
+
+class CaseCaptureIn(serializers.Serializer):
     url = serializers.CharField(max_length=2000)
 
 
@@ -91,7 +111,7 @@ def _office_staff(user: User) -> None:
 class CaseEvidenceView(APIView):
     """A case's files grouped by source (GET); add files with multipart `files` (POST)."""
 
-    @extend_schema(responses=CaseFileOut(many=True))
+    @extend_schema(responses=CaseEvidenceOut)
     def get(self, request: Request, pk: int) -> Response:
         _office_staff(request.user)
         case = get_case_for(request.user, pk)
@@ -103,15 +123,20 @@ class CaseEvidenceView(APIView):
                     {
                         "source": group.source,
                         "label": group.label,
-                        "files": CaseFileOut([row.item for row in group.rows], many=True).data,
+                        "files": CaseEvidenceFileOut(
+                            [row.item for row in group.rows], many=True
+                        ).data,
                     }
                     for group in evidence.groups
                 ],
-                "duplicates": DuplicateOut(evidence.duplicates, many=True).data,
+                "duplicates": DuplicateFileOut(evidence.duplicates, many=True).data,
             }
         )
 
-    @extend_schema(request=None, responses={201: StoredFileOut(many=True)})
+    @extend_schema(
+        request={"multipart/form-data": CaseEvidenceUploadIn},
+        responses={201: CaseStoredFilesOut, 400: None, 403: None, 404: None, 413: None},
+    )
     def post(self, request: Request, pk: int) -> Response:
         _office_staff(request.user)
         case = get_case_for(request.user, pk)
@@ -125,29 +150,31 @@ class CaseEvidenceView(APIView):
                 validation_error_detail(exc), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )
         return Response(
-            {"files": StoredFileOut(items, many=True).data}, status=status.HTTP_201_CREATED
+            {"files": CaseStoredFileOut(items, many=True).data}, status=status.HTTP_201_CREATED
         )
 
 
 class CaseCapturesView(APIView):
     """A case's web captures with their progress (GET); order one with `{"url"}` (POST)."""
 
-    @extend_schema(responses=CaptureOut(many=True))
+    @extend_schema(responses=CaseCaptureOut(many=True))
     def get(self, request: Request, pk: int) -> Response:
         _office_staff(request.user)
         case = get_case_for(request.user, pk)
         captures = case_captures(case).select_related(
             "warc_item__blob", "text_item__blob", "screenshot_item__blob"
         )
-        return Response(CaptureOut(captures, many=True).data)
+        return Response(CaseCaptureOut(captures, many=True).data)
 
-    @extend_schema(request=CaptureIn, responses={202: CaptureOut})
+    @extend_schema(
+        request=CaseCaptureIn, responses={202: CaseCaptureOut, 400: None, 403: None, 404: None}
+    )
     def post(self, request: Request, pk: int) -> Response:
         _office_staff(request.user)
         case = get_case_for(request.user, pk)
-        form = CaptureIn(data=request.data)
+        form = CaseCaptureIn(data=request.data)
         form.is_valid(raise_exception=True)
         capture = case_evidence_services.request_case_capture(
             case, url=form.validated_data["url"], acting_user=request.user
         )
-        return Response(CaptureOut(capture).data, status=status.HTTP_202_ACCEPTED)
+        return Response(CaseCaptureOut(capture).data, status=status.HTTP_202_ACCEPTED)
