@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from qinglang.cases.api import cases, collaboration, deadlines, reports, tasks, transfers
+from qinglang.cases.api import (
+    cases,
+    collaboration,
+    deadlines,
+    evidence,
+    reports,
+    tasks,
+    transfers,
+)
 
 urlpatterns: list = [
     # Triage (CASES). `reports/` itself (list, create) belongs to intake.
@@ -71,4 +79,10 @@ urlpatterns += [
     path("cases/<int:pk>/assign/", collaboration.CaseAssignView.as_view(), name="api-case-assign"),
     path("cases/<int:pk>/notes/", collaboration.CaseNotesView.as_view(), name="api-case-notes"),
     path("users/", collaboration.UserListView.as_view(), name="api-users"),
+]
+
+# Evidence where the work is: a case's files by source, staff uploads, web captures.
+urlpatterns += [
+    path("cases/<int:pk>/evidence/", evidence.CaseEvidenceView.as_view(), name="api-case-evidence"),
+    path("cases/<int:pk>/captures/", evidence.CaseCapturesView.as_view(), name="api-case-captures"),
 ]

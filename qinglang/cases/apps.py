@@ -9,16 +9,12 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         """Let the evidence vault ask us who may see a case's items and what its package holds."""
-        from qinglang.cases.selectors.cases import can_see_case_subject, case_package_subjects
+        from qinglang.cases.selectors.cases import can_see_case_subject
+        from qinglang.cases.selectors.evidence import case_package
         from qinglang.cases.selectors.handling import register_hooks
         from qinglang.evidence.access import register_subject_resolver
-        from qinglang.evidence.packages import PackageSource, register_package_source
+        from qinglang.evidence.packages import register_package_source
 
         register_hooks()  # HANDLING: timeline, deadline filter, transfer/feedback/task evidence
         register_subject_resolver("cases.case", can_see_case_subject)
-
-        def case_source(identifier: str, user):  # type: ignore[no-untyped-def]
-            title, subjects = case_package_subjects(identifier, user)
-            return PackageSource(title=title, subjects=subjects)
-
-        register_package_source("case", case_source)
+        register_package_source("case", case_package)  # every source of a case's evidence

@@ -41,3 +41,6 @@ TRANSFER_OPENED = define("transfer.opened", _("Transfer opened by the recipient"
 TRANSFER_WITHDRAWN = define("transfer.withdrawn", _("Transfer withdrawn as the case closed"))
 CLOSURE_POLICY_SAVED = define("closure_policy.saved", _("Closure policy changed"))
 CALENDAR_FEED_ISSUED = define("calendar_feed.issued", _("Calendar feed address issued"))
+# Evidence where the work is: staff uploads and web captures ordered from the case page.
+CASE_EVIDENCE_ADDED = define("case.evidence_added", _("Evidence added to the case"))
+CASE_CAPTURE_REQUESTED = define("case.capture_requested", _("Web capture requested for the case"))

@@ -8,6 +8,7 @@ from qinglang.cases.views import (
     collaboration,
     conversation,
     deadlines,
+    evidence,
     tasks,
     transfers,
     triage,
@@ -77,4 +78,11 @@ urlpatterns += [
 urlpatterns += [
     path("deadlines/calendar/", deadlines.calendar_feed_issue, name="deadline_calendar_feed"),
     path("closure-policy/", closure.closure_policy, name="closure_policy"),
+]
+
+# Evidence where the work is: staff uploads and web captures from the case page.
+urlpatterns += [
+    path("<int:pk>/evidence/add/", evidence.case_evidence_add, name="case_evidence_add"),
+    path("<int:pk>/captures/", evidence.case_captures, name="case_captures"),
+    path("<int:pk>/captures/add/", evidence.case_capture_add, name="case_capture_add"),
 ]

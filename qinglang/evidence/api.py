@@ -105,6 +105,7 @@ class CaptureCreateView(APIView):
 
     @extend_schema(request=CaptureRequestSerializer, responses={202: CaptureSerializer})
     def post(self, request: Request) -> Response:
+        services.ensure_may_order_captures(request.user)
         form = CaptureRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         capture = services.request_capture_as(

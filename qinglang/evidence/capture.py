@@ -14,13 +14,14 @@ import ipaddress
 import logging
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from warcio.statusandheaders import StatusAndHeaders
@@ -28,7 +29,7 @@ from warcio.warcwriter import WARCWriter
 
 from qinglang.core import ledger
 from qinglang.evidence import services
-from qinglang.evidence.models import CaptureStatus, EvidenceKind, WebCapture
+from qinglang.evidence.models import CaptureFailure, CaptureStatus, EvidenceKind, WebCapture
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,49 @@ USER_AGENT = "QinglangCapture/1.0 (evidence preservation for a regulator)"
 MAX_REDIRECTS = 5
 MAX_ATTEMPTS = 3
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# An attempt still "capturing" after this long was abandoned (its worker died): claim it again.
+CAPTURE_LEASE = timedelta(minutes=15)
+
+
+def retry_delay(attempt: int) -> int:
+    """Return the seconds to wait after failed attempt number `attempt` (1, 2, 4 minutes)."""
+    return 60 * 2 ** max(attempt - 1, 0)
 
 
 class CaptureRefusedError(Exception):
     """The address may not be fetched (SSRF rules, scheme); retrying will not help."""
 
+    failure: str = CaptureFailure.INTERNAL_ADDRESS
+
+    def __init__(self, message: str, *, failure: str | None = None) -> None:
+        super().__init__(message)
+        if failure is not None:
+            self.failure = failure
+
 
 class CaptureTooLargeError(CaptureRefusedError):
     """The response exceeds the size cap."""
+
+    failure: str = CaptureFailure.TOO_LARGE
+
+
+class ResolveError(httpx.ConnectError):
+    """The host name did not resolve (may be temporary: retried)."""
+
+
+def failure_of(exc: BaseException) -> str:
+    """Return the CaptureFailure that names what went wrong."""
+    if isinstance(exc, CaptureRefusedError):
+        return exc.failure
+    if isinstance(exc, httpx.TimeoutException):
+        return CaptureFailure.TIMEOUT
+    if isinstance(exc, ResolveError):
+        return CaptureFailure.DNS
+    if isinstance(exc, httpx.ConnectError):
+        return CaptureFailure.CONNECT
+    if isinstance(exc, httpx.TransportError):
+        return CaptureFailure.NETWORK
+    return CaptureFailure.OTHER
 
 
 def max_bytes() -> int:
@@ -80,21 +116,67 @@ def check_address(value: str) -> None:
         )
 
 
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Return the address a host written as an IP literal stands for (also 127.1, 0x7f.1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        pass
+    if host and all(ch in "0123456789abcdefxABCDEFX." for ch in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def precheck_url(url: str) -> None:
+    """Refuse at once what a capture would refuse for sure: other schemes, user info, internal
+    addresses written literally and local host names (names are resolved by the worker)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise CaptureRefusedError(
+            _("Only http:// and https:// addresses can be captured."),
+            failure=CaptureFailure.SCHEME,
+        )
+    if parts.username or parts.password:
+        raise CaptureRefusedError(
+            _("Addresses with a user name or password are not captured."),
+            failure=CaptureFailure.SCHEME,
+        )
+    if settings.QINGLANG_CAPTURE_ALLOW_PRIVATE:
+        return
+    host = parts.hostname.rstrip(".").lower()
+    literal = _literal_address(host)
+    if literal is not None:
+        check_address(str(literal))
+    elif host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        raise CaptureRefusedError(
+            _("The host %(host)s is a local name; it is not fetched.") % {"host": host}
+        )
+
+
 def check_url(url: str) -> list[str]:
     """Resolve the URL's host and check every address; return the addresses."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise CaptureRefusedError(_("Only http:// and https:// addresses can be captured."))
+        raise CaptureRefusedError(
+            _("Only http:// and https:// addresses can be captured."),
+            failure=CaptureFailure.SCHEME,
+        )
     if parts.username or parts.password:
-        raise CaptureRefusedError(_("Addresses with a user name or password are not captured."))
+        raise CaptureRefusedError(
+            _("Addresses with a user name or password are not captured."),
+            failure=CaptureFailure.SCHEME,
+        )
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise httpx.ConnectError(f"cannot resolve {parts.hostname}: {exc}") from exc
+        raise ResolveError(f"cannot resolve {parts.hostname}: {exc}") from exc
     addresses = sorted({info[4][0] for info in infos})
     if not addresses:
-        raise httpx.ConnectError(f"no address for {parts.hostname}")
+        raise ResolveError(f"no address for {parts.hostname}")
     for address in addresses:
         check_address(address)
     return addresses
@@ -183,7 +265,10 @@ def fetch(url: str) -> FetchResult:
                 current = urljoin(current, location)
                 continue
             return result
-    raise CaptureRefusedError(_("Too many redirects (more than %(n)s).") % {"n": MAX_REDIRECTS})
+    raise CaptureRefusedError(
+        _("Too many redirects (more than %(n)s).") % {"n": MAX_REDIRECTS},
+        failure=CaptureFailure.REDIRECTS,
+    )
 
 
 def write_warc(result: FetchResult) -> bytes:
@@ -310,13 +395,41 @@ def _finish(capture: WebCapture, **fields: object) -> None:
     capture.save(update_fields=list(fields))
 
 
-def run_capture(capture_id: int, *, final_attempt: bool | None = None) -> str:
-    """Fetch and store one capture; return its status. Raises httpx errors to be retried."""
-    capture = WebCapture.objects.filter(pk=capture_id).first()
-    if capture is None or capture.status in {CaptureStatus.DONE, CaptureStatus.REFUSED}:
-        return capture.status if capture else "missing"
-    capture.attempts += 1
-    _finish(capture, status=CaptureStatus.RUNNING, attempts=capture.attempts, error="")
+def claim(capture_id: int, *, attempt: int | None = None) -> WebCapture | None:
+    """Take a capture for one attempt, atomically; None if another message has it or had it.
+
+    A waiting capture is taken only by the message for its next attempt (`attempt` = attempts
+    made so far), so a requeued duplicate of a message still in the queue does nothing; an
+    attempt abandoned longer than CAPTURE_LEASE (its worker died) may be taken again.
+    """
+    now = timezone.now()
+    waiting = Q(status=CaptureStatus.PENDING)
+    if attempt is not None:
+        waiting &= Q(attempts=attempt)
+    abandoned = Q(status=CaptureStatus.RUNNING, started_at__lt=now - CAPTURE_LEASE)
+    taken = WebCapture.objects.filter(Q(pk=capture_id) & (waiting | abandoned)).update(
+        status=CaptureStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        retry_at=None,
+        error="",
+        failure="",
+    )
+    return WebCapture.objects.get(pk=capture_id) if taken else None
+
+
+def run_capture(
+    capture_id: int, *, final_attempt: bool | None = None, attempt: int | None = None
+) -> str:
+    """Fetch and store one capture; return its status. Raises httpx errors to be retried.
+
+    `attempt` is the number of attempts the sending message expects to have been made already
+    (the task passes it); without it any waiting capture is taken.
+    """
+    capture = claim(capture_id, attempt=attempt)
+    if capture is None:
+        current = WebCapture.objects.filter(pk=capture_id).values_list("status", flat=True).first()
+        return current or "missing"
     last = capture.attempts >= MAX_ATTEMPTS if final_attempt is None else final_attempt
     try:
         result = fetch(capture.url)
@@ -326,30 +439,39 @@ def run_capture(capture_id: int, *, final_attempt: bool | None = None) -> str:
                 capture,
                 status=CaptureStatus.REFUSED,
                 error=str(exc)[:500],
+                failure=exc.failure,
                 completed_at=timezone.now(),
             )
             ledger.append(
                 capture,
                 action="evidence.capture_refused",
                 actor=None,
-                data={"url": capture.url, "error": str(exc)[:500]},
+                data={"url": capture.url, "error": str(exc)[:500], "failure": exc.failure},
             )
         return capture.status
     except httpx.HTTPError as exc:
         status = CaptureStatus.FAILED if last else CaptureStatus.PENDING
+        now = timezone.now()
         with transaction.atomic():
             _finish(
                 capture,
                 status=status,
                 error=f"{type(exc).__name__}: {exc}"[:500],
-                completed_at=timezone.now() if last else None,
+                failure=failure_of(exc),
+                completed_at=now if last else None,
+                retry_at=None if last else now + timedelta(seconds=retry_delay(capture.attempts)),
             )
             if last:
                 ledger.append(
                     capture,
                     action="evidence.capture_failed",
                     actor=None,
-                    data={"url": capture.url, "error": str(exc)[:500]},
+                    data={
+                        "url": capture.url,
+                        "error": str(exc)[:500],
+                        "failure": failure_of(exc),
+                        "attempts": capture.attempts,
+                    },
                 )
         if last:
             return capture.status

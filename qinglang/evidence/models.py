@@ -122,6 +122,20 @@ class CaptureStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class CaptureFailure(models.TextChoices):
+    """Why the last attempt of a capture did not succeed, in words people read."""
+
+    TIMEOUT = "timeout", _("The site did not answer in time")
+    CONNECT = "connect", _("The site could not be reached (connection failed)")
+    DNS = "dns", _("The site's name could not be resolved")
+    NETWORK = "network", _("The connection broke off while the page was read")
+    INTERNAL_ADDRESS = "internal_address", _("The address is internal; it is never fetched")
+    TOO_LARGE = "too_large", _("The page is larger than the capture limit")
+    REDIRECTS = "redirects", _("The page redirects too many times")
+    SCHEME = "scheme", _("Only http:// and https:// addresses can be captured")
+    OTHER = "other", _("The capture failed")
+
+
 class WebCapture(models.Model):
     """A request to preserve a web page: WARC, main text and screenshot, fetched by a worker."""
 
@@ -142,6 +156,11 @@ class WebCapture(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)
+    failure = models.CharField(
+        _("failure"), max_length=32, choices=CaptureFailure.choices, blank=True
+    )
+    started_at = models.DateTimeField(_("attempt started at"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     final_url = models.URLField(_("final URL"), max_length=2000, blank=True)
     http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     remote_ip = models.GenericIPAddressField(_("remote address"), null=True, blank=True)

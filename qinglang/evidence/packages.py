@@ -4,14 +4,16 @@ checkpoint and the public key.
 
 Apps register where packages come from: `register_package_source("case", fn)` with
 `fn(identifier, user) -> PackageSource`; the function checks the user's permission and raises
-NotFoundInScopeError / NotPermitted (cases registers "case").
+NotFoundInScopeError / NotPermitted (cases registers "case"). A source may name where each
+subject's evidence comes from ("report", "feedback", …): every item in the manifest then says
+its source, and `qinglang-verify` counts the files per source.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +26,7 @@ from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.models import LedgerEvent, LedgerKey
 from qinglang.evidence import package_format as fmt
 from qinglang.evidence import services, vault
-from qinglang.evidence.models import EvidenceAttachment, WebCapture
+from qinglang.evidence.models import EvidenceAttachment, EvidenceKind, WebCapture
 from qinglang.evidence.selectors import custody_events_for_items, items_for_subjects
 
 
@@ -34,6 +36,26 @@ class PackageSource:
 
     title: str
     subjects: list[tuple[str, str]]
+    # "type:id" of a subject → the source its evidence counts under, most telling first.
+    subject_sources: Mapping[str, str] = field(default_factory=dict)
+
+
+CAPTURE_SOURCE = "capture"
+CAPTURE_KINDS = frozenset(
+    {EvidenceKind.CAPTURE_WARC, EvidenceKind.CAPTURE_TEXT, EvidenceKind.CAPTURE_SCREENSHOT}
+)
+
+
+def item_source(kind: str, subjects: Iterable[str], subject_sources: Mapping[str, str]) -> str:
+    """Return the source an item counts under: captures by kind, others by their first subject.
+
+    Subjects are ranked in the order of `subject_sources`, so a report's file that was also
+    sent with a transfer still counts as the report's.
+    """
+    if kind in CAPTURE_KINDS:
+        return CAPTURE_SOURCE
+    linked = set(subjects)
+    return next((source for key, source in subject_sources.items() if key in linked), "")
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,7 @@ def build_package(
                 "added_at": _time(item.added_at),
                 "source_url": item.source_url,
                 "subjects": links.get(item.pk, []),
+                "source": item_source(item.kind, links.get(item.pk, []), source.subject_sources),
                 "custody": by_item.get(str(item.pk), []),
             }
         )

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -343,18 +343,50 @@ def request_capture(
     return capture
 
 
+def may_order_captures(user: User | None) -> bool:
+    """Return whether `user` belongs to a regulator office or discipline inspection."""
+    from qinglang.core.models import OrganizationKind
+
+    if user is None or not user.is_authenticated or not user.organization_id:
+        return False
+    staff_kinds = {OrganizationKind.REGULATOR_OFFICE, OrganizationKind.DISCIPLINE_INSPECTION}
+    return str(user.organization.kind) in {str(kind) for kind in staff_kinds}
+
+
+def ensure_may_order_captures(user: User | None) -> None:
+    """Raise NotPermitted unless `user` may order web captures."""
+    if not may_order_captures(user):
+        raise NotPermitted(_("Only regulator staff may order web captures."))
+
+
 def request_capture_as(
     url: str,
     *,
     subject: tuple[str, Any],
     acting_user: User,
 ) -> WebCapture:
-    """Request a capture for a subject the staff member may see (API, staff pages)."""
+    """Request a capture for a subject the staff member may see (API, staff pages).
+
+    Only regulator and discipline-inspection staff order captures: agencies, websites and
+    enterprises answer with files of their own.
+    """
     from qinglang.evidence.access import can_view_subject
 
+    ensure_may_order_captures(acting_user)
     if not can_view_subject(acting_user, subject[0], str(subject[1])):
         raise NotFoundInScopeError(subject[0])
+    precheck_capture_url(url)
     return request_capture(url, subject=subject, requested_by=acting_user)
+
+
+def precheck_capture_url(url: str) -> None:
+    """Raise DomainError on the url field for an address a capture would surely refuse."""
+    from qinglang.evidence.capture import CaptureRefusedError, precheck_url
+
+    try:
+        precheck_url((url or "").strip())
+    except CaptureRefusedError as exc:
+        raise DomainError({"url": [str(exc)]}) from exc
 
 
 def items_awaiting_preview(*, older_than: timedelta) -> QuerySet[EvidenceItem]:
@@ -386,10 +418,33 @@ def captures_never_started(*, older_than: timedelta) -> QuerySet[WebCapture]:
     )
 
 
+def captures_stuck(*, older_than: timedelta) -> QuerySet[WebCapture]:
+    """Return captures no message will move on: never started, retry lost, or abandoned."""
+    from qinglang.evidence.capture import CAPTURE_LEASE
+
+    now = timezone.now()
+    never_started = Q(attempts=0, requested_at__lte=now - older_than)
+    retry_lost = Q(attempts__gt=0, retry_at__lte=now - older_than)
+    waiting = Q(status=CaptureStatus.PENDING) & (never_started | retry_lost)
+    abandoned = Q(status=CaptureStatus.RUNNING, started_at__lt=now - CAPTURE_LEASE)
+    return WebCapture.objects.filter(waiting | abandoned)
+
+
 def requeue_pending_captures(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Send the capture task again for captures no worker ever started; return how many."""
+    """Send the capture task again for captures no message will move on; return how many.
+
+    Each message names the attempt it is for, so one that overlaps a message still queued
+    does nothing when it arrives second (the capture claims its row once per attempt).
+    """
     from qinglang.core.aftercommit import send_now
     from qinglang.evidence.tasks import capture_page
 
-    ids = list(captures_never_started(older_than=older_than).values_list("pk", flat=True))
-    return sum(send_now(capture_page, capture_id=capture_id) for capture_id in ids)
+    rows = list(captures_stuck(older_than=older_than).values_list("pk", "status", "attempts"))
+    return sum(
+        send_now(
+            capture_page,
+            capture_id=pk,
+            attempt=attempts if status == CaptureStatus.PENDING else None,
+        )
+        for pk, status, attempts in rows
+    )

@@ -30,15 +30,25 @@ def requeue_pending_captures() -> int:
     return requeue()
 
 
-@shared_task(bind=True, max_retries=2, acks_late=True)
-def capture_page(self, *, capture_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Fetch and preserve a page; network failures are retried with backoff (1, 2 minutes)."""
-    from qinglang.evidence.capture import run_capture
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def capture_page(self, *, capture_id: int, attempt: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Fetch and preserve a page; network failures are retried with backoff (1, 2 minutes).
 
+    `attempt` is how many attempts were made before this message (requeues and retries say
+    so); a message for an attempt already taken does nothing.
+    """
+    from qinglang.evidence.capture import retry_delay, run_capture
+
+    expected = self.request.retries if attempt is None else attempt
     try:
-        return run_capture(capture_id, final_attempt=self.request.retries >= self.max_retries)
+        return run_capture(capture_id, attempt=expected)
     except httpx.HTTPError as exc:
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+        made = expected + 1
+        raise self.retry(
+            exc=exc,
+            countdown=retry_delay(made),
+            kwargs={"capture_id": capture_id, "attempt": made},
+        ) from exc
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

@@ -50,6 +50,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     items_checked: int = 0
     events_checked: int = 0
+    # Files per source as the manifest names them ("report", "feedback", …; "" if unnamed).
+    sources: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -127,6 +129,8 @@ def _verify(data: bytes) -> Result:
         path = item.get("path", "")
         expected_names.add(path)
         result.items_checked += 1
+        source = item.get("source") if isinstance(item.get("source"), str) else ""
+        result.sources[source] = result.sources.get(source, 0) + 1
         if path in damaged:
             result.failures.insert(0, f"{label}: file damaged in the archive")
             continue
@@ -286,6 +290,28 @@ def _load_json(raw: bytes | None) -> Any:
         return None
 
 
+# Where a case's files come from (the manifest's item "source"), for the printed counts.
+SOURCE_LABELS = {
+    "report": "reports / 举报材料",
+    "feedback": "transfer feedback / 移送反馈",
+    "task": "tasks and task comments / 任务及评论",
+    "capture": "web captures / 网页取证",
+    "upload": "staff uploads / 工作人员上传",
+    "transfer": "sent with transfers / 随移送发送",
+    "": "other / 其他",
+}
+SOURCE_ORDER = list(SOURCE_LABELS)
+
+
+def source_lines(sources: dict[str, int]) -> list[str]:
+    """Return one line per source with its file count, known sources first."""
+    ranked = sorted(
+        sources.items(),
+        key=lambda kv: (SOURCE_ORDER.index(kv[0]) if kv[0] in SOURCE_ORDER else 99, kv[0]),
+    )
+    return [f"{SOURCE_LABELS.get(name, name)}: {count}" for name, count in ranked]
+
+
 # Open-data releases of the disclosure app: a signed manifest of SHA-256 digests.
 OPEN_DATA_FORMAT = "qinglang-open-data/1"
 
@@ -368,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{path}: OK — {result.items_checked} files, {result.events_checked} ledger "
                 "events verified / 校验通过"
             )
+            if result.sources:
+                print("  files by source / 按来源:")
+                for line in source_lines(result.sources):
+                    print(f"    {line}")
             if not args.quiet:
                 for note in result.notes:
                     print(f"  {note}")

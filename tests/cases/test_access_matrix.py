@@ -91,7 +91,7 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-deadlines": ("GET", None, "AAAAAAAD"),
     "api-evidence-item": ("GET", "item", "AANNNNND"),
     "api-evidence-download": ("GET", "item", "AANNNNND"),
-    "api-evidence-capture": ("POST", None, "AAAAAAAD"),
+    "api-evidence-capture": ("POST", None, "AAADDDAD"),
     "api-evidence-package": ("GET", "package", "AANNNNND"),
     "api-ledger-checkpoint": ("GET", None, "NNNNNNNN"),
     "api-ledger-proof": ("GET", "event", "AANNNNND"),  # only for events about what one sees
@@ -292,6 +292,12 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     # --- planning and closure (PLAN) ---
     "cases:deadline_calendar_feed": ("POST", None, "AAAAAAAD"),
     "cases:closure_policy": ("GET", None, "AAADDDAD"),
+    # --- case evidence (uploads, captures) ---
+    "cases:case_evidence_add": ("POST", "case", "AANDDDND"),
+    "cases:case_captures": ("GET", "case", "AANDDDND"),
+    "cases:case_capture_add": ("POST", "case", "AANDDDND"),
+    "api-case-evidence": ("POST", "case", "AANDDDND"),
+    "api-case-captures": ("POST", "case", "AANDDDND"),
 }
 
 

@@ -33,9 +33,12 @@ def fake_case_source(world):
             raise NotFoundInScopeError(identifier)
         return packages.PackageSource(title="案件 A-42", subjects=[SUBJECT])
 
+    real = packages._sources.get("case")
     packages.register_package_source("case", resolve)
     yield
     packages.unregister_package_source("case")
+    if real is not None:  # put the cases app's source back for the tests that follow
+        packages.register_package_source("case", real)
 
 
 @pytest.fixture

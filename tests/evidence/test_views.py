@@ -145,9 +145,12 @@ def case_source(world, item):
             raise NotFoundInScopeError(identifier)
         return packages.PackageSource("案件", [(FAKE_SUBJECT, "1")])
 
+    real = packages._sources.get("case")
     packages.register_package_source("case", resolve)
     yield
     packages.unregister_package_source("case")
+    if real is not None:  # put the cases app's source back for the tests that follow
+        packages.register_package_source("case", real)
 
 
 def test_package_download_web_and_api(world, verified_client, case_source):

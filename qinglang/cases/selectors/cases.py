@@ -236,22 +236,12 @@ def can_see_case_subject(user: User, subject_id: str) -> bool:
 
 
 def case_package_subjects(identifier: str, user: User | None) -> tuple[str, list[tuple[str, str]]]:
-    """Return (title, subjects) of a case's evidence package: the case and its reports.
+    """Return (title, subjects) of a case's evidence package: the case, its reports, transfers,
+    transfer answers and tasks (see selectors.evidence.case_package).
 
     `identifier` is a case number or id; with a user, only a case visible to them.
     """
-    from qinglang.core.exceptions import NotFoundInScopeError
+    from qinglang.cases.selectors.evidence import case_package
 
-    qs = Case.objects.all() if user is None else cases_visible_to(user)
-    key = Q(number=identifier.strip())
-    if identifier.strip().isdigit():
-        key |= Q(pk=int(identifier))
-    case = qs.filter(key).first()
-    if case is None:
-        raise NotFoundInScopeError(identifier)
-    subjects = [("cases.case", str(case.pk))]
-    subjects += [
-        ("intake.report", str(pk))
-        for pk in case.reports.order_by("pk").values_list("pk", flat=True)
-    ]
-    return f"{case.number} {case.title}", subjects
+    source = case_package(identifier, user)
+    return source.title, source.subjects

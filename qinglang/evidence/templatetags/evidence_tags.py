@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 
 from qinglang.evidence.access import can_view_subject
+from qinglang.evidence.progress import CaptureProgress
+from qinglang.evidence.progress import capture_progress as _capture_progress
 from qinglang.evidence.selectors import captures_for, items_for
 
 register = template.Library()
@@ -37,3 +39,9 @@ def capture_status(context: dict[str, Any], subject_type: str, subject_id: Any) 
         "captures": captures_for((subject_type, subject_id)),
         "captures_only": True,
     }
+
+
+@register.filter
+def capture_progress(capture: Any) -> CaptureProgress:
+    """Return a capture's progress in words (state, label, what happens next)."""
+    return _capture_progress(capture)
