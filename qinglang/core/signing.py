@@ -44,6 +44,17 @@ def load_private_key() -> Ed25519PrivateKey:
     return key
 
 
+def local_public_key() -> bytes | None:
+    """Return the raw public key of the local key file, or None if there is none (never creates)."""
+    path = _key_path()
+    if not path.exists():
+        return None
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return raw_public_key(loaded)
+
+
 def raw_public_key(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     """Return the 32 raw bytes of a public key."""
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key

@@ -39,3 +39,11 @@ def seal_ledger() -> int:
 
     checkpoint = ledger.seal_all()
     return checkpoint.tree_size if checkpoint else 0
+
+
+@shared_task
+def send_checkpoint_to_witnesses(*, tree_size: int) -> dict[str, str]:
+    """Send the latest checkpoint (at least `tree_size`) to every configured witness."""
+    from qinglang.core.ledger_witness import send_latest_checkpoint
+
+    return send_latest_checkpoint()
