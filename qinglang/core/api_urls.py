@@ -2,9 +2,19 @@
 
 from django.urls import path
 
-from qinglang.core import api
+from qinglang.core import api, api_ledger
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("organizations/", api.OrganizationListView.as_view(), name="api-organizations"),
+    path(
+        "public/ledger/checkpoint/",
+        api_ledger.PublicCheckpointView.as_view(),
+        name="api-public-ledger-checkpoint",
+    ),
+    path(
+        "public/ledger/consistency/",
+        api_ledger.PublicConsistencyView.as_view(),
+        name="api-public-ledger-consistency",
+    ),
 ]

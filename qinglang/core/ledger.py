@@ -481,7 +481,9 @@ def verify_log(
             _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
     if saved is not None:
         _check_against(saved, root_at_saved, tree, report)
-    limit = max_unsealed_age or dt.timedelta(seconds=2 * settings.QINGLANG_LEDGER_SEAL_INTERVAL)
+    limit = max_unsealed_age
+    if limit is None:
+        limit = dt.timedelta(seconds=2 * settings.QINGLANG_LEDGER_SEAL_INTERVAL)
     too_old = timezone.now() - limit
     unsealed = LedgerEvent.objects.filter(position__isnull=True).order_by("id")
     for event in _rows(unsealed):

@@ -258,6 +258,10 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-dashboard-summary": ("GET", None, "AAADDDDD"),
     # --- analysis ---
     "api-analysis-classify": ("POST", None, "AAADDDDD"),
+    # --- public ledger open data (LEDGER): no checkpoint in this world yet, so 404 for all;
+    # the consistency proof without sizes is a 400 for everyone. ---
+    "api-public-ledger-checkpoint": ("GET", None, "NNNNNNNN"),
+    "api-public-ledger-consistency": ("GET", None, "AAAAAAAA"),
 }
 
 
