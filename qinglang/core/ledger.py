@@ -204,7 +204,7 @@ def store_missing_nodes() -> int:
         _lock_sealer()
         tree = merkle.CompactRange()
         batch: list[LedgerNode] = []
-        stored = 0
+        before = LedgerNode.objects.count()
         for leaf in (
             LedgerEvent.objects.filter(position__isnull=False)
             .order_by("position")
@@ -217,10 +217,10 @@ def store_missing_nodes() -> int:
                 if level >= NODE_MIN_LEVEL
             ]
             if len(batch) >= 1000:
-                stored += len(LedgerNode.objects.bulk_create(batch, ignore_conflicts=True))
+                LedgerNode.objects.bulk_create(batch, ignore_conflicts=True)
                 batch = []
-        stored += len(LedgerNode.objects.bulk_create(batch, ignore_conflicts=True))
-    return stored
+        LedgerNode.objects.bulk_create(batch, ignore_conflicts=True)
+        return LedgerNode.objects.count() - before
 
 
 def seal_all() -> LedgerCheckpoint | None:
