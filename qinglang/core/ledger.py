@@ -134,8 +134,8 @@ def _lock_sealer() -> None:
 def sign_checkpoint(tree_size: int, root: bytes, frontier: list[bytes]) -> LedgerCheckpoint:
     """Sign and store a checkpoint for the log of `tree_size` events."""
     signed_at = timezone.now()
-    key = signing.load_private_key()
-    public = signing.raw_public_key(key)
+    key = signing.load_signer()
+    public = signing.raw_public_key(key.public_key())
     key_id = merkle.key_id_for(public)
     if not LedgerKey.objects.filter(key_id=key_id).exists():
         LedgerKey.objects.create(key_id=key_id, public_key=public.hex())

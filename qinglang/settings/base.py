@@ -222,6 +222,9 @@ QINGLANG_LEDGER_KEY_PATH = Path(
 QINGLANG_LEDGER_TRUSTED_KEYS = [
     k.strip() for k in os.environ.get("QINGLANG_LEDGER_TRUSTED_KEYS", "").split(",") if k.strip()
 ]
+# Dotted path to a callable returning the checkpoint signer (a separate signer process or a
+# PKCS#11 token; docs/ledger.md); empty: the key file above.
+QINGLANG_LEDGER_SIGNER = os.environ.get("QINGLANG_LEDGER_SIGNER", "")
 # Cosigning witnesses the sealer sends each new checkpoint to (`qinglang ledger witness`).
 QINGLANG_LEDGER_WITNESS_URLS = [
     u.strip() for u in os.environ.get("QINGLANG_LEDGER_WITNESS_URLS", "").split(",") if u.strip()

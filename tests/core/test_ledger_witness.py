@@ -435,3 +435,29 @@ def test_merkle_ranges_match_a_full_tree_for_consistency():
                 for a, b in merkle.consistency_ranges(first, second)
             ]
             assert proof == merkle.consistency_proof(leaves, first, second)
+
+
+# --- A signer off the database host -----------------------------------------------------------
+
+_REMOTE = signing.Ed25519PrivateKey.generate()
+
+
+class RemoteSigner:
+    """Stands in for a signer process or a PKCS#11 token: only sign() and public_key()."""
+
+    def sign(self, data: bytes) -> bytes:
+        return _REMOTE.sign(data)
+
+    def public_key(self):
+        return _REMOTE.public_key()
+
+
+def test_a_configured_signer_signs_and_no_key_file_is_written(settings):
+    settings.QINGLANG_LEDGER_SIGNER = "tests.core.test_ledger_witness.RemoteSigner"
+    add(3)
+    checkpoint = ledger.seal()
+    assert checkpoint.key_id == merkle.key_id_for(signing.raw_public_key(_REMOTE))
+    assert not settings.QINGLANG_LEDGER_KEY_PATH.exists()
+    assert ledger.verify_log().ok
+    settings.QINGLANG_LEDGER_SIGNER = ""  # the signer's key is not pinned, nor a local file
+    assert "which is not trusted" in ledger.verify_log().problems[0]
