@@ -275,12 +275,13 @@ def range_hashes(ranges: list[tuple[int, int]]) -> list[bytes]:
     from_leaves = [b for b in wanted if b not in found]
     leaves: dict[int, bytes] = {}
     if from_leaves:
-        query = Q()
-        for level, index in from_leaves:
-            query |= Q(position__gte=index << level, position__lt=(index + 1) << level)
+        # Exact positions (probes of the unique index), not ranges: an OR of ranges can scan.
+        positions = sorted(
+            p for level, index in from_leaves for p in range(index << level, (index + 1) << level)
+        )
         leaves = {
             cast(int, pos): bytes.fromhex(h)
-            for pos, h in LedgerEvent.objects.filter(query, position__isnull=False)
+            for pos, h in LedgerEvent.objects.filter(position__in=positions)
             .values_list("position", "leaf_hash")
             .iterator(chunk_size=10000)
         }
