@@ -1,4 +1,4 @@
-"""`qinglang-verify --trust-key`: a package counts only if signed by a key the platform published."""
+"""`qinglang-verify --trust-key`: a package counts only if signed by a published key."""
 
 from __future__ import annotations
 
