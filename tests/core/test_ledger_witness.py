@@ -461,3 +461,41 @@ def test_a_configured_signer_signs_and_no_key_file_is_written(settings):
     assert ledger.verify_log().ok
     settings.QINGLANG_LEDGER_SIGNER = ""  # the signer's key is not pinned, nor a local file
     assert "which is not trusted" in ledger.verify_log().problems[0]
+
+
+# --- `qinglang ledger witness` as its own process -------------------------------------------
+
+
+def test_the_witness_command_serves_the_protocol(log, tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qinglang.settings.test",
+        "QINGLANG_HOME": str(tmp_path / "home"),
+    }
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "manage.py", "ledger", "witness", "--dir", str(tmp_path / "wdir")]
+        + ["--listen", "127.0.0.1:0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        url = f"http://127.0.0.1:{match.group(1)}/{LOG}/"
+        answer = cosign_latest(url)
+        assert answer["checkpoint"]["tree_size"] == 10
+        assert (tmp_path / "wdir" / "logs" / LOG / "latest.json").exists()
+        assert passes_against(url + "checkpoint")
+        truncate_to(6)
+        assert "truncated" in verify_against(url + "checkpoint")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
