@@ -478,8 +478,10 @@ def test_the_witness_command_serves_the_protocol(log, tmp_path):
         "QINGLANG_HOME": str(tmp_path / "home"),
     }
     proc = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "manage.py", "ledger", "witness", "--dir", str(tmp_path / "wdir")]
-        + ["--listen", "127.0.0.1:0"],
+        [
+            *(sys.executable, "manage.py", "ledger", "witness"),
+            *("--dir", str(tmp_path / "wdir"), "--listen", "127.0.0.1:0"),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
