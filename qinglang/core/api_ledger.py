@@ -37,7 +37,7 @@ class CheckpointOut(serializers.Serializer):
     signed_at = serializers.CharField()
     key_id = serializers.CharField(min_length=16, max_length=16)
     signature = serializers.CharField()
-    public_key = serializers.CharField()
+    public_key = serializers.CharField(allow_blank=True)
 
 
 class ConsistencyIn(serializers.Serializer):
