@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.core import api, api_notifications
+from qinglang.core import api, api_ledger, api_notifications
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
@@ -16,5 +16,15 @@ urlpatterns = [
         "notifications/read/",
         api_notifications.NotificationReadView.as_view(),
         name="api-notifications-read",
+    ),
+    path(
+        "public/ledger/checkpoint/",
+        api_ledger.PublicCheckpointView.as_view(),
+        name="api-public-ledger-checkpoint",
+    ),
+    path(
+        "public/ledger/consistency/",
+        api_ledger.PublicConsistencyView.as_view(),
+        name="api-public-ledger-consistency",
     ),
 ]

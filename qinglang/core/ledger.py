@@ -15,16 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.db.backends.signals import connection_created
+from django.db.models import Q
 from django.utils import timezone
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import canonical_json, normalise, sha256_hex
 from qinglang.core.ledger_actions import LedgerAction, get_action, is_declared
-from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, User
+from qinglang.core.ledger_witness import check_signed_checkpoint
+from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, LedgerNode, User
 
 SEAL_LOCK_ID = 0x51_4C_45_44  # "QLED": PostgreSQL advisory lock held while sealing
+# Subtrees of 2**NODE_MIN_LEVEL leaves and more are stored (about n / 2**(NODE_MIN_LEVEL-1)
+# rows); a proof reads O(log n) of them plus fewer than 2**NODE_MIN_LEVEL leaves per edge.
+NODE_MIN_LEVEL = 4
 
 
 def object_ref(obj: models.Model | tuple[str, Any]) -> tuple[str, str]:
@@ -128,8 +134,8 @@ def _lock_sealer() -> None:
 def sign_checkpoint(tree_size: int, root: bytes, frontier: list[bytes]) -> LedgerCheckpoint:
     """Sign and store a checkpoint for the log of `tree_size` events."""
     signed_at = timezone.now()
-    key = signing.load_private_key()
-    public = signing.raw_public_key(key)
+    key = signing.load_signer()
+    public = signing.raw_public_key(key.public_key())
     key_id = merkle.key_id_for(public)
     if not LedgerKey.objects.filter(key_id=key_id).exists():
         LedgerKey.objects.create(key_id=key_id, public_key=public.hex())
@@ -159,11 +165,16 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
         )
         if not pending:
             return None
+        nodes: list[LedgerNode] = []
         for event in pending:
             event.position = tree.size
             leaf = compute_leaf(event)
             event.leaf_hash = leaf.hex()
-            tree.append(leaf)
+            nodes += [
+                LedgerNode(level=level, index=index, hash=h.hex())
+                for level, index, h in tree.append_nodes(leaf)
+                if level >= NODE_MIN_LEVEL
+            ]
         # The append-only trigger refuses to change a position that is already set, so a
         # second sealer (which the lock should prevent) would fail here rather than fork the log.
         table = connection.ops.quote_name(LedgerEvent._meta.db_table)
@@ -173,7 +184,43 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
                 "WHERE id = %s AND position IS NULL",
                 [(e.position, e.leaf_hash, e.pk) for e in pending],
             )
-        return sign_checkpoint(tree.size, tree.root(), tree.hashes)
+        LedgerNode.objects.bulk_create(nodes, batch_size=1000)
+        checkpoint = sign_checkpoint(tree.size, tree.root(), tree.hashes)
+        if settings.QINGLANG_LEDGER_WITNESS_URLS:
+            from qinglang.core.aftercommit import enqueue_after_commit
+            from qinglang.core.tasks import send_checkpoint_to_witnesses
+
+            # A witness that is down never fails sealing; the next checkpoint supersedes this one.
+            enqueue_after_commit(send_checkpoint_to_witnesses, tree_size=checkpoint.tree_size)
+        return checkpoint
+
+
+def store_missing_nodes() -> int:
+    """Store the tree nodes of sealed leaves that have none (a log sealed before nodes were kept).
+
+    Reads the leaf hashes once, in order; returns how many nodes it stored.
+    """
+    with transaction.atomic():
+        _lock_sealer()
+        tree = merkle.CompactRange()
+        batch: list[LedgerNode] = []
+        before = LedgerNode.objects.count()
+        for leaf in (
+            LedgerEvent.objects.filter(position__isnull=False)
+            .order_by("position")
+            .values_list("leaf_hash", flat=True)
+            .iterator(chunk_size=10000)
+        ):
+            batch += [
+                LedgerNode(level=level, index=index, hash=h.hex())
+                for level, index, h in tree.append_nodes(bytes.fromhex(leaf))
+                if level >= NODE_MIN_LEVEL
+            ]
+            if len(batch) >= 1000:
+                LedgerNode.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        LedgerNode.objects.bulk_create(batch, ignore_conflicts=True)
+        return LedgerNode.objects.count() - before
 
 
 def seal_all() -> LedgerCheckpoint | None:
@@ -204,12 +251,63 @@ def checkpoint_at(size: int | None = None) -> LedgerCheckpoint | None:
     return LedgerCheckpoint.objects.filter(tree_size=size).first()
 
 
+def range_hashes(ranges: list[tuple[int, int]]) -> list[bytes]:
+    """Return the Merkle tree hash of each leaf range [a, b), read from stored tree nodes.
+
+    Each range splits into complete power-of-two subtrees: those of 2**NODE_MIN_LEVEL leaves or
+    more are stored nodes (one query for all), smaller ones come from their leaves (one query).
+    A node missing (a log sealed before nodes were stored) is recomputed from its leaves.
+    """
+    plan = [merkle.aligned_blocks(a, b) for a, b in ranges]
+    wanted = {block for blocks in plan for block in blocks}
+    stored = {b for b in wanted if b[0] >= NODE_MIN_LEVEL}
+    found: dict[tuple[int, int], bytes] = {}
+    if stored:
+        query = Q()
+        for level, index in stored:
+            query |= Q(level=level, index=index)
+        found = {
+            (level, index): bytes.fromhex(h)
+            for level, index, h in LedgerNode.objects.filter(query).values_list(
+                "level", "index", "hash"
+            )
+        }
+    from_leaves = [b for b in wanted if b not in found]
+    leaves: dict[int, bytes] = {}
+    if from_leaves:
+        # Exact positions (probes of the unique index), not ranges: an OR of ranges can scan.
+        positions = sorted(
+            p for level, index in from_leaves for p in range(index << level, (index + 1) << level)
+        )
+        leaves = {
+            cast(int, pos): bytes.fromhex(h)
+            for pos, h in LedgerEvent.objects.filter(position__in=positions)
+            .values_list("position", "leaf_hash")
+            .iterator(chunk_size=10000)
+        }
+    for level, index in from_leaves:
+        span = range(index << level, (index + 1) << level)
+        if any(p not in leaves for p in span):
+            raise ValueError("the log has no leaf at some position of this range")
+        found[(level, index)] = merkle.root([leaves[p] for p in span])
+    return [merkle.fold_blocks([found[b] for b in blocks]) for blocks in plan]
+
+
+def inclusion_path(position: int, size: int) -> list[bytes]:
+    """Return the audit path of the leaf at `position` in the tree of `size`, from stored nodes."""
+    return range_hashes(merkle.inclusion_ranges(position, size))
+
+
+def consistency_path(first: int, second: int) -> list[bytes]:
+    """Return the RFC 6962 consistency proof between tree sizes, from stored nodes."""
+    return range_hashes(merkle.consistency_ranges(first, second))
+
+
 def inclusion_proof(event: LedgerEvent, checkpoint: LedgerCheckpoint | None = None) -> dict | None:
     """Return the proof that a sealed event is in a checkpoint's tree (None if not sealed yet).
 
     Without `checkpoint`, the proof is for the first checkpoint that covers the event (a
-    consistency proof links it to any later one), computed from the previous checkpoint's
-    stored frontier and the leaves of one sealing batch, never from every leaf of the log.
+    consistency proof links it to any later one); it is computed from stored tree nodes.
     """
     position = event.position
     if position is None:
@@ -220,16 +318,7 @@ def inclusion_proof(event: LedgerEvent, checkpoint: LedgerCheckpoint | None = No
         )
     if checkpoint is None or position >= checkpoint.tree_size:
         return None
-    base = LedgerCheckpoint.objects.filter(tree_size__lte=position).order_by("-tree_size").first()
-    base_size = base.tree_size if base else 0
-    base_hashes = [bytes.fromhex(h) for h in base.frontier] if base else []
-    path = merkle.inclusion_proof_from_range(
-        position,
-        checkpoint.tree_size,
-        base_size=base_size,
-        base_hashes=base_hashes,
-        leaves=leaf_hashes(checkpoint.tree_size, start=base_size),
-    )
+    path = inclusion_path(position, checkpoint.tree_size)
     return {
         "event_id": event.pk,
         "leaf_index": event.position,
@@ -245,7 +334,7 @@ def consistency_proof(first: int, second: int) -> dict:
     a, b = checkpoint_at(first), checkpoint_at(second)
     if a is None or b is None or first > second:
         raise ValueError("both sizes must be signed checkpoints, first <= second")
-    path = merkle.consistency_proof(leaf_hashes(second), first, second)
+    path = consistency_path(first, second)
     return {
         "first": checkpoint_dict(a),
         "second": checkpoint_dict(b),
@@ -300,19 +389,65 @@ def _rows(queryset: models.QuerySet[LedgerEvent]) -> Iterator[_Row]:
         yield _Row(*values)
 
 
-def verify_log(*, max_problems: int = 20) -> LedgerReport:
-    """Recompute every digest, leaf, root and checkpoint signature; report what does not match."""
+def trusted_keys() -> dict[str, bytes]:
+    """Return the signing keys verification trusts: pinned in settings, and the local key file's.
+
+    Never the key table: whoever can write the database could add a key there and re-sign.
+    """
+    keys: dict[str, bytes] = {}
+    for text in settings.QINGLANG_LEDGER_TRUSTED_KEYS:
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                f"QINGLANG_LEDGER_TRUSTED_KEYS: {text!r} is not a 32-byte hex Ed25519 public key"
+            )
+        keys[merkle.key_id_for(raw)] = raw
+    local = signing.local_public_key()
+    if local is not None:
+        keys[merkle.key_id_for(local)] = local
+    return keys
+
+
+def verify_log(
+    *,
+    max_problems: int = 20,
+    against: dict[str, Any] | None = None,
+    max_unsealed_age: dt.timedelta | None = None,
+) -> LedgerReport:
+    """Recompute every digest, leaf, root and checkpoint signature; report what does not match.
+
+    Checkpoint signatures count only with a trusted key (`trusted_keys`, plus the key of the
+    `against` checkpoint: one signed earlier and kept elsewhere, e.g. by a witness). With
+    `against`, the log must be at least as long and an RFC 6962 consistency proof (from the
+    stored tree nodes) must link that checkpoint to the recomputed tree. Events unsealed for
+    longer than `max_unsealed_age` (twice the sealing interval) fail too.
+    """
     report = LedgerReport()
-    keys = {k.key_id: bytes.fromhex(k.public_key) for k in LedgerKey.objects.all()}
+    keys = trusted_keys()
+    saved: tuple[int, bytes] | None = None
+    if against is not None:
+        try:
+            size, root, key_id, public = check_signed_checkpoint(against)
+        except ValueError as exc:
+            report.fail(f"checkpoint verified against: {exc}")
+            return report
+        keys.setdefault(key_id, public)
+        saved = (size, root)
+    root_at_saved: bytes | None = merkle.EMPTY_ROOT if saved and saved[0] == 0 else None
     checkpoints = list(LedgerCheckpoint.objects.order_by("tree_size"))
     by_size = {cp.tree_size: cp for cp in checkpoints}
     tree = merkle.CompactRange()
     expected = 0
+    last_sealed_id = 0
     sealed = LedgerEvent.objects.filter(position__isnull=False).order_by("position", "id")
     for event in _rows(sealed):
         if len(report.problems) >= max_problems:
             break
         report.events += 1
+        last_sealed_id = max(last_sealed_id, event.pk)
         label = f"event {event.pk} (position {event.position}, {event.action})"
         position = cast(int, event.position)  # the query selects sealed events only
         if position != expected:
@@ -332,6 +467,8 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             report.fail(f"{label}: contents do not match the sealed leaf hash", event.pk)
         tree.append(bytes.fromhex(event.leaf_hash) if len(event.leaf_hash) == 64 else leaf)
         expected += 1
+        if saved is not None and tree.size == saved[0]:
+            root_at_saved = tree.root()
         cp = by_size.get(tree.size)
         if cp is not None:
             _check_checkpoint(cp, tree.root(), keys, report, event.pk)
@@ -343,6 +480,12 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             )
         elif cp.tree_size == 0:
             _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
+    if saved is not None:
+        _check_against(saved, root_at_saved, tree, report)
+    limit = max_unsealed_age
+    if limit is None:
+        limit = dt.timedelta(seconds=2 * settings.QINGLANG_LEDGER_SEAL_INTERVAL)
+    too_old = timezone.now() - limit
     unsealed = LedgerEvent.objects.filter(position__isnull=True).order_by("id")
     for event in _rows(unsealed):
         report.events += 1
@@ -353,8 +496,49 @@ def verify_log(*, max_problems: int = 20) -> LedgerReport:
             report.fail(f"{label}: data does not match its digest", event.pk)
         elif not is_declared(event.action):
             report.fail(f"{label}: action is not declared in the registry", event.pk)
+        elif event.occurred_at < too_old:
+            why = (
+                "a sealed position was cleared (a later event is sealed)"
+                if event.pk < last_sealed_id
+                else "the sealer is not running"
+            )
+            report.fail(
+                f"{label}: unsealed for longer than twice the sealing interval "
+                f"({limit.total_seconds():.0f} s): {why}",
+                event.pk,
+            )
     report.checkpoints = len(checkpoints)
     return report
+
+
+def _check_against(
+    saved: tuple[int, bytes],
+    root_at_saved: bytes | None,
+    tree: merkle.CompactRange,
+    report: LedgerReport,
+) -> None:
+    size, root = saved
+    if tree.size < size:
+        report.fail(
+            f"the log has {tree.size} sealed entries but the checkpoint verified against was "
+            f"signed for {size}: the log was truncated (sealed entries deleted)"
+        )
+        return
+    if root_at_saved is not None and root_at_saved != root:
+        report.fail(
+            f"the log's first {size} entries do not hash to the root of the checkpoint "
+            "verified against: a different history (entries rewritten and re-sealed)"
+        )
+        return
+    try:
+        proof = consistency_path(size, tree.size)
+    except ValueError:
+        proof = []
+    if not merkle.verify_consistency(size, tree.size, root, tree.root(), proof):
+        report.fail(
+            f"no valid consistency proof from the checkpoint verified against ({size}) to the "
+            f"log ({tree.size}) from the stored tree nodes: the nodes were altered"
+        )
 
 
 def _check_checkpoint(
@@ -375,7 +559,10 @@ def _check_checkpoint(
         cp.tree_size, cp.root_hash, format_time(cp.signed_at), cp.key_id
     )
     if public is None:
-        report.fail(f"checkpoint {cp.tree_size}: unknown signing key {cp.key_id}")
+        report.fail(
+            f"checkpoint {cp.tree_size}: signed by key {cp.key_id}, which is not trusted "
+            "(pin it in QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
+        )
     elif not signing.verify(public, message, bytes.fromhex(cp.signature)):
         report.fail(f"checkpoint {cp.tree_size}: signature does not verify")
 

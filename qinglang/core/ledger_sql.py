@@ -103,3 +103,31 @@ SQLITE_REVERSE = [
     for table in (EVENT, CHECKPOINT, KEY)
     for what in ("no_update", "no_delete")
 ]
+
+# The stored Merkle tree nodes (core.0005) are append-only too: no UPDATE, DELETE only on a test
+# database being flushed. The PostgreSQL guard function above already refuses both for any table.
+NODE = "core_ledgernode"
+NODE_POSTGRES_FORWARD = [
+    f"CREATE TRIGGER {NODE}_append_only BEFORE UPDATE OR DELETE ON {NODE} "
+    "FOR EACH ROW EXECUTE FUNCTION qinglang_ledger_guard()",
+    f"CREATE TRIGGER {NODE}_no_truncate BEFORE TRUNCATE ON {NODE} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION qinglang_ledger_guard()",
+]
+NODE_POSTGRES_REVERSE = [
+    f"DROP TRIGGER IF EXISTS {NODE}_append_only ON {NODE}",
+    f"DROP TRIGGER IF EXISTS {NODE}_no_truncate ON {NODE}",
+]
+NODE_SQLITE_FORWARD = [
+    f"""
+CREATE TRIGGER {NODE}_no_update BEFORE UPDATE ON {NODE}
+BEGIN SELECT RAISE(ABORT, 'qinglang ledger is append-only: UPDATE refused'); END;
+""",
+    f"""
+CREATE TRIGGER {NODE}_no_delete BEFORE DELETE ON {NODE}
+WHEN NOT qinglang_ledger_purge_allowed()
+BEGIN SELECT RAISE(ABORT, 'qinglang ledger is append-only: DELETE refused'); END;
+""",
+]
+NODE_SQLITE_REVERSE = [
+    f"DROP TRIGGER IF EXISTS {NODE}_{what};" for what in ("no_update", "no_delete")
+]

@@ -184,6 +184,77 @@ def verify_consistency(
     return sn == 0 and fr == first_root and sr == second_root
 
 
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """Return the leaf ranges whose subtree hashes form leaf `index`'s audit path in tree `size`.
+
+    Each range [a, b) is hashed as the Merkle tree of those leaves (RFC 6962 MTH); the path lists
+    them from the leaf upwards, so the hashes can come from stored nodes instead of every leaf.
+    """
+    if not 0 <= index < size:
+        raise ValueError("leaf index out of range")
+    out: list[tuple[int, int]] = []
+    a, b = 0, size
+    while b - a > 1:
+        k = _split(b - a)
+        if index < a + k:
+            out.append((a + k, b))
+            b = a + k
+        else:
+            out.append((a, a + k))
+            a += k
+    return out[::-1]
+
+
+def consistency_ranges(first: int, second: int) -> list[tuple[int, int]]:
+    """Return the leaf ranges whose subtree hashes form the consistency proof first → second."""
+    if not 0 <= first <= second:
+        raise ValueError("tree sizes out of range")
+    if first in (0, second):
+        return []
+    out: list[tuple[int, int]] = []
+    a, b, m, complete = 0, second, first, True
+    while True:
+        n = b - a
+        if m == n:
+            if not complete:
+                out.append((a, b))
+            break
+        k = _split(n)
+        if m <= k:
+            out.append((a + k, b))
+            b = a + k
+        else:
+            out.append((a, a + k))
+            a, m, complete = a + k, m - k, False
+    return out[::-1]
+
+
+def aligned_blocks(a: int, b: int) -> list[tuple[int, int]]:
+    """Return [a, b) as complete power-of-two subtrees (level, index), left to right.
+
+    A range in an RFC 6962 proof starts at a multiple of a power of two at least its width, so it
+    splits exactly by the binary digits of its width, largest first; its hash folds right to left.
+    """
+    blocks: list[tuple[int, int]] = []
+    while a < b:
+        level = (b - a).bit_length() - 1
+        while a % (1 << level):
+            level -= 1
+        blocks.append((level, a >> level))
+        a += 1 << level
+    return blocks
+
+
+def fold_blocks(hashes: Sequence[bytes]) -> bytes:
+    """Return the Merkle tree hash of consecutive aligned blocks (as from `aligned_blocks`)."""
+    if not hashes:
+        return EMPTY_ROOT
+    r = hashes[-1]
+    for h in reversed(hashes[:-1]):
+        r = node_hash(h, r)
+    return r
+
+
 class CompactRange:
     """The roots of the perfect subtrees covering leaves [0, size): append and root in O(log n)."""
 
@@ -203,6 +274,21 @@ class CompactRange:
             left = self.hashes.pop()
             self.hashes.append(node_hash(left, right))
             carry >>= 1
+
+    def append_nodes(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add one leaf hash; return every complete subtree it closed as (level, index, hash)."""
+        self.hashes.append(leaf)
+        self.size += 1
+        closed = []
+        carry, level = self.size, 0
+        while carry & 1 == 0:
+            right = self.hashes.pop()
+            left = self.hashes.pop()
+            self.hashes.append(node_hash(left, right))
+            carry >>= 1
+            level += 1
+            closed.append((level, (self.size >> level) - 1, self.hashes[-1]))
+        return closed
 
     def root(self) -> bytes:
         """Return the root hash of the tree of `size` leaves."""

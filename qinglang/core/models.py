@@ -392,3 +392,26 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.device} {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class LedgerNode(models.Model):
+    """The hash of one complete subtree of the ledger's Merkle tree, written when it is sealed.
+
+    Covers the 2**level leaves from position index * 2**level. Proofs are built from these
+    (O(log n) rows) instead of from every leaf; levels below `ledger.NODE_MIN_LEVEL` are not
+    stored (they are recomputed from at most that many leaves). Append-only like the log.
+    """
+
+    level = models.PositiveSmallIntegerField(_("level"))
+    index = models.BigIntegerField(_("index"))
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("ledger tree node")
+        verbose_name_plural = _("ledger tree nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="core_ledgernode_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.index}"

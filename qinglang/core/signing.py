@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Protocol, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from qinglang.core.merkle import key_id_for
 
@@ -44,6 +46,40 @@ def load_private_key() -> Ed25519PrivateKey:
     return key
 
 
+class Signer(Protocol):
+    """What signs checkpoints: an Ed25519 private key, or a stand-in for one held elsewhere."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> Ed25519PublicKey: ...
+
+
+def load_signer() -> Signer:
+    """Return the checkpoint signer: `QINGLANG_LEDGER_SIGNER` (dotted path) or the key file.
+
+    The setting names a callable returning an object with `sign(bytes) -> bytes` and
+    `public_key()`: a separate signer process or a PKCS#11 token (docs/ledger.md), so that the
+    private key need not sit on the database host.
+    """
+    path = getattr(settings, "QINGLANG_LEDGER_SIGNER", "")
+    if path:
+        return cast(Signer, import_string(path)())
+    return load_private_key()
+
+
+def local_public_key() -> bytes | None:
+    """Return the raw public key of the local signer or key file, or None (never creates a key)."""
+    if getattr(settings, "QINGLANG_LEDGER_SIGNER", ""):
+        return raw_public_key(load_signer().public_key())
+    path = _key_path()
+    if not path.exists():
+        return None
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return raw_public_key(loaded)
+
+
 def raw_public_key(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     """Return the 32 raw bytes of a public key."""
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
@@ -59,8 +95,8 @@ def public_key_pem(raw: bytes) -> bytes:
 
 def sign(message: bytes) -> tuple[str, bytes, bytes]:
     """Return (key id, raw public key, signature) for `message`."""
-    key = load_private_key()
-    public = raw_public_key(key)
+    key = load_signer()
+    public = raw_public_key(key.public_key())
     return key_id_for(public), public, key.sign(message)
 
 

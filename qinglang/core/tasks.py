@@ -146,3 +146,11 @@ def send_password_link(*, user_id: int, kind: str, language: str = "") -> int:
         subject = render_to_string("core/email/password_link_subject.txt", context).strip()
         body = render_to_string("core/email/password_link_body.txt", context)
     return send_mail(subject, body, None, [user.email])
+
+
+@shared_task
+def send_checkpoint_to_witnesses(*, tree_size: int) -> dict[str, str]:
+    """Send the latest checkpoint (at least `tree_size`) to every configured witness."""
+    from qinglang.core.ledger_witness import send_latest_checkpoint
+
+    return send_latest_checkpoint()

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from qinglang.core import ledger, merkle, signing
+from qinglang.core import ledger, signing
 from qinglang.core.canonical import canonical_json
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.models import LedgerEvent, LedgerKey
@@ -118,12 +118,14 @@ def build_package(
     by_item: dict[str, list[int]] = {}
     for event in events:
         by_item.setdefault(event.object_id, []).append(event.pk)
-    leaves = ledger.leaf_hashes(checkpoint.tree_size) if checkpoint else []
     proofs = {
         str(e.pk): {
             "leaf_index": e.position,
             "tree_size": checkpoint.tree_size,
-            "audit_path": [h.hex() for h in merkle.inclusion_proof(leaves, e.position)],
+            # From the stored tree nodes: O(log n) rows, not every leaf of the log.
+            "audit_path": [
+                h.hex() for h in ledger.inclusion_path(e.position, checkpoint.tree_size)
+            ],
         }
         for e in events
         if checkpoint and e.position is not None and e.position < checkpoint.tree_size

@@ -84,12 +84,38 @@ def _label_item(item: dict) -> str:
     return f"item {item.get('id')} ({item.get('original_name')}, {item.get('path')})"
 
 
-def verify_package(data: bytes) -> Result:
-    """Return the result of checking every file, event, proof and signature in a package."""
+def verify_package(data: bytes, *, trusted_keys: set[str] | None = None) -> Result:
+    """Return the result of checking every file, event, proof and signature in a package.
+
+    With `trusted_keys` (hex public keys, as the platform publishes), the checkpoint and the
+    manifest must be signed by one of them, not merely by the key the package includes.
+    """
     try:
-        return _verify(data)
+        result = _verify(data)
     except ARCHIVE_ERRORS as exc:
         return Result(failures=[f"package: damaged beyond reading ({type(exc).__name__}: {exc})"])
+    if trusted_keys is not None:
+        _check_trusted(data, {k.lower() for k in trusted_keys}, result)
+    return result
+
+
+def _check_trusted(data: bytes, trusted: set[str], result: Result) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        checkpoint = _load_json(zf.read(fmt.CHECKPOINT)) if fmt.CHECKPOINT in names else None
+        manifest = _load_json(zf.read(fmt.MANIFEST)) if fmt.MANIFEST in names else None
+        pem = zf.read(fmt.PUBLIC_KEY) if fmt.PUBLIC_KEY in names else None
+    keys = manifest.get("public_keys") if isinstance(manifest, dict) else None
+    key_id = checkpoint.get("key_id") if isinstance(checkpoint, dict) else None
+    cp_key = keys.get(key_id) if isinstance(keys, dict) and isinstance(key_id, str) else None
+    if not isinstance(cp_key, str) or cp_key.lower() not in trusted:
+        result.failures.append(
+            "checkpoint: not signed by a trusted key (--trust-key); the package's own key "
+            "is not enough"
+        )
+    manifest_key = _load_public_key(pem, Result())
+    if manifest_key is None or manifest_key.hex() not in trusted:
+        result.failures.append(f"{fmt.SIGNATURE}: not made with a trusted key (--trust-key)")
 
 
 def _verify(data: bytes) -> Result:
@@ -368,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--trust-key",
         action="append",
-        help="hex public key an open-data manifest must be signed with (repeatable)",
+        help="hex public key an open-data manifest or a package's checkpoint and manifest must "
+        "be signed with (repeatable; compare with the key the platform publishes)",
     )
     args = parser.parse_args(argv)
     status = 0
@@ -388,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: cannot read ({exc})")
             status = 1
             continue
-        result = verify_package(data)
+        result = verify_package(data, trusted_keys=set(args.trust_key) if args.trust_key else None)
         if result.ok:
             print(
                 f"{path}: OK — {result.items_checked} files, {result.events_checked} ledger "

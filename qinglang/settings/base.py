@@ -218,6 +218,20 @@ QINGLANG_LEDGER_ALLOW_PURGE = False
 QINGLANG_LEDGER_KEY_PATH = Path(
     os.environ.get("QINGLANG_LEDGER_KEY_PATH", QINGLANG_HOME / "keys" / "ledger-ed25519.pem")
 )
+# Public keys (hex, raw Ed25519) that `ledger verify` trusts besides the local key file's: pin
+# every key that ever signed (rotation), never trust the key table alone (docs/ledger.md).
+QINGLANG_LEDGER_TRUSTED_KEYS = [
+    k.strip() for k in os.environ.get("QINGLANG_LEDGER_TRUSTED_KEYS", "").split(",") if k.strip()
+]
+# Dotted path to a callable returning the checkpoint signer (a separate signer process or a
+# PKCS#11 token; docs/ledger.md); empty: the key file above.
+QINGLANG_LEDGER_SIGNER = os.environ.get("QINGLANG_LEDGER_SIGNER", "")
+# Cosigning witnesses the sealer sends each new checkpoint to (`qinglang ledger witness`).
+QINGLANG_LEDGER_WITNESS_URLS = [
+    u.strip() for u in os.environ.get("QINGLANG_LEDGER_WITNESS_URLS", "").split(",") if u.strip()
+]
+# Seconds between sealing runs; `ledger verify` fails on events unsealed for twice as long.
+QINGLANG_LEDGER_SEAL_INTERVAL = float(os.environ.get("QINGLANG_LEDGER_SEAL_INTERVAL", "30"))
 # Keyed hash for identity numbers (practitioners) and contact look-ups.
 QINGLANG_IDENTITY_HASH_KEY = os.environ.get("QINGLANG_IDENTITY_HASH_KEY", "")
 # Supervision: the longest a stationed supervisor serves at one website before rotating.
@@ -260,7 +274,10 @@ CELERY_BEAT_SCHEDULE["registry-networks"] = {
     "schedule": 600.0,
 }
 # Ledger: seal new events into the signed Merkle log every 30 s; sweep stray vault files hourly.
-CELERY_BEAT_SCHEDULE["ledger-seal"] = {"task": "qinglang.core.tasks.seal_ledger", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["ledger-seal"] = {
+    "task": "qinglang.core.tasks.seal_ledger",
+    "schedule": QINGLANG_LEDGER_SEAL_INTERVAL,
+}
 CELERY_BEAT_SCHEDULE["evidence-sweep-vault"] = {
     "task": "qinglang.evidence.tasks.sweep_vault",
     "schedule": 3600.0,

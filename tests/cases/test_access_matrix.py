@@ -298,6 +298,10 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "cases:case_capture_add": ("POST", "case", "AANDDDND"),
     "api-case-evidence": ("POST", "case", "AANDDDND"),
     "api-case-captures": ("POST", "case", "AANDDDND"),
+    # --- public ledger open data (LEDGER): no checkpoint in this world yet, so 404 for all;
+    # the consistency proof without sizes is a 400 for everyone. ---
+    "api-public-ledger-checkpoint": ("GET", None, "NNNNNNNN"),
+    "api-public-ledger-consistency": ("GET", None, "AAAAAAAA"),
 }
 
 

@@ -18,7 +18,7 @@ def triggers_disabled() -> Iterator[None]:
             # Superuser only: what an attacker with database access would do.
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:
-            for statement in ledger_sql.SQLITE_REVERSE:
+            for statement in [*ledger_sql.SQLITE_REVERSE, *ledger_sql.NODE_SQLITE_REVERSE]:
                 cursor.execute(statement)
     try:
         yield
@@ -27,7 +27,7 @@ def triggers_disabled() -> Iterator[None]:
             if connection.vendor == "postgresql":
                 cursor.execute("SET LOCAL session_replication_role = origin")
             else:
-                for statement in ledger_sql.SQLITE_FORWARD:
+                for statement in [*ledger_sql.SQLITE_FORWARD, *ledger_sql.NODE_SQLITE_FORWARD]:
                     cursor.execute(statement)
 
 

@@ -217,6 +217,15 @@ def test_key_rotation_keeps_old_checkpoints_verifiable(db, settings, tmp_path):
     second = ledger.seal()
     assert first.key_id != second.key_id
     assert LedgerKey.objects.count() == 2
+    # The old key is in the key table, but only a key pinned in configuration is trusted.
+    report = ledger.verify_log()
+    assert not report.ok
+    assert report.problems == [
+        f"checkpoint 2: signed by key {first.key_id}, which is not trusted (pin it in "
+        "QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
+    ]
+    old_key = LedgerKey.objects.get(key_id=first.key_id).public_key
+    settings.QINGLANG_LEDGER_TRUSTED_KEYS = [old_key]
     assert ledger.verify_log().ok
 
 

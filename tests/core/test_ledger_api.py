@@ -97,3 +97,32 @@ def test_consistency_proof(db):
         response = APIClient().get(f"/api/v1/ledger/consistency/?{query}")
         assert response.status_code == 400
         assert response.json()["non_field_errors"]
+
+
+def test_a_report_event_proof_goes_to_exactly_who_sees_the_report(world):
+    """The proof is scoped by the report's own selector: same answer as the report's page."""
+    from django.urls import reverse
+
+    from tests.cases.factories import make_report
+
+    report = make_report(world.shenzhen_office)
+    with transaction.atomic():
+        event = ledger.append(report, action="thing.made", actor=None)
+    ledger.seal()
+    users = [
+        world.national_user,
+        world.guangdong_user,
+        world.shenzhen_user,
+        world.beijing_user,
+        world.police_user,
+        world.website_user,
+        world.enterprise_user,
+    ]
+    seen = []
+    for user in users:
+        api = api_client(user)
+        page = api.get(reverse("api-report-detail", args=[report.pk])).status_code
+        proof = api.get(f"/api/v1/ledger/events/{event.pk}/proof/").status_code
+        assert (page, proof) in {(200, 200), (404, 404), (403, 404)}, (user, page, proof)
+        seen.append(proof == 200)
+    assert seen[2] and not seen[3]  # Shenzhen sees its own report, Beijing does not

@@ -34,3 +34,19 @@ def test_the_frozen_ledger_triggers_still_match_the_current_sql():
     frozen = importlib.import_module("qinglang.core.migrations.0003_ledger_append_only_triggers")
     for name in ("POSTGRES_FORWARD", "POSTGRES_REVERSE", "SQLITE_FORWARD", "SQLITE_REVERSE"):
         assert getattr(frozen, name) == getattr(ledger_sql, name), name
+
+
+def test_the_frozen_tree_node_triggers_still_match_the_current_sql():
+    """The node table's frozen triggers (core.0005) and ledger_sql agree."""
+    import importlib
+
+    from qinglang.core import ledger_sql
+
+    frozen = importlib.import_module("qinglang.core.migrations.0008_ledger_tree_nodes")
+    for name in (
+        "NODE_POSTGRES_FORWARD",
+        "NODE_POSTGRES_REVERSE",
+        "NODE_SQLITE_FORWARD",
+        "NODE_SQLITE_REVERSE",
+    ):
+        assert getattr(frozen, name) == getattr(ledger_sql, name), name

@@ -1,24 +1,55 @@
-"""`qinglang ledger verify` recomputes the log; `qinglang ledger seal` seals pending events."""
+"""`qinglang ledger verify|seal|witness|nodes`: check, seal, witness and index the ledger."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qinglang.core import ledger
+from qinglang.core import ledger, ledger_witness
 
 
 class Command(BaseCommand):
-    help = "Verify or seal the append-only ledger."
+    help = "Verify, seal or witness the append-only ledger."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="recompute every leaf, root and signature")
+        verify = sub.add_parser("verify", help="recompute every leaf, root and signature")
+        verify.add_argument(
+            "--against",
+            metavar="FILE|URL",
+            help="an earlier signed checkpoint kept elsewhere (a JSON file, an evidence package, "
+            "a witness's or the public checkpoint URL): the log must extend it",
+        )
+        verify.add_argument(
+            "--max-unsealed-age",
+            type=float,
+            metavar="SECONDS",
+            help="fail on events unsealed for longer (default: twice the sealing interval)",
+        )
         sub.add_parser("seal", help="seal pending events and sign a checkpoint")
+        sub.add_parser(
+            "nodes", help="store the Merkle tree nodes of a log sealed before they were kept"
+        )
+        witness = sub.add_parser(
+            "witness", help="serve as a cosigning witness for other Qinglang ledgers"
+        )
+        witness.add_argument("--dir", required=True, type=Path, help="where to keep checkpoints")
+        witness.add_argument("--listen", default="127.0.0.1:8765", help="HOST:PORT")
+        witness.add_argument(
+            "--trust-key",
+            action="append",
+            default=[],
+            metavar="HEX",
+            help="a log signing key to accept (else the first checkpoint's key is pinned)",
+        )
+        sub.add_parser("send", help="send the latest checkpoint to the configured witnesses")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "seal":
+        action = options["action"]
+        if action == "seal":
             checkpoint = ledger.seal_all()
             if checkpoint is None:
                 self.stdout.write("Nothing to seal.")
@@ -28,11 +59,36 @@ class Command(BaseCommand):
                     f"root {checkpoint.root_hash}, key {checkpoint.key_id}"
                 )
             return
-        report = ledger.verify_log()
+        if action == "nodes":
+            self.stdout.write(f"Stored {ledger.store_missing_nodes()} tree nodes.")
+            return
+        if action == "witness":
+            self._witness(options)
+            return
+        if action == "send":
+            for url, outcome in ledger_witness.send_latest_checkpoint().items():
+                self.stdout.write(f"{url}: {outcome}")
+            return
+        self._verify(options)
+
+    def _verify(self, options: dict[str, Any]) -> None:
+        against = None
+        if options["against"]:
+            try:
+                against = ledger_witness.load_checkpoint(options["against"])
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"Cannot read the checkpoint to verify against: {exc}") from exc
+        age = options["max_unsealed_age"]
+        report = ledger.verify_log(
+            against=against,
+            max_unsealed_age=dt.timedelta(seconds=age) if age is not None else None,
+        )
         if report.ok:
+            extra = f" Extends the checkpoint of {against['tree_size']}." if against else ""
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Ledger OK: {report.events} events, {report.checkpoints} checkpoints verified."
+                    f"Ledger OK: {report.events} events, {report.checkpoints} checkpoints "
+                    f"verified.{extra}"
                 )
             )
             return
@@ -41,3 +97,22 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(problem)
         raise CommandError(f"Ledger verification FAILED ({len(report.problems)} problems).")
+
+    def _witness(self, options: dict[str, Any]) -> None:
+        host, _, port = options["listen"].rpartition(":")
+        try:
+            keys = [bytes.fromhex(k) for k in options["trust_key"]]
+            witness = ledger_witness.Witness(options["dir"], trusted_keys=keys)
+            server = ledger_witness.make_server(witness, host or "127.0.0.1", int(port))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot start the witness: {exc}") from exc
+        self.stdout.write(
+            f"Witness {witness.key_id} (public key {witness.public_key.hex()}) on "
+            f"http://{host or '127.0.0.1'}:{server.server_address[1]}/<log>/add-checkpoint"
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
