@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
@@ -71,12 +73,27 @@ ALLOWED_REJECTIONS: dict[str, str] = {
     "POST /api/v1/cases/": REFERENCE + " (lead and co-handling offices)",
     "POST /api/v1/monitoring/sources/": "the selector must parse as CSS; the URL must be public",
     "POST /api/v1/protection/enterprises/": "USCC check digit and a known region code",
+    "POST /api/v1/protection/verify-claim/": "USCC check digit",
     "POST /api/v1/reports/": "payload is a JSON document checked as the JSON body would be",
     "POST /api/v1/supervision/applications/": "an open call; ID-card check digit; region code",
     "POST /api/v1/supervision/assignments/": REFERENCE + " (supervisor, website)",
     "POST /api/v1/supervision/conflicts/": REFERENCE + " (organization)",
     "POST /api/v1/supervision/inspections/": REFERENCE + " (the office inspected)",
 }
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Keep the test's database connection across requests, as Django's test client does.
+
+    The WSGI handler closes old connections when a request finishes; on PostgreSQL that would
+    close the connection holding the test's transaction.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
