@@ -74,6 +74,7 @@ ALLOWED_REJECTIONS: dict[str, str] = {
     "POST /api/v1/monitoring/sources/": "the selector must parse as CSS; the URL must be public",
     "POST /api/v1/protection/enterprises/": "USCC check digit and a known region code",
     "POST /api/v1/protection/verify-claim/": "USCC check digit",
+    "POST /api/v1/registry/practitioner-lookup/": "one of the press card or ID number is needed",
     "POST /api/v1/reports/": "payload is a JSON document checked as the JSON body would be",
     "POST /api/v1/supervision/applications/": "an open call; ID-card check digit; region code",
     "POST /api/v1/supervision/assignments/": REFERENCE + " (supervisor, website)",
