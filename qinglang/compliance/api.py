@@ -38,6 +38,7 @@ from qinglang.compliance.models import (
     Source,
 )
 from qinglang.core.exceptions import DomainError, NotPermitted
+from qinglang.core.openapi import paginated
 
 ERROR = inline_serializer(
     "ComplianceError",
@@ -289,7 +290,7 @@ class DeletionRequestCollectionView(APIView):
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
         responses={
-            200: DeletionRequestOutSerializer(many=True),
+            200: paginated(DeletionRequestOutSerializer, "PaginatedDeletionRequestOutList"),
             400: OpenApiResponse(ERROR),
             401: OpenApiResponse(description="No or invalid token."),
             404: OpenApiResponse(description="Website outside the caller's scope."),

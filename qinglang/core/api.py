@@ -11,15 +11,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.core.exceptions import DomainError
-from qinglang.core.models import Organization, OrganizationKind
+from qinglang.core.models import AgencyType, OfficeLevel, Organization, OrganizationKind
 from qinglang.core.selectors import list_organizations
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
     region: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
-    region_name = serializers.CharField(source="region.name", read_only=True, default=None)
+    region_name = serializers.CharField(
+        source="region.name", read_only=True, default=None, allow_null=True
+    )
+    # Blank for organizations that are not offices (level) or not partner agencies (type).
+    level = serializers.ChoiceField(choices=OfficeLevel.choices, allow_blank=True, read_only=True)
+    agency_type = serializers.ChoiceField(
+        choices=AgencyType.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Organization

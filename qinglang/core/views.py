@@ -14,7 +14,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -275,23 +275,33 @@ def security(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _api_error(request: HttpRequest, status: int, message: str) -> HttpResponse | None:
+    """Answer the API's clients in JSON, the shape its schema documents, not with a page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return None
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "400.html", status=400)
+    return _api_error(request, 400, _("Bad request.")) or render(request, "400.html", status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _api_error(request, 403, _("You do not have permission to perform this action.")) or (
+        render(request, "403.html", status=403)
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404, _("Not found.")) or render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Render without the request context: whatever failed must not fail the error page too."""
     from django.template import loader
 
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
+    api = _api_error(request, 500, _("Server error."))
+    return api or HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -65,7 +65,7 @@ class SummaryView(APIView):
         parameters=[
             OpenApiParameter(
                 "days",
-                int,
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_DAYS},
                 description=_("Window for intake, regions and the on-time share (1–366, 30)."),
             )
         ],

@@ -174,11 +174,17 @@ def _lookup_code(code: str) -> str:
 
 
 def _scalar_errors(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, list[str]]:
-    return {
+    errors = {
         name: [_("Enter a single value.")]
         for name in names
         if isinstance(data.get(name), Mapping | list)
+        # true/false only for the one yes-or-no field; the form would read them as text
+        or (name != "concerns_staff" and isinstance(data.get(name), bool))
     }
+    occurred_on = data.get("occurred_on")
+    if "occurred_on" not in errors and occurred_on is not None and not isinstance(occurred_on, str):
+        errors["occurred_on"] = [_("Enter a date as YYYY-MM-DD.")]
+    return errors
 
 
 def clean_report_data(data: Any) -> CleanReport:

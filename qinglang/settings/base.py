@@ -421,7 +421,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "qinglang.core.parsers.SafeMultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "qinglang.core.openapi.ErrorResponsesAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {

@@ -70,19 +70,30 @@ def test_send_transfer_records_materials_deadline_ledger_and_notifies(
     assert cwm.case.status == CaseStatus.AWAITING_FEEDBACK
 
 
-def test_rectification_order_needs_measures_and_uses_rectification_deadline(world, cwm):
+def test_rectification_order_keeps_measures_and_uses_rectification_deadline(world, cwm):
     transfer = send(world, cwm.case, kind=TransferKind.RECTIFICATION_ORDER)
     assert transfer.measures == ["删除违规帖子", "排查删帖渠道"]
     assert transfer.deadline == add_working_days(transfer.sent_at, 5)
+
+
+def test_rectification_order_without_measures_is_its_instructions(world, cwm):
+    """The transfer contract is recipient, kind, instructions: measures stay optional."""
+    transfer = send(
+        world,
+        cwm.case,
+        kind=TransferKind.RECTIFICATION_ORDER,
+        measures=[],
+        recipient=OrganizationFactory(kind=OrganizationKind.WEBSITE_OPERATOR, level=""),
+    )
+    assert transfer.measures == []
+    assert transfer.instructions
+    assert transfer.deadline == add_working_days(transfer.sent_at, 5)
+
+
+def test_rectification_measures_must_be_lines_of_text(world, cwm):
     before = snapshot()
     with pytest.raises(DomainError) as exc:
-        send(
-            world,
-            cwm.case,
-            kind=TransferKind.RECTIFICATION_ORDER,
-            measures=[],
-            recipient=OrganizationFactory(kind=OrganizationKind.WEBSITE_OPERATOR, level=""),
-        )
+        send(world, cwm.case, kind=TransferKind.RECTIFICATION_ORDER, measures=[{"x": 1}])
     assert "measures" in exc.value.message_dict
     assert snapshot() == before
 

@@ -65,6 +65,23 @@ def test_rectification_order_with_measures(world, cwm):
     assert Transfer.objects.get().measures == ["删除违规帖子", "公示删帖渠道"]
 
 
+def test_rectification_order_as_the_contract_documents_it(world, cwm):
+    """recipient, kind and instructions suffice: the instructions are the required measures."""
+    response = api_client(world.beijing_user).post(
+        f"/api/v1/cases/{cwm.case.pk}/transfers/",
+        {
+            "recipient": world.website_operator.pk,
+            "kind": "rectification_order",
+            "instructions": "删除违规帖子并公示删帖渠道。",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    transfer = Transfer.objects.get(pk=response.json()["id"])
+    assert transfer.measures == []
+    assert transfer.instructions == "删除违规帖子并公示删帖渠道。"
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
@@ -87,7 +104,15 @@ def test_rectification_order_with_measures(world, cwm):
         ),
         ({"recipient": "telecom", "kind": "criminal_referral", "instructions": "x"}, "recipient"),
         ({"recipient": 0, "kind": "rectification_order", "instructions": "x"}, "recipient"),
-        ({"recipient": "website", "kind": "rectification_order", "instructions": "x"}, "measures"),
+        (
+            {
+                "recipient": "website",
+                "kind": "rectification_order",
+                "instructions": "x",
+                "measures": ["x" * 501],
+            },
+            "measures",
+        ),
     ],
 )
 def test_create_bad_input_400_per_field(world, cwm, payload, field):

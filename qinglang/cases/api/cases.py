@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -36,6 +36,7 @@ from qinglang.cases.services import lifecycle
 from qinglang.core.api_errors import validation_error_detail
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.models import Organization
+from qinglang.core.openapi import MAX_ID
 from qinglang.intake.models import ReportCategory
 
 
@@ -150,9 +151,11 @@ class CaseCreateIn(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
-    lead_office = serializers.IntegerField(required=False, allow_null=True, default=None)
+    lead_office = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     co_offices = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list
     )
     targets = CaseTargetIn(many=True, required=False, default=list)
 
@@ -163,29 +166,23 @@ class CaseUpdateIn(VersionIn):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    co_offices = serializers.ListField(child=serializers.IntegerField(), required=False)
+    co_offices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
+    )
     add_targets = CaseTargetIn(many=True, required=False, default=list)
 
 
 class CaseFilterIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     category = serializers.ChoiceField(choices=ReportCategory.choices, required=False)
-    office = serializers.IntegerField(required=False)
+    office = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     due_before = serializers.DateField(required=False)
     target = serializers.CharField(required=False, max_length=200)
     assignee = serializers.ChoiceField(choices=["me"], required=False)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", enum=CaseStatus.values),
-        OpenApiParameter("category"),
-        OpenApiParameter("office", int),
-        OpenApiParameter("due_before", str),
-        OpenApiParameter("target", str),
-        OpenApiParameter("assignee", enum=["me"], description="me: cases you own or work on"),
-    ]
-)
+# The query parameters are the filter serializer's fields, with the limits it enforces.
+@extend_schema(parameters=[CaseFilterIn])
 class CaseListView(ListAPIView):
     """Cases in the user's scope, newest first, filtered like the web list; POST opens one."""
 

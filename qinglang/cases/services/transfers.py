@@ -141,11 +141,10 @@ def _clean_ids(
 def _clean_measures(
     kind: str, measures: Sequence[Any] | None, errors: dict[str, list[str]]
 ) -> list[str]:
+    """Return the required measures, each a line; optional (the instructions state them too)."""
     cleaned = [m.strip() for m in measures or [] if isinstance(m, str) and m.strip()]
     if measures and (not isinstance(measures, list | tuple) or len(cleaned) != len(measures)):
         errors["measures"] = [_("Enter each required measure as a line of text.")]
-    elif kind == TransferKind.RECTIFICATION_ORDER and not cleaned:
-        errors["measures"] = [_("A rectification order needs at least one required measure.")]
     elif kind != TransferKind.RECTIFICATION_ORDER and cleaned:
         errors["measures"] = [_("Required measures belong to rectification orders only.")]
     elif len(cleaned) > MAX_MEASURES or any(len(m) > 500 for m in cleaned):

@@ -1,0 +1,149 @@
+"""The schema is the contract: every operation documents every error status it can answer.
+
+`ErrorResponsesAutoSchema` is the project's DRF schema class (settings `DEFAULT_SCHEMA_CLASS`),
+so an endpoint added in any app is documented with its error statuses and their shapes
+(`qinglang.core.api_errors`) without editing its `api.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import inline_serializer
+from rest_framework import permissions, serializers
+
+# The error shapes of `qinglang.core.api_errors` and DRF, one component each.
+FIELD_ERRORS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "Per-field messages: each key is a field name (`non_field_errors` for the whole body), "
+        "each value a list of messages, or an object of the same shape for nested fields and "
+        'list items; a body that cannot be parsed answers `{"detail": message}`.'
+    ),
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            {"type": "object"},
+            {"type": "string"},
+        ]
+    },
+}
+DETAIL_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: malformed body, query or path, or a field the rules refuse.",
+    "401": "No credentials, or an invalid or revoked token.",
+    "403": "Authenticated but not permitted (role, office, or a missing CSRF token).",
+    "404": "No such object in the caller's scope (path, query or body), or no such page.",
+    "409": "Conflict with the object's current state or another record.",
+    "410": "Gone: the object existed but is no longer available.",
+    "413": "Request body too large.",
+    "415": "Unsupported media type for the request body.",
+    "429": "Too many requests; retry after the seconds in the `Retry-After` header.",
+}
+# The largest primary key the databases hold (64-bit); larger ids are a 400, not a 500.
+MAX_ID = 2**63 - 1
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+UNSAFE_METHODS = {*BODY_METHODS, "DELETE"}
+
+
+class ErrorResponsesAutoSchema(AutoSchema):
+    """AutoSchema that adds the error statuses an operation can answer, with their shapes.
+
+    They follow from the view: 400 and 404 always (the input middleware checks every path and
+    query; any request may name an object outside the caller's scope), 401 when it
+    authenticates, 403 unless anyone may call it safely, 409 on writes (state conflicts), 413
+    and 415 with a request body, 429 with throttles. A view adds others (409,
+    410) with an `error_statuses` attribute: a list, or a dict by lower-case method. Responses
+    the view declares keep their description and gain the error body if they had none.
+    """
+
+    def map_parsers(self) -> list[Any]:
+        """Offer form encodings only for bodies that carry files; JSON carries everything else.
+
+        A form cannot express the lists and nested objects most bodies have, so documenting
+        it would promise requests the server must refuse.
+        """
+        media_types = super().map_parsers()
+        if "application/json" in media_types and not _carries_files(self.get_request_serializer()):
+            return ["application/json"]
+        return media_types
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in sorted(self._error_statuses() | {c for c in responses if c[:1] in {"4", "5"}}):
+            response = responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
+            # A 400 always has the one shape of qinglang.core.api_errors, whatever a view says.
+            if code == "400" or not response.get("content"):
+                response["content"] = {"application/json": {"schema": self._error_ref(code)}}
+        return responses
+
+    def _error_statuses(self) -> set[str]:
+        view = self.view
+        # Any request may name an object (in its path, query or body) outside the caller's scope.
+        codes = {"400", "404"}
+        if view.get_authenticators():
+            codes.add("401")
+        if self.method in UNSAFE_METHODS or not all(
+            isinstance(p, permissions.AllowAny) for p in view.get_permissions()
+        ):
+            codes.add("403")
+        if self.method in UNSAFE_METHODS:
+            codes.add("409")
+        if self.method in BODY_METHODS:
+            codes.update({"413", "415"})
+        if view.get_throttles():
+            codes.add("429")
+        extra = getattr(view, "error_statuses", ())
+        if isinstance(extra, dict):
+            extra = extra.get(self.method.lower(), ())
+        codes.update(str(code) for code in extra)
+        return codes
+
+    def _error_ref(self, code: str) -> dict[str, str]:
+        name, schema = (
+            ("FieldErrors", FIELD_ERRORS_SCHEMA)
+            if code in {"400", "409"}
+            else ("ErrorDetail", DETAIL_ERROR_SCHEMA)
+        )
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
+
+
+def paginated(serializer_class: type[serializers.Serializer], name: str) -> serializers.Serializer:
+    """Return the schema of a page of `serializer_class` as `PageNumberPagination` answers it."""
+    return inline_serializer(
+        name,
+        fields={
+            "count": serializers.IntegerField(min_value=0),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+def _carries_files(serializer: Any) -> bool:
+    """Return whether a request serializer has a file field (unknown bodies count as yes)."""
+    if isinstance(serializer, type) and issubclass(serializer, serializers.BaseSerializer):
+        serializer = serializer()
+    if serializer is None:
+        return False
+    if not isinstance(serializer, serializers.Serializer):
+        return True
+    for field in serializer.fields.values():
+        child = getattr(field, "child", field)
+        if isinstance(field, serializers.FileField) or isinstance(child, serializers.FileField):
+            return True
+    return False
