@@ -11,9 +11,12 @@ class CasesConfig(AppConfig):
         """Let the evidence vault ask us who may see a case's items and what its package holds."""
         from qinglang.cases.selectors.cases import can_see_case_subject, case_package_subjects
         from qinglang.cases.selectors.handling import register_hooks
+        from qinglang.cases.selectors.triage import order_queue
         from qinglang.evidence.access import register_subject_resolver
         from qinglang.evidence.packages import PackageSource, register_package_source
+        from qinglang.intake.selectors import register_queue_ordering
 
+        register_queue_ordering(order_queue)  # the report list API's received_at/deadline/risk
         register_hooks()  # HANDLING: timeline, deadline filter, transfer/feedback/task evidence
         register_subject_resolver("cases.case", can_see_case_subject)
 

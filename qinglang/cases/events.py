@@ -34,3 +34,9 @@ TASK_COMMENTED = define("task.commented", _("Task comment added"))
 TASK_ESCALATED = define("task.escalated", _("Task escalated"))
 DEADLINE_POLICY_SAVED = define("deadline_policy.saved", _("Deadline policy saved"))
 DEADLINE_POLICY_DELETED = define("deadline_policy.deleted", _("Deadline policy deleted"))
+INTERNAL_REROUTE_REQUESTED = define(
+    "report.internal_reroute_requested", _("Re-route of an internal matter requested")
+)
+INTERNAL_REROUTE_APPROVED = define(
+    "report.internal_reroute_approved", _("Re-route of an internal matter approved")
+)

@@ -13,6 +13,12 @@ urlpatterns: list = [
     path("triage/<int:pk>/decline/", triage.triage_decline, name="triage_decline"),
     path("triage/<int:pk>/reroute/", triage.triage_reroute, name="triage_reroute"),
     path("triage/<int:pk>/contact/", triage.triage_contact, name="triage_contact"),
+    path("triage/bulk/", triage.triage_bulk, name="triage_bulk"),
+    path("triage/<int:pk>/assign/", triage.triage_assign, name="triage_assign"),
+    path("triage/filters/", triage.triage_filter_save, name="triage_filter_save"),
+    path(
+        "triage/filters/<int:pk>/delete/", triage.triage_filter_delete, name="triage_filter_delete"
+    ),
     # Cases (CASES)
     path("", cases.case_list, name="case_list"),
     path("export.csv", cases.case_export, {"fmt": "csv"}, name="case_export_csv"),

@@ -154,6 +154,15 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- triage queue, bulk, assignment, internal re-route (triage) ---
+    "cases:triage_bulk": ("POST", None, "AAADDDAD"),
+    "cases:triage_assign": ("POST", "report", "ADNDDDND"),
+    "cases:triage_filter_save": ("POST", None, "AAADDDAD"),
+    "cases:triage_filter_delete": ("POST", "saved_filter", "ANNDDDND"),
+    "api-report-bulk": ("POST", None, "AAADDDAD"),
+    "api-report-assign": ("POST", "report", "ADNNNNND"),
+    "api-report-reroute-request": ("POST", "report", "ADNNNNND"),
+    "api-report-reroute-approve": ("POST", "report", "ADNNNNND"),
     # --- disclosure ---
     "api-public-exposures": ("GET", None, "AAAAAAAA"),
     "api-public-exposure": ("GET", "disclosure_entry", "AAAAAAAA"),
@@ -370,6 +379,11 @@ def build_scene(world: Any) -> Scene:
     kwargs |= matrix_subjects(world)
     kwargs |= _monitoring_subjects(world)
     kwargs |= _protection_scene(world)
+    from qinglang.cases.models import SavedFilter
+
+    kwargs["saved_filter"] = {
+        "pk": SavedFilter.objects.create(user=world.shenzhen_user, name="待办", query="").pk
+    }
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,

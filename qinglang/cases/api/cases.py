@@ -23,6 +23,7 @@ from qinglang.cases.models import (
     Urgency,
 )
 from qinglang.cases.selectors.cases import (
+    CASE_ORDERINGS,
     CaseFilters,
     can_handle_case,
     can_lead_case,
@@ -173,6 +174,9 @@ class CaseFilterIn(serializers.Serializer):
     office = serializers.IntegerField(required=False)
     due_before = serializers.DateField(required=False)
     target = serializers.CharField(required=False, max_length=200)
+    ordering = serializers.ChoiceField(
+        choices=[o for key in CASE_ORDERINGS for o in (key, f"-{key}")], required=False
+    )
 
 
 @extend_schema(
@@ -182,6 +186,12 @@ class CaseFilterIn(serializers.Serializer):
         OpenApiParameter("office", int),
         OpenApiParameter("due_before", str),
         OpenApiParameter("target", str),
+        OpenApiParameter(
+            "ordering",
+            enum=[o for key in CASE_ORDERINGS for o in (key, f"-{key}")],
+            description="received_at (creation), deadline (earliest open transfer or task), "
+            "risk (severity); a leading - for descending",
+        ),
     ]
 )
 class CaseListView(ListAPIView):
