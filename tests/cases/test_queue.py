@@ -50,9 +50,7 @@ def test_default_view_lists_everything_awaiting_a_decision_and_says_so(world, cl
     response = client.get(reverse("cases:triage_list"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert [r.pk for r in response.context["page"]] == sorted(
-        [r.pk for r in waiting], reverse=True
-    )
+    assert [r.pk for r in response.context["page"]] == sorted([r.pk for r in waiting], reverse=True)
     form = response.context["form"]
     assert form["status"].value() == "received"  # the status box matches what is listed
     assert 'value="received" selected' in html
@@ -340,10 +338,8 @@ def test_api_assign(world, colleague):
         reverse("api-report-assign", args=[other.pk]), {"assignee": None}, format="json"
     )
     assert response.status_code == 404
-    assert api_client(world.police_user).post(url, {"assignee": None}, format="json").status_code in (
-        403,
-        404,
-    )
+    police = api_client(world.police_user)
+    assert police.post(url, {"assignee": None}, format="json").status_code in (403, 404)
     r.refresh_from_db()
     assert r.triage_assignee is None
 
