@@ -93,7 +93,13 @@ class TriageFilterForm(StyledForm):
 
 
 class AcceptForm(StyledForm):
-    case = forms.IntegerField(label=_("Join case (id)"), required=False, min_value=1)
+    case = forms.CharField(
+        label=_("Join case (number)"),
+        required=False,
+        max_length=32,
+        help_text=_("Leave empty to join a matching open case or open a new one."),
+        widget=forms.TextInput(attrs={"list": "open-cases", "autocomplete": "off"}),
+    )
 
 
 class DeclineForm(StyledForm):
@@ -236,10 +242,15 @@ class CaseEditForm(VersionForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, lead: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lead: bool, lead_office_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not lead:  # only the lead office chooses who co-handles
             del self.fields["co_offices"]
+        elif lead_office_id is not None:  # the lead office never co-handles its own case
+            field = self.fields["co_offices"]
+            field.queryset = field.queryset.exclude(pk=lead_office_id)
 
 
 class StatusForm(VersionForm):
@@ -306,7 +317,11 @@ class ReasonForm(VersionForm):
 
 
 class MergeForm(StyledForm):
-    into = forms.CharField(label=_("Merge into case number"), max_length=32)
+    into = forms.CharField(
+        label=_("Merge into case number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"list": "open-cases", "autocomplete": "off"}),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=1000)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qinglang.cases.views import cases, deadlines, tasks, transfers, triage
+from qinglang.cases.views import cases, deadlines, pickers, tasks, transfers, triage
 
 app_name = "cases"
 urlpatterns: list = [
@@ -57,4 +57,11 @@ urlpatterns += [
     path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
     path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),
     path("deadlines/", deadlines.deadline_list, name="deadline_list"),
+]
+
+# Pickers (cases by number or text, offices by name) and Ctrl-K quick search.
+urlpatterns += [
+    path("pick/cases/", pickers.case_picker, name="case_picker"),
+    path("pick/offices/", pickers.office_picker, name="office_picker"),
+    path("quick/", pickers.quick_search, name="quick_search"),
 ]

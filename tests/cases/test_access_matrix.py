@@ -163,6 +163,9 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "api-report-assign": ("POST", "report", "ADNNNNND"),
     "api-report-reroute-request": ("POST", "report", "ADNNNNND"),
     "api-report-reroute-approve": ("POST", "report", "ADNNNNND"),
+    "cases:case_picker": ("GET", None, "AAADDDAD"),
+    "cases:office_picker": ("GET", None, "AAADDDAD"),
+    "cases:quick_search": ("GET", None, "AAADDDAD"),
     # --- disclosure ---
     "api-public-exposures": ("GET", None, "AAAAAAAA"),
     "api-public-exposure": ("GET", "disclosure_entry", "AAAAAAAA"),

@@ -127,6 +127,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "co_offices": list(case.co_offices.all()),
     }
     lead = can_lead_case(request.user, case)
+    from qinglang.cases.selectors.pickers import pick_cases
     from qinglang.cases.selectors.triage import analysis_view
 
     return {
@@ -135,12 +136,17 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "timeline": case_timeline(case),
         "can_handle": can_handle_case(request.user, case),
         "can_lead": lead,
-        "edit_form": forms.get("edit_form") or CaseEditForm(initial=edit_initial, lead=lead),
+        "edit_form": forms.get("edit_form")
+        or CaseEditForm(initial=edit_initial, lead=lead, lead_office_id=case.lead_office_id),
         "status_form": forms.get("status_form") or StatusForm(initial=v, current=case.status),
         "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
         "close_form": forms.get("close_form") or CloseForm(initial=v),
         "reopen_form": forms.get("reopen_form") or ReasonForm(initial=v),
         "merge_form": forms.get("merge_form") or MergeForm(),
+        # The lifecycle decides which actions the page offers (no decision on a new case).
+        "can_decide": case.status in (CaseStatus.INVESTIGATING, CaseStatus.AWAITING_FEEDBACK)
+        and not case.merged_into_id,
+        "open_cases": pick_cases(request.user, "", exclude=case.pk) if lead else [],
         "split_form": SplitForm(),
         "split_error": forms.get("split_error"),
         "statuses": CaseStatus,
@@ -190,11 +196,12 @@ def _act(
 @office_staff_required
 @require_POST
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = can_lead_case(request.user, get_case_for(request.user, pk))
+    case = get_case_for(request.user, pk)
+    lead = can_lead_case(request.user, case)
     return _act(
         request,
         pk,
-        partial(CaseEditForm, lead=lead),
+        partial(CaseEditForm, lead=lead, lead_office_id=case.lead_office_id),
         "edit_form",
         lambda c, d: lifecycle.update_case(
             c,

@@ -24,6 +24,7 @@ from qinglang.cases.forms import (
     reroute_targets,
 )
 from qinglang.cases.selectors.cases import cases_visible_to
+from qinglang.cases.selectors.pickers import find_case_by_number, pick_cases
 from qinglang.cases.selectors.triage import (
     TriageFilters,
     analysis_view,
@@ -240,6 +241,7 @@ def _detail_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
         "analysis": analysis_view(detail.report),
         "can_triage": can_triage(request.user, detail.report),
         "cases": cases_visible_to(request.user).filter(reports=report).order_by("pk"),
+        "open_cases": pick_cases(request.user, ""),
         "accept_form": extra.pop("accept_form", AcceptForm()),
         "decline_form": extra.pop("decline_form", DeclineForm()),
         "reroute_form": extra.pop(
@@ -280,8 +282,8 @@ def triage_accept(request: HttpRequest, pk: int) -> HttpResponse:
     form = AcceptForm(request.POST)
     if form.is_valid():
         case = None
-        if form.cleaned_data["case"]:
-            case = cases_visible_to(request.user).filter(pk=form.cleaned_data["case"]).first()
+        if wanted := form.cleaned_data["case"].strip():
+            case = find_case_by_number(request.user, wanted)
             if case is None:
                 form.add_error("case", _("No such case."))
                 return _fail(request, report, "accept_form", form)
