@@ -409,3 +409,23 @@ def reroute_targets(user: User, *, internal: bool | None = None) -> Any:
         .exclude(pk=org_id or 0)
         .order_by("kind", "level", "name")
     )
+
+
+class InternalRerouteForm(StyledForm):
+    """An inspector asks a second inspector to approve sending an internal matter to an office."""
+
+    office = forms.ModelChoiceField(
+        label=_("Send to the office"),
+        queryset=Organization.objects.filter(
+            kind=OrganizationKind.REGULATOR_OFFICE, is_active=True
+        ).order_by("level", "name"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    acknowledge_warning = forms.BooleanField(
+        label=_(
+            "I understand that the office will read this report, which concerns regulator staff."
+        ),
+        required=True,
+    )

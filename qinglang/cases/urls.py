@@ -14,6 +14,16 @@ urlpatterns: list = [
     path("triage/<int:pk>/reroute/", triage.triage_reroute, name="triage_reroute"),
     path("triage/<int:pk>/contact/", triage.triage_contact, name="triage_contact"),
     path("triage/bulk/", triage.triage_bulk, name="triage_bulk"),
+    path(
+        "triage/<int:pk>/internal-reroute/",
+        triage.triage_internal_reroute,
+        name="triage_internal_reroute",
+    ),
+    path(
+        "triage/<int:pk>/internal-reroute/approve/",
+        triage.triage_internal_reroute_approve,
+        name="triage_internal_reroute_approve",
+    ),
     path("triage/<int:pk>/assign/", triage.triage_assign, name="triage_assign"),
     path("triage/filters/", triage.triage_filter_save, name="triage_filter_save"),
     path(

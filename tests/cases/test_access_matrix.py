@@ -166,6 +166,8 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "cases:case_picker": ("GET", None, "AAADDDAD"),
     "cases:office_picker": ("GET", None, "AAADDDAD"),
     "cases:quick_search": ("GET", None, "AAADDDAD"),
+    "cases:triage_internal_reroute": ("POST", "report", "ADNDDDND"),
+    "cases:triage_internal_reroute_approve": ("POST", "report", "ADNDDDND"),
     # --- disclosure ---
     "api-public-exposures": ("GET", None, "AAAAAAAA"),
     "api-public-exposure": ("GET", "disclosure_entry", "AAAAAAAA"),

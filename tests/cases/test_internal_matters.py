@@ -213,3 +213,30 @@ def test_no_merge_split_or_transfer_reveals_it(world, internal):
     assert split.is_internal and split.lead_office == world.inspection
     assert not Case.objects.filter(is_internal=True).exclude(lead_office=world.inspection).exists()
     assert not cases_visible_to(world.beijing_user).filter(is_internal=True).exists()
+
+
+def test_web_request_and_second_inspector_approval(world, internal, second_inspector, client):
+    login_verified(client, world.inspector)
+    url = reverse("cases:triage_internal_reroute", args=[internal.pk])
+    # No acknowledgement of the warning: 400, nothing recorded.
+    response = client.post(url, {"office": world.beijing_office.pk, "reason": "不涉及"})
+    assert response.status_code == 400
+    assert not InternalRerouteRequest.objects.exists()
+    response = client.post(
+        url, {"office": world.beijing_office.pk, "reason": "不涉及", "acknowledge_warning": "on"}
+    )
+    assert response.status_code == 302
+    pending = InternalRerouteRequest.objects.get()
+    approve = reverse("cases:triage_internal_reroute_approve", args=[internal.pk])
+    # The same inspector cannot approve.
+    assert client.post(approve, {"request": pending.pk}).status_code == 403
+    _unchanged(internal, world.inspection)
+    client.logout()
+    login_verified(client, second_inspector)
+    page = client.get(reverse("cases:triage_detail", args=[internal.pk]))
+    assert approve in page.content.decode()
+    assert client.post(approve, {"request": 999999}).status_code == 400
+    _unchanged(internal, world.inspection)
+    assert client.post(approve, {"request": pending.pk}).status_code == 302
+    internal.refresh_from_db()
+    assert internal.office == world.beijing_office

@@ -18,6 +18,7 @@ from qinglang.cases.forms import (
     AssignForm,
     BulkTriageForm,
     DeclineForm,
+    InternalRerouteForm,
     RerouteForm,
     SavedFilterForm,
     TriageFilterForm,
@@ -36,7 +37,15 @@ from qinglang.cases.selectors.triage import (
     with_deadlines,
     with_risk,
 )
-from qinglang.cases.services.triage import accept_report, bulk_triage, delete_filter, save_filter
+from qinglang.cases.services.triage import (
+    accept_report,
+    approve_internal_reroute,
+    bulk_triage,
+    delete_filter,
+    pending_internal_reroutes,
+    request_internal_reroute,
+    save_filter,
+)
 from qinglang.cases.views.common import (
     add_domain_errors,
     office_staff_required,
@@ -248,6 +257,10 @@ def _detail_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
             "reroute_form",
             RerouteForm(targets=reroute_targets(request.user, internal=detail.report.is_internal)),
         ),
+        "internal_reroute_form": extra.pop("internal_reroute_form", InternalRerouteForm()),
+        "pending_reroutes": pending_internal_reroutes(detail.report)
+        if detail.report.is_internal
+        else [],
         "assign_form": extra.pop(
             "assign_form",
             AssignForm(
@@ -350,3 +363,44 @@ def triage_contact(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "cases/triage_detail.html", _detail_context(request, report, contact=contact)
     )
+
+
+@office_staff_required
+@require_POST
+def triage_internal_reroute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask a second inspector to approve sending an internal matter to an ordinary office."""
+    report = _report(request, pk, triage=True)
+    form = InternalRerouteForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            request_internal_reroute(
+                report,
+                office=d["office"],
+                reason=d["reason"],
+                acknowledged_warning=d["acknowledge_warning"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Waiting for a second inspector's approval."))
+            return redirect("cases:triage_detail", report.pk)
+    return _fail(request, report, "internal_reroute_form", form)
+
+
+@office_staff_required
+@require_POST
+def triage_internal_reroute_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve, as the second inspector, a pending re-route of this internal matter."""
+    report = _report(request, pk, triage=True)
+    wanted = request.POST.get("request", "")
+    pending = {str(r.pk): r for r in pending_internal_reroutes(report)}
+    if wanted not in pending:
+        messages.error(request, _("No such request."))
+        return render(
+            request, "cases/triage_detail.html", _detail_context(request, report), status=400
+        )
+    approve_internal_reroute(pending[wanted], acting_user=request.user)
+    messages.success(request, _("Re-route approved; the report was sent."))
+    return redirect("cases:triage_list")
