@@ -756,7 +756,7 @@ def reroute_report(
             "from": previous,
             "to": office.pk,
             "reason": reason,
-            "approved_by": second_approver.pk if second_approver is not None else None,
+            **({"approved_by": second_approver.pk} if second_approver is not None else {}),
         },
     )
     notify(
