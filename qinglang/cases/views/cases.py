@@ -25,7 +25,7 @@ from qinglang.cases.forms import (
     SplitForm,
     StatusForm,
 )
-from qinglang.cases.models import Case, CaseStatus
+from qinglang.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
 from qinglang.cases.selectors.cases import (
     CaseFilters,
     can_create_case,
@@ -144,7 +144,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "reopen_form": forms.get("reopen_form") or ReasonForm(initial=v),
         "merge_form": forms.get("merge_form") or MergeForm(),
         # The lifecycle decides which actions the page offers (no decision on a new case).
-        "can_decide": case.status in (CaseStatus.INVESTIGATING, CaseStatus.AWAITING_FEEDBACK)
+        "can_decide": (case.status, CaseStatus.DECIDED) in ALLOWED_TRANSITIONS
         and not case.merged_into_id,
         "open_cases": pick_cases(request.user, "", exclude=case.pk) if lead else [],
         "split_form": SplitForm(),
