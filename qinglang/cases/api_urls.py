@@ -22,6 +22,18 @@ urlpatterns: list = [
     path(
         "reports/<int:pk>/reroute/", reports.ReportRerouteView.as_view(), name="api-report-reroute"
     ),
+    path("reports/bulk/", reports.ReportBulkView.as_view(), name="api-report-bulk"),
+    path("reports/<int:pk>/assign/", reports.ReportAssignView.as_view(), name="api-report-assign"),
+    path(
+        "reports/<int:pk>/reroute/request/",
+        reports.ReportInternalRerouteView.as_view(),
+        name="api-report-reroute-request",
+    ),
+    path(
+        "reports/<int:pk>/reroute/approve/",
+        reports.ReportInternalRerouteApproveView.as_view(),
+        name="api-report-reroute-approve",
+    ),
     # Cases (CASES).
     path("cases/", cases.CaseListView.as_view(), name="api-case-list"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-case-detail"),

@@ -44,3 +44,9 @@ CALENDAR_FEED_ISSUED = define("calendar_feed.issued", _("Calendar feed address i
 # Evidence where the work is: staff uploads and web captures ordered from the case page.
 CASE_EVIDENCE_ADDED = define("case.evidence_added", _("Evidence added to the case"))
 CASE_CAPTURE_REQUESTED = define("case.capture_requested", _("Web capture requested for the case"))
+INTERNAL_REROUTE_REQUESTED = define(
+    "report.internal_reroute_requested", _("Re-route of an internal matter requested")
+)
+INTERNAL_REROUTE_APPROVED = define(
+    "report.internal_reroute_approved", _("Re-route of an internal matter approved")
+)

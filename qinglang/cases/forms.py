@@ -64,19 +64,42 @@ class TriageFilterForm(StyledForm):
         required=False,
         choices=[("", _("Any")), ("yes", _("With evidence")), ("no", _("Without evidence"))],
     )
-    sort = forms.ChoiceField(
+    assignee = forms.ChoiceField(
+        label=_("Assignee"),
+        required=False,
+        choices=[("", _("Anyone")), ("me", _("Assigned to me")), ("none", _("Unassigned"))],
+    )
+    ordering = forms.ChoiceField(
         label=_("Order"),
         required=False,
-        choices=[("", _("Oldest first")), ("risk", _("Highest risk first"))],
+        choices=[
+            ("", _("Lane, then newest")),
+            ("received_at", _("Received, oldest first")),
+            ("-received_at", _("Received, newest first")),
+            ("deadline", _("Deadline, soonest first")),
+            ("-risk", _("Highest risk first")),
+        ],
     )
+    # The former order box ("risk": highest risk first); kept so saved links keep working.
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["office"].queryset = _offices_q(user)
+        self.fields["status"].choices = [
+            ("all", _("Any")),
+            *ReportStatus.choices,
+        ]
 
 
 class AcceptForm(StyledForm):
-    case = forms.IntegerField(label=_("Join case (id)"), required=False, min_value=1)
+    case = forms.CharField(
+        label=_("Join case (number)"),
+        required=False,
+        max_length=32,
+        help_text=_("Leave empty to join a matching open case or open a new one."),
+        widget=forms.TextInput(attrs={"list": "open-cases", "autocomplete": "off"}),
+    )
 
 
 class DeclineForm(StyledForm):
@@ -100,6 +123,11 @@ class RerouteForm(StyledForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, targets: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if targets is not None:
+            self.fields["office"].queryset = targets
 
 
 class CaseFilterForm(StyledForm):
@@ -219,10 +247,15 @@ class CaseEditForm(VersionForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, lead: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lead: bool, lead_office_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not lead:  # only the lead office chooses who co-handles
             del self.fields["co_offices"]
+        elif lead_office_id is not None:  # the lead office never co-handles its own case
+            field = self.fields["co_offices"]
+            field.queryset = field.queryset.exclude(pk=lead_office_id)
 
 
 class StatusForm(VersionForm):
@@ -289,10 +322,115 @@ class ReasonForm(VersionForm):
 
 
 class MergeForm(StyledForm):
-    into = forms.CharField(label=_("Merge into case number"), max_length=32)
+    into = forms.CharField(
+        label=_("Merge into case number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"list": "open-cases", "autocomplete": "off"}),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=1000)
 
 
 class SplitForm(StyledForm):
     report = forms.IntegerField(label=_("Report"), widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class BulkTriageForm(StyledForm):
+    """One action and one reason for the reports ticked in the queue."""
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("accept", _("Accept")),
+            ("decline", _("Decline")),
+            ("reroute", _("Re-route")),
+            ("assign", _("Assign")),
+        ],
+    )
+    reason_code = forms.ChoiceField(
+        label=_("Decline reason"), choices=DeclineReason.choices, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason for the batch"),
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(),
+    )
+    office = forms.ModelChoiceField(
+        label=_("Re-route to"), queryset=Organization.objects.none(), required=False
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = reroute_targets(user)
+        self.fields["assignee"].queryset = User.objects.filter(
+            organization_id=user.organization_id or 0, is_active=True
+        ).order_by("last_name", "first_name", "username")
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class SavedFilterForm(StyledForm):
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
+    query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+
+class AssignForm(StyledForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args: Any, office_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            organization_id=office_id or 0, is_active=True
+        ).order_by("last_name", "first_name", "username")
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+def reroute_targets(user: User, *, internal: bool | None = None) -> Any:
+    """Return where the user may re-route reports: never the user's own organization.
+
+    An internal matter (or an inspector's queue) goes only to another discipline-inspection
+    organization; an ordinary office needs the second-inspector request instead.
+    """
+    org_id = user.organization_id
+    org = user.organization if org_id else None
+    if internal is None:
+        internal = org is not None and org.kind == OrganizationKind.DISCIPLINE_INSPECTION
+    kinds = (
+        Q(kind=OrganizationKind.DISCIPLINE_INSPECTION)
+        if internal
+        else Q(kind=OrganizationKind.REGULATOR_OFFICE)
+        | Q(kind=OrganizationKind.DISCIPLINE_INSPECTION)
+    )
+    return (
+        Organization.objects.filter(kinds, is_active=True)
+        .exclude(pk=org_id or 0)
+        .order_by("kind", "level", "name")
+    )
+
+
+class InternalRerouteForm(StyledForm):
+    """An inspector asks a second inspector to approve sending an internal matter to an office."""
+
+    office = forms.ModelChoiceField(
+        label=_("Send to the office"),
+        queryset=Organization.objects.filter(
+            kind=OrganizationKind.REGULATOR_OFFICE, is_active=True
+        ).order_by("level", "name"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    acknowledge_warning = forms.BooleanField(
+        label=_(
+            "I understand that the office will read this report, which concerns regulator staff."
+        ),
+        required=True,
+    )

@@ -786,3 +786,78 @@ class ClosurePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office}: {self.get_open_work_display()}"
+
+
+class SavedFilter(models.Model):
+    """A named set of triage-queue filters one user keeps (the query string of the queue)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_triage_filters",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InternalRerouteRequest(models.Model):
+    """An inspector's request to send an internal matter to an ordinary office.
+
+    A second inspector of the same organization must approve it after reading the warning; only
+    then is the report re-routed (the office concerned may otherwise read about its own staff).
+    """
+
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.CASCADE,
+        related_name="internal_reroute_requests",
+        verbose_name=_("report"),
+    )
+    office = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("send to")
+    )
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("internal re-route request")
+        verbose_name_plural = _("internal re-route requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True)
+                | ~models.Q(approved_by=models.F("requested_by")),
+                name="internal_reroute_second_inspector",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} → {self.office_id}"

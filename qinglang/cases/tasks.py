@@ -17,3 +17,19 @@ def escalate_overdue() -> int:
 def send_daily_digest() -> int:
     """Send each organization its digest of what is due; return how many were sent."""
     return deadlines.send_daily_digest()
+
+
+@shared_task
+def index_case(case_id: int) -> bool:
+    """Refresh one case's full-text search entry (queued after accept, edit, merge, close)."""
+    from qinglang.cases.services.lifecycle import refresh_case_index
+
+    return refresh_case_index(case_id)
+
+
+@shared_task
+def requeue_stale_case_index() -> int:
+    """Queue the indexing of cases whose search entry is missing or stale; return how many."""
+    from qinglang.cases.services.lifecycle import requeue_stale_case_index as requeue
+
+    return requeue()

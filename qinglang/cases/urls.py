@@ -9,6 +9,7 @@ from qinglang.cases.views import (
     conversation,
     deadlines,
     evidence,
+    pickers,
     tasks,
     transfers,
     triage,
@@ -23,6 +24,22 @@ urlpatterns: list = [
     path("triage/<int:pk>/decline/", triage.triage_decline, name="triage_decline"),
     path("triage/<int:pk>/reroute/", triage.triage_reroute, name="triage_reroute"),
     path("triage/<int:pk>/contact/", triage.triage_contact, name="triage_contact"),
+    path("triage/bulk/", triage.triage_bulk, name="triage_bulk"),
+    path(
+        "triage/<int:pk>/internal-reroute/",
+        triage.triage_internal_reroute,
+        name="triage_internal_reroute",
+    ),
+    path(
+        "triage/<int:pk>/internal-reroute/approve/",
+        triage.triage_internal_reroute_approve,
+        name="triage_internal_reroute_approve",
+    ),
+    path("triage/<int:pk>/assign/", triage.triage_assign, name="triage_assign"),
+    path("triage/filters/", triage.triage_filter_save, name="triage_filter_save"),
+    path(
+        "triage/filters/<int:pk>/delete/", triage.triage_filter_delete, name="triage_filter_delete"
+    ),
     # Cases (CASES)
     path("", cases.case_list, name="case_list"),
     path("export.csv", cases.case_export, {"fmt": "csv"}, name="case_export_csv"),
@@ -85,4 +102,11 @@ urlpatterns += [
     path("<int:pk>/evidence/add/", evidence.case_evidence_add, name="case_evidence_add"),
     path("<int:pk>/captures/", evidence.case_captures, name="case_captures"),
     path("<int:pk>/captures/add/", evidence.case_capture_add, name="case_capture_add"),
+]
+
+# Pickers (cases by number or text, offices by name) and Ctrl-K quick search.
+urlpatterns += [
+    path("pick/cases/", pickers.case_picker, name="case_picker"),
+    path("pick/offices/", pickers.office_picker, name="office_picker"),
+    path("quick/", pickers.quick_search, name="quick_search"),
 ]

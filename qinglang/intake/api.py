@@ -129,6 +129,7 @@ class TrackOutSerializer(serializers.Serializer):
 class ReportListSerializer(serializers.ModelSerializer):
     office = serializers.IntegerField(source="office_id")
     office_name = serializers.CharField(source="office.name")
+    triage_assignee = serializers.IntegerField(source="triage_assignee_id", allow_null=True)
 
     class Meta:
         model = Report
@@ -142,6 +143,7 @@ class ReportListSerializer(serializers.ModelSerializer):
             "submitted_at",
             "routing_rule",
             "priority",
+            "triage_assignee",
         ]
 
 
@@ -206,13 +208,21 @@ class ReportCollectionView(generics.ListAPIView):
             OpenApiParameter("status", str),
             OpenApiParameter("category", str),
             OpenApiParameter("office", int),
+            OpenApiParameter("assignee", str, enum=["me", "none"]),
             OpenApiParameter(
                 "ordering",
                 str,
-                enum=sorted(selectors.REPORT_ORDERINGS),
+                enum=sorted(
+                    [
+                        *selectors.REPORT_ORDERINGS,
+                        *selectors.QUEUE_ORDERINGS,
+                        *(f"-{o}" for o in selectors.QUEUE_ORDERINGS),
+                    ]
+                ),
                 description=gettext_lazy(
                     "priority (default: citizen-supervisor lane, then urgent, then newest), "
-                    "newest or oldest."
+                    "newest or oldest; received_at, deadline (of the triage decision) or risk, "
+                    "with a leading - for descending."
                 ),
             ),
         ],
@@ -221,15 +231,25 @@ class ReportCollectionView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        reports = selectors.reports_visible_to(self.request.user)
+        reports = selectors.reports_visible_to(self.request.user).select_related("triage_assignee")
         params = self.request.query_params
+        errors = {}
+        if params.get("status") and params["status"] not in ReportStatus.values:
+            errors["status"] = [_("Unknown status.")]
+        if params.get("assignee") and params["assignee"] not in ("me", "none"):
+            errors["assignee"] = [_("Use assignee=me or assignee=none.")]
+        if errors:
+            raise serializers.ValidationError(errors)
         if params.get("status") in ReportStatus.values:
             reports = reports.filter(status=params["status"])
         if params.get("category") in ReportCategory.values:
             reports = reports.filter(category=params["category"])
         if (params.get("office") or "").isdigit():
             reports = reports.filter(office_id=int(params["office"]))
-        return selectors.order_reports(reports, params.get("ordering") or "")
+        reports = selectors.filter_by_assignee(
+            reports, params.get("assignee") or "", user=self.request.user
+        )
+        return selectors.order_report_list(reports, params.get("ordering") or "")
 
     @extend_schema(
         operation_id="reports_create",

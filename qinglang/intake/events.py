@@ -60,3 +60,4 @@ REPORT_REVIEW_REQUESTED = define(
 )
 REPORT_NOTICE_ADDRESS_SET = define("report.notice_address_set", _("Notice address given"))
 REPORT_NOTICE_ADDRESS_DELETED = define("report.notice_address_deleted", _("Notice address deleted"))
+REPORT_ASSIGNED = define("report.assigned", _("Triage assignee changed"))

@@ -139,6 +139,15 @@ class Report(models.Model):
     decision_text = models.TextField(_("decision text for the reporter"), blank=True)
     public_result = models.TextField(_("result for the reporter"), blank=True)
     result_at = models.DateTimeField(_("result recorded at"), null=True, blank=True)
+    triage_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("triage assignee"),
+        help_text=_("The colleague of the office who decides on this report."),
+    )
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import (
@@ -29,6 +30,31 @@ REPORT_ORDERINGS: dict[str, tuple[str, ...]] = {
     "oldest": ("submitted_at", "id"),
 }
 DEFAULT_ORDERING = "priority"
+# The triage queue's orders (received time, decision deadline, risk; "-" reverses) belong to
+# cases, which knows the deadline policies; it registers them here for the report list API.
+QUEUE_ORDERINGS = ("received_at", "deadline", "risk")
+_queue_ordering: list[Callable[[QuerySet[Report], str], Any]] = []
+
+
+def register_queue_ordering(fn: Callable[[QuerySet[Report], str], Any]) -> None:
+    """Register how the queue orders (`QUEUE_ORDERINGS`) sort reports."""
+    _queue_ordering[:] = [fn]
+
+
+def order_report_list(reports: QuerySet[Report], ordering: str) -> Any:
+    """Return reports in a named list order or queue order (a list for the deadline order)."""
+    if ordering.lstrip("-") in QUEUE_ORDERINGS and _queue_ordering:
+        return _queue_ordering[0](reports, ordering)
+    return order_reports(reports, ordering)
+
+
+def filter_by_assignee(reports: QuerySet[Report], assignee: str, *, user: User) -> QuerySet[Report]:
+    """Narrow to reports assigned to `user` ("me") or to nobody ("none")."""
+    if assignee == "me":
+        return reports.filter(triage_assignee_id=user.pk)
+    if assignee == "none":
+        return reports.filter(triage_assignee__isnull=True)
+    return reports
 
 
 def reports_visible_to(user: User | Any) -> QuerySet[Report]:

@@ -678,6 +678,17 @@ def _can_reroute(user: User, report: Report) -> bool:
     )
 
 
+def _is_second_inspector(user: User | None, report: Report, acting_user: User) -> bool:
+    """Return whether `user` is another active inspector of the organization holding `report`."""
+    return (
+        user is not None
+        and user.pk != acting_user.pk
+        and user.is_active
+        and user.role == Role.INSPECTOR
+        and user.organization_id == report.office_id
+    )
+
+
 def _locked(report: Report) -> Report:
     return Report.objects.select_for_update(of=("self",)).select_related("office").get(pk=report.pk)
 
@@ -744,11 +755,32 @@ def record_decline(
 
 @transaction.atomic
 def reroute_report(
-    report: Report, *, office: Organization, reason: str, acting_user: User
+    report: Report,
+    *,
+    office: Organization,
+    reason: str,
+    acting_user: User,
+    second_approver: User | None = None,
 ) -> Report:
-    """Send a report to another office (or to discipline inspection), with the reason."""
+    """Send a report to another office (or to discipline inspection), with the reason.
+
+    A report about regulator staff goes to another discipline-inspection organization, or to an
+    ordinary office only with the approval of a second inspector of the same organization.
+    """
     report = _locked(report)
     _ensure(_can_reroute(acting_user, report))
+    if (
+        report.is_internal
+        and isinstance(office, Organization)
+        and office.kind != OrganizationKind.DISCIPLINE_INSPECTION
+        and not _is_second_inspector(second_approver, report, acting_user)
+    ):
+        raise NotPermitted(
+            _(
+                "This report concerns regulator staff: it may go to an ordinary office only "
+                "with a second inspector's approval."
+            )
+        )
     errors: dict[str, list[str]] = {}
     receivers = {OrganizationKind.REGULATOR_OFFICE, OrganizationKind.DISCIPLINE_INSPECTION}
     if not isinstance(office, Organization) or office.kind not in receivers or not office.is_active:
@@ -773,7 +805,12 @@ def reroute_report(
         report,
         action="report.rerouted",
         actor=acting_user,
-        data={"from": previous, "to": office.pk, "reason": reason},
+        data={
+            "from": previous,
+            "to": office.pk,
+            "reason": reason,
+            **({"approved_by": second_approver.pk} if second_approver is not None else {}),
+        },
     )
     notify(
         organization=office,

@@ -376,6 +376,11 @@ CELERY_BEAT_SCHEDULE["dashboard-monthly-report"] = {
     "schedule": crontab(hour=7, minute=45, day_of_month=1),
     "kwargs": {"period": "monthly"},
 }
+# Case search entries are written in the background; missing or stale ones are requeued.
+CELERY_BEAT_SCHEDULE["cases-requeue-stale-index"] = {
+    "task": "qinglang.cases.tasks.requeue_stale_case_index",
+    "schedule": 300.0,
+}
 # Font for the PDF reports (a CJK TrueType/OpenType file); empty: ask fontconfig for one.
 QINGLANG_PDF_FONT = os.environ.get("QINGLANG_PDF_FONT", "")
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.

@@ -154,6 +154,20 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "registry:networks": ("GET", None, "AAADDDDD"),
     "registry:search": ("GET", None, "AAADDDDD"),
     "registry:exclusions": ("GET", None, "AAADDDDD"),
+    # --- triage queue, bulk, assignment, internal re-route (triage) ---
+    "cases:triage_bulk": ("POST", None, "AAADDDAD"),
+    "cases:triage_assign": ("POST", "report", "ADNDDDND"),
+    "cases:triage_filter_save": ("POST", None, "AAADDDAD"),
+    "cases:triage_filter_delete": ("POST", "saved_filter", "ANNDDDND"),
+    "api-report-bulk": ("POST", None, "AAADDDAD"),
+    "api-report-assign": ("POST", "report", "ADNNNNND"),
+    "api-report-reroute-request": ("POST", "report", "ADNNNNND"),
+    "api-report-reroute-approve": ("POST", "report", "ADNNNNND"),
+    "cases:case_picker": ("GET", None, "AAADDDAD"),
+    "cases:office_picker": ("GET", None, "AAADDDAD"),
+    "cases:quick_search": ("GET", None, "AAADDDAD"),
+    "cases:triage_internal_reroute": ("POST", "report", "ADNDDDND"),
+    "cases:triage_internal_reroute_approve": ("POST", "report", "ADNDDDND"),
     # --- disclosure ---
     "api-public-exposures": ("GET", None, "AAAAAAAA"),
     "api-public-exposure": ("GET", "disclosure_entry", "AAAAAAAA"),
@@ -415,6 +429,11 @@ def build_scene(world: Any) -> Scene:
     kwargs |= _monitoring_subjects(world)
     kwargs |= _protection_scene(world)
     kwargs |= _accounts_subjects(world)
+    from qinglang.cases.models import SavedFilter
+
+    kwargs["saved_filter"] = {
+        "pk": SavedFilter.objects.create(user=world.shenzhen_user, name="待办", query="").pk
+    }
     users = {
         "same_office": world.shenzhen_user,
         "superior_office": world.guangdong_user,

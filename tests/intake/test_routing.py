@@ -11,7 +11,7 @@ from qinglang.intake import selectors, services
 from qinglang.intake.models import Report, ReportStatus
 from qinglang.intake.routing import RoutingError, TargetKeys, route
 from qinglang.intake.services import submit_report
-from tests.core.factories import region
+from tests.core.factories import UserFactory, region
 from tests.intake.factories import report_body, website
 
 pytestmark = pytest.mark.django_db
@@ -194,8 +194,21 @@ def test_reroute_to_inspection_makes_it_internal_and_back(world):
     report.refresh_from_db()
     assert report.is_internal
     assert not selectors.reports_visible_to(world.national_user).exists()
+    # Back to an ordinary office only with a second inspector's approval (issue 14).
+    with pytest.raises(NotPermitted):
+        services.reroute_report(
+            report,
+            office=world.beijing_office,
+            reason="不涉及工作人员",
+            acting_user=world.inspector,
+        )
+    second = UserFactory(username="t-inspector-2", organization=world.inspection, role="inspector")
     services.reroute_report(
-        report, office=world.beijing_office, reason="不涉及工作人员", acting_user=world.inspector
+        report,
+        office=world.beijing_office,
+        reason="不涉及工作人员",
+        acting_user=world.inspector,
+        second_approver=second,
     )
     report.refresh_from_db()
     assert not report.is_internal and report.office == world.beijing_office

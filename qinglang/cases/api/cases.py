@@ -23,6 +23,7 @@ from qinglang.cases.models import (
     Urgency,
 )
 from qinglang.cases.selectors.cases import (
+    CASE_ORDERINGS,
     CaseFilters,
     can_handle_case,
     can_lead_case,
@@ -179,6 +180,12 @@ class CaseFilterIn(serializers.Serializer):
     due_before = serializers.DateField(required=False)
     target = serializers.CharField(required=False, max_length=200)
     assignee = serializers.ChoiceField(choices=["me"], required=False)
+    ordering = serializers.ChoiceField(
+        choices=[o for key in CASE_ORDERINGS for o in (key, f"-{key}")],
+        required=False,
+        help_text="received_at (creation), deadline (earliest open transfer or task), "
+        "risk (severity); a leading - for descending",
+    )
 
 
 # The query parameters are the filter serializer's fields, with the limits it enforces.

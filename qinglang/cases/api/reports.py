@@ -11,9 +11,17 @@ from rest_framework.views import APIView
 
 from qinglang.cases.selectors.cases import cases_visible_to
 from qinglang.cases.selectors.triage import report_detail
-from qinglang.cases.services.triage import accept_report
+from qinglang.cases.services.triage import (
+    MAX_BATCH,
+    BulkAction,
+    accept_report,
+    approve_internal_reroute,
+    bulk_triage,
+    may_triage,
+    request_internal_reroute,
+)
 from qinglang.core.exceptions import NotPermitted
-from qinglang.core.models import Organization
+from qinglang.core.models import Organization, User
 from qinglang.intake.models import DeclineReason, Report, ReportPriority
 
 
@@ -229,3 +237,182 @@ class ReportRerouteView(APIView):
         return Response(
             {"status": report.status, "office": report.office_id}, status=status.HTTP_200_OK
         )
+
+
+class BulkIn(serializers.Serializer):
+    action = serializers.ChoiceField(choices=BulkAction.choices)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_BATCH
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason_code = serializers.ChoiceField(
+        choices=DeclineReason.choices, required=False, default=DeclineReason.OTHER
+    )
+    office = serializers.IntegerField(required=False, allow_null=True, default=None)
+    assignee = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+BulkItemOut = inline_serializer(
+    "BulkItemOut",
+    {
+        "id": serializers.IntegerField(),
+        "ok": serializers.BooleanField(),
+        "error": serializers.CharField(required=False),
+        "case": serializers.DictField(required=False),
+    },
+    many=True,
+)
+
+
+def _office_or_error(pk: int | None) -> Organization | None:
+    if pk is None:
+        return None
+    office = Organization.objects.filter(pk=pk, is_active=True).first()
+    if office is None:
+        raise serializers.ValidationError({"office": [_("No such office.")]})
+    return office
+
+
+def _colleague_or_error(request: Request, pk: int | None) -> User | None:
+    """Return a person of the acting user's organization (assignees come from the office)."""
+    if pk is None:
+        return None
+    if request.user.organization_id is None:
+        raise serializers.ValidationError({"assignee": [_("No such colleague.")]})
+    user = User.objects.filter(
+        pk=pk, organization_id=request.user.organization_id, is_active=True
+    ).first()
+    if user is None:
+        raise serializers.ValidationError({"assignee": [_("No such colleague.")]})
+    return user
+
+
+class ReportBulkView(APIView):
+    @extend_schema(
+        request=BulkIn,
+        responses={
+            200: inline_serializer(
+                "BulkOut",
+                {
+                    "count": serializers.IntegerField(),
+                    "done": serializers.IntegerField(),
+                    "failed": serializers.IntegerField(),
+                    "results": BulkItemOut,
+                },
+            )
+        },
+        summary="Accept, decline, re-route or assign several reports with one reason; "
+        "each report is reported on (one failing does not stop the others)",
+    )
+    def post(self, request: Request) -> Response:
+        if not may_triage(request.user):
+            raise NotPermitted(_("Only triage staff may decide on reports."))
+        data = BulkIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if (
+            v["action"] == BulkAction.ASSIGN
+            and v["assignee"] is None
+            and "assignee" not in (request.data or {})
+        ):
+            raise serializers.ValidationError({"assignee": [_("Name the colleague (or null).")]})
+        outcomes = bulk_triage(
+            v["ids"],
+            action=v["action"],
+            acting_user=request.user,
+            reason=v["reason"],
+            reason_code=v["reason_code"],
+            office=_office_or_error(v["office"]),
+            assignee=_colleague_or_error(request, v["assignee"]),
+        )
+        done = sum(1 for o in outcomes if o.ok)
+        return Response(
+            {
+                "count": len(outcomes),
+                "done": done,
+                "failed": len(outcomes) - done,
+                "results": [o.as_dict() for o in outcomes],
+            }
+        )
+
+
+class AssignIn(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True)
+
+
+class ReportAssignView(APIView):
+    @extend_schema(
+        request=AssignIn,
+        responses={
+            200: inline_serializer(
+                "AssignOut", {"assignee": serializers.IntegerField(allow_null=True)}
+            )
+        },
+        summary="Make a colleague of the office (or nobody) decide on a report",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        from qinglang.intake.assignment import assign_report
+
+        report = _report_for(request, pk, triage=True)
+        data = AssignIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignee = _colleague_or_error(request, data.validated_data["assignee"])
+        report = assign_report(report, assignee=assignee, acting_user=request.user)
+        return Response({"assignee": report.triage_assignee_id})
+
+
+class InternalRerouteIn(serializers.Serializer):
+    office = serializers.IntegerField()
+    reason = serializers.CharField(max_length=2000)
+    acknowledge_warning = serializers.BooleanField(default=False)
+
+
+class ReportInternalRerouteView(APIView):
+    @extend_schema(
+        request=InternalRerouteIn,
+        responses={
+            201: inline_serializer(
+                "InternalRerouteOut",
+                {"id": serializers.IntegerField(), "status": serializers.CharField()},
+            )
+        },
+        summary="Ask a second inspector to approve sending an internal matter to an office",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        report = _report_for(request, pk, triage=True)
+        data = InternalRerouteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        req = request_internal_reroute(
+            report,
+            office=_office_or_error(v["office"]),
+            reason=v["reason"],
+            acknowledged_warning=v["acknowledge_warning"],
+            acting_user=request.user,
+        )
+        return Response({"id": req.pk, "status": "pending"}, status=status.HTTP_201_CREATED)
+
+
+class ApproveIn(serializers.Serializer):
+    request = serializers.IntegerField()
+
+
+class ReportInternalRerouteApproveView(APIView):
+    @extend_schema(
+        request=ApproveIn,
+        responses={200: inline_serializer("ApproveOut", {"office": serializers.IntegerField()})},
+        summary="Approve, as the second inspector, a requested internal re-route",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        from qinglang.cases.models import InternalRerouteRequest
+
+        report = _report_for(request, pk, triage=True)
+        data = ApproveIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        req = InternalRerouteRequest.objects.filter(
+            pk=data.validated_data["request"], report=report
+        ).first()
+        if req is None:
+            raise serializers.ValidationError({"request": [_("No such request.")]})
+        report = approve_internal_reroute(req, acting_user=request.user)
+        return Response({"office": report.office_id})

@@ -118,6 +118,7 @@ class CaseFilters:
     due_before: dt.date | None = None
     target: str = ""
     assignee: str = ""  # "me": cases the user owns or is assigned to
+    ordering: str = ""  # received_at, deadline or risk; "-" first for descending
 
 
 # HANDLING registers the deadline filter: fn(queryset, date) -> queryset of cases due before.
@@ -158,7 +159,7 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
         qs = cases_assigned_to(user, qs)
     if filters.due_before:
         qs = _deadline_filter[0](qs, filters.due_before) if _deadline_filter else qs.none()
-    return (
+    qs = (
         qs.select_related("lead_office")
         .prefetch_related(
             Prefetch("targets", queryset=CaseTarget.objects.order_by("id")),
@@ -166,6 +167,67 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
         )
         .order_by("-created_at", "-id")
     )
+    return order_cases(qs, filters.ordering) if filters.ordering else qs
+
+
+CASE_ORDERINGS = ("received_at", "deadline", "risk")
+
+
+def order_cases(qs: QuerySet[Case], ordering: str) -> QuerySet[Case]:
+    """Return cases by creation time, earliest open deadline or severity ("-": descending)."""
+    from django.db.models import Case as DbCase
+    from django.db.models import F, IntegerField, Min, Subquery, Value, When
+    from django.db.models.functions import Least
+
+    from qinglang.cases.models import (
+        PENDING_TRANSFER_STATUSES,
+        Severity,
+        Task,
+        TaskStatus,
+        Transfer,
+    )
+
+    descending = ordering.startswith("-")
+    key = ordering.lstrip("-")
+    if key == "deadline":
+        transfer_due = (
+            Transfer.objects.filter(case_id=OuterRef("pk"), status__in=PENDING_TRANSFER_STATUSES)
+            .order_by()
+            .values("case_id")
+            .annotate(d=Min("deadline"))
+            .values("d")
+        )
+        task_due = (
+            Task.objects.filter(case_id=OuterRef("pk"), status=TaskStatus.OPEN)
+            .order_by()
+            .values("case_id")
+            .annotate(d=Min("due_at"))
+            .values("d")
+        )
+        qs = qs.annotate(t_due=Subquery(transfer_due), k_due=Subquery(task_due))
+        # Least() is NULL on SQLite when one side is NULL: fall back to whichever exists.
+        qs = qs.annotate(
+            next_due=DbCase(
+                When(t_due__isnull=True, then=F("k_due")),
+                When(k_due__isnull=True, then=F("t_due")),
+                default=Least("t_due", "k_due"),
+            )
+        )
+        field = (
+            F("next_due").desc(nulls_last=True)
+            if descending
+            else F("next_due").asc(nulls_last=True)
+        )
+        return qs.order_by(field, "id")
+    if key == "risk":
+        rank = DbCase(
+            *(When(severity=s, then=Value(i)) for i, s in enumerate(Severity.values)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        qs = qs.annotate(severity_rank=rank)
+        return qs.order_by("-severity_rank" if descending else "severity_rank", "-created_at", "id")
+    return qs.order_by("-created_at", "-id") if descending else qs.order_by("created_at", "id")
 
 
 def open_cases_naming(

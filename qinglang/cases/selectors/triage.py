@@ -43,6 +43,7 @@ class TriageFilters:
     has_evidence: bool | None = None
     ordering: str = "priority"
     sort: str = ""
+    assignee: str = ""  # "me", "none" or a user id
 
 
 # Why a report ranks high (codes stored by intake's analysis, see qinglang.analysis.risk).
@@ -70,7 +71,9 @@ def with_risk(reports: Any) -> list[Report]:
     return rows
 
 
-def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[Report]:
+def triage_queue(
+    user: User, filters: TriageFilters | None = None
+) -> QuerySet[Report] | list[Report]:
     """Return the reports in the user's scope matching the filters, supervisor lane first."""
     from qinglang.intake.selectors import order_reports, reports_visible_to
 
@@ -92,6 +95,15 @@ def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[R
         qs = qs.filter(submitted_at__date__lte=filters.date_to)
     if filters.has_evidence is not None:
         qs = qs.filter(has_evidence=filters.has_evidence)
+    if filters.assignee == "me":
+        qs = qs.filter(triage_assignee_id=user.pk)
+    elif filters.assignee == "none":
+        qs = qs.filter(triage_assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        qs = qs.filter(triage_assignee_id=int(filters.assignee))
+    qs = qs.select_related("triage_assignee")
+    if filters.ordering.lstrip("-") in QUEUE_ORDERINGS:
+        return order_queue(qs, filters.ordering)
     # reports_visible_to already joins the office and prefetches the targets.
     if filters.sort == "risk":
         # An extortion in progress first, then by risk score; unanalysed reports last.
@@ -107,6 +119,93 @@ def triage_queue(user: User, filters: TriageFilters | None = None) -> QuerySet[R
             "-in_progress", F("risk_rank").desc(nulls_last=True), "submitted_at", "id"
         )
     return order_reports(qs, filters.ordering)
+
+
+# Orders of the queue by name (the API's `ordering`); a leading "-" reverses.
+QUEUE_ORDERINGS = ("received_at", "deadline", "risk")
+
+
+def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report] | list[Report]:
+    """Return the queue by received time, triage deadline or risk ("-" first: descending).
+
+    The triage deadline depends on the category's policy in working days, so it is computed in
+    Python over the (office-sized) queue; the other orders stay in SQL.
+    """
+    descending = ordering.startswith("-")
+    key = ordering.lstrip("-")
+    if key == "deadline":
+        rows = with_deadlines(list(qs))
+        rows.sort(
+            key=lambda r: (
+                getattr(r, "triage_due", None) is None,
+                getattr(r, "triage_due", None) or r.submitted_at,
+                r.pk,
+            )
+        )
+        if descending:
+            rows.reverse()
+        return rows
+    if key == "risk":
+        qs = qs.annotate(
+            risk_rank=Cast(KT("analysis__risk__score"), FloatField()),
+            in_progress=DbCase(
+                When(analysis__risk__extortion_in_progress=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        if descending:
+            return qs.order_by(
+                "-in_progress", F("risk_rank").desc(nulls_last=True), "submitted_at", "id"
+            )
+        return qs.order_by("in_progress", F("risk_rank").asc(nulls_last=True), "submitted_at", "id")
+    return qs.order_by("-submitted_at", "-id") if descending else qs.order_by("submitted_at", "id")
+
+
+def _triage_rules() -> Any:
+    """Return a function category -> triage DeadlineRule, reading the policies in one query."""
+    from django.conf import settings
+
+    from qinglang.cases.models import DeadlinePolicy, DeadlineStage, DeadlineUnit
+    from qinglang.cases.services.deadlines import DeadlineRule
+
+    policies = {
+        p.category: DeadlineRule(p.amount, p.unit)
+        for p in DeadlinePolicy.objects.filter(stage=DeadlineStage.TRIAGE, urgency="")
+    }
+    default = policies.get("") or DeadlineRule(
+        settings.QINGLANG_DEADLINE_DEFAULTS["triage"], DeadlineUnit.WORKING_DAYS
+    )
+    return lambda category: policies.get(category) or default
+
+
+def with_deadlines(reports: Any) -> list[Report]:
+    """Attach `triage_due` (when a decision is due; None once decided) to each report."""
+    rows = list(reports)
+    rules = _triage_rules() if rows else None
+    for report in rows:
+        report.triage_due = (
+            rules(report.category).due_from(report.submitted_at)
+            if rules and report.status == ReportStatus.RECEIVED
+            else None
+        )
+    return rows
+
+
+def count_by_status(user: User) -> dict[str, int]:
+    """Return how many reports of each status the user's scope holds (one query)."""
+    from django.db.models import Count
+
+    from qinglang.intake.selectors import reports_visible_to
+
+    counts = dict(
+        reports_visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {value: counts.get(value, 0) for value in ReportStatus.values}
 
 
 @dataclass
@@ -231,3 +330,22 @@ def analysis_view(report: Report) -> AnalysisView | None:
             str(RISK_REASON_LABELS[c]) for c in risk.get("reasons", ()) if c in RISK_REASON_LABELS
         ],
     )
+
+
+def list_saved_filters(user: User) -> list[Any]:
+    """Return the user's saved queue filters, by name."""
+    from qinglang.cases.models import SavedFilter
+
+    return list(SavedFilter.objects.filter(user_id=user.pk).order_by("name", "id"))
+
+
+def get_saved_filter_for(user: User, pk: Any) -> Any:
+    """Return one of the user's saved filters, or raise Http404."""
+    from django.http import Http404
+
+    from qinglang.cases.models import SavedFilter
+
+    try:
+        return SavedFilter.objects.get(pk=int(pk), user_id=user.pk)
+    except (SavedFilter.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404 from exc

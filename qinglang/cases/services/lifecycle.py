@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -208,12 +209,36 @@ def _add_targets(case: Case, targets: Sequence[TargetInput]) -> list[CaseTarget]
 
 
 def _index(case: Case) -> None:
-    """Refresh the case's full-text search entry; internal matters are never indexed."""
+    """Refresh the case's search entry in the background, after commit (segmenting is slow).
+
+    Internal matters are never indexed. If the broker is down, the entry stays stale and the
+    scheduled `requeue_stale_case_index` sends the work again.
+    """
     if case.is_internal:
         return
-    from qinglang.registry.services.search import index_document
+    from qinglang.cases.tasks import index_case
+    from qinglang.core.aftercommit import enqueue_after_commit
 
+    enqueue_after_commit(index_case, case_id=case.pk)
+
+
+def refresh_case_index(case_id: int) -> bool:
+    """Write the search entry of one case now (the background task); False if not indexable."""
+    from qinglang.registry.services.search import index_document, remove_document
+
+    case = (
+        Case.objects.select_related("lead_office__region")
+        .prefetch_related("targets")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        return False
+    if case.is_internal:
+        remove_document(object_type="cases.case", object_id=case.pk)
+        return False
     office = case.lead_office
+    targets = list(case.targets.all())
     index_document(
         object_type="cases.case",
         object_id=case.pk,
@@ -222,13 +247,41 @@ def _index(case: Case) -> None:
         text="\n".join(
             [
                 case.summary,
-                *(t.label for t in case.targets.all()),
-                *(t.url for t in case.targets.all() if t.url),
+                *(t.label for t in targets),
+                *(t.url for t in targets if t.url),
                 case.public_result,
             ]
         ),
         region_code=office.region.code if office.region_id else None,
     )
+    return True
+
+
+def cases_needing_index(*, older_than: dt.timedelta) -> QuerySet[Case]:
+    """Return open-to-search cases whose entry is missing or older than the case itself."""
+    from django.db.models import CharField, Exists, OuterRef
+    from django.db.models.functions import Cast
+
+    from qinglang.registry.models import SearchDocument
+
+    fresh = SearchDocument.objects.filter(
+        object_type="cases.case",
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        updated_at__gte=OuterRef("updated_at"),
+    )
+    cutoff = timezone.now() - older_than
+    return Case.objects.filter(is_internal=False, updated_at__lte=cutoff).exclude(Exists(fresh))
+
+
+def requeue_stale_case_index(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
+    """Send the indexing of every stale or missing case entry again; return how many."""
+    from qinglang.cases.tasks import index_case
+    from qinglang.core.aftercommit import send_now
+
+    ids = list(cases_needing_index(older_than=older_than).values_list("pk", flat=True)[:1000])
+    for case_id in ids:
+        send_now(index_case, case_id=case_id)
+    return len(ids)
 
 
 def _inspection_office() -> Organization:

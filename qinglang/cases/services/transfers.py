@@ -340,6 +340,9 @@ def _check_recipient(
             _("A %(kind)s cannot be sent to %(org)s.")
             % {"kind": TransferKind(kind).label, "org": org.name}
         ]
+    elif case.is_internal and org.kind == OrganizationKind.REGULATOR_OFFICE:
+        # A matter about regulator staff never reaches an office: it could be the one concerned.
+        errors["recipient"] = [_("An internal matter is never sent to a regulator office.")]
     elif org.pk in {acting_user.organization_id, case.lead_office_id}:
         errors["recipient"] = [_("Choose an office other than the one handling the case.")]
     elif kind == TransferKind.CO_HANDLING and case.co_offices.filter(pk=org.pk).exists():

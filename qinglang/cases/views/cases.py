@@ -25,7 +25,7 @@ from qinglang.cases.forms import (
     SplitForm,
     StatusForm,
 )
-from qinglang.cases.models import Case, CaseStatus
+from qinglang.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
 from qinglang.cases.selectors.cases import (
     CaseFilters,
     can_create_case,
@@ -129,6 +129,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "co_offices": list(case.co_offices.all()),
     }
     lead = can_lead_case(request.user, case)
+    from qinglang.cases.selectors.pickers import pick_cases
     from qinglang.cases.selectors.triage import analysis_view
 
     return {
@@ -137,12 +138,17 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "timeline": case_timeline(case),
         "can_handle": can_handle_case(request.user, case),
         "can_lead": lead,
-        "edit_form": forms.get("edit_form") or CaseEditForm(initial=edit_initial, lead=lead),
+        "edit_form": forms.get("edit_form")
+        or CaseEditForm(initial=edit_initial, lead=lead, lead_office_id=case.lead_office_id),
         "status_form": forms.get("status_form") or StatusForm(initial=v, current=case.status),
         "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
         "close_form": forms.get("close_form") or CloseForm(initial=v),
         "reopen_form": forms.get("reopen_form") or ReasonForm(initial=v),
         "merge_form": forms.get("merge_form") or MergeForm(),
+        # The lifecycle decides which actions the page offers (no decision on a new case).
+        "can_decide": (case.status, CaseStatus.DECIDED) in ALLOWED_TRANSITIONS
+        and not case.merged_into_id,
+        "open_cases": pick_cases(request.user, "", exclude=case.pk) if lead else [],
         "split_form": SplitForm(),
         "split_error": forms.get("split_error"),
         "statuses": CaseStatus,
@@ -192,11 +198,12 @@ def _act(
 @office_staff_required
 @require_POST
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = can_lead_case(request.user, get_case_for(request.user, pk))
+    case = get_case_for(request.user, pk)
+    lead = can_lead_case(request.user, case)
     return _act(
         request,
         pk,
-        partial(CaseEditForm, lead=lead),
+        partial(CaseEditForm, lead=lead, lead_office_id=case.lead_office_id),
         "edit_form",
         lambda c, d: lifecycle.update_case(
             c,
