@@ -53,3 +53,9 @@ def _fresh_vault(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "vault")},
         },
     }
+    yield
+    # Files a test wrote in a transaction it rolled back belong to its own vault, now gone: a
+    # later test's request must not look them up (it may have no database access at all).
+    from qinglang.evidence.vault import _pending_names
+
+    _pending_names().clear()

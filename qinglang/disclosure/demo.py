@@ -89,13 +89,49 @@ def _guides(officer: User, stdout: TextIO) -> None:
             stdout.write(f"disclosure: 防范指南 {title}\n")
 
 
+DEMO_CASE_TITLE = "京华生活论坛有偿删帖案（已办结）"
+
+
 def _closed_demo_case(officer: User, stdout: TextIO) -> Case | None:
     """Return the demo case closed as violation_confirmed, closing it if still open."""
-    case = (
-        Case.objects.filter(reports__channel=DEMO_CHANNEL, lead_office=officer.organization)
+    from django.db.models import Q
+
+    from qinglang.cases.services.closure import open_work_of
+    from qinglang.cases.services.lifecycle import TargetInput
+
+    candidates = list(
+        Case.objects.filter(
+            Q(reports__channel=DEMO_CHANNEL) | Q(title=DEMO_CASE_TITLE),
+            lead_office=officer.organization,
+        )
+        .distinct()
         .order_by("pk")
-        .first()
     )
+    # A closed one, else one whose transfers and tasks are all answered: closing must not
+    # withdraw the work the demo's agencies and website still have in their inboxes.
+    case = next((c for c in candidates if c.status == CaseStatus.CLOSED), None) or next(
+        (c for c in candidates if not open_work_of(c)), None
+    )
+    if case is None and candidates:
+        # Every demo case is still at work: open a sister case on the same targets to close.
+        case = lifecycle.create_case(
+            acting_user=officer,
+            category=candidates[0].category,
+            title=DEMO_CASE_TITLE,
+            summary=candidates[0].summary,
+            targets=[
+                TargetInput(
+                    kind=t.kind,
+                    label=t.label,
+                    url=t.url,
+                    platform=t.platform,
+                    account=t.account,
+                    website_id=t.website_id,
+                    registry_ref=t.registry_ref,
+                )
+                for t in candidates[0].targets.all()
+            ],
+        )
     if case is None:
         stdout.write("disclosure: no demo case in Beijing; demo batch skipped\n")
         return None

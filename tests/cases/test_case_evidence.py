@@ -150,9 +150,10 @@ def test_closed_case_package_holds_feedback_and_comment_files_and_verifies(
     world, cwm, tmp_path, capsys
 ):
     transfer, feedback = feedback_with_file(world, cwm.case)
-    comment_with_file(world, cwm.case)
+    task = comment_with_file(world, cwm.case)
     captured_item(cwm.case, world)
     transfers.close_transfer(transfer, acting_user=world.beijing_user)
+    tasks.complete_task(task, acting_user=world.beijing_user)  # no open work at closing
     lifecycle.close_case(
         cwm.case,
         acting_user=world.beijing_user,

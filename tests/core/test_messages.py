@@ -147,7 +147,7 @@ def test_the_digest_is_scheduled_daily(settings):
 
 def test_migration_recovers_keys_from_rendered_chinese_and_keeps_the_rest():
     mig = importlib.import_module(
-        "qinglang.core.migrations.0006_notification_keys_from_rendered_text"
+        "qinglang.core.migrations.0007_notification_keys_from_rendered_text"
     )
     from tests.core.factories import UserFactory
 
