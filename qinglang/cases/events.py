@@ -44,3 +44,5 @@ CALENDAR_FEED_ISSUED = define("calendar_feed.issued", _("Calendar feed address i
 # Evidence where the work is: staff uploads and web captures ordered from the case page.
 CASE_EVIDENCE_ADDED = define("case.evidence_added", _("Evidence added to the case"))
 CASE_CAPTURE_REQUESTED = define("case.capture_requested", _("Web capture requested for the case"))
+# Decisions reach the registry: a target linked to (or registered as) a registry entity.
+CASE_TARGET_LINKED = define("case.target_linked", _("Case target linked to the registry"))
