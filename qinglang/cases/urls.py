@@ -9,6 +9,7 @@ from qinglang.cases.views import (
     conversation,
     deadlines,
     evidence,
+    targets,
     tasks,
     transfers,
     triage,
@@ -85,4 +86,18 @@ urlpatterns += [
     path("<int:pk>/evidence/add/", evidence.case_evidence_add, name="case_evidence_add"),
     path("<int:pk>/captures/", evidence.case_captures, name="case_captures"),
     path("<int:pk>/captures/add/", evidence.case_capture_add, name="case_capture_add"),
+]
+
+# Decisions reach the registry (DECISIONS): link a target to a registry entry, or create one.
+urlpatterns += [
+    path(
+        "<int:pk>/targets/<int:target_id>/link/",
+        targets.case_target_link,
+        name="case_target_link",
+    ),
+    path(
+        "<int:pk>/targets/<int:target_id>/create/",
+        targets.case_target_create,
+        name="case_target_create",
+    ),
 ]

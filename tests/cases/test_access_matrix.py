@@ -298,6 +298,9 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     "cases:case_capture_add": ("POST", "case", "AANDDDND"),
     "api-case-evidence": ("POST", "case", "AANDDDND"),
     "api-case-captures": ("POST", "case", "AANDDDND"),
+    # --- decisions reach the registry: link a case target ---
+    "cases:case_target_link": ("GET", "case_target", "AANDDDND"),
+    "cases:case_target_create": ("POST", "case_target", "AANDDDND"),
 }
 
 
@@ -327,6 +330,7 @@ def build_scene(world: Any) -> Scene:
         "report": {"pk": report.pk},
         "case": {"pk": case.pk},
         "case_id": {"case_id": case.pk},
+        "case_target": {"pk": case.pk, "target_id": case.targets.first().pk},
     }
     try:
         from qinglang.cases.services.tasks import create_task

@@ -91,13 +91,13 @@ def needs_link_warning(case: Case) -> bool:
 def _entity_queryset(user: User, entity_type: str, q: str = "") -> QuerySet:
     from qinglang.registry import selectors as registry
 
-    listing = {
+    listings: dict[str, Any] = {
         "website": registry.list_websites,
         "account": registry.list_accounts,
         "practitioner": registry.list_practitioners,
         "intermediary": registry.list_intermediaries,
-    }[entity_type]
-    return listing(user, q=q)
+    }
+    return listings[entity_type](user, q=q)
 
 
 def get_entity_for(user: User, ref: EntityRef) -> Model:

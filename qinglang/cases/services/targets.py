@@ -233,7 +233,7 @@ def record_violations(case: Case, *, acting_user: User) -> int:
     entities = linked_entities(list(case.targets.all()))
     if not entities:
         return 0
-    evidence = list(
+    evidence: list[int | str] = list(
         items_for_subjects(
             [
                 ("cases.case", case.pk),
