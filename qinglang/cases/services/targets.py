@@ -15,6 +15,7 @@ from qinglang.cases.events import CASE_TARGET_LINKED
 from qinglang.cases.models import Case, CaseStatus, CaseTarget, TargetKind
 from qinglang.cases.selectors.cases import can_handle_case
 from qinglang.cases.selectors.targets import (
+    ENTITY_TYPE_LABELS,
     ENTITY_TYPES,
     ENTITY_TYPES_FOR_KIND,
     EntityRef,
@@ -58,8 +59,10 @@ def _link(
     if ref.type not in allowed:
         raise DomainError(
             {
-                "targets": _("A target of kind “%(kind)s” cannot be linked to a %(type)s.")
-                % {"kind": target.get_kind_display(), "type": ref.type}
+                "targets": _(
+                    "A target of kind “%(kind)s” cannot be linked to the registry as “%(type)s”."
+                )
+                % {"kind": target.get_kind_display(), "type": ENTITY_TYPE_LABELS[ref.type]}
             }
         )
     previous = target_entity_ref(target)
@@ -189,8 +192,13 @@ def create_entity_for_target(
     if entity_type not in ENTITY_TYPES_FOR_KIND.get(TargetKind(target.kind), ()):
         raise DomainError(
             {
-                "type": _("A target of kind “%(kind)s” cannot be linked to a %(type)s.")
-                % {"kind": target.get_kind_display(), "type": entity_type}
+                "type": _(
+                    "A target of kind “%(kind)s” cannot be linked to the registry as “%(type)s”."
+                )
+                % {
+                    "kind": target.get_kind_display(),
+                    "type": ENTITY_TYPE_LABELS.get(entity_type, entity_type),
+                }
             }
         )
     entity = _create_entity(entity_type, fields, acting_user=acting_user)
