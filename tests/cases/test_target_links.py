@@ -411,3 +411,19 @@ def test_api_unknown_or_unseen_entity_400_and_other_region_404(world):
     assert other_region.status_code == 404
     assert _snapshot(case) == before
     assert CaseTarget.objects.get(pk=foreign.pk).website_id is None
+
+
+@pytest.mark.parametrize("rows", [3, 20])
+def test_link_page_queries_do_not_grow_with_results(
+    world, verified_client, rows, django_assert_max_num_queries
+):
+    case = _case(world)
+    target = case.targets.get()
+    for i in range(rows):
+        site = Website.objects.create(name=f"示例资讯网{i}", icp_number=f"京ICP备{i:08d}号")
+        WebsiteDomain.objects.create(website=site, domain=f"shili{i}.cn")
+    client = verified_client(world.beijing_user)
+    url = reverse("cases:case_target_link", args=[case.pk, target.pk])
+    with django_assert_max_num_queries(14):
+        response = client.get(url, {"type": "website", "q": "示例资讯网"})
+    assert response.content.decode().count('name="entity"') == rows
