@@ -427,3 +427,74 @@ def test_link_page_queries_do_not_grow_with_results(
     with django_assert_max_num_queries(14):
         response = client.get(url, {"type": "website", "q": "示例资讯网"})
     assert response.content.decode().count('name="entity"') == rows
+
+
+def test_create_for_each_kind_and_refusals_change_nothing(world):
+    from qinglang.cases.services.targets import create_entity_for_target
+    from qinglang.registry.models import Intermediary
+
+    case = _case(world, kinds=(("account", "baoliao"), ("intermediary", "某公关公司")))
+    by_kind = {t.kind: t for t in case.targets.all()}
+    before = _snapshot(case)
+    with pytest.raises(DomainError):  # the registry's own check: a platform is required
+        create_entity_for_target(
+            case,
+            target_id=by_kind["account"].pk,
+            entity_type="account",
+            fields={"uid": "baoliao"},
+            acting_user=world.beijing_user,
+        )
+    with pytest.raises(DomainError):  # an account target is not a website
+        create_entity_for_target(
+            case,
+            target_id=by_kind["account"].pk,
+            entity_type="website",
+            fields={"name": "x"},
+            acting_user=world.beijing_user,
+        )
+    assert _snapshot(case) == before and not Account.objects.exists()
+    create_entity_for_target(
+        case,
+        target_id=by_kind["account"].pk,
+        entity_type="account",
+        fields={"platform": "微博", "uid": "baoliao", "name": "爆料君"},
+        acting_user=world.beijing_user,
+    )
+    create_entity_for_target(
+        case,
+        target_id=by_kind["intermediary"].pk,
+        entity_type="intermediary",
+        fields={"name": "某公关公司", "kind": "company"},
+        acting_user=world.beijing_user,
+    )
+    account, firm = Account.objects.get(), Intermediary.objects.get()
+    by_kind["account"].refresh_from_db()
+    by_kind["intermediary"].refresh_from_db()
+    assert by_kind["account"].registry_ref == f"registry.account:{account.pk}"
+    assert by_kind["intermediary"].registry_ref == f"registry.intermediary:{firm.pk}"
+    # A confirmed violation with no measure still goes on each record, as a warning.
+    lifecycle.close_case(
+        case,
+        acting_user=world.beijing_user,
+        outcome="violation_confirmed",
+        legal_basis="某条",
+        public_result="已约谈警示。",
+    )
+    got = {(r.subject_kind, r.measure) for r in ViolationRecord.objects.all()}
+    assert got == {("account", "warning"), ("intermediary", "warning")}
+
+
+def test_no_evidence_or_legal_basis_records_nothing_but_keeps_links(world):
+    case = _case(world, evidence=False)
+    site = _website()
+    lifecycle.close_case(
+        case,
+        acting_user=world.beijing_user,
+        outcome="violation_confirmed",
+        measures=["rectification"],
+        legal_basis="某条",
+        public_result="已责令整改。",
+        target_links=[TargetLink(case.targets.get().pk, EntityRef("website", site.pk))],
+    )
+    assert case.targets.get().website_id == site.pk
+    assert not ViolationRecord.objects.exists()
