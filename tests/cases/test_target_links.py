@@ -498,3 +498,14 @@ def test_no_evidence_or_legal_basis_records_nothing_but_keeps_links(world):
     )
     assert case.targets.get().website_id == site.pk
     assert not ViolationRecord.objects.exists()
+
+
+def test_detail_says_when_no_record_can_be_made(world, verified_client):
+    case = _case(world, evidence=False)
+    lifecycle.decide_case(
+        case, acting_user=world.beijing_user, outcome="violation_confirmed", public_result="属实。"
+    )
+    page = verified_client(world.beijing_user).get(reverse("cases:case_detail", args=[case.pk]))
+    html = page.content.decode()
+    assert 'id="violation-blockers"' in html
+    assert "No legal basis is given." in html or "未写明法律依据" in html

@@ -138,3 +138,22 @@ def suggestions_for(user: User, target: CaseTarget) -> list[tuple[str, Model]]:
             if all(not (t == entity_type and e.pk == entity.pk) for t, e in out):
                 out.append((entity_type, entity))
     return out
+
+
+def violation_blockers(case: Case) -> list[str]:
+    """Return why a confirmed violation would make no registry record at all (empty: none)."""
+    from qinglang.evidence.selectors import items_for_subjects
+
+    if not needs_link_warning(case):
+        return []
+    out = []
+    has_basis = bool(case.legal_basis) or any(m.get("legal_basis") for m in case.measures)
+    if not has_basis:
+        out.append(str(_("No legal basis is given.")))
+    subjects = [
+        ("cases.case", case.pk),
+        *(("intake.report", pk) for pk in case.reports.values_list("pk", flat=True)),
+    ]
+    if not items_for_subjects(subjects).exists():
+        out.append(str(_("No evidence is on file.")))
+    return out

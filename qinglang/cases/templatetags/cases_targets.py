@@ -8,7 +8,11 @@ from django import template
 
 from qinglang.cases.models import CaseStatus
 from qinglang.cases.selectors.cases import can_handle_case
-from qinglang.cases.selectors.targets import linked_entities, needs_link_warning
+from qinglang.cases.selectors.targets import (
+    linked_entities,
+    needs_link_warning,
+    violation_blockers,
+)
 
 register = template.Library()
 
@@ -25,6 +29,7 @@ def case_targets(context: dict[str, Any], case: Any) -> dict[str, Any]:
         "rows": rows,
         "unlinked": unlinked,
         "warn": bool(unlinked) and needs_link_warning(case),
+        "blockers": violation_blockers(case) if case.status != CaseStatus.CLOSED else [],
         "can_link": case.status != CaseStatus.CLOSED
         and not case.is_internal
         and can_handle_case(user, case),
