@@ -509,3 +509,19 @@ def test_detail_says_when_no_record_can_be_made(world, verified_client):
     html = page.content.decode()
     assert 'id="violation-blockers"' in html
     assert "No legal basis is given." in html or "未写明法律依据" in html
+
+
+def test_closing_again_does_not_undo_a_rescinded_record(world):
+    from qinglang.registry.services.violations import rescind_violation
+
+    case = _case(world)
+    site = _website()
+    link = [TargetLink(case.targets.get().pk, EntityRef("website", site.pk))]
+    _decide(case, world.beijing_user, target_links=link)
+    rescind_violation(
+        ViolationRecord.objects.get(), reason="复议撤销", acting_user=world.beijing_user
+    )
+    lifecycle.reopen_case(case, acting_user=world.beijing_user, reason="复议后重新调查")
+    _decide(case, world.beijing_user)
+    lifecycle.close_case(case, acting_user=world.beijing_user)
+    assert list(ViolationRecord.objects.values_list("status", flat=True)) == ["rescinded"]

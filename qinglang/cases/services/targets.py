@@ -233,7 +233,7 @@ def record_violations(case: Case, *, acting_user: User) -> int:
     (the registry's own rules); without them the decision stays with the case alone.
     """
     from qinglang.evidence.selectors import items_for_subjects
-    from qinglang.registry.models import ViolationRecord, ViolationStatus
+    from qinglang.registry.models import ViolationRecord
     from qinglang.registry.services.violations import record_violation
 
     if case.outcome != "violation_confirmed" or case.is_internal:
@@ -251,9 +251,8 @@ def record_violations(case: Case, *, acting_user: User) -> int:
     )
     if not evidence:
         return 0
-    rows = ViolationRecord.objects.filter(
-        case_type="cases.case", case_id=str(case.pk), status=ViolationStatus.ACTIVE
-    ).values_list(
+    # Any record this case made counts, rescinded ones too: closing again must not undo an appeal.
+    rows = ViolationRecord.objects.filter(case_type="cases.case", case_id=str(case.pk)).values_list(
         "subject_kind", "website_id", "account_id", "practitioner_id", "intermediary_id", "measure"
     )
     have = {(kind, next(pk for pk in pks if pk), measure) for kind, *pks, measure in rows}
