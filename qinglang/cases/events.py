@@ -50,3 +50,5 @@ INTERNAL_REROUTE_REQUESTED = define(
 INTERNAL_REROUTE_APPROVED = define(
     "report.internal_reroute_approved", _("Re-route of an internal matter approved")
 )
+# Decisions reach the registry: a target linked to (or registered as) a registry entity.
+CASE_TARGET_LINKED = define("case.target_linked", _("Case target linked to the registry"))

@@ -10,6 +10,7 @@ from qinglang.cases.views import (
     deadlines,
     evidence,
     pickers,
+    targets,
     tasks,
     transfers,
     triage,
@@ -109,4 +110,18 @@ urlpatterns += [
     path("pick/cases/", pickers.case_picker, name="case_picker"),
     path("pick/offices/", pickers.office_picker, name="office_picker"),
     path("quick/", pickers.quick_search, name="quick_search"),
+]
+
+# Decisions reach the registry (DECISIONS): link a target to a registry entry, or create one.
+urlpatterns += [
+    path(
+        "<int:pk>/targets/<int:target_id>/link/",
+        targets.case_target_link,
+        name="case_target_link",
+    ),
+    path(
+        "<int:pk>/targets/<int:target_id>/create/",
+        targets.case_target_create,
+        name="case_target_create",
+    ),
 ]

@@ -316,6 +316,9 @@ MATRIX: dict[str, tuple[str, str | None, str]] = {
     # the consistency proof without sizes is a 400 for everyone. ---
     "api-public-ledger-checkpoint": ("GET", None, "NNNNNNNN"),
     "api-public-ledger-consistency": ("GET", None, "AAAAAAAA"),
+    # --- decisions reach the registry: link a case target ---
+    "cases:case_target_link": ("GET", "case_target", "AANDDDND"),
+    "cases:case_target_create": ("POST", "case_target", "AANDDDND"),
 }
 
 
@@ -345,6 +348,7 @@ def build_scene(world: Any) -> Scene:
         "report": {"pk": report.pk},
         "case": {"pk": case.pk},
         "case_id": {"case_id": case.pk},
+        "case_target": {"pk": case.pk, "target_id": case.targets.first().pk},
     }
     try:
         from qinglang.cases.services.tasks import create_task

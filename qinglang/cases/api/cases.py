@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinglang.cases.api.targets import EntityRefOut, TargetLinkIn, entity_of, target_links
 from qinglang.cases.models import (
     Case,
     CaseStatus,
@@ -47,6 +48,7 @@ class OfficeRef(serializers.Serializer):
 
 
 class CaseTargetOut(serializers.Serializer):
+    id = serializers.IntegerField()
     kind = serializers.CharField()
     label = serializers.CharField()
     url = serializers.CharField()
@@ -55,6 +57,11 @@ class CaseTargetOut(serializers.Serializer):
     account = serializers.CharField()
     website = serializers.IntegerField(source="website_id", allow_null=True)
     registry_ref = serializers.CharField()
+    entity = serializers.SerializerMethodField()
+
+    @extend_schema_field(EntityRefOut(allow_null=True))
+    def get_entity(self, obj: Any) -> dict[str, Any] | None:
+        return entity_of(obj)
 
 
 class CaseListOut(serializers.Serializer):
@@ -331,6 +338,12 @@ class DecisionIn(VersionIn):
     legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
     public_result = serializers.CharField(max_length=2000)
     closure_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    targets = TargetLinkIn(
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Optional: link case targets to registry entities."),
+    )
 
 
 class CaseDecideView(APIView):
@@ -350,6 +363,7 @@ class CaseDecideView(APIView):
             legal_basis=v["legal_basis"],
             public_result=v["public_result"],
             closure_summary=v["closure_summary"],
+            target_links=target_links(v["targets"]),
         )
 
 
@@ -359,6 +373,12 @@ class CloseIn(VersionIn):
     legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
     public_result = serializers.CharField(max_length=2000, required=False)
     closure_summary = serializers.CharField(required=False, allow_blank=True)
+    targets = TargetLinkIn(
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Optional: link case targets to registry entities."),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "outcome" in attrs and not attrs.get("public_result"):
@@ -390,6 +410,7 @@ class CaseCloseView(APIView):
             legal_basis=v["legal_basis"],
             public_result=v.get("public_result"),
             closure_summary=v.get("closure_summary"),
+            target_links=target_links(v["targets"]),
         )
 
 

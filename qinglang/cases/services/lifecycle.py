@@ -542,11 +542,18 @@ def decide_case(
     public_result: str,
     closure_summary: str = "",
     expected_version: int | None = None,
+    target_links: Sequence[Any] = (),
 ) -> Case:
-    """Record the decision: outcome, measures with legal basis, wording for the public."""
+    """Record the decision: outcome, measures with legal basis, wording for the public.
+
+    `target_links` (TargetLink) link targets to registry entities first, in the same transaction.
+    """
+    from qinglang.cases.services.targets import apply_target_links
+
     with transaction.atomic():
         case = _lock(case, expected_version)
         _ensure_lead_permission(acting_user, case)
+        apply_target_links(case, target_links, acting_user=acting_user)
         _decide(
             case,
             acting_user=acting_user,
@@ -618,68 +625,11 @@ def _decide(
         _record_violations(case, acting_user=acting_user)
 
 
-# Case measures → registry measures, and which registry subjects each applies to.
-_REGISTRY_MEASURE = {
-    Measure.RECTIFICATION: ("rectification_order", {"website", "account"}),
-    Measure.REGULATORY_INTERVIEW: ("regulatory_interview", {"website", "account"}),
-    Measure.ACCOUNT_CLOSURE: ("account_closure", {"account"}),
-    Measure.SITE_SHUTDOWN: ("shutdown", {"website"}),
-    Measure.CRIMINAL_REFERRAL: ("criminal_referral", {"website", "account"}),
-    Measure.FINE: ("fine", {"website", "account"}),
-}
-
-
 def _record_violations(case: Case, *, acting_user: User) -> None:
-    """Put the decision on the registry record of each registered target.
+    """Put the decision on the registry record of each target linked to a registry entity."""
+    from qinglang.cases.services.targets import record_violations
 
-    Only targets linked to registry websites or accounts, only with evidence on file and a
-    legal basis given (the registry's own rules); anything else stays with the case alone.
-    """
-    from qinglang.evidence.selectors import items_for_subjects
-    from qinglang.registry.models import Account
-    from qinglang.registry.services.violations import record_violation
-
-    subjects: list[tuple[str, Any]] = []
-    for t in case.targets.select_related("website"):
-        if t.website_id:
-            subjects.append(("website", t.website))
-        elif t.registry_ref.startswith("registry.account:"):
-            account = Account.objects.filter(pk=t.registry_ref.split(":", 1)[1]).first()
-            if account is not None:
-                subjects.append(("account", account))
-    if not subjects:
-        return
-    evidence = list(
-        items_for_subjects(
-            [
-                ("cases.case", case.pk),
-                *(("intake.report", pk) for pk in case.reports.values_list("pk", flat=True)),
-            ],
-        ).values_list("pk", flat=True)
-    )
-    if not evidence:
-        return
-    decided_on = timezone.localdate(case.decided_at)
-    for m in case.measures:
-        measure, kinds = _REGISTRY_MEASURE[m["measure"]]
-        basis = m["legal_basis"] or case.legal_basis
-        if not basis:
-            continue
-        for kind, subject in subjects:
-            if kind in kinds:
-                record_violation(
-                    subject,
-                    case=("cases.case", case.pk),
-                    case_number=case.number,
-                    case_decided=True,
-                    deciding_office=case.lead_office,
-                    evidence_item_ids=evidence,
-                    legal_basis=basis,
-                    measure=measure,
-                    decided_on=decided_on,
-                    summary=case.public_result,
-                    acting_user=acting_user,
-                )
+    record_violations(case, acting_user=acting_user)
 
 
 def close_case(
@@ -692,8 +642,14 @@ def close_case(
     measures: Any = None,
     legal_basis: str = "",
     public_result: str | None = None,
+    target_links: Sequence[Any] = (),
 ) -> Case:
-    """Close a decided case (deciding it first if an outcome is given); reporters get the result."""
+    """Close a decided case (deciding it first if an outcome is given); reporters get the result.
+
+    A confirmed violation goes on the registry record of every linked target (`target_links`
+    add links first); records made at decision time are not made twice.
+    """
+    from qinglang.cases.services.targets import apply_target_links
     from qinglang.intake import services as intake_services
 
     with transaction.atomic():
@@ -701,6 +657,7 @@ def close_case(
         _ensure_lead_permission(acting_user, case)
         if case.status == CaseStatus.CLOSED:
             raise StateError({"status": _("This case is already closed.")})
+        apply_target_links(case, target_links, acting_user=acting_user)
         if outcome is not None:
             if case.status == CaseStatus.DECIDED:
                 raise StateError({"outcome": _("This case is already decided; close it as is.")})
@@ -720,6 +677,8 @@ def close_case(
         from qinglang.cases.services.closure import settle_open_work
 
         settle_open_work(case, acting_user=acting_user)
+        if case.outcome == Outcome.VIOLATION_CONFIRMED and not case.is_internal:
+            _record_violations(case, acting_user=acting_user)
         _set_status(case, CaseStatus.CLOSED)
         case.closed_at = timezone.now()
         _save(case, ["status", "closed_at", "closure_summary"])

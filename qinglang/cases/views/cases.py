@@ -18,13 +18,12 @@ from qinglang.cases.forms import (
     CaseCreateForm,
     CaseEditForm,
     CaseFilterForm,
-    CloseForm,
-    DecisionForm,
     MergeForm,
     ReasonForm,
     SplitForm,
     StatusForm,
 )
+from qinglang.cases.forms_targets import CloseLinkForm, DecisionLinkForm
 from qinglang.cases.models import ALLOWED_TRANSITIONS, Case, CaseStatus
 from qinglang.cases.selectors.cases import (
     CaseFilters,
@@ -45,6 +44,7 @@ from qinglang.cases.views.common import (
     paginate,
     query_without_page,
 )
+from qinglang.cases.views.targets import link_choices, warn_unlinked
 from qinglang.core.exceptions import NotPermitted
 
 
@@ -141,8 +141,10 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "edit_form": forms.get("edit_form")
         or CaseEditForm(initial=edit_initial, lead=lead, lead_office_id=case.lead_office_id),
         "status_form": forms.get("status_form") or StatusForm(initial=v, current=case.status),
-        "decision_form": forms.get("decision_form") or DecisionForm(initial=v),
-        "close_form": forms.get("close_form") or CloseForm(initial=v),
+        "decision_form": forms.get("decision_form")
+        or DecisionLinkForm(initial=v, link_choices=link_choices(request, case, lead)),
+        "close_form": forms.get("close_form")
+        or CloseLinkForm(initial=v, link_choices=link_choices(request, case, lead)),
         "reopen_form": forms.get("reopen_form") or ReasonForm(initial=v),
         "merge_form": forms.get("merge_form") or MergeForm(),
         # The lifecycle decides which actions the page offers (no decision on a new case).
@@ -250,10 +252,14 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "measures": d["measures"],
             "legal_basis": d["legal_basis"],
             "public_result": d["public_result"],
+            "target_links": d["target_links"],
         }
         if d["close_now"]:
-            return lifecycle.close_case(c, closure_summary=d["closure_summary"], **kwargs)
+            closed = lifecycle.close_case(c, closure_summary=d["closure_summary"], **kwargs)
+            warn_unlinked(request, closed)
+            return closed
         decided = lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
+        warn_unlinked(request, decided)
         work = open_work_of(decided)
         if work:
             messages.warning(
@@ -263,28 +269,31 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return decided
 
-    return _act(
-        request, pk, DecisionForm, "decision_form", call, _("Decision recorded."), lead=True
+    form_class = partial(
+        DecisionLinkForm, link_choices=link_choices(request, get_case_for(request.user, pk), True)
     )
+    return _act(request, pk, form_class, "decision_form", call, _("Decision recorded."), lead=True)
 
 
 @office_staff_required
 @require_POST
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        CloseForm,
-        "close_form",
-        lambda c, d: lifecycle.close_case(
+    form_class = partial(
+        CloseLinkForm, link_choices=link_choices(request, get_case_for(request.user, pk), True)
+    )
+
+    def call(c: Case, d: dict[str, Any]) -> Case:
+        closed = lifecycle.close_case(
             c,
             acting_user=request.user,
             expected_version=d["version"],
             closure_summary=d["closure_summary"],
-        ),
-        _("Case closed."),
-        lead=True,
-    )
+            target_links=d["target_links"],
+        )
+        warn_unlinked(request, closed)
+        return closed
+
+    return _act(request, pk, form_class, "close_form", call, _("Case closed."), lead=True)
 
 
 @office_staff_required
