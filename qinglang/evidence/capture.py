@@ -436,27 +436,84 @@ def main_text(hop: Hop) -> str:
     return trafilatura.extract(body, url=hop.url, include_comments=False) or ""
 
 
-def screenshot(url: str) -> bytes | None:
-    """Return a full-page PNG of the URL from headless Chromium, or None if not installed."""
+# While rendering: at most this many requests, each through the pinned fetch, GET/HEAD only.
+MAX_RENDER_REQUESTS = 200
+RENDER_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+_FORWARDED_HEADERS = ("accept", "accept-language", "referer", "range")
+_NOT_REPLAYED = {"content-encoding", "content-length", "transfer-encoding", "connection"}
+
+
+def _fulfil_headers(hop: Hop) -> dict[str, str]:
+    """Response headers to hand Chromium for a body we already decoded."""
+    headers: dict[str, str] = {}
+    for name, value in hop.response_headers:
+        key = name.lower()
+        if key in _NOT_REPLAYED:
+            continue
+        headers[key] = f"{headers[key]}\n{value}" if key in headers else value
+    return headers
+
+
+def _dead_port() -> socket.socket:
+    """Reserve a local port nobody listens on: the browser's proxy, so it can reach nothing."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def screenshot(page_hop: Hop) -> bytes | None:
+    """Return a full-page PNG of the fetched page from headless Chromium, or None.
+
+    The document is the one already fetched (not fetched again). Every request Chromium makes
+    while rendering is routed here: answered through the pinned, checked fetch or aborted.
+    WebSockets are refused, service workers blocked; the browser's proxy is a dead port.
+    """
     executable = Path(getattr(settings, "QINGLANG_CHROMIUM", "") or "")
     if not executable.is_file():
         return None
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    def guard(route, request) -> None:  # type: ignore[no-untyped-def]
-        try:
-            if urlsplit(request.url).scheme in {"data", "blob"}:
-                route.continue_()
-                return
-            check_url(request.url)
-        except (CaptureRefusedError, httpx.HTTPError, ValueError):
-            route.abort()
+    state = {"document_served": False, "requests": 0}
+    dead = _dead_port()
+
+    def guard(client: httpx.Client, route, request) -> None:  # type: ignore[no-untyped-def]
+        if not state["document_served"] and request.is_navigation_request():
+            state["document_served"] = True
+            route.fulfill(
+                status=page_hop.status,
+                headers=_fulfil_headers(page_hop),
+                body=_decoded_body(page_hop),
+            )
             return
-        route.continue_()
+        state["requests"] += 1
+        scheme = urlsplit(request.url).scheme
+        if (
+            scheme not in {"http", "https"}
+            or request.method not in {"GET", "HEAD"}
+            or state["requests"] > MAX_RENDER_REQUESTS
+        ):
+            route.abort("blockedbyclient")
+            return
+        headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
+        try:
+            hop = fetch_one(client, request.url, method=request.method, headers=headers)
+        except (CaptureRefusedError, httpx.HTTPError, ValueError) as exc:
+            log.info("capture render: %s refused: %s", request.url, exc)
+            route.abort("blockedbyclient")
+            return
+        route.fulfill(status=hop.status, headers=_fulfil_headers(hop), body=_decoded_body(hop))
+
+    def refuse_websocket(ws) -> None:  # type: ignore[no-untyped-def]
+        # Never connect_to_server(): the page's socket is closed without reaching anyone.
+        log.info("capture render: WebSocket %s refused", ws.url)
+        ws.close(code=1008, reason="refused")
 
     try:
-        with sync_playwright() as pw:
+        with (
+            pinned_client(timeout=RENDER_TIMEOUT, headers={"User-Agent": USER_AGENT}) as client,
+            sync_playwright() as pw,
+        ):
             browser = pw.chromium.launch(
                 executable_path=str(executable),
                 args=[
@@ -466,6 +523,12 @@ def screenshot(url: str) -> bytes | None:
                     "--disable-component-update",
                     "--disable-sync",
                     "--no-first-run",
+                    "--disable-quic",
+                    "--dns-prefetch-disable",
+                    f"--proxy-server=http://127.0.0.1:{dead.getsockname()[1]}",
+                    "--proxy-bypass-list=<-loopback>",
+                    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+                    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
                 ],
             )
             try:
@@ -475,15 +538,18 @@ def screenshot(url: str) -> bytes | None:
                     viewport={"width": 1280, "height": 900},
                     service_workers="block",
                 )
-                context.route("**/*", guard)
+                context.route("**/*", lambda route, request: guard(client, route, request))
+                context.route_web_socket("**/*", refuse_websocket)
                 page = context.new_page()
-                page.goto(url, wait_until="load", timeout=20000)
+                page.goto(page_hop.url, wait_until="load", timeout=20000)
                 return page.screenshot(full_page=True, type="png", timeout=20000)
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        log.warning("screenshot of %s failed: %s", url, exc)
+        log.warning("screenshot of %s failed: %s", page_hop.url, exc)
         return None
+    finally:
+        dead.close()
 
 
 def _finish(capture: WebCapture, **fields: object) -> None:
@@ -575,7 +641,7 @@ def run_capture(
         raise
     warc = write_warc(result)
     text = main_text(result.final)
-    png = screenshot(result.final.url) if result.final.status < 400 else None
+    png = screenshot(result.final) if result.final.status < 400 else None
     _store(capture, result, warc, text, png)
     return capture.status
 
