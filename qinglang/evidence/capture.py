@@ -439,6 +439,19 @@ def main_text(hop: Hop) -> str:
 # While rendering: at most this many requests, each through the pinned fetch, GET/HEAD only.
 MAX_RENDER_REQUESTS = 200
 RENDER_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Chromium's own network is off: its proxy (added at launch) is a dead local port.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--dns-prefetch-disable",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+]
 _FORWARDED_HEADERS = ("accept", "accept-language", "referer", "range")
 _NOT_REPLAYED = {"content-encoding", "content-length", "transfer-encoding", "connection"}
 
@@ -517,18 +530,9 @@ def screenshot(page_hop: Hop) -> bytes | None:
             browser = pw.chromium.launch(
                 executable_path=str(executable),
                 args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                    "--disable-quic",
-                    "--dns-prefetch-disable",
+                    *CHROMIUM_ARGS,
                     f"--proxy-server=http://127.0.0.1:{dead.getsockname()[1]}",
                     "--proxy-bypass-list=<-loopback>",
-                    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-                    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
                 ],
             )
             try:

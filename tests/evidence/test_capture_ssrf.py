@@ -205,8 +205,19 @@ def test_redirect_to_rebinding_host_never_reaches_private(world, servers, rebind
     assert public_seen[0] == "/to-rebind"
 
 
-def test_rendering_reaches_nothing_private(world, servers, rebinding, settings):
+def test_rendering_reaches_nothing_private(world, servers, rebinding, settings, monkeypatch):
     settings.QINGLANG_CHROMIUM = require_chromium()
+    # Chromium's own Local Network Access checks would stop a public page from reaching
+    # 127.0.0.1; they are turned off so that the test shows our guard, not Chromium's.
+    monkeypatch.setattr(
+        capture,
+        "CHROMIUM_ARGS",
+        [
+            *capture.CHROMIUM_ARGS,
+            "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,"
+            "PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults",
+        ],
+    )
     port, public_seen, private_seen = servers
     cap = request(f"http://rebind.test:{port}/page", world)
     assert capture.run_capture(cap.pk) == CaptureStatus.DONE
