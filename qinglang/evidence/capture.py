@@ -24,6 +24,7 @@ import io
 import ipaddress
 import logging
 import socket
+import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -250,10 +251,10 @@ class PinnedBackend(httpcore.NetworkBackend):
 class PinnedTransport(httpx.HTTPTransport):
     """httpx transport whose connections go through PinnedBackend (no proxy, no environment)."""
 
-    def __init__(self) -> None:
+    def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             max_connections=10,
             max_keepalive_connections=5,
             keepalive_expiry=5.0,
@@ -261,10 +262,13 @@ class PinnedTransport(httpx.HTTPTransport):
         )
 
 
-def pinned_client(**kwargs: object) -> httpx.Client:
-    """Return an httpx client that connects only to checked, pinned addresses; no redirects."""
+def pinned_client(*, verify: ssl.SSLContext | bool = True, **kwargs: object) -> httpx.Client:
+    """Return an httpx client that connects only to checked, pinned addresses; no redirects.
+
+    TLS verifies the certificate against the URL's host name (`verify`: CA context for tests).
+    """
     return httpx.Client(
-        transport=PinnedTransport(),
+        transport=PinnedTransport(verify=verify),
         trust_env=False,
         follow_redirects=False,
         **kwargs,  # type: ignore[arg-type]
@@ -519,6 +523,7 @@ def screenshot(page_hop: Hop) -> bytes | None:
 
     def refuse_websocket(ws) -> None:  # type: ignore[no-untyped-def]
         # Never connect_to_server(): the page's socket is closed without reaching anyone.
+        # (A dedicated worker's WebSocket is not seen here; the dead proxy stops it.)
         log.info("capture render: WebSocket %s refused", ws.url)
         ws.close(code=1008, reason="refused")
 

@@ -16,6 +16,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from django.db import transaction
 
@@ -236,3 +237,70 @@ def test_rendering_reaches_nothing_private(world, servers, rebinding, settings, 
     assert "/again" not in public_seen
     png = vault.read_blob(cap.screenshot_item.blob.storage_name)
     assert png.startswith(b"\x89PNG")
+
+
+def _tls_server(tmp_path, port_seen: list[str]):
+    """An HTTPS server on the public address with a certificate for good.test only."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "good.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("good.test")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    httpd = _serve(PUBLIC, 0, port_seen)
+    httpd.socket = server_ctx.wrap_socket(httpd.socket, server_side=True)
+    client_ctx = ssl.create_default_context(cadata=cert_pem.decode())
+    return httpd, client_ctx
+
+
+def test_tls_verifies_the_host_name_on_the_pinned_address(tmp_path, rebinding, monkeypatch):
+    seen: list[str] = []
+    httpd, client_ctx = _tls_server(tmp_path, seen)
+    port = httpd.server_address[1]
+    real_resolve = net.resolve
+    monkeypatch.setattr(
+        net, "resolve", lambda host, p: [PUBLIC] if host == "other.test" else real_resolve(host, p)
+    )
+    try:
+        with capture.pinned_client(verify=client_ctx) as client:
+            hop = capture.fetch_one(client, f"https://good.test:{port}/article")
+        assert hop.status == 200
+        assert hop.remote_ip == PUBLIC
+        # Same address, another name: the certificate is checked against the name, not the IP.
+        with (
+            capture.pinned_client(verify=client_ctx) as client,
+            pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED|match"),
+        ):
+            capture.fetch_one(client, f"https://other.test:{port}/article")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert seen == ["/article"]
