@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -31,3 +32,20 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Return the addresses `host` resolves to, in the resolver's order, from ONE lookup.
+
+    Outgoing fetches that must not reach internal addresses (web capture) call this once per
+    connection, check every address, and connect to a checked address itself, so a second DNS
+    answer (DNS rebinding) cannot change the target. Tests replace this function with a fake
+    resolver. Raises socket.gaierror when the name does not resolve.
+    """
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    addresses: list[str] = []
+    for info in infos:
+        address = str(info[4][0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses

@@ -1,10 +1,21 @@
 """Preserve a web page named in a report: WARC of every request and response, main text, and a
 full-page screenshot where Chromium is installed.
 
-SSRF: every hop's host is resolved and each address must be public (not loopback, private,
-link-local — which includes the 169.254.169.254 metadata service — unspecified, multicast or
-reserved), and the address actually connected to is checked again before the body is read.
-`settings.QINGLANG_CAPTURE_ALLOW_PRIVATE` lifts this (tests use a local server).
+SSRF: the address checked is the address connected to. Every connection resolves its host ONCE
+(`qinglang.core.net.resolve`), every address must be public (not loopback, private, link-local —
+which includes the 169.254.169.254 metadata service — unspecified, multicast or reserved), and the
+socket is opened to a checked address by our own network backend (`PinnedBackend`): a second DNS
+answer (DNS rebinding) cannot change the target. TLS still verifies the certificate against the
+host name (SNI is the host name). Every redirect hop opens its connection the same way, and the
+address actually connected to is checked again before the body is read.
+
+Chromium never touches the network: it renders the already-fetched document, and every request
+it makes while rendering (subresources, frames, fetch/XHR, workers, prefetches) is intercepted and
+either answered through the same pinned, checked fetch or aborted; WebSockets are refused,
+service workers blocked, and the browser's own proxy is a dead local port so that anything that
+escaped interception (and WebRTC) goes nowhere.
+
+`settings.QINGLANG_CAPTURE_ALLOW_PRIVATE` lifts the address rule (tests use a local server).
 """
 
 from __future__ import annotations
@@ -13,11 +24,13 @@ import io
 import ipaddress
 import logging
 import socket
+import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +40,7 @@ from django.utils.translation import gettext as _
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from qinglang.core import ledger
+from qinglang.core import ledger, net
 from qinglang.evidence import services
 from qinglang.evidence.models import CaptureFailure, CaptureStatus, EvidenceKind, WebCapture
 
@@ -156,8 +169,8 @@ def precheck_url(url: str) -> None:
         )
 
 
-def check_url(url: str) -> list[str]:
-    """Resolve the URL's host and check every address; return the addresses."""
+def _check_scheme(url: str) -> None:
+    """Refuse other schemes than http(s), a missing host and user info in the URL."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise CaptureRefusedError(
@@ -169,17 +182,97 @@ def check_url(url: str) -> list[str]:
             _("Addresses with a user name or password are not captured."),
             failure=CaptureFailure.SCHEME,
         )
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def checked_addresses(host: str, port: int) -> list[str]:
+    """Resolve `host` once and check every address; return them (connect only to these)."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise ResolveError(f"cannot resolve {parts.hostname}: {exc}") from exc
-    addresses = sorted({info[4][0] for info in infos})
+        addresses = net.resolve(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ResolveError(f"cannot resolve {host}: {exc}") from exc
     if not addresses:
-        raise ResolveError(f"no address for {parts.hostname}")
+        raise ResolveError(f"no address for {host}")
     for address in addresses:
         check_address(address)
     return addresses
+
+
+def check_url(url: str) -> list[str]:
+    """Resolve the URL's host and check every address; return the addresses."""
+    _check_scheme(url)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return checked_addresses(str(parts.hostname), port)
+
+
+class PinnedBackend(httpcore.NetworkBackend):
+    """An httpcore network backend that connects only to addresses it resolved and checked.
+
+    httpcore hands us the URL's host name; we resolve it once, check every answer and open the
+    socket to a checked address ourselves. TLS is then started on that socket with the host name
+    as SNI and for certificate verification (httpcore does this with the origin's host).
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> httpcore.NetworkStream:
+        error: Exception | None = None
+        for address in checked_addresses(host, port):
+            try:
+                return self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,  # type: ignore[arg-type]
+                )
+            except httpcore.ConnectError as exc:
+                error = exc
+        assert error is not None  # noqa: S101 - checked_addresses never returns an empty list
+        raise error
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: object = None
+    ) -> httpcore.NetworkStream:
+        raise CaptureRefusedError(_("Only http:// and https:// addresses can be captured."))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx transport whose connections go through PinnedBackend (no proxy, no environment)."""
+
+    def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=10,
+            max_keepalive_connections=5,
+            keepalive_expiry=5.0,
+            network_backend=PinnedBackend(),
+        )
+
+
+def pinned_client(*, verify: ssl.SSLContext | bool = True, **kwargs: object) -> httpx.Client:
+    """Return an httpx client that connects only to checked, pinned addresses; no redirects.
+
+    TLS verifies the certificate against the URL's host name (`verify`: CA context for tests).
+    """
+    return httpx.Client(
+        transport=PinnedTransport(verify=verify),
+        trust_env=False,
+        follow_redirects=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 @dataclass
@@ -212,56 +305,64 @@ def _peer_ip(response: httpx.Response) -> str | None:
     return addr[0] if addr else None
 
 
+def _too_large(limit: int) -> CaptureTooLargeError:
+    return CaptureTooLargeError(
+        _("The page is larger than %(mb)s MB; not captured.") % {"mb": limit // (1024 * 1024)}
+    )
+
+
+def fetch_one(
+    client: httpx.Client,
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    limit: int | None = None,
+) -> Hop:
+    """Make one request through a pinned client (no redirect followed); the body size-capped."""
+    _check_scheme(url)
+    limit = max_bytes() if limit is None else limit
+    request = client.build_request(method, url, headers=headers)
+    response = client.send(request, stream=True)
+    try:
+        peer = _peer_ip(response)
+        if peer:
+            check_address(peer)
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        body = bytearray()
+        for chunk in response.iter_raw():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise _too_large(limit)
+    finally:
+        response.close()
+    return Hop(
+        url=url,
+        method=method,
+        request_headers=list(request.headers.items()),
+        status=response.status_code,
+        reason=response.reason_phrase or "",
+        http_version=response.http_version or "HTTP/1.1",
+        response_headers=response.headers.multi_items(),
+        body=bytes(body),
+        remote_ip=peer,
+    )
+
+
 def fetch(url: str) -> FetchResult:
-    """GET a URL with bounded redirects, each hop re-checked; the body capped in size."""
+    """GET a URL with bounded redirects, every hop's connection pinned to a checked address."""
     result = FetchResult()
-    limit = max_bytes()
-    with httpx.Client(
-        timeout=TIMEOUT,
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+    with pinned_client(
+        timeout=TIMEOUT, headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
     ) as client:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            check_url(current)
-            request = client.build_request("GET", current)
-            response = client.send(request, stream=True)
-            try:
-                peer = _peer_ip(response)
-                if peer:
-                    check_address(peer)
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > limit:
-                    raise CaptureTooLargeError(
-                        _("The page is larger than %(mb)s MB; not captured.")
-                        % {"mb": limit // (1024 * 1024)}
-                    )
-                body = bytearray()
-                for chunk in response.iter_raw():
-                    body.extend(chunk)
-                    if len(body) > limit:
-                        raise CaptureTooLargeError(
-                            _("The page is larger than %(mb)s MB; not captured.")
-                            % {"mb": limit // (1024 * 1024)}
-                        )
-            finally:
-                response.close()
-            result.hops.append(
-                Hop(
-                    url=current,
-                    method="GET",
-                    request_headers=list(request.headers.items()),
-                    status=response.status_code,
-                    reason=response.reason_phrase or "",
-                    http_version=response.http_version or "HTTP/1.1",
-                    response_headers=response.headers.multi_items(),
-                    body=bytes(body),
-                    remote_ip=peer,
-                )
-            )
-            location = response.headers.get("location")
-            if response.is_redirect and location:
+            hop = fetch_one(client, current)
+            result.hops.append(hop)
+            location = {k.lower(): v for k, v in hop.response_headers}.get("location")
+            if hop.status in {301, 302, 303, 307, 308} and location:
                 current = urljoin(current, location)
                 continue
             return result
@@ -339,36 +440,104 @@ def main_text(hop: Hop) -> str:
     return trafilatura.extract(body, url=hop.url, include_comments=False) or ""
 
 
-def screenshot(url: str) -> bytes | None:
-    """Return a full-page PNG of the URL from headless Chromium, or None if not installed."""
+# While rendering: at most this many requests, each through the pinned fetch, GET/HEAD only.
+MAX_RENDER_REQUESTS = 200
+RENDER_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Chromium's own network is off: its proxy (added at launch) is a dead local port.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--dns-prefetch-disable",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+]
+_FORWARDED_HEADERS = ("accept", "accept-language", "referer", "range")
+_NOT_REPLAYED = {"content-encoding", "content-length", "transfer-encoding", "connection"}
+
+
+def _fulfil_headers(hop: Hop) -> dict[str, str]:
+    """Response headers to hand Chromium for a body we already decoded."""
+    headers: dict[str, str] = {}
+    for name, value in hop.response_headers:
+        key = name.lower()
+        if key in _NOT_REPLAYED:
+            continue
+        headers[key] = f"{headers[key]}\n{value}" if key in headers else value
+    return headers
+
+
+def _dead_port() -> socket.socket:
+    """Reserve a local port nobody listens on: the browser's proxy, so it can reach nothing."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def screenshot(page_hop: Hop) -> bytes | None:
+    """Return a full-page PNG of the fetched page from headless Chromium, or None.
+
+    The document is the one already fetched (not fetched again). Every request Chromium makes
+    while rendering is routed here: answered through the pinned, checked fetch or aborted.
+    WebSockets are refused, service workers blocked; the browser's proxy is a dead port.
+    """
     executable = Path(getattr(settings, "QINGLANG_CHROMIUM", "") or "")
     if not executable.is_file():
         return None
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    def guard(route, request) -> None:  # type: ignore[no-untyped-def]
-        try:
-            if urlsplit(request.url).scheme in {"data", "blob"}:
-                route.continue_()
-                return
-            check_url(request.url)
-        except (CaptureRefusedError, httpx.HTTPError, ValueError):
-            route.abort()
+    state = {"document_served": False, "requests": 0}
+    dead = _dead_port()
+
+    def guard(client: httpx.Client, route, request) -> None:  # type: ignore[no-untyped-def]
+        if not state["document_served"] and request.is_navigation_request():
+            state["document_served"] = True
+            route.fulfill(
+                status=page_hop.status,
+                headers=_fulfil_headers(page_hop),
+                body=_decoded_body(page_hop),
+            )
             return
-        route.continue_()
+        state["requests"] += 1
+        scheme = urlsplit(request.url).scheme
+        if (
+            scheme not in {"http", "https"}
+            or request.method not in {"GET", "HEAD"}
+            or state["requests"] > MAX_RENDER_REQUESTS
+        ):
+            route.abort("blockedbyclient")
+            return
+        headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
+        try:
+            hop = fetch_one(client, request.url, method=request.method, headers=headers)
+        except (CaptureRefusedError, httpx.HTTPError, ValueError) as exc:
+            log.info("capture render: %s refused: %s", request.url, exc)
+            route.abort("blockedbyclient")
+            return
+        route.fulfill(status=hop.status, headers=_fulfil_headers(hop), body=_decoded_body(hop))
+
+    def refuse_websocket(ws) -> None:  # type: ignore[no-untyped-def]
+        # Never connect_to_server(): the page's socket is closed without reaching anyone.
+        # (A dedicated worker's WebSocket is not seen here; the dead proxy stops it.)
+        log.info("capture render: WebSocket %s refused", ws.url)
+        ws.close(code=1008, reason="refused")
 
     try:
-        with sync_playwright() as pw:
+        with (
+            pinned_client(timeout=RENDER_TIMEOUT, headers={"User-Agent": USER_AGENT}) as client,
+            sync_playwright() as pw,
+        ):
             browser = pw.chromium.launch(
                 executable_path=str(executable),
                 args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
+                    *CHROMIUM_ARGS,
+                    f"--proxy-server=http://127.0.0.1:{dead.getsockname()[1]}",
+                    "--proxy-bypass-list=<-loopback>",
                 ],
             )
             try:
@@ -378,15 +547,18 @@ def screenshot(url: str) -> bytes | None:
                     viewport={"width": 1280, "height": 900},
                     service_workers="block",
                 )
-                context.route("**/*", guard)
+                context.route("**/*", lambda route, request: guard(client, route, request))
+                context.route_web_socket("**/*", refuse_websocket)
                 page = context.new_page()
-                page.goto(url, wait_until="load", timeout=20000)
+                page.goto(page_hop.url, wait_until="load", timeout=20000)
                 return page.screenshot(full_page=True, type="png", timeout=20000)
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        log.warning("screenshot of %s failed: %s", url, exc)
+        log.warning("screenshot of %s failed: %s", page_hop.url, exc)
         return None
+    finally:
+        dead.close()
 
 
 def _finish(capture: WebCapture, **fields: object) -> None:
@@ -478,7 +650,7 @@ def run_capture(
         raise
     warc = write_warc(result)
     text = main_text(result.final)
-    png = screenshot(result.final.url) if result.final.status < 400 else None
+    png = screenshot(result.final) if result.final.status < 400 else None
     _store(capture, result, warc, text, png)
     return capture.status
 
