@@ -216,3 +216,24 @@ def test_api_answer_says_what_the_website_received(world, cwm):
     assert body["redacted"] is True
     assert_no_reporter(body["instructions"])
     assert Transfer.objects.get().instructions_original == INSTRUCTIONS
+
+
+def test_migration_redacts_orders_already_sent_and_reverses(world, cwm):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    transfer = order(world, cwm)
+    Transfer.objects.filter(pk=transfer.pk).update(
+        instructions=INSTRUCTIONS, measures=[f"联系{PHONE}"], instructions_original=""
+    )
+    police = send(world, cwm.case, instructions=INSTRUCTIONS)
+    migration = import_module("qinglang.cases.migrations.0010_redact_website_transfers")
+    migration.redact_sent(apps, None)
+    transfer.refresh_from_db()
+    assert_no_reporter(transfer.instructions + str(transfer.measures))
+    assert transfer.instructions_original == INSTRUCTIONS
+    assert Transfer.objects.get(pk=police.pk).instructions == INSTRUCTIONS
+    migration.restore_originals(apps, None)
+    transfer.refresh_from_db()
+    assert transfer.instructions == INSTRUCTIONS and transfer.measures == [f"联系{PHONE}"]
