@@ -199,7 +199,7 @@ def test_another_region_gets_404_and_nothing_stored(world, cwm, verified_client)
     assert not Transfer.objects.exists()
 
 
-def test_api_answer_says_what_the_website_received(world, cwm):
+def test_api_sender_reads_what_the_website_received(world, cwm):
     response = api_client(world.beijing_user).post(
         f"/api/v1/cases/{cwm.case.pk}/transfers/",
         {
@@ -212,9 +212,10 @@ def test_api_answer_says_what_the_website_received(world, cwm):
         format="json",
     )
     assert response.status_code == 201
-    body = response.json()
-    assert body["redacted"] is True
-    assert_no_reporter(body["instructions"])
+    detail = api_client(world.beijing_user).get(f"/api/v1/transfers/{response.json()['id']}/")
+    body = detail.json()
+    assert_no_reporter(body["instructions"] + str(body["materials"]["reports"]))
+    assert body["as_written"]["instructions"] == INSTRUCTIONS
     assert Transfer.objects.get().instructions_original == INSTRUCTIONS
 
 

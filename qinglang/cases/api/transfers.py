@@ -162,16 +162,6 @@ class TransferCreatedOut(serializers.Serializer):
     id = serializers.IntegerField()
     deadline = serializers.DateTimeField()
     status = serializers.CharField()
-    instructions = serializers.CharField(
-        help_text=_("As the recipient reads it (a website: the reporter's details removed).")
-    )
-    measures = serializers.JSONField()
-    redacted = serializers.SerializerMethodField(
-        help_text=_("Whether personal data was removed before sending.")
-    )
-
-    def get_redacted(self, obj: Transfer) -> bool:
-        return bool(obj.instructions_original or obj.measures_original)
 
 
 class CaseTransfersView(APIView):
