@@ -256,3 +256,18 @@ def segments(text: str, findings: Iterable[Finding]) -> list[tuple[str, Finding 
     if pos < len(text):
         out.append((text[pos:], None))
     return out
+
+
+def redact_for_outsiders(
+    text: str, *, known: Iterable[str] = (), keep: Iterable[int] = ()
+) -> tuple[str, dict[str, int]]:
+    """Return `text` redacted for readers outside the regulator, with the count per kind.
+
+    `keep` lists the start positions of adjustable findings (names) a reviewer chose to keep.
+    """
+    kept = set(keep)
+    applied = [f for f in detect(text, known=known) if not (f.adjustable and f.start in kept)]
+    counts: dict[str, int] = {}
+    for f in applied:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    return redact(text, applied), counts

@@ -301,6 +301,12 @@ class Transfer(models.Model):
     )
     instructions = models.TextField(_("instructions"))
     measures = models.JSONField(_("required measures"), default=list, blank=True)
+    # What the sender wrote, when redaction for a website changed it (staff only); the
+    # `instructions` and `measures` above are what the recipient reads.
+    instructions_original = models.TextField(_("instructions as written"), blank=True)
+    measures_original = models.JSONField(
+        _("required measures as written"), default=list, blank=True
+    )
     measure = models.CharField(
         _("interim measure"), max_length=32, choices=InterimMeasure.choices, blank=True
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from qinglang.analysis import pii
 from qinglang.cases.models import Case, CaseStatus, Outcome
+from qinglang.cases.selectors.redaction import reporter_details
 from qinglang.core import ledger
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
 from qinglang.core.messages import choice_label, message
@@ -103,26 +104,14 @@ def ensure_issuing_office(user: User, office_id: int) -> None:
 
 def known_details(case: Case) -> list[str]:
     """Return what the case's reporters told us about themselves (never to be published)."""
-    values: list[str] = []
-    for name, phone, email in case.reports.values_list(
-        "contact_name", "contact_phone", "contact_email"
-    ):
-        values += [v for v in (name, phone, email) if v]
-        # "陈女士" also names the person by surname and title alone.
-    return values
+    return reporter_details(case)
 
 
 def redact_text(
     text: str, *, known: Iterable[str] = (), keep: Iterable[int] = ()
 ) -> tuple[str, dict[str, int]]:
     """Redact `text`; `keep` lists positions of adjustable findings the reviewer kept."""
-    findings = pii.detect(text, known=known)
-    kept = set(keep)
-    applied = [f for f in findings if not (f.adjustable and f.start in kept)]
-    counts: dict[str, int] = {}
-    for f in applied:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
-    return pii.redact(text, applied), counts
+    return pii.redact_for_outsiders(text, known=known, keep=keep)
 
 
 # ---------------------------------------------------------------- laws library

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.cases.models import FeedbackResult, InterimMeasure, Transfer, TransferKind
-from qinglang.cases.selectors import handling
+from qinglang.cases.selectors import handling, redaction
 from qinglang.cases.selectors.cases import get_case_for
 from qinglang.cases.services import inbox, transfers
 
@@ -54,7 +54,7 @@ class ReportMaterialOut(serializers.Serializer):
 
     id = serializers.IntegerField()
     category = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(source="description_as_sent")
     submitted_at = serializers.DateTimeField()
     targets = TransferTargetOut(many=True, source="targets.all")
 
@@ -99,8 +99,22 @@ class TransferDetailOut(TransferOut):
     def get_materials(self, obj: Transfer) -> dict[str, Any]:
         return {
             "evidence": EvidenceOut(handling.transfer_evidence(obj), many=True).data,
-            "reports": ReportMaterialOut(handling.transfer_reports(obj), many=True).data,
+            "reports": ReportMaterialOut(
+                redaction.reports_as_sent(obj, handling.transfer_reports(obj)), many=True
+            ).data,
         }
+
+    def to_representation(self, instance: Transfer) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["case"]["title"] = redaction.case_title_as_sent(instance)
+        request = self.context.get("request")
+        as_written = redaction.as_written_for(
+            instance,
+            recipient_side=request is None or transfers.is_recipient_side(request.user, instance),
+        )
+        if as_written is not None:
+            data["as_written"] = as_written
+        return data
 
     def get_feedback(self, obj: Transfer) -> list[dict[str, Any]]:
         return [
@@ -213,7 +227,7 @@ class TransferDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         transfer = handling.get_transfer_for(request.user, pk)
         inbox.mark_transfer_opened(transfer, acting_user=request.user)
-        return Response(TransferDetailOut(transfer).data)
+        return Response(TransferDetailOut(transfer, context={"request": request}).data)
 
 
 class TransferAcknowledgeView(APIView):

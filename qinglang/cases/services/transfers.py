@@ -28,6 +28,7 @@ from qinglang.cases.models import (
     TransferKind,
     TransferStatus,
 )
+from qinglang.cases.selectors import redaction
 from qinglang.cases.selectors.cases import HANDLING_ROLES, can_handle_case, can_lead_case
 from qinglang.cases.selectors.handling import case_material_ids
 from qinglang.cases.services import lifecycle
@@ -221,6 +222,7 @@ def send_transfer(
     if errors:
         raise DomainError(errors)
     assert org is not None  # noqa: S101 - errors would have been raised
+    sent, redactions = _outgoing_text(case, org, instructions, measures_clean)
     now = timezone.now()
     stage = (
         DeadlineStage.RECTIFICATION
@@ -238,8 +240,10 @@ def send_transfer(
         kind=kind,
         sender_office=acting_user.organization,
         recipient=org,
-        instructions=instructions,
-        measures=measures_clean,
+        instructions=sent["instructions"],
+        measures=sent["measures"],
+        instructions_original=instructions if redactions else "",
+        measures_original=measures_clean if redactions else [],
         measure=measure,
         deadline=deadline,
         sent_by=acting_user,
@@ -269,8 +273,9 @@ def send_transfer(
             "deadline": deadline.isoformat(),
             "evidence": item_ids,
             "reports": rep_ids,
-            "measures": measures_clean,
+            "measures": sent["measures"],
             **({"measure": measure} if measure else {}),
+            **({"redacted": redactions} if redactions else {}),
         },
     )
     notify(
@@ -291,6 +296,26 @@ def send_transfer(
         ),
     )
     return transfer
+
+
+def _outgoing_text(
+    case: Case, org: Organization, instructions: str, measures: list[str]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Return the texts as `org` will read them and what was removed (kind: count).
+
+    A website operator never learns who reported it: the reporter's name, phone, e-mail and
+    any other personal data found are masked before the texts are stored as sent.
+    """
+    if not redaction.redacts_for(org):
+        return {"instructions": instructions, "measures": measures}, {}
+    known = redaction.reporter_details(case)
+    previews = redaction.preview_all([instructions, *measures], known=known)
+    counts: dict[str, int] = {}
+    for p in previews:
+        for kind, n in p.counts.items():
+            counts[kind] = counts.get(kind, 0) + n
+    texts = [p.redacted for p in previews]
+    return {"instructions": texts[0], "measures": texts[1:]}, counts
 
 
 def _clean_interim_measure(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qinglang.cases.models import FeedbackResult, TransferKind
-from qinglang.cases.selectors import handling
+from qinglang.cases.selectors import handling, redaction
 from qinglang.cases.selectors.cases import can_handle_case, get_case_for
 from qinglang.cases.selectors.deadlines import with_deadline_status
 from qinglang.cases.services import inbox, transfers
@@ -98,6 +98,12 @@ def transfer_create(request: HttpRequest, case_id: int) -> HttpResponse:
     form = TransferForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        measures = [m.strip() for m in data["measures"].splitlines() if m.strip()]
+        preview = _preview_unless_seen(request, case, data, measures)
+        if preview is not None:
+            return render(
+                request, "cases/transfer_form.html", {"case": case, "form": form, **preview}
+            )
         try:
             transfer = transfers.send_transfer(
                 case,
@@ -105,7 +111,7 @@ def transfer_create(request: HttpRequest, case_id: int) -> HttpResponse:
                 kind=data["kind"],
                 instructions=data["instructions"],
                 acting_user=request.user,
-                measures=[m for m in data["measures"].splitlines() if m.strip()],
+                measures=measures,
                 deadline_days=data["deadline_days"],
                 evidence_ids=data["evidence"],
                 report_ids=data["reports"],
@@ -121,6 +127,34 @@ def transfer_create(request: HttpRequest, case_id: int) -> HttpResponse:
         {"case": case, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _preview_unless_seen(
+    request: HttpRequest, case: Any, data: dict[str, Any], measures: list[str]
+) -> dict[str, Any] | None:
+    """Return the redaction preview a website transfer needs first (None: send it now).
+
+    The sender sees exactly what the website will read; a text changed since it was
+    previewed is previewed again.
+    """
+    if not redaction.redacts_for(data["recipient"]):
+        return None
+    known = redaction.reporter_details(case)
+    previews = redaction.preview_all([data["instructions"], *measures], known=known)
+    descriptions = case.reports.filter(pk__in=data["reports"]).order_by("pk")
+    report_previews = redaction.preview_all(
+        list(descriptions.values_list("description", flat=True)), known=known
+    )
+    digest = redaction.preview_digest([*previews, *report_previews])
+    if request.POST.get("previewed") == digest:
+        return None
+    return {
+        "preview": previews[0],
+        "measure_previews": previews[1:],
+        "report_previews": report_previews,
+        "removed": sum(sum(p.counts.values()) for p in [*previews, *report_previews]),
+        "digest": digest,
+    }
 
 
 @require_verified
@@ -155,7 +189,9 @@ def _detail_context(request: HttpRequest, transfer: Any, **extra: Any) -> dict[s
         "recipient_side": recipient_side,
         "sender_side": transfers.is_sender_side(request.user, transfer),
         "evidence": handling.transfer_evidence(transfer),
-        "reports": handling.transfer_reports(transfer),
+        "reports": redaction.reports_as_sent(transfer, handling.transfer_reports(transfer)),
+        "case_title": redaction.case_title_as_sent(transfer),
+        "as_written": redaction.as_written_for(transfer, recipient_side=recipient_side),
         "feedback": handling.feedback_with_attachments(transfer),
         "extensions": transfer.extensions.all(),
         "feedback_form": extra.pop("feedback_form", FeedbackForm()),
