@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_deadlines_plan_and_closure"),
+        ("cases", "0009_saved_filters_internal_reroute"),
     ]
 
     operations = [

@@ -43,7 +43,7 @@ def restore_originals(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0009_transfer_redaction_originals"),
+        ("cases", "0010_transfer_redaction_originals"),
     ]
 
     operations = [migrations.RunPython(redact_sent, restore_originals)]
