@@ -97,7 +97,12 @@ class ItemDownloadView(APIView):
     camera, author), with `X-Original-SHA256` naming the original it was made from.
     """
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            409: OpenApiTypes.OBJECT,
+        }
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         item = get_item_for(request.user, pk)
         try:
