@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.core import ledger
-from qinglang.core.exceptions import DomainError, NotFoundInScopeError
+from qinglang.core.exceptions import DomainError, NotFoundInScopeError, StateError
 from qinglang.core.models import LedgerEvent
-from qinglang.evidence import packages, services
+from qinglang.evidence import derivatives, packages, services
 from qinglang.evidence.models import EvidenceItem, WebCapture
-from qinglang.evidence.responses import blob_response, harden
+from qinglang.evidence.responses import derivative_response, harden
 from qinglang.evidence.selectors import custody_events, get_item_for, get_ledger_event_for
 
 
@@ -91,13 +91,25 @@ class ItemView(APIView):
 
 
 class ItemDownloadView(APIView):
-    """Download the original bytes (attachment, nosniff); recorded in the ledger."""
+    """Download the file (attachment, nosniff); recorded in the ledger.
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    Regulator staff get the original; everyone else a copy without metadata (GPS position,
+    camera, author), with `X-Original-SHA256` naming the original it was made from.
+    """
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            409: OpenApiTypes.OBJECT,
+        }
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         item = get_item_for(request.user, pk)
-        services.record_view(item, acting_user=request.user)
-        return blob_response(item.blob, filename=item.original_name, media_type=item.media_type)
+        try:
+            blob, derivative = derivatives.serve_item(item, acting_user=request.user)
+        except StateError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        return derivative_response(item, blob, derivative)
 
 
 class CaptureCreateView(APIView):

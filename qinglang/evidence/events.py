@@ -16,3 +16,4 @@ EVIDENCE_CAPTURE_REQUESTED = define("evidence.capture_requested", _("Web capture
 EVIDENCE_CAPTURED = define("evidence.captured", _("Web page captured"))
 EVIDENCE_CAPTURE_FAILED = define("evidence.capture_failed", _("Web capture failed"))
 EVIDENCE_CAPTURE_REFUSED = define("evidence.capture_refused", _("Web capture refused"))
+EVIDENCE_DERIVED = define("evidence.derived", _("Copy without metadata made for sharing"))

@@ -198,3 +198,35 @@ class WebCapture(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class EvidenceDerivative(models.Model):
+    """A metadata-stripped copy of a stored file: what leaves the platform in its place.
+
+    Linked to the original by the original's SHA-256 (the key column holds the digest); the
+    original stays in the vault unchanged.
+    """
+
+    original = models.OneToOneField(
+        EvidenceBlob,
+        to_field="sha256",
+        db_column="original_sha256",
+        on_delete=models.PROTECT,
+        related_name="derivative",
+        verbose_name=_("original"),
+    )
+    blob = models.ForeignKey(
+        EvidenceBlob,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("derivative (metadata stripped)"),
+    )
+    removed = models.JSONField(_("metadata removed"), default=list, blank=True)
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence derivative")
+        verbose_name_plural = _("evidence derivatives")
+
+    def __str__(self) -> str:
+        return f"{self.original_id} → {self.blob_id}"

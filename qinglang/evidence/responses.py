@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import FileResponse
 
 from qinglang.evidence import vault
-from qinglang.evidence.models import EvidenceBlob
+from qinglang.evidence.models import EvidenceBlob, EvidenceDerivative, EvidenceItem
 
 SANDBOX_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
@@ -35,3 +35,17 @@ def harden(response) -> None:  # type: ignore[no-untyped-def]
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
+
+
+def derivative_response(
+    item: EvidenceItem, blob: EvidenceBlob, derivative: EvidenceDerivative | None
+) -> FileResponse:
+    """Return an item's download: the original, or its derivative named by the original's hash."""
+    from qinglang.evidence.derivatives import served_name
+
+    name = served_name(item, derivative)
+    response = blob_response(blob, filename=name, media_type=blob.media_type)
+    response["X-Content-SHA256"] = blob.sha256
+    if derivative is not None:
+        response["X-Original-SHA256"] = derivative.original_id
+    return response

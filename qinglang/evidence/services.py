@@ -280,14 +280,20 @@ def attach(
     return link
 
 
-def record_view(item: EvidenceItem, *, acting_user: User) -> None:
-    """Record in the ledger that `acting_user` downloaded an item (permission checked here)."""
+def record_view(
+    item: EvidenceItem, *, acting_user: User, served: EvidenceBlob | None = None
+) -> None:
+    """Record in the ledger that `acting_user` downloaded an item (permission checked here).
+
+    `served` is the file actually sent when it is not the original (a derivative).
+    """
     if not can_view_item(acting_user, item):
         raise NotPermitted(_("You may not see this evidence."))
+    data = {"sha256": item.blob.sha256}
+    if served is not None and served.pk != item.blob_id:
+        data["served_sha256"] = served.sha256
     with transaction.atomic():
-        ledger.append(
-            item, action="evidence.viewed", actor=acting_user, data={"sha256": item.blob.sha256}
-        )
+        ledger.append(item, action="evidence.viewed", actor=acting_user, data=data)
 
 
 def record_export(

@@ -53,9 +53,16 @@ def capture_page(self, *, capture_id: int, attempt: int | None = None) -> str:  
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def make_preview(*, item_id: int) -> bool:
-    """Render a PDF item's first page as its preview; return whether one exists now."""
+    """Render a PDF item's preview and its copy without metadata; return whether a preview exists.
+
+    The copy is made here, in a worker, so the first outside download need not parse the PDF.
+    """
+    from qinglang.evidence.derivatives import make_item_derivative
     from qinglang.evidence.models import EvidenceItem
     from qinglang.evidence.services import attach_pdf_preview
 
     item = EvidenceItem.objects.select_related("blob").filter(pk=item_id).first()
-    return bool(item and attach_pdf_preview(item).preview_blob_id)
+    if item is None:
+        return False
+    make_item_derivative(item)
+    return bool(attach_pdf_preview(item).preview_blob_id)

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from qinglang.core.auth import require_verified
-from qinglang.core.exceptions import NotFoundInScopeError
-from qinglang.evidence import packages, services
+from qinglang.core.exceptions import NotFoundInScopeError, StateError
+from qinglang.evidence import derivatives, packages
 from qinglang.evidence.access import can_view_subject
-from qinglang.evidence.responses import blob_response, harden
+from qinglang.evidence.responses import blob_response, derivative_response, harden
 from qinglang.evidence.selectors import (
     captures_for,
     captures_for_subjects,
@@ -27,11 +27,16 @@ from qinglang.evidence.selectors import (
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one item's provenance and chain of custody."""
     item = get_item_for(request.user, pk)
+    original = derivatives.sees_original(request.user, item)
     return render(
         request,
         "evidence/item_detail.html",
         {
             "item": item,
+            "sees_original": original,
+            "metadata": derivatives.metadata_labels(derivatives.metadata_found(item.blob))
+            if original
+            else [],
             "events": custody_events(item),
             "subjects": item.attachments.all(),
         },
@@ -41,10 +46,16 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_verified
 @require_GET
 def item_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send the original bytes as an attachment; the download is recorded in the ledger."""
+    """Send the file as an attachment: the original to handling staff, else the derivative.
+
+    The download is recorded in the ledger with what was sent.
+    """
     item = get_item_for(request.user, pk)
-    services.record_view(item, acting_user=request.user)
-    return blob_response(item.blob, filename=item.original_name, media_type=item.media_type)
+    try:
+        blob, derivative = derivatives.serve_item(item, acting_user=request.user)
+    except StateError as exc:
+        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain")
+    return derivative_response(item, blob, derivative)
 
 
 @require_verified
