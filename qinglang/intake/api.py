@@ -205,7 +205,7 @@ class ReportCollectionView(generics.ListAPIView):
     @extend_schema(
         operation_id="reports_list",
         parameters=[
-            OpenApiParameter("status", str),
+            OpenApiParameter("status", str, enum=ReportStatus.values),
             OpenApiParameter("category", str),
             OpenApiParameter("office", int),
             OpenApiParameter("assignee", str, enum=["me", "none"]),

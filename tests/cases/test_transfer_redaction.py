@@ -229,7 +229,7 @@ def test_migration_redacts_orders_already_sent_and_reverses(world, cwm):
         instructions=INSTRUCTIONS, measures=[f"联系{PHONE}"], instructions_original=""
     )
     police = send(world, cwm.case, instructions=INSTRUCTIONS)
-    migration = import_module("qinglang.cases.migrations.0010_redact_website_transfers")
+    migration = import_module("qinglang.cases.migrations.0011_redact_website_transfers")
     migration.redact_sent(apps, None)
     transfer.refresh_from_db()
     assert_no_reporter(transfer.instructions + str(transfer.measures))

@@ -239,7 +239,7 @@ class ReportRerouteView(APIView):
         )
 
 
-class BulkIn(serializers.Serializer):
+class ReportBulkIn(serializers.Serializer):
     action = serializers.ChoiceField(choices=BulkAction.choices)
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_BATCH
@@ -253,7 +253,7 @@ class BulkIn(serializers.Serializer):
 
 
 BulkItemOut = inline_serializer(
-    "BulkItemOut",
+    "ReportBulkItemOut",
     {
         "id": serializers.IntegerField(),
         "ok": serializers.BooleanField(),
@@ -289,10 +289,10 @@ def _colleague_or_error(request: Request, pk: int | None) -> User | None:
 
 class ReportBulkView(APIView):
     @extend_schema(
-        request=BulkIn,
+        request=ReportBulkIn,
         responses={
             200: inline_serializer(
-                "BulkOut",
+                "ReportBulkOut",
                 {
                     "count": serializers.IntegerField(),
                     "done": serializers.IntegerField(),
@@ -307,7 +307,7 @@ class ReportBulkView(APIView):
     def post(self, request: Request) -> Response:
         if not may_triage(request.user):
             raise NotPermitted(_("Only triage staff may decide on reports."))
-        data = BulkIn(data=request.data)
+        data = ReportBulkIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         if (
