@@ -24,6 +24,7 @@ PNG = base64.b64decode(
 )
 VIEWPORTS = [(1366, 768), (390, 844)]
 EVENT_CODE = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
+SNAKE_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # a stored choice, e.g. criminal_referral
 URL_OR_MAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Dotted words that are not codes, each with why it may show.
 ALLOWED_DOTTED = {
@@ -34,10 +35,22 @@ ALLOWED_DOTTED = {
 }
 DOMAIN_END = re.compile(r"\.(?:cn|com|net|org|gov|html?|png|jpe?g|pdf)$")
 REPRS = re.compile(r"\{'|<QuerySet|<[A-Z]\w+: |\bNone\b|\bTrue\b|\bFalse\b")
+# "None." alone on a line is the English sentence for an empty list (Chinese "无。"), not a repr.
+ENGLISH_NONE = re.compile(r"(?m)^None\.$")
 ENGLISH_UI_WORDS = re.compile(
     r"\b(?:Sign out|Status|Received|Open|Submitted|Category|Transfer|Transfers|Case|Cases|"
     r"Reporter|System|reporter|system|Timeline|Deadline|Accept|Decline|Evidence|Switch)\b"
 )
+
+
+# The page's width, its visible text and, to say what to fix, the elements sticking out.
+WHAT_SHOWS = """() => ({
+  sw: document.documentElement.scrollWidth, iw: window.innerWidth,
+  text: document.body.innerText,
+  wide: [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map(e => e.tagName + "." + e.className + " " + e.textContent.slice(0, 40)),
+})"""
 
 
 def raw_codes(text: str) -> list[str]:
@@ -52,15 +65,15 @@ def check(page, lang: str, where: str) -> None:  # type: ignore[no-untyped-def]
     """Assert the page reads as words and fits the window, at each viewport."""
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
-        state = page.evaluate(
-            "() => ({sw: document.documentElement.scrollWidth, iw: window.innerWidth,"
-            " text: document.body.innerText})"
-        )
+        state = page.evaluate(WHAT_SHOWS)
         at = f"{where} [{lang} {width}px]"
-        assert state["sw"] <= state["iw"], f"{at}: scrolls sideways ({state['sw']}px)"
+        assert state["sw"] <= state["iw"], f"{at}: scrolls sideways {state['sw']}px {state['wide']}"
         text = state["text"]
         assert not raw_codes(text), f"{at}: raw codes {raw_codes(text)}"
-        assert not REPRS.findall(text), f"{at}: Python reprs {REPRS.findall(text)}"
+        snake = SNAKE_CODE.findall(URL_OR_MAIL.sub(" ", text))
+        assert not snake, f"{at}: raw choice codes {snake}"
+        reprs = REPRS.findall(ENGLISH_NONE.sub("", text))
+        assert not reprs, f"{at}: Python reprs {reprs}"
         if lang == "zh":
             left = ENGLISH_UI_WORDS.findall(text)
             assert not left, f"{at}: English words in Chinese {left}"
