@@ -27,6 +27,15 @@ ACTOR_LABELS: dict[str, StrOrPromise] = {
     "bench": gettext_lazy("Benchmark"),
 }
 
+# Reasons services store as codes in an event's data (people's own reasons are stored as text).
+REASON_LABELS: dict[str, StrOrPromise] = {
+    "case_closed": gettext_lazy("the case was closed"),
+    "reporter": gettext_lazy("at the reporter's request"),
+    "deactivated": gettext_lazy("the account was deactivated"),
+    "second_factor_reset": gettext_lazy("the second factor was reset"),
+    "timed_out": gettext_lazy("the session timed out"),
+}
+
 
 @register.filter
 def action_label(code: Any) -> str:
@@ -56,3 +65,10 @@ def object_label(ref: Any) -> str:
     except (LookupError, ValueError):
         return text
     return _("%(kind)s #%(id)s") % {"kind": model._meta.verbose_name, "id": object_id}
+
+
+@register.filter
+def reason_label(reason: Any) -> str:
+    """Return a stored reason in words: a known reason code translated, a person's text as is."""
+    text = str(reason or "")
+    return str(REASON_LABELS.get(text, text))
