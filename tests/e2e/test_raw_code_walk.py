@@ -32,11 +32,15 @@ ALLOWED_DOTTED = {
     "example.cn",
     "bj.cn",
     "news.cn",
+    # The English abbreviations "e.g." and "i.e." in help texts.
+    "e.g",
+    "i.e",
 }
 DOMAIN_END = re.compile(r"\.(?:cn|com|net|org|gov|html?|png|jpe?g|pdf)$")
 REPRS = re.compile(r"\{'|<QuerySet|<[A-Z]\w+: |\bNone\b|\bTrue\b|\bFalse\b")
-# "None." alone on a line is the English sentence for an empty list (Chinese "无。"), not a repr.
-ENGLISH_NONE = re.compile(r"(?m)^None\.$")
+# A line that is an English sentence starting "None" ("None.", "None signed yet.") says a list is
+# empty (Chinese "无。"); it is not a repr.
+ENGLISH_NONE = re.compile(r"(?m)^None(?:\.| [a-z][^\n]*\.)$")
 ENGLISH_UI_WORDS = re.compile(
     r"\b(?:Sign out|Status|Received|Open|Submitted|Category|Transfer|Transfers|Case|Cases|"
     r"Reporter|System|reporter|system|Timeline|Deadline|Accept|Decline|Evidence|Switch)\b"
@@ -173,3 +177,21 @@ def test_walk_shows_words_not_codes(new_page, world, console_errors, lang):
     office.goto("/cases/")
     check(office, lang, "case list")
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_staff_page_in_the_menu_fits_and_reads_as_words(new_page, world, lang):
+    head = UserFactory(
+        username=f"t-beijing-sweep-{lang}",
+        organization=world.beijing_office,
+        role=Role.OFFICE_HEAD,
+        display_name="北京市网信办负责人",
+    )
+    page = new_page(locale="zh-CN" if lang == "zh" else "en-US")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, head)
+    links = page.eval_on_selector_all("#nav a.nav-link", "els => els.map(e => e.pathname)")
+    assert len(links) >= 10, links
+    for path in links:
+        page.goto(path)
+        check(page, lang, path)
