@@ -66,9 +66,10 @@ def raw_codes(text: str) -> list[str]:
 
 
 def check(page, lang: str, where: str) -> None:  # type: ignore[no-untyped-def]
-    """Assert the page reads as words and fits the window, at each viewport."""
+    """Assert the page reads as words and fits the window, at each viewport (a GET page)."""
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
+        page.reload()  # as a phone would load it: charts and scripts size to the window
         state = page.evaluate(WHAT_SHOWS)
         at = f"{where} [{lang} {width}px]"
         assert state["sw"] <= state["iw"], f"{at}: scrolls sideways {state['sw']}px {state['wide']}"
