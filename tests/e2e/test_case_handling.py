@@ -140,8 +140,10 @@ def test_transfer_answer_close_and_reporter_sees_result(new_page, world, console
     office.wait_for_load_state()
     case.refresh_from_db()
     assert case.status == "closed"
+    assert office.locator("#timeline [data-action='transfer.answered']").count() == 2
+    assert office.locator("#timeline [data-action='case.closed']").count() == 1
     timeline = office.inner_text("#timeline")
-    assert "transfer.answered" in timeline and "case.closed" in timeline
+    assert "已收到反馈" in timeline and "案件已办结" in timeline
 
     reporter.goto("/track/")
     reporter.fill("#id_tracking_code", code)
