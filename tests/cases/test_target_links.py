@@ -241,6 +241,8 @@ def test_web_warns_links_by_picking_and_closing_records(world, verified_client):
 
 def test_decision_form_offers_the_website_found_by_domain(world, verified_client):
     case = _case(world)
+    # The decision form is offered once the lifecycle allows deciding (not on a new case).
+    case = lifecycle.change_status(case, to="investigating", acting_user=world.beijing_user)
     target = case.targets.get()
     site = _website()
     client = verified_client(world.beijing_user)

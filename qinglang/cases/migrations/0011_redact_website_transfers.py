@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from qinglang.analysis import pii
+from . import _pii_0011_frozen as pii
 
 
 def redact_sent(apps, schema_editor):
