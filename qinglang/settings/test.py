@@ -30,7 +30,10 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-QINGLANG_LEDGER_KEY_PATH = QINGLANG_HOME / "keys" / "ledger-ed25519.pem"
+# A worker process started by a test signs with the test's own key (ledger verify trusts only it).
+QINGLANG_LEDGER_KEY_PATH = Path(
+    os.environ.get("QINGLANG_LEDGER_KEY_PATH", QINGLANG_HOME / "keys" / "ledger-ed25519.pem")
+)
 QINGLANG_LEDGER_ALLOW_PURGE = True  # transactional tests flush the ledger tables
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
