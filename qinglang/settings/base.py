@@ -427,6 +427,11 @@ REST_FRAMEWORK = {
         "qinglang.core.parsers.SafeMultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "qinglang.core.openapi.ErrorResponsesAutoSchema",
+    # Moments in Asia/Shanghai even where a view answers with a plain dict.
+    "DEFAULT_RENDERER_CLASSES": [
+        "qinglang.core.renderers.LocalTimeJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {

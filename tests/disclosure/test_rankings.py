@@ -163,6 +163,11 @@ def test_public_api_lists_published_rankings_only(world, django_assert_max_num_q
         "tier": "exemplary",
     }
     assert float(row["score"]) >= 90
+    # Plain-dict answers still give moments in Asia/Shanghai, as serializer fields do.
+    item.refresh_from_db()
+    published = data["results"][0]["published_at"]
+    assert published.endswith("+08:00")
+    assert dt.datetime.fromisoformat(published) == item.published_at
     assert client.get("/api/v1/public/rankings/?period=2026-10").json()["count"] == 0
 
 
