@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -40,7 +41,7 @@ MessageOutSerializer = inline_serializer(
 def message_out(message: ReportMessage) -> dict[str, Any]:
     """Return a message as the conversation lists it."""
     return {
-        "at": message.created_at.isoformat(),
+        "at": timezone.localtime(message.created_at).isoformat(),
         "from": message.author,
         "text": message.text,
         "files": list(message.files),

@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -605,6 +605,11 @@ def track_report(code: Any, key: Any) -> dict[str, Any]:
     return public_view(report_for_reporter(code, key))
 
 
+def _moment(at: datetime) -> str:
+    """Return a moment as the reporter reads it: ISO 8601 in Asia/Shanghai."""
+    return timezone.localtime(at).isoformat()
+
+
 def public_view(report: Report) -> dict[str, Any]:
     """Return what the reporter may see: never internal notes, offices or staff names."""
     timeline = []
@@ -614,7 +619,7 @@ def public_view(report: Report) -> dict[str, Any]:
         entry = {
             "event": action.public_name,
             "label": str(action.public_label),
-            "at": event.occurred_at.isoformat(),
+            "at": _moment(event.occurred_at),
         }
         if action.public_text_key:
             entry["text"] = str(event.data.get(action.public_text_key, ""))
@@ -627,7 +632,7 @@ def public_view(report: Report) -> dict[str, Any]:
             "reason_code": report.decline_reason or None,
             "reason_text": report.decision_text or None,
             "public_result": report.public_result or None,
-            "decided_at": decided.isoformat() if decided else None,
+            "decided_at": _moment(decided) if decided else None,
         }
     review = ReviewRequest.objects.filter(report=report).first()
     return {
@@ -637,7 +642,7 @@ def public_view(report: Report) -> dict[str, Any]:
         "decision": decision,
         "messages": [
             {
-                "at": m.created_at.isoformat(),
+                "at": _moment(m.created_at),
                 "from": m.author,
                 "text": m.text,
                 "files": list(m.files),
@@ -646,7 +651,7 @@ def public_view(report: Report) -> dict[str, Any]:
         ],
         "review": None
         if review is None
-        else {"requested_at": review.requested_at.isoformat(), "reasons": review.reasons},
+        else {"requested_at": _moment(review.requested_at), "reasons": review.reasons},
         "notices": NoticeAddress.objects.filter(report=report).exists(),
     }
 

@@ -145,6 +145,8 @@ def test_track_returns_status_timeline_decision(world, api):
     assert data["office"] == Report.objects.get().office.name and data["messages"] == []
     assert data["status"] == "received" and data["timeline"][0]["event"] == "received"
     assert data["decision"] is None
+    # The reporter reads times in Asia/Shanghai, as every other answer gives them.
+    assert data["timeline"][0]["at"].endswith("+08:00")
 
 
 def test_track_declined_shows_the_reason(world, api):
