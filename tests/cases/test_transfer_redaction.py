@@ -238,3 +238,41 @@ def test_migration_redacts_orders_already_sent_and_reverses(world, cwm):
     migration.restore_originals(apps, None)
     transfer.refresh_from_db()
     assert transfer.instructions == INSTRUCTIONS and transfer.measures == [f"联系{PHONE}"]
+
+
+def test_extension_decision_note_to_a_website_is_stored_redacted(world, cwm):
+    from qinglang.cases.services import transfers
+    from qinglang.core.models import Notification
+
+    transfer = order(world, cwm)
+    ext = transfers.request_extension(
+        transfer, days=3, reason="需要核查服务器日志", acting_user=world.website_user
+    )
+    transfers.decide_extension(
+        ext,
+        approve=True,
+        acting_user=world.beijing_user,
+        note=f"同意延期，请同时联系举报人{NAME}（{PHONE}）核实。",
+    )
+    ext.refresh_from_db()
+    assert_no_reporter(ext.decision_note)
+    assert "同意延期" in ext.decision_note and "〔个人信息已隐去〕" in ext.decision_note
+    notices = list(Notification.objects.filter(verb="transfer.extension_approved"))
+    assert notices
+    for n in notices:
+        assert_no_reporter(f"{n.title} {n.body}")
+    event = LedgerEvent.objects.get(action="transfer.extension_approved")
+    assert event.data["note_redacted"] is True  # the staff-only ledger keeps what was written
+
+
+def test_extension_decision_note_to_a_partner_agency_is_kept_as_written(world, cwm):
+    from qinglang.cases.services import transfers
+
+    transfer = send(world, cwm.case, instructions=INSTRUCTIONS, report_ids=[cwm.report_a.pk])
+    ext = transfers.request_extension(
+        transfer, days=3, reason="需要调取记录", acting_user=world.police_user
+    )
+    note = f"同意，举报人{NAME}可配合。"
+    transfers.decide_extension(ext, approve=False, acting_user=world.beijing_user, note=note)
+    ext.refresh_from_db()
+    assert ext.decision_note == note

@@ -643,7 +643,13 @@ def decide_extension(
     if errors:
         raise DomainError(errors)
     now = timezone.now()
-    extension.decided_by, extension.decided_at, extension.decision_note = acting_user, now, note
+    # The note goes to the recipient: a website never reads who reported it (as instructions).
+    sent_note = redaction.redacted_for_transfer(transfer, note, known=None)
+    extension.decided_by, extension.decided_at, extension.decision_note = (
+        acting_user,
+        now,
+        sent_note,
+    )
     if approve:
         extension.status = ExtensionStatus.APPROVED
         extension.new_deadline = add_working_days(transfer.deadline, extension.days)
@@ -658,7 +664,12 @@ def decide_extension(
         transfer,
         action=f"transfer.extension_{extension.status}",
         actor=acting_user,
-        data={"extension": extension.pk, "note": note, "deadline": transfer.deadline.isoformat()},
+        data={
+            "extension": extension.pk,
+            "note": note,
+            "deadline": transfer.deadline.isoformat(),
+            **({"note_redacted": True} if sent_note != note else {}),
+        },
     )
     title = (
         _("Extension approved on case %(number)s: due %(deadline)s")
@@ -669,7 +680,7 @@ def decide_extension(
         organization=transfer.recipient,
         verb=f"transfer.extension_{extension.status}",
         link=transfer.get_absolute_url(),
-        body=note,
+        body=sent_note,
         title=title
         % {
             "number": transfer.case.number,
