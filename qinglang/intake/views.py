@@ -352,6 +352,9 @@ def _reporter_action(
         context["failure"] = _(
             "For your safety the page expired. Enter the tracking code and access key again."
         )
+        # A long answer typed after the hour is not lost: it comes back to be copied.
+        unsent = request.POST.get("text") or request.POST.get("reasons") or ""
+        context["unsent"] = unsent[:20000]
         return render(request, "intake/track.html", context, status=400)
     limiter, ip = Limiter("report_track"), client_ip(request)
     if limiter.exceeded(ip):

@@ -95,6 +95,22 @@ def test_reply_without_having_tracked_is_refused(world, client: Client):
     assert response.status_code == 400 and not ReportMessage.objects.exists()
 
 
+def test_a_reply_typed_after_the_page_expired_comes_back_to_be_copied(
+    world, client: Client, monkeypatch
+):
+    from qinglang.intake import views
+
+    report = shenzhen_report(world)
+    _tracked(client, report)
+    monkeypatch.setattr(views, "TRACK_SESSION_SECONDS", -1)  # sealed longer ago than allowed
+    long_text = "对方又打来电话，要求我再付三千元。" * 40
+    response = client.post("/track/reply/", {"text": long_text})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="track-failure"' in page
+    assert 'id="id_unsent"' in page and long_text in page
+    assert not ReportMessage.objects.exists()
+
+
 def test_review_and_notice_forms_on_the_tracking_page(world, client: Client):
     report = shenzhen_report(world)
     services.record_decline(
