@@ -9,7 +9,7 @@ from django.http import Http404
 
 from qinglang.core.models import LedgerEvent
 from qinglang.evidence.access import can_view_item
-from qinglang.evidence.models import EvidenceItem, WebCapture
+from qinglang.evidence.models import EvidenceAttachment, EvidenceItem, WebCapture
 
 ITEM_TYPE = "evidence.evidenceitem"
 CAPTURE_TYPE = "evidence.webcapture"
@@ -82,6 +82,28 @@ def custody_events_for_items(item_ids: list[int]) -> QuerySet[LedgerEvent]:
         .select_related("actor")
         .order_by("id")
     )
+
+
+def custody_rows(items: list[EvidenceItem]) -> list[LedgerEvent]:
+    """Return the custody events of `items`, each with `.item` and `.sources` for the log.
+
+    A log that says "#42" makes the reader open every file to know which report or transfer
+    it came from; two queries name the file and where it is attached instead.
+    """
+    by_id = {i.pk: i for i in items}
+    sources: dict[int, list[str]] = {}
+    for item_id, subject_type, subject_id in (
+        EvidenceAttachment.objects.filter(item_id__in=list(by_id))
+        .order_by("id")
+        .values_list("item_id", "subject_type", "subject_id")
+    ):
+        sources.setdefault(item_id, []).append(f"{subject_type}:{subject_id}")
+    rows = list(custody_events_for_items(list(by_id)))
+    for event in rows:
+        key = int(event.object_id) if str(event.object_id).isdigit() else None
+        event.item = by_id.get(key) if key is not None else None  # type: ignore[attr-defined]
+        event.sources = sources.get(key, []) if key is not None else []  # type: ignore[attr-defined]
+    return rows
 
 
 def can_view_ledger_event(user: Any, event: LedgerEvent) -> bool:

@@ -15,7 +15,7 @@ from qinglang.evidence.selectors import (
     captures_for,
     captures_for_subjects,
     custody_events,
-    custody_events_for_items,
+    custody_rows,
     get_item_for,
     items_for,
     items_for_subjects,
@@ -87,7 +87,7 @@ def subject_custody(request: HttpRequest, subject_type: str, subject_id: str) ->
             "subject_type": subject_type,
             "subject_id": subject_id,
             "items": items,
-            "events": custody_events_for_items([i.pk for i in items]),
+            "events": custody_rows(items),
             "captures": captures_for((subject_type, subject_id)),
         },
     )
@@ -110,7 +110,7 @@ def package_custody(request: HttpRequest, source: str, identifier: str) -> HttpR
             "source": source,
             "identifier": identifier,
             "items": items,
-            "events": custody_events_for_items([i.pk for i in items]),
+            "events": custody_rows(items),
             "captures": captures_for_subjects(described.subjects),
         },
     )

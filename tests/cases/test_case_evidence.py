@@ -213,6 +213,28 @@ def test_custody_log_lists_feedback_files(world, cwm, verified_client):
     assert "处置回执.png" in page.content.decode()
 
 
+def test_custody_log_names_each_file_and_where_it_is_attached(
+    world, cwm, verified_client, django_assert_max_num_queries
+):
+    feedback_with_file(world, cwm.case)
+    receipt = EvidenceItem.objects.get(original_name="处置回执.png")
+    attached = receipt.attachments.get()
+    client = verified_client(world.beijing_user)
+    url = f"/evidence/packages/case/{cwm.case.number}/custody/"
+    client.get(url)
+    with django_assert_max_num_queries(40) as captured:
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    ref = f"{attached.subject_type}:{attached.subject_id}"
+    custody = page.split("Chain of custody", 2)[-1]  # the log below the file list
+    assert f'data-source="{ref}"' in custody
+    assert f"/evidence/items/{receipt.pk}/" in custody
+    # More files do not mean more queries: names and sources come from two queries.
+    for _ in range(3):
+        feedback_with_file(world, cwm.case)
+    with django_assert_max_num_queries(len(captured)):
+        client.get(url)
+
+
 def test_package_of_another_regions_case_is_not_found(world, cwm):
     from qinglang.core.exceptions import NotFoundInScopeError
 
