@@ -372,8 +372,12 @@ def fetch(url: str) -> FetchResult:
     )
 
 
-def write_warc(result: FetchResult) -> bytes:
-    """Return a gzipped WARC with a request and a response record for every hop."""
+def write_warc(result: FetchResult, resources: list[Hop] | None = None) -> bytes:
+    """Return a gzipped WARC with a request and a response record for every hop.
+
+    `resources` are what the browser fetched while rendering (styles, images, scripts): kept
+    after the page's own hops so the archive replays the page as it was seen, not bare HTML.
+    """
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True)
     info = writer.create_warcinfo_record(
@@ -384,7 +388,7 @@ def write_warc(result: FetchResult) -> bytes:
         },
     )
     writer.write_record(info)
-    for hop in result.hops:
+    for hop in [*result.hops, *(resources or [])]:
         target = urlsplit(hop.url)
         path = target.path or "/"
         if target.query:
@@ -478,11 +482,12 @@ def _dead_port() -> socket.socket:
     return sock
 
 
-def screenshot(page_hop: Hop) -> bytes | None:
+def screenshot(page_hop: Hop, resources: list[Hop] | None = None) -> bytes | None:
     """Return a full-page PNG of the fetched page from headless Chromium, or None.
 
     The document is the one already fetched (not fetched again). Every request Chromium makes
-    while rendering is routed here: answered through the pinned, checked fetch or aborted.
+    while rendering is routed here: answered through the pinned, checked fetch or aborted, and
+    each answer is appended to `resources` for the WARC.
     WebSockets are refused, service workers blocked; the browser's proxy is a dead port.
     """
     executable = Path(getattr(settings, "QINGLANG_CHROMIUM", "") or "")
@@ -519,6 +524,8 @@ def screenshot(page_hop: Hop) -> bytes | None:
             log.info("capture render: %s refused: %s", request.url, exc)
             route.abort("blockedbyclient")
             return
+        if resources is not None:
+            resources.append(hop)
         route.fulfill(status=hop.status, headers=_fulfil_headers(hop), body=_decoded_body(hop))
 
     def refuse_websocket(ws) -> None:  # type: ignore[no-untyped-def]
@@ -648,9 +655,10 @@ def run_capture(
         if last:
             return capture.status
         raise
-    warc = write_warc(result)
+    resources: list[Hop] = []
+    png = screenshot(result.final, resources) if result.final.status < 400 else None
+    warc = write_warc(result, resources)
     text = main_text(result.final)
-    png = screenshot(result.final) if result.final.status < 400 else None
     _store(capture, result, warc, text, png)
     return capture.status
 

@@ -30,6 +30,9 @@ ARTICLE = (
 ).encode()
 
 
+STYLE = b"h1 { color: rgb(200, 0, 0); } /* qinglang-style-sentinel */"
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # silence
         pass
@@ -49,6 +52,11 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path.startswith("/loop"):
             n = int(self.path[5:] or 0)
             self._send(302, b"", "text/plain", extra={"Location": f"/loop{n + 1}"})
+        elif self.path == "/styled":
+            page = b'<html><head><link rel="stylesheet" href="/style.css"></head><body>'
+            self._send(200, page + b"<h1>\xe5\x88\xa0\xe5\xb8\x96</h1></body></html>", "text/html")
+        elif self.path == "/style.css":
+            self._send(200, STYLE, "text/css")
         elif self.path == "/big":
             self._send(200, b"x" * 5000, "text/plain")
         else:
@@ -238,3 +246,22 @@ def test_screenshot_with_chromium(world, server, settings):
     png = vault.read_blob(cap.screenshot_item.blob.storage_name)
     assert png.startswith(b"\x89PNG")
     assert cap.screenshot_item.media_type == "image/png"
+
+
+def test_warc_keeps_what_the_browser_fetched_while_rendering(world, server, settings):
+    require_chromium()
+    settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = True
+    settings.QINGLANG_CHROMIUM = "/usr/bin/chromium"
+    cap = request(f"{server}/styled", world)
+    assert capture.run_capture(cap.pk) == CaptureStatus.DONE
+    cap.refresh_from_db()
+    warc = io.BytesIO(vault.read_blob(cap.warc_item.blob.storage_name))
+    records = {
+        (r.rec_type, r.rec_headers.get_header("WARC-Target-URI")): r.content_stream().read()
+        for r in ArchiveIterator(warc)
+    }
+    # The page replays with its style sheet, fetched once through the guarded client.
+    assert records[("response", f"{server}/style.css")] == STYLE
+    assert ("request", f"{server}/style.css") in records
+    assert ("response", f"{server}/styled") in records
+    assert cap.screenshot_item is not None
