@@ -351,32 +351,49 @@ def staff_batch(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _review_step(
+    request: HttpRequest,
+    item: Any,
+    action: str,
+    *,
+    page: str,
+    steps: dict[str, Callable[..., Any]],
+) -> HttpResponse:
+    """Run one four-eyes step (submit, approve, publish) of a publication and show its page.
+
+    Batches, rankings and typical cases share the workflow; the services enforce who may do
+    which step. Approving asks for a fresh second-factor code first.
+    """
+    services.ensure_issuing_office(request.user, item.office_id)
+    if action not in steps:
+        raise Http404
+    if action == "approve" and (
+        prompt := ask_for_fresh_code(request, return_to=reverse(page, args=[item.pk]))
+    ):
+        return prompt
+    try:
+        if action == "publish":
+            form = forms.PublishForm(request.POST)
+            at = form.cleaned_data.get("at") if form.is_valid() else None
+            steps[action](item, at=at, acting_user=request.user)
+        else:
+            steps[action](item, acting_user=request.user)
+    except ValidationError as exc:
+        _error_message(request, exc)
+    return redirect(page, pk=item.pk)
+
+
 @office_staff
 @require_POST
 def staff_batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or publish a batch (the services enforce the four-eyes rule)."""
+    steps = {
+        "submit": services.submit_batch,
+        "approve": services.approve_batch,
+        "publish": services.publish_batch,
+    }
     batch = selectors.get_batch_for(request.user, pk)
-    services.ensure_issuing_office(request.user, batch.office_id)
-    if action == "approve" and (
-        prompt := ask_for_fresh_code(
-            request, return_to=reverse("disclosure_staff:batch", args=[batch.pk])
-        )
-    ):
-        return prompt  # approving a publication needs a fresh second-factor code
-    try:
-        if action == "submit":
-            services.submit_batch(batch, acting_user=request.user)
-        elif action == "approve":
-            services.approve_batch(batch, acting_user=request.user)
-        elif action == "publish":
-            form = forms.PublishForm(request.POST)
-            at = form.cleaned_data.get("at") if form.is_valid() else None
-            services.publish_batch(batch, at=at, acting_user=request.user)
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _error_message(request, exc)
-    return redirect("disclosure_staff:batch", pk=batch.pk)
+    return _review_step(request, batch, action, page="disclosure_staff:batch", steps=steps)
 
 
 @office_staff
@@ -521,28 +538,13 @@ def staff_ranking(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_ranking_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or publish a ranking."""
+    steps = {
+        "submit": services.submit_ranking,
+        "approve": services.approve_ranking,
+        "publish": services.publish_ranking,
+    }
     item = selectors.get_ranking_for(request.user, pk)
-    services.ensure_issuing_office(request.user, item.office_id)
-    if action == "approve" and (
-        prompt := ask_for_fresh_code(
-            request, return_to=reverse("disclosure_staff:ranking", args=[item.pk])
-        )
-    ):
-        return prompt  # approving a publication needs a fresh second-factor code
-    try:
-        if action == "submit":
-            services.submit_ranking(item, acting_user=request.user)
-        elif action == "approve":
-            services.approve_ranking(item, acting_user=request.user)
-        elif action == "publish":
-            form = forms.PublishForm(request.POST)
-            at = form.cleaned_data.get("at") if form.is_valid() else None
-            services.publish_ranking(item, at=at, acting_user=request.user)
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _error_message(request, exc)
-    return redirect("disclosure_staff:ranking", pk=item.pk)
+    return _review_step(request, item, action, page="disclosure_staff:ranking", steps=steps)
 
 
 # ---------------------------------------------------------------- staff: typical cases, guides
@@ -606,28 +608,13 @@ def staff_typical(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_typical_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or publish a typical case."""
+    steps = {
+        "submit": services.submit_typical_case,
+        "approve": services.approve_typical_case,
+        "publish": services.publish_typical_case,
+    }
     item = selectors.get_typical_case_for(request.user, pk)
-    services.ensure_issuing_office(request.user, item.office_id)
-    if action == "approve" and (
-        prompt := ask_for_fresh_code(
-            request, return_to=reverse("disclosure_staff:typical", args=[item.pk])
-        )
-    ):
-        return prompt  # approving a publication needs a fresh second-factor code
-    try:
-        if action == "submit":
-            services.submit_typical_case(item, acting_user=request.user)
-        elif action == "approve":
-            services.approve_typical_case(item, acting_user=request.user)
-        elif action == "publish":
-            form = forms.PublishForm(request.POST)
-            at = form.cleaned_data.get("at") if form.is_valid() else None
-            services.publish_typical_case(item, at=at, acting_user=request.user)
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _error_message(request, exc)
-    return redirect("disclosure_staff:typical", pk=item.pk)
+    return _review_step(request, item, action, page="disclosure_staff:typical", steps=steps)
 
 
 @office_staff
