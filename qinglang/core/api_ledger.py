@@ -16,10 +16,10 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core import ledger
+from qinglang.core.throttling import AnonRateThrottle
 
 MAX_TREE_SIZE = 2**62
 

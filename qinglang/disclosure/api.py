@@ -13,10 +13,10 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core.fresh import ensure_fresh_for_session_api
+from qinglang.core.throttling import AnonRateThrottle
 from qinglang.disclosure import selectors, services
 from qinglang.disclosure.models import (
     AppealDecision,

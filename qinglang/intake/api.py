@@ -15,7 +15,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.analysis.classify import GENRES, classify
@@ -23,6 +22,7 @@ from qinglang.core.api_auth import BearerTokenAuthentication
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
 from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
+from qinglang.core.throttling import ScopedRateThrottle
 from qinglang.intake import selectors, services
 from qinglang.intake.models import Report, ReportCategory, ReportStatus
 

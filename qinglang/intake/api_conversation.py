@@ -16,12 +16,12 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core.exceptions import NotFoundInScopeError, StateError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
 from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
+from qinglang.core.throttling import ScopedRateThrottle
 from qinglang.intake import conversation, services
 from qinglang.intake.api import ReceivedFileSerializer, _throttled
 from qinglang.intake.models import ReportMessage

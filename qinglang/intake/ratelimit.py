@@ -1,11 +1,11 @@
-"""Per-IP limits for the public web pages, in the shared cache so they hold across processes."""
+"""Per-IP limits for the public web pages, in the shared `throttle` cache (counters only)."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 
 from qinglang.core.net import client_ip as core_client_ip
@@ -42,13 +42,13 @@ class Limiter:
 
     def exceeded(self, ident: str) -> bool:
         """Return whether `ident` has used up this window."""
-        return int(cache.get(self._key(ident), 0)) >= self.limit
+        return int(caches["throttle"].get(self._key(ident), 0)) >= self.limit
 
     def hit(self, ident: str) -> None:
         """Count one use by `ident` (atomic where the cache supports incr)."""
-        key = self._key(ident)
-        cache.add(key, 0, timeout=self.window)
+        key, store = self._key(ident), caches["throttle"]
+        store.add(key, 0, timeout=self.window)
         try:
-            cache.incr(key)
+            store.incr(key)
         except ValueError:
-            cache.set(key, 1, timeout=self.window)
+            store.set(key, 1, timeout=self.window)

@@ -13,9 +13,9 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from qinglang.core.throttling import ScopedRateThrottle
 from qinglang.intake.api import ReportInSerializer as IntakeReportIn
 from qinglang.intake.api import _payload
 from qinglang.protection import selectors, services

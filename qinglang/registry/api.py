@@ -9,11 +9,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.net import client_ip
+from qinglang.core.throttling import UserRateThrottle
 from qinglang.registry import selectors, services
 from qinglang.registry.models import (
     Account,

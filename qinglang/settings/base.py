@@ -401,9 +401,19 @@ QINGLANG_ESCALATION_REPEAT_WORKING_DAYS = int(
 )
 
 REDIS_URL = os.environ.get("QINGLANG_REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        # Rate-limit counters (qinglang.core.throttling): one INCR per request.
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+        },
     }
 else:
     # Shared between web and worker processes, and survives restarts: throttles hold.
@@ -411,7 +421,14 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "qinglang_cache",
-        }
+        },
+        # Counters in a SQLite file of their own (diskcache, safe across processes), so a
+        # public submission never queues on the database's write lock for its throttle.
+        "throttle": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": str(QINGLANG_HOME / "throttle"),
+            "OPTIONS": {"size_limit": 64 * 2**20},
+        },
     }
 
 REST_FRAMEWORK = {

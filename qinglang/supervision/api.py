@@ -14,12 +14,12 @@ from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from qinglang.core.api_errors import validation_error_detail
 from qinglang.core.exceptions import NotPermitted, StateError
 from qinglang.core.models import Organization, OrganizationKind, User
+from qinglang.core.throttling import ScopedRateThrottle
 from qinglang.supervision import selectors, services
 from qinglang.supervision.checklists import INSPECTION_ITEMS, ITEMS
 from qinglang.supervision.models import (

@@ -1,0 +1,66 @@
+"""API throttles that keep one counter per client and window, never request times.
+
+DRF's own throttles keep every request's timestamp per address in the cache for the whole
+period: a list of when an address called, which is more than a limit needs to know about a
+reporter, and in the embedded database cache it costs a write transaction per request on the
+one SQLite write lock. These count in the `throttle` cache instead (Redis when configured, a
+store of its own under QINGLANG_HOME embedded), one atomic increment per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import caches
+from rest_framework import throttling
+
+
+class CounterRateThrottle(throttling.SimpleRateThrottle):
+    """A fixed-window counter: at most `num_requests` per client in each window of `duration`."""
+
+    num_requests: int
+    duration: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._wait = 0.0
+
+    @property
+    def cache(self) -> Any:  # type: ignore[override]
+        return caches["throttle"]
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now) // self.duration
+        key = f"{self.key}:{window}"
+        store = self.cache
+        store.add(key, 0, timeout=self.duration)
+        try:
+            count = store.incr(key)
+        except ValueError:  # expired between add and incr
+            store.set(key, 1, timeout=self.duration)
+            count = 1
+        if count > self.num_requests:
+            self._wait = (window + 1) * self.duration - now
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self._wait or None
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle, CounterRateThrottle):
+    """DRF's ScopedRateThrottle (rate from the view's `throttle_scope`), counting only."""
+
+
+class AnonRateThrottle(throttling.AnonRateThrottle, CounterRateThrottle):
+    """DRF's AnonRateThrottle (anonymous callers by address), counting only."""
+
+
+class UserRateThrottle(throttling.UserRateThrottle, CounterRateThrottle):
+    """DRF's UserRateThrottle (per account, by address when anonymous), counting only."""
