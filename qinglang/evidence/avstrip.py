@@ -26,7 +26,7 @@ import json
 import os
 import re
 import shutil
-import subprocess  # noqa: S404 - FFmpeg is run with a fixed argument list, never a shell
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,7 +90,7 @@ class StripError(ValueError):
     """The file could not be remuxed into a copy that is proven to carry no metadata."""
 
 
-class ToolMissing(StripError):
+class ToolMissingError(StripError):
     """FFmpeg or FFprobe is not installed on this machine."""
 
 
@@ -127,7 +127,7 @@ class Probe:
 def _binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise ToolMissing(f"{name} is not installed")
+        raise ToolMissingError(f"{name} is not installed")
     return path
 
 
@@ -339,7 +339,7 @@ def _check(original: Probe, copy: Probe, copy_bytes: bytes) -> None:
 def strip_file(src: IO[bytes], media_type: str) -> tuple[bytes, list[str]]:
     """Return the stripped copy of an audio or video file and the codes of what it removed.
 
-    Raise StripError (ToolMissing if FFmpeg is absent) when no copy proven clean can be made.
+    Raise StripError (ToolMissingError if FFmpeg is absent) when no copy proven clean can be made.
     """
     if media_type not in FORMATS:
         raise StripError(f"{media_type} is not an audio or video type")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
@@ -145,14 +146,27 @@ def _pdf_metadata(fh: IO[bytes]) -> set[str]:
     return found
 
 
+def _av_metadata(blob: EvidenceBlob) -> set[str]:
+    """Return what an audio or video file carries: read in place when the vault is local."""
+    made = EvidenceDerivative.objects.filter(original=blob).only("removed").first()
+    if made is not None:
+        return set(made.removed)
+    try:
+        local = vault.storage().path(blob.storage_name)
+    except NotImplementedError:  # a remote vault: FFprobe reads a private temporary copy
+        with vault.open_blob(blob.storage_name) as fh:
+            return avstrip.metadata_codes(avstrip.probe_file(fh, blob.media_type))
+    return avstrip.metadata_codes(avstrip.probe(Path(local), blob.media_type))
+
+
 def metadata_found(blob: EvidenceBlob) -> list[str]:
     """Return the codes of identifying metadata a stored file carries (empty if none or unread)."""
     if blob.media_type not in STRIPPABLE:
         return []
     try:
+        if blob.media_type in avstrip.AV_TYPES:
+            return _ordered(_av_metadata(blob))
         with vault.open_blob(blob.storage_name) as fh:
-            if blob.media_type in avstrip.AV_TYPES:
-                return _ordered(avstrip.metadata_codes(avstrip.probe_file(fh, blob.media_type)))
             if blob.media_type == PDF:
                 return _ordered(_pdf_metadata(fh))
             with Image.open(fh) as img:
@@ -242,7 +256,7 @@ def _strip_blob(blob: EvidenceBlob) -> tuple[bytes, list[str]]:
         try:
             with vault.open_blob(blob.storage_name) as fh:
                 data, removed = avstrip.strip_file(fh, blob.media_type)
-        except avstrip.ToolMissing:
+        except avstrip.ToolMissingError:
             log.error(
                 "FFmpeg is not installed: audio and video are withheld from outside users "
                 "(install Debian's ffmpeg package)"
