@@ -190,6 +190,25 @@ def test_each_audio_and_video_type_is_remuxed_without_metadata(world, tmp_path, 
     assert vault_sha(item) == original_sha and vault.read_blob(item.blob.storage_name) == data
 
 
+def amr_recording() -> bytes:
+    """One second of AMR-NB (12.2 kbit/s frames): the format itself has no room for tags."""
+    return b"#!AMR\n" + (b"\x3c" + bytes(31)) * 50
+
+
+def test_amr_call_recordings_are_accepted_and_copied(world, tmp_path):
+    data = amr_recording()
+    assert validate_bytes("通话.amr", data) == "audio/amr"
+    with transaction.atomic():
+        item = evidence.store_upload(upload("通话.amr", data), added_by=None)
+    derivative = derivatives.make_derivative(item)
+    assert derivative is not None
+    copy = vault.read_blob(derivative.blob.storage_name)
+    assert copy.startswith(b"#!AMR\n") and decodes(copy, tmp_path)
+    assert validate_bytes("copy.amr", copy) == "audio/amr"
+    assert derivative.removed == []
+    assert vault.read_blob(item.blob.storage_name) == data
+
+
 def test_video_metadata_codes_name_the_gps_and_the_device(world, tmp_path):
     data = make_file(tmp_path, "mov")
     with transaction.atomic():
