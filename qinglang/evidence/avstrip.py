@@ -65,7 +65,7 @@ LAYOUT_TAGS = frozenset(
     {"major_brand", "minor_version", "compatible_brands", "language", "vendor_id", "duration"}
 )
 NEUTRAL_HANDLERS = frozenset(
-    {"", "videohandler", "soundhandler", "core media video", "core media audio"}
+    {"", "videohandler", "soundhandler", "subtitlehandler", "core media video", "core media audio"}
 )
 NEUTRAL_VALUES = frozenset({"und", "eng", "[0][0][0][0]", "ffmpeg", "lavf", "lavc"})
 BITEXACT_ENCODER = re.compile(r"\A(Lavf|Lavc)( [a-z0-9_]+)?\Z")

@@ -46,6 +46,7 @@ SECRETS = [
     b"+35.6586",
     b"139.7454",
     b"2021-05-04",
+    b"x264 - core",  # the encoder's settings in an H.264 SEI message
     b"Lavf5",  # FFmpeg's versioned container encoder tag (in the audio bitstream "Lavc" stays)
 ]
 AUDIO = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"]
@@ -231,6 +232,43 @@ def test_matroska_vorbis_comments_in_the_codec_header_are_not_kept(tmp_path):
     assert b"SENTINEL-VENDOR" not in copy and b"SENTINEL" not in copy
     assert avstrip.comment_counts(copy) == [0]
     assert decodes(copy, tmp_path)
+
+
+def _side_tracks(tmp_path: Path) -> dict[str, tuple[str, bytes]]:
+    """Cover art in an MP3, a subtitle track of positions in an MP4, an attachment in MKV."""
+    (tmp_path / "gps.srt").write_text(
+        "1\n00:00:00,000 --> 00:00:01,000\nSENTINEL-GPS +35.6586 +139.7454\n", encoding="utf-8"
+    )
+    from PIL import Image
+
+    Image.new("RGB", (16, 16)).save(tmp_path / "cover.jpg")
+    srt, jpg = str(tmp_path / "gps.srt"), str(tmp_path / "cover.jpg")
+    ffmpeg(*AUDIO, "-i", jpg, "-map", "0", "-map", "1", "-c:a", "libmp3lame", "-c:v", "copy",
+           "-disposition:v", "attached_pic", "-metadata", "artist=SENTINEL-COVER",
+           str(tmp_path / "cover.mp3"))  # fmt: skip
+    ffmpeg(*VIDEO, *AUDIO, "-i", srt, "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264",
+           "-c:a", "aac", "-c:s", "mov_text", str(tmp_path / "sub.mp4"))  # fmt: skip
+    ffmpeg(*VIDEO, "-i", srt, "-attach", jpg, "-metadata:s:t", "mimetype=image/jpeg",
+           "-metadata:s:t", "filename=SENTINEL-ATTACHED.jpg", "-map", "0", "-map", "1",
+           "-c:v", "libx264", "-c:s", "srt", str(tmp_path / "sub.mkv"))  # fmt: skip
+    return {
+        "cover.mp3": ("audio/mpeg", (tmp_path / "cover.mp3").read_bytes()),
+        "sub.mp4": ("video/mp4", (tmp_path / "sub.mp4").read_bytes()),
+        "sub.mkv": ("video/x-matroska", (tmp_path / "sub.mkv").read_bytes()),
+    }
+
+
+def test_cover_pictures_subtitle_tracks_and_attachments_are_dropped(tmp_path):
+    for name, (media_type, data) in _side_tracks(tmp_path).items():
+        assert b"SENTINEL" in data, name
+        copy, removed = avstrip.strip_file(io.BytesIO(data), media_type)
+        for secret in SECRETS:
+            assert secret not in copy, (name, secret)
+        assert b"JFIF" not in copy, "no picture is kept"
+        kinds = [s["codec_type"] for s in ffprobe(copy, tmp_path)["streams"]]
+        assert "subtitle" not in kinds and "attachment" not in kinds, name
+        assert ("picture" if name != "sub.mp4" else "tracks") in removed
+        assert decodes(copy, tmp_path), name
 
 
 def test_the_check_refuses_a_copy_with_comments_left():
