@@ -10,10 +10,10 @@ Audio and video (every type uploads accept) are remuxed by FFmpeg without their 
 chapters, cover pictures and side tracks, and the copy is checked before it may leave
 (`qinglang.evidence.avstrip`); one that cannot be proven clean is withheld.
 
-Derivatives are made eagerly for PDFs in the preview task (a worker parses them) and lazily on
-first outside use otherwise (images, audio, video, and PDFs whose task has not run), then
-reused. Regulator
-staff get the original with a warning listing what it carries (`metadata_found`).
+Derivatives are made eagerly for PDFs, audio and video in the preview task (a worker parses or
+remuxes them) and lazily on first outside use otherwise (images, and files whose task has not
+run), then reused. Regulator staff get the original with a warning listing what it carries
+(`metadata_found`).
 """
 
 from __future__ import annotations

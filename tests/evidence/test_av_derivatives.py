@@ -210,6 +210,17 @@ def test_amr_call_recordings_are_accepted_and_copied(world, tmp_path):
     assert vault.read_blob(item.blob.storage_name) == data
 
 
+def test_the_worker_task_makes_the_video_copy_ahead(world, tmp_path):
+    from qinglang.evidence.tasks import make_preview
+
+    data = make_file(tmp_path, "webm")
+    with transaction.atomic():
+        item = evidence.store_upload(upload("现场.webm", data), added_by=None)
+    assert make_preview(item_id=item.pk) is False, "no picture preview for a video"
+    derivative = EvidenceDerivative.objects.get(original=item.blob)
+    assert b"SENTINEL" not in vault.read_blob(derivative.blob.storage_name)
+
+
 def test_video_metadata_codes_name_the_gps_and_the_device(world, tmp_path):
     data = make_file(tmp_path, "mov")
     with transaction.atomic():
