@@ -6,16 +6,21 @@ original is evidence and its SHA-256 is in the ledger. Whoever is outside the ha
 without EXIF, XMP, ICC profile or text chunks (orientation applied), the PDF without its
 document information and XMP. The derivative is stored in the vault like any blob and linked to
 the original by the original's SHA-256 (`EvidenceDerivative.original`, a key on that digest).
+Audio and video (every type uploads accept) are remuxed by FFmpeg without their tags, location,
+chapters, cover pictures and side tracks, and the copy is checked before it may leave
+(`qinglang.evidence.avstrip`); one that cannot be proven clean is withheld.
 
-Derivatives are made eagerly for PDFs in the preview task (a worker parses them) and lazily on
-first outside use otherwise (images, and PDFs whose task has not run), then reused. Regulator
-staff get the original with a warning listing what it carries (`metadata_found`).
+Derivatives are made eagerly for PDFs, audio and video in the preview task (a worker parses or
+remuxes them) and lazily on first outside use otherwise (images, and files whose task has not
+run), then reused. Regulator staff get the original with a warning listing what it carries
+(`metadata_found`).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
@@ -25,7 +30,7 @@ from PIL import Image, ImageOps, ImageSequence
 from qinglang.core import ledger
 from qinglang.core.exceptions import StateError
 from qinglang.core.models import OrganizationKind
-from qinglang.evidence import vault
+from qinglang.evidence import avstrip, vault
 from qinglang.evidence.models import EvidenceBlob, EvidenceDerivative, EvidenceItem
 from qinglang.evidence.validation import IMAGE_TYPES
 
@@ -35,7 +40,7 @@ HANDLING_KINDS = frozenset(
 )
 
 PDF = "application/pdf"
-STRIPPABLE = frozenset({*IMAGE_TYPES, PDF})
+STRIPPABLE = frozenset({*IMAGE_TYPES, PDF, *avstrip.AV_TYPES})
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 
 # What an original may carry, in words staff read (codes are stored, labels shown).
@@ -54,6 +59,10 @@ METADATA_LABELS = {
     "icc": _("colour profile"),
     "text": _("embedded text chunks"),
     "keywords": _("keywords"),
+    "picture": _("embedded picture (cover art)"),
+    "chapters": _("chapter titles"),
+    "tracks": _("subtitle or data tracks (may hold positions)"),
+    "tags": _("other embedded tags"),
 }
 
 # EXIF tags (IFD0 and the Exif sub-IFD) by what they reveal.
@@ -137,11 +146,26 @@ def _pdf_metadata(fh: IO[bytes]) -> set[str]:
     return found
 
 
+def _av_metadata(blob: EvidenceBlob) -> set[str]:
+    """Return what an audio or video file carries: read in place when the vault is local."""
+    made = EvidenceDerivative.objects.filter(original=blob).only("removed").first()
+    if made is not None:
+        return set(made.removed)
+    try:
+        local = vault.storage().path(blob.storage_name)
+    except NotImplementedError:  # a remote vault: FFprobe reads a private temporary copy
+        with vault.open_blob(blob.storage_name) as fh:
+            return avstrip.metadata_codes(avstrip.probe_file(fh, blob.media_type))
+    return avstrip.metadata_codes(avstrip.probe(Path(local), blob.media_type))
+
+
 def metadata_found(blob: EvidenceBlob) -> list[str]:
     """Return the codes of identifying metadata a stored file carries (empty if none or unread)."""
     if blob.media_type not in STRIPPABLE:
         return []
     try:
+        if blob.media_type in avstrip.AV_TYPES:
+            return _ordered(_av_metadata(blob))
         with vault.open_blob(blob.storage_name) as fh:
             if blob.media_type == PDF:
                 return _ordered(_pdf_metadata(fh))
@@ -149,6 +173,8 @@ def metadata_found(blob: EvidenceBlob) -> list[str]:
                 return _ordered(_image_metadata(img))
     except Exception:  # a file we cannot parse is reported as carrying metadata
         log.warning("could not read the metadata of blob %s", blob.sha256, exc_info=True)
+        if blob.media_type in avstrip.AV_TYPES:
+            return ["tags"]
         return ["exif"] if blob.media_type != PDF else ["xmp"]
 
 
@@ -221,6 +247,26 @@ def strip_metadata(data: bytes, media_type: str) -> bytes:
         raise ValueError(str(exc)) from exc
 
 
+def _strip_blob(blob: EvidenceBlob) -> tuple[bytes, list[str]]:
+    """Return the stripped copy of a stored file and the codes of what was removed.
+
+    Raises ValueError if no copy without metadata can be made.
+    """
+    if blob.media_type in avstrip.AV_TYPES:
+        try:
+            with vault.open_blob(blob.storage_name) as fh:
+                data, removed = avstrip.strip_file(fh, blob.media_type)
+        except avstrip.ToolMissingError:
+            log.error(
+                "FFmpeg is not installed: audio and video are withheld from outside users "
+                "(install Debian's ffmpeg package)"
+            )
+            raise
+        return data, _ordered(set(removed))
+    found = metadata_found(blob)
+    return strip_metadata(vault.read_blob(blob.storage_name), blob.media_type), found
+
+
 def _store(data: bytes, media_type: str) -> EvidenceBlob:
     from qinglang.evidence.services import _store_blob
 
@@ -233,8 +279,9 @@ def make_derivative(item: EvidenceItem) -> EvidenceDerivative | None:
     The derivative belongs to the file (the blob), so items sharing a file share it; its making
     is recorded in the custody of the item that first needed it.
 
-    Files of other types (text, audio, video) are served as they are. A file that should be
-    stripped but cannot be (damaged, encrypted) raises StateError: it never leaves unstripped.
+    Plain text is served as it is. A file that should be stripped but cannot be (damaged,
+    encrypted, an audio or video copy that fails its check, FFmpeg missing) raises StateError:
+    it never leaves unstripped.
     """
     blob = item.blob
     if blob.media_type not in STRIPPABLE:
@@ -242,9 +289,8 @@ def make_derivative(item: EvidenceItem) -> EvidenceDerivative | None:
     existing = EvidenceDerivative.objects.select_related("blob").filter(original=blob).first()
     if existing is not None:
         return existing
-    found = metadata_found(blob)
     try:
-        data = strip_metadata(vault.read_blob(blob.storage_name), blob.media_type)
+        data, found = _strip_blob(blob)
     except ValueError as exc:
         log.warning("could not strip blob %s: %s", blob.sha256, exc)
         raise StateError(

@@ -21,6 +21,7 @@ from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermi
 from qinglang.core.models import User
 from qinglang.evidence import vault
 from qinglang.evidence.access import can_view_item
+from qinglang.evidence.avstrip import AV_TYPES
 from qinglang.evidence.models import (
     CaptureStatus,
     EvidenceAttachment,
@@ -179,7 +180,7 @@ def _create_item(
         note=note[:500],
         preview_blob=preview,
     )
-    if media_type == "application/pdf":
+    if media_type == "application/pdf" or media_type in AV_TYPES:
         from qinglang.evidence import tasks
 
         enqueue_after_commit(tasks.make_preview, item_id=item.pk)

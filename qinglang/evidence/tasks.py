@@ -53,9 +53,10 @@ def capture_page(self, *, capture_id: int, attempt: int | None = None) -> str:  
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def make_preview(*, item_id: int) -> bool:
-    """Render a PDF item's preview and its copy without metadata; return whether a preview exists.
+    """Make an item's copy without metadata and a PDF's preview; return whether a preview exists.
 
-    The copy is made here, in a worker, so the first outside download need not parse the PDF.
+    Run for PDFs, audio and video, in a worker, so that the first outside download need not
+    parse the PDF or remux the recording with FFmpeg.
     """
     from qinglang.evidence.derivatives import make_item_derivative
     from qinglang.evidence.models import EvidenceItem

@@ -198,7 +198,34 @@ def _check_name(name: str) -> None:
         )
 
 
+# AMR recordings (the format of many phones' call recorders) begin with "#!AMR": a magic number,
+# not an interpreter line. Only the exact AMR-NB and AMR-WB magics at the very start qualify.
+AMR_MAGICS = (b"#!AMR\n", b"#!AMR-WB\n")
+
+
+# Speech bytes after each frame header, by frame type (RFC 4867 section 5); None: reserved.
+_AMR_NB_SIZES = (12, 13, 15, 17, 19, 20, 26, 31, 5, 6, 5, 5, None, None, None, 0)
+_AMR_WB_SIZES = (17, 23, 32, 36, 40, 46, 50, 58, 60, 5, None, None, None, None, 0, 0)
+
+
+def _check_amr(data: bytes) -> None:
+    """Refuse an "AMR" file whose body is not a run of AMR frames (a script behind the magic)."""
+    wide = data.startswith(b"#!AMR-WB\n")
+    sizes = _AMR_WB_SIZES if wide else _AMR_NB_SIZES
+    start = at = len(AMR_MAGICS[1] if wide else AMR_MAGICS[0])
+    while at < len(data):
+        header = data[at]
+        size = sizes[(header >> 3) & 0x0F]
+        if header & 0x83 or size is None:
+            raise _refuse(_("The AMR recording is damaged or not what its header says."))
+        at += 1 + size
+    if at == start:
+        raise _refuse(_("The AMR recording has no sound in it."))
+
+
 def _check_executable(head: bytes) -> None:
+    if head.startswith(AMR_MAGICS):
+        return
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     for magic, label in EXECUTABLE_MAGIC:
         if stripped.startswith(magic):
@@ -369,6 +396,8 @@ def detect_media_type(data: bytes) -> str:
     if mime == "audio/x-m4a":
         mime = "audio/mp4"
     if mime in MEDIA_TYPES:
+        if mime == "audio/amr":
+            _check_amr(data)
         _check_polyglot(data[:HEAD], skip_prefix=1, kind=mime)
         return mime
     if mime is not None:
