@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -105,7 +106,7 @@ def send_notification_digests(self, *, hours: int = 24) -> int:  # type: ignore[
         text = "\n".join([*lines, "", footer])
         sent += once(
             self,
-            lambda s=subject, t=text, a=user.email: send_mail(s, t, None, [a]),
+            partial(send_mail, subject, text, None, [user.email]),
             default=0,
             part=f"user-{user.pk}",
         )

@@ -82,8 +82,7 @@ def test_a_redelivered_password_link_is_mailed_once(world):
     world.beijing_user.save()
     kwargs = {"user_id": world.beijing_user.pk, "kind": "reset"}
     results = [
-        core_tasks.send_password_link.apply(kwargs=kwargs, task_id="link-1").get()
-        for _ in range(2)
+        core_tasks.send_password_link.apply(kwargs=kwargs, task_id="link-1").get() for _ in range(2)
     ]
     assert results == [1, 0]
     assert len(mail.outbox) == 1

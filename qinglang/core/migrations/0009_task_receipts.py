@@ -4,22 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_ledger_tree_nodes'),
+        ("core", "0008_ledger_tree_nodes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TaskReceipt',
+            name="TaskReceipt",
             fields=[
-                ('key', models.CharField(max_length=300, primary_key=True, serialize=False, verbose_name='task id and part')),
-                ('task_name', models.CharField(max_length=200, verbose_name='task')),
-                ('done_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='done at')),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=300,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="task id and part",
+                    ),
+                ),
+                ("task_name", models.CharField(max_length=200, verbose_name="task")),
+                (
+                    "done_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="done at"),
+                ),
             ],
             options={
-                'verbose_name': 'task receipt',
-                'verbose_name_plural': 'task receipts',
+                "verbose_name": "task receipt",
+                "verbose_name_plural": "task receipts",
             },
         ),
     ]
