@@ -86,7 +86,7 @@ def broker_switch() -> Iterator:
         live.ping()
     except redis.ConnectionError:
         service_missing(f"Redis is not running at {REDIS_URL}")
-    with live.lock(BROKER_LOCK, timeout=120, blocking_timeout=120):
+    with live.lock(BROKER_LOCK, timeout=900, blocking_timeout=900):  # the worker-kill test is long
         _clear(live)
         try:
             yield _point_broker, live

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from qinglang.cases.services import deadlines
+from qinglang.core.taskonce import once
 
 
 @shared_task
@@ -13,10 +14,10 @@ def escalate_overdue() -> int:
     return len(deadlines.escalate_overdue())
 
 
-@shared_task
-def send_daily_digest() -> int:
-    """Send each organization its digest of what is due; return how many were sent."""
-    return deadlines.send_daily_digest()
+@shared_task(bind=True)
+def send_daily_digest(self) -> int:  # type: ignore[no-untyped-def]
+    """Send each organization its digest of what is due (not again when redelivered)."""
+    return once(self, deadlines.send_daily_digest, default=0)
 
 
 @shared_task

@@ -415,3 +415,23 @@ class LedgerNode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level}/{self.index}"
+
+
+class TaskReceipt(models.Model):
+    """A task message (or one part of it) that has done its work.
+
+    Tasks are acknowledged late, so a message whose worker was lost is delivered again with the
+    same task id; the receipt, written in the transaction that does the work, makes the second
+    delivery do nothing (`qinglang.core.taskonce`).
+    """
+
+    key = models.CharField(_("task id and part"), max_length=300, primary_key=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    done_at = models.DateTimeField(_("done at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("task receipt")
+        verbose_name_plural = _("task receipts")
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.key}"

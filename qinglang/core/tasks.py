@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils.translation import ngettext
 
 from qinglang.core.messages import absolute_url, language_of
 from qinglang.core.models import Notification, User
+from qinglang.core.taskonce import forget_receipts, once
 
 
 def _mail_text(note: Notification, language: str) -> tuple[str, str]:
@@ -26,12 +28,16 @@ def _mail_text(note: Notification, language: str) -> tuple[str, str]:
     return subject, body + (f"\n\n{link}" if link else "")
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_email(*, notification_id: int) -> int:
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_email(self, *, notification_id: int) -> int:  # type: ignore[no-untyped-def]
     """Mail a notification to its user or organization, each reader in their language.
 
-    Return how many messages went out (one per language).
+    Return how many messages went out (one per language); a redelivered message sends none.
     """
+    return once(self, lambda: _send_notification_email(notification_id), default=0)
+
+
+def _send_notification_email(notification_id: int) -> int:
     note = (
         Notification.objects.select_related("recipient_user", "recipient_organization")
         .filter(pk=notification_id)
@@ -55,12 +61,12 @@ def send_notification_email(*, notification_id: int) -> int:
     return sent
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_digests(*, hours: int = 24) -> int:
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_digests(self, *, hours: int = 24) -> int:  # type: ignore[no-untyped-def]
     """Mail each active user with an e-mail address a digest of their unread messages.
 
     A message is in the digest of the day after it arrived (`hours` back), so none comes twice;
-    return how many digests went out.
+    a redelivered task skips the users it already mailed. Return how many digests went out.
     """
     from qinglang.core.selectors import list_notifications_for
 
@@ -97,7 +103,13 @@ def send_notification_digests(*, hours: int = 24) -> int:
             footer = _("All your messages: %(url)s") % {
                 "url": absolute_url(reverse("core:notifications"))
             }
-        sent += send_mail(subject, "\n".join([*lines, "", footer]), None, [user.email])
+        text = "\n".join([*lines, "", footer])
+        sent += once(
+            self,
+            partial(send_mail, subject, text, None, [user.email]),
+            default=0,
+            part=f"user-{user.pk}",
+        )
     return sent
 
 
@@ -110,8 +122,13 @@ def seal_ledger() -> int:
     return checkpoint.tree_size if checkpoint else 0
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_password_link(*, user_id: int, kind: str, language: str = "") -> int:
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_password_link(self, *, user_id: int, kind: str, language: str = "") -> int:  # type: ignore[no-untyped-def]
+    """Mail a password-reset or invitation link (once per message, even when redelivered)."""
+    return once(self, lambda: _send_password_link(user_id, kind, language), default=0)
+
+
+def _send_password_link(user_id: int, kind: str, language: str) -> int:
     """Mail a password-reset or invitation link (absolute, from QINGLANG_BASE_URL)."""
     from django.conf import settings
     from django.template.loader import render_to_string
@@ -146,6 +163,12 @@ def send_password_link(*, user_id: int, kind: str, language: str = "") -> int:
         subject = render_to_string("core/email/password_link_subject.txt", context).strip()
         body = render_to_string("core/email/password_link_body.txt", context)
     return send_mail(subject, body, None, [user.email])
+
+
+@shared_task
+def forget_task_receipts() -> int:
+    """Delete the receipts of task messages done long ago; return how many were deleted."""
+    return forget_receipts()
 
 
 @shared_task

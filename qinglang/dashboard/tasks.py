@@ -13,9 +13,10 @@ def refresh_dashboard() -> int:
     return refresh_figures().figures
 
 
-@shared_task
-def send_period_reports(*, period: str) -> int:
-    """Mail the weekly or monthly report to every office head; return messages sent."""
+@shared_task(bind=True)
+def send_period_reports(self, *, period: str) -> int:  # type: ignore[no-untyped-def]
+    """Mail the weekly or monthly report to every office head (not again when redelivered)."""
+    from qinglang.core.taskonce import once
     from qinglang.dashboard.reports import send_period_reports as send
 
-    return send(period)
+    return once(self, lambda: send(period), default=0)

@@ -19,8 +19,15 @@ def requeue_pending_reports() -> int:
     return services.requeue_pending_reports()
 
 
-@shared_task(acks_late=True)
-def send_news_notice(sealed_email: str) -> bool:
+@shared_task(bind=True, acks_late=True)
+def send_news_notice(self, sealed_email: str) -> bool:  # type: ignore[no-untyped-def]
+    """Mail a contentless "there is news" notice (once per message, even when redelivered)."""
+    from qinglang.core.taskonce import once
+
+    return once(self, lambda: _send_news_notice(sealed_email), default=False)
+
+
+def _send_news_notice(sealed_email: str) -> bool:
     """Mail a contentless "there is news" notice with the tracking page's address."""
     from django.conf import settings
     from django.core.mail import send_mail

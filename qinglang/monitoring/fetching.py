@@ -1,7 +1,10 @@
 """Polite, conditional, capped fetching of watched sources through the capture SSRF guard.
 
-Every hop goes through `qinglang.evidence.capture.check_url` (and the connected address through
-`check_address`), so private addresses are refused unless QINGLANG_CAPTURE_ALLOW_PRIVATE is set.
+Every hop goes through the capture's guarded, address-pinned client
+(`qinglang.evidence.capture.pinned_client`): the host is resolved once per connection, every
+answer must be public, and the socket is opened to that checked address, so a second DNS answer
+(DNS rebinding) cannot change the target; the address connected to is checked again before the
+body is read. Private addresses are refused unless QINGLANG_CAPTURE_ALLOW_PRIVATE is set.
 Responses are capped in size and in total time; the result is a capture `FetchResult`, so the
 same bytes can be written as a WARC for evidence.
 """
@@ -28,7 +31,8 @@ from qinglang.evidence.capture import (
     FetchResult,
     Hop,
     check_address,
-    check_url,
+    pinned_client,
+    precheck_url,
 )
 from qinglang.monitoring.models import HostSlot
 
@@ -131,12 +135,10 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         headers["If-Modified-Since"] = last_modified
     result = FetchResult()
     timeout = httpx.Timeout(cap, connect=min(5.0, cap))
-    with httpx.Client(
-        timeout=timeout, follow_redirects=False, trust_env=False, headers=headers
-    ) as client:
+    with pinned_client(timeout=timeout, headers=headers) as client:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            check_url(current)
+            precheck_url(current)
             request = client.build_request("GET", current)
             response = client.send(request, stream=True)
             try:

@@ -245,7 +245,15 @@ QINGLANG_BROKER_URL = os.environ.get("QINGLANG_BROKER_URL", "")
 _broker_dir = QINGLANG_HOME / "broker"
 if QINGLANG_BROKER_URL:
     CELERY_BROKER_URL = QINGLANG_BROKER_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # Tasks are acknowledged late: a message a worker took but never acknowledged (the worker
+    # was killed) goes back to the queue once it has been unacknowledged this long (Redis), so
+    # it must exceed the longest task including its countdown; a restarted worker restores at
+    # once what is older, a running one sweeps every restore interval.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": int(os.environ.get("QINGLANG_BROKER_VISIBILITY_TIMEOUT", "3600")),
+        "unacked_restore_interval": int(os.environ.get("QINGLANG_BROKER_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": 1,
+    }
 else:
     for _sub in ("in", "processed", "control", "staging", "quarantine"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -262,6 +270,8 @@ else:
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, and requeued when its worker process is lost, so a killed
+# worker's task runs again: every task is idempotent (a second run does not do the work twice).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -308,6 +318,10 @@ CELERY_BEAT_SCHEDULE["supervision-scan-integrity"] = {
 CELERY_BEAT_SCHEDULE["core-notification-digests"] = {
     "task": "qinglang.core.tasks.send_notification_digests",
     "schedule": crontab(hour=7, minute=30),
+}
+CELERY_BEAT_SCHEDULE["core-forget-task-receipts"] = {
+    "task": "qinglang.core.tasks.forget_task_receipts",
+    "schedule": crontab(hour=4, minute=10),
 }
 CELERY_BEAT_SCHEDULE["cases-daily-digest"] = {
     "task": "qinglang.cases.tasks.send_daily_digest",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from qinglang.core.models import Notification
+from qinglang.evidence import capture
 from qinglang.intake.models import Report
-from qinglang.monitoring import fetching, parsing
+from qinglang.monitoring import parsing
 from qinglang.monitoring.models import HitStatus, SeenItem, SourceStatus, WatchedSource
 from qinglang.monitoring.services import backoff_minutes, run_check
 from tests.monitoring.conftest import AD_PAGE, CAPTCHA_PAGE, LOGIN_PAGE, RULES_PAGE
@@ -144,13 +146,12 @@ def test_redirect_to_a_private_address_is_refused(world, site, settings, monkeyp
     """Every hop is checked: the local test server passes, the metadata address it points to
     does not."""
     settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
-    real_check = fetching.check_url
-
-    def guard(url):
-        return ["127.0.0.1"] if url.startswith(site.base) else real_check(url)
-
-    monkeypatch.setattr(fetching, "check_url", guard)
-    monkeypatch.setattr(fetching, "check_address", lambda address: None)
+    real_is_public = capture.is_public_address
+    monkeypatch.setattr(
+        capture,
+        "is_public_address",
+        lambda ip: ip == ipaddress.ip_address("127.0.0.1") or real_is_public(ip),
+    )
     url = site.set(
         "/r", "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
     )
