@@ -150,7 +150,11 @@ def ensure_partitions(months_ahead: int = MONTHS_AHEAD, now: dt.datetime | None 
                 f"INSERT INTO {PARENT} OVERRIDING SYSTEM VALUE "  # noqa: S608 - fixed names
                 f"SELECT * FROM {aside} ORDER BY id"
             )
+            # Rows written to the DEFAULT partition earlier in this transaction leave deferred
+            # foreign-key checks on it: run them now, then defer again (Django's default).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"DROP TABLE {aside}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for month in missing:
                 cursor.execute(
