@@ -184,10 +184,7 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
                 f"UPDATE {table} SET position = %s, leaf_hash = %s "  # noqa: S608 - table name
                 # occurred_at names the event's month partition on PostgreSQL (no other probed)
                 "WHERE id = %s AND occurred_at = %s AND position IS NULL",
-                [
-                    (e.position, e.leaf_hash, e.pk, adapt(e.occurred_at))
-                    for e in pending
-                ],
+                [(e.position, e.leaf_hash, e.pk, adapt(e.occurred_at)) for e in pending],
             )
         LedgerNode.objects.bulk_create(nodes, batch_size=1000)
         checkpoint = sign_checkpoint(tree.size, tree.root(), tree.hashes)

@@ -107,16 +107,18 @@ def _truncate_trigger_sql(table: str) -> str:
 
 
 def _months_in_default(cursor) -> set[Month]:
+    local = "occurred_at AT TIME ZONE %s"
     cursor.execute(
-        "SELECT DISTINCT extract(year FROM occurred_at AT TIME ZONE %s)::int, "
-        "extract(month FROM occurred_at AT TIME ZONE %s)::int "
-        f"FROM {DEFAULT}",  # noqa: S608 - fixed table name
+        f"SELECT DISTINCT extract(year FROM {local})::int, extract(month FROM {local})::int "  # noqa: S608 - fixed names
+        f"FROM {DEFAULT}",
         [PARTITION_TZ.key, PARTITION_TZ.key],
     )
     return {Month(year, month) for year, month in cursor.fetchall()}
 
 
-def ensure_partitions(months_ahead: int = MONTHS_AHEAD, now: dt.datetime | None = None) -> list[str]:
+def ensure_partitions(
+    months_ahead: int = MONTHS_AHEAD, now: dt.datetime | None = None
+) -> list[str]:
     """Create the partitions of this month and `months_ahead` more, and of any month whose
     events fell into the DEFAULT partition; give every partition its TRUNCATE trigger.
 

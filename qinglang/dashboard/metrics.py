@@ -127,7 +127,7 @@ class OperationsCollector:
             return
         family = GaugeMetricFamily(
             "qinglang_ledger_default_partition_rows",
-            "Ledger events in the DEFAULT partition, outside every monthly partition (should be 0).",
+            "Ledger events outside every monthly partition, in the DEFAULT one (should be 0).",
         )
         family.add_metric([], float(rows))
         yield family

@@ -24,7 +24,9 @@ from qinglang.core.ledger_partitions import Month
 from qinglang.core.models import LedgerEvent
 from tests.core.ledger_helpers import triggers_disabled
 
-ONLY_POSTGRES = "monthly partitions exist only on PostgreSQL (SQLite installations are not partitioned)"
+ONLY_POSTGRES = (
+    "monthly partitions exist only on PostgreSQL (SQLite installations are not partitioned)"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +61,9 @@ def event_at(at: dt.datetime, n: int) -> LedgerEvent:
 
 def partition_of(event: LedgerEvent) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tableoid::regclass::text FROM core_ledgerevent WHERE id = %s", [event.pk])
+        cursor.execute(
+            "SELECT tableoid::regclass::text FROM core_ledgerevent WHERE id = %s", [event.pk]
+        )
         return cursor.fetchone()[0]
 
 
@@ -188,23 +192,33 @@ def test_every_partition_refuses_update_delete_and_truncate(db, no_purge):
     for target in (event, stray):
         table = partition_of(target)
         for sql in (
-            f"UPDATE {table} SET actor_label = 'forged' WHERE id = %s",
-            f"UPDATE core_ledgerevent SET occurred_at = occurred_at - interval '40 days' WHERE id = %s",
-            f"UPDATE {table} SET position = 7 WHERE id = %s",
-            f"DELETE FROM {table} WHERE id = %s",
-            f"DELETE FROM core_ledgerevent WHERE id = %s",
+            f"UPDATE {table} SET actor_label = 'forged' WHERE id = %s",  # noqa: S608
+            "UPDATE core_ledgerevent SET occurred_at = occurred_at - interval '40 days' "
+            "WHERE id = %s",
+            f"UPDATE {table} SET position = 7 WHERE id = %s",  # noqa: S608
+            f"DELETE FROM {table} WHERE id = %s",  # noqa: S608
+            "DELETE FROM core_ledgerevent WHERE id = %s",
         ):
-            with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, [target.pk])
-        with pytest.raises(IntegrityError, match=f"TRUNCATE on {table} refused"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks
-                cursor.execute(f"TRUNCATE {table}")
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("TRUNCATE core_ledgerevent")
+            with (
+                pytest.raises(IntegrityError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql, [target.pk])
+        with (
+            pytest.raises(IntegrityError, match=f"TRUNCATE on {table} refused"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks
+            cursor.execute(f"TRUNCATE {table}")
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE core_ledgerevent")
     rows = LedgerEvent.objects.order_by("id").values_list("actor_label", "position", "occurred_at")
     assert list(rows) == [
         ("system", 0, event.occurred_at),
@@ -334,10 +348,7 @@ def test_a_duplicated_position_is_refused_or_reported_by_verify(db):
 def _migrate(target: str) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    if target == "latest":
-        plan = executor.loader.graph.leaf_nodes("core")
-    else:
-        plan = [("core", target)]
+    plan = executor.loader.graph.leaf_nodes("core") if target == "latest" else [("core", target)]
     executor.migrate(plan)
 
 
@@ -359,9 +370,14 @@ def test_the_migration_keeps_every_row_back_and_forth():
         assert not ledger_partitions.is_partitioned()
         assert list(LedgerEvent.objects.order_by("id").values_list()) == rows
         assert ledger.verify_log(against=saved).ok
-        with transaction.atomic(), triggers_disabled():  # the single-column constraint is back
-            with pytest.raises(IntegrityError), transaction.atomic():
-                LedgerEvent.objects.filter(pk=events[1].pk).update(position=0)
+        # The single-column constraint is back.
+        with (
+            transaction.atomic(),
+            triggers_disabled(),
+            pytest.raises(IntegrityError),
+            transaction.atomic(),
+        ):
+            LedgerEvent.objects.filter(pk=events[1].pk).update(position=0)
     finally:
         _migrate("latest")
     assert ledger_partitions.is_partitioned()

@@ -187,10 +187,9 @@ def _copy_rows(cursor, source: str) -> None:
     after = _one(cursor, f"SELECT count(*) FROM {TABLE}")  # noqa: S608 - fixed names
     if before != after:
         raise RuntimeError(f"copying {TABLE} kept {after} of {before} rows")
+    highest = _one(cursor, f"SELECT coalesce(max(id), 0) FROM {TABLE}")  # noqa: S608
     cursor.execute(
-        "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-        f"coalesce((SELECT max(id) FROM {TABLE}), 0) + 1, false)",  # noqa: S608 - fixed names
-        [TABLE],
+        "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [TABLE, highest + 1]
     )
 
 
@@ -208,7 +207,9 @@ def partition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        if _one(cursor, "SELECT 1 FROM pg_partitioned_table WHERE partrelid = %s::regclass", [TABLE]):
+        if _one(
+            cursor, "SELECT 1 FROM pg_partitioned_table WHERE partrelid = %s::regclass", [TABLE]
+        ):
             return
         _refuse_references(cursor)
         cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
