@@ -178,11 +178,13 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
         # The append-only trigger refuses to change a position that is already set, so a
         # second sealer (which the lock should prevent) would fail here rather than fork the log.
         table = connection.ops.quote_name(LedgerEvent._meta.db_table)
+        adapt = connection.ops.adapt_datetimefield_value
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET position = %s, leaf_hash = %s "  # noqa: S608 - table name
-                "WHERE id = %s AND position IS NULL",
-                [(e.position, e.leaf_hash, e.pk) for e in pending],
+                # occurred_at names the event's month partition on PostgreSQL (no other probed)
+                "WHERE id = %s AND occurred_at = %s AND position IS NULL",
+                [(e.position, e.leaf_hash, e.pk, adapt(e.occurred_at)) for e in pending],
             )
         LedgerNode.objects.bulk_create(nodes, batch_size=1000)
         checkpoint = sign_checkpoint(tree.size, tree.root(), tree.hashes)

@@ -59,6 +59,13 @@ POSTGRES_FORWARD = [
         )
     ],
 ]
+# After core.0009 the PostgreSQL events table is partitioned by month (docs/partitioning.md): a
+# row trigger cloned to a partition reports the partition's name, so the parent's trigger passes
+# the argument 'sealable' and the guard accepts the sealer's update on any partition too.
+POSTGRES_PARTITIONED_FUNCTION = POSTGRES_FUNCTION.replace(
+    f"TG_TABLE_NAME = '{EVENT}' THEN",
+    f"(TG_TABLE_NAME = '{EVENT}' OR (TG_NARGS > 0 AND TG_ARGV[0] = 'sealable')) THEN",
+)
 POSTGRES_REVERSE = [
     *[
         stmt

@@ -122,6 +122,14 @@ def seal_ledger() -> int:
     return checkpoint.tree_size if checkpoint else 0
 
 
+@shared_task
+def ensure_ledger_partitions() -> list[str]:
+    """Create the ledger's monthly partitions ahead (PostgreSQL); return the names created."""
+    from qinglang.core import ledger_partitions
+
+    return ledger_partitions.ensure_partitions()
+
+
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_password_link(self, *, user_id: int, kind: str, language: str = "") -> int:  # type: ignore[no-untyped-def]
     """Mail a password-reset or invitation link (once per message, even when redelivered)."""

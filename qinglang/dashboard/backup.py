@@ -270,6 +270,13 @@ def _reset_sequences() -> None:
             cursor.execute(sql)
 
 
+def _partition_ledger_months() -> None:
+    """Give the restored ledger events their month partitions (PostgreSQL; they land in DEFAULT)."""
+    from qinglang.core.ledger_partitions import ensure_partitions
+
+    ensure_partitions()
+
+
 def _rebuild_search_index() -> None:
     """Refill SQLite's full-text table (not a model, so not in db.jsonl) from its documents."""
     if connection.vendor != "sqlite":
@@ -315,6 +322,7 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
         call_command("migrate", interactive=False, verbosity=0)
         _load_jsonl(source / "db.jsonl")
         _reset_sequences()
+        _partition_ledger_months()
         _rebuild_search_index()
     for name in STORAGE_NAMES:
         root = source / "storage" / name

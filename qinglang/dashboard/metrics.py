@@ -4,6 +4,8 @@ Request latency lives in each web process (with PROMETHEUS_MULTIPROC_DIR set, pr
 aggregates every gunicorn worker). Task failures happen in worker processes, so they are counted
 in the shared cache (Redis in production) and read back when /metrics is scraped; queue depth is
 asked of the broker; overdue counts come from the dashboard's aggregate table, never a scan.
+On PostgreSQL the ledger's events in the DEFAULT partition (none, while the monthly partitions
+are created ahead) are counted too: any is a reason to run `qinglang ledger partitions`.
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ class OperationsCollector:
         yield depth
         yield self._failures()
         yield from self._overdue()
+        yield from self._ledger_default_partition()
+
+    def _ledger_default_partition(self) -> Iterator[GaugeMetricFamily]:
+        from qinglang.core.ledger_partitions import default_partition_rows
+
+        try:
+            rows = default_partition_rows()
+        except Exception:
+            log.info("ledger partitions unavailable", exc_info=True)
+            return
+        if rows is None:  # not partitioned (SQLite)
+            return
+        family = GaugeMetricFamily(
+            "qinglang_ledger_default_partition_rows",
+            "Ledger events outside every monthly partition, in the DEFAULT one (should be 0).",
+        )
+        family.add_metric([], float(rows))
+        yield family
 
     def _failures(self) -> GaugeMetricFamily:
         from django.core.cache import cache

@@ -288,6 +288,11 @@ CELERY_BEAT_SCHEDULE["ledger-seal"] = {
     "task": "qinglang.core.tasks.seal_ledger",
     "schedule": QINGLANG_LEDGER_SEAL_INTERVAL,
 }
+# PostgreSQL: the ledger's monthly partitions, three months ahead (idempotent; daily for safety).
+CELERY_BEAT_SCHEDULE["ledger-partitions"] = {
+    "task": "qinglang.core.tasks.ensure_ledger_partitions",
+    "schedule": crontab(hour=1, minute=15),
+}
 CELERY_BEAT_SCHEDULE["evidence-sweep-vault"] = {
     "task": "qinglang.evidence.tasks.sweep_vault",
     "schedule": 3600.0,

@@ -50,3 +50,15 @@ def test_the_frozen_tree_node_triggers_still_match_the_current_sql():
         "NODE_SQLITE_REVERSE",
     ):
         assert getattr(frozen, name) == getattr(ledger_sql, name), name
+
+
+def test_the_frozen_partitioned_guard_still_matches_the_current_sql():
+    """core.0009's guard function (before and after partitioning) and ledger_sql agree."""
+    import importlib
+
+    from qinglang.core import ledger_sql
+
+    frozen = importlib.import_module("qinglang.core.migrations.0009_partition_ledger_events")
+    assert frozen.FUNCTION_0003 == ledger_sql.POSTGRES_FUNCTION
+    assert frozen.FUNCTION_PARTITIONED == ledger_sql.POSTGRES_PARTITIONED_FUNCTION
+    assert frozen.DEFAULT == "core_ledgerevent_default"

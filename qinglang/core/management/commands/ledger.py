@@ -1,4 +1,5 @@
-"""`qinglang ledger verify|seal|witness|nodes`: check, seal, witness and index the ledger."""
+"""`qinglang ledger verify|seal|witness|nodes|partitions`: check, seal, witness, index and
+partition the ledger."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qinglang.core import ledger, ledger_witness
+from qinglang.core import ledger, ledger_partitions, ledger_witness
 
 
 class Command(BaseCommand):
@@ -46,6 +47,16 @@ class Command(BaseCommand):
             help="a log signing key to accept (else the first checkpoint's key is pinned)",
         )
         sub.add_parser("send", help="send the latest checkpoint to the configured witnesses")
+        partitions = sub.add_parser(
+            "partitions",
+            help="create the monthly partitions of the events ahead (PostgreSQL; idempotent)",
+        )
+        partitions.add_argument(
+            "--months",
+            type=int,
+            default=ledger_partitions.MONTHS_AHEAD,
+            help="months ahead of this one (default %(default)s)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -64,6 +75,9 @@ class Command(BaseCommand):
             return
         if action == "witness":
             self._witness(options)
+            return
+        if action == "partitions":
+            self._partitions(options["months"])
             return
         if action == "send":
             for url, outcome in ledger_witness.send_latest_checkpoint().items():
@@ -97,6 +111,22 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(problem)
         raise CommandError(f"Ledger verification FAILED ({len(report.problems)} problems).")
+
+    def _partitions(self, months: int) -> None:
+        if months < 0 or months > 120:
+            raise CommandError("--months must be between 0 and 120.")
+        if not ledger_partitions.is_partitioned():
+            self.stdout.write(
+                "The ledger's events are not partitioned here (only PostgreSQL is, after "
+                "migration core.0009): nothing to do."
+            )
+            return
+        created = ledger_partitions.ensure_partitions(months_ahead=months)
+        self.stdout.write(f"Created {len(created)} partitions: {', '.join(created) or '-'}")
+        names = ledger_partitions.partition_names()
+        self.stdout.write(f"Partitions ({len(names)}): {', '.join(names)}")
+        stray = ledger_partitions.default_partition_rows()
+        self.stdout.write(f"Events in the default partition: {stray}")
 
     def _witness(self, options: dict[str, Any]) -> None:
         host, _, port = options["listen"].rpartition(":")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0008_ledger_tree_nodes"),
+        ("core", "0009_partition_ledger_events"),
     ]
 
     operations = [
