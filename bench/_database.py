@@ -8,8 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def setup_bench_database(name: str, *, keep: bool) -> Callable[[], None]:
-    """Point Django at a fresh database `<db>_bench_<name>`, migrate it, return the clean-up."""
+def setup_bench_database(name: str, *, keep: bool, reuse: bool = False) -> Callable[[], None]:
+    """Point Django at a fresh database `<db>_bench_<name>`, migrate it, return the clean-up.
+
+    `reuse`: keep the database if it exists (a seeded one kept by an earlier `--keep` run), only
+    migrate it; it is never dropped afterwards.
+    """
     import dj_database_url
 
     os.environ.setdefault("QINGLANG_HOME", tempfile.mkdtemp(prefix="qinglang-bench-"))
@@ -32,8 +36,11 @@ def setup_bench_database(name: str, *, keep: bool) -> Callable[[], None]:
             dbname=config["NAME"],
             autocommit=True,
         )
-        admin.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
-        admin.execute(f'CREATE DATABASE "{db_name}"')
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone()
+        if not (reuse and exists):
+            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+            admin.execute(f'CREATE DATABASE "{db_name}"')
+        keep = keep or reuse
         os.environ["QINGLANG_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + db_name
 
         def cleanup() -> None:
@@ -45,7 +52,8 @@ def setup_bench_database(name: str, *, keep: bool) -> Callable[[], None]:
             admin.close()
     else:
         path = Path(os.environ["QINGLANG_HOME"]) / f"bench_{name}.sqlite3"
-        path.unlink(missing_ok=True)
+        if not reuse:
+            path.unlink(missing_ok=True)
         os.environ["QINGLANG_DATABASE_URL"] = f"sqlite:///{path}"
     import django
     from django.core.management import call_command

@@ -1,13 +1,16 @@
 """Staff lists and the dashboard at scale: p50/p95 of triage queue, case list, search, dashboard.
 
-    uv run python -m bench.staff_lists [--reports N] [--requests K] [--keep]
+    uv run python -m bench.staff_lists [--reports N] [--requests K] [--keep | --reuse]
     QINGLANG_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
-      uv run python -m bench.staff_lists --reports 1000000
+      uv run python -m bench.staff_lists --reports 1000000 --keep   # seed once, keep the DB
+    QINGLANG_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+      uv run python -m bench.staff_lists --reuse                    # time the kept DB again
 
 Seeds N reports with `qinglang bench seed` into a database of its own, refreshes the dashboard
 aggregates, then times K requests per page through Django's test client for a national and a
 provincial user, next to `/api/v1/me/` (one indexed lookup) as the baseline of the same run.
-Not part of the test suite.
+`--reuse` times a database kept by an earlier `--keep` run as it is (no seeding when it already
+holds reports; `--reports` is then only the label). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -38,9 +41,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=20000)
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the database kept by an earlier --keep run"
+    )
+    parser.add_argument("--seed-only", action="store_true", help="seed, keep the DB, stop")
+    parser.add_argument("--no-refresh", action="store_true", help="with --reuse: skip refresh")
     args = parser.parse_args()
-    cleanup = setup_bench_database("staff_lists", keep=args.keep)
+    cleanup = setup_bench_database(
+        "staff_lists", keep=args.keep or args.seed_only, reuse=args.reuse
+    )
     try:
         from django.conf import settings
         from django.core.management import call_command
@@ -48,30 +58,42 @@ def main() -> int:
 
         from qinglang.core.models import Organization, Role, User
         from qinglang.dashboard.services import refresh_figures
+        from qinglang.intake.models import Report
         from tests.core.auth import login_verified
 
         settings.ALLOWED_HOSTS = ["*"]
         call_command("qinglang_init", verbosity=0)
-        started = time.monotonic()
-        with open(os.devnull, "w") as quiet:
-            call_command("bench", "seed", "--reports", str(args.reports), stdout=quiet)
-        seeded = time.monotonic() - started
-        started = time.monotonic()
-        refresh_figures()
-        refreshed = time.monotonic() - started
-        print(
-            f"seeded {args.reports} reports in {seeded:.0f} s; dashboard refresh {refreshed:.1f} s"
-        )
+        existing = Report.objects.count() if args.reuse else 0
+        if existing:
+            args.reports = existing
+            print(f"reusing the kept database: {existing} reports")
+        else:
+            started, cpu = time.monotonic(), time.process_time()
+            with open(os.devnull, "w") as quiet:
+                call_command("bench", "seed", "--reports", str(args.reports), stdout=quiet)
+            print(
+                f"seeded {args.reports} reports in {time.monotonic() - started:.0f} s "
+                f"({time.process_time() - cpu:.0f} s CPU in this process)"
+            )
+        if args.seed_only:
+            return 0
+        if not (existing and args.no_refresh):
+            started = time.monotonic()
+            refresh_figures()
+            print(f"dashboard refresh {time.monotonic() - started:.1f} s")
         province = Organization.objects.filter(level="provincial", region__code="440000").first()
         users = {
-            "national": User.objects.create(
+            "national": User.objects.update_or_create(
                 username="bench-national",
-                organization=Organization.objects.get(level="national"),
-                role=Role.TRIAGE_OFFICER,
-            ),
-            "provincial": User.objects.create(
-                username="bench-gd", organization=province, role=Role.TRIAGE_OFFICER
-            ),
+                defaults={
+                    "organization": Organization.objects.get(level="national"),
+                    "role": Role.TRIAGE_OFFICER,
+                },
+            )[0],
+            "provincial": User.objects.update_or_create(
+                username="bench-gd",
+                defaults={"organization": province, "role": Role.TRIAGE_OFFICER},
+            )[0],
         }
         baseline: dict[str, float] = {}
         for who, user in users.items():

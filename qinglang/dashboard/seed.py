@@ -8,10 +8,12 @@ on seeded data exactly as on real data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
+from typing import TypeVar
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from qinglang.cases.models import Case, CaseStatus, Transfer, TransferStatus
@@ -26,9 +28,12 @@ from qinglang.core.models import (
     User,
 )
 from qinglang.intake.models import Report, ReportCategory, ReportStatus, ReportTarget
-from qinglang.registry.models import Identifier, IdentifierOccurrence
+from qinglang.registry.models import Identifier, IdentifierOccurrence, SearchDocument
+from qinglang.registry.services.search import segment_text
 
+M = TypeVar("M", bound=models.Model)
 BATCH = 5000
+COPY_BATCH = 20000  # reports per transaction when rows go in with COPY (PostgreSQL)
 CHANNELS = ("web", "web", "web", "api", "enterprise", "monitoring", "supervisor")
 DESCRIPTIONS = (
     "有人自称公关公司，收费{n}元删除负面帖子，先删后付，联系微信{c}。",
@@ -53,14 +58,108 @@ def _event(
     )
 
 
-def _insert_keeping_dates(rows: list[Report]) -> list[Report]:
-    """Bulk-insert reports with their own `submitted_at` (auto_now_add would stamp "now")."""
-    field = Report._meta.get_field("submitted_at")
-    field.auto_now_add = False  # this process only, for the length of one insert
+@functools.cache
+def _category_label(category: str) -> str:
+    return str(ReportCategory(category).label)
+
+
+@functools.cache
+def _segmented(text: str) -> str:
+    return segment_text(text)
+
+
+def _search_document(report: Report, template: str, amount: int, contact: str) -> SearchDocument:
+    """The search entry intake would index for `report` (segmentation cached per template)."""
+    label = _category_label(report.category)
+    title = f"{report.tracking_code} {label}"
+    body = " ".join(
+        (
+            report.tracking_code.lower(),
+            _segmented(f"{label}\n{template.format(n=amount, c='')}"),
+            contact,
+            _segmented(f"https://bbs{report.pk % 997}.example-news.cn"),
+        )
+    )
+    return SearchDocument(
+        object_type="intake.report",
+        object_id=str(report.pk),
+        office_id=report.office_id,
+        region_code=report.office.region.code if report.office.region_id else "",
+        title=title[:300],
+        body_segmented=body,
+        updated_at=report.submitted_at,
+    )
+
+
+def _copy(model: type[M], rows: list[M]) -> list[M]:
+    """PostgreSQL: reserve a block of ids from the table's sequence, then COPY the rows in.
+
+    Values go through each field's own `get_db_prep_save`, so the rows are what `bulk_create`
+    would write; `auto_now`/`auto_now_add` fields keep a value already set (bench dates).
+    """
+    if not rows:
+        return rows
+    meta = model._meta
+    table = meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, %s), "
+            "nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+            [table, meta.pk.column, table, meta.pk.column, len(rows)],
+        )
+        first = cursor.fetchone()[0] - len(rows) + 1
+    now = timezone.now()
+    fields = meta.concrete_fields
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    for offset, row in enumerate(rows):
+        row.pk = first + offset
+        for f in stamped:
+            if getattr(row, f.attname) is None:
+                setattr(row, f.attname, now)
+        row._state.adding = False
+        row._state.db = connection.alias
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    # Plain values (str, int, bool, aware datetimes, Decimal, None) go to psycopg as they are;
+    # only JSON needs the field's adapter.
+    adapt = [
+        (i, f.get_db_prep_save) for i, f in enumerate(fields) if isinstance(f, models.JSONField)
+    ]
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = [getattr(row, name) for name in names]
+                for i, prep in adapt:
+                    values[i] = prep(values[i], connection)
+                copy.write_row(values)
+    return rows
+
+
+def _insert(model: type[M], rows: list[M]) -> list[M]:
+    """Insert `rows` as they are (dates included): COPY on PostgreSQL, bulk inserts elsewhere."""
+    if connection.vendor == "postgresql":
+        return _copy(model, rows)
+    stamped = [
+        f
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in stamped]  # type: ignore[attr-defined]
+    for f in stamped:  # this process only, for the length of one insert
+        f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
     try:
-        return Report.objects.bulk_create(rows, batch_size=BATCH)
+        now = timezone.now()
+        for row in rows:
+            for f in stamped:
+                if getattr(row, f.attname) is None:
+                    setattr(row, f.attname, now)
+        return model.objects.bulk_create(rows, batch_size=BATCH)
     finally:
-        field.auto_now_add = True
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
 
 
 def _offices() -> list[Organization]:
@@ -126,10 +225,11 @@ def seed(
         Identifier.objects.filter(kind="phone", value__in=contacts).values_list("value", "pk")
     )
     totals = {"reports": 0, "cases": 0, "transfers": 0, "events": 0, "occurrences": 0}
-    for start in range(0, reports, BATCH):
-        size = min(BATCH, reports - start)
+    batch = COPY_BATCH if connection.vendor == "postgresql" else BATCH
+    for start in range(0, reports, batch):
+        size = min(batch, reports - start)
         with transaction.atomic():
-            rows, submitted_times = [], []
+            rows, submitted_times, texts = [], [], []
             for i in range(start, start + size):
                 office = rng.choice(offices)
                 contact = rng.choice(contacts)
@@ -144,14 +244,15 @@ def seed(
                     if status == ReportStatus.RECEIVED
                     else submitted + dt.timedelta(hours=rng.randint(1, 24 * 8))
                 )
+                template = rng.choice(DESCRIPTIONS)
+                amount = rng.choice([500, 2000, 5000, 20000])
+                texts.append((template, amount, contact))
                 rows.append(
                     Report(
                         tracking_code=f"B{tag}{i:011d}"[:20],
                         access_key_hash="bench",
                         category=rng.choice(categories),
-                        description=rng.choice(DESCRIPTIONS).format(
-                            n=rng.choice([500, 2000, 5000, 20000]), c=contact
-                        ),
+                        description=template.format(n=amount, c=contact),
                         channel=rng.choice(CHANNELS),
                         status=status,
                         office=office,
@@ -162,8 +263,9 @@ def seed(
                 )
             for report, submitted in zip(rows, submitted_times, strict=True):
                 report.submitted_at = submitted
-            created = _insert_keeping_dates(rows)
-            ReportTarget.objects.bulk_create(
+            created = _insert(Report, rows)
+            _insert(
+                ReportTarget,
                 [
                     ReportTarget(
                         report=r,
@@ -172,8 +274,12 @@ def seed(
                     )
                     for r in created
                 ],
-                batch_size=BATCH,
             )
+            if connection.vendor == "postgresql":  # SQLite's FTS5 table is fed row by row
+                _insert(
+                    SearchDocument,
+                    [_search_document(r, *text) for r, text in zip(created, texts, strict=True)],
+                )
             events = [
                 _event(
                     r.submitted_at, "report.received", "intake.report", r.pk, {"channel": r.channel}
@@ -202,11 +308,10 @@ def seed(
                 )
                 for r in created
             ]
-            IdentifierOccurrence.objects.bulk_create(
-                occurrences, batch_size=BATCH, ignore_conflicts=True
-            )
+            _insert(IdentifierOccurrence, occurrences)
             accepted = [r for r in created if r.status == ReportStatus.ACCEPTED]
-            cases = Case.objects.bulk_create(
+            cases = _insert(
+                Case,
                 [
                     Case(
                         number=f"BENCH-{tag}-{r.pk}",
@@ -216,25 +321,27 @@ def seed(
                             [CaseStatus.INVESTIGATING, CaseStatus.AWAITING_FEEDBACK, CaseStatus.NEW]
                         ),
                         lead_office_id=r.office_id,
+                        created_at=r.decided_at,
+                        updated_at=r.decided_at,
                     )
                     for r in accepted
                 ],
-                batch_size=BATCH,
             )
             through = Case.reports.through
-            through.objects.bulk_create(
+            _insert(
+                through,
                 [
                     through(case_id=c.pk, report_id=r.pk)
                     for c, r in zip(cases, accepted, strict=True)
                 ],
-                batch_size=BATCH,
             )
             events += [
                 _event(r.decided_at, "case.opened", "cases.case", c.pk, {"number": c.number})
                 for c, r in zip(cases, accepted, strict=True)
             ]
             transferred = [c for c in cases if c.status == CaseStatus.AWAITING_FEEDBACK]
-            transfers = Transfer.objects.bulk_create(
+            transfers = _insert(
+                Transfer,
                 [
                     Transfer(
                         case=c,
@@ -248,17 +355,24 @@ def seed(
                     )
                     for c in transferred
                 ],
-                batch_size=BATCH,
             )
             events += [
                 _event(t.sent_at, "transfer.sent", "cases.transfer", t.pk, {"case": t.case_id})
                 for t in transfers
             ]
-            LedgerEvent.objects.bulk_create(events, batch_size=BATCH)
+            _insert(LedgerEvent, events)
         totals["reports"] += len(created)
         totals["cases"] += len(cases)
         totals["transfers"] += len(transfers)
         totals["events"] += len(events)
         totals["occurrences"] += len(occurrences)
         progress(f"{totals['reports']} / {reports} reports")
+    if connection.vendor == "postgresql":  # fresh statistics, or the planner guesses from none
+        tables = [
+            m._meta.db_table
+            for m in (Report, ReportTarget, SearchDocument, LedgerEvent, IdentifierOccurrence)
+        ] + [m._meta.db_table for m in (Case, Case.reports.through, Transfer)]
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return totals
