@@ -156,7 +156,7 @@ def _insert(model: type[M], rows: list[M]) -> list[M]:
             for f in stamped:
                 if getattr(row, f.attname) is None:
                     setattr(row, f.attname, now)
-        return model.objects.bulk_create(rows, batch_size=BATCH)
+        return model._default_manager.bulk_create(rows, batch_size=BATCH)
     finally:
         for f, auto_now, auto_now_add in saved:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
