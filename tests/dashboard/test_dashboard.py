@@ -55,6 +55,39 @@ def test_refresh_is_repeatable(scene):
     assert Figure.objects.filter(metric=Metric.INTAKE).exists()
 
 
+def _table() -> dict[tuple, tuple[int, str]]:
+    return {
+        (f.metric, f.office_id, f.region_code, f.day, f.key, f.category): (f.count, f.label)
+        for f in Figure.objects.all()
+    }
+
+
+@pytest.mark.django_db
+def test_refresh_writes_only_what_changed_and_ends_like_a_full_rebuild(scene):
+    """A second run rewrites nothing; a new report and a reroute touch only their figures."""
+    before = {f.pk: f for f in Figure.objects.all()}
+    assert refresh_figures().figures == len(before)
+    assert {f.pk: (f.count, f.label) for f in Figure.objects.all()} == {
+        pk: (f.count, f.label) for pk, f in before.items()
+    }
+
+    make_report(scene.guangdong_office)
+    moved = Report.objects.filter(office=scene.beijing_office).order_by("pk").first()
+    Report.objects.filter(pk=moved.pk).update(office=scene.shenzhen_office)
+    Figure.objects.create(metric=Metric.INTAKE, key="gone", count=7)  # a figure no row backs
+    refresh_figures()
+    incremental = _table()
+    untouched = [pk for pk in before if Figure.objects.filter(pk=pk).exists()]
+    assert len(untouched) >= len(before) // 2  # most rows kept their identity
+    assert not Figure.objects.filter(key="gone").exists()
+
+    Figure.objects.all().delete()
+    refresh_figures()
+    assert _table() == incremental
+    guangdong = api_client(scene.guangdong_user).get("/api/v1/dashboard/summary/").json()
+    assert sum(d["count"] for d in guangdong["intake"]) == 5  # 1 + Shenzhen 2 + new + moved
+
+
 @pytest.mark.django_db
 def test_guangdong_never_counts_beijing(scene):
     response = api_client(scene.guangdong_user).get("/api/v1/dashboard/summary/")
