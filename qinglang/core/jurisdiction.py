@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from qinglang.core.models import Organization, OrganizationKind, User
+from qinglang.core.models import Organization, OrganizationKind, Region, User
 
 
 def scope_q(user: User, region_field: str) -> Q:
@@ -19,7 +19,7 @@ def scope_q(user: User, region_field: str) -> Q:
         return Q(pk__in=[])
     if prefix == "":
         return Q()
-    return Q(**{f"{region_field}__code__startswith": prefix})
+    return Q(**{f"{region_field}__in": Region.objects.filter(code__startswith=prefix).values("pk")})
 
 
 def office_scope_q(user: User, office_field: str) -> Q:
@@ -30,9 +30,13 @@ def office_scope_q(user: User, office_field: str) -> Q:
         return Q(pk__in=[])
     if prefix == "":
         return Q()
-    return Q(**{f"{office_field}__region__code__startswith": prefix}) & Q(
-        **{f"{office_field}__kind": OrganizationKind.REGULATOR_OFFICE}
+    # A subquery over the (small) office table rather than a join through regions: planners
+    # misjudge the region prefix join and then read the big table once per region (500 ms
+    # instead of 2 ms for a province's triage counts at 20,000 reports on PostgreSQL).
+    offices = Organization.objects.filter(
+        kind=OrganizationKind.REGULATOR_OFFICE, region__code__startswith=prefix
     )
+    return Q(**{f"{office_field}__in": offices.values("pk")})
 
 
 def can_oversee(user: User, office: Organization | None) -> bool:
