@@ -75,6 +75,17 @@ class ErrorResponsesAutoSchema(AutoSchema):
             return ["application/json"]
         return media_types
 
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """Mark optional query parameters `allowEmptyValue`: `?name=` is the same as leaving it out.
+
+        That is how DRF's serializers read a query string, and `qinglang.core.api_params` too.
+        """
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -147,3 +158,55 @@ def _carries_files(serializer: Any) -> bool:
         if isinstance(field, serializers.FileField) or isinstance(child, serializers.FileField):
             return True
     return False
+
+
+# OpenAPI links: what a created object's `id` opens. Each creating operation (by operationId)
+# names the path every operation on the new object starts with; the hook links the creation's
+# success response to each of them (`{id}` from the response body), so a client — or
+# schemathesis' stateful phase — can follow create → read → act without guessing ids.
+CREATED_OBJECT_PATHS: dict[str, str] = {
+    "v1_cases_create": "/api/v1/cases/{id}/",
+    "v1_cases_split_create": "/api/v1/cases/{id}/",
+    "v1_cases_tasks_create": "/api/v1/tasks/{id}/",
+    "v1_cases_transfers_create": "/api/v1/transfers/{id}/",
+    "disclosure_batch_create": "/api/v1/disclosure/batches/{id}/",
+    "disclosure_entry_create": "/api/v1/disclosure/entries/{id}/",
+    "disclosure_entry_statement": "/api/v1/disclosure/statements/{id}/",
+    "v1_monitoring_sources_create": "/api/v1/monitoring/sources/{id}/",
+    "protection_enterprises_create": "/api/v1/protection/enterprises/{id}/",
+    "v1_supervision_applications_create": "/api/v1/supervision/applications/{id}/",
+    "v1_supervision_assignments_create": "/api/v1/supervision/assignments/{id}/",
+    "v1_supervision_inspections_create": "/api/v1/supervision/inspections/{id}/",
+}
+
+
+def add_links(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: declare `CREATED_OBJECT_PATHS` as OpenAPI links."""
+    paths = result.get("paths", {})
+    operations = {
+        op.get("operationId"): (path, op)
+        for path, item in paths.items()
+        for op in item.values()
+        if isinstance(op, dict)
+    }
+    for source_id, prefix in CREATED_OBJECT_PATHS.items():
+        if source_id not in operations:
+            continue
+        _path, source = operations[source_id]
+        success = next((c for c in sorted(source.get("responses", {})) if c[:1] == "2"), None)
+        if success is None:
+            continue
+        links = source["responses"][success].setdefault("links", {})
+        for path, item in paths.items():
+            # The object's own operations: under its path, with `{id}` the only path parameter.
+            if not path.startswith(prefix) or path.count("{") != 1:
+                continue
+            for op in item.values():
+                if isinstance(op, dict) and op.get("operationId") != source_id:
+                    links[op["operationId"]] = {
+                        "operationId": op["operationId"],
+                        "parameters": {"id": "$response.body#/id"},
+                    }
+        if not links:
+            del source["responses"][success]["links"]
+    return result
