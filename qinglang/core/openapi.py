@@ -160,10 +160,11 @@ def _carries_files(serializer: Any) -> bool:
     return False
 
 
-# OpenAPI links: what a created object's `id` opens. Each creating operation (by operationId)
-# names the path every operation on the new object starts with; the hook links the creation's
-# success response to each of them (`{id}` from the response body), so a client — or
-# schemathesis' stateful phase — can follow create → read → act without guessing ids.
+# OpenAPI links: what an object's `id` opens. Each operation that creates or lists objects (by
+# operationId) names the path every operation on such an object starts with; the hook links its
+# success response to each of them (`{id}` from the created object, or from the first listed
+# one), so a client — or schemathesis' stateful phase — can follow create → read → act and
+# list → read → act without guessing ids.
 CREATED_OBJECT_PATHS: dict[str, str] = {
     "v1_cases_create": "/api/v1/cases/{id}/",
     "v1_cases_split_create": "/api/v1/cases/{id}/",
@@ -178,25 +179,45 @@ CREATED_OBJECT_PATHS: dict[str, str] = {
     "v1_supervision_assignments_create": "/api/v1/supervision/assignments/{id}/",
     "v1_supervision_inspections_create": "/api/v1/supervision/inspections/{id}/",
 }
+LISTED_OBJECT_PATHS: dict[str, str] = {
+    "v1_cases_list": "/api/v1/cases/{id}/",
+    "reports_list": "/api/v1/reports/{id}/",
+    "v1_transfers_list": "/api/v1/transfers/{id}/",
+    "v1_monitoring_hits_list": "/api/v1/monitoring/hits/{id}/",
+    "v1_monitoring_sources_list": "/api/v1/monitoring/sources/{id}/",
+    "protection_cases_list": "/api/v1/protection/cases/{id}/",
+    "public_exposures_list": "/api/v1/public/exposures/{id}/",
+    "v1_supervision_applications_list": "/api/v1/supervision/applications/{id}/",
+    "v1_supervision_assignments_list": "/api/v1/supervision/assignments/{id}/",
+    "v1_supervision_findings_list": "/api/v1/supervision/findings/{id}/",
+    "v1_supervision_inspections_list": "/api/v1/supervision/inspections/{id}/",
+}
 
 
 def add_links(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: declare `CREATED_OBJECT_PATHS` as OpenAPI links."""
+    """Postprocessing hook: declare `CREATED_OBJECT_PATHS` and `LISTED_OBJECT_PATHS` as links."""
     paths = result.get("paths", {})
+    schemas = result.get("components", {}).get("schemas", {})
     operations = {
-        op.get("operationId"): (path, op)
-        for path, item in paths.items()
+        op.get("operationId"): op
+        for item in paths.values()
         for op in item.values()
         if isinstance(op, dict)
     }
-    for source_id, prefix in CREATED_OBJECT_PATHS.items():
-        if source_id not in operations:
+    for source_id, prefix in [*CREATED_OBJECT_PATHS.items(), *LISTED_OBJECT_PATHS.items()]:
+        source = operations.get(source_id)
+        if source is None:
             continue
-        _path, source = operations[source_id]
         success = next((c for c in sorted(source.get("responses", {})) if c[:1] == "2"), None)
         if success is None:
             continue
-        links = source["responses"][success].setdefault("links", {})
+        response = source["responses"][success]
+        pointer = "$response.body#/id"
+        if source_id in LISTED_OBJECT_PATHS:
+            pointer = _first_item_pointer(response, schemas)
+            if pointer is None:
+                continue
+        links: dict[str, Any] = {}
         for path, item in paths.items():
             # The object's own operations: under its path, with `{id}` the only path parameter.
             if not path.startswith(prefix) or path.count("{") != 1:
@@ -205,8 +226,20 @@ def add_links(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
                 if isinstance(op, dict) and op.get("operationId") != source_id:
                     links[op["operationId"]] = {
                         "operationId": op["operationId"],
-                        "parameters": {"id": "$response.body#/id"},
+                        "parameters": {"id": pointer},
                     }
-        if not links:
-            del source["responses"][success]["links"]
+        if links:
+            response.setdefault("links", {}).update(links)
     return result
+
+
+def _first_item_pointer(response: dict[str, Any], schemas: dict[str, Any]) -> str | None:
+    """Return the runtime expression of the first listed object's id (a page or a plain list)."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("type") == "array":
+        return "$response.body#/0/id"
+    if "results" in schema.get("properties", {}):
+        return "$response.body#/results/0/id"
+    return None
