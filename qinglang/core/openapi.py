@@ -212,11 +212,11 @@ def add_links(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         if success is None:
             continue
         response = source["responses"][success]
-        pointer = "$response.body#/id"
+        pointer: str | None = "$response.body#/id"
         if source_id in LISTED_OBJECT_PATHS:
             pointer = _first_item_pointer(response, schemas)
-            if pointer is None:
-                continue
+        if pointer is None:
+            continue
         links: dict[str, Any] = {}
         for path, item in paths.items():
             # The object's own operations: under its path, with `{id}` the only path parameter.
