@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -60,6 +62,10 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
+# A six-digit administrative division code (GB/T 2260), as the schema documents it.
+REGION_PATTERN = "^[0-9]{6}$"
+
+
 class OrganizationListView(generics.ListAPIView):
     """List active organizations, optionally of one `kind` (for choosing transfer recipients)."""
 
@@ -69,7 +75,12 @@ class OrganizationListView(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, enum=OrganizationKind.values),
-            OpenApiParameter("region", OpenApiTypes.STR, description=_("division code prefix")),
+            OpenApiParameter(
+                "region",
+                OpenApiTypes.STR,
+                pattern=REGION_PATTERN,
+                description=_("six-digit division code: its province or city, and below"),
+            ),
         ]
     )
     def get(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
@@ -87,7 +98,7 @@ class OrganizationListView(generics.ListAPIView):
         qs = list_organizations(kind=kind)
         region = self.request.query_params.get("region")
         if region:
-            if not region.isdigit() or len(region) != 6:
+            if not re.fullmatch(REGION_PATTERN, region):
                 raise DomainError({"region": _("Give a six-digit division code such as 110000.")})
             prefix = region[:2] if region.endswith("0000") else region[:4]
             qs = qs.filter(region__code__startswith=prefix)

@@ -75,6 +75,17 @@ class ErrorResponsesAutoSchema(AutoSchema):
             return ["application/json"]
         return media_types
 
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """Mark optional query parameters `allowEmptyValue`: `?name=` is the same as leaving it out.
+
+        That is how DRF's serializers read a query string, and `qinglang.core.api_params` too.
+        """
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -147,3 +158,88 @@ def _carries_files(serializer: Any) -> bool:
         if isinstance(field, serializers.FileField) or isinstance(child, serializers.FileField):
             return True
     return False
+
+
+# OpenAPI links: what an object's `id` opens. Each operation that creates or lists objects (by
+# operationId) names the path every operation on such an object starts with; the hook links its
+# success response to each of them (`{id}` from the created object, or from the first listed
+# one), so a client — or schemathesis' stateful phase — can follow create → read → act and
+# list → read → act without guessing ids.
+CREATED_OBJECT_PATHS: dict[str, str] = {
+    "v1_cases_create": "/api/v1/cases/{id}/",
+    "v1_cases_split_create": "/api/v1/cases/{id}/",
+    "v1_cases_tasks_create": "/api/v1/tasks/{id}/",
+    "v1_cases_transfers_create": "/api/v1/transfers/{id}/",
+    "disclosure_batch_create": "/api/v1/disclosure/batches/{id}/",
+    "disclosure_entry_create": "/api/v1/disclosure/entries/{id}/",
+    "disclosure_entry_statement": "/api/v1/disclosure/statements/{id}/",
+    "v1_monitoring_sources_create": "/api/v1/monitoring/sources/{id}/",
+    "protection_enterprises_create": "/api/v1/protection/enterprises/{id}/",
+    "v1_supervision_applications_create": "/api/v1/supervision/applications/{id}/",
+    "v1_supervision_assignments_create": "/api/v1/supervision/assignments/{id}/",
+    "v1_supervision_inspections_create": "/api/v1/supervision/inspections/{id}/",
+}
+LISTED_OBJECT_PATHS: dict[str, str] = {
+    "v1_cases_list": "/api/v1/cases/{id}/",
+    "reports_list": "/api/v1/reports/{id}/",
+    "v1_transfers_list": "/api/v1/transfers/{id}/",
+    "v1_monitoring_hits_list": "/api/v1/monitoring/hits/{id}/",
+    "v1_monitoring_sources_list": "/api/v1/monitoring/sources/{id}/",
+    "protection_cases_list": "/api/v1/protection/cases/{id}/",
+    "public_exposures_list": "/api/v1/public/exposures/{id}/",
+    "v1_supervision_applications_list": "/api/v1/supervision/applications/{id}/",
+    "v1_supervision_assignments_list": "/api/v1/supervision/assignments/{id}/",
+    "v1_supervision_findings_list": "/api/v1/supervision/findings/{id}/",
+    "v1_supervision_inspections_list": "/api/v1/supervision/inspections/{id}/",
+}
+
+
+def add_links(result: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: declare `CREATED_OBJECT_PATHS` and `LISTED_OBJECT_PATHS` as links."""
+    paths = result.get("paths", {})
+    schemas = result.get("components", {}).get("schemas", {})
+    operations = {
+        op.get("operationId"): op
+        for item in paths.values()
+        for op in item.values()
+        if isinstance(op, dict)
+    }
+    for source_id, prefix in [*CREATED_OBJECT_PATHS.items(), *LISTED_OBJECT_PATHS.items()]:
+        source = operations.get(source_id)
+        if source is None:
+            continue
+        success = next((c for c in sorted(source.get("responses", {})) if c[:1] == "2"), None)
+        if success is None:
+            continue
+        response = source["responses"][success]
+        pointer: str | None = "$response.body#/id"
+        if source_id in LISTED_OBJECT_PATHS:
+            pointer = _first_item_pointer(response, schemas)
+        if pointer is None:
+            continue
+        links: dict[str, Any] = {}
+        for path, item in paths.items():
+            # The object's own operations: under its path, with `{id}` the only path parameter.
+            if not path.startswith(prefix) or path.count("{") != 1:
+                continue
+            for op in item.values():
+                if isinstance(op, dict) and op.get("operationId") != source_id:
+                    links[op["operationId"]] = {
+                        "operationId": op["operationId"],
+                        "parameters": {"id": pointer},
+                    }
+        if links:
+            response.setdefault("links", {}).update(links)
+    return result
+
+
+def _first_item_pointer(response: dict[str, Any], schemas: dict[str, Any]) -> str | None:
+    """Return the runtime expression of the first listed object's id (a page or a plain list)."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("type") == "array":
+        return "$response.body#/0/id"
+    if "results" in schema.get("properties", {}):
+        return "$response.body#/results/0/id"
+    return None

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinglang.core.api_params import int_schema, query_int
 from qinglang.core.fresh import ensure_fresh_for_session_api
 from qinglang.core.throttling import AnonRateThrottle
 from qinglang.disclosure import selectors, services
@@ -192,12 +193,14 @@ class GoneOut(serializers.Serializer):
     delisted_at = serializers.DateTimeField(allow_null=True)
 
 
+# Pages past this hold nothing (50 a page); a larger number would overflow the slice in SQL.
+MAX_PAGE = 10**9
+PAGE_SCHEMA = int_schema(maximum=MAX_PAGE)
+
+
 def _page(request: Request, qs: Any, build: Any) -> dict[str, Any]:
     """Paginate by ?page= (50 a page) without counting more than once."""
-    try:
-        page = max(int(request.query_params.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = query_int(request, "page", default=1, maximum=MAX_PAGE) or 1
     size = 50
     count = qs.count()
     items = list(qs[(page - 1) * size : page * size])
@@ -232,16 +235,16 @@ class PublicExposureListView(PublicAPIView):
         operation_id="public_exposures_list",
         summary="Exposure board (no account)",
         parameters=[
-            OpenApiParameter("page", int, description="Page number, 50 entries a page"),
-            OpenApiParameter("batch", int, description="Only this batch"),
+            OpenApiParameter("page", PAGE_SCHEMA, description="Page number, 50 entries a page"),
+            OpenApiParameter("batch", int_schema(), description="Only this batch"),
             OpenApiParameter("q", str, description="Website name or domain contains (≤ 100)"),
         ],
         responses={200: ExposureListOut, 429: OpenApiResponse(description="Rate limited")},
     )
     def get(self, request: Request) -> Response:
-        batch = str(request.query_params.get("batch", ""))
+        batch = query_int(request, "batch")
         filters = {
-            "batch": batch if batch.isdigit() and len(batch) < 12 else "",
+            "batch": "" if batch is None else str(batch),
             "q": str(request.query_params.get("q", ""))[:100],
         }
         qs = selectors.list_public_entries(filters)
@@ -331,7 +334,7 @@ class PublicTypicalCaseListView(PublicAPIView):
         operation_id="public_typical_cases_list",
         summary="Typical cases (no account)",
         parameters=[
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", PAGE_SCHEMA),
             OpenApiParameter("category", str, description="Category code"),
             OpenApiParameter("region", str, description="Region code (6 digits)"),
             OpenApiParameter("tag", str),
@@ -394,7 +397,7 @@ class PublicRankingListView(PublicAPIView):
         operation_id="public_rankings_list",
         summary="Published website evaluation rankings (no account)",
         parameters=[
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", PAGE_SCHEMA),
             OpenApiParameter("period", str, description="Month, e.g. 2026-11"),
         ],
         responses={200: RankingListOut, 429: OpenApiResponse(description="Rate limited")},

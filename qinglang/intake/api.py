@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from qinglang.analysis.classify import GENRES, classify
 from qinglang.core.api_auth import BearerTokenAuthentication
+from qinglang.core.api_params import int_schema, query_choice, query_int
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
 from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
@@ -28,31 +29,35 @@ from qinglang.intake.models import Report, ReportCategory, ReportStatus
 
 
 class TargetInSerializer(serializers.Serializer):
-    url = serializers.URLField(required=False, allow_blank=True)
-    website_name = serializers.CharField(required=False, allow_blank=True)
-    icp_number = serializers.CharField(required=False, allow_blank=True)
-    psb_number = serializers.CharField(required=False, allow_blank=True)
-    platform = serializers.CharField(required=False, allow_blank=True)
-    account = serializers.CharField(required=False, allow_blank=True)
+    """One target; a null field is the same as leaving it out."""
+
+    url = serializers.URLField(required=False, allow_blank=True, allow_null=True)
+    website_name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    icp_number = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    psb_number = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    platform = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    account = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
 class ContactInSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
 
 
 class ReportInSerializer(serializers.Serializer):
-    """The report body (documentation; the submit service validates)."""
+    """The report body (documentation; the submit service validates). Null means left out."""
 
     category = serializers.ChoiceField(choices=ReportCategory.choices)
     description = serializers.CharField(min_length=10)
     targets = TargetInSerializer(many=True, min_length=1, max_length=5)
-    amount_demanded = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    payment_channel = serializers.CharField(required=False, allow_blank=True)
-    occurred_on = serializers.DateField(required=False)
-    contact = ContactInSerializer(required=False)
-    concerns_staff = serializers.BooleanField(required=False)
+    amount_demanded = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    payment_channel = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    occurred_on = serializers.DateField(required=False, allow_null=True)
+    contact = ContactInSerializer(required=False, allow_null=True)
+    concerns_staff = serializers.BooleanField(required=False, allow_null=True)
 
 
 class MultipartReportSerializer(serializers.Serializer):
@@ -175,6 +180,16 @@ def _payload(request: Request) -> tuple[Any, list[Any]]:
     return request.data, []
 
 
+# The orders `?ordering=` names; any other value is a 400.
+REPORT_LIST_ORDERINGS = sorted(
+    [
+        *selectors.REPORT_ORDERINGS,
+        *selectors.QUEUE_ORDERINGS,
+        *(f"-{o}" for o in selectors.QUEUE_ORDERINGS),
+    ]
+)
+
+
 class ReportCollectionView(generics.ListAPIView):
     """POST: anyone files a report. GET: staff list the reports in their scope."""
 
@@ -207,18 +222,12 @@ class ReportCollectionView(generics.ListAPIView):
         parameters=[
             OpenApiParameter("status", str, enum=ReportStatus.values),
             OpenApiParameter("category", str),
-            OpenApiParameter("office", int),
+            OpenApiParameter("office", int_schema()),
             OpenApiParameter("assignee", str, enum=["me", "none"]),
             OpenApiParameter(
                 "ordering",
                 str,
-                enum=sorted(
-                    [
-                        *selectors.REPORT_ORDERINGS,
-                        *selectors.QUEUE_ORDERINGS,
-                        *(f"-{o}" for o in selectors.QUEUE_ORDERINGS),
-                    ]
-                ),
+                enum=REPORT_LIST_ORDERINGS,
                 description=gettext_lazy(
                     "priority (default: citizen-supervisor lane, then urgent, then newest), "
                     "newest or oldest; received_at, deadline (of the triage decision) or risk, "
@@ -240,16 +249,18 @@ class ReportCollectionView(generics.ListAPIView):
             errors["assignee"] = [_("Use assignee=me or assignee=none.")]
         if errors:
             raise serializers.ValidationError(errors)
+        ordering = query_choice(self.request, "ordering", REPORT_LIST_ORDERINGS)
+        office = query_int(self.request, "office")
         if params.get("status") in ReportStatus.values:
             reports = reports.filter(status=params["status"])
         if params.get("category") in ReportCategory.values:
             reports = reports.filter(category=params["category"])
-        if (params.get("office") or "").isdigit():
-            reports = reports.filter(office_id=int(params["office"]))
+        if office is not None:
+            reports = reports.filter(office_id=office)
         reports = selectors.filter_by_assignee(
             reports, params.get("assignee") or "", user=self.request.user
         )
-        return selectors.order_report_list(reports, params.get("ordering") or "")
+        return selectors.order_report_list(reports, ordering)
 
     @extend_schema(
         operation_id="reports_create",

@@ -181,6 +181,16 @@ def _scalar_errors(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, l
         # true/false only for the one yes-or-no field; the form would read them as text
         or (name != "concerns_staff" and isinstance(data.get(name), bool))
     }
+    # Text (amounts included, as the schema's decimal strings) is sent as a JSON string.
+    errors.update(
+        {
+            name: [_("Send this value as text.")]
+            for name in names
+            if name != "concerns_staff"
+            and isinstance(data.get(name), int | float)
+            and not isinstance(data.get(name), bool)
+        }
+    )
     occurred_on = data.get("occurred_on")
     if "occurred_on" not in errors and occurred_on is not None and not isinstance(occurred_on, str):
         errors["occurred_on"] = [_("Enter a date as YYYY-MM-DD.")]

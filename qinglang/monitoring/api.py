@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinglang.core.api_params import query_choice
 from qinglang.core.exceptions import StateError
 from qinglang.monitoring import selectors, services
 from qinglang.monitoring.models import (
@@ -209,10 +210,8 @@ class HitList(generics.ListAPIView):
     serializer_class = HitOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        status_filter = self.request.query_params.get("status", "")
         return selectors.hits_visible_to(
-            self.request.user,
-            status=status_filter if status_filter in HitStatus.values else "",
+            self.request.user, status=query_choice(self.request, "status", HitStatus.values)
         )
 
     @extend_schema(

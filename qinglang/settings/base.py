@@ -490,6 +490,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qinglang.core.openapi.add_links",
+    ],
     # Several models have a `status`: name each choice set so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "qinglang.intake.models.ReportStatus",

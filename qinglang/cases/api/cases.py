@@ -195,12 +195,15 @@ class CaseFilterIn(serializers.Serializer):
     )
 
 
-# The query parameters are the filter serializer's fields, with the limits it enforces.
-@extend_schema(parameters=[CaseFilterIn])
 class CaseListView(ListAPIView):
     """Cases in the user's scope, newest first, filtered like the web list; POST opens one."""
 
     serializer_class = CaseListOut
+
+    # The query parameters are the filter serializer's fields, with the limits it enforces.
+    @extend_schema(parameters=[CaseFilterIn])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         params = CaseFilterIn(data=self.request.query_params)

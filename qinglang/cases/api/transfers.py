@@ -18,6 +18,7 @@ from qinglang.cases.models import FeedbackResult, InterimMeasure, Transfer, Tran
 from qinglang.cases.selectors import handling, redaction
 from qinglang.cases.selectors.cases import get_case_for
 from qinglang.cases.services import inbox, transfers
+from qinglang.core.api_params import query_choice
 
 
 class OrgRef(serializers.Serializer):
@@ -214,7 +215,7 @@ class TransferListView(ListAPIView):
     serializer_class = TransferOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        if self.request.query_params.get("direction") == "sent":
+        if query_choice(self.request, "direction", ["received", "sent"]) == "sent":
             qs = handling.transfers_sent_by(self.request.user)
         else:
             qs = handling.transfers_for_recipient(self.request.user)
