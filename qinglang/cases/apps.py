@@ -13,11 +13,14 @@ class CasesConfig(AppConfig):
         from qinglang.cases.selectors.evidence import case_package
         from qinglang.cases.selectors.handling import register_hooks
         from qinglang.cases.selectors.triage import order_queue
+        from qinglang.cases.services.deadlines import triage_deadline
         from qinglang.evidence.access import register_subject_resolver
         from qinglang.evidence.packages import register_package_source
+        from qinglang.intake.models import register_triage_due
         from qinglang.intake.selectors import register_queue_ordering
 
         register_queue_ordering(order_queue)  # the report list API's received_at/deadline/risk
+        register_triage_due(triage_deadline)  # stored on each new report (Report.triage_due)
         register_hooks()  # HANDLING: timeline, deadline filter, transfer/feedback/task evidence
         register_subject_resolver("cases.case", can_see_case_subject)
         register_package_source("case", case_package)  # every source of a case's evidence

@@ -125,26 +125,19 @@ def triage_queue(
 QUEUE_ORDERINGS = ("received_at", "deadline", "risk")
 
 
-def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report] | list[Report]:
+def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report]:
     """Return the queue by received time, triage deadline or risk ("-" first: descending).
 
-    The triage deadline depends on the category's policy in working days, so it is computed in
-    Python over the (office-sized) queue; the other orders stay in SQL.
+    The triage deadline is stored on each report (`triage_due`, indexed with the status), so
+    every order runs in SQL and pages by keyset (qinglang.core.keyset).
     """
     descending = ordering.startswith("-")
     key = ordering.lstrip("-")
     if key == "deadline":
-        rows = with_deadlines(list(qs))
-        rows.sort(
-            key=lambda r: (
-                getattr(r, "triage_due", None) is None,
-                getattr(r, "triage_due", None) or r.submitted_at,
-                r.pk,
-            )
-        )
+        # NULLs (reports stored without a deadline) at the far end: the index order on PostgreSQL.
         if descending:
-            rows.reverse()
-        return rows
+            return qs.order_by(F("triage_due").desc(nulls_first=True), "-id")
+        return qs.order_by(F("triage_due").asc(nulls_last=True), "id")
     if key == "risk":
         qs = qs.annotate(
             risk_rank=Cast(KT("analysis__risk__score"), FloatField()),
@@ -180,15 +173,10 @@ def _triage_rules() -> Any:
 
 
 def with_deadlines(reports: Any) -> list[Report]:
-    """Attach `triage_due` (when a decision is due; None once decided) to each report."""
+    """Attach `queue_due` (when a decision is due; None once decided) to each report."""
     rows = list(reports)
-    rules = _triage_rules() if rows else None
     for report in rows:
-        report.triage_due = (
-            rules(report.category).due_from(report.submitted_at)
-            if rules and report.status == ReportStatus.RECEIVED
-            else None
-        )
+        report.queue_due = report.triage_due if report.status == ReportStatus.RECEIVED else None
     return rows
 
 
