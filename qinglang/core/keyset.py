@@ -197,18 +197,46 @@ def _after(keys: list[Key], values: list[Any], *, reverse: bool) -> Q:
 
 @dataclass
 class KeysetPage:
-    """One page of rows, with the cursors of its neighbours (None at either end)."""
+    """One page of rows, with the cursors of its neighbours (None at either end).
+
+    Iterates like a Django `Page`; `paginator` is None (a keyset page has no count).
+    """
 
     rows: list[Any] = field(default_factory=list)
     next_cursor: str | None = None
     previous_cursor: str | None = None
     descending: bool = False
+    paginator: None = None
+
+    @property
+    def object_list(self) -> list[Any]:
+        return self.rows
+
+    @object_list.setter
+    def object_list(self, rows: Any) -> None:
+        self.rows = list(rows)
 
     def __iter__(self) -> Any:
         return iter(self.rows)
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def cursor_after(qs: QuerySet[Any], row: Any) -> str | None:
+    """Return the cursor of the rows after `row` of `qs` (None if `qs` cannot be keyset-paged)."""
+    try:
+        return make_cursor(row, keyset_order(qs), NEXT)
+    except CursorError:
+        return None
+
+
+def is_descending(qs: QuerySet[Any]) -> bool:
+    """Return whether `qs` lists its first key from high to low (newest first, for labels)."""
+    try:
+        return keyset_order(qs)[0].descending
+    except CursorError:
+        return False
 
 
 def keyset_page(qs: QuerySet[Any], cursor: str | None, size: int) -> KeysetPage:
