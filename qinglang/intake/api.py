@@ -20,6 +20,7 @@ from qinglang.analysis.classify import GENRES, classify
 from qinglang.core.api_auth import BearerTokenAuthentication
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.inputs import UnsafeInputError, safe_json_loads
+from qinglang.core.openapi import MAX_ID
 from qinglang.core.parsers import SafeJSONParser, SafeMultiPartParser
 from qinglang.core.throttling import ScopedRateThrottle
 from qinglang.intake import selectors, services
@@ -205,7 +206,9 @@ class ReportCollectionView(generics.ListAPIView):
         parameters=[
             OpenApiParameter("status", str, enum=ReportStatus.values),
             OpenApiParameter("category", str),
-            OpenApiParameter("office", int),
+            OpenApiParameter(
+                "office", int, description=gettext_lazy("An office id (at most 2^63-1).")
+            ),
             OpenApiParameter("assignee", str, enum=["me", "none"]),
             OpenApiParameter(
                 "ordering",
@@ -236,6 +239,8 @@ class ReportCollectionView(generics.ListAPIView):
             errors["status"] = [_("Unknown status.")]
         if params.get("assignee") and params["assignee"] not in ("me", "none"):
             errors["assignee"] = [_("Use assignee=me or assignee=none.")]
+        if (params.get("office") or "").isdigit() and int(params["office"]) > MAX_ID:
+            errors["office"] = [_("No such office.")]
         if errors:
             raise serializers.ValidationError(errors)
         if params.get("status") in ReportStatus.values:

@@ -65,6 +65,7 @@ light_schema.app = application
 # Schema-valid requests that are still refused with 400, by operation and caller: business
 # rules on state or scope that a schema cannot state. Keep this short; each entry says why.
 REFERENCE = "names other records by id or code (in the caller's scope); drawn ids name none"
+CURSOR = "cursor must be one the server signed for this ordering (not with page)"
 ALLOWED_REJECTIONS: dict[str, str] = {
     "GET /api/v1/compliance/deletion-requests/": "month must be a real YYYY-MM month",
     "POST /api/v1/compliance/deletion-requests/": "one statement or {items}: the oneOf has no "
@@ -88,6 +89,22 @@ ALLOWED_REJECTIONS: dict[str, str] = {
     "POST /api/v1/reports/bulk/": "office and assignee must name an office and a colleague in "
     "the caller's scope",
     "GET /api/v1/public/ledger/consistency/": "first <= second <= the log's size",
+    # Every paged list (qinglang.core.pagination): a cursor must be one the server signed.
+    "GET /api/v1/cases/": CURSOR,
+    "GET /api/v1/monitoring/hits/": CURSOR,
+    "GET /api/v1/monitoring/sources/": CURSOR,
+    "GET /api/v1/notifications/": CURSOR,
+    "GET /api/v1/organizations/": CURSOR,
+    "GET /api/v1/public/exposures/": CURSOR,
+    "GET /api/v1/public/rankings/": CURSOR,
+    "GET /api/v1/public/typical-cases/": CURSOR,
+    "GET /api/v1/registry/accounts/": CURSOR,
+    "GET /api/v1/registry/intermediaries/": CURSOR,
+    "GET /api/v1/registry/practitioners/": CURSOR,
+    "GET /api/v1/registry/violations/": CURSOR,
+    "GET /api/v1/registry/websites/": CURSOR,
+    "GET /api/v1/reports/": CURSOR,
+    "GET /api/v1/transfers/": CURSOR,
 }
 
 
