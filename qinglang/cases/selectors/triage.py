@@ -155,7 +155,7 @@ def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report]:
     return qs.order_by("-submitted_at", "-id") if descending else qs.order_by("submitted_at", "id")
 
 
-def _triage_rules() -> Any:
+def triage_rules() -> Any:
     """Return a function category -> triage DeadlineRule, reading the policies in one query."""
     from django.conf import settings
 

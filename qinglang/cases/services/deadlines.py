@@ -158,9 +158,9 @@ def refresh_triage_due(*, category: str | None = None, report_ids: Any = None) -
     `category` "" (the default policy) or None means every category; `report_ids` narrows to
     some reports. The policies are read once; the rows are written in batches.
     """
-    from qinglang.cases.selectors.triage import _triage_rules
+    from qinglang.cases.selectors.triage import triage_rules
 
-    rules = _triage_rules()
+    rules = triage_rules()
     reports = Report.objects.filter(status=ReportStatus.RECEIVED)
     if category:
         reports = reports.filter(category=category)
