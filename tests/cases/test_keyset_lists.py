@@ -323,11 +323,17 @@ def test_a_new_report_stores_its_triage_deadline_and_policies_keep_it_current(wo
     other.refresh_from_db()
     assert report.triage_due == add_working_days(report.submitted_at, 9)
     assert other.triage_due == deadlines.triage_deadline(other)
+    # A report filed after the change uses it (the cached policies were dropped).
+    fresh = make_report(world.beijing_office, category="extortion")
+    assert fresh.triage_due == add_working_days(fresh.submitted_at, 9)
     deadlines.delete_deadline_policy(
         DeadlinePolicy.objects.get(stage="triage", category="extortion"), acting_user=admin
     )
     report.refresh_from_db()
     assert report.triage_due == deadlines.triage_deadline(report)
+    assert make_report(world.beijing_office, category="extortion").triage_due == (
+        deadlines.triage_deadline(report.__class__.objects.latest("pk"))
+    )
 
 
 def test_deadlines_api_counts_are_exact_beyond_the_item_bound(world, monkeypatch):

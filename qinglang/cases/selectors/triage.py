@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +154,29 @@ def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report]:
             )
         return qs.order_by("in_progress", F("risk_rank").asc(nulls_last=True), "submitted_at", "id")
     return qs.order_by("-submitted_at", "-id") if descending else qs.order_by("submitted_at", "id")
+
+
+# The triage policies as a new report's deadline needs them, kept per process for a minute so
+# a public submission adds no statement (intake's budget); a policy saved or deleted here drops
+# them at once, other processes within RULES_TTL seconds (`refresh_triage_due` has already
+# rewritten the stored deadlines by then; a report filed meanwhile elsewhere keeps the old one).
+RULES_TTL = 60.0
+_cached_rules: list[tuple[float, Any]] = []
+
+
+def cached_triage_rules() -> Any:
+    """Return `triage_rules()`, read at most once a minute per process."""
+    now = time.monotonic()
+    if _cached_rules and _cached_rules[0][0] > now:
+        return _cached_rules[0][1]
+    rules = triage_rules()
+    _cached_rules[:] = [(now + RULES_TTL, rules)]
+    return rules
+
+
+def forget_triage_rules(**_kwargs: Any) -> None:
+    """Drop the cached policies (signal receiver of DeadlinePolicy saves and deletions)."""
+    _cached_rules.clear()
 
 
 def triage_rules() -> Any:

@@ -141,6 +141,13 @@ def deadline_for(
     return rule_for(stage, category=category, urgency=urgency).due_from(start)
 
 
+def new_report_triage_due(report: Report) -> dt.datetime:
+    """Return a new report's triage deadline from the cached policies (no statement)."""
+    from qinglang.cases.selectors.triage import cached_triage_rules
+
+    return cached_triage_rules()(report.category).due_from(report.submitted_at)  # type: ignore[no-any-return]
+
+
 def triage_deadline(report: Report, rules: dict[str, DeadlineRule] | None = None) -> dt.datetime:
     """Return when a report must be accepted or declined."""
     rule = (rules or {}).get(report.category) or rule_for(
