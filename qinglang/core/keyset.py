@@ -192,6 +192,13 @@ def _after(keys: list[Key], values: list[Any], *, reverse: bool) -> Q:
             same = Q(**{key.name: value})
         q |= equal & step
         equal &= same
+    # The same rows, with a plain range on the first key that an index scan can start from.
+    first, value = keys[0], values[0]
+    if value is not None:
+        bound = Q(**{f"{first.name}__{'lte' if first.descending != reverse else 'gte'}": value})
+        if first.nulls is not None and first.nulls_after(reverse=reverse):
+            bound |= Q(**{f"{first.name}__isnull": True})
+        q &= bound
     return q
 
 
@@ -239,18 +246,27 @@ def is_descending(qs: QuerySet[Any]) -> bool:
         return False
 
 
-def keyset_page(qs: QuerySet[Any], cursor: str | None, size: int) -> KeysetPage:
-    """Return the page of `qs` that `cursor` names (None: the first page) of `size` rows.
-
-    Two queries at most besides prefetches: the page (one row extra to see whether another
-    follows) and nothing else; no count.
-    """
+def keyset_query(
+    qs: QuerySet[Any], cursor: str | None
+) -> tuple[QuerySet[Any], list[Key], Position | None]:
+    """Return `qs` from the cursor's row on, in the page's order (reversed for PREVIOUS)."""
     keys = keyset_order(qs)
     position = read_cursor(cursor, keys) if cursor else None
     backwards = position is not None and position.direction == PREVIOUS
     ordered = qs.order_by(*(k.order_by(reverse=backwards) for k in keys))
     if position is not None:
         ordered = ordered.filter(_after(keys, position.values, reverse=backwards))
+    return ordered, keys, position
+
+
+def keyset_page(qs: QuerySet[Any], cursor: str | None, size: int) -> KeysetPage:
+    """Return the page of `qs` that `cursor` names (None: the first page) of `size` rows.
+
+    One query (and the queryset's prefetches): the page and one row more, to see whether
+    another page follows; no count, and no rows before the cursor are read.
+    """
+    ordered, keys, position = keyset_query(qs, cursor)
+    backwards = position is not None and position.direction == PREVIOUS
     rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -371,9 +371,14 @@ def test_triage_deadline_order_uses_the_index(world):
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE intake_report")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
     for ordering in ("deadline", "-deadline"):
         qs = triage_queue(world.national_user, TriageFilters(ordering=ordering))
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
         plan = qs[:50].explain()
+        assert "intake_report_triage_due" in plan, plan
+        # A page further on starts the index scan at the cursor's row.
+        after = keyset.cursor_after(qs, list(qs[:50])[-1])
+        page, _keys, _position = keyset.keyset_query(qs, after)
+        plan = page[:51].explain()
         assert "intake_report_triage_due" in plan, plan
