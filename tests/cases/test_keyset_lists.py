@@ -382,3 +382,20 @@ def test_triage_deadline_order_uses_the_index(world):
         page, _keys, _position = keyset.keyset_query(qs, after)
         plan = page[:51].explain()
         assert "intake_report_triage_due" in plan, plan
+
+
+def test_missed_deadlines_count_working_days_once_per_day(world):
+    """A year of missed deadlines: the counts are those of working_days_left, item by item."""
+    from qinglang.cases.selectors.deadlines import DeadlineFilters, list_deadlines
+    from qinglang.core.workdays import working_days_left
+
+    reports = bulk_reports(world.beijing_office, 40)
+    now = timezone.now()
+    for i, report in enumerate(reports):
+        report.triage_due = now - dt.timedelta(days=9 * i, hours=1 + i % 3)
+    Report.objects.bulk_update(reports, ["triage_due"])
+    plan = list_deadlines(world.beijing_user, DeadlineFilters(kind="triage"), now=now)
+    assert len(plan.items) == 40
+    for item in plan.items:
+        assert item.working_days_left == working_days_left(item.deadline, now)
+        assert item.status == "breached"

@@ -208,14 +208,15 @@ def list_deadlines(
 
 
 def _set_status(items: list[DeadlineItem], now: dt.datetime) -> None:
-    memo: dict[dt.date, int] = {}
+    """Set each item's status and working days left, computed once per (day, missed or not):
+    the count depends only on the deadline's day and today's (a year of missed deadlines would
+    otherwise walk the calendar a year per item)."""
+    memo: dict[tuple[dt.date, bool], int] = {}
     for item in items:
-        day = timezone.localtime(item.deadline).date()
-        if item.deadline >= now and day not in memo:
-            memo[day] = working_days_left(item.deadline, now)
-        item.status, item.working_days_left = deadline_status(
-            item.deadline, now, memo.get(day) if item.deadline >= now else None
-        )
+        key = (item.deadline.astimezone(SHANGHAI).date(), item.deadline < now)
+        if key not in memo:
+            memo[key] = working_days_left(item.deadline, now)
+        item.status, item.working_days_left = deadline_status(item.deadline, now, memo[key])
 
 
 def at_risk_cutoff(now: dt.datetime) -> dt.datetime:
