@@ -24,7 +24,11 @@ from bench._database import setup_bench_database
 
 PAGES = [
     ("triage queue", "/cases/triage/"),
+    ("triage queue by deadline, keyset", "/cases/triage/?ordering=deadline&cursor="),
     ("case list", "/cases/"),
+    ("case list, keyset", "/cases/?cursor="),
+    ("report list API by deadline, keyset", "/api/v1/reports/?ordering=deadline&cursor="),
+    ("deadlines API", "/api/v1/deadlines/"),
     ("registry search", "/registry/search/?q=删帖"),
     ("dashboard", "/staff/dashboard/"),
     ("dashboard API", "/api/v1/dashboard/summary/"),
@@ -113,7 +117,7 @@ def main() -> int:
             for label, p50, p95 in results:
                 verdict = "OK" if p95 < 300 else "over 300 ms"
                 print(
-                    f"{label:22s} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  "
+                    f"{label:36s} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  "
                     f"p95/baseline {p95 / baseline[who]:6.1f}  {verdict}"
                 )
     finally:

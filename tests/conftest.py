@@ -40,6 +40,14 @@ def verified_client(client, db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_triage_rules():
+    """Forget the per-process triage policies: a rolled-back test's policy must not linger."""
+    from qinglang.cases.selectors.triage import forget_triage_rules
+
+    forget_triage_rules()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_vault(settings, tmp_path):
     """Give each test its own empty evidence vault and media directory (order-independent)."""
     settings.STORAGES = {

@@ -138,6 +138,28 @@ def _copy(model: type[M], rows: list[M]) -> list[M]:
     return rows
 
 
+def _triage_due_function() -> Callable[[str, dt.datetime], dt.datetime]:
+    """Return (category, submitted) -> the stored triage deadline (Report.triage_due), memoised
+    per category and day for working-day rules (a million rows, a few thousand computations)."""
+    from qinglang.cases.models import DeadlineUnit
+    from qinglang.cases.selectors.triage import triage_rules
+    from qinglang.core.workdays import SHANGHAI
+
+    rules = triage_rules()
+    memo: dict[tuple[str, dt.date], dt.datetime] = {}
+
+    def due(category: str, submitted: dt.datetime) -> dt.datetime:
+        rule = rules(category)
+        if rule.unit == DeadlineUnit.CALENDAR_DAYS:
+            return rule.due_from(submitted)  # type: ignore[no-any-return]
+        key = (category, submitted.astimezone(SHANGHAI).date())
+        if key not in memo:
+            memo[key] = rule.due_from(submitted)
+        return memo[key]
+
+    return due
+
+
 def _insert(model: type[M], rows: list[M]) -> list[M]:
     """Insert `rows` as they are (dates included): COPY on PostgreSQL, bulk inserts elsewhere."""
     if connection.vendor == "postgresql":
@@ -212,6 +234,7 @@ def seed(
         )
     ]
     categories = [c for c in ReportCategory.values if c != ReportCategory.OTHER]
+    triage_due = _triage_due_function()
     now = timezone.now()
     tag = f"{seed_value % 100:02d}{int(now.timestamp()) % 100000:05d}"
     contacts = [
@@ -263,6 +286,7 @@ def seed(
                 )
             for report, submitted in zip(rows, submitted_times, strict=True):
                 report.submitted_at = submitted
+                report.triage_due = triage_due(report.category, submitted)
             created = _insert(Report, rows)
             _insert(
                 ReportTarget,

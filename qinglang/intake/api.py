@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import Throttled
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -195,7 +194,6 @@ class ReportCollectionView(generics.ListAPIView):
 
     parser_classes = [SafeJSONParser, SafeMultiPartParser]
     serializer_class = ReportListSerializer
-    pagination_class = PageNumberPagination
     throttle_scope = "report_submit"
 
     def _is_submission(self) -> bool:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +82,15 @@ class ReportPriority(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
+# How a report's triage deadline is computed; cases (which holds the policies) registers it.
+_triage_due: list[Callable[[Report], dt.datetime]] = []
+
+
+def register_triage_due(fn: Callable[[Report], dt.datetime]) -> None:
+    """Register the function giving a new report's triage deadline."""
+    _triage_due[:] = [fn]
+
+
 class Report(models.Model):
     """A report as filed; the reporter follows it with tracking code and access key."""
 
@@ -148,15 +162,33 @@ class Report(models.Model):
         verbose_name=_("triage assignee"),
         help_text=_("The colleague of the office who decides on this report."),
     )
+    # When the triage decision is due (the category's triage policy from `submitted_at`),
+    # stored so lists order and filter by it in SQL; cases keeps it current when policies change.
+    triage_due = models.DateTimeField(_("triage due"), null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        indexes = [models.Index(fields=["office", "status"], name="intake_report_office_status")]
+        indexes = [
+            models.Index(fields=["office", "status"], name="intake_report_office_status"),
+            # The triage queue by deadline: status = received, then (triage_due, id).
+            models.Index(fields=["status", "triage_due", "id"], name="intake_report_triage_due"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        deferred = self.get_deferred_fields()
+        if _triage_due and "triage_due" not in deferred and self.triage_due is None:
+            if self.submitted_at is None:
+                self.submitted_at = timezone.now()
+            self.triage_due = _triage_due[0](self)
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "triage_due"}
+        super().save(*args, **kwargs)
 
     @property
     def is_anonymous(self) -> bool:

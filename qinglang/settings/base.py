@@ -468,7 +468,7 @@ REST_FRAMEWORK = {
         "qinglang.core.renderers.LocalTimeJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "qinglang.core.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
         "report_submit": os.environ.get("QINGLANG_RATE_REPORT_SUBMIT", "10/hour"),

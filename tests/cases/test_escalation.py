@@ -174,6 +174,7 @@ def test_daily_digest_once_per_day(world):
     type(report).objects.filter(pk=report.pk).update(
         submitted_at=timezone.now() - dt.timedelta(days=10)
     )
+    deadlines.refresh_triage_due(report_ids=[report.pk])
     sent = celery_tasks.send_daily_digest()
     digests = Notification.objects.filter(verb="digest")
     assert sent == digests.count() == 3  # police, Beijing (awaiting feedback), Shenzhen (triage)

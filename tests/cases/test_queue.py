@@ -32,9 +32,12 @@ def colleague(world):
 
 
 def _aged(report: Report, days: int) -> Report:
+    from qinglang.cases.services.deadlines import refresh_triage_due
+
     Report.objects.filter(pk=report.pk).update(
         submitted_at=timezone.now() - dt.timedelta(days=days)
     )
+    refresh_triage_due(report_ids=[report.pk])  # the stored deadline follows the submission
     report.refresh_from_db()
     return report
 

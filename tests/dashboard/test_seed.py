@@ -24,6 +24,12 @@ def test_seed_small_n(world, capsys):
     assert IdentifierOccurrence.objects.count() == 300
     # Dates spread over the year; some reports decided.
     assert Report.objects.dates("submitted_at", "month").count() > 3
+    # Each carries its triage deadline, as a filed report does (the queue orders by it in SQL).
+    from qinglang.cases.services.deadlines import triage_deadline
+
+    assert not Report.objects.filter(triage_due__isnull=True).exists()
+    some = Report.objects.order_by("?").first()
+    assert some.triage_due == triage_deadline(some)
     ledger.seal_all()
     assert ledger.verify_log().ok
     refresh_figures()

@@ -12,8 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -22,9 +21,6 @@ from django.utils.translation import gettext_lazy
 
 from qinglang.cases.models import (
     PENDING_TRANSFER_STATUSES,
-    DeadlinePolicy,
-    DeadlineStage,
-    DeadlineUnit,
     Escalation,
     ExtensionRequest,
     ExtensionStatus,
@@ -35,7 +31,11 @@ from qinglang.cases.models import (
 from qinglang.core import jurisdiction
 from qinglang.core.exceptions import DomainError
 from qinglang.core.models import Organization, OrganizationKind, User
-from qinglang.core.workdays import add_calendar_days, add_working_days, working_days_left
+from qinglang.core.workdays import (
+    SHANGHAI,
+    add_working_days,
+    working_days_left,
+)
 from qinglang.intake.models import Report, ReportStatus
 
 # Within this many working days a deadline is at risk.
@@ -158,7 +158,10 @@ def list_deadlines(
     """Return the open deadlines the user's organization must meet or chase, filtered.
 
     Counts are per status after the kind and office filters (before the status filter), so a
-    page can offer every status with its number. A bad filter raises DomainError.
+    page can offer every status with its number. Filters, order and counts run in SQL: one
+    query per kind for its first MAX_PER_KIND items, soonest first, plus a count query when the
+    kind holds more or a status filter applies (whatever the number of items). A bad filter
+    raises DomainError.
     """
     filters = filters or DeadlineFilters()
     _check(user, filters)
@@ -166,31 +169,69 @@ def list_deadlines(
     if org is None:
         return DeadlinePlan(counts=_counts([]))
     now = now or timezone.now()
-    items: list[DeadlineItem] = []
+    risk_cutoff = at_risk_cutoff(now)
     wanted = {filters.kind} if filters.kind else set(DeadlineKind.values)
+    kinds: list[tuple[Any, str, Any]] = []
     if DeadlineKind.TRIAGE in wanted and org.is_regulator:
-        items += _triage(user)
+        kinds.append((_triage_qs(user, filters.office), "triage_due", _triage_items))
     if DeadlineKind.TRANSFER in wanted:
-        items += _transfers(user, org)
+        kinds.append((_transfers_qs(user, org, filters.office), "deadline", _transfer_items))
     if DeadlineKind.EXTENSION in wanted:
-        items += _extensions(user, org)
-    if DeadlineKind.TASK in wanted:
-        items += _tasks(user, org)
-    if filters.office is not None:
-        items = [i for i in items if filters.office in i.offices]
-    memo: dict[dt.date, int] = {}
-    for item in items:
-        day = timezone.localtime(item.deadline).date()
-        if item.deadline >= now and day not in memo:
-            memo[day] = working_days_left(item.deadline, now)
-        item.status, item.working_days_left = deadline_status(
-            item.deadline, now, memo.get(day) if item.deadline >= now else None
+        kinds.append(
+            (_extensions_qs(user, org, filters.office), "transfer__deadline", _extension_items)
         )
+    if DeadlineKind.TASK in wanted:
+        kinds.append((_tasks_qs(user, org, filters.office), "due_at", _task_items))
+    counts = dict.fromkeys((*DeadlineStatus.values, "total"), 0)
+    items: list[DeadlineItem] = []
+    for qs, due, build in kinds:
+        page = qs.filter(_status_q(filters.status, due, now, risk_cutoff)) if filters.status else qs
+        found = build(page.order_by(due, "pk")[:MAX_PER_KIND])
+        _set_status(found, now)
+        items += found
+        if not filters.status and len(found) < MAX_PER_KIND:
+            for key, n in _counts(found).items():  # every item is here: no count query
+                counts[key] += n
+            continue
+        by_status = qs.order_by().aggregate(
+            breached=Count("pk", filter=Q(**{f"{due}__lt": now})),
+            at_risk=Count("pk", filter=Q(**{f"{due}__gte": now, f"{due}__lt": risk_cutoff})),
+            total=Count("pk"),
+        )
+        by_status[DeadlineStatus.ON_TRACK] = (
+            by_status["total"] - by_status["breached"] - by_status["at_risk"]
+        )
+        for key, n in by_status.items():
+            counts[key] += n
     items.sort(key=lambda i: (i.deadline, i.kind, i.id))
-    counts = _counts(items)
-    if filters.status:
-        items = [i for i in items if i.status == filters.status]
     return DeadlinePlan(items=items, counts=counts)
+
+
+def _set_status(items: list[DeadlineItem], now: dt.datetime) -> None:
+    """Set each item's status and working days left, computed once per (day, missed or not):
+    the count depends only on the deadline's day and today's (a year of missed deadlines would
+    otherwise walk the calendar a year per item)."""
+    memo: dict[tuple[dt.date, bool], int] = {}
+    for item in items:
+        key = (item.deadline.astimezone(SHANGHAI).date(), item.deadline < now)
+        if key not in memo:
+            memo[key] = working_days_left(item.deadline, now)
+        item.status, item.working_days_left = deadline_status(item.deadline, now, memo[key])
+
+
+def at_risk_cutoff(now: dt.datetime) -> dt.datetime:
+    """Return the start (Asia/Shanghai) of the first day not at risk: deadlines from `now` to
+    before it have at most AT_RISK_WORKING_DAYS working days left (`working_days_left`)."""
+    day = add_working_days(now, AT_RISK_WORKING_DAYS + 1).date()
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+
+
+def _status_q(status: str, due: str, now: dt.datetime, risk_cutoff: dt.datetime) -> Q:
+    if status == DeadlineStatus.BREACHED:
+        return Q(**{f"{due}__lt": now})
+    if status == DeadlineStatus.AT_RISK:
+        return Q(**{f"{due}__gte": now, f"{due}__lt": risk_cutoff})
+    return Q(**{f"{due}__gte": risk_cutoff})
 
 
 def _counts(items: list[DeadlineItem]) -> dict[str, int]:
@@ -237,51 +278,34 @@ def _in_scope(user: User, prefix: str) -> Q:
     return Q(region__code__startswith=scope)
 
 
-def _triage_rules() -> tuple[dict[str, tuple[int, str]], tuple[int, str]]:
-    """Return the triage rule per category and the default, from one query."""
-    default: tuple[int, str] = (
-        settings.QINGLANG_DEADLINE_DEFAULTS[DeadlineStage.TRIAGE],
-        DeadlineUnit.WORKING_DAYS,
+def _triage_qs(user: User, office: int | None) -> QuerySet[Report]:
+    """Reports awaiting triage in scope, by their stored deadline (Report.triage_due)."""
+    reports = Report.objects.filter(
+        jurisdiction.office_scope_q(user, "office"),
+        status=ReportStatus.RECEIVED,
+        is_internal=False,
+        triage_due__isnull=False,
     )
-    by_category: dict[str, tuple[int, str]] = {}
-    for p in DeadlinePolicy.objects.filter(stage=DeadlineStage.TRIAGE, urgency=""):
-        if p.category:
-            by_category[p.category] = (p.amount, p.unit)
-        else:
-            default = (p.amount, p.unit)
-    return by_category, default
+    if office is not None:
+        reports = reports.filter(office_id=office)
+    return reports
 
 
-def _due(start: dt.datetime, rule: tuple[int, str]) -> dt.datetime:
-    amount, unit = rule
-    if unit == DeadlineUnit.CALENDAR_DAYS:
-        return add_calendar_days(start, amount)
-    return add_working_days(start, amount)
-
-
-def _triage(user: User) -> list[DeadlineItem]:
-    by_category, default = _triage_rules()
-    reports = (
-        Report.objects.filter(
-            jurisdiction.office_scope_q(user, "office"),
-            status=ReportStatus.RECEIVED,
-            is_internal=False,
-        )
-        .select_related("office")
-        .only("pk", "tracking_code", "category", "submitted_at", "office")
-        .order_by("submitted_at", "pk")[:MAX_PER_KIND]
+def _triage_items(reports: Any) -> list[DeadlineItem]:
+    rows = reports.select_related("office").only(
+        "pk", "tracking_code", "category", "submitted_at", "triage_due", "office"
     )
     return [
         DeadlineItem(
             kind=DeadlineKind.TRIAGE,
             id=r.pk,
             title=_("Report %(code)s awaiting triage") % {"code": r.tracking_code},
-            deadline=_due(r.submitted_at, by_category.get(r.category, default)),
+            deadline=r.triage_due,
             office=r.office,
             url=reverse("cases:triage_detail", args=[r.pk]),
             offices=frozenset({r.office_id}),
         )
-        for r in reports
+        for r in rows
     ]
 
 
@@ -297,12 +321,20 @@ def _responsible(transfer: Transfer) -> Organization:
     return transfer.recipient if transfer.recipient.is_regulator else transfer.sender_office
 
 
-def _transfers(user: User, org: Organization) -> list[DeadlineItem]:
-    transfers = (
-        Transfer.objects.filter(_transfer_q(user, org), status__in=PENDING_TRANSFER_STATUSES)
-        .select_related("case", "sender_office", "recipient")
-        .order_by("deadline", "pk")[:MAX_PER_KIND]
+def _office_q(office: int | None, prefix: str = "") -> Q:
+    if office is None:
+        return Q()
+    return Q(**{f"{prefix}sender_office_id": office}) | Q(**{f"{prefix}recipient_id": office})
+
+
+def _transfers_qs(user: User, org: Organization, office: int | None) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(
+        _transfer_q(user, org), _office_q(office), status__in=PENDING_TRANSFER_STATUSES
     )
+
+
+def _transfer_items(transfers: Any) -> list[DeadlineItem]:
+    transfers = transfers.select_related("case", "sender_office", "recipient")
     items = []
     for t in transfers:
         items.append(
@@ -326,18 +358,19 @@ def _transfers(user: User, org: Organization) -> list[DeadlineItem]:
     return items
 
 
-def _extensions(user: User, org: Organization) -> list[DeadlineItem]:
+def _extensions_qs(user: User, org: Organization, office: int | None) -> QuerySet[ExtensionRequest]:
     """Pending extension requests: the sender must decide before the current deadline."""
-    rows = (
-        ExtensionRequest.objects.filter(
-            _transfer_q(user, org, "transfer__"),
-            status=ExtensionStatus.PENDING,
-            transfer__status__in=PENDING_TRANSFER_STATUSES,
-        )
-        .select_related(
-            "transfer", "transfer__case", "transfer__sender_office", "transfer__recipient"
-        )
-        .order_by("transfer__deadline", "pk")[:MAX_PER_KIND]
+    return ExtensionRequest.objects.filter(
+        _transfer_q(user, org, "transfer__"),
+        _office_q(office, "transfer__"),
+        status=ExtensionStatus.PENDING,
+        transfer__status__in=PENDING_TRANSFER_STATUSES,
+    )
+
+
+def _extension_items(rows: Any) -> list[DeadlineItem]:
+    rows = rows.select_related(
+        "transfer", "transfer__case", "transfer__sender_office", "transfer__recipient"
     )
     return [
         DeadlineItem(
@@ -360,7 +393,7 @@ def _extensions(user: User, org: Organization) -> list[DeadlineItem]:
     ]
 
 
-def _tasks(user: User, org: Organization) -> list[DeadlineItem]:
+def _tasks_qs(user: User, org: Organization, office: int | None) -> QuerySet[Task]:
     q = Q(assignee_user_id=user.pk) | Q(assignee_organization_id=org.pk)
     if org.is_regulator:
         q |= (
@@ -370,12 +403,27 @@ def _tasks(user: User, org: Organization) -> list[DeadlineItem]:
         ) & Q(case__is_internal=False)
     elif org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
         q |= Q(case__lead_office_id=org.pk, case__is_internal=True)
-    tasks = (
-        Task.objects.filter(q, status=TaskStatus.OPEN)
-        .select_related(
-            "case", "case__lead_office", "assignee_organization", "assignee_user__organization"
-        )
-        .order_by("due_at", "pk")[:MAX_PER_KIND]
+    tasks = Task.objects.filter(q, status=TaskStatus.OPEN)
+    if office is not None:
+        tasks = tasks.filter(_task_office_q(office))
+    return tasks
+
+
+def _task_office_q(office: int) -> Q:
+    """Tasks whose responsible office (`_task_office`) or case's lead office is `office`."""
+    regulator = OrganizationKind.REGULATOR_OFFICE
+    org_answers = Q(assignee_organization__kind=regulator)
+    user_answers = ~org_answers & Q(assignee_user__organization__kind=regulator)
+    return (
+        Q(case__lead_office_id=office)
+        | (org_answers & Q(assignee_organization_id=office))
+        | (user_answers & Q(assignee_user__organization_id=office))
+    )
+
+
+def _task_items(tasks: Any) -> list[DeadlineItem]:
+    tasks = tasks.select_related(
+        "case", "case__lead_office", "assignee_organization", "assignee_user__organization"
     )
     items = []
     for task in tasks:

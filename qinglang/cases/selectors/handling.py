@@ -266,7 +266,7 @@ def deadline_overview(user: User, *, now: dt.datetime | None = None) -> Deadline
 
     Agencies and websites get the transfers they must answer; other parties, nothing.
     """
-    from qinglang.cases.services.deadlines import due_soon_cutoff, rule_for, triage_deadline
+    from qinglang.cases.services.deadlines import due_soon_cutoff
 
     overview = DeadlineOverview()
     org_id = _org_id(user)
@@ -297,16 +297,11 @@ def deadline_overview(user: User, *, now: dt.datetime | None = None) -> Deadline
     )
     overview.overdue_tasks = [t for t in tasks if t.due_at < now]
     overview.soon_tasks = [t for t in tasks if t.due_at >= now]
+    # The stored deadline (Report.triage_due, indexed with the status): a range in SQL.
     reports = Report.objects.filter(
-        office_id=org_id, status=ReportStatus.RECEIVED, is_internal=False
-    ).order_by("submitted_at", "id")
-    rules: dict = {}
-    for report in reports[:500]:
-        if report.category not in rules:
-            rules[report.category] = rule_for("triage", category=report.category)
-        deadline = triage_deadline(report, rules)
-        if deadline < soon:
-            overview.triage.append(TriageItem(report, deadline))
+        office_id=org_id, status=ReportStatus.RECEIVED, is_internal=False, triage_due__lt=soon
+    ).order_by("triage_due", "id")
+    overview.triage = [TriageItem(r, r.triage_due) for r in reports[:500] if r.triage_due]
     escalations = Escalation.objects.select_related(
         "case", "responsible_office", "superior_office"
     ).order_by("-created_at", "-id")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,26 +126,19 @@ def triage_queue(
 QUEUE_ORDERINGS = ("received_at", "deadline", "risk")
 
 
-def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report] | list[Report]:
+def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report]:
     """Return the queue by received time, triage deadline or risk ("-" first: descending).
 
-    The triage deadline depends on the category's policy in working days, so it is computed in
-    Python over the (office-sized) queue; the other orders stay in SQL.
+    The triage deadline is stored on each report (`triage_due`, indexed with the status), so
+    every order runs in SQL and pages by keyset (qinglang.core.keyset).
     """
     descending = ordering.startswith("-")
     key = ordering.lstrip("-")
     if key == "deadline":
-        rows = with_deadlines(list(qs))
-        rows.sort(
-            key=lambda r: (
-                getattr(r, "triage_due", None) is None,
-                getattr(r, "triage_due", None) or r.submitted_at,
-                r.pk,
-            )
-        )
+        # NULLs (reports stored without a deadline) at the far end: the index order on PostgreSQL.
         if descending:
-            rows.reverse()
-        return rows
+            return qs.order_by(F("triage_due").desc(nulls_first=True), "-id")
+        return qs.order_by(F("triage_due").asc(nulls_last=True), "id")
     if key == "risk":
         qs = qs.annotate(
             risk_rank=Cast(KT("analysis__risk__score"), FloatField()),
@@ -162,7 +156,30 @@ def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report] | list[
     return qs.order_by("-submitted_at", "-id") if descending else qs.order_by("submitted_at", "id")
 
 
-def _triage_rules() -> Any:
+# The triage policies as a new report's deadline needs them, kept per process for a minute so
+# a public submission adds no statement (intake's budget); a policy saved or deleted here drops
+# them at once, other processes within RULES_TTL seconds (`refresh_triage_due` has already
+# rewritten the stored deadlines by then; a report filed meanwhile elsewhere keeps the old one).
+RULES_TTL = 60.0
+_cached_rules: list[tuple[float, Any]] = []
+
+
+def cached_triage_rules() -> Any:
+    """Return `triage_rules()`, read at most once a minute per process."""
+    now = time.monotonic()
+    if _cached_rules and _cached_rules[0][0] > now:
+        return _cached_rules[0][1]
+    rules = triage_rules()
+    _cached_rules[:] = [(now + RULES_TTL, rules)]
+    return rules
+
+
+def forget_triage_rules(**_kwargs: Any) -> None:
+    """Drop the cached policies (signal receiver of DeadlinePolicy saves and deletions)."""
+    _cached_rules.clear()
+
+
+def triage_rules() -> Any:
     """Return a function category -> triage DeadlineRule, reading the policies in one query."""
     from django.conf import settings
 
@@ -180,15 +197,10 @@ def _triage_rules() -> Any:
 
 
 def with_deadlines(reports: Any) -> list[Report]:
-    """Attach `triage_due` (when a decision is due; None once decided) to each report."""
+    """Attach `queue_due` (when a decision is due; None once decided) to each report."""
     rows = list(reports)
-    rules = _triage_rules() if rows else None
     for report in rows:
-        report.triage_due = (
-            rules(report.category).due_from(report.submitted_at)
-            if rules and report.status == ReportStatus.RECEIVED
-            else None
-        )
+        report.queue_due = report.triage_due if report.status == ReportStatus.RECEIVED else None
     return rows
 
 

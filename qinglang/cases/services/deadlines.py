@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -95,8 +96,13 @@ def save_deadline_policy(
     else:
         policy = DeadlinePolicy.objects.select_for_update().get(pk=policy.pk)
     policy.stage, policy.category, policy.urgency = stage, category, urgency
+    previous = (policy.stage, policy.category) if policy.pk else None
     policy.amount, policy.unit = amount, unit
     policy.save()
+    if previous is not None and previous[0] == DeadlineStage.TRIAGE:
+        refresh_triage_due(category=previous[1])
+    if stage == DeadlineStage.TRIAGE:
+        refresh_triage_due(category=category)
     ledger.append(
         policy,
         action=DEADLINE_POLICY_SAVED,
@@ -122,7 +128,10 @@ def delete_deadline_policy(policy: DeadlinePolicy, *, acting_user: User | None) 
         actor=acting_user,
         data={"stage": policy.stage, "category": policy.category, "urgency": policy.urgency},
     )
+    stage, category = policy.stage, policy.category
     policy.delete()
+    if stage == DeadlineStage.TRIAGE:
+        refresh_triage_due(category=category)
 
 
 def deadline_for(
@@ -132,12 +141,54 @@ def deadline_for(
     return rule_for(stage, category=category, urgency=urgency).due_from(start)
 
 
+def new_report_triage_due(report: Report) -> dt.datetime:
+    """Return a new report's triage deadline from the cached policies (no statement)."""
+    from qinglang.cases.selectors.triage import cached_triage_rules
+
+    return cached_triage_rules()(report.category).due_from(report.submitted_at)  # type: ignore[no-any-return]
+
+
 def triage_deadline(report: Report, rules: dict[str, DeadlineRule] | None = None) -> dt.datetime:
     """Return when a report must be accepted or declined."""
     rule = (rules or {}).get(report.category) or rule_for(
         DeadlineStage.TRIAGE, category=report.category
     )
     return rule.due_from(report.submitted_at)
+
+
+REFRESH_BATCH = 1000
+
+
+def refresh_triage_due(*, category: str | None = None, report_ids: Any = None) -> int:
+    """Recompute the stored triage deadline of reports awaiting triage; return how many changed.
+
+    `category` "" (the default policy) or None means every category; `report_ids` narrows to
+    some reports. The policies are read once; the rows are written in batches.
+    """
+    from qinglang.cases.selectors.triage import triage_rules
+
+    rules = triage_rules()
+    reports = Report.objects.filter(status=ReportStatus.RECEIVED)
+    if category:
+        reports = reports.filter(category=category)
+    if report_ids is not None:
+        reports = reports.filter(pk__in=list(report_ids))
+    batch: list[Report] = []
+    changed = 0
+    rows = reports.only("pk", "category", "submitted_at", "triage_due").order_by("pk")
+    for report in rows.iterator(chunk_size=REFRESH_BATCH):
+        due = rules(report.category).due_from(report.submitted_at)
+        if report.triage_due != due:
+            report.triage_due = due
+            batch.append(report)
+        if len(batch) >= REFRESH_BATCH:
+            changed += len(batch)
+            Report.objects.bulk_update(batch, ["triage_due"])
+            batch = []
+    if batch:
+        changed += len(batch)
+        Report.objects.bulk_update(batch, ["triage_due"])
+    return changed
 
 
 def due_soon_cutoff(now: dt.datetime | None = None) -> dt.datetime:

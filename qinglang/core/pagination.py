@@ -1,0 +1,118 @@
+"""The API's default paging: numbered pages as before, or signed cursors (`?cursor=`).
+
+`?page=` answers `{"count", "next", "previous", "results"}` exactly as DRF's
+PageNumberPagination does (partner clients rely on it). `?cursor=` pages by keyset
+(`qinglang.core.keyset`): no count (`count` is null), and `next` / `previous` carry cursors,
+so a page deep in a national list costs what the first page costs. `?cursor=` left empty asks
+the first page in cursor mode. `page_size` is at most `MAX_PAGE_SIZE`; a larger, zero or
+non-numeric value is a 400 naming `page_size`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from qinglang.core.keyset import CursorError, KeysetPage, keyset_page
+
+MAX_PAGE_SIZE = 200
+
+
+class KeysetPagination(PageNumberPagination):
+    """Numbered pages (`page`), or keyset pages (`cursor`); `page_size` up to 200."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    cursor_query_param = "cursor"
+    keyset: KeysetPage | None = None
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return int(self.page_size or 50)
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.keyset = None
+        self.request = request
+        size = self.get_page_size(request)
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor is None:
+            return super().paginate_queryset(queryset, request, view)
+        if request.query_params.get(self.page_query_param):
+            raise ValidationError({"cursor": [_("Use either page or cursor, not both.")]})
+        if not isinstance(queryset, QuerySet):
+            raise ValidationError({"cursor": [_("This list cannot be paged with a cursor.")]})
+        try:
+            self.keyset = keyset_page(queryset, cursor or None, size)
+        except CursorError as exc:
+            raise ValidationError(exc.detail()) from None
+        return self.keyset.rows
+
+    def _cursor_link(self, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if self.keyset is None:
+            return super().get_paginated_response(data)
+        return Response(
+            {
+                "count": None,
+                "next": self._cursor_link(self.keyset.next_cursor),
+                "previous": self._cursor_link(self.keyset.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count"] = {
+            "type": "integer",
+            "nullable": True,
+            "minimum": 0,
+            "description": "Rows in the list (numbered pages); null with a cursor.",
+        }
+        return answer
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+                param["description"] = (
+                    f"Results per page, 1 to {MAX_PAGE_SIZE} (default {self.page_size or 50})."
+                )
+        params.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "An opaque cursor from a `next` or `previous` link, or empty for the first "
+                    "page (keyset paging: `count` is null). A cursor made for another ordering, "
+                    "or altered, is a 400."
+                ),
+                "schema": {"type": "string"},
+            }
+        )
+        return params
