@@ -82,6 +82,20 @@ class ReportPriority(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
+def priority_lane() -> models.Case:
+    """Return the lane as a number (supervisor 0, urgent 1, normal 2), the queue's first key.
+
+    The same expression heads an index of `Report`, so the default queue order is read from the
+    index instead of sorting every waiting report.
+    """
+    return models.Case(
+        models.When(priority=ReportPriority.SUPERVISOR, then=models.Value(0)),
+        models.When(priority=ReportPriority.URGENT, then=models.Value(1)),
+        default=models.Value(2),
+        output_field=models.IntegerField(),
+    )
+
+
 # How a report's triage deadline is computed; cases (which holds the policies) registers it.
 _triage_due: list[Callable[[Report], dt.datetime]] = []
 
@@ -174,6 +188,16 @@ class Report(models.Model):
             models.Index(fields=["office", "status"], name="intake_report_office_status"),
             # The triage queue by deadline: status = received, then (triage_due, id).
             models.Index(fields=["status", "triage_due", "id"], name="intake_report_triage_due"),
+            # The report list by deadline over every status (the API's ?ordering=deadline).
+            models.Index(fields=["triage_due", "id"], name="intake_report_due_id"),
+            # The queue's default order: status, then lane, newest first (order_reports).
+            models.Index(
+                models.F("status"),
+                priority_lane(),
+                models.F("submitted_at").desc(),
+                models.F("id").desc(),
+                name="intake_report_triage_lane",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,22 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import (
-    Case,
     CharField,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import Cast
 from django.http import Http404
 
 from qinglang.core.jurisdiction import office_scope_q
 from qinglang.core.models import LedgerEvent, OrganizationKind, User
-from qinglang.intake.models import Report, ReportPriority, ReportStatus
+from qinglang.intake.models import Report, ReportStatus, priority_lane
 
 # Orders of report lists by name; "priority" (the default) is supervisor lane, urgent, newest.
 REPORT_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -94,13 +90,7 @@ def can_view_report(user: User | Any, report_id: Any) -> bool:
 def order_reports(reports: QuerySet[Report], ordering: str = DEFAULT_ORDERING) -> QuerySet[Report]:
     """Return `reports` in a named order (unknown names fall back to the priority order)."""
     keys = REPORT_ORDERINGS.get(ordering) or REPORT_ORDERINGS[DEFAULT_ORDERING]
-    lane = Case(
-        When(priority=ReportPriority.SUPERVISOR, then=Value(0)),
-        When(priority=ReportPriority.URGENT, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return reports.annotate(lane=lane).order_by(*keys)
+    return reports.annotate(lane=priority_lane()).order_by(*keys)
 
 
 def reports_filed_by(user: User) -> QuerySet[Report]:

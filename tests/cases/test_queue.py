@@ -384,3 +384,29 @@ def test_case_api_status_ordering_and_count(world):
     assert client.get(url, {"ordering": "deadline"}).json()["count"] == 2
     assert client.get(url, {"status": "new"}).json()["count"] == 2
     assert client.get(url, {"ordering": "sideways"}).status_code == 400
+
+
+def test_pager_count_comes_from_the_status_counts_only_when_status_alone_filters(world, client):
+    """The usual view reuses the status counts; any other filter counts its own rows."""
+    waiting = [make_report(world.beijing_office) for _ in range(3)]
+    make_report(world.beijing_office, category="extortion")
+    Report.objects.filter(pk=waiting[0].pk).update(status=ReportStatus.DECLINED)
+    make_report(world.guangdong_office)  # outside Beijing's jurisdiction
+    login_verified(client, world.beijing_user)
+    url = reverse("cases:triage_list")
+
+    def total(params: dict[str, str]) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, params)
+        assert response.status_code == 200
+        counts = sum(1 for q in ctx.captured_queries if "COUNT(" in q["sql"].upper())
+        return response.context["page"].paginator.count, counts
+
+    default, default_counts = total({})
+    assert default == 3  # received, in scope (2 + the extortion one)
+    assert total({"ordering": "deadline"})[0] == 3
+    assert total({"status": "declined"})[0] == 1
+    assert total({"status": "all"})[0] == 4
+    category, category_counts = total({"category": "extortion"})
+    assert category == 1
+    assert category_counts == default_counts + 1  # its own count, not the status count

@@ -39,19 +39,25 @@ def office_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 add_domain_errors = add_service_errors  # the one helper lives in core.forms
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Page | KeysetPage:
+def paginate(
+    request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, count: int | None = None
+) -> Page | KeysetPage:
     """Return the requested page: numbered (`?page=`, out-of-range gives the last one), or by
     keyset (`?cursor=`, no count; a foreign or altered cursor gives the first page).
 
     A numbered page also carries `next_cursor` (the keyset link to the rows after it) and
-    `descending` (whether the order runs newest first, for the links' labels).
+    `descending` (whether the order runs newest first, for the links' labels). `count`, when
+    the caller already knows how many rows the queryset holds, saves counting them again.
     """
     if "cursor" in request.GET and isinstance(queryset, QuerySet):
         try:
             return keyset_page(queryset, request.GET["cursor"] or None, per_page)
         except CursorError:
             return keyset_page(queryset, None, per_page)
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # a cached_property, known here
+    page = paginator.get_page(request.GET.get("page"))
     rows = page.object_list = list(page.object_list)
     if isinstance(queryset, QuerySet):
         page.next_cursor = cursor_after(queryset, rows[-1]) if rows and page.has_next() else None  # type: ignore[attr-defined]

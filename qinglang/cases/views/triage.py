@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -115,6 +116,20 @@ def _chips(request: HttpRequest, form: TriageFilterForm) -> list[dict[str, str]]
     return chips
 
 
+def _count_if_status_only(filters: TriageFilters, counts: dict[str, int]) -> int | None:
+    """Return the queue's size when only the status filters it (the usual view), else None.
+
+    The status counts shown above the queue already hold it; at a million reports, counting
+    the same rows again for the pager costs a quarter of a second.
+    """
+    unfiltered = replace(filters, status=TriageFilters.status, ordering="priority", sort="")
+    if unfiltered != TriageFilters():
+        return None
+    if not filters.status:
+        return sum(counts.values())
+    return counts.get(filters.status)
+
+
 @office_staff_required
 def triage_list(request: HttpRequest) -> HttpResponse:
     """Show the queue: reports awaiting a decision unless filtered, with counts and bulk actions."""
@@ -122,9 +137,10 @@ def triage_list(request: HttpRequest) -> HttpResponse:
     data.setdefault("status", str(TriageFilters.status))
     form = TriageFilterForm(data, user=request.user)
     filters = _queue_filters(request, form)
-    page = paginate(request, triage_queue(request.user, filters))
-    page.object_list = with_deadlines(with_risk(page.object_list))
     counts = count_by_status(request.user)
+    known = _count_if_status_only(filters, counts)
+    page = paginate(request, triage_queue(request.user, filters), count=known)
+    page.object_list = with_deadlines(with_risk(page.object_list))
     return render(
         request,
         "cases/triage_list.html",
