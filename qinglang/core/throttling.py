@@ -4,13 +4,17 @@ DRF's own throttles keep every request's timestamp per address in the cache for 
 period: a list of when an address called, which is more than a limit needs to know about a
 reporter, and in the embedded database cache it costs a write transaction per request on the
 one SQLite write lock. These count in the `throttle` cache instead (Redis when configured, a
-store of its own under QINGLANG_HOME embedded), one atomic increment per request.
+store of its own under QINGLANG_HOME embedded), one atomic increment per request. The address
+in a counter's key is a keyed hash, so the throttle store names no reporter's address either.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from rest_framework import throttling
 
@@ -28,6 +32,13 @@ class CounterRateThrottle(throttling.SimpleRateThrottle):
     @property
     def cache(self) -> Any:  # type: ignore[override]
         return caches["throttle"]
+
+    def get_ident(self, request: Any) -> str:
+        """Return the client's address as a keyed hash: counters need to tell callers apart,
+        not to know who they are (a reporter's address never rests in the cache)."""
+        address = super().get_ident(request) or ""
+        key = f"throttle:{settings.SECRET_KEY}".encode()
+        return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:

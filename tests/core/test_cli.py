@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,10 +57,26 @@ def get(url: str) -> int:
         return 0
 
 
+# A reporter's User-Agent and address (forwarded by a trusted proxy), to be found nowhere.
+SENTINEL_AGENT = "QinglangSentinelAgent/7f3a9c"
+SENTINEL_ADDRESS = "203.0.113.197"
+
+
 def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
+    """`qinglang up` serves and works; a reporter's address and User-Agent are kept nowhere.
+
+    One report is submitted and tracked through a trusted proxy (QINGLANG_NUM_PROXIES=1) with
+    sentinel headers; after the worker has analysed it and everything has stopped, no byte of
+    any file under QINGLANG_HOME (database and its journal, broker queue, mail, caches, logs)
+    nor of the server's stdout and stderr holds either sentinel (issue 16 part 5).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
-    env.update(QINGLANG_HOME=str(tmp_path), QINGLANG_DEMO_PASSWORD="demo-password-up")
+    env.update(
+        QINGLANG_HOME=str(tmp_path),
+        QINGLANG_DEMO_PASSWORD="demo-password-up",
+        QINGLANG_NUM_PROXIES="1",
+    )
     log = (tmp_path / "up.log").open("w+")
     proc = subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-m", "qinglang.cli", "up", "--port", str(port), "--workers", "1"],
@@ -84,10 +101,35 @@ def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
         assert (tmp_path / "qinglang.sqlite3").exists()
         assert "demo-beijing" in (tmp_path / "up.log").read_text()
 
+        sentinels = {"User-Agent": SENTINEL_AGENT, "X-Forwarded-For": SENTINEL_ADDRESS}
+        status, receipt = _post_report(port, 0, headers=sentinels, receipt=True)
+        assert status == 201, receipt
+        track = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/reports/track/",
+            data=json.dumps(
+                {"tracking_code": receipt["tracking_code"], "access_key": receipt["access_key"]}
+            ).encode(),
+            headers={"Content-Type": "application/json", **sentinels},
+            method="POST",
+        )
+        with urllib.request.urlopen(track, timeout=60) as response:  # noqa: S310 - local URL
+            assert response.status == 200
+        page = urllib.request.Request(f"http://127.0.0.1:{port}/track/", headers=sentinels)
+        with urllib.request.urlopen(page, timeout=60) as response:  # noqa: S310 - local URL
+            assert response.status == 200
+        _wait_until_analysed(tmp_path, deadline)
+
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
         assert not any(alive(pid) for pid in children)
         assert "stopped" in (tmp_path / "up.log").read_text()
+        log.flush()
+        files = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert any(p.name == "qinglang.sqlite3" for p in files)
+        for path in files:
+            data = path.read_bytes()
+            for sentinel in (SENTINEL_AGENT, SENTINEL_ADDRESS):
+                assert sentinel.encode() not in data, f"{sentinel} found in {path}"
     finally:
         if proc.poll() is None:
             for pid in children_of(proc.pid):
@@ -113,7 +155,22 @@ def test_cli_help_and_manage_passthrough(tmp_path, argv):
     assert "init" in result.stdout or "--demo" in result.stdout
 
 
-def _post_report(port: int, n: int) -> int:
+def _wait_until_analysed(home: Path, deadline: float) -> None:
+    """Wait until the worker has analysed every report in the embedded database."""
+    db = sqlite3.connect(home / "qinglang.sqlite3")
+    try:
+        while db.execute("SELECT count(*) FROM intake_report WHERE analysed_at IS NULL").fetchone()[
+            0
+        ]:
+            assert time.monotonic() < deadline, "the report was not analysed in time"
+            time.sleep(1)
+    finally:
+        db.close()
+
+
+def _post_report(
+    port: int, n: int, *, headers: dict[str, str] | None = None, receipt: bool = False
+) -> Any:
     body = {
         "category": "paid_deletion",
         "description": f"有人报价三千元删除论坛上的负面帖子，第{n}次联系。",
@@ -123,14 +180,16 @@ def _post_report(port: int, n: int) -> int:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/reports/",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            if receipt:
+                return response.status, json.loads(response.read())
             return response.status
-    except OSError:
-        return 0
+    except OSError as exc:
+        return (0, str(exc)) if receipt else 0
 
 
 def _celery_pid(parent: int) -> int | None:
@@ -198,3 +257,16 @@ def test_up_restarts_a_killed_worker_and_the_site_keeps_answering(tmp_path):
                     os.kill(pid, signal.SIGKILL)
                 proc.kill()
         log.close()
+
+
+def test_the_production_access_log_names_no_client():
+    """The documented production command uses the same log format, which has no client atoms."""
+    from qinglang import gunicorn_conf
+
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    assert "gunicorn -c python:qinglang.gunicorn_conf qinglang.wsgi:application" in deploy
+    fmt = gunicorn_conf.access_log_format
+    # address, remote user, request line (holds the query), query, any request header
+    for atom in ("%(h)s", "%(u)s", "%(r)s", "%(q)s", "%(a)s", "%({", "%(f)s"):
+        assert atom not in fmt, atom
+    assert "%(U)s" in fmt  # the path alone
