@@ -38,11 +38,17 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if not org.is_regulator:
         return Case.objects.none()
     through = Case.co_offices.through
-    q = jurisdiction.office_scope_q(user, "lead_office") & Q(
+    led = jurisdiction.office_scope_q(user, "lead_office") & Q(
         lead_office__kind=OrganizationKind.REGULATOR_OFFICE
     )
-    q |= Exists(through.objects.filter(case_id=OuterRef("pk"), organization_id=org.pk))
-    return Case.objects.filter(q, is_internal=False)
+    co_handled = through.objects.filter(organization_id=org.pk).order_by().values("case_id")
+    if org.scope_prefix == "":
+        # National: the lead scope is every office, so the OR costs nothing.
+        return Case.objects.filter(led | Q(pk__in=co_handled), is_internal=False)
+    # Below national, the two id sets are united first: OR-ing the scope with the co-handling
+    # test made PostgreSQL read every case to count a province's (509 ms at 1,000,000 reports).
+    ids = Case.objects.filter(led).order_by().values("pk").union(co_handled)
+    return Case.objects.filter(pk__in=ids, is_internal=False)
 
 
 def get_case_for(user: User, pk: Any) -> Case:
