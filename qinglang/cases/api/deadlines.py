@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,11 +17,17 @@ from rest_framework.views import APIView
 from qinglang.cases.api.tasks import DeadlinesOut
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.deadlines import (
+    MAX_PER_KIND,
     DeadlineFilters,
     DeadlineKind,
     DeadlineStatus,
     list_deadlines,
 )
+from qinglang.core.api_params import int_schema
+
+# Signed continuation tokens: a cursor names the filters it was made under and expires.
+CURSOR_SALT = "qinglang.cases.deadlines"
+CURSOR_MAX_AGE = 24 * 3600
 
 
 class DeadlineCaseOut(serializers.Serializer):
@@ -58,12 +69,44 @@ class DeadlinePlanOut(DeadlinesOut):
         help_text=_("Items per status after the kind and office filters (before status).")
     )
     items = DeadlineItemOut(many=True)
+    next_cursor = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "With limit: pass as cursor to read the items after this page; null on the last."
+        ),
+    )
 
 
 class DeadlineFilterIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DeadlineKind.choices, required=False)
     office = serializers.IntegerField(required=False, min_value=1)
     status = serializers.ChoiceField(choices=DeadlineStatus.choices, required=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PER_KIND)
+    cursor = serializers.CharField(required=False, allow_blank=False)
+
+
+def _filter_key(data: dict[str, Any]) -> list[Any]:
+    return [data.get("kind", ""), data.get("office"), data.get("status", "")]
+
+
+def make_cursor(after: tuple[dt.datetime, str, int], data: dict[str, Any]) -> str:
+    """Return the signed token of the position after `after` under these filters."""
+    deadline, kind, pk = after
+    return signing.dumps([deadline.isoformat(), kind, pk, _filter_key(data)], salt=CURSOR_SALT)
+
+
+def read_cursor(token: str, data: dict[str, Any]) -> tuple[dt.datetime, str, int]:
+    """Return the position a token names, or raise a 400 on `cursor` (altered, expired or
+    made under other filters)."""
+    try:
+        deadline, kind, pk, key = signing.loads(token, salt=CURSOR_SALT, max_age=CURSOR_MAX_AGE)
+        if key != _filter_key(data) or kind not in DeadlineKind.values or type(pk) is not int:
+            raise ValueError(kind)
+        return dt.datetime.fromisoformat(deadline), kind, pk
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ValidationError(
+            {"cursor": [_("This cursor is not valid for these filters; start again without it.")]}
+        ) from None
 
 
 class DeadlinesView(APIView):
@@ -72,6 +115,8 @@ class DeadlinesView(APIView):
     `items` lists reports awaiting triage, transfers awaiting feedback, extension requests and
     open tasks, soonest first, each on track, at risk (due within 2 working days) or breached.
     The older keys (overdue_transfers … escalated_against_us) are unchanged and unfiltered.
+    Without `limit`, up to 2,000 items of each kind; with it, a page of that many items and a
+    `next_cursor` for the next (a national plan is best read this way).
     """
 
     @extend_schema(
@@ -81,15 +126,28 @@ class DeadlinesView(APIView):
                 "office", int, description=_("An office in your jurisdiction (else 400).")
             ),
             OpenApiParameter("status", str, enum=list(DeadlineStatus.values)),
+            OpenApiParameter(
+                "limit",
+                int_schema(maximum=MAX_PER_KIND),
+                description=_("Items per page, all kinds together (1–2000)."),
+            ),
+            OpenApiParameter("cursor", str, description=_("The next_cursor of the previous page.")),
         ],
         responses=DeadlinePlanOut,
     )
     def get(self, request: Request) -> Response:
         params = DeadlineFilterIn(data=request.query_params)
         params.is_valid(raise_exception=True)
-        plan = list_deadlines(request.user, DeadlineFilters(**params.validated_data))
+        given = dict(params.validated_data)
+        limit = given.pop("limit", None)
+        token = given.pop("cursor", None)
+        after = read_cursor(token, given) if token is not None else None
+        if after is not None and limit is None:
+            raise ValidationError({"limit": [_("A cursor needs the limit it was read with.")]})
+        plan = list_deadlines(request.user, DeadlineFilters(**given), limit=limit, after=after)
         overview = handling.deadline_overview(request.user)
         data = dict(DeadlinesOut(overview).data)
         data["counts"] = plan.counts
         data["items"] = DeadlineItemOut(plan.items, many=True).data
+        data["next_cursor"] = make_cursor(plan.next_after, given) if plan.next_after else None
         return Response(data)

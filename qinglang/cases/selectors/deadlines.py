@@ -124,6 +124,8 @@ class DeadlinePlan:
 
     items: list[DeadlineItem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # With a limit: the (deadline, kind, id) of the last item when more follow it, else None.
+    next_after: tuple[dt.datetime, str, int] | None = None
 
     def of_kind(self, kind: str) -> list[DeadlineItem]:
         return [i for i in self.items if i.kind == kind]
@@ -153,7 +155,12 @@ def offices_for_filter(user: User) -> QuerySet[Organization]:
 
 
 def list_deadlines(
-    user: User, filters: DeadlineFilters | None = None, *, now: dt.datetime | None = None
+    user: User,
+    filters: DeadlineFilters | None = None,
+    *,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+    after: tuple[dt.datetime, str, int] | None = None,
 ) -> DeadlinePlan:
     """Return the open deadlines the user's organization must meet or chase, filtered.
 
@@ -162,6 +169,11 @@ def list_deadlines(
     query per kind for its first MAX_PER_KIND items, soonest first, plus a count query when the
     kind holds more or a status filter applies (whatever the number of items). A bad filter
     raises DomainError.
+
+    `limit` bounds the items (all kinds together) and `after` starts after an item's
+    (deadline, kind, id), the order items come in: a national plan is read a page at a time
+    from the deadline indexes instead of MAX_PER_KIND items per kind. Counts stay the whole
+    plan's.
     """
     filters = filters or DeadlineFilters()
     _check(user, filters)
@@ -171,25 +183,31 @@ def list_deadlines(
     now = now or timezone.now()
     risk_cutoff = at_risk_cutoff(now)
     wanted = {filters.kind} if filters.kind else set(DeadlineKind.values)
-    kinds: list[tuple[Any, str, Any]] = []
+    kinds: list[tuple[str, Any, str, Any]] = []
     if DeadlineKind.TRIAGE in wanted and org.is_regulator:
-        kinds.append((_triage_qs(user, filters.office), "triage_due", _triage_items))
-    if DeadlineKind.TRANSFER in wanted:
-        kinds.append((_transfers_qs(user, org, filters.office), "deadline", _transfer_items))
-    if DeadlineKind.EXTENSION in wanted:
         kinds.append(
-            (_extensions_qs(user, org, filters.office), "transfer__deadline", _extension_items)
+            (DeadlineKind.TRIAGE, _triage_qs(user, filters.office), "triage_due", _triage_items)
         )
+    if DeadlineKind.TRANSFER in wanted:
+        transfers = _transfers_qs(user, org, filters.office)
+        kinds.append((DeadlineKind.TRANSFER, transfers, "deadline", _transfer_items))
+    if DeadlineKind.EXTENSION in wanted:
+        extensions = _extensions_qs(user, org, filters.office)
+        kinds.append((DeadlineKind.EXTENSION, extensions, "transfer__deadline", _extension_items))
     if DeadlineKind.TASK in wanted:
-        kinds.append((_tasks_qs(user, org, filters.office), "due_at", _task_items))
+        tasks = _tasks_qs(user, org, filters.office)
+        kinds.append((DeadlineKind.TASK, tasks, "due_at", _task_items))
     counts = dict.fromkeys((*DeadlineStatus.values, "total"), 0)
     items: list[DeadlineItem] = []
-    for qs, due, build in kinds:
+    fetch = MAX_PER_KIND if limit is None else min(limit, MAX_PER_KIND) + 1
+    for kind, qs, due, build in kinds:
         page = qs.filter(_status_q(filters.status, due, now, risk_cutoff)) if filters.status else qs
-        found = build(page.order_by(due, "pk")[:MAX_PER_KIND])
+        if after is not None:
+            page = page.filter(_after_q(due, kind, after))
+        found = build(page.order_by(due, "pk")[:fetch])
         _set_status(found, now)
         items += found
-        if not filters.status and len(found) < MAX_PER_KIND:
+        if not filters.status and after is None and len(found) < fetch:
             for key, n in _counts(found).items():  # every item is here: no count query
                 counts[key] += n
             continue
@@ -204,7 +222,22 @@ def list_deadlines(
         for key, n in by_status.items():
             counts[key] += n
     items.sort(key=lambda i: (i.deadline, i.kind, i.id))
-    return DeadlinePlan(items=items, counts=counts)
+    next_after = None
+    if limit is not None and len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_after = (last.deadline, last.kind, last.id)
+    return DeadlinePlan(items=items, counts=counts, next_after=next_after)
+
+
+def _after_q(due: str, kind: str, after: tuple[dt.datetime, str, int]) -> Q:
+    """Return the rows of `kind` that come after `after` in (deadline, kind, id) order."""
+    deadline, after_kind, after_id = after
+    if kind > after_kind:
+        return Q(**{f"{due}__gte": deadline})
+    if kind < after_kind:
+        return Q(**{f"{due}__gt": deadline})
+    return Q(**{f"{due}__gt": deadline}) | Q(**{due: deadline, "pk__gt": after_id})
 
 
 def _set_status(items: list[DeadlineItem], now: dt.datetime) -> None:
