@@ -29,6 +29,7 @@ PAGES = [
     ("case list, keyset", "/cases/?cursor="),
     ("report list API by deadline, keyset", "/api/v1/reports/?ordering=deadline&cursor="),
     ("deadlines API", "/api/v1/deadlines/"),
+    ("deadlines API, a page of 50", "/api/v1/deadlines/?limit=50"),
     ("registry search", "/registry/search/?q=删帖"),
     ("dashboard", "/staff/dashboard/"),
     ("dashboard API", "/api/v1/dashboard/summary/"),
@@ -50,6 +51,9 @@ def main() -> int:
         "--reuse", action="store_true", help="time the database kept by an earlier --keep run"
     )
     parser.add_argument("--seed-only", action="store_true", help="seed, keep the DB, stop")
+    parser.add_argument(
+        "--only", default="", help="comma-separated words: time only the pages naming one"
+    )
     parser.add_argument("--no-refresh", action="store_true", help="with --reuse: skip refresh")
     args = parser.parse_args()
     cleanup = setup_bench_database(
@@ -103,7 +107,13 @@ def main() -> int:
         for who, user in users.items():
             client = login_verified(Client(), user)
             results = []
-            for label, url in PAGES:
+            words = [w.strip() for w in args.only.split(",") if w.strip()]
+            pages = [
+                (label, url)
+                for label, url in PAGES
+                if not words or label.startswith("baseline") or any(w in label for w in words)
+            ]
+            for label, url in pages:
                 client.get(url)  # warm up
                 times = []
                 for _ in range(args.requests):

@@ -127,3 +127,16 @@ def test_a_page_costs_the_same_queries_whatever_the_plan_holds(world, client):
     for _ in range(60):
         make_report(world.beijing_office)
     assert cost() == small
+
+
+@pytest.mark.django_db
+def test_with_a_limit_the_older_lists_are_bounded_too(world, client):
+    _plan(world)
+    Transfer.objects.update(deadline=timezone.now() - dt.timedelta(days=1))
+    Report.objects.update(triage_due=timezone.now() - dt.timedelta(days=1))
+    login_verified(client, world.beijing_user)
+    whole = client.get("/api/v1/deadlines/").json()
+    assert len(whole["overdue_transfers"]) == 3
+    page = client.get("/api/v1/deadlines/?limit=1").json()
+    assert [t["id"] for t in page["overdue_transfers"]] == [whole["overdue_transfers"][0]["id"]]
+    assert len(page["triage"]) == 1 and len(whole["triage"]) > 1

@@ -116,7 +116,8 @@ class DeadlinesView(APIView):
     open tasks, soonest first, each on track, at risk (due within 2 working days) or breached.
     The older keys (overdue_transfers … escalated_against_us) are unchanged and unfiltered.
     Without `limit`, up to 2,000 items of each kind; with it, a page of that many items and a
-    `next_cursor` for the next (a national plan is best read this way).
+    `next_cursor` for the next (a national plan is best read this way), and at most that many
+    in each of the older lists.
     """
 
     @extend_schema(
@@ -145,7 +146,7 @@ class DeadlinesView(APIView):
         if after is not None and limit is None:
             raise ValidationError({"limit": [_("A cursor needs the limit it was read with.")]})
         plan = list_deadlines(request.user, DeadlineFilters(**given), limit=limit, after=after)
-        overview = handling.deadline_overview(request.user)
+        overview = handling.deadline_overview(request.user, limit=limit)
         data = dict(DeadlinesOut(overview).data)
         data["counts"] = plan.counts
         data["items"] = DeadlineItemOut(plan.items, many=True).data

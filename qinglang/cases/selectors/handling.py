@@ -261,10 +261,13 @@ class DeadlineOverview:
     escalated_against_us: list[Escalation] = field(default_factory=list)
 
 
-def deadline_overview(user: User, *, now: dt.datetime | None = None) -> DeadlineOverview:
+def deadline_overview(
+    user: User, *, now: dt.datetime | None = None, limit: int | None = None
+) -> DeadlineOverview:
     """Return the office's overdue and due-soon work and its escalations.
 
-    Agencies and websites get the transfers they must answer; other parties, nothing.
+    Agencies and websites get the transfers they must answer; other parties, nothing. `limit`
+    bounds each list (soonest first; escalations newest first), for a busy office's API page.
     """
     from qinglang.cases.services.deadlines import due_soon_cutoff
 
@@ -276,13 +279,14 @@ def deadline_overview(user: User, *, now: dt.datetime | None = None) -> Deadline
     soon = due_soon_cutoff(now)
     is_office = user.organization.is_regulator
     mine = Q(recipient_id=org_id) | (Q(sender_office_id=org_id) if is_office else Q(pk__in=[]))
-    transfers = list(
+    transfers = (
         Transfer.objects.filter(mine, status__in=PENDING_TRANSFER_STATUSES, deadline__lt=soon)
         .select_related("case", "recipient", "sender_office")
         .order_by("deadline", "id")
     )
-    overview.overdue_transfers = [t for t in transfers if t.deadline < now]
-    overview.soon_transfers = [t for t in transfers if t.deadline >= now]
+    overview.overdue_transfers, overview.soon_transfers = _split_due(
+        transfers, "deadline", now, limit
+    )
     if not is_office:  # agencies and websites: only what they must answer
         return overview
     task_q = (
@@ -290,24 +294,41 @@ def deadline_overview(user: User, *, now: dt.datetime | None = None) -> Deadline
         | Q(assignee_organization_id=org_id)
         | Q(assignee_user__organization_id=org_id)
     )
-    tasks = list(
+    tasks = (
         Task.objects.filter(task_q, status=TaskStatus.OPEN, due_at__lt=soon)
         .select_related("case", "assignee_user", "assignee_organization")
         .order_by("due_at", "id")
     )
-    overview.overdue_tasks = [t for t in tasks if t.due_at < now]
-    overview.soon_tasks = [t for t in tasks if t.due_at >= now]
+    overview.overdue_tasks, overview.soon_tasks = _split_due(tasks, "due_at", now, limit)
     # The stored deadline (Report.triage_due, indexed with the status): a range in SQL.
     reports = Report.objects.filter(
         office_id=org_id, status=ReportStatus.RECEIVED, is_internal=False, triage_due__lt=soon
     ).order_by("triage_due", "id")
-    overview.triage = [TriageItem(r, r.triage_due) for r in reports[:500] if r.triage_due]
+    bound = min(500, limit or 500)
+    overview.triage = [TriageItem(r, r.triage_due) for r in reports[:bound] if r.triage_due]
     escalations = Escalation.objects.select_related(
         "case", "responsible_office", "superior_office"
     ).order_by("-created_at", "-id")
-    overview.escalated_to_us = list(escalations.filter(superior_office_id=org_id)[:200])
-    overview.escalated_against_us = list(escalations.filter(responsible_office_id=org_id)[:200])
+    bound = min(200, limit or 200)
+    overview.escalated_to_us = list(escalations.filter(superior_office_id=org_id)[:bound])
+    overview.escalated_against_us = list(escalations.filter(responsible_office_id=org_id)[:bound])
     return overview
+
+
+def _split_due(
+    rows: QuerySet[Any], due: str, now: dt.datetime, limit: int | None
+) -> tuple[list[Any], list[Any]]:
+    """Return the rows already overdue and those still to come (each up to `limit`)."""
+    if limit is None:
+        found = list(rows)
+        return (
+            [r for r in found if getattr(r, due) < now],
+            [r for r in found if getattr(r, due) >= now],
+        )
+    return (
+        list(rows.filter(**{f"{due}__lt": now})[:limit]),
+        list(rows.filter(**{f"{due}__gte": now})[:limit]),
+    )
 
 
 # --- evidence access -------------------------------------------------------------------------

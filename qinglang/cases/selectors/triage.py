@@ -214,7 +214,7 @@ def count_by_status(user: User) -> dict[str, int]:
         reports_visible_to(user)
         .order_by()
         .values_list("status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # COUNT(*): the partial index answers without the table
         .values_list("status", "n")
     )
     return {value: counts.get(value, 0) for value in ReportStatus.values}
