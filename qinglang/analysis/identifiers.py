@@ -459,26 +459,49 @@ def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
             break
 
 
+# What every match of a group of patterns contains: a text without it skips the group.
+_DIGIT = re.compile(r"\d")
+_EMAIL_GATE = re.compile("[@#艾(\\[]")
+_QQ_GATE = re.compile("QQ", re.IGNORECASE)
+_WXID_GATE = re.compile("wxid_", re.IGNORECASE)
+
+
 def extract(text: str) -> list[Identifier]:
     """Return every identifier in `text`, ordered by position, without duplicates."""
     folded = fold(text or "")
     norm = normalize(folded)
     out: list[Identifier] = []
-    email_spans = _emails(folded, out)
+    ftext, ntext = folded.text, norm.text
+    has_dot_or_slash = "." in ftext or "/" in ftext
+    email_spans: list[tuple[int, int]] = []
+    if _EMAIL_GATE.search(ftext):
+        email_spans = _emails(folded, out)
     emails = [i for i in out if i.kind == "email"]
-    _urls_and_domains(folded, out, list(email_spans))
-    _registrations(folded, out)
-    phones = _phones(norm, out)
-    qqs = _qq(norm, out)
-    wechat_numbers = _wechat(norm, out, phones, qqs)
-    _same_as_qq(norm, out, phones, wechat_numbers)
-    _alipay(norm, out, emails)
-    _bank_cards(norm, out)
-    urls = _url_spans(folded)
-    out = [
-        i
-        for i in out
-        if i.kind not in _NUMBER_KINDS or not any(a <= i.start and i.end <= b for a, b in urls)
-    ]
+    if has_dot_or_slash:
+        _urls_and_domains(folded, out, list(email_spans))
+    if _DIGIT.search(ftext):  # a valid USCC has its division code in digits, an ICP number too
+        _registrations(folded, out)
+    phones: list[tuple[str, int, int]] = []
+    qqs: list[tuple[str, int, int]] = []
+    has_digit = _DIGIT.search(ntext) is not None
+    if has_digit:
+        phones = _phones(norm, out)
+        qqs = _qq(norm, out) if _QQ_GATE.search(ntext) else []
+    wechat_numbers: list[tuple[str, int, int]] = []
+    if "微信" in ntext or "同" in ntext or _WXID_GATE.search(ntext):
+        wechat_numbers = _wechat(norm, out, phones, qqs)
+    if "同" in ntext:
+        _same_as_qq(norm, out, phones, wechat_numbers)
+    if "支付宝" in ntext:
+        _alipay(norm, out, emails)
+    if has_digit:
+        _bank_cards(norm, out)
+    if out and has_dot_or_slash:
+        urls = _url_spans(folded)
+        out = [
+            i
+            for i in out
+            if i.kind not in _NUMBER_KINDS or not any(a <= i.start and i.end <= b for a, b in urls)
+        ]
     unique = {(i.kind, i.value, i.start): i for i in out}
     return sorted(unique.values(), key=lambda i: (i.start, KINDS.index(i.kind), i.end))

@@ -14,10 +14,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opencc_purepy import OpenCC
+if TYPE_CHECKING:
+    from opencc_purepy import OpenCC
 
 # Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
 SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
@@ -138,8 +141,8 @@ class Normalized:
     """Normalised text with, for each character, the [start, end) span it came from."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]  # a range while the map is the identity
+    ends: Sequence[int]
     original: str
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -181,33 +184,125 @@ class Normalized:
 
 @functools.cache
 def _t2s() -> OpenCC:
+    from opencc_purepy import OpenCC  # its dictionaries load only for traditional text
+
     return OpenCC("t2s")
 
 
-@functools.lru_cache(maxsize=8192)
-def _nfkc_char(ch: str) -> str:
-    return unicodedata.normalize("NFKC", ch)
+# Every character that OpenCC's t2s dictionaries (TSPhrases, TSCharacters) can change: a text
+# without any of them converts to itself, so OpenCC is not even loaded for it. Generated from the
+# installed dictionaries (tests/analysis/test_normalize.py checks it still matches them).
+T2S_CHARS_PATH = Path(__file__).with_name("t2s_chars.txt")
+
+
+@functools.cache
+def _t2s_chars() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    chars = T2S_CHARS_PATH.read_text(encoding="utf-8").strip()
+    # Two classes: sre scans a class of BMP characters as a fast bitmap, not a mixed one.
+    bmp = "".join(re.escape(ch) for ch in chars if ord(ch) <= 0xFFFF)
+    astral = "".join(re.escape(ch) for ch in chars if ord(ch) > 0xFFFF) or "\\x00"
+    return re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _next_changeable(text: str, pos: int, astral: bool) -> int:
+    """Return the position of the next character t2s may change, or -1."""
+    bmp_chars, astral_chars = _t2s_chars()
+    found = bmp_chars.search(text, pos)
+    at = found.start() if found else -1
+    if astral:
+        other = astral_chars.search(text, pos, at if at >= 0 else len(text))
+        if other is not None:
+            at = other.start()
+    return at
+
+
+def t2s_changeable_chars() -> set[str]:
+    """Return the characters the installed t2s dictionaries change (to regenerate the file)."""
+    dictionary = _t2s().dictionary
+    chars: set[str] = set()
+    for table in (dictionary.ts_phrases[0], dictionary.ts_characters[0]):
+        for key, value in table.items():
+            if len(key) != len(value):
+                chars.update(key)
+            else:
+                chars.update(a for a, b in zip(key, value, strict=True) if a != b)
+    return chars
+
+
+class _NfkcTable(dict[int, str]):
+    """A str.translate table filled on first sight of each character with its NFKC form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[str] = set()  # characters whose NFKC form is not one character
+
+    def __missing__(self, code: int) -> str:
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) != 1:
+            self.uneven.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+_NFKC_TABLE = _NfkcTable()
+
+
+@functools.cache
+def _uneven_pattern(chars: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]")
+
+
+def _identity(text: str, original: str) -> Normalized:
+    return Normalized(text, range(len(original)), range(1, len(original) + 1), original)
 
 
 def _nfkc(text: str) -> Normalized:
-    folded = [ch if ch.isascii() else _nfkc_char(ch) for ch in text]
-    if all(len(f) == 1 for f in folded):
+    """NFKC character by character (so every output character maps to the one it came from)."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return _identity(text, text)
+    folded = text.translate(_NFKC_TABLE)
+    uneven = _NFKC_TABLE.uneven
+    if not uneven or _uneven_pattern(frozenset(uneven)).search(text) is None:
         # The common case: one character for one, so the map is the identity.
-        return Normalized(
-            "".join(folded), tuple(range(len(text))), tuple(range(1, len(text) + 1)), text
-        )
-    starts = [i for i, f in enumerate(folded) for _ in f]
-    return Normalized("".join(folded), tuple(starts), tuple(s + 1 for s in starts), text)
+        return _identity(folded, text)
+    parts = [_NFKC_TABLE[ord(ch)] for ch in text]
+    starts = [i for i, f in enumerate(parts) for _ in f]
+    return Normalized("".join(parts), tuple(starts), tuple(s + 1 for s in starts), text)
+
+
+def _convert_line(line: str) -> str:
+    converted = _t2s().convert(line)
+    if len(converted) != len(line):
+        # Phrase conversion changed the length: fall back to character by character.
+        converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in line)
+    return converted
 
 
 def _simplify(norm: Normalized) -> Normalized:
-    if norm.text.isascii():
+    # Only lines holding a character t2s can change go through OpenCC (which never matches a
+    # phrase across a line break), one line at a time (OpenCC would fork worker processes for a
+    # long text).
+    text = norm.text
+    if text.isascii():
         return norm
-    converted = _t2s().convert(norm.text)
-    if len(converted) != len(norm.text):
-        # Phrase conversion changed the length: fall back to character by character.
-        converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in norm.text)
-    return Normalized(converted, norm.starts, norm.ends, norm.original)
+    astral = _ASTRAL.search(text) is not None
+    at = _next_changeable(text, 0, astral)
+    if at < 0:
+        return norm
+    parts: list[str] = []
+    last = 0
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        parts += [text[last:start], _convert_line(text[start:end])]
+        last = end
+        at = _next_changeable(text, end, astral)
+    parts.append(text[last:])
+    return Normalized("".join(parts), norm.starts, norm.ends, norm.original)
 
 
 def _numerals(match: re.Match[str]) -> str:
@@ -220,21 +315,37 @@ def _numerals(match: re.Match[str]) -> str:
 def fold(text: str) -> Normalized:
     """Return `text` in NFKC, simplified, without zero-width or decorative noise in words."""
     norm = _nfkc(text or "")
+    if norm.text.isascii():
+        return norm  # every step below needs a character outside ASCII (a Chinese one, a symbol)
     norm = norm.sub(_ZERO_WIDTH, lambda m: "")
     norm = _simplify(norm)
-    norm = norm.sub(_PINYIN, lambda m: "")
+    if "(" in norm.text or "[" in norm.text:
+        norm = norm.sub(_PINYIN, lambda m: "")
     norm = norm.sub(_WORD_NOISE, lambda m: "")
     return norm.sub(_SYMBOL_NOISE, lambda m: "")
+
+
+# A character every match of each marker contains: no such character, no need to run it.
+_NUMERAL_GATE = re.compile(rf"[{''.join(NUMERAL_DIGITS)}\d]")
+_DELETION_GATE = re.compile("[删珊姗杉]|shan", re.IGNORECASE)
+_ALIPAY_GATE = re.compile("[支吱]|alipay|zfb", re.IGNORECASE)
+_QQ_GATE = re.compile("[扣抠蔻寇口球企q]", re.IGNORECASE)
+_WECHAT_GATE = re.compile("[微威薇徽维胃卫wv]", re.IGNORECASE)
 
 
 def normalize(text: str | Normalized) -> Normalized:
     """Return the de-obfuscated text of `text` (or of its fold) with its offset map."""
     norm = text if isinstance(text, Normalized) else fold(text)
-    norm = norm.sub(_NUMERAL_RUN, _numerals)
-    norm = norm.sub(_DELETION_MARKER, lambda m: "删帖")
-    norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝")
-    norm = norm.sub(_QQ_MARKER, lambda m: "QQ")
-    norm = norm.sub(_WECHAT_MARKER, lambda m: "微信")
+    if _NUMERAL_GATE.search(norm.text):
+        norm = norm.sub(_NUMERAL_RUN, _numerals)
+    if _DELETION_GATE.search(norm.text):
+        norm = norm.sub(_DELETION_MARKER, lambda m: "删帖")
+    if _ALIPAY_GATE.search(norm.text):
+        norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝")
+    if _QQ_GATE.search(norm.text):
+        norm = norm.sub(_QQ_MARKER, lambda m: "QQ")
+    if _WECHAT_GATE.search(norm.text):
+        norm = norm.sub(_WECHAT_MARKER, lambda m: "微信")
     return norm
 
 
@@ -248,6 +359,9 @@ def deletion_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_DELETION_TERMS.findall(text)))
 
 
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
+
+
 def digits_of(text: str) -> str:
     """Return only the ASCII digits of `text`."""
-    return "".join(ch for ch in text if "0" <= ch <= "9")
+    return _NOT_ASCII_DIGIT.sub("", text)

@@ -105,3 +105,20 @@ def test_pinyin_and_noise_offsets_point_into_the_original():
     assert text[s:e] == "危(wēi)機(jī)公关"
     s, e = norm.span(4, 6)
     assert text[s:e] == "删.帖"
+
+
+def test_t2s_character_file_matches_the_installed_dictionaries():
+    """The pre-filter skips OpenCC for texts without these characters: it must list them all."""
+    from qinglang.analysis.normalize import T2S_CHARS_PATH, t2s_changeable_chars
+
+    listed = set(T2S_CHARS_PATH.read_text(encoding="utf-8").strip())
+    assert listed == t2s_changeable_chars()
+
+
+def test_simplify_converts_each_line_like_the_whole_text():
+    from qinglang.analysis.normalize import _nfkc, _simplify, _t2s
+
+    text = "刪帖找我\n價格公道，ＱＱ號碼\nplain ascii line\n\n聯繫電話 乾燥 瞭解\n"
+    norm = _nfkc(text)
+    assert _simplify(norm).text == _t2s().convert(norm.text)
+    assert _simplify(norm).text.split("\n")[:2] == ["删帖找我", "价格公道,QQ号码"]
