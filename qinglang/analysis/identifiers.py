@@ -197,13 +197,20 @@ def _emit(out: list[Identifier], view: Normalized, kind: str, value: str, a: int
     out.append(Identifier(kind, value, start, end))
 
 
+_DIGIT_THEN_SEP = re.compile(r"\d[\s\-.]")
+_SEP_THEN_DIGIT = re.compile(r"[\s\-.]\d")
+_LANDLINE_SHAPE = re.compile(r"\(0\d+\)|0\d{2,3}[\s\-]|[48]00[\s\-]")
+_QQ_LOCAL = re.compile(r"[1-9]\d{4,10}")
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+
+
 def _split_number_guard(text: str, a: int, b: int) -> bool:
     """Return whether a separator-split number seems cut out of a longer digit sequence."""
     if digits_of(text[a:b]) == text[a:b].lstrip("+(").replace(")", ""):
         return False
     before = text[max(0, a - 2) : a]
     after = text[b : b + 2]
-    return bool(re.fullmatch(r"\d[\s\-.]", before) or re.fullmatch(r"[\s\-.]\d", after))
+    return bool(_DIGIT_THEN_SEP.fullmatch(before) or _SEP_THEN_DIGIT.fullmatch(after))
 
 
 def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int]]:
@@ -219,7 +226,7 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
     for match in _LANDLINE.finditer(text):
         a, b = match.span()
         raw = match.group()
-        shaped = re.match(r"\(0\d+\)|0\d{2,3}[\s\-]|[48]00[\s\-]", raw) is not None
+        shaped = _LANDLINE_SHAPE.match(raw) is not None
         cued = _PHONE_CUE.search(text, max(0, a - 15), a) is not None
         if not (shaped or cued) or _split_number_guard(text, a, b):
             continue
@@ -363,7 +370,7 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
         local = match.group("local").lower().rstrip(".")
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
         spans.append(match.span())
-        if domain in _QQ_MAIL and re.fullmatch(r"[1-9]\d{4,10}", local):
+        if domain in _QQ_MAIL and _QQ_LOCAL.fullmatch(local):
             _emit(out, folded, "qq", local, match.start("local"), match.end("local"))
     for match in _PROVIDER_EMAIL.finditer(folded.text):
         domain = f"{match.group('host')}.{match.group('tld')}".lower()
@@ -372,7 +379,7 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
         local = match.group("local").lower()
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
         spans.append(match.span())
-        if domain in _QQ_MAIL and re.fullmatch(r"[1-9]\d{4,10}", local):
+        if domain in _QQ_MAIL and _QQ_LOCAL.fullmatch(local):
             _emit(out, folded, "qq", local, match.start("local"), match.end("local"))
     return spans
 
@@ -385,29 +392,43 @@ def _cut_at_wide_punctuation(folded: Normalized, start: int, url: str) -> str:
     return url
 
 
-def _url_spans(folded: Normalized) -> list[tuple[int, int]]:
+def _url_spans(
+    folded: Normalized,
+    urls: list[re.Match[str]] | None = None,
+    hosts: list[re.Match[str]] | None = None,
+) -> list[tuple[int, int]]:
     """Return the original-text spans of URLs, host names with their path, and bare paths."""
     text = folded.text
-    spans = [m.span() for pattern in (_URL, _HOST, _PATH) for m in pattern.finditer(text)]
+    urls = list(_URL.finditer(text)) if urls is None else urls
+    hosts = list(_HOST.finditer(text)) if hosts is None else hosts
+    spans = [m.span() for m in urls] + [m.span() for m in hosts]
+    if "/" in text:
+        spans += [m.span() for m in _PATH.finditer(text)]
     return [folded.span(a, b) for a, b in spans]
 
 
 def _urls_and_domains(
-    folded: Normalized, out: list[Identifier], taken: list[tuple[int, int]]
+    folded: Normalized,
+    out: list[Identifier],
+    taken: list[tuple[int, int]],
+    urls: list[re.Match[str]] | None = None,
+    hosts: list[re.Match[str]] | None = None,
 ) -> None:
     text = folded.text
-    for match in _URL.finditer(text):
+    urls = list(_URL.finditer(text)) if urls is None else urls
+    hosts = list(_HOST.finditer(text)) if hosts is None else hosts
+    for match in urls:
         url = _cut_at_wide_punctuation(folded, match.start(), match.group()).rstrip(_URL_TRAIL)
         a, b = match.start(), match.start() + len(url)
         domain = registrable_domain(url)
         if domain is None:
             continue
-        if not re.match(r"https?://", url, re.IGNORECASE):
+        if not _SCHEME.match(url):
             url = "http://" + url
         _emit(out, folded, "url", url, a, b)
         _emit(out, folded, "domain", domain, a, b)
         taken.append((a, b))
-    for match in _HOST.finditer(text):
+    for match in hosts:
         a, b = match.span()
         if any(a < tb and ta < b for ta, tb in taken):
             continue
@@ -434,9 +455,12 @@ def icp_main_number(value: str) -> str | None:
     return parsed.canonical if parsed else None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _card_candidates(run: str) -> Iterator[tuple[str, int, int]]:
     """Yield 16-19 digit stretches of a digit run, whole or cut at its separators."""
-    groups = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\d+", run)]
+    groups = [(m.group(), m.start(), m.end()) for m in _DIGITS.finditer(run)]
     for i in range(len(groups)):
         for j in range(i, len(groups)):
             digits = "".join(g[0] for g in groups[i : j + 1])
@@ -449,6 +473,8 @@ def _card_candidates(run: str) -> Iterator[tuple[str, int, int]]:
 def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
     text = norm.text
     for run in _CARD_RUN.finditer(text):
+        if run.end() - run.start() < 16:
+            continue  # fewer than 16 digits: no card in it
         cued = _CARD_CUE.search(text, max(0, run.start() - _CUE_WINDOW), run.start()) is not None
         for digits, a, b in _card_candidates(run.group()):
             if not is_valid_bank_card(digits) or digits[0] not in "3456":
@@ -477,8 +503,12 @@ def extract(text: str) -> list[Identifier]:
     if _EMAIL_GATE.search(ftext):
         email_spans = _emails(folded, out)
     emails = [i for i in out if i.kind == "email"]
+    url_matches: list[re.Match[str]] = []
+    host_matches: list[re.Match[str]] = []
     if has_dot_or_slash:
-        _urls_and_domains(folded, out, list(email_spans))
+        url_matches = list(_URL.finditer(ftext))
+        host_matches = list(_HOST.finditer(ftext)) if "." in ftext else []
+        _urls_and_domains(folded, out, list(email_spans), url_matches, host_matches)
     if _DIGIT.search(ftext):  # a valid USCC has its division code in digits, an ICP number too
         _registrations(folded, out)
     phones: list[tuple[str, int, int]] = []
@@ -497,7 +527,7 @@ def extract(text: str) -> list[Identifier]:
     if has_digit:
         _bank_cards(norm, out)
     if out and has_dot_or_slash:
-        urls = _url_spans(folded)
+        urls = _url_spans(folded, url_matches, host_matches)
         out = [
             i
             for i in out

@@ -154,19 +154,27 @@ class Normalized:
 
     def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> Normalized:
         """Replace matches of `pattern`, mapping new characters to the span they replace."""
+        text = self.text
+        matches = [(m.start(), m.end(), repl(m)) for m in pattern.finditer(text)]
+        if not matches:
+            return self
         parts: list[str] = []
+        last = 0
+        for a, b, new in matches:
+            parts += [text[last:a], new]
+            last = b
+        parts.append(text[last:])
+        if all(len(new) == b - a for a, b, new in matches):
+            # Character for character (numerals → digits, 扣扣 → QQ): the map stays as it is.
+            return Normalized("".join(parts), self.starts, self.ends, self.original)
         starts: list[int] = []
         ends: list[int] = []
         last = 0
-        for match in pattern.finditer(self.text):
-            a, b = match.span()
-            parts.append(self.text[last:a])
+        for a, b, new in matches:
             starts.extend(self.starts[last:a])
             ends.extend(self.ends[last:a])
-            new = repl(match)
-            parts.append(new)
             if len(new) == b - a:
-                # Character for character (numerals → digits): keep the fine-grained map.
+                # Character for character: keep the fine-grained map.
                 starts.extend(self.starts[a:b])
                 ends.extend(self.ends[a:b])
             elif new:
@@ -174,9 +182,6 @@ class Normalized:
                 starts.extend([s] * len(new))
                 ends.extend([e] * len(new))
             last = b
-        if last == 0 and not parts:
-            return self
-        parts.append(self.text[last:])
         starts.extend(self.starts[last:])
         ends.extend(self.ends[last:])
         return Normalized("".join(parts), tuple(starts), tuple(ends), self.original)
