@@ -22,8 +22,10 @@ digits inside a URL or a path are never phones, QQ numbers or cards.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from qinglang.analysis.domains import registrable_domain
 from qinglang.analysis.filings import iter_icp, parse_icp
@@ -50,6 +52,64 @@ class Identifier:
 
     def as_dict(self) -> dict[str, str | int]:
         return {"kind": self.kind, "value": self.value, "start": self.start, "end": self.end}
+
+
+class _Spans:
+    """[start, end) spans, sorted, with the running maximum of their ends: each question about
+    them is a binary search, not a scan (a 1 MB page has thousands of URLs and numbers)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [a for a, _ in ordered]
+        self.max_end = list(accumulate((b for _, b in ordered), max))
+
+    def contain(self, start: int, end: int) -> bool:
+        """Whether one span holds [start, end): any(a <= start and end <= b)."""
+        i = bisect_right(self.starts, start)
+        return i > 0 and self.max_end[i - 1] >= end
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Whether one span overlaps [start, end): any(a < end and start < b)."""
+        i = bisect_left(self.starts, end)
+        return i > 0 and self.max_end[i - 1] > start
+
+    def cover(self, pos: int) -> bool:
+        """Whether one span covers `pos`: any(a <= pos < b)."""
+        i = bisect_right(self.starts, pos)
+        return i > 0 and self.max_end[i - 1] > pos
+
+
+class _Numbers:
+    """Numbers (value, start, end) found so far, for "同号": which one a phrase refers to."""
+
+    def __init__(self, numbers: list[tuple[str, int, int]]) -> None:
+        self.numbers = numbers
+        self.by_end = sorted(range(len(numbers)), key=lambda i: (numbers[i][2], i))
+        self.ends = [numbers[i][2] for i in self.by_end]
+        self.by_start = sorted(range(len(numbers)), key=lambda i: (numbers[i][1], i))
+        self.starts = [numbers[i][1] for i in self.by_start]
+
+    def nearest_before(self, pos: int) -> tuple[str, int, int] | None:
+        """The number ending closest before `pos` (the first listed of equals)."""
+        i = bisect_right(self.ends, pos)
+        if i == 0:
+            return None
+        first = bisect_left(self.ends, self.ends[i - 1])  # ties: the first in list order
+        return self.numbers[self.by_end[first]]
+
+    def nearest(self, pos: int) -> tuple[str, int, int] | None:
+        """The number starting closest to `pos` (the first listed of equals)."""
+        if not self.numbers:
+            return None
+        i = bisect_left(self.starts, pos)
+        candidates = set()
+        for j in (i - 1, i):
+            if 0 <= j < len(self.starts):
+                start = self.starts[j]
+                lo, hi = bisect_left(self.starts, start), bisect_right(self.starts, start)
+                candidates.update(self.by_start[lo:hi])
+        best = min(candidates, key=lambda k: (abs(self.numbers[k][1] - pos), k))
+        return self.numbers[best]
 
 
 _S = f"{SEP}{{0,3}}"  # up to three separators between digits
@@ -233,9 +293,10 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
         phone = normalize_phone(digits_of(raw))
         if phone and not is_mainland_mobile(phone):
             found.append((phone, a, b))
+    national = _Spans((fa, fb) for _, fa, fb in found)
     for match in _INTL_LANDLINE.finditer(text):
         a, b = match.span()
-        if any(a < fb and fa < b for _, fa, fb in found):
+        if national.overlap(a, b):  # intl matches never overlap one another
             continue
         phone = normalize_phone("+" + digits_of(match.group()).removeprefix("00"))
         if phone and not is_mainland_mobile(phone):
@@ -281,12 +342,6 @@ def _split_wechat_id(text: str, pos: int) -> re.Match[str] | None:
     return match if _WECHAT_ID.fullmatch("".join(pieces)) else None
 
 
-def _nearest_before(numbers: list[tuple[str, int, int]], pos: int) -> tuple[str, int, int] | None:
-    """Return the number that ends closest before `pos` (what "同号" refers to)."""
-    before = [n for n in numbers if n[2] <= pos]
-    return max(before, key=lambda n: n[2], default=None)
-
-
 def _wechat(
     norm: Normalized,
     out: list[Identifier],
@@ -314,16 +369,15 @@ def _wechat(
             _emit(out, norm, "wechat", digits, a, b)
     for match in _WXID.finditer(text):
         _emit(out, norm, "wechat", match.group().lower(), *match.span())
-    mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    mobile_list = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    mobiles, mobiles_and_qqs = _Numbers(mobile_list), _Numbers(mobile_list + qqs)
     for same in _SAME_AS_PHONE.finditer(text):
         if "微信" in same.group():
-            nearest = _nearest_before(mobiles + qqs, same.start()) or min(
-                mobiles, key=lambda p: abs(p[1] - same.start()), default=None
-            )
+            nearest = mobiles_and_qqs.nearest_before(same.start()) or mobiles.nearest(same.start())
             if nearest is not None:
                 _emit(out, norm, "wechat", nearest[0], nearest[1], nearest[2])
         else:
-            phone = min(mobiles, key=lambda p: abs(p[1] - same.start()), default=None)
+            phone = mobiles.nearest(same.start())
             if phone is not None:
                 _emit(out, norm, "alipay", phone[0], phone[1], phone[2])
     return numbers
@@ -337,14 +391,17 @@ def _same_as_qq(
 ) -> None:
     """ "QQ同号": the number just given (a mobile or a WeChat number) is the QQ number too."""
     mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    numbers = _Numbers(mobiles + wechat_numbers)
     for same in _SAME_AS_QQ.finditer(norm.text):
-        nearest = _nearest_before(mobiles + wechat_numbers, same.start())
+        nearest = numbers.nearest_before(same.start())
         if nearest is not None:
             _emit(out, norm, "qq", *nearest)
 
 
 def _alipay(norm: Normalized, out: list[Identifier], emails: list[Identifier]) -> None:
     text = norm.text
+    email_order = sorted(range(len(emails)), key=lambda k: emails[k].start)
+    email_starts = [emails[k].start for k in email_order]
     for lead in _ALIPAY_LEAD.finditer(text):
         pos = lead.end()
         match = _MOBILE.match(text, pos)
@@ -354,9 +411,10 @@ def _alipay(norm: Normalized, out: list[Identifier], emails: list[Identifier]) -
                 _emit(out, norm, "alipay", phone[3:], *match.span())
             continue
         start, _ = norm.span(pos, pos)
-        for email in emails:
-            if start <= email.start <= start + 3:
-                out.append(Identifier("alipay", email.value, email.start, email.end))
+        lo, hi = bisect_left(email_starts, start), bisect_right(email_starts, start + 3)
+        for k in sorted(email_order[lo:hi]):  # in the order the e-mails were found
+            email = emails[k]
+            out.append(Identifier("alipay", email.value, email.start, email.end))
 
 
 def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
@@ -372,9 +430,10 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
         spans.append(match.span())
         if domain in _QQ_MAIL and _QQ_LOCAL.fullmatch(local):
             _emit(out, folded, "qq", local, match.start("local"), match.end("local"))
+    plain = _Spans(spans)  # provider matches never overlap one another
     for match in _PROVIDER_EMAIL.finditer(folded.text):
         domain = f"{match.group('host')}.{match.group('tld')}".lower()
-        if domain not in _MAIL_PROVIDERS or any(a <= match.start() < b for a, b in spans):
+        if domain not in _MAIL_PROVIDERS or plain.cover(match.start()):
             continue
         local = match.group("local").lower()
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
@@ -428,9 +487,10 @@ def _urls_and_domains(
         _emit(out, folded, "url", url, a, b)
         _emit(out, folded, "domain", domain, a, b)
         taken.append((a, b))
+    claimed = _Spans(taken)
     for match in hosts:
         a, b = match.span()
-        if any(a < tb and ta < b for ta, tb in taken):
+        if claimed.overlap(a, b):
             continue
         host = match.group().split("/", 1)[0]
         if host.rsplit(".", 1)[-1].lower() not in _COMMON_TLDS:
@@ -527,11 +587,7 @@ def extract(text: str) -> list[Identifier]:
     if has_digit:
         _bank_cards(norm, out)
     if out and has_dot_or_slash:
-        urls = _url_spans(folded, url_matches, host_matches)
-        out = [
-            i
-            for i in out
-            if i.kind not in _NUMBER_KINDS or not any(a <= i.start and i.end <= b for a, b in urls)
-        ]
+        urls = _Spans(_url_spans(folded, url_matches, host_matches))
+        out = [i for i in out if i.kind not in _NUMBER_KINDS or not urls.contain(i.start, i.end)]
     unique = {(i.kind, i.value, i.start): i for i in out}
     return sorted(unique.values(), key=lambda i: (i.start, KINDS.index(i.kind), i.end))
