@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,12 +120,16 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
 # Punctuation-like noise between two Chinese characters ("删.帖", "删/帖", "删 帖", "删_帖"); not
 # next to Chinese numerals, whose separators the contact patterns read.
+_NOISE_CLASS = r"[\s./\\|_*^~+=·•'`-]"
 _WORD_NOISE = re.compile(
-    rf"(?<=[{_HAN}])(?<!{_NUMERAL})[\s./\\|_*^~+=·•'`-]{{1,3}}(?!{_NUMERAL})(?=[{_HAN}])"
+    rf"(?<=[{_HAN}])(?<!{_NUMERAL}){_NOISE_CLASS}{{1,3}}(?!{_NUMERAL})(?=[{_HAN}])"
 )
 # A run of at least five numerals/digits (separators allowed) with two or more Chinese numerals.
-_NUMERAL_RUN = re.compile(rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}")
-_SYMBOL_NOISE = re.compile(rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)")
+# (One class for "numeral or digit", not an alternation: the engine skips other characters fast.)
+_NUMERAL_OR_DIGIT = "[" + "".join(NUMERAL_DIGITS) + r"\d]"
+_NUMERAL_RUN = re.compile(rf"{_NUMERAL_OR_DIGIT}(?:{SEP}{{0,3}}{_NUMERAL_OR_DIGIT}){{4,}}")
+_SYMBOL_CLASS = f"[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]"
+_SYMBOL_NOISE = re.compile(rf"(?<=\w){_SYMBOL_CLASS}{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # One pinyin syllable (tone marks or a tone digit allowed), in brackets right after a Chinese
@@ -134,6 +138,35 @@ _PINYIN = re.compile(
     rf"(?<=[{_HAN}])\s?[(\[](?:[bpmfdtnlgkhjqxrzcsyw]|[zcs]h)?[aeiouv{_TONED}][a-z{_TONED}]{{0,4}}"
     r"[1-5]?[)\]]"
 )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Where a pattern's matches can begin: at a character of `chars` (a plain character class,
+    which the regex engine scans for quickly), shifted by one of `offsets`.
+
+    `finditer` yields exactly what `pattern.finditer(text)` yields, trying the pattern only at
+    those positions (a lookbehind still sees the text before them). It is sound only if every
+    match of the pattern begins at such a position: each gate states why next to its pattern.
+    """
+
+    chars: re.Pattern[str]
+    offsets: tuple[int, ...] = (0,)
+
+    def finditer(self, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        match_at = pattern.match
+        pos = 0  # where the last match ended: finditer goes on from there
+        tried = -1
+        for hit in self.chars.finditer(text):
+            for offset in self.offsets:
+                at = hit.start() + offset
+                if at < pos or at <= tried or at > len(text):
+                    continue
+                tried = at
+                match = match_at(text, at)
+                if match is not None and match.end() > at:
+                    yield match
+                    pos = match.end()
 
 
 @dataclass(frozen=True)
@@ -152,10 +185,16 @@ class Normalized:
             return pos, pos
         return self.starts[start], self.ends[end - 1]
 
-    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> Normalized:
+    def sub(
+        self,
+        pattern: re.Pattern[str],
+        repl: Callable[[re.Match[str]], str],
+        gate: Gate | None = None,
+    ) -> Normalized:
         """Replace matches of `pattern`, mapping new characters to the span they replace."""
         text = self.text
-        matches = [(m.start(), m.end(), repl(m)) for m in pattern.finditer(text)]
+        found = pattern.finditer(text) if gate is None else gate.finditer(pattern, text)
+        matches = [(m.start(), m.end(), repl(m)) for m in found]
         if not matches:
             return self
         parts: list[str] = []
@@ -325,33 +364,35 @@ def fold(text: str) -> Normalized:
     norm = norm.sub(_ZERO_WIDTH, lambda m: "")
     norm = _simplify(norm)
     if "(" in norm.text or "[" in norm.text:
-        norm = norm.sub(_PINYIN, lambda m: "")
-    norm = norm.sub(_WORD_NOISE, lambda m: "")
-    return norm.sub(_SYMBOL_NOISE, lambda m: "")
+        norm = norm.sub(_PINYIN, lambda m: "", _PINYIN_STARTS)
+    norm = norm.sub(_WORD_NOISE, lambda m: "")  # (a gate on its characters hits too often)
+    return norm.sub(_SYMBOL_NOISE, lambda m: "", _SYMBOL_NOISE_STARTS)
 
 
-# A character every match of each marker contains: no such character, no need to run it.
-_NUMERAL_GATE = re.compile(rf"[{''.join(NUMERAL_DIGITS)}\d]")
-_DELETION_GATE = re.compile("[删珊姗杉]|shan", re.IGNORECASE)
-_ALIPAY_GATE = re.compile("[支吱]|alipay|zfb", re.IGNORECASE)
-_QQ_GATE = re.compile("[扣抠蔻寇口球企q]", re.IGNORECASE)
-_WECHAT_GATE = re.compile("[微威薇徽维胃卫wv]", re.IGNORECASE)
+# Where matches begin (see Gate), read off each pattern's alternatives; the case-insensitive
+# patterns list both cases, and "ſ", which re.IGNORECASE takes for "s".
+# 微威薇徽维胃卫… and w/v words; "(?<=加)\s*微" begins right after 加.
+_WECHAT_STARTS = Gate(re.compile("[微威薇徽维胃卫薇wWvV加]"), (0, 1))
+# 扣抠蔻寇口球企 doubled, 企鹅, q q, a bare q, 扣 before a number.
+_QQ_STARTS = Gate(re.compile("[扣抠蔻寇口球企qQ]"))
+# 支付宝 吱付宝 支负宝 alipay zfb.
+_ALIPAY_STARTS = Gate(re.compile("[支吱aAzZ]"))
+# 删珊姗杉 + 帖…, shan + 帖….
+_DELETION_STARTS = Gate(re.compile("[删珊姗杉sSſ]"))
+# "\s?" then a bracket: at the bracket or the one character before it.
+_PINYIN_STARTS = Gate(re.compile(r"[(\[]"), (-1, 0))
+# The noise characters themselves (the Chinese characters around them are lookarounds).
+_SYMBOL_NOISE_STARTS = Gate(re.compile(_SYMBOL_CLASS))
 
 
 def normalize(text: str | Normalized) -> Normalized:
     """Return the de-obfuscated text of `text` (or of its fold) with its offset map."""
     norm = text if isinstance(text, Normalized) else fold(text)
-    if _NUMERAL_GATE.search(norm.text):
-        norm = norm.sub(_NUMERAL_RUN, _numerals)
-    if _DELETION_GATE.search(norm.text):
-        norm = norm.sub(_DELETION_MARKER, lambda m: "删帖")
-    if _ALIPAY_GATE.search(norm.text):
-        norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝")
-    if _QQ_GATE.search(norm.text):
-        norm = norm.sub(_QQ_MARKER, lambda m: "QQ")
-    if _WECHAT_GATE.search(norm.text):
-        norm = norm.sub(_WECHAT_MARKER, lambda m: "微信")
-    return norm
+    norm = norm.sub(_NUMERAL_RUN, _numerals)
+    norm = norm.sub(_DELETION_MARKER, lambda m: "删帖", _DELETION_STARTS)
+    norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝", _ALIPAY_STARTS)
+    norm = norm.sub(_QQ_MARKER, lambda m: "QQ", _QQ_STARTS)
+    return norm.sub(_WECHAT_MARKER, lambda m: "微信", _WECHAT_STARTS)
 
 
 def normalize_text(text: str) -> str:
