@@ -41,7 +41,7 @@ from qinglang.analysis.validators import (
 KINDS = ("qq", "wechat", "phone", "email", "url", "domain", "bank_card", "alipay", "uscc", "icp")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identifier:
     """One identifier found in a text: its kind, canonical value and [start, end) span."""
 
@@ -293,9 +293,11 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
         phone = normalize_phone(digits_of(raw))
         if phone and not is_mainland_mobile(phone):
             found.append((phone, a, b))
-    national = _Spans((fa, fb) for _, fa, fb in found)
+    national: _Spans | None = None
     for match in _INTL_LANDLINE.finditer(text):
         a, b = match.span()
+        if national is None:
+            national = _Spans((fa, fb) for _, fa, fb in found)
         if national.overlap(a, b):  # intl matches never overlap one another
             continue
         phone = normalize_phone("+" + digits_of(match.group()).removeprefix("00"))

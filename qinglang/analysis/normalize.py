@@ -140,7 +140,7 @@ _PINYIN = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gate:
     """Where a pattern's matches can begin: at a character of `chars` (a plain character class,
     which the regex engine scans for quickly), shifted by one of `offsets`.
@@ -169,7 +169,7 @@ class Gate:
                     pos = match.end()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Normalized:
     """Normalised text with, for each character, the [start, end) span it came from."""
 
@@ -193,7 +193,15 @@ class Normalized:
     ) -> Normalized:
         """Replace matches of `pattern`, mapping new characters to the span they replace."""
         text = self.text
-        found = pattern.finditer(text) if gate is None else gate.finditer(pattern, text)
+        if gate is None:
+            first = pattern.search(text)
+            if first is None:
+                return self
+            found = pattern.finditer(text, first.start())  # nothing begins before the first
+        else:
+            if gate.chars.search(text) is None:
+                return self
+            found = gate.finditer(pattern, text)
         matches = [(m.start(), m.end(), repl(m)) for m in found]
         if not matches:
             return self
@@ -294,9 +302,10 @@ class _NfkcTable(dict[int, str]):
 _NFKC_TABLE = _NfkcTable()
 
 
-@functools.cache
-def _uneven_pattern(chars: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]")
+@functools.lru_cache(maxsize=8)
+def _uneven_pattern(count: int) -> re.Pattern[str]:
+    # Keyed by the size of the set, which only grows: a new character means a new pattern.
+    return re.compile("[" + "".join(map(re.escape, sorted(_NFKC_TABLE.uneven))) + "]")
 
 
 def _identity(text: str, original: str) -> Normalized:
@@ -309,7 +318,7 @@ def _nfkc(text: str) -> Normalized:
         return _identity(text, text)
     folded = text.translate(_NFKC_TABLE)
     uneven = _NFKC_TABLE.uneven
-    if not uneven or _uneven_pattern(frozenset(uneven)).search(text) is None:
+    if not uneven or _uneven_pattern(len(uneven)).search(text) is None:
         # The common case: one character for one, so the map is the identity.
         return _identity(folded, text)
     parts = [_NFKC_TABLE[ord(ch)] for ch in text]
