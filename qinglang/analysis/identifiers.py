@@ -549,9 +549,22 @@ def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
 
 # What every match of a group of patterns contains: a text without it skips the group.
 _DIGIT = re.compile(r"\d")
-_EMAIL_GATE = re.compile("[@#艾(\\[]")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # digits of other scripts (\d takes them too)
+# "@", "#", "艾特", "(at)", "[at]" ("（at）" is "(at)" once folded).
+_EMAIL_GATE = re.compile(r"[@#]|艾特|[(\[][aA][tT][)\]]")
+_URL_GATE = re.compile(r"://|www\.", re.IGNORECASE)
+# A dot before a letter (with IGNORECASE, [A-Za-z] also takes "İ", "ı", "ſ" and the Kelvin sign).
+_HOST_GATE = re.compile("\\.[A-Za-z\u0130\u0131\u017f\u212a]")
 _QQ_GATE = re.compile("QQ", re.IGNORECASE)
 _WXID_GATE = re.compile("wxid_", re.IGNORECASE)
+_PHONE_MIN_DIGITS = 10  # 1[3-9] and 9, 0 + area code + 7, 400/800 + 7, +86 + area + 7
+
+
+def _digit_count(text: str) -> int:
+    """The number of ASCII digits, or a large number when other scripts' digits are present."""
+    if _OTHER_DIGIT.search(text) is not None:
+        return len(text)
+    return sum(map(text.count, "0123456789"))
 
 
 def extract(text: str) -> list[Identifier]:
@@ -565,20 +578,19 @@ def extract(text: str) -> list[Identifier]:
     if _EMAIL_GATE.search(ftext):
         email_spans = _emails(folded, out)
     emails = [i for i in out if i.kind == "email"]
-    url_matches: list[re.Match[str]] = []
-    host_matches: list[re.Match[str]] = []
-    if has_dot_or_slash:
-        url_matches = list(_URL.finditer(ftext))
-        host_matches = list(_HOST.finditer(ftext)) if "." in ftext else []
+    url_matches = list(_URL.finditer(ftext)) if _URL_GATE.search(ftext) else []
+    host_matches = list(_HOST.finditer(ftext)) if _HOST_GATE.search(ftext) else []
+    if url_matches or host_matches:
         _urls_and_domains(folded, out, list(email_spans), url_matches, host_matches)
     if _DIGIT.search(ftext):  # a valid USCC has its division code in digits, an ICP number too
         _registrations(folded, out)
     phones: list[tuple[str, int, int]] = []
     qqs: list[tuple[str, int, int]] = []
-    has_digit = _DIGIT.search(ntext) is not None
-    if has_digit:
+    digits = _digit_count(ntext) if _DIGIT.search(ntext) else 0
+    if digits >= _PHONE_MIN_DIGITS:
         phones = _phones(norm, out)
-        qqs = _qq(norm, out) if _QQ_GATE.search(ntext) else []
+    if digits and _QQ_GATE.search(ntext):
+        qqs = _qq(norm, out)
     wechat_numbers: list[tuple[str, int, int]] = []
     if "微信" in ntext or "同" in ntext or _WXID_GATE.search(ntext):
         wechat_numbers = _wechat(norm, out, phones, qqs)
@@ -586,7 +598,7 @@ def extract(text: str) -> list[Identifier]:
         _same_as_qq(norm, out, phones, wechat_numbers)
     if "支付宝" in ntext:
         _alipay(norm, out, emails)
-    if has_digit:
+    if digits >= 16:
         _bank_cards(norm, out)
     if out and has_dot_or_slash:
         urls = _Spans(_url_spans(folded, url_matches, host_matches))
