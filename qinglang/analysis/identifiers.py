@@ -22,8 +22,10 @@ digits inside a URL or a path are never phones, QQ numbers or cards.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from qinglang.analysis.domains import registrable_domain
 from qinglang.analysis.filings import iter_icp, parse_icp
@@ -39,7 +41,7 @@ from qinglang.analysis.validators import (
 KINDS = ("qq", "wechat", "phone", "email", "url", "domain", "bank_card", "alipay", "uscc", "icp")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identifier:
     """One identifier found in a text: its kind, canonical value and [start, end) span."""
 
@@ -50,6 +52,64 @@ class Identifier:
 
     def as_dict(self) -> dict[str, str | int]:
         return {"kind": self.kind, "value": self.value, "start": self.start, "end": self.end}
+
+
+class _Spans:
+    """[start, end) spans, sorted, with the running maximum of their ends: each question about
+    them is a binary search, not a scan (a 1 MB page has thousands of URLs and numbers)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [a for a, _ in ordered]
+        self.max_end = list(accumulate((b for _, b in ordered), max))
+
+    def contain(self, start: int, end: int) -> bool:
+        """Whether one span holds [start, end): any(a <= start and end <= b)."""
+        i = bisect_right(self.starts, start)
+        return i > 0 and self.max_end[i - 1] >= end
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Whether one span overlaps [start, end): any(a < end and start < b)."""
+        i = bisect_left(self.starts, end)
+        return i > 0 and self.max_end[i - 1] > start
+
+    def cover(self, pos: int) -> bool:
+        """Whether one span covers `pos`: any(a <= pos < b)."""
+        i = bisect_right(self.starts, pos)
+        return i > 0 and self.max_end[i - 1] > pos
+
+
+class _Numbers:
+    """Numbers (value, start, end) found so far, for "同号": which one a phrase refers to."""
+
+    def __init__(self, numbers: list[tuple[str, int, int]]) -> None:
+        self.numbers = numbers
+        self.by_end = sorted(range(len(numbers)), key=lambda i: (numbers[i][2], i))
+        self.ends = [numbers[i][2] for i in self.by_end]
+        self.by_start = sorted(range(len(numbers)), key=lambda i: (numbers[i][1], i))
+        self.starts = [numbers[i][1] for i in self.by_start]
+
+    def nearest_before(self, pos: int) -> tuple[str, int, int] | None:
+        """The number ending closest before `pos` (the first listed of equals)."""
+        i = bisect_right(self.ends, pos)
+        if i == 0:
+            return None
+        first = bisect_left(self.ends, self.ends[i - 1])  # ties: the first in list order
+        return self.numbers[self.by_end[first]]
+
+    def nearest(self, pos: int) -> tuple[str, int, int] | None:
+        """The number starting closest to `pos` (the first listed of equals)."""
+        if not self.numbers:
+            return None
+        i = bisect_left(self.starts, pos)
+        candidates = set()
+        for j in (i - 1, i):
+            if 0 <= j < len(self.starts):
+                start = self.starts[j]
+                lo, hi = bisect_left(self.starts, start), bisect_right(self.starts, start)
+                candidates.update(self.by_start[lo:hi])
+        best = min(candidates, key=lambda k: (abs(self.numbers[k][1] - pos), k))
+        return self.numbers[best]
 
 
 _S = f"{SEP}{{0,3}}"  # up to three separators between digits
@@ -197,13 +257,20 @@ def _emit(out: list[Identifier], view: Normalized, kind: str, value: str, a: int
     out.append(Identifier(kind, value, start, end))
 
 
+_DIGIT_THEN_SEP = re.compile(r"\d[\s\-.]")
+_SEP_THEN_DIGIT = re.compile(r"[\s\-.]\d")
+_LANDLINE_SHAPE = re.compile(r"\(0\d+\)|0\d{2,3}[\s\-]|[48]00[\s\-]")
+_QQ_LOCAL = re.compile(r"[1-9]\d{4,10}")
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+
+
 def _split_number_guard(text: str, a: int, b: int) -> bool:
     """Return whether a separator-split number seems cut out of a longer digit sequence."""
     if digits_of(text[a:b]) == text[a:b].lstrip("+(").replace(")", ""):
         return False
     before = text[max(0, a - 2) : a]
     after = text[b : b + 2]
-    return bool(re.fullmatch(r"\d[\s\-.]", before) or re.fullmatch(r"[\s\-.]\d", after))
+    return bool(_DIGIT_THEN_SEP.fullmatch(before) or _SEP_THEN_DIGIT.fullmatch(after))
 
 
 def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int]]:
@@ -219,16 +286,19 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
     for match in _LANDLINE.finditer(text):
         a, b = match.span()
         raw = match.group()
-        shaped = re.match(r"\(0\d+\)|0\d{2,3}[\s\-]|[48]00[\s\-]", raw) is not None
+        shaped = _LANDLINE_SHAPE.match(raw) is not None
         cued = _PHONE_CUE.search(text, max(0, a - 15), a) is not None
         if not (shaped or cued) or _split_number_guard(text, a, b):
             continue
         phone = normalize_phone(digits_of(raw))
         if phone and not is_mainland_mobile(phone):
             found.append((phone, a, b))
+    national: _Spans | None = None
     for match in _INTL_LANDLINE.finditer(text):
         a, b = match.span()
-        if any(a < fb and fa < b for _, fa, fb in found):
+        if national is None:
+            national = _Spans((fa, fb) for _, fa, fb in found)
+        if national.overlap(a, b):  # intl matches never overlap one another
             continue
         phone = normalize_phone("+" + digits_of(match.group()).removeprefix("00"))
         if phone and not is_mainland_mobile(phone):
@@ -274,12 +344,6 @@ def _split_wechat_id(text: str, pos: int) -> re.Match[str] | None:
     return match if _WECHAT_ID.fullmatch("".join(pieces)) else None
 
 
-def _nearest_before(numbers: list[tuple[str, int, int]], pos: int) -> tuple[str, int, int] | None:
-    """Return the number that ends closest before `pos` (what "同号" refers to)."""
-    before = [n for n in numbers if n[2] <= pos]
-    return max(before, key=lambda n: n[2], default=None)
-
-
 def _wechat(
     norm: Normalized,
     out: list[Identifier],
@@ -307,16 +371,15 @@ def _wechat(
             _emit(out, norm, "wechat", digits, a, b)
     for match in _WXID.finditer(text):
         _emit(out, norm, "wechat", match.group().lower(), *match.span())
-    mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    mobile_list = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    mobiles, mobiles_and_qqs = _Numbers(mobile_list), _Numbers(mobile_list + qqs)
     for same in _SAME_AS_PHONE.finditer(text):
         if "微信" in same.group():
-            nearest = _nearest_before(mobiles + qqs, same.start()) or min(
-                mobiles, key=lambda p: abs(p[1] - same.start()), default=None
-            )
+            nearest = mobiles_and_qqs.nearest_before(same.start()) or mobiles.nearest(same.start())
             if nearest is not None:
                 _emit(out, norm, "wechat", nearest[0], nearest[1], nearest[2])
         else:
-            phone = min(mobiles, key=lambda p: abs(p[1] - same.start()), default=None)
+            phone = mobiles.nearest(same.start())
             if phone is not None:
                 _emit(out, norm, "alipay", phone[0], phone[1], phone[2])
     return numbers
@@ -330,14 +393,17 @@ def _same_as_qq(
 ) -> None:
     """ "QQ同号": the number just given (a mobile or a WeChat number) is the QQ number too."""
     mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
+    numbers = _Numbers(mobiles + wechat_numbers)
     for same in _SAME_AS_QQ.finditer(norm.text):
-        nearest = _nearest_before(mobiles + wechat_numbers, same.start())
+        nearest = numbers.nearest_before(same.start())
         if nearest is not None:
             _emit(out, norm, "qq", *nearest)
 
 
 def _alipay(norm: Normalized, out: list[Identifier], emails: list[Identifier]) -> None:
     text = norm.text
+    email_order = sorted(range(len(emails)), key=lambda k: emails[k].start)
+    email_starts = [emails[k].start for k in email_order]
     for lead in _ALIPAY_LEAD.finditer(text):
         pos = lead.end()
         match = _MOBILE.match(text, pos)
@@ -347,9 +413,10 @@ def _alipay(norm: Normalized, out: list[Identifier], emails: list[Identifier]) -
                 _emit(out, norm, "alipay", phone[3:], *match.span())
             continue
         start, _ = norm.span(pos, pos)
-        for email in emails:
-            if start <= email.start <= start + 3:
-                out.append(Identifier("alipay", email.value, email.start, email.end))
+        lo, hi = bisect_left(email_starts, start), bisect_right(email_starts, start + 3)
+        for k in sorted(email_order[lo:hi]):  # in the order the e-mails were found
+            email = emails[k]
+            out.append(Identifier("alipay", email.value, email.start, email.end))
 
 
 def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
@@ -363,16 +430,17 @@ def _emails(folded: Normalized, out: list[Identifier]) -> list[tuple[int, int]]:
         local = match.group("local").lower().rstrip(".")
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
         spans.append(match.span())
-        if domain in _QQ_MAIL and re.fullmatch(r"[1-9]\d{4,10}", local):
+        if domain in _QQ_MAIL and _QQ_LOCAL.fullmatch(local):
             _emit(out, folded, "qq", local, match.start("local"), match.end("local"))
+    plain = _Spans(spans)  # provider matches never overlap one another
     for match in _PROVIDER_EMAIL.finditer(folded.text):
         domain = f"{match.group('host')}.{match.group('tld')}".lower()
-        if domain not in _MAIL_PROVIDERS or any(a <= match.start() < b for a, b in spans):
+        if domain not in _MAIL_PROVIDERS or plain.cover(match.start()):
             continue
         local = match.group("local").lower()
         _emit(out, folded, "email", f"{local}@{domain}", *match.span())
         spans.append(match.span())
-        if domain in _QQ_MAIL and re.fullmatch(r"[1-9]\d{4,10}", local):
+        if domain in _QQ_MAIL and _QQ_LOCAL.fullmatch(local):
             _emit(out, folded, "qq", local, match.start("local"), match.end("local"))
     return spans
 
@@ -385,31 +453,46 @@ def _cut_at_wide_punctuation(folded: Normalized, start: int, url: str) -> str:
     return url
 
 
-def _url_spans(folded: Normalized) -> list[tuple[int, int]]:
+def _url_spans(
+    folded: Normalized,
+    urls: list[re.Match[str]] | None = None,
+    hosts: list[re.Match[str]] | None = None,
+) -> list[tuple[int, int]]:
     """Return the original-text spans of URLs, host names with their path, and bare paths."""
     text = folded.text
-    spans = [m.span() for pattern in (_URL, _HOST, _PATH) for m in pattern.finditer(text)]
+    urls = list(_URL.finditer(text)) if urls is None else urls
+    hosts = list(_HOST.finditer(text)) if hosts is None else hosts
+    spans = [m.span() for m in urls] + [m.span() for m in hosts]
+    if "/" in text:
+        spans += [m.span() for m in _PATH.finditer(text)]
     return [folded.span(a, b) for a, b in spans]
 
 
 def _urls_and_domains(
-    folded: Normalized, out: list[Identifier], taken: list[tuple[int, int]]
+    folded: Normalized,
+    out: list[Identifier],
+    taken: list[tuple[int, int]],
+    urls: list[re.Match[str]] | None = None,
+    hosts: list[re.Match[str]] | None = None,
 ) -> None:
     text = folded.text
-    for match in _URL.finditer(text):
+    urls = list(_URL.finditer(text)) if urls is None else urls
+    hosts = list(_HOST.finditer(text)) if hosts is None else hosts
+    for match in urls:
         url = _cut_at_wide_punctuation(folded, match.start(), match.group()).rstrip(_URL_TRAIL)
         a, b = match.start(), match.start() + len(url)
         domain = registrable_domain(url)
         if domain is None:
             continue
-        if not re.match(r"https?://", url, re.IGNORECASE):
+        if not _SCHEME.match(url):
             url = "http://" + url
         _emit(out, folded, "url", url, a, b)
         _emit(out, folded, "domain", domain, a, b)
         taken.append((a, b))
-    for match in _HOST.finditer(text):
+    claimed = _Spans(taken)
+    for match in hosts:
         a, b = match.span()
-        if any(a < tb and ta < b for ta, tb in taken):
+        if claimed.overlap(a, b):
             continue
         host = match.group().split("/", 1)[0]
         if host.rsplit(".", 1)[-1].lower() not in _COMMON_TLDS:
@@ -434,9 +517,12 @@ def icp_main_number(value: str) -> str | None:
     return parsed.canonical if parsed else None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _card_candidates(run: str) -> Iterator[tuple[str, int, int]]:
     """Yield 16-19 digit stretches of a digit run, whole or cut at its separators."""
-    groups = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\d+", run)]
+    groups = [(m.group(), m.start(), m.end()) for m in _DIGITS.finditer(run)]
     for i in range(len(groups)):
         for j in range(i, len(groups)):
             digits = "".join(g[0] for g in groups[i : j + 1])
@@ -449,6 +535,8 @@ def _card_candidates(run: str) -> Iterator[tuple[str, int, int]]:
 def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
     text = norm.text
     for run in _CARD_RUN.finditer(text):
+        if run.end() - run.start() < 16:
+            continue  # fewer than 16 digits: no card in it
         cued = _CARD_CUE.search(text, max(0, run.start() - _CUE_WINDOW), run.start()) is not None
         for digits, a, b in _card_candidates(run.group()):
             if not is_valid_bank_card(digits) or digits[0] not in "3456":
@@ -459,26 +547,61 @@ def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
             break
 
 
+# What every match of a group of patterns contains: a text without it skips the group.
+_DIGIT = re.compile(r"\d")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # digits of other scripts (\d takes them too)
+# "@", "#", "艾特", "(at)", "[at]" ("（at）" is "(at)" once folded).
+_EMAIL_GATE = re.compile(r"[@#]|艾特|[(\[][aA][tT][)\]]")
+_URL_GATE = re.compile(r"://|www\.", re.IGNORECASE)
+# A dot before a letter (with IGNORECASE, [A-Za-z] also takes "İ", "ı", "ſ" and the Kelvin sign).
+_HOST_GATE = re.compile("\\.[A-Za-z\u0130\u0131\u017f\u212a]")
+_QQ_GATE = re.compile("QQ", re.IGNORECASE)
+_WXID_GATE = re.compile("wxid_", re.IGNORECASE)
+_PHONE_MIN_DIGITS = 10  # 1[3-9] and 9, 0 + area code + 7, 400/800 + 7, +86 + area + 7
+
+
+def _digit_count(text: str) -> int:
+    """The number of ASCII digits, or a large number when other scripts' digits are present."""
+    if _OTHER_DIGIT.search(text) is not None:
+        return len(text)
+    return sum(map(text.count, "0123456789"))
+
+
 def extract(text: str) -> list[Identifier]:
     """Return every identifier in `text`, ordered by position, without duplicates."""
     folded = fold(text or "")
     norm = normalize(folded)
     out: list[Identifier] = []
-    email_spans = _emails(folded, out)
+    ftext, ntext = folded.text, norm.text
+    has_dot_or_slash = "." in ftext or "/" in ftext
+    email_spans: list[tuple[int, int]] = []
+    if _EMAIL_GATE.search(ftext):
+        email_spans = _emails(folded, out)
     emails = [i for i in out if i.kind == "email"]
-    _urls_and_domains(folded, out, list(email_spans))
-    _registrations(folded, out)
-    phones = _phones(norm, out)
-    qqs = _qq(norm, out)
-    wechat_numbers = _wechat(norm, out, phones, qqs)
-    _same_as_qq(norm, out, phones, wechat_numbers)
-    _alipay(norm, out, emails)
-    _bank_cards(norm, out)
-    urls = _url_spans(folded)
-    out = [
-        i
-        for i in out
-        if i.kind not in _NUMBER_KINDS or not any(a <= i.start and i.end <= b for a, b in urls)
-    ]
+    url_matches = list(_URL.finditer(ftext)) if _URL_GATE.search(ftext) else []
+    host_matches = list(_HOST.finditer(ftext)) if _HOST_GATE.search(ftext) else []
+    if url_matches or host_matches:
+        _urls_and_domains(folded, out, list(email_spans), url_matches, host_matches)
+    if _DIGIT.search(ftext):  # a valid USCC has its division code in digits, an ICP number too
+        _registrations(folded, out)
+    phones: list[tuple[str, int, int]] = []
+    qqs: list[tuple[str, int, int]] = []
+    digits = _digit_count(ntext) if _DIGIT.search(ntext) else 0
+    if digits >= _PHONE_MIN_DIGITS:
+        phones = _phones(norm, out)
+    if digits and _QQ_GATE.search(ntext):
+        qqs = _qq(norm, out)
+    wechat_numbers: list[tuple[str, int, int]] = []
+    if "微信" in ntext or "同" in ntext or _WXID_GATE.search(ntext):
+        wechat_numbers = _wechat(norm, out, phones, qqs)
+    if "同" in ntext:
+        _same_as_qq(norm, out, phones, wechat_numbers)
+    if "支付宝" in ntext:
+        _alipay(norm, out, emails)
+    if digits >= 16:
+        _bank_cards(norm, out)
+    if out and has_dot_or_slash:
+        urls = _Spans(_url_spans(folded, url_matches, host_matches))
+        out = [i for i in out if i.kind not in _NUMBER_KINDS or not urls.contain(i.start, i.end)]
     unique = {(i.kind, i.value, i.start): i for i in out}
     return sorted(unique.values(), key=lambda i: (i.start, KINDS.index(i.kind), i.end))

@@ -14,10 +14,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opencc_purepy import OpenCC
+if TYPE_CHECKING:
+    from opencc_purepy import OpenCC
 
 # Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
 SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
@@ -117,12 +120,16 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
 # Punctuation-like noise between two Chinese characters ("删.帖", "删/帖", "删 帖", "删_帖"); not
 # next to Chinese numerals, whose separators the contact patterns read.
+_NOISE_CLASS = r"[\s./\\|_*^~+=·•'`-]"
 _WORD_NOISE = re.compile(
-    rf"(?<=[{_HAN}])(?<!{_NUMERAL})[\s./\\|_*^~+=·•'`-]{{1,3}}(?!{_NUMERAL})(?=[{_HAN}])"
+    rf"(?<=[{_HAN}])(?<!{_NUMERAL}){_NOISE_CLASS}{{1,3}}(?!{_NUMERAL})(?=[{_HAN}])"
 )
 # A run of at least five numerals/digits (separators allowed) with two or more Chinese numerals.
-_NUMERAL_RUN = re.compile(rf"(?:{_NUMERAL}|\d)(?:{SEP}{{0,3}}(?:{_NUMERAL}|\d)){{4,}}")
-_SYMBOL_NOISE = re.compile(rf"(?<=\w)[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]{{1,4}}(?=\w)")
+# (One class for "numeral or digit", not an alternation: the engine skips other characters fast.)
+_NUMERAL_OR_DIGIT = "[" + "".join(NUMERAL_DIGITS) + r"\d]"
+_NUMERAL_RUN = re.compile(rf"{_NUMERAL_OR_DIGIT}(?:{SEP}{{0,3}}{_NUMERAL_OR_DIGIT}){{4,}}")
+_SYMBOL_CLASS = f"[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]"
+_SYMBOL_NOISE = re.compile(rf"(?<=\w){_SYMBOL_CLASS}{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # One pinyin syllable (tone marks or a tone digit allowed), in brackets right after a Chinese
@@ -133,13 +140,42 @@ _PINYIN = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Where a pattern's matches can begin: at a character of `chars` (a plain character class,
+    which the regex engine scans for quickly), shifted by one of `offsets`.
+
+    `finditer` yields exactly what `pattern.finditer(text)` yields, trying the pattern only at
+    those positions (a lookbehind still sees the text before them). It is sound only if every
+    match of the pattern begins at such a position: each gate states why next to its pattern.
+    """
+
+    chars: re.Pattern[str]
+    offsets: tuple[int, ...] = (0,)
+
+    def finditer(self, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        match_at = pattern.match
+        pos = 0  # where the last match ended: finditer goes on from there
+        tried = -1
+        for hit in self.chars.finditer(text):
+            for offset in self.offsets:
+                at = hit.start() + offset
+                if at < pos or at <= tried or at > len(text):
+                    continue
+                tried = at
+                match = match_at(text, at)
+                if match is not None and match.end() > at:
+                    yield match
+                    pos = match.end()
+
+
+@dataclass(frozen=True, slots=True)
 class Normalized:
     """Normalised text with, for each character, the [start, end) span it came from."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]  # a range while the map is the identity
+    ends: Sequence[int]
     original: str
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -149,21 +185,43 @@ class Normalized:
             return pos, pos
         return self.starts[start], self.ends[end - 1]
 
-    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> Normalized:
+    def sub(
+        self,
+        pattern: re.Pattern[str],
+        repl: Callable[[re.Match[str]], str],
+        gate: Gate | None = None,
+    ) -> Normalized:
         """Replace matches of `pattern`, mapping new characters to the span they replace."""
+        text = self.text
+        if gate is None:
+            first = pattern.search(text)
+            if first is None:
+                return self
+            found = pattern.finditer(text, first.start())  # nothing begins before the first
+        else:
+            if gate.chars.search(text) is None:
+                return self
+            found = gate.finditer(pattern, text)
+        matches = [(m.start(), m.end(), repl(m)) for m in found]
+        if not matches:
+            return self
         parts: list[str] = []
+        last = 0
+        for a, b, new in matches:
+            parts += [text[last:a], new]
+            last = b
+        parts.append(text[last:])
+        if all(len(new) == b - a for a, b, new in matches):
+            # Character for character (numerals → digits, 扣扣 → QQ): the map stays as it is.
+            return Normalized("".join(parts), self.starts, self.ends, self.original)
         starts: list[int] = []
         ends: list[int] = []
         last = 0
-        for match in pattern.finditer(self.text):
-            a, b = match.span()
-            parts.append(self.text[last:a])
+        for a, b, new in matches:
             starts.extend(self.starts[last:a])
             ends.extend(self.ends[last:a])
-            new = repl(match)
-            parts.append(new)
             if len(new) == b - a:
-                # Character for character (numerals → digits): keep the fine-grained map.
+                # Character for character: keep the fine-grained map.
                 starts.extend(self.starts[a:b])
                 ends.extend(self.ends[a:b])
             elif new:
@@ -171,9 +229,6 @@ class Normalized:
                 starts.extend([s] * len(new))
                 ends.extend([e] * len(new))
             last = b
-        if last == 0 and not parts:
-            return self
-        parts.append(self.text[last:])
         starts.extend(self.starts[last:])
         ends.extend(self.ends[last:])
         return Normalized("".join(parts), tuple(starts), tuple(ends), self.original)
@@ -181,33 +236,126 @@ class Normalized:
 
 @functools.cache
 def _t2s() -> OpenCC:
+    from opencc_purepy import OpenCC  # its dictionaries load only for traditional text
+
     return OpenCC("t2s")
 
 
-@functools.lru_cache(maxsize=8192)
-def _nfkc_char(ch: str) -> str:
-    return unicodedata.normalize("NFKC", ch)
+# Every character that OpenCC's t2s dictionaries (TSPhrases, TSCharacters) can change: a text
+# without any of them converts to itself, so OpenCC is not even loaded for it. Generated from the
+# installed dictionaries (tests/analysis/test_normalize.py checks it still matches them).
+T2S_CHARS_PATH = Path(__file__).with_name("t2s_chars.txt")
+
+
+@functools.cache
+def _t2s_chars() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    chars = T2S_CHARS_PATH.read_text(encoding="utf-8").strip()
+    # Two classes: sre scans a class of BMP characters as a fast bitmap, not a mixed one.
+    bmp = "".join(re.escape(ch) for ch in chars if ord(ch) <= 0xFFFF)
+    astral = "".join(re.escape(ch) for ch in chars if ord(ch) > 0xFFFF) or "\\x00"
+    return re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _next_changeable(text: str, pos: int, astral: bool) -> int:
+    """Return the position of the next character t2s may change, or -1."""
+    bmp_chars, astral_chars = _t2s_chars()
+    found = bmp_chars.search(text, pos)
+    at = found.start() if found else -1
+    if astral:
+        other = astral_chars.search(text, pos, at if at >= 0 else len(text))
+        if other is not None:
+            at = other.start()
+    return at
+
+
+def t2s_changeable_chars() -> set[str]:
+    """Return the characters the installed t2s dictionaries change (to regenerate the file)."""
+    dictionary = _t2s().dictionary
+    chars: set[str] = set()
+    for table in (dictionary.ts_phrases[0], dictionary.ts_characters[0]):
+        for key, value in table.items():
+            if len(key) != len(value):
+                chars.update(key)
+            else:
+                chars.update(a for a, b in zip(key, value, strict=True) if a != b)
+    return chars
+
+
+class _NfkcTable(dict[int, str]):
+    """A str.translate table filled on first sight of each character with its NFKC form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[str] = set()  # characters whose NFKC form is not one character
+
+    def __missing__(self, code: int) -> str:
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) != 1:
+            self.uneven.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+_NFKC_TABLE = _NfkcTable()
+
+
+@functools.lru_cache(maxsize=8)
+def _uneven_pattern(count: int) -> re.Pattern[str]:
+    # Keyed by the size of the set, which only grows: a new character means a new pattern.
+    return re.compile("[" + "".join(map(re.escape, sorted(_NFKC_TABLE.uneven))) + "]")
+
+
+def _identity(text: str, original: str) -> Normalized:
+    return Normalized(text, range(len(original)), range(1, len(original) + 1), original)
 
 
 def _nfkc(text: str) -> Normalized:
-    folded = [ch if ch.isascii() else _nfkc_char(ch) for ch in text]
-    if all(len(f) == 1 for f in folded):
+    """NFKC character by character (so every output character maps to the one it came from)."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return _identity(text, text)
+    folded = text.translate(_NFKC_TABLE)
+    uneven = _NFKC_TABLE.uneven
+    if not uneven or _uneven_pattern(len(uneven)).search(text) is None:
         # The common case: one character for one, so the map is the identity.
-        return Normalized(
-            "".join(folded), tuple(range(len(text))), tuple(range(1, len(text) + 1)), text
-        )
-    starts = [i for i, f in enumerate(folded) for _ in f]
-    return Normalized("".join(folded), tuple(starts), tuple(s + 1 for s in starts), text)
+        return _identity(folded, text)
+    parts = [_NFKC_TABLE[ord(ch)] for ch in text]
+    starts = [i for i, f in enumerate(parts) for _ in f]
+    return Normalized("".join(parts), tuple(starts), tuple(s + 1 for s in starts), text)
+
+
+def _convert_line(line: str) -> str:
+    converted = _t2s().convert(line)
+    if len(converted) != len(line):
+        # Phrase conversion changed the length: fall back to character by character.
+        converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in line)
+    return converted
 
 
 def _simplify(norm: Normalized) -> Normalized:
-    if norm.text.isascii():
+    # Only lines holding a character t2s can change go through OpenCC (which never matches a
+    # phrase across a line break), one line at a time (OpenCC would fork worker processes for a
+    # long text).
+    text = norm.text
+    if text.isascii():
         return norm
-    converted = _t2s().convert(norm.text)
-    if len(converted) != len(norm.text):
-        # Phrase conversion changed the length: fall back to character by character.
-        converted = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in norm.text)
-    return Normalized(converted, norm.starts, norm.ends, norm.original)
+    astral = _ASTRAL.search(text) is not None
+    at = _next_changeable(text, 0, astral)
+    if at < 0:
+        return norm
+    parts: list[str] = []
+    last = 0
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        parts += [text[last:start], _convert_line(text[start:end])]
+        last = end
+        at = _next_changeable(text, end, astral)
+    parts.append(text[last:])
+    return Normalized("".join(parts), norm.starts, norm.ends, norm.original)
 
 
 def _numerals(match: re.Match[str]) -> str:
@@ -220,22 +368,40 @@ def _numerals(match: re.Match[str]) -> str:
 def fold(text: str) -> Normalized:
     """Return `text` in NFKC, simplified, without zero-width or decorative noise in words."""
     norm = _nfkc(text or "")
+    if norm.text.isascii():
+        return norm  # every step below needs a character outside ASCII (a Chinese one, a symbol)
     norm = norm.sub(_ZERO_WIDTH, lambda m: "")
     norm = _simplify(norm)
-    norm = norm.sub(_PINYIN, lambda m: "")
-    norm = norm.sub(_WORD_NOISE, lambda m: "")
-    return norm.sub(_SYMBOL_NOISE, lambda m: "")
+    if "(" in norm.text or "[" in norm.text:
+        norm = norm.sub(_PINYIN, lambda m: "", _PINYIN_STARTS)
+    norm = norm.sub(_WORD_NOISE, lambda m: "")  # (a gate on its characters hits too often)
+    return norm.sub(_SYMBOL_NOISE, lambda m: "", _SYMBOL_NOISE_STARTS)
+
+
+# Where matches begin (see Gate), read off each pattern's alternatives; the case-insensitive
+# patterns list both cases, and "ſ", which re.IGNORECASE takes for "s".
+# 微威薇徽维胃卫… and w/v words; "(?<=加)\s*微" begins right after 加.
+_WECHAT_STARTS = Gate(re.compile("[微威薇徽维胃卫薇wWvV加]"), (0, 1))
+# 扣抠蔻寇口球企 doubled, 企鹅, q q, a bare q, 扣 before a number.
+_QQ_STARTS = Gate(re.compile("[扣抠蔻寇口球企qQ]"))
+# 支付宝 吱付宝 支负宝 alipay zfb.
+_ALIPAY_STARTS = Gate(re.compile("[支吱aAzZ]"))
+# 删珊姗杉 + 帖…, shan + 帖….
+_DELETION_STARTS = Gate(re.compile("[删珊姗杉sSſ]"))
+# "\s?" then a bracket: at the bracket or the one character before it.
+_PINYIN_STARTS = Gate(re.compile(r"[(\[]"), (-1, 0))
+# The noise characters themselves (the Chinese characters around them are lookarounds).
+_SYMBOL_NOISE_STARTS = Gate(re.compile(_SYMBOL_CLASS))
 
 
 def normalize(text: str | Normalized) -> Normalized:
     """Return the de-obfuscated text of `text` (or of its fold) with its offset map."""
     norm = text if isinstance(text, Normalized) else fold(text)
     norm = norm.sub(_NUMERAL_RUN, _numerals)
-    norm = norm.sub(_DELETION_MARKER, lambda m: "删帖")
-    norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝")
-    norm = norm.sub(_QQ_MARKER, lambda m: "QQ")
-    norm = norm.sub(_WECHAT_MARKER, lambda m: "微信")
-    return norm
+    norm = norm.sub(_DELETION_MARKER, lambda m: "删帖", _DELETION_STARTS)
+    norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝", _ALIPAY_STARTS)
+    norm = norm.sub(_QQ_MARKER, lambda m: "QQ", _QQ_STARTS)
+    return norm.sub(_WECHAT_MARKER, lambda m: "微信", _WECHAT_STARTS)
 
 
 def normalize_text(text: str) -> str:
@@ -248,6 +414,9 @@ def deletion_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_DELETION_TERMS.findall(text)))
 
 
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
+
+
 def digits_of(text: str) -> str:
     """Return only the ASCII digits of `text`."""
-    return "".join(ch for ch in text if "0" <= ch <= "9")
+    return _NOT_ASCII_DIGIT.sub("", text)

@@ -68,3 +68,23 @@ def test_main_in_process(monkeypatch, capsys):
     assert json.loads(capsys.readouterr().out) == [
         {"kind": "qq", "value": "12345678", "start": 3, "end": 11}
     ]
+
+
+def test_extract_loads_neither_django_nor_heavy_libraries():
+    """`qinglang analysis extract` starts fast: no Django, jieba, scikit-learn or requests."""
+    text = "刪帖找我，QQ：12345678，微信 abc_12345，☎ 138 1234 5678，a@qq.com，www.a.cn"
+    code = (
+        "import io, sys\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+        "from qinglang.cli import main\n"
+        "assert main(['analysis', 'extract']) == 0\n"
+        "heavy = ('django', 'jieba', 'sklearn', 'numpy', 'requests', 'tldextract', 'celery')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code, text], capture_output=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    kinds = {item["kind"] for item in json.loads(result.stdout)}
+    assert {"qq", "wechat", "phone", "email", "domain"} <= kinds
+    assert result.stderr.decode().strip().splitlines()[-1] == "[]"

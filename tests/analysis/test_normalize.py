@@ -105,3 +105,60 @@ def test_pinyin_and_noise_offsets_point_into_the_original():
     assert text[s:e] == "危(wēi)機(jī)公关"
     s, e = norm.span(4, 6)
     assert text[s:e] == "删.帖"
+
+
+def test_t2s_character_file_matches_the_installed_dictionaries():
+    """The pre-filter skips OpenCC for texts without these characters: it must list them all."""
+    from qinglang.analysis.normalize import T2S_CHARS_PATH, t2s_changeable_chars
+
+    listed = set(T2S_CHARS_PATH.read_text(encoding="utf-8").strip())
+    assert listed == t2s_changeable_chars()
+
+
+def test_simplify_converts_each_line_like_the_whole_text():
+    from qinglang.analysis.normalize import _nfkc, _simplify, _t2s
+
+    text = "刪帖找我\n價格公道，ＱＱ號碼\nplain ascii line\n\n聯繫電話 乾燥 瞭解\n"
+    norm = _nfkc(text)
+    assert _simplify(norm).text == _t2s().convert(norm.text)
+    assert _simplify(norm).text.split("\n")[:2] == ["删帖找我", "价格公道,QQ号码"]
+
+
+_GATED = [
+    ("_WECHAT_MARKER", "_WECHAT_STARTS"),
+    ("_QQ_MARKER", "_QQ_STARTS"),
+    ("_ALIPAY_MARKER", "_ALIPAY_STARTS"),
+    ("_DELETION_MARKER", "_DELETION_STARTS"),
+    ("_PINYIN", "_PINYIN_STARTS"),
+    ("_SYMBOL_NOISE", "_SYMBOL_NOISE_STARTS"),
+]
+_ALPHABET = (
+    "微威薇徽维胃卫信芯心❤加扣抠口球企鹅支吱付负宝删珊姗杉帖贴铁危机(中)[]文 :：_.@ſ"
+    "wWvVxXqQaAzZsShHtTiIeEnN0123456789一二★☺\u200b"
+)
+
+
+@pytest.mark.parametrize(("pattern", "gate"), _GATED)
+@given(text=st.text(alphabet=_ALPHABET, max_size=40))
+def test_gated_search_finds_what_the_pattern_finds(pattern, gate, text):
+    """A gate only skips positions where the pattern cannot begin: the matches are the same."""
+    from qinglang.analysis import normalize as module
+
+    regex, starts = getattr(module, pattern), getattr(module, gate)
+    expected = [m.span() for m in regex.finditer(text)]
+    assert [m.span() for m in starts.finditer(regex, text)] == expected
+
+
+@pytest.mark.parametrize(("pattern", "gate"), _GATED)
+def test_gated_search_on_the_corpus(pattern, gate):
+    from pathlib import Path
+
+    from qinglang.analysis import normalize as module
+    from qinglang.analysis.evaluate import load_corpus
+
+    regex, starts = getattr(module, pattern), getattr(module, gate)
+    corpus = load_corpus(Path(__file__).parent / "corpus" / "extraction.jsonl")
+    for text in [e["text"] for e in corpus] + [fold(e["text"]).text for e in corpus]:
+        assert [m.span() for m in starts.finditer(regex, text)] == [
+            m.span() for m in regex.finditer(text)
+        ], text

@@ -121,3 +121,31 @@ def test_validators_never_crash(text):
     is_valid_resident_id(text)
     normalize_phone(text)
     normalize_qq(text)
+
+
+def test_mobile_fast_path_agrees_with_phonenumbers():
+    """+86 mobiles skip phonenumbers' parser; the verdict must be the parser's."""
+    import random
+
+    from qinglang.analysis import validators
+
+    rng = random.Random(17)
+    numbers = [f"1{rng.randrange(3, 10)}{rng.randrange(10**9):09d}" for _ in range(3000)]
+    numbers += ["17400012345", "17406012345", "16100012345", "14512345678", "14012345678"]
+    for number in numbers:
+        expected = validators._parse_phone("+86" + number)
+        assert validators.normalize_phone("+86" + number) == expected, number
+
+
+def test_luhn_agrees_with_stdnum():
+    import random
+
+    from stdnum import luhn
+
+    from qinglang.analysis.validators import is_valid_bank_card
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        digits = str(rng.randrange(10**15, 10**19))
+        assert is_valid_bank_card(digits) == luhn.is_valid(digits), digits
+    assert not is_valid_bank_card("٦٢٢٢٠٢١٢٣٤٥٦٧٨٩٠١٢٨")  # Arabic-Indic digits are not a card
