@@ -196,13 +196,30 @@ def load(stdout: TextIO) -> None:
     orgs: dict[str, Organization] = {}
     for spec in ORGANIZATIONS:
         orgs[spec.key] = _organization(spec, orgs.get(spec.parent) if spec.parent else None)
+    users = [_user(person, orgs[person.org], password) for person in USERS]
+    _print_logins(stdout, users, password)
+
+
+@transaction.atomic
+def summary(stdout: TextIO) -> None:
+    """Print every demo user's sign-in details (no password is hashed: cheap on each start).
+
+    Core's users come first, in their order, then those of other apps' demo data.
+    """
+    order = {person.username: n for n, person in enumerate(USERS)}
+    users = sorted(
+        User.objects.select_related("organization").filter(username__startswith="demo-"),
+        key=lambda user: (order.get(user.username, len(order)), user.username),
+    )
+    _print_logins(stdout, users, demo_password())
+
+
+def _print_logins(stdout: TextIO, users: list[User], password: str) -> None:
     rows = []
-    for person in USERS:
-        user = _user(person, orgs[person.org], password)
+    for user in users:
         secret, codes = _second_factor(user)
-        rows.append(
-            (person.username, person.role, orgs[person.org].name, password, secret, " ".join(codes))
-        )
+        org_name = user.organization.name if user.organization else ""
+        rows.append((user.username, user.role, org_name, password, secret, " ".join(codes)))
     stdout.write(f"\n清朗 demo logins — password for every demo user / 演示账号密码: {password}\n")
     stdout.write(
         "Sign in at /staff/login/, then enter the code your authenticator app shows "

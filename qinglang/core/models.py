@@ -435,3 +435,23 @@ class TaskReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.key}"
+
+
+class InitRecord(models.Model):
+    """What the last complete `qinglang init` set up: a fingerprint of its inputs.
+
+    Kept in the database it describes, so an emptied or replaced database has none and is set up
+    again; `qinglang init` skips its work when no migration is pending and the fingerprint of
+    the reference and demo data it would load matches this one.
+    """
+
+    name = models.CharField(_("name"), max_length=20, primary_key=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("init record")
+        verbose_name_plural = _("init records")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.fingerprint[:12]}"

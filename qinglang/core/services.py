@@ -37,6 +37,7 @@ from qinglang.core.messages import Message, as_message, render
 from qinglang.core.models import (
     ApiToken,
     IdentityAccessLog,
+    InitRecord,
     Notification,
     OfficeLevel,
     Organization,
@@ -74,6 +75,14 @@ def load_regions() -> int:
                 setattr(region, key, value)
             region.save()
     return len(existing)
+
+
+def record_init(fingerprint: str, *, name: str = "init") -> InitRecord:
+    """Record that `qinglang init` completed with inputs of `fingerprint` (its skip test)."""
+    record, _created = InitRecord.objects.update_or_create(
+        name=name, defaults={"fingerprint": fingerprint, "completed_at": timezone.now()}
+    )
+    return record
 
 
 @transaction.atomic

@@ -275,6 +275,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A new worker process loads the analysis dictionaries before it reports ready (about a second,
+# more on a busy machine); Celery's default of 4 s would kill and restart it in a loop.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60.0
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}

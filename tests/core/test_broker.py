@@ -117,3 +117,84 @@ def test_in_flight_messages_of_a_live_worker_are_left_alone(folders):
         message.ack()
         assert list(inflight.iterdir()) == []
         queue.close()
+
+
+def test_a_backlog_is_listed_once_and_taken_first_in_first_out(folders, monkeypatch):
+    from qinglang.core import broker
+
+    listings = []
+    real_listdir = os.listdir
+
+    def listdir(path):  # type: ignore[no-untyped-def]
+        listings.append(path)
+        return real_listdir(path)
+
+    with _connection(folders) as conn:
+        queue = conn.SimpleQueue(_queue_name())
+        for n in range(30):
+            queue.put({"n": n})
+        monkeypatch.setattr(broker.os, "listdir", listdir)
+        got = []
+        for _ in range(20):
+            message = queue.get(timeout=1)
+            got.append(message.payload["n"])
+            message.ack()
+        queue.put({"n": 30})  # written after the listing: still after every listed name
+        for _ in range(11):
+            message = queue.get(timeout=1)
+            got.append(message.payload["n"])
+            message.ack()
+        with pytest.raises(queue.Empty):
+            queue.get(timeout=0.1)
+        queue.close()
+    assert got == list(range(31))
+    data_listings = [p for p in listings if p == folders["data_folder_in"]]
+    assert len(data_listings) <= 4, data_listings  # not one per message
+
+
+def test_names_another_consumer_took_are_skipped_and_the_folder_listed_again(folders):
+    name = _queue_name()
+    with _connection(folders) as conn, _connection(folders) as other:
+        queue, rival = conn.SimpleQueue(name), other.SimpleQueue(name)
+        for n in range(4):
+            queue.put({"n": n})
+        first = queue.get(timeout=1)  # this channel has listed all four names
+        taken = [rival.get(timeout=1) for _ in range(3)]  # the other one takes the rest
+        queue.put({"n": 4})
+        later = queue.get(timeout=1)  # its listed names are gone: it lists again
+        assert [first.payload["n"], later.payload["n"]] == [0, 4]
+        assert [m.payload["n"] for m in taken] == [1, 2, 3]
+        for message in (first, later, *taken):
+            message.ack()
+        queue.close()
+        rival.close()
+    assert list((Path(folders["data_folder_in"]).parent / "inflight").iterdir()) == []
+
+
+def test_an_ack_wakes_a_consumer_waiting_on_its_prefetch_limit(folders):
+    """A worker whose prefetch slots are full goes on as soon as one is acknowledged.
+
+    With a polling interval of a minute, the next message arrives long before the interval
+    would have ended: the acknowledgement (from another thread, as Celery's pool sends it)
+    wakes the transport.
+    """
+    import threading
+    import time
+
+    interval = 60.0
+    with _connection({**folders, "polling_interval": interval}) as conn:
+        queue = conn.SimpleQueue(_queue_name())
+        queue.consumer.qos(prefetch_count=1)
+        queue.put({"n": 1})
+        queue.put({"n": 2})
+        held = queue.get(timeout=1)
+        timer = threading.Timer(0.2, held.ack)
+        started = time.monotonic()
+        timer.start()
+        message = queue.get(timeout=interval)
+        waited = time.monotonic() - started
+        timer.join()
+        assert message.payload == {"n": 2}
+        assert waited < interval / 2
+        message.ack()
+        queue.close()

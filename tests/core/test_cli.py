@@ -270,3 +270,23 @@ def test_the_production_access_log_names_no_client():
     for atom in ("%(h)s", "%(u)s", "%(r)s", "%(q)s", "%(a)s", "%({", "%(f)s"):
         assert atom not in fmt, atom
     assert "%(U)s" in fmt  # the path alone
+
+
+def test_init_runs_on_a_new_home_and_skips_when_nothing_changed(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
+    env.update(QINGLANG_HOME=str(tmp_path))
+    cmd = [sys.executable, "-m", "qinglang.cli", "manage", "qinglang_init", "--no-static"]
+
+    def init() -> str:
+        result = subprocess.run(  # noqa: S603 - our own command
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True
+        )
+        return result.stdout
+
+    first = init()
+    assert "regions:" in first and "up to date" not in first
+    second = init()
+    assert "up to date" in second and "regions:" not in second
+    # The database is the record: a home whose database is gone inits in full again.
+    (tmp_path / "qinglang.sqlite3").unlink()
+    assert "regions:" in init()

@@ -10,8 +10,9 @@ from django.test import override_settings
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qinglang.core import demo
-from qinglang.core.models import Organization, Region, User
+from qinglang.core import demo, initstate
+from qinglang.core.management.commands import qinglang_init
+from qinglang.core.models import InitRecord, Organization, Region, User
 from qinglang.core.twofactor import totp_secret, verify_second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +40,7 @@ def snapshot() -> dict:
 def test_init_demo_twice_is_idempotent():
     first = run_init("--demo")
     state = snapshot()
-    second = run_init("--demo")
+    second = run_init("--demo", "--force")  # every step again, not the skip
     assert snapshot() == state
 
     def logins(text: str) -> list[str]:
@@ -123,3 +124,118 @@ def test_demo_password_from_settings_is_applied(db, tmp_path, settings):
     demo.load(io.StringIO())
     assert User.objects.get(username="demo-website").check_password("second-password-2")
     assert not (tmp_path / "demo_password").exists()
+
+
+class Spy:
+    """Record what a second init does: the commands it calls and the demo modules it loads."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.commands: list[str] = []
+        self.demo_loads = 0
+        real_command, real_load = qinglang_init.call_command, demo.load
+
+        def command(name: str, *args: object, **kwargs: object) -> None:
+            self.commands.append(name)
+            real_command(name, *args, **kwargs)
+
+        def load(stdout: io.StringIO) -> None:
+            self.demo_loads += 1
+            real_load(stdout)
+
+        monkeypatch.setattr(qinglang_init, "call_command", command)
+        monkeypatch.setattr(demo, "load", load)
+
+    @property
+    def ran(self) -> bool:
+        return "migrate" in self.commands and self.demo_loads == 1
+
+
+@override_settings(QINGLANG_DEMO_PASSWORD="demo-password-for-tests")
+def test_second_init_with_nothing_changed_neither_migrates_nor_loads_demo(monkeypatch):
+    first = run_init("--demo")
+    record = InitRecord.objects.get()
+    spy = Spy(monkeypatch)
+    User.objects.filter(username="demo-press").delete()  # a full run would create it again
+
+    second = run_init("--demo")
+
+    assert spy.commands == [] and spy.demo_loads == 0
+    assert not User.objects.filter(username="demo-press").exists()
+    assert "up to date" in second
+
+    # Every demo login is printed again (cheaply: no password is hashed), as before.
+    def logins(text: str) -> set[tuple[str, ...]]:
+        return {
+            tuple(line.split()[:1] + line.split()[-4:])
+            for line in text.splitlines()
+            if line.startswith("demo-")
+        }
+
+    assert logins(second) == {row for row in logins(first) if row[0] != "demo-press"}
+    assert len(logins(second)) == 12
+    assert InitRecord.objects.get() == record
+
+
+@override_settings(QINGLANG_DEMO_PASSWORD="demo-password-for-tests")
+@pytest.mark.parametrize(
+    "change",
+    ["init version", "demo password", "demo added", "reference data", "record emptied", "force"],
+)
+def test_a_change_runs_init_again(monkeypatch, settings, change):
+    run_init()
+    args = ["--demo"]
+    if change != "demo added":
+        run_init("--demo")
+    before = InitRecord.objects.get().fingerprint
+    spy = Spy(monkeypatch)
+    if change == "init version":
+        monkeypatch.setattr(initstate, "INIT_VERSION", "next")
+    elif change == "demo password":
+        settings.QINGLANG_DEMO_PASSWORD = "another-password-1"
+    elif change == "reference data":
+        changed = initstate.reference_data() + b"\n"  # a new list of divisions
+        monkeypatch.setattr(initstate, "reference_data", lambda: changed)
+    elif change == "record emptied":
+        InitRecord.objects.all().delete()  # as in a database emptied or replaced
+    else:
+        args.append("--force")
+
+    out = run_init(*args)
+
+    assert spy.ran, out
+    assert "regions:" in out and "up to date" not in out
+    after = InitRecord.objects.get().fingerprint
+    assert (after == before) == (change in {"record emptied", "force"})
+    if change == "demo password":
+        assert User.objects.get(username="demo-beijing").check_password("another-password-1")
+
+
+def test_a_pending_migration_runs_init_again(monkeypatch):
+    run_init()
+    call_command("migrate", "core", "0010", verbosity=0)  # the database is one migration behind
+    assert initstate.pending_migrations()
+    spy = Spy(monkeypatch)
+
+    run_init()
+
+    assert "migrate" in spy.commands
+    assert not initstate.pending_migrations()
+    assert InitRecord.objects.filter(name=initstate.RECORD_NAME).exists()
+
+
+@override_settings(QINGLANG_DEMO_PASSWORD="demo-password-for-tests")
+def test_an_init_that_fails_half_way_is_not_recorded_and_runs_again(monkeypatch):
+    run_init()
+    InitRecord.objects.all().delete()
+
+    def broken(stdout: io.StringIO) -> None:
+        raise RuntimeError("demo data broke")
+
+    monkeypatch.setattr(demo, "load", broken)
+    with pytest.raises(RuntimeError, match="demo data broke"):
+        run_init("--demo")
+    assert not InitRecord.objects.exists()
+    monkeypatch.undo()
+    spy = Spy(monkeypatch)
+    run_init("--demo")
+    assert spy.ran and InitRecord.objects.exists()

@@ -167,7 +167,7 @@ def test_no_personal_data_of_the_demo_is_public(world, settings, tmp_path):
     from qinglang.disclosure.models import Batch, Guide
 
     counts = [m.objects.count() for m in (Batch, TypicalCase, Guide, OpenDataRelease)]
-    call_command("qinglang_init", "--demo", "--no-static", stdout=io.StringIO())
+    call_command("qinglang_init", "--demo", "--no-static", "--force", stdout=io.StringIO())
     assert [m.objects.count() for m in (Batch, TypicalCase, Guide, OpenDataRelease)] == counts
     assert counts == [1, 1, 2, 1]
     secrets = set()
