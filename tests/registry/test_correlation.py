@@ -303,9 +303,7 @@ def test_matches_come_oldest_first_and_name_their_identifier(world):
     _report(world, 1, world.beijing_office, "110000", [("phone", "13800138000")])
     _report(world, 2, world.shenzhen_office, "440300", [QQ])
     _report(world, 3, world.beijing_office, "110000", [QQ, ("phone", "13800138000")])
-    matches = _report(
-        world, 4, world.guangdong_office, "440000", [QQ, ("phone", "13800138000")]
-    )
+    matches = _report(world, 4, world.guangdong_office, "440000", [QQ, ("phone", "13800138000")])
     assert [(m.kind, m.value, m.source_id, m.office_id, m.region_code) for m in matches] == [
         ("phone", "+8613800138000", "1", world.beijing_office.pk, "110000"),
         ("qq", QQ.value, "2", world.shenzhen_office.pk, "440300"),
