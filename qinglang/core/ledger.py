@@ -138,27 +138,24 @@ def _leaf_bytes(
     position: Any,
 ) -> bytes:
     """Return the canonical bytes an event's leaf covers (fields in sorted key order)."""
-    if (
-        type(pk) is int
-        and type(position) is int
-        and (actor_id is None or type(actor_id) is int)
-        and str is type(action) is type(actor_label) is type(data_digest) is type(object_id)
-        and str is type(object_type) is type(occurred_at)
-    ):
-        return (
-            _LEAF_TEMPLATE
-            % (
-                _quote(action),
-                "null" if actor_id is None else str(actor_id),
-                _quote(actor_label),
-                _quote(data_digest),
-                pk,
-                _quote(object_id),
-                _quote(object_type),
-                _quote(occurred_at),
-                position,
-            )
-        ).encode("utf-8")
+    if type(pk) is int and type(position) is int and (actor_id is None or type(actor_id) is int):
+        try:  # the escaper refuses anything but text
+            return (
+                _LEAF_TEMPLATE
+                % (
+                    _quote(action),
+                    "null" if actor_id is None else str(actor_id),
+                    _quote(actor_label),
+                    _quote(data_digest),
+                    pk,
+                    _quote(object_id),
+                    _quote(object_type),
+                    _quote(occurred_at),
+                    position,
+                )
+            ).encode("utf-8")
+        except TypeError:
+            pass
     # A value of an unexpected type (only a tampered row has one): the general encoder.
     return merkle.event_leaf_bytes(
         {
