@@ -22,11 +22,21 @@ def _default(value: Any) -> Any:
     raise TypeError(f"Cannot serialise {type(value).__name__} canonically")
 
 
+# One encoder for every call: json.dumps with options builds a new one each time (verification
+# encodes two values per ledger entry, millions of times).
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+)
+
+
 def canonical_json(value: Any) -> bytes:
     """Return UTF-8 JSON with sorted keys and no insignificant white space."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    ).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def canonical_digest(value: Any) -> str:
+    """Return the SHA-256 hex digest of `value`'s canonical JSON."""
+    return hashlib.sha256(_ENCODER.encode(value).encode("utf-8")).hexdigest()
 
 
 def normalise(value: Any) -> Any:

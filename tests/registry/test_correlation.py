@@ -285,3 +285,44 @@ def test_dashboard_networks_come_from_the_table(world):
     rows = dashboard.networks_in_scope(world.national_user)
     assert [r["size"] for r in rows] == [2]
     assert dashboard.networks_in_scope(world.guangdong_user) == rows  # it touches Guangdong
+
+
+def test_reindexing_with_one_new_identifier_links_only_that_one(world):
+    _report(world, 1, world.beijing_office, "110000", [QQ, ("phone", "13800138000")])
+    _report(world, 2, world.guangdong_office, "440000", [QQ])
+    matches = _report(world, 2, world.guangdong_office, "440000", [QQ, ("phone", "13800138000")])
+    assert [(m.kind, m.source_id, m.cross_region) for m in matches] == [("phone", "1", True)]
+    event = LedgerEvent.objects.filter(action="registry.identifiers.indexed").last()
+    assert event.object_id == "2"
+    assert event.data == {"new": 1, "kinds": ["phone"], "matches": 1}
+    assert IdentifierOccurrence.objects.filter(source_id="2").count() == 2
+    assert Identifier.objects.count() == 2
+
+
+def test_matches_come_oldest_first_and_name_their_identifier(world):
+    _report(world, 1, world.beijing_office, "110000", [("phone", "13800138000")])
+    _report(world, 2, world.shenzhen_office, "440300", [QQ])
+    _report(world, 3, world.beijing_office, "110000", [QQ, ("phone", "13800138000")])
+    matches = _report(world, 4, world.guangdong_office, "440000", [QQ, ("phone", "13800138000")])
+    assert [(m.kind, m.value, m.source_id, m.office_id, m.region_code) for m in matches] == [
+        ("phone", "+8613800138000", "1", world.beijing_office.pk, "110000"),
+        ("qq", QQ.value, "2", world.shenzhen_office.pk, "440300"),
+        ("qq", QQ.value, "3", world.beijing_office.pk, "110000"),
+        ("phone", "+8613800138000", "3", world.beijing_office.pk, "110000"),
+    ]
+    assert [m.cross_region for m in matches] == [True, False, True, True]
+
+
+def test_indexing_makes_a_fixed_number_of_statements(world, django_assert_num_queries):
+    _report(world, 1, world.beijing_office, "110000", [QQ])
+    fresh = [QQ, ("phone", "13800138000"), ("wechat", "shantie-88"), ("qq", "1111111")]
+    # savepoint, identifiers and exclusions read, identifiers inserted, occurrences inserted,
+    # matches read, ledger event, release
+    with django_assert_num_queries(7):
+        matches = _report(world, 2, world.guangdong_office, "440000", fresh)
+    assert len(matches) == 1
+    known = [QQ, ("phone", "13800138000")]
+    with django_assert_num_queries(6):  # all known: nothing to insert into the identifiers
+        _report(world, 3, world.guangdong_office, "440000", known)
+    with django_assert_num_queries(4):  # nothing new for this source: no lookup, no event
+        assert _report(world, 3, world.guangdong_office, "440000", known) == []

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,28 +101,97 @@ def _normalise(identifiers: Iterable[IdentifierLike | tuple[str, str]]) -> list[
     return pairs
 
 
-def _pairs_q(pairs: list[tuple[str, str]]) -> Q:
-    q = Q(pk__in=[])
-    for kind, value in pairs:
-        q |= Q(kind=kind, value=value)
-    return q
+# Pairs per statement: 6 parameters an occurrence row, far below every engine's limit.
+CHUNK = 500
 
 
-def _get_or_create_identifiers(pairs: list[tuple[str, str]]) -> list[Identifier]:
-    existing = {(i.kind, i.value): i for i in Identifier.objects.filter(_pairs_q(pairs))}
-    missing = [p for p in pairs if p not in existing]
-    if missing:
-        excluded = set(
-            CorrelationExclusion.objects.filter(_pairs_q(missing)).values_list("kind", "value")
+def _quoted(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _pairs_sql(pairs: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """Return an OR of (kind, value) equalities (each a probe of the unique index) and params."""
+    sql = " OR ".join(["(kind = %s AND value = %s)"] * len(pairs))
+    return sql, [part for pair in pairs for part in pair]
+
+
+def _get_or_create_identifiers(
+    cursor: Any, pairs: list[tuple[str, str]], now: Any
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    """Return {(kind, value): (id, excluded)}, inserting the missing ones (two statements).
+
+    One statement reads the known identifiers and the exclusions of the pairs; one inserts the
+    missing ones (flagged excluded if listed) and returns them. A pair another transaction
+    inserted in between is read back (a third statement, only then).
+    """
+    where, params = _pairs_sql(pairs)
+    cursor.execute(
+        f"SELECT 0, id, kind, value, excluded FROM {_quoted(Identifier)} "  # noqa: S608
+        f"WHERE {where} UNION ALL "
+        f"SELECT 1, NULL, kind, value, NULL FROM {_quoted(CorrelationExclusion)} WHERE {where}",
+        params + params,
+    )
+    found: dict[tuple[str, str], tuple[int, bool]] = {}
+    excluded: set[tuple[str, str]] = set()
+    for is_exclusion, pk, kind, value, flag in cursor.fetchall():
+        if is_exclusion:
+            excluded.add((kind, value))
+        else:
+            found[(kind, value)] = (pk, bool(flag))
+    missing = [p for p in pairs if p not in found]
+    if not missing:
+        return found
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(missing))
+    cursor.execute(
+        f"INSERT INTO {_quoted(Identifier)} (kind, value, excluded, first_seen_at) "  # noqa: S608
+        f"VALUES {rows} ON CONFLICT (kind, value) DO NOTHING RETURNING id, kind, value, excluded",
+        [x for kind, value in missing for x in (kind, value, (kind, value) in excluded, now)],
+    )
+    found.update({(kind, value): (pk, bool(flag)) for pk, kind, value, flag in cursor.fetchall()})
+    raced = [p for p in missing if p not in found]
+    if raced:
+        where, params = _pairs_sql(raced)
+        cursor.execute(
+            f"SELECT id, kind, value, excluded FROM {_quoted(Identifier)} WHERE {where}",  # noqa: S608
+            params,
         )
-        Identifier.objects.bulk_create(
-            [Identifier(kind=k, value=v, excluded=(k, v) in excluded) for k, v in missing],
-            ignore_conflicts=True,
-        )
-        existing.update(
-            {(i.kind, i.value): i for i in Identifier.objects.filter(_pairs_q(missing))}
-        )
-    return [existing[p] for p in pairs]
+        found.update({(kind, value): (pk, bool(flag)) for pk, kind, value, flag in cursor})
+    return found
+
+
+def _insert_occurrences(
+    cursor: Any,
+    ids: list[int],
+    *,
+    source: tuple[str, str],
+    office_id: int | None,
+    region_code: str,
+    now: Any,
+) -> set[int]:
+    """Insert this source's occurrences of `ids`; return the ids that had none (one statement)."""
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(ids))
+    cursor.execute(
+        f"INSERT INTO {_quoted(IdentifierOccurrence)} "  # noqa: S608
+        "(identifier_id, source_type, source_id, office_id, region_code, seen_at) "
+        f"VALUES {rows} ON CONFLICT (identifier_id, source_type, source_id) DO NOTHING "
+        "RETURNING identifier_id",
+        [x for i in ids for x in (i, *source, office_id, region_code, now)],
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
+def _other_occurrences(
+    cursor: Any, ids: list[int], *, source: tuple[str, str]
+) -> list[tuple[int, str, str, int | None, str]]:
+    """Return other sources' occurrences of `ids`, oldest first, at most MATCH_LIMIT per id."""
+    marks = ", ".join(["%s"] * len(ids))
+    cursor.execute(
+        "SELECT identifier_id, source_type, source_id, office_id, region_code "  # noqa: S608
+        f"FROM {_quoted(IdentifierOccurrence)} WHERE identifier_id IN ({marks}) "
+        "AND NOT (source_type = %s AND source_id = %s) ORDER BY id LIMIT %s",
+        [*ids, *source, MATCH_LIMIT * len(ids)],
+    )
+    return cursor.fetchall()
 
 
 @transaction.atomic
@@ -144,47 +213,31 @@ def index_identifiers(
     pairs = _normalise(identifiers)
     if not pairs:
         return []
-    found = _get_or_create_identifiers(pairs)
-    already = set(
-        IdentifierOccurrence.objects.filter(
-            source_type=source_type,
-            source_id=source_id,
-            identifier__in=found,
-        ).values_list("identifier_id", flat=True)
-    )
-    fresh = [i for i in found if i.pk not in already]
-    now = timezone.now()
-    IdentifierOccurrence.objects.bulk_create(
-        [
-            IdentifierOccurrence(
-                identifier=i,
-                source_type=source_type,
-                source_id=source_id,
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    ref = (source_type, source_id)
+    fresh: list[tuple[int, str, str, bool]] = []  # (id, kind, value, excluded), in input order
+    others: list[tuple[int, str, str, int | None, str]] = []
+    with connection.cursor() as cursor:
+        for n in range(0, len(pairs), CHUNK):
+            chunk = pairs[n : n + CHUNK]
+            found = _get_or_create_identifiers(cursor, chunk, now)
+            inserted = _insert_occurrences(
+                cursor,
+                [found[p][0] for p in chunk],
+                source=ref,
                 office_id=office_id,
                 region_code=region_code or "",
-                seen_at=now,
+                now=now,
             )
-            for i in fresh
-        ],
-        ignore_conflicts=True,
-    )
-    linkable = {i.pk: i for i in fresh if not i.excluded}
-    others = (
-        (
-            IdentifierOccurrence.objects.filter(identifier_id__in=list(linkable))
-            .exclude(source_type=source_type, source_id=source_id)
-            .order_by("id")
-            .values_list("identifier_id", "source_type", "source_id", "office_id", "region_code")[
-                : MATCH_LIMIT * len(linkable)
-            ]
-        )
-        if linkable
-        else []
-    )
+            fresh += [(found[p][0], *p, found[p][1]) for p in chunk if found[p][0] in inserted]
+        linkable = {pk: (kind, value) for pk, kind, value, excluded in fresh if not excluded}
+        ids = list(linkable)
+        for n in range(0, len(ids), CHUNK):
+            others += _other_occurrences(cursor, ids[n : n + CHUNK], source=ref)
     matches = [
         Match(
-            kind=linkable[iid].kind,
-            value=linkable[iid].value,
+            kind=linkable[iid][0],
+            value=linkable[iid][1],
             source_type=st,
             source_id=sid,
             office_id=oid,
@@ -195,12 +248,12 @@ def index_identifiers(
     ]
     if fresh:
         ledger.append(
-            (source_type, source_id),
+            ref,
             action="registry.identifiers.indexed",
             actor=acting_user,
             data={
                 "new": len(fresh),
-                "kinds": sorted({i.kind for i in fresh}),
+                "kinds": sorted({kind for _pk, kind, _value, _excluded in fresh}),
                 "matches": len(matches),
             },
         )
