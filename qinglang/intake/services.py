@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -425,7 +426,7 @@ def submit_report(
                         "evidence": hashes,
                     },
                 )
-                call_after_commit(lambda report_id=report.pk: enqueue_analysis(report_id))
+                call_after_commit(partial(enqueue_analysis, report.pk))
         except IntegrityError:
             if attempt == CODE_ATTEMPTS or not Report.objects.filter(tracking_code=code).exists():
                 raise
