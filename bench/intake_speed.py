@@ -1,12 +1,13 @@
 """Public report submission next to a bare Django view + 1 insert, same gunicorn, same database.
 
-    uv run python -m bench.intake_speed [--seconds 10] [--concurrency 1,10]
+    uv run python -m bench.intake_speed [--seconds 10] [--concurrency 1,10] [--conn-max-age 0,60]
     QINGLANG_DATABASE_URL=postgres://... uv run python -m bench.intake_speed
 
 Starts gunicorn (2 workers) on 127.0.0.1 twice — persistent database connections off
 (QINGLANG_DB_CONN_MAX_AGE=0) and on (the default, 60 s) — and, interleaved in each, drives
 `POST /api/v1/reports/` and the bare view at each concurrency. Prints requests per second, the
-ratio submission / bare, and the SQL statements one submission makes (counted in process).
+ratio submission / bare, the p95 latency of each, the SQL statements one submission makes
+(counted in process) and, after the load, the resident memory (VmRSS) of each web worker.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -38,25 +40,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _drive(url: str, seconds: float, concurrency: int) -> tuple[float, int]:
+def _drive(url: str, seconds: float, concurrency: int) -> tuple[float, float, int]:
+    """Post BODY from `concurrency` threads for `seconds`; return (ok/s, p95 ms, errors)."""
     deadline = time.monotonic() + seconds
-    done, errors = [0], [0]
+    latencies: list[float] = []
+    errors = [0]
     lock = threading.Lock()
 
     def run() -> None:
         with httpx.Client(timeout=30) as client:
             while time.monotonic() < deadline:
+                start = time.perf_counter()
                 ok = client.post(url, json=BODY).status_code == 201
+                took = time.perf_counter() - start
                 with lock:
-                    done[0] += ok
-                    errors[0] += not ok
+                    if ok:
+                        latencies.append(took)
+                    else:
+                        errors[0] += 1
 
     threads = [threading.Thread(target=run) for _ in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return done[0] / seconds, errors[0]
+    p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) > 1 else 0.0
+    return len(latencies) / seconds, p95, errors[0]
+
+
+def _worker_rss_mb(master: int) -> list[float]:
+    """Return the resident memory (VmRSS, MB) of each gunicorn worker under `master`."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
 
 
 def _statements() -> int:
@@ -76,6 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", default="1,10")
+    parser.add_argument("--conn-max-age", default="0,60", help="QINGLANG_DB_CONN_MAX_AGE values")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench._bare_settings"
@@ -102,7 +123,7 @@ def main() -> int:
         print(f"SQL statements per submission: {_statements()} (bare view: 1)")
         connection.close()
         env = {**os.environ, "QINGLANG_ALLOWED_HOSTS": "127.0.0.1"}
-        for age in ("0", "60"):
+        for age in args.conn_max_age.split(","):
             port = _free_port()
             web = subprocess.Popen(  # noqa: S603 - fixed program, our own arguments
                 [
@@ -129,14 +150,20 @@ def main() -> int:
                         break
                     except httpx.HTTPError:
                         time.sleep(0.2)
+                # Each worker's first submission loads what it needs (about 1.5 s): not measured.
+                for path in ("/api/v1/reports/", "/bench/bare/"):
+                    _drive(f"{base}{path}", 2, 4)
                 print(f"-- QINGLANG_DB_CONN_MAX_AGE={age}, {connection.vendor}")
                 for level in levels:
-                    report, rerr = _drive(f"{base}/api/v1/reports/", args.seconds, level)
-                    bare, berr = _drive(f"{base}/bench/bare/", args.seconds, level)
+                    report, rp95, rerr = _drive(f"{base}/api/v1/reports/", args.seconds, level)
+                    bare, bp95, berr = _drive(f"{base}/bench/bare/", args.seconds, level)
                     print(
                         f"concurrency {level:3d}: submission {report:7.1f}/s  bare {bare:7.1f}/s"
-                        f"  ratio {report / bare if bare else 0:.2f}  (errors {rerr}/{berr})"
+                        f"  ratio {report / bare if bare else 0:.2f}"
+                        f"  p95 {rp95:6.1f} / {bp95:6.1f} ms  (errors {rerr}/{berr})"
                     )
+                rss = ", ".join(f"{mb:.0f}" for mb in _worker_rss_mb(web.pid))
+                print(f"web worker RSS after the load: {rss} MB")
             finally:
                 os.killpg(web.pid, signal.SIGTERM)
                 web.wait(timeout=30)

@@ -48,6 +48,14 @@ def _fresh_triage_rules():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_offices():
+    """Forget the per-process routing offices: a rolled-back test's office must not linger."""
+    from qinglang.intake.routing import forget_offices
+
+    forget_offices()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_vault(settings, tmp_path):
     """Give each test its own empty evidence vault and media directory (order-independent)."""
     settings.STORAGES = {

@@ -84,7 +84,13 @@ class Channel(filesystem.Channel):
             log.warning("re-queued message %s of dead worker %s", original, pid)
 
     def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
-        """Write the message beside the queue, then rename it in (readers see all or nothing)."""
+        """Write the message beside the queue, then rename it in (readers see all or nothing).
+
+        Not fsynced: the rename alone makes it atomic for other processes, and only a power cut
+        could lose it, which loses the uncommitted tail of the SQLite database too (WAL,
+        synchronous=NORMAL); a message lost or left empty (quarantined) is sent again by the
+        requeue jobs. An fsync here cost 2-7 ms of every public submission.
+        """
         # Sortable, strictly increasing names keep the queue first in, first out.
         name = f"{time.time_ns():020d}{next(_SEQUENCE):08d}_{uuid.uuid4()}.{queue}.msg"
         staging = Path(self.data_folder_out).parent / "staging"
@@ -93,8 +99,6 @@ class Channel(filesystem.Channel):
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(str_to_bytes(dumps(payload)))
-                handle.flush()
-                os.fsync(handle.fileno())
             os.replace(tmp, os.path.join(self.data_folder_out, name))
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)

@@ -19,6 +19,23 @@ from django.core.cache import caches
 from rest_framework import throttling
 
 
+def count_hit(store: Any, key: str, *, timeout: int) -> int:
+    """Add one to the counter `key` (created for `timeout` seconds) and return its new value.
+
+    An increment first: after the first request of a window that is the only write.
+    """
+    try:
+        return int(store.incr(key))
+    except ValueError:  # the window's first request
+        if store.add(key, 1, timeout=timeout):
+            return 1
+    try:
+        return int(store.incr(key))  # another process opened the window first
+    except ValueError:  # and it expired in between
+        store.set(key, 1, timeout=timeout)
+        return 1
+
+
 class CounterRateThrottle(throttling.SimpleRateThrottle):
     """A fixed-window counter: at most `num_requests` per client in each window of `duration`."""
 
@@ -49,13 +66,7 @@ class CounterRateThrottle(throttling.SimpleRateThrottle):
         now = self.timer()
         window = int(now) // self.duration
         key = f"{self.key}:{window}"
-        store = self.cache
-        store.add(key, 0, timeout=self.duration)
-        try:
-            count = store.incr(key)
-        except ValueError:  # expired between add and incr
-            store.set(key, 1, timeout=self.duration)
-            count = 1
+        count = count_hit(self.cache, key, timeout=self.duration)
         if count > self.num_requests:
             self._wait = (window + 1) * self.duration - now
             return False

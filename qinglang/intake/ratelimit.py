@@ -9,6 +9,7 @@ from django.core.cache import caches
 from django.http import HttpRequest
 
 from qinglang.core.net import client_ip as core_client_ip
+from qinglang.core.throttling import count_hit
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -46,9 +47,4 @@ class Limiter:
 
     def hit(self, ident: str) -> None:
         """Count one use by `ident` (atomic where the cache supports incr)."""
-        key, store = self._key(ident), caches["throttle"]
-        store.add(key, 0, timeout=self.window)
-        try:
-            store.incr(key)
-        except ValueError:
-            store.set(key, 1, timeout=self.window)
+        count_hit(caches["throttle"], self._key(ident), timeout=self.window)

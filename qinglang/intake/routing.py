@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from qinglang.analysis.filings import parse_icp, parse_psb
 from qinglang.core.models import OfficeLevel, Organization, OrganizationKind, Region
@@ -46,15 +49,68 @@ def is_internal_matter(*, category: str, concerns_staff: bool, text: str) -> boo
     return category == ReportCategory.COLLUSION and bool(_REGULATOR_STAFF.search(text or ""))
 
 
-def _offices() -> object:
-    return Organization.objects.filter(
+# The active regulator offices and the discipline-inspection organization, read at most once a
+# minute per process: reference data that every submission routes by, so a public report makes
+# no statement for it (intake's budget). An Organization saved or deleted in this process drops
+# them at once, other processes within OFFICES_TTL seconds (as the triage policies).
+OFFICES_TTL = 60.0
+
+
+@dataclass(frozen=True)
+class _Offices:
+    national: Organization | None
+    inspection: Organization | None
+    municipal: dict[int, Organization]  # region id -> its first municipal office
+    provincial: dict[int, Organization]  # region id -> its first provincial office
+
+
+_cached_offices: list[tuple[float, _Offices]] = []
+
+
+def _load_offices() -> _Offices:
+    national, inspection = None, None
+    municipal: dict[int, Organization] = {}
+    provincial: dict[int, Organization] = {}
+    offices = Organization.objects.filter(
         kind=OrganizationKind.REGULATOR_OFFICE, is_active=True
-    ).select_related("region")
+    ).order_by("pk")
+    for office in offices.select_related("region"):
+        if office.level == OfficeLevel.NATIONAL and national is None:
+            national = office
+        elif office.level == OfficeLevel.MUNICIPAL and office.region_id is not None:
+            municipal.setdefault(office.region_id, office)
+        elif office.level == OfficeLevel.PROVINCIAL and office.region_id is not None:
+            provincial.setdefault(office.region_id, office)
+    inspection = (
+        Organization.objects.filter(kind=OrganizationKind.DISCIPLINE_INSPECTION, is_active=True)
+        .order_by("region_id", "pk")
+        .first()
+    )
+    return _Offices(national, inspection, municipal, provincial)
+
+
+def _offices() -> _Offices:
+    now = time.monotonic()
+    if _cached_offices and _cached_offices[0][0] > now:
+        return _cached_offices[0][1]
+    offices = _load_offices()
+    _cached_offices[:] = [(now + OFFICES_TTL, offices)]
+    return offices
+
+
+def forget_offices(**_kwargs: Any) -> None:
+    """Drop the cached offices (signal receiver of Organization saves and deletions)."""
+    _cached_offices.clear()
+
+
+def _copy(office: Organization | None) -> Organization | None:
+    # Each caller gets its own instance: the cached ones are shared by every request.
+    return copy.copy(office) if office is not None else None
 
 
 def national_office() -> Organization:
     """Return the national office (the national triage pool)."""
-    office = _offices().filter(level=OfficeLevel.NATIONAL).order_by("pk").first()
+    office = _copy(_offices().national)
     if office is None:
         raise RoutingError("no national regulator office: run `qinglang init`")
     return office
@@ -62,11 +118,7 @@ def national_office() -> Organization:
 
 def inspection_organization() -> Organization:
     """Return the discipline-inspection organization that receives internal matters."""
-    org = (
-        Organization.objects.filter(kind=OrganizationKind.DISCIPLINE_INSPECTION, is_active=True)
-        .order_by("region_id", "pk")
-        .first()
-    )
+    org = _copy(_offices().inspection)
     if org is None:
         raise RoutingError("no discipline-inspection organization: run `qinglang init`")
     return org
@@ -78,11 +130,10 @@ def office_for_region(region: Region | None) -> Organization | None:
         return None
     offices = _offices()
     if region.parent_id is not None:
-        municipal = offices.filter(level=OfficeLevel.MUNICIPAL, region=region).order_by("pk")
-        if found := municipal.first():
-            return found
-        region = region.parent
-    return offices.filter(level=OfficeLevel.PROVINCIAL, region=region).order_by("pk").first()
+        if found := offices.municipal.get(region.pk):
+            return _copy(found)
+        return _copy(offices.provincial.get(region.parent_id))
+    return _copy(offices.provincial.get(region.pk))
 
 
 def _region_by_code(code: str) -> Region | None:

@@ -10,11 +10,12 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,11 +131,13 @@ class CleanReport:
 
 
 def new_tracking_code() -> str:
-    """Return an unused tracking code such as QL-7KD3QX9MPA."""
-    while True:
-        code = CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not Report.objects.filter(tracking_code=code).exists():
-            return code
+    """Return a random tracking code such as QL-7KD3QX9MPA (unique by the column's constraint)."""
+    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# A code drawn twice (31**10 codes) fails the unique constraint and the submission is stored
+# again with a new one, instead of probing the table on every submission.
+CODE_ATTEMPTS = 3
 
 
 def new_access_key() -> str:
@@ -356,70 +359,79 @@ def submit_report(
                 return website
         return None
 
-    with transaction.atomic():
-        routing = route(
-            lookup=lookup,
-            category=fields["category"],
-            concerns_staff=fields["concerns_staff"],
-            text=text,
-            targets=[
-                TargetKeys(t["domain"], t["icp_number"], t["psb_number"]) for t in clean.targets
-            ],
-        )
-        if office is not None and not routing.is_internal:
-            routing = Routing(office, "office_given")
-        report = Report.objects.create(
-            tracking_code=new_tracking_code(),
-            access_key_hash=hash_access_key(access_key),
-            category=fields["category"],
-            description=fields["description"],
-            amount_demanded=fields.get("amount_demanded"),
-            payment_channel=fields.get("payment_channel") or "",
-            occurred_on=fields.get("occurred_on"),
-            concerns_staff=fields["concerns_staff"],
-            is_internal=routing.is_internal,
-            contact_name=contact.get("name", ""),
-            contact_phone=contact.get("phone", ""),
-            contact_email=contact.get("email", ""),
-            channel=channel,
-            priority=_priority(user, fields["category"], fields["description"]),
-            office=routing.office,
-            routing_rule=routing.rule,
-        )
-        ReportTarget.objects.bulk_create(
-            [
-                ReportTarget(
-                    report=report,
-                    website=website_for(t),
-                    **{k: t[k] for k in (*TARGET_FIELDS, "domain")},
+    for attempt in range(1, CODE_ATTEMPTS + 1):
+        code = new_tracking_code()
+        try:
+            with transaction.atomic():
+                routing = route(
+                    lookup=lookup,
+                    category=fields["category"],
+                    concerns_staff=fields["concerns_staff"],
+                    text=text,
+                    targets=[
+                        TargetKeys(t["domain"], t["icp_number"], t["psb_number"])
+                        for t in clean.targets
+                    ],
                 )
-                for t in clean.targets
-            ]
-        )
-        received = _store_evidence(report, files, user)
-        hashes = [f["sha256"] for f in received]
-        if fields.get("notice_email"):
-            NoticeAddress.objects.create(
-                report=report, sealed_email=seal_at_rest(fields["notice_email"])
-            )
-        ledger.append(
-            report,
-            action="report.received",
-            actor=user,
-            actor_label="" if user else REPORTER_LABEL,
-            data={
-                "tracking_code": report.tracking_code,
-                "category": report.category,
-                "office": report.office_id,
-                "routing_rule": report.routing_rule,
-                "internal": report.is_internal,
-                "channel": channel,
-                "priority": report.priority,
-                "targets": len(clean.targets),
-                "evidence": hashes,
-            },
-        )
-        call_after_commit(lambda: enqueue_analysis(report.pk))
+                if office is not None and not routing.is_internal:
+                    routing = Routing(office, "office_given")
+                report = Report.objects.create(
+                    tracking_code=code,
+                    access_key_hash=hash_access_key(access_key),
+                    category=fields["category"],
+                    description=fields["description"],
+                    amount_demanded=fields.get("amount_demanded"),
+                    payment_channel=fields.get("payment_channel") or "",
+                    occurred_on=fields.get("occurred_on"),
+                    concerns_staff=fields["concerns_staff"],
+                    is_internal=routing.is_internal,
+                    contact_name=contact.get("name", ""),
+                    contact_phone=contact.get("phone", ""),
+                    contact_email=contact.get("email", ""),
+                    channel=channel,
+                    priority=_priority(user, fields["category"], fields["description"]),
+                    office=routing.office,
+                    routing_rule=routing.rule,
+                )
+                ReportTarget.objects.bulk_create(
+                    [
+                        ReportTarget(
+                            report=report,
+                            website=website_for(t),
+                            **{k: t[k] for k in (*TARGET_FIELDS, "domain")},
+                        )
+                        for t in clean.targets
+                    ]
+                )
+                received = _store_evidence(report, files, user)
+                hashes = [f["sha256"] for f in received]
+                if fields.get("notice_email"):
+                    NoticeAddress.objects.create(
+                        report=report, sealed_email=seal_at_rest(fields["notice_email"])
+                    )
+                ledger.append(
+                    report,
+                    action="report.received",
+                    actor=user,
+                    actor_label="" if user else REPORTER_LABEL,
+                    data={
+                        "tracking_code": report.tracking_code,
+                        "category": report.category,
+                        "office": report.office_id,
+                        "routing_rule": report.routing_rule,
+                        "internal": report.is_internal,
+                        "channel": channel,
+                        "priority": report.priority,
+                        "targets": len(clean.targets),
+                        "evidence": hashes,
+                    },
+                )
+                call_after_commit(partial(enqueue_analysis, report.pk))
+        except IntegrityError:
+            if attempt == CODE_ATTEMPTS or not Report.objects.filter(tracking_code=code).exists():
+                raise
+            continue
+        break
     return Submission(report=report, access_key=access_key, files=tuple(received))
 
 

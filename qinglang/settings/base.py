@@ -447,7 +447,7 @@ else:
         # Counters in a SQLite file of their own (diskcache, safe across processes), so a
         # public submission never queues on the database's write lock for its throttle.
         "throttle": {
-            "BACKEND": "diskcache.DjangoCache",
+            "BACKEND": "qinglang.core.caches.PersistentDiskCache",
             "LOCATION": str(QINGLANG_HOME / "throttle"),
             "OPTIONS": {"size_limit": 64 * 2**20},
         },

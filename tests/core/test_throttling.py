@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from qinglang.core.throttling import count_hit
 from qinglang.intake import services
 from qinglang.intake.models import Report
 from tests.intake.factories import report_body
@@ -22,7 +23,10 @@ def disk_throttle(settings, tmp_path):
     """The embedded store: counters in a diskcache directory of their own."""
     settings.CACHES = {
         **settings.CACHES,
-        "throttle": {"BACKEND": "diskcache.DjangoCache", "LOCATION": str(tmp_path / "throttle")},
+        "throttle": {
+            "BACKEND": "qinglang.core.caches.PersistentDiskCache",
+            "LOCATION": str(tmp_path / "throttle"),
+        },
     }
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
     yield tmp_path / "throttle"
@@ -56,3 +60,79 @@ def test_the_throttle_touches_no_database_table(world, monkeypatch, disk_throttl
     with CaptureQueriesContext(connection) as ctx:
         assert api.post("/api/v1/reports/", report_body(), format="json").status_code == 201
     assert not [q for q in ctx.captured_queries if "cache" in q["sql"].lower()]
+
+
+def test_the_throttle_store_keeps_its_connections_between_requests(
+    world, monkeypatch, disk_throttle
+):
+    # Closing the last connection to a WAL database checkpoints it: milliseconds per request.
+    monkeypatch.setattr(services, "enqueue_analysis", lambda report_id: None)
+    api = APIClient()
+    assert api.post("/api/v1/reports/", report_body(), format="json").status_code == 201
+    shards = caches["throttle"]._cache._shards
+    opened = [shard._local.__dict__.get("con") for shard in shards]
+    assert any(opened), "the counter's shard is open after the request"
+    assert api.post("/api/v1/reports/", report_body(), format="json").status_code == 201
+    assert [shard._local.__dict__.get("con") for shard in shards] == opened
+
+
+class _Store:
+    """A cache that answers incr/add/set as scripted, to reach count_hit's races."""
+
+    def __init__(self, incr: list[int | None], add: bool) -> None:
+        self.incr_answers, self.add_answer, self.calls = incr, add, []
+
+    def incr(self, key: str) -> int:
+        self.calls.append("incr")
+        answer = self.incr_answers.pop(0)
+        if answer is None:
+            raise ValueError(key)
+        return answer
+
+    def add(self, key: str, value: int, timeout: int) -> bool:
+        self.calls.append(f"add {value} {timeout}")
+        return self.add_answer
+
+    def set(self, key: str, value: int, timeout: int) -> None:
+        self.calls.append(f"set {value} {timeout}")
+
+
+def test_count_hit_increments_an_open_window_in_one_write():
+    store = _Store(incr=[7], add=True)
+    assert count_hit(store, "k", timeout=60) == 7
+    assert store.calls == ["incr"]
+
+
+def test_count_hit_opens_a_window_at_one():
+    store = _Store(incr=[None], add=True)
+    assert count_hit(store, "k", timeout=60) == 1
+    assert store.calls == ["incr", "add 1 60"]
+
+
+def test_count_hit_counts_on_when_another_process_opened_the_window_first():
+    store = _Store(incr=[None, 2], add=False)
+    assert count_hit(store, "k", timeout=60) == 2
+    assert store.calls == ["incr", "add 1 60", "incr"]
+
+
+def test_count_hit_restarts_a_window_that_expired_in_between():
+    store = _Store(incr=[None, None], add=False)
+    assert count_hit(store, "k", timeout=60) == 1
+    assert store.calls == ["incr", "add 1 60", "incr", "set 1 60"]
+
+
+def test_the_limit_holds_on_the_local_memory_store_too(world, monkeypatch, settings):
+    # Django's own backends (Redis, local memory) raise ValueError from incr on a missing key.
+    monkeypatch.setattr(services, "enqueue_analysis", lambda report_id: None)
+    caches["throttle"].clear()
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "report_submit": "3/hour"}
+    monkeypatch.setitem(settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES", rates)
+    monkeypatch.setattr(
+        "rest_framework.throttling.SimpleRateThrottle.THROTTLE_RATES", rates, raising=False
+    )
+    api = APIClient()
+    codes = [
+        api.post("/api/v1/reports/", report_body(), format="json").status_code for _ in range(4)
+    ]
+    assert codes == [201, 201, 201, 429]
+    assert Report.objects.count() == 3

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermitted, StateError
@@ -75,6 +76,36 @@ def test_anonymous_report_keeps_no_contact(world, queued):
 def test_tracking_codes_are_unique(world, queued):
     codes = {submit_report(report_body()).tracking_code for _ in range(5)}
     assert len(codes) == 5
+
+
+def test_a_tracking_code_drawn_twice_is_stored_again_under_a_new_one(
+    world, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    # No probe per submission: the unique constraint catches the (1 in 31**10) repeat.
+    first = submit_report(report_body()).tracking_code
+    drawn = iter([first, "QL-NEWCODE234"])
+    monkeypatch.setattr(services, "new_tracking_code", lambda: next(drawn))
+    with django_capture_on_commit_callbacks(execute=True):
+        sub = submit_report(report_body(), files=[png_file()])
+    assert sub.tracking_code == "QL-NEWCODE234"
+    assert Report.objects.filter(tracking_code=first).count() == 1
+    report = Report.objects.get(tracking_code="QL-NEWCODE234")
+    assert items_for(("intake.report", report.pk)).count() == 1
+    received = LedgerEvent.objects.filter(action="report.received")
+    assert sorted(e.data["tracking_code"] for e in received) == sorted([first, "QL-NEWCODE234"])
+    assert Report.objects.count() == 2 and ReportTarget.objects.count() == 2
+    assert queued[-1] == report.pk and len(queued) == 1
+
+
+def test_a_tracking_code_that_keeps_colliding_fails_and_stores_nothing_more(
+    world, queued, monkeypatch
+):
+    first = submit_report(report_body()).tracking_code
+    monkeypatch.setattr(services, "new_tracking_code", lambda: first)
+    with pytest.raises(IntegrityError):
+        submit_report(report_body())
+    assert Report.objects.count() == 1 and ReportTarget.objects.count() == 1
+    assert LedgerEvent.objects.filter(action="report.received").count() == 1
 
 
 @pytest.mark.parametrize(

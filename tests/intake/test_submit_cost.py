@@ -11,8 +11,9 @@ from qinglang.intake import services
 from tests.intake.factories import report_body
 
 pytestmark = pytest.mark.django_db
-# Measured before the reporter's conversation landed; a submission must not grow past it.
-MAX_STATEMENTS = 8
+# 8 before the reporter's conversation landed; 6 since routing reads cached offices and the
+# tracking code relies on its unique constraint (BEGIN and COMMIT included on SQLite).
+MAX_STATEMENTS = 6
 
 
 def test_a_json_report_without_files_makes_a_bounded_number_of_statements(world, monkeypatch):
