@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -10,8 +11,12 @@ import chinese_calendar
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@lru_cache(maxsize=8192)
 def is_working_day(day: dt.date) -> bool:
     """Return whether `day` is a working day in mainland China (make-up Saturdays count).
+
+    Cached per day: chinese-calendar checks each date against its whole table, which was most
+    of a national deadline plan's time (22,000 look-ups, 1.4 s).
 
     The State Council publishes each year's holidays late in the year before; until the package
     has them, a year counts Monday to Friday except the fixed-date statutory holidays, so

@@ -140,3 +140,21 @@ def test_with_a_limit_the_older_lists_are_bounded_too(world, client):
     page = client.get("/api/v1/deadlines/?limit=1").json()
     assert [t["id"] for t in page["overdue_transfers"]] == [whole["overdue_transfers"][0]["id"]]
     assert len(page["triage"]) == 1 and len(whole["triage"]) > 1
+
+
+@pytest.mark.django_db
+def test_item_links_and_titles_are_those_of_each_object(world):
+    from django.urls import reverse
+
+    from qinglang.cases.selectors.deadlines import list_deadlines
+
+    _plan(world)
+    plan = list_deadlines(world.beijing_user)
+    by_kind = {i.kind: i for i in plan.items}
+    transfer = Transfer.objects.get(pk=by_kind["transfer"].id)
+    assert by_kind["transfer"].url == transfer.get_absolute_url()
+    assert transfer.get_kind_display() in by_kind["transfer"].title
+    assert transfer.case.number in by_kind["transfer"].title
+    report = by_kind["triage"]
+    assert report.url == reverse("cases:triage_detail", args=[report.id])
+    assert Report.objects.get(pk=report.id).tracking_code in report.title
