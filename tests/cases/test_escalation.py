@@ -102,6 +102,8 @@ def test_untriaged_report_escalates_after_triage_deadline(world):
     Report.objects.filter(pk__in=[late.pk, internal.pk]).update(
         submitted_at=timezone.now() - dt.timedelta(days=30)
     )
+    # The stored deadline follows the (backdated) submission, as it would have been stored.
+    assert deadlines.refresh_triage_due(report_ids=[late.pk, internal.pk]) == 2
     deadlines.escalate_overdue()
     rows = list(Escalation.objects.filter(item_type="report"))
     assert [(r.item_id, r.superior_office) for r in rows] == [(late.pk, world.guangdong_office)]
@@ -246,3 +248,20 @@ def test_deadlines_api(world):
     police = api_client(world.police_user).get("/api/v1/deadlines/").json()
     assert [t["id"] for t in police["overdue_transfers"]] == [transfer.pk]
     assert police["escalated_to_us"] == []
+
+
+def test_triage_escalation_follows_the_stored_deadline_the_queue_shows(world):
+    """A report whose stored deadline passed escalates; one whose deadline a policy change
+    moved later (stored) does not, whatever its submission time says."""
+    from qinglang.intake.models import Report
+
+    moved = make_report(world.shenzhen_office)
+    passed = make_report(world.shenzhen_office)
+    Report.objects.filter(pk=moved.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(days=30),
+        triage_due=timezone.now() + dt.timedelta(days=3),
+    )
+    Report.objects.filter(pk=passed.pk).update(triage_due=timezone.now() - dt.timedelta(hours=1))
+    deadlines.escalate_overdue()
+    escalated = set(Escalation.objects.filter(item_type="report").values_list("item_id", flat=True))
+    assert escalated == {passed.pk}

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -407,11 +408,16 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> list[Escalation]:
 def _escalate_triage(*, now: dt.datetime) -> list[Escalation]:
     """Escalate reports still awaiting triage after their deadline (regulator offices only)."""
     created: list[Escalation] = []
-    # A deadline is at least one calendar day away, so younger reports cannot be overdue yet.
+    # The stored deadline the queue shows (kept current when policies change), read as a range
+    # in SQL instead of every waiting report's deadline worked out in Python; a report stored
+    # without one falls back to its policy (at least a calendar day after submission).
+    overdue = Q(triage_due__lt=now) | Q(
+        triage_due__isnull=True, submitted_at__lt=now - dt.timedelta(days=1)
+    )
     reports = list(
         Report.objects.filter(
+            overdue,
             status=ReportStatus.RECEIVED,
-            submitted_at__lt=now - dt.timedelta(days=1),
             office__kind="regulator_office",
             is_internal=False,
         )
@@ -421,9 +427,9 @@ def _escalate_triage(*, now: dt.datetime) -> list[Escalation]:
     history = _history(EscalationItem.REPORT, [r.pk for r in reports])
     rules: dict[str, DeadlineRule] = {}
     for report in reports:
-        if report.category not in rules:
+        if report.category not in rules and report.triage_due is None:
             rules[report.category] = rule_for(DeadlineStage.TRIAGE, category=report.category)
-        deadline = triage_deadline(report, rules)
+        deadline = report.triage_due or triage_deadline(report, rules)
         if deadline >= now:
             continue
         row = _record(
@@ -514,16 +520,19 @@ def send_daily_digest(*, now: dt.datetime | None = None) -> int:
         )
     reports = (
         Report.objects.filter(
-            status=ReportStatus.RECEIVED, is_internal=False, office__kind="regulator_office"
+            Q(triage_due__lt=soon) | Q(triage_due__isnull=True),
+            status=ReportStatus.RECEIVED,
+            is_internal=False,
+            office__kind="regulator_office",
         )
         .select_related("office")
         .order_by("submitted_at", "id")
     )
     rules: dict[str, DeadlineRule] = {}
     for report in reports:
-        if report.category not in rules:
+        if report.category not in rules and report.triage_due is None:
             rules[report.category] = rule_for(DeadlineStage.TRIAGE, category=report.category)
-        deadline = triage_deadline(report, rules)
+        deadline = report.triage_due or triage_deadline(report, rules)
         if deadline < soon:
             add(
                 report.office,
