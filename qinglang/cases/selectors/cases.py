@@ -12,7 +12,7 @@ from django.http import Http404
 
 from qinglang.cases.models import Case, CaseTarget
 from qinglang.core import jurisdiction
-from qinglang.core.models import LedgerEvent, Organization, OrganizationKind, Role, User
+from qinglang.core.models import LedgerEvent, OrganizationKind, Role, User
 
 # Roles that may work cases in a regulator office (and inspectors for internal matters).
 HANDLING_ROLES = frozenset({Role.TRIAGE_OFFICER, Role.CASE_HANDLER, Role.OFFICE_HEAD})
@@ -185,11 +185,7 @@ def _countable_cases(user: User) -> QuerySet[Case]:
     org = _org(user)
     if org is None or org.kind != OrganizationKind.REGULATOR_OFFICE or not org.scope_prefix:
         return cases_visible_to(user)
-    offices = list(
-        Organization.objects.filter(
-            kind=OrganizationKind.REGULATOR_OFFICE, region__code__startswith=org.scope_prefix
-        ).values_list("pk", flat=True)
-    )
+    offices = list(jurisdiction.offices_under(org.scope_prefix).values_list("pk", flat=True))
     co_handled = list(
         Case.co_offices.through.objects.filter(organization_id=org.pk)
         .order_by()
