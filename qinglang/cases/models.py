@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qinglang.core import tallies
 from qinglang.core.models import Organization
 from qinglang.intake.models import Report, ReportCategory
 from qinglang.registry.models import Website
@@ -200,6 +201,37 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class CaseTally(models.Model):
+    """Cases counted per lead office, status and internal flag, kept by database triggers.
+
+    Signed delta rows (see `qinglang.core.tallies`): the case list's page count sums a few
+    hundred rows instead of counting every case in scope.
+    """
+
+    lead_office = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=32)
+    is_internal = models.BooleanField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("case tally")
+        verbose_name_plural = _("case tallies")
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.n:+d}"
+
+
+CASE_TALLY = tallies.register(
+    tallies.TallySpec(
+        source="cases_case",
+        tally="cases_casetally",
+        keys=("lead_office_id", "status", "is_internal"),
+    )
+)
 
 
 class TargetKind(models.TextChoices):

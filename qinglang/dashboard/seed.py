@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from qinglang.cases.models import Case, CaseStatus, Transfer, TransferStatus
+from qinglang.core import tallies
 from qinglang.core.canonical import canonical_json, normalise, sha256_hex
 from qinglang.core.models import (
     LedgerEvent,
@@ -391,6 +392,7 @@ def seed(
         totals["events"] += len(events)
         totals["occurrences"] += len(occurrences)
         progress(f"{totals['reports']} / {reports} reports")
+    tallies.compact_all()  # one delta row per inserted report and case, folded now
     if connection.vendor == "postgresql":  # fresh statistics, or the planner guesses from none
         tables = [
             m._meta.db_table

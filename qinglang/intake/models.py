@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from qinglang.core import tallies
 from qinglang.core.models import Organization
 from qinglang.registry.models import Website
 
@@ -224,6 +225,37 @@ class Report(models.Model):
     @property
     def is_anonymous(self) -> bool:
         return not (self.contact_name or self.contact_phone or self.contact_email)
+
+
+class ReportTally(models.Model):
+    """Reports counted per office, status and internal flag, kept by database triggers.
+
+    Signed delta rows (see `qinglang.core.tallies`): the triage queue's counts per status sum a
+    few hundred rows instead of counting a million reports.
+    """
+
+    office = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=16)
+    is_internal = models.BooleanField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("report tally")
+        verbose_name_plural = _("report tallies")
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.n:+d}"
+
+
+REPORT_TALLY = tallies.register(
+    tallies.TallySpec(
+        source="intake_report",
+        tally="intake_reporttally",
+        keys=("office_id", "status", "is_internal"),
+    )
+)
 
 
 class ReportTarget(models.Model):

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from qinglang.core.jurisdiction import office_scope_q
 from qinglang.core.models import LedgerEvent, OrganizationKind, User
-from qinglang.intake.models import Report, ReportStatus, priority_lane
+from qinglang.intake.models import Report, ReportStatus, ReportTally, priority_lane
 
 # Orders of report lists by name; "priority" (the default) is supervisor lane, urgent, newest.
 REPORT_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -58,17 +58,32 @@ def reports_visible_to(user: User | Any) -> QuerySet[Report]:
     base = Report.objects.select_related(
         "office", "office__region", "review_request"
     ).prefetch_related("targets")
+    q = _visibility_q(user)
+    return base.none() if q is None else base.filter(q)
+
+
+def report_tallies_visible_to(user: User | Any) -> QuerySet[ReportTally]:
+    """Return the tally rows counting exactly the reports `reports_visible_to(user)` holds."""
+    q = _visibility_q(user)
+    return ReportTally.objects.none() if q is None else ReportTally.objects.filter(q)
+
+
+def _visibility_q(user: User | Any) -> Q | None:
+    """Return the filter on `office` and `is_internal` of what `user` may see (None: nothing).
+
+    Reports and their tally share these two fields, so their counts cannot drift apart.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
-        return base.none()
+        return None
     org = user.organization
     if org is None or not org.is_active:
-        return base.none()
+        return None
     if org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
-        return base.filter(is_internal=True, office=org)
+        return Q(is_internal=True, office=org)
     if org.kind != OrganizationKind.REGULATOR_OFFICE:
-        return base.none()
+        return None
     # Internal matters never reach an office, not even the national one, nor its counts.
-    return base.filter(office_scope_q(user, "office") & Q(is_internal=False))
+    return office_scope_q(user, "office") & Q(is_internal=False)
 
 
 def get_report_for(user: User | Any, pk: Any) -> Report:

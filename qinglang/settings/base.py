@@ -327,6 +327,11 @@ CELERY_BEAT_SCHEDULE["core-notification-digests"] = {
     "task": "qinglang.core.tasks.send_notification_digests",
     "schedule": crontab(hour=7, minute=30),
 }
+# Trigger-kept row counts (core.tallies): fold their delta rows every five minutes.
+CELERY_BEAT_SCHEDULE["core-compact-tallies"] = {
+    "task": "qinglang.core.tasks.compact_tallies",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["core-forget-task-receipts"] = {
     "task": "qinglang.core.tasks.forget_task_receipts",
     "schedule": crontab(hour=4, minute=10),

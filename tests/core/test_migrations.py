@@ -62,3 +62,23 @@ def test_the_frozen_partitioned_guard_still_matches_the_current_sql():
     assert frozen.FUNCTION_0003 == ledger_sql.POSTGRES_FUNCTION
     assert frozen.FUNCTION_PARTITIONED == ledger_sql.POSTGRES_PARTITIONED_FUNCTION
     assert frozen.DEFAULT == "core_ledgerevent_default"
+
+
+def test_the_frozen_tally_triggers_still_match_the_current_sql():
+    """The tallies' frozen triggers (intake 0009, cases 0012) and core.tallies agree."""
+    import importlib
+
+    from qinglang.cases.models import CASE_TALLY
+    from qinglang.core import tallies
+    from qinglang.intake.models import REPORT_TALLY
+
+    for spec, name in [
+        (REPORT_TALLY, "qinglang.intake.migrations.0009_tallies"),
+        (CASE_TALLY, "qinglang.cases.migrations.0012_tallies"),
+    ]:
+        frozen = importlib.import_module(name)
+        assert tallies.create_sql(spec, "sqlite") == frozen.SQLITE_CREATE
+        assert tallies.drop_sql(spec, "sqlite") == frozen.SQLITE_DROP
+        assert tallies.create_sql(spec, "postgresql") == frozen.POSTGRES_CREATE
+        assert tallies.drop_sql(spec, "postgresql") == frozen.POSTGRES_DROP
+        assert tallies.backfill_sql(spec) == frozen.BACKFILL

@@ -170,6 +170,49 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
     return order_cases(qs, filters.ordering) if filters.ordering else qs
 
 
+def count_cases(user: User, filters: CaseFilters | None = None) -> int | None:
+    """Return how many cases `list_cases(user, filters)` holds, from the tally; None when a
+    filter the tally does not key (category, target, assignee, deadline) makes the list count
+    its rows itself.
+
+    Cases led within the scope are summed from `CaseTally` (a few hundred rows, not every case
+    of the country); cases the office co-handles that are led elsewhere are counted directly,
+    through the co-handling table. Together they are exactly `cases_visible_to(user)`.
+    """
+    from django.db.models import Sum
+
+    from qinglang.cases.models import CaseTally
+
+    filters = filters or CaseFilters()
+    if filters.category or filters.target or filters.assignee or filters.due_before:
+        return None
+    org = _org(user)
+    if org is None:
+        return 0
+    narrow = Q(status=filters.status) if filters.status else Q()
+    if filters.office:
+        narrow &= Q(lead_office_id=filters.office)
+    if org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
+        led = Q(is_internal=True, lead_office=org)
+        co_handled = 0
+    elif org.is_regulator:
+        scope = jurisdiction.office_scope_q(user, "lead_office") & Q(
+            lead_office__kind=OrganizationKind.REGULATOR_OFFICE
+        )
+        led = scope & Q(is_internal=False)
+        through = Case.co_offices.through
+        co_handled = (
+            Case.objects.filter(narrow, is_internal=False)
+            .filter(Exists(through.objects.filter(case_id=OuterRef("pk"), organization_id=org.pk)))
+            .exclude(scope)
+            .count()
+        )
+    else:
+        return 0
+    total = CaseTally.objects.filter(led, narrow).aggregate(n=Sum("n"))["n"] or 0
+    return int(total) + co_handled
+
+
 # Up to this many co-handled cases are named by id in a list's filter; beyond, a subquery.
 CO_HANDLED_LITERAL_MAX = 1000
 

@@ -32,6 +32,7 @@ from qinglang.cases.selectors.cases import (
     can_lead_case,
     case_timeline,
     cases_visible_to,
+    count_cases,
     get_case_detail_for,
     get_case_for,
     list_cases,
@@ -48,7 +49,7 @@ from qinglang.cases.views.targets import link_choices, warn_unlinked
 from qinglang.core.exceptions import NotPermitted
 
 
-def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any]:
+def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any, CaseFilters]:
     form = CaseFilterForm(request.GET or None, user=request.user)
     filters = CaseFilters()
     if form.is_valid():
@@ -61,19 +62,19 @@ def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any]:
             target=d["target"],
             assignee=d["assignee"],
         )
-    return form, list_cases(request.user, filters)
+    return form, list_cases(request.user, filters), filters
 
 
 @office_staff_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """Show the user's cases, filtered and paged."""
-    form, cases = _filtered(request)
+    form, cases, filters = _filtered(request)
     return render(
         request,
         "cases/case_list.html",
         {
             "form": form,
-            "page": paginate(request, cases),
+            "page": paginate(request, cases, count=count_cases(request.user, filters)),
             "query": query_without_page(request),
             "can_create": can_create_case(request.user),
         },
@@ -83,7 +84,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @office_staff_required
 def case_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Export the filtered list as CSV or XLSX."""
-    _form, cases = _filtered(request)
+    _form, cases, _filters = _filtered(request)
     return exports.export_xlsx(cases) if fmt == "xlsx" else exports.export_csv(cases)
 
 
