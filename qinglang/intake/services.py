@@ -260,17 +260,20 @@ def clean_report_data(data: Any) -> CleanReport:
         errors["contact"] = {"non_field_errors": [_("Send the contact details as an object.")]}
     else:
         contact_errors = _scalar_errors(raw_contact, CONTACT_FIELDS)
-        contact_form = ContactForm(
-            data={
-                k: raw_contact[k]
-                for k in CONTACT_FIELDS
-                if raw_contact.get(k) is not None and k not in contact_errors
-            }
-        )
-        if contact_form.is_valid() and not contact_errors:
-            contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
+        contact_data = {
+            k: raw_contact[k]
+            for k in CONTACT_FIELDS
+            if raw_contact.get(k) is not None and k not in contact_errors
+        }
+        if not contact_data and not contact_errors:
+            # Anonymous (most reports): what the form cleans nothing to, without building it.
+            contact = dict.fromkeys(CONTACT_FIELDS, "")
         else:
-            errors["contact"] = {**contact_errors, **form_errors(contact_form)}
+            contact_form = ContactForm(data=contact_data)
+            if contact_form.is_valid() and not contact_errors:
+                contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
+            else:
+                errors["contact"] = {**contact_errors, **form_errors(contact_form)}
     if errors:
         raise ReportInvalidError(errors)
     return CleanReport(fields=fields_form.cleaned_data, targets=targets, contact=contact)
