@@ -37,9 +37,9 @@ from qinglang.intake.forms import (
     CONTACT_FIELDS,
     MAX_TARGETS,
     TARGET_FIELDS,
-    ContactForm,
-    ReportFieldsForm,
-    TargetForm,
+    ContactCheck,
+    ReportFieldsCheck,
+    TargetCheck,
     form_errors,
 )
 from qinglang.intake.models import (
@@ -205,7 +205,7 @@ def clean_report_data(data: Any) -> CleanReport:
     if not isinstance(data, Mapping):
         raise ReportInvalidError({"non_field_errors": [_("Send the report as a JSON object.")]})
     errors: dict[str, Any] = _scalar_errors(data, REPORT_FIELDS)
-    fields_form = ReportFieldsForm(
+    fields_form = ReportFieldsCheck(
         data={
             k: data[k]
             for k in REPORT_FIELDS
@@ -239,7 +239,7 @@ def clean_report_data(data: Any) -> CleanReport:
                 target_errors.append({"non_field_errors": [_("Send each target as an object.")]})
                 continue
             item_errors = _scalar_errors(item, TARGET_FIELDS)
-            form = TargetForm(
+            form = TargetCheck(
                 data={
                     k: item[k]
                     for k in TARGET_FIELDS
@@ -269,7 +269,7 @@ def clean_report_data(data: Any) -> CleanReport:
             # Anonymous (most reports): what the form cleans nothing to, without building it.
             contact = dict.fromkeys(CONTACT_FIELDS, "")
         else:
-            contact_form = ContactForm(data=contact_data)
+            contact_form = ContactCheck(data=contact_data)
             if contact_form.is_valid() and not contact_errors:
                 contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
             else:
