@@ -37,9 +37,9 @@ from qinglang.intake.forms import (
     CONTACT_FIELDS,
     MAX_TARGETS,
     TARGET_FIELDS,
-    ContactForm,
-    ReportFieldsForm,
-    TargetForm,
+    ContactCheck,
+    ReportFieldsCheck,
+    TargetCheck,
     form_errors,
 )
 from qinglang.intake.models import (
@@ -205,7 +205,7 @@ def clean_report_data(data: Any) -> CleanReport:
     if not isinstance(data, Mapping):
         raise ReportInvalidError({"non_field_errors": [_("Send the report as a JSON object.")]})
     errors: dict[str, Any] = _scalar_errors(data, REPORT_FIELDS)
-    fields_form = ReportFieldsForm(
+    fields_form = ReportFieldsCheck(
         data={
             k: data[k]
             for k in REPORT_FIELDS
@@ -239,7 +239,7 @@ def clean_report_data(data: Any) -> CleanReport:
                 target_errors.append({"non_field_errors": [_("Send each target as an object.")]})
                 continue
             item_errors = _scalar_errors(item, TARGET_FIELDS)
-            form = TargetForm(
+            form = TargetCheck(
                 data={
                     k: item[k]
                     for k in TARGET_FIELDS
@@ -260,17 +260,20 @@ def clean_report_data(data: Any) -> CleanReport:
         errors["contact"] = {"non_field_errors": [_("Send the contact details as an object.")]}
     else:
         contact_errors = _scalar_errors(raw_contact, CONTACT_FIELDS)
-        contact_form = ContactForm(
-            data={
-                k: raw_contact[k]
-                for k in CONTACT_FIELDS
-                if raw_contact.get(k) is not None and k not in contact_errors
-            }
-        )
-        if contact_form.is_valid() and not contact_errors:
-            contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
+        contact_data = {
+            k: raw_contact[k]
+            for k in CONTACT_FIELDS
+            if raw_contact.get(k) is not None and k not in contact_errors
+        }
+        if not contact_data and not contact_errors:
+            # Anonymous (most reports): what the form cleans nothing to, without building it.
+            contact = dict.fromkeys(CONTACT_FIELDS, "")
         else:
-            errors["contact"] = {**contact_errors, **form_errors(contact_form)}
+            contact_form = ContactCheck(data=contact_data)
+            if contact_form.is_valid() and not contact_errors:
+                contact = {k: contact_form.cleaned_data[k] for k in CONTACT_FIELDS}
+            else:
+                errors["contact"] = {**contact_errors, **form_errors(contact_form)}
     if errors:
         raise ReportInvalidError(errors)
     return CleanReport(fields=fields_form.cleaned_data, targets=targets, contact=contact)

@@ -16,6 +16,7 @@ from qinglang.analysis.filings import parse_icp, parse_psb
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.jurisdiction import office_scope_q
 from qinglang.core.models import Region, User
+from qinglang.core.prepared import PreparedQuery
 from qinglang.registry.labels import identifier_kind_label
 from qinglang.registry.models import (
     Account,
@@ -40,13 +41,24 @@ REGISTRY_PREFIX = "registry."
 GRAPH_NODE_LIMIT = 300
 
 
+def _by_active_domain(domain: str) -> QuerySet[Website]:
+    qs = Website.objects.select_related("region").filter(
+        domains__domain=domain, domains__removed_at__isnull=True
+    )
+    return (qs if qs.ordered else qs.order_by("pk"))[:1]  # what .first() would read
+
+
+# Every public submission looks its targets' domains up: the SQL is compiled once.
+_WEBSITE_BY_DOMAIN = PreparedQuery(_by_active_domain, ["example.invalid"])
+
+
 def find_website(
     *, domain: str | None = None, icp_number: str | None = None, psb_number: str | None = None
 ) -> Website | None:
     """Return the registered website matching a registrable domain or a filing number."""
     qs = Website.objects.select_related("region")
     if domain:
-        found = qs.filter(domains__domain=domain.lower(), domains__removed_at__isnull=True).first()
+        found = _WEBSITE_BY_DOMAIN.first(domain.lower())
         if found:
             return found
     if icp_number:

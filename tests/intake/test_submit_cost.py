@@ -24,3 +24,19 @@ def test_a_json_report_without_files_makes_a_bounded_number_of_statements(world,
         response = api.post("/api/v1/reports/", report_body(), format="json")
     assert response.status_code == 201
     assert len(ctx.captured_queries) <= MAX_STATEMENTS
+
+
+def test_the_service_validates_with_shared_fields_and_the_same_messages():
+    from qinglang.intake.forms import ReportFieldsCheck, ReportFieldsForm, form_errors
+
+    bad = {"category": "nope", "description": "短", "occurred_on": "2999-01-01"}
+    check, form = ReportFieldsCheck(data=bad), ReportFieldsForm(data=bad)
+    assert not check.is_valid() and not form.is_valid()
+    assert form_errors(check) == form_errors(form) and set(form_errors(check)) == {
+        "category",
+        "description",
+        "occurred_on",
+    }
+    # The check shares the class's fields (no copy per instance); a web form keeps its own.
+    assert check.fields["category"] is ReportFieldsCheck.base_fields["category"]
+    assert form.fields["category"] is not ReportFieldsForm.base_fields["category"]
