@@ -129,6 +129,9 @@ _WORD_NOISE = re.compile(
 # (One class for "numeral or digit", not an alternation: the engine skips other characters fast.)
 _NUMERAL_OR_DIGIT = "[" + "".join(NUMERAL_DIGITS) + r"\d]"
 _NUMERAL_RUN = re.compile(rf"{_NUMERAL_OR_DIGIT}(?:{SEP}{{0,3}}{_NUMERAL_OR_DIGIT}){{4,}}")
+# `_numerals` changes a run only if it holds two Chinese numerals: a text with fewer keeps as is
+# (most texts: their digit runs are phone numbers, prices and dates, each run a callback).
+_NUMERAL_CHAR = re.compile(_NUMERAL)
 _SYMBOL_CLASS = f"[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]"
 _SYMBOL_NOISE = re.compile(rf"(?<=\w){_SYMBOL_CLASS}{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -453,7 +456,9 @@ _SYMBOL_NOISE_STARTS = Gate(re.compile(_SYMBOL_CLASS))
 def normalize(text: str | Normalized) -> Normalized:
     """Return the de-obfuscated text of `text` (or of its fold) with its offset map."""
     norm = text if isinstance(text, Normalized) else fold(text)
-    norm = norm.sub(_NUMERAL_RUN, _numerals)
+    first = _NUMERAL_CHAR.search(norm.text)
+    if first is not None and _NUMERAL_CHAR.search(norm.text, first.end()) is not None:
+        norm = norm.sub(_NUMERAL_RUN, _numerals)
     norm = norm.sub(_DELETION_MARKER, lambda m: "删帖", _DELETION_STARTS)
     norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝", _ALIPAY_STARTS)
     norm = norm.sub(_QQ_MARKER, lambda m: "QQ", _QQ_STARTS)
