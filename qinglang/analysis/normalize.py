@@ -173,35 +173,35 @@ class Gate:
                     pos = match.end()
 
 
-@dataclass(frozen=True, slots=True)
-class _Edits:
-    """The replacements of one `Normalized.sub` that changed the length, in text order."""
-
-    new_a: list[int]  # where each replacement begins in the new text
-    new_b: list[int]  # and ends
-    old_b: list[int]  # where the replaced characters ended in the old text
-    spans: list[tuple[int, int]]  # the original span each replacement stands for
-    length: int  # of the new text
-
-
 class _EditedMap(Sequence[int]):
-    """One side (starts or ends) of the offset map after a `Normalized.sub`, looked up lazily.
+    """One side (starts or ends) of the offset map after substitutions, looked up lazily.
 
-    A character a replacement put in maps to the span of what it replaced; any other character
-    maps as the old character it was. Building the whole map instead costs two tuples as long
-    as the text for each substitution (most of the normalisation time of a 1 MB page), when only
-    the few positions identifiers begin and end at are ever asked for.
+    The text is cut into segments: in one, character `i` maps as character `i + delta` of the
+    map before any substitution (`base`); in another (what a replacement put in), every
+    character maps to the one span it replaced. Looking a character up is one binary search;
+    each substitution rewrites the segment list, never a list as long as the text. (Building
+    the whole map cost two text-long tuples per substitution: most of the normalisation time
+    of a 1 MB page, when only the positions identifiers begin and end at are ever asked for.)
     """
 
-    __slots__ = ("_edits", "_parent", "_side")
+    __slots__ = ("_base", "_length", "_pos", "_side", "_vals")
 
-    def __init__(self, parent: Sequence[int], edits: _Edits, side: int) -> None:
-        self._parent = parent
-        self._edits = edits
+    def __init__(
+        self,
+        base: Sequence[int],
+        pos: list[int],
+        vals: list[int | tuple[int, int]],
+        side: int,
+        length: int,
+    ) -> None:
+        self._base = base
+        self._pos = pos  # where each segment begins, ascending, the first at 0
+        self._vals = vals  # its delta into `base`, or the (start, end) span it stands for
         self._side = side  # 0: starts, 1: ends
+        self._length = length
 
     def __len__(self) -> int:
-        return self._edits.length
+        return self._length
 
     @overload
     def __getitem__(self, index: int) -> int: ...
@@ -211,18 +211,64 @@ class _EditedMap(Sequence[int]):
 
     def __getitem__(self, index: int | slice) -> int | Sequence[int]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        edits = self._edits
+            return [self[i] for i in range(*index.indices(self._length))]
         if index < 0:
-            index += edits.length
-        if not 0 <= index < edits.length:
+            index += self._length
+        if not 0 <= index < self._length:
             raise IndexError(index)
-        k = bisect_right(edits.new_a, index) - 1
-        if k < 0:
-            return self._parent[index]
-        if index < edits.new_b[k]:
-            return edits.spans[k][self._side]
-        return self._parent[index - edits.new_b[k] + edits.old_b[k]]
+        value = self._vals[bisect_right(self._pos, index) - 1]
+        if type(value) is int:
+            return self._base[index + value]
+        return value[self._side]  # type: ignore[index]
+
+
+def _edited(
+    starts: Sequence[int],
+    ends: Sequence[int],
+    edits: list[tuple[int, int, int, tuple[int, int]]],
+    old_length: int,
+    new_length: int,
+) -> tuple[_EditedMap, _EditedMap]:
+    """Return the map after replacing old [a, b) by `n` characters standing for `span`, for
+    each (a, b, n, span) of `edits` (in text order, each changing the length)."""
+    if type(starts) is _EditedMap and type(ends) is _EditedMap:
+        base_starts, base_ends = starts._base, ends._base
+        pos, vals = starts._pos, starts._vals
+    else:
+        base_starts, base_ends = starts, ends
+        pos, vals = [0], [0]
+    new_pos: list[int] = []
+    new_vals: list[int | tuple[int, int]] = []
+
+    def copy(x: int, y: int, shift: int) -> None:
+        """Copy the segments of old [x, y), moved by `shift`."""
+        if x >= y:
+            return
+        j = bisect_right(pos, x) - 1
+        at = x
+        while True:
+            value = vals[j]
+            new_pos.append(at + shift)
+            new_vals.append(value - shift if type(value) is int else value)  # type: ignore[operator]
+            j += 1
+            if j >= len(pos) or pos[j] >= y:
+                return
+            at = pos[j]
+
+    shift = 0  # new position minus old position
+    last = 0
+    for a, b, n, span in edits:
+        copy(last, a, shift)
+        if n:
+            new_pos.append(a + shift)
+            new_vals.append(span)
+        shift += n - (b - a)
+        last = b
+    copy(last, old_length, shift)
+    return (
+        _EditedMap(base_starts, new_pos, new_vals, 0, new_length),
+        _EditedMap(base_ends, new_pos, new_vals, 1, new_length),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,34 +309,19 @@ class Normalized:
             return self
         parts: list[str] = []
         last = 0
-        # Replacements that change the length, as the map needs them: where each begins and
-        # ends in the new text, where it ended in this one, and the span it stands for.
-        new_a: list[int] = []
-        new_b: list[int] = []
-        old_b: list[int] = []
-        spans: list[tuple[int, int]] = []
-        shift = 0  # new position minus old position, after the last replacement
+        edits: list[tuple[int, int, int, tuple[int, int]]] = []  # those changing the length
         for a, b, new in matches:
             parts += [text[last:a], new]
             last = b
             if len(new) != b - a:
-                new_a.append(a + shift)
-                shift += len(new) - (b - a)
-                new_b.append(b + shift)
-                old_b.append(b)
-                spans.append(self.span(a, b))
+                edits.append((a, b, len(new), self.span(a, b)))
         parts.append(text[last:])
-        if not new_a:
+        if not edits:
             # Character for character (numerals → digits, 扣扣 → QQ): the map stays as it is.
             return Normalized("".join(parts), self.starts, self.ends, self.original)
         new_text = "".join(parts)
-        edits = _Edits(new_a, new_b, old_b, spans, len(new_text))
-        return Normalized(
-            new_text,
-            _EditedMap(self.starts, edits, 0),
-            _EditedMap(self.ends, edits, 1),
-            self.original,
-        )
+        starts, ends = _edited(self.starts, self.ends, edits, len(text), len(new_text))
+        return Normalized(new_text, starts, ends, self.original)
 
 
 @functools.cache
