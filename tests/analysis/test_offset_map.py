@@ -139,3 +139,14 @@ def test_slices_and_negative_indices_of_the_lazy_map():
     assert norm.starts[-1] == starts[-1]
     with pytest.raises(IndexError):
         norm.starts[len(starts)]
+
+
+def test_numeral_prefilter_changes_nothing():
+    """Texts with fewer than two Chinese numerals skip the numeral substitution: as if run."""
+    from qinglang.analysis import normalize as module
+
+    for text in TEXTS[:-1]:
+        gated = _map(text)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module, "_NUMERAL_CHAR", re.compile(r"[\s\S]"))  # always let through
+            assert _map(text) == gated, text[:80]
