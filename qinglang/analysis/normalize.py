@@ -132,6 +132,7 @@ _NUMERAL_RUN = re.compile(rf"{_NUMERAL_OR_DIGIT}(?:{SEP}{{0,3}}{_NUMERAL_OR_DIGI
 # `_numerals` changes a run only if it holds two Chinese numerals: a text with fewer keeps as is
 # (most texts: their digit runs are phone numbers, prices and dates, each run a callback).
 _NUMERAL_CHAR = re.compile(_NUMERAL)
+_NUMERAL_TABLE = str.maketrans(NUMERAL_DIGITS)
 _SYMBOL_CLASS = f"[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]"
 _SYMBOL_NOISE = re.compile(rf"(?<=\w){_SYMBOL_CLASS}{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -450,9 +451,10 @@ def _simplify(norm: Normalized) -> Normalized:
 
 def _numerals(match: re.Match[str]) -> str:
     run = match.group(0)
-    if sum(ch in NUMERAL_DIGITS for ch in run) < 2:
-        return run
-    return "".join(NUMERAL_DIGITS.get(ch, ch) for ch in run)
+    first = _NUMERAL_CHAR.search(run)
+    if first is None or _NUMERAL_CHAR.search(run, first.end()) is None:
+        return run  # fewer than two Chinese numerals
+    return run.translate(_NUMERAL_TABLE)
 
 
 def fold(text: str) -> Normalized:
