@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
     from opencc_purepy import OpenCC
@@ -128,6 +129,10 @@ _WORD_NOISE = re.compile(
 # (One class for "numeral or digit", not an alternation: the engine skips other characters fast.)
 _NUMERAL_OR_DIGIT = "[" + "".join(NUMERAL_DIGITS) + r"\d]"
 _NUMERAL_RUN = re.compile(rf"{_NUMERAL_OR_DIGIT}(?:{SEP}{{0,3}}{_NUMERAL_OR_DIGIT}){{4,}}")
+# `_numerals` changes a run only if it holds two Chinese numerals: a text with fewer keeps as is
+# (most texts: their digit runs are phone numbers, prices and dates, each run a callback).
+_NUMERAL_CHAR = re.compile(_NUMERAL)
+_NUMERAL_TABLE = str.maketrans(NUMERAL_DIGITS)
 _SYMBOL_CLASS = f"[{EMOJI_CHARS}※★☆♡♥❤✦✧◆◇●■▲▼◎⊙♪♫✿❀❁]"
 _SYMBOL_NOISE = re.compile(rf"(?<=\w){_SYMBOL_CLASS}{{1,4}}(?=\w)")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -169,6 +174,104 @@ class Gate:
                     pos = match.end()
 
 
+class _EditedMap(Sequence[int]):
+    """One side (starts or ends) of the offset map after substitutions, looked up lazily.
+
+    The text is cut into segments: in one, character `i` maps as character `i + delta` of the
+    map before any substitution (`base`); in another (what a replacement put in), every
+    character maps to the one span it replaced. Looking a character up is one binary search;
+    each substitution rewrites the segment list, never a list as long as the text. (Building
+    the whole map cost two text-long tuples per substitution: most of the normalisation time
+    of a 1 MB page, when only the positions identifiers begin and end at are ever asked for.)
+    """
+
+    __slots__ = ("_base", "_length", "_pos", "_side", "_vals")
+
+    def __init__(
+        self,
+        base: Sequence[int],
+        pos: list[int],
+        vals: list[int | tuple[int, int]],
+        side: int,
+        length: int,
+    ) -> None:
+        self._base = base
+        self._pos = pos  # where each segment begins, ascending, the first at 0
+        self._vals = vals  # its delta into `base`, or the (start, end) span it stands for
+        self._side = side  # 0: starts, 1: ends
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        value = self._vals[bisect_right(self._pos, index) - 1]
+        if type(value) is int:
+            return self._base[index + value]
+        return value[self._side]  # type: ignore[index]
+
+
+def _edited(
+    starts: Sequence[int],
+    ends: Sequence[int],
+    edits: list[tuple[int, int, int, tuple[int, int]]],
+    old_length: int,
+    new_length: int,
+) -> tuple[_EditedMap, _EditedMap]:
+    """Return the map after replacing old [a, b) by `n` characters standing for `span`, for
+    each (a, b, n, span) of `edits` (in text order, each changing the length)."""
+    if type(starts) is _EditedMap and type(ends) is _EditedMap:
+        base_starts, base_ends = starts._base, ends._base
+        pos, vals = starts._pos, starts._vals
+    else:
+        base_starts, base_ends = starts, ends
+        pos, vals = [0], [0]
+    new_pos: list[int] = []
+    new_vals: list[int | tuple[int, int]] = []
+
+    def copy(x: int, y: int, shift: int) -> None:
+        """Copy the segments of old [x, y), moved by `shift`."""
+        if x >= y:
+            return
+        j = bisect_right(pos, x) - 1
+        at = x
+        while True:
+            value = vals[j]
+            new_pos.append(at + shift)
+            new_vals.append(value - shift if type(value) is int else value)  # type: ignore[operator]
+            j += 1
+            if j >= len(pos) or pos[j] >= y:
+                return
+            at = pos[j]
+
+    shift = 0  # new position minus old position
+    last = 0
+    for a, b, n, span in edits:
+        copy(last, a, shift)
+        if n:
+            new_pos.append(a + shift)
+            new_vals.append(span)
+        shift += n - (b - a)
+        last = b
+    copy(last, old_length, shift)
+    return (
+        _EditedMap(base_starts, new_pos, new_vals, 0, new_length),
+        _EditedMap(base_ends, new_pos, new_vals, 1, new_length),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """Normalised text with, for each character, the [start, end) span it came from."""
@@ -207,31 +310,19 @@ class Normalized:
             return self
         parts: list[str] = []
         last = 0
+        edits: list[tuple[int, int, int, tuple[int, int]]] = []  # those changing the length
         for a, b, new in matches:
             parts += [text[last:a], new]
             last = b
+            if len(new) != b - a:
+                edits.append((a, b, len(new), self.span(a, b)))
         parts.append(text[last:])
-        if all(len(new) == b - a for a, b, new in matches):
+        if not edits:
             # Character for character (numerals → digits, 扣扣 → QQ): the map stays as it is.
             return Normalized("".join(parts), self.starts, self.ends, self.original)
-        starts: list[int] = []
-        ends: list[int] = []
-        last = 0
-        for a, b, new in matches:
-            starts.extend(self.starts[last:a])
-            ends.extend(self.ends[last:a])
-            if len(new) == b - a:
-                # Character for character: keep the fine-grained map.
-                starts.extend(self.starts[a:b])
-                ends.extend(self.ends[a:b])
-            elif new:
-                s, e = self.span(a, b)
-                starts.extend([s] * len(new))
-                ends.extend([e] * len(new))
-            last = b
-        starts.extend(self.starts[last:])
-        ends.extend(self.ends[last:])
-        return Normalized("".join(parts), tuple(starts), tuple(ends), self.original)
+        new_text = "".join(parts)
+        starts, ends = _edited(self.starts, self.ends, edits, len(text), len(new_text))
+        return Normalized(new_text, starts, ends, self.original)
 
 
 @functools.cache
@@ -360,9 +451,10 @@ def _simplify(norm: Normalized) -> Normalized:
 
 def _numerals(match: re.Match[str]) -> str:
     run = match.group(0)
-    if sum(ch in NUMERAL_DIGITS for ch in run) < 2:
-        return run
-    return "".join(NUMERAL_DIGITS.get(ch, ch) for ch in run)
+    first = _NUMERAL_CHAR.search(run)
+    if first is None or _NUMERAL_CHAR.search(run, first.end()) is None:
+        return run  # fewer than two Chinese numerals
+    return run.translate(_NUMERAL_TABLE)
 
 
 def fold(text: str) -> Normalized:
@@ -397,7 +489,9 @@ _SYMBOL_NOISE_STARTS = Gate(re.compile(_SYMBOL_CLASS))
 def normalize(text: str | Normalized) -> Normalized:
     """Return the de-obfuscated text of `text` (or of its fold) with its offset map."""
     norm = text if isinstance(text, Normalized) else fold(text)
-    norm = norm.sub(_NUMERAL_RUN, _numerals)
+    first = _NUMERAL_CHAR.search(norm.text)
+    if first is not None and _NUMERAL_CHAR.search(norm.text, first.end()) is not None:
+        norm = norm.sub(_NUMERAL_RUN, _numerals)
     norm = norm.sub(_DELETION_MARKER, lambda m: "删帖", _DELETION_STARTS)
     norm = norm.sub(_ALIPAY_MARKER, lambda m: "支付宝", _ALIPAY_STARTS)
     norm = norm.sub(_QQ_MARKER, lambda m: "QQ", _QQ_STARTS)
