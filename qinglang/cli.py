@@ -113,11 +113,17 @@ def cmd_up(args: argparse.Namespace) -> int:
     web_child = Child("web", _web_command(args))
     if early:
         web_child.start(env)
-        try:
-            _wait_for_answer(args, web_child)
-        except KeyboardInterrupt:
-            _stop([web_child])
-            raise
+    try:
+        return _up(args, env, web_child, early=early)
+    except KeyboardInterrupt:
+        # Ctrl-C before the supervisor loop (its handlers) began: stop what already runs.
+        _stop([web_child])
+        raise
+
+
+def _up(args: argparse.Namespace, env: dict[str, str], web_child: Child, *, early: bool) -> int:
+    if early:
+        _wait_for_answer(args, web_child)
     _setup_django()
     from django.conf import settings
 
@@ -141,9 +147,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     worker_child = Child("worker", worker)
     children = [web_child, worker_child]
     current = initstate.is_current(initstate.fingerprint(demo=True))
+    static_marker = settings.STATIC_ROOT / ".qinglang-sources"
+    static_before = static_marker.read_text() if static_marker.exists() else None
     _manage(["qinglang_init", "--demo"])
+    if early and static_marker.exists() and static_marker.read_text() != static_before:
+        current = False  # collectstatic ran: the web server must read the new manifest
     if early and not current:
-        print("qinglang up: the database needed init; restarting the web server", flush=True)
+        print("qinglang up: init changed something; restarting the web server", flush=True)
         _stop([web_child])
     if not early or not current:
         web_child.start(env)
