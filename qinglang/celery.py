@@ -14,7 +14,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinglang.settings.embedded")
 
 log = logging.getLogger("qinglang.worker")
 
-app = Celery("qinglang")
+# Every task (shared_task included) is retried with back-off when SQLite is locked.
+app = Celery("qinglang", task_cls="qinglang.core.taskbase:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -72,13 +72,9 @@ class Child:
             print(f"qinglang up: {self.name} restarted (pid {self.proc.pid})", flush=True)  # type: ignore[union-attr]
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    """Initialise with demo data, then supervise the web server and a worker until Ctrl-C."""
-    from django.conf import settings
-
-    _manage(["qinglang_init", "--demo"])
-    env = dict(os.environ)
-    web = [
+def _web_command(args: argparse.Namespace) -> list[str]:
+    """Return the gunicorn command line of `qinglang up`."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -90,6 +86,49 @@ def cmd_up(args: argparse.Namespace) -> int:
         "--workers",
         str(args.workers),
     ]
+
+
+def _wait_for_answer(args: argparse.Namespace, web: Child, limit: float = 20.0) -> None:
+    """Wait until the web server answers (or dies, or `limit` s pass): it starts alone."""
+    import urllib.request
+
+    url = f"http://{args.host}:{args.port}/healthz"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and web.proc is not None and web.proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.05)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Initialise with demo data, then supervise the web server and a worker until Ctrl-C."""
+    from qinglang.core import initstamp
+
+    # On a home whose stamp matches, the web server starts first and alone; this process then
+    # checks the database (a Django start-up of its own) and starts the worker.
+    early = initstamp.matches(demo=True)
+    env = dict(os.environ)
+    web_child = Child("web", _web_command(args))
+    if early:
+        web_child.start(env)
+    try:
+        return _up(args, env, web_child, early=early)
+    except KeyboardInterrupt:
+        # Ctrl-C before the supervisor loop (its handlers) began: stop what already runs.
+        _stop([web_child])
+        raise
+
+
+def _up(args: argparse.Namespace, env: dict[str, str], web_child: Child, *, early: bool) -> int:
+    if early:
+        _wait_for_answer(args, web_child)
+    _setup_django()
+    from django.conf import settings
+
+    from qinglang.core import initstate
+
     worker = [
         sys.executable,
         "-m",
@@ -105,9 +144,22 @@ def cmd_up(args: argparse.Namespace) -> int:
         "--schedule",
         str(settings.QINGLANG_HOME / "celerybeat-schedule"),
     ]
-    children = [Child("web", web), Child("worker", worker)]
-    for child in children:
-        child.start(env)
+    worker_child = Child("worker", worker)
+    children = [web_child, worker_child]
+    current = initstate.is_current(initstate.fingerprint(demo=True))
+    static_marker = settings.STATIC_ROOT / ".qinglang-sources"
+    static_before = static_marker.read_text() if static_marker.exists() else None
+    _manage(["qinglang_init", "--demo"])
+    if early and static_marker.exists() and static_marker.read_text() != static_before:
+        current = False  # collectstatic ran: the web server must read the new manifest
+    if early and not current:
+        print("qinglang up: init changed something; restarting the web server", flush=True)
+        _stop([web_child])
+    if not early or not current:
+        web_child.start(env)
+    # The worker (its pool loads the analysis dictionaries) starts once the check is done, so
+    # that on two cores it does not delay the web server's first answer.
+    worker_child.start(env)
     print(f"清朗 Qinglang: http://{args.host}:{args.port}/  (Ctrl-C 停止 / to stop)", flush=True)
     stopping = False
 
@@ -122,6 +174,13 @@ def cmd_up(args: argparse.Namespace) -> int:
         for child in children:
             child.check(now, env)
         time.sleep(0.5)
+    _stop(children)
+    print("清朗 Qinglang stopped.", flush=True)
+    return 0
+
+
+def _stop(children: list[Child]) -> None:
+    """Stop the children in order: SIGTERM to each, then wait (killing one that hangs)."""
     procs = [c.proc for c in children if c.proc is not None]
     for proc in procs:
         if proc.poll() is None:
@@ -132,8 +191,6 @@ def cmd_up(args: argparse.Namespace) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    print("清朗 Qinglang stopped.", flush=True)
-    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -195,7 +252,6 @@ def main(argv: list[str] | None = None) -> int:
         _manage(["qinglang_init", *(["--demo"] if args.demo else [])])
         return 0
     if args.command == "up":
-        _setup_django()
         return cmd_up(args)
     if args.command == "worker":
         return cmd_worker(args)

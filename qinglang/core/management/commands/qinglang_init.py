@@ -19,7 +19,7 @@ from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from qinglang.core import initstate
+from qinglang.core import initstamp, initstate
 from qinglang.core.services import load_regions, record_init
 
 FINGERPRINT_FILE = ".qinglang-sources"
@@ -53,12 +53,14 @@ class Command(BaseCommand):
             if not options["no_static"]:
                 self._collect_static()
             self.stdout.write("init: up to date (no migration pending, same reference/demo data)")
+            initstamp.write(demo=options["demo"])
             if options["demo"]:
                 # Only the logins are worth printing again (other demo modules stay unimported).
                 from qinglang.core import demo
 
                 demo.summary(cast("TextIO", self.stdout))
             return
+        initstamp.clear()
         if not options.get("skip_checks"):
             self.check()
         call_command("migrate", interactive=False, verbosity=0)
@@ -79,6 +81,7 @@ class Command(BaseCommand):
                     module.after_all(self.stdout)
         # Last, so an init that failed half-way runs again in full.
         record_init(fingerprint)
+        initstamp.write(demo=options["demo"])
 
     def _demo_modules(self) -> list[ModuleType]:
         modules = []
