@@ -54,7 +54,9 @@ def test_case_list_queries_do_not_grow_with_rows(
             world.guangdong_user, url=f"https://s{i}.example.cn/", co_offices=[world.beijing_office]
         )
     client = verified_client(world.guangdong_user)
-    with django_assert_max_num_queries(12):
+    # The page count is two small queries (the tally's sum of cases led in scope, the cases
+    # co-handled but led elsewhere) instead of one COUNT over every case in scope.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cases:case_list"))
     assert response.status_code == 200
     assert response.content.decode().count('href="/cases/') >= rows
