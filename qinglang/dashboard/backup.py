@@ -32,7 +32,15 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 FORMAT_VERSION = 1
 STORAGE_NAMES = ("evidence", "default")
 # Rebuilt by `migrate` (or meaningless elsewhere): never copied.
-EXCLUDED_MODELS = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+EXCLUDED_MODELS = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "sessions.session",
+    # Trigger-kept counts (core.tallies): restored rows rebuild them; copied, they would count
+    # every report and case twice.
+    "intake.reporttally",
+    "cases.casetally",
+}
 BATCH = 1000
 
 

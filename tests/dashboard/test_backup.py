@@ -17,9 +17,37 @@ from qinglang.intake.models import Report
 from tests.cases.factories import make_case
 
 
+def _tallies_match() -> bool:
+    """Return whether the trigger-kept counts equal real counts of reports and cases."""
+    from django.db.models import Count, Sum
+
+    from qinglang.cases.models import CaseTally
+    from qinglang.intake.models import ReportTally
+
+    pairs = [
+        (Report, ReportTally, ("office_id", "status", "is_internal")),
+        (Case, CaseTally, ("lead_office_id", "status", "is_internal")),
+    ]
+    for model, tally, keys in pairs:
+        real = {
+            tuple(r[:-1]): r[-1]
+            for r in model.objects.order_by().values_list(*keys).annotate(n=Count("*"))
+        }
+        kept = {
+            tuple(r[:-1]): r[-1]
+            for r in tally.objects.order_by().values_list(*keys).annotate(n=Sum("n"))
+            if r[-1]
+        }
+        if real != kept:
+            return False
+    return True
+
+
 def _make_data(world):
     from qinglang.evidence.services import attach, store_bytes
+    from tests.cases.factories import make_report
 
+    make_report(world.guangdong_office)
     case = make_case(world.beijing_user)
     with transaction.atomic():
         item = store_bytes(
@@ -52,6 +80,8 @@ def test_backup_then_restore_keeps_the_ledger_and_packages_verifiable(world, tmp
 
     call_command("restore", str(target), "--force")
     assert LedgerEvent.objects.count() == events_before
+    assert Report.objects.count() >= 1
+    assert _tallies_match()  # rebuilt by the triggers, never copied on top of them
     assert Case.objects.get(pk=case.pk).number == case.number
     assert User.objects.filter(username=world.beijing_user.username).exists()
     report = ledger.verify_log()
