@@ -216,3 +216,5 @@ class Transport(filesystem.Transport):
 
 
 TRANSPORT_ALIASES.setdefault(SCHEME, f"{__name__}:Transport")
+# kombu's Redis transport with shared clients, for redis:// brokers (imported only when used).
+TRANSPORT_ALIASES.setdefault("qinglangredis", "qinglang.core.broker_redis:Transport")

@@ -22,8 +22,11 @@ from rest_framework import throttling
 def count_hit(store: Any, key: str, *, timeout: int) -> int:
     """Add one to the counter `key` (created for `timeout` seconds) and return its new value.
 
-    An increment first: after the first request of a window that is the only write.
+    A store with `incr_window` (Redis) does it in one round trip. Otherwise an increment
+    first: after the first request of a window that is the only write.
     """
+    if (incr_window := getattr(store, "incr_window", None)) is not None:
+        return int(incr_window(key, timeout=timeout))
     try:
         return int(store.incr(key))
     except ValueError:  # the window's first request

@@ -245,6 +245,9 @@ QINGLANG_BROKER_URL = os.environ.get("QINGLANG_BROKER_URL", "")
 _broker_dir = QINGLANG_HOME / "broker"
 if QINGLANG_BROKER_URL:
     CELERY_BROKER_URL = QINGLANG_BROKER_URL
+    if QINGLANG_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, one client per channel (qinglang.core.broker_redis).
+        CELERY_BROKER_TRANSPORT = "qinglangredis"
     # Tasks are acknowledged late: a message a worker took but never acknowledged (the worker
     # was killed) goes back to the queue once it has been unacknowledged this long (Redis), so
     # it must exceed the longest task including its countdown; a restarted worker restores at
@@ -431,13 +434,14 @@ REDIS_URL = os.environ.get("QINGLANG_REDIS_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
+        # Django's Redis cache, one client per pool instead of one per call.
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "qinglang.core.caches.RedisCache",
             "LOCATION": REDIS_URL,
         },
-        # Rate-limit counters (qinglang.core.throttling): one INCR per request.
+        # Rate-limit counters (qinglang.core.throttling): one MULTI/EXEC round trip a request.
         "throttle": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "qinglang.core.caches.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "throttle",
         },

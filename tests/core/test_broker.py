@@ -198,3 +198,80 @@ def test_an_ack_wakes_a_consumer_waiting_on_its_prefetch_limit(folders):
         assert waited < interval / 2
         message.ack()
         queue.close()
+
+
+def test_redis_transport_publishes_through_one_client_per_pool(monkeypatch):
+    """kombu builds a redis.Redis per published message; ours keeps one per connection pool."""
+    import redis
+
+    from qinglang.core import broker_redis
+    from tests.services import REDIS_URL, service_missing
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        service_missing(f"Redis is not running at {REDIS_URL}")
+    built = []
+    real = broker_redis.Channel._create_client
+
+    def counting(self, asynchronous=False):
+        built.append(asynchronous)
+        return real(self, asynchronous=asynchronous)
+
+    monkeypatch.setattr(broker_redis.Channel, "_create_client", counting)
+    name = f"qinglang-test-{_queue_name()}"
+    with Connection(REDIS_URL, transport="qinglangredis") as conn:
+        assert isinstance(conn.transport, broker_redis.Transport)
+        queue = conn.SimpleQueue(name)
+        try:
+            for n in range(5):
+                queue.put({"n": n})
+            assert queue.qsize() == 5
+            assert built.count(False) == 1, "five messages and a size, one synchronous client"
+            got = []
+            for _ in range(5):
+                message = queue.get(timeout=5)
+                got.append(message.payload["n"])
+                message.ack()
+            assert got == [0, 1, 2, 3, 4]
+            assert redis.Redis.from_url(REDIS_URL).llen(name) == 0
+        finally:
+            queue.close()
+            redis.Redis.from_url(REDIS_URL).delete(name)
+
+
+def test_redis_broker_addresses_select_the_shared_client_transport():
+    from qinglang.core.broker_redis import Transport
+
+    env = {**os.environ, "QINGLANG_BROKER_URL": "redis://127.0.0.1:6379/3"}
+    code = (
+        "import django; django.setup()\n"
+        "from qinglang.celery import app\n"
+        "print(app.connection_for_write().transport_cls)\n"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "qinglang.settings.embedded"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+    assert out[-1] == "qinglangredis"
+    assert Transport.__module__ == "qinglang.core.broker_redis"
+    other = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env={
+            **env,
+            "QINGLANG_BROKER_URL": "amqp://guest@127.0.0.1:5672//",
+            "DJANGO_SETTINGS_MODULE": "qinglang.settings.embedded",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+    assert other[-1] == "amqp", "other brokers keep kombu's own transport"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
@@ -125,6 +127,84 @@ def test_the_limit_holds_on_the_local_memory_store_too(world, monkeypatch, setti
     # Django's own backends (Redis, local memory) raise ValueError from incr on a missing key.
     monkeypatch.setattr(services, "enqueue_analysis", lambda report_id: None)
     caches["throttle"].clear()
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "report_submit": "3/hour"}
+    monkeypatch.setitem(settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES", rates)
+    monkeypatch.setattr(
+        "rest_framework.throttling.SimpleRateThrottle.THROTTLE_RATES", rates, raising=False
+    )
+    api = APIClient()
+    codes = [
+        api.post("/api/v1/reports/", report_body(), format="json").status_code for _ in range(4)
+    ]
+    assert codes == [201, 201, 201, 429]
+    assert Report.objects.count() == 3
+
+
+@pytest.fixture
+def redis_throttle(settings):
+    """The production store: counters in Redis (qinglang.core.caches.RedisCache)."""
+    import redis
+
+    from tests.services import REDIS_URL, service_missing
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        service_missing(f"Redis is not running at {REDIS_URL}")
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "qinglang.core.caches.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",
+        },
+    }
+    store = caches["throttle"]
+    yield store
+    store.clear()
+
+
+def test_redis_counts_a_window_in_one_round_trip_and_sets_its_lifetime(redis_throttle):
+    store = redis_throttle
+    client = store._cache.get_client(write=True)
+    sent = []
+    real = client.connection_pool.get_connection
+
+    def counting(*args, **kwargs):
+        sent.append(1)
+        return real(*args, **kwargs)
+
+    client.connection_pool.get_connection = counting
+    try:
+        assert [count_hit(store, "window:1", timeout=60) for _ in range(3)] == [1, 2, 3]
+    finally:
+        del client.connection_pool.get_connection
+    assert len(sent) == 3, "one connection checkout (one MULTI/EXEC) per hit"
+    raw_key = store.make_key("window:1")
+    assert 0 < client.ttl(raw_key) <= 60
+    assert store.get("window:1") == 3  # Django's own reads see the counter
+    assert count_hit(store, "window:2", timeout=60) == 1  # windows are separate
+
+
+def test_redis_window_counter_loses_no_hit_between_threads(redis_throttle):
+    store = redis_throttle
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(lambda _: count_hit(store, "race", timeout=60), range(200)))
+    assert sorted(counts) == list(range(1, 201))
+
+
+def test_redis_cache_reuses_one_client_per_pool(redis_throttle):
+    store = redis_throttle
+    first = store._cache.get_client(write=True)
+    assert store._cache.get_client(write=True) is first
+    assert store._cache.get_client() is first  # one server: reads use the same pool
+    store._cache._pools.clear()  # a new pool (as after a reconfiguration) gets a new client
+    fresh = store._cache.get_client(write=True)
+    assert fresh is not first and fresh.connection_pool is store._cache._pools[0]
+
+
+def test_the_limit_holds_on_redis(world, monkeypatch, settings, redis_throttle):
+    monkeypatch.setattr(services, "enqueue_analysis", lambda report_id: None)
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "report_submit": "3/hour"}
     monkeypatch.setitem(settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES", rates)
     monkeypatch.setattr(
