@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qinglang.core.prepared import PreparedInsertMixin
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("Province-level division")
@@ -194,7 +196,7 @@ class ApiToken(models.Model):
         return f"{self.user} {self.prefix}…"
 
 
-class LedgerEvent(models.Model):
+class LedgerEvent(PreparedInsertMixin, models.Model):
     """One state change, appended in the same transaction; never updated or deleted.
 
     `position` and `leaf_hash` are assigned by the sealer, in order, after commit, so

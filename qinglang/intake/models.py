@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qinglang.core import tallies
 from qinglang.core.models import Organization
+from qinglang.core.prepared import PreparedInsertMixin
 from qinglang.registry.models import Website
 
 
@@ -106,7 +107,7 @@ def register_triage_due(fn: Callable[[Report], dt.datetime]) -> None:
     _triage_due[:] = [fn]
 
 
-class Report(models.Model):
+class Report(PreparedInsertMixin, models.Model):
     """A report as filed; the reporter follows it with tracking code and access key."""
 
     tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True)

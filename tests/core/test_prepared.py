@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from qinglang.core import prepared
+from qinglang.core.models import LedgerEvent
 from qinglang.core.prepared import PreparedQuery
 from qinglang.registry import selectors
 from qinglang.registry.models import Website
@@ -45,3 +49,104 @@ def test_find_website_by_domain_ignores_case(world):
     site = factories.website(domain="shili-case.com.cn")
     assert selectors.find_website(domain="SHILI-CASE.com.cn") == site
     assert selectors.find_website(domain="elsewhere.com.cn") is None
+
+
+# --- PreparedInsertMixin: the INSERT of a new row reuses its compiled SQL -----------------
+
+
+def _django_path(monkeypatch):
+    """Make every model take Django's own insert (as if nothing could be reused)."""
+    monkeypatch.setattr(prepared, "_compiled_insert", lambda *args: None)
+
+
+def _columns(obj, skip=("id",)):
+    row = type(obj).objects.filter(pk=obj.pk).values()[0]
+    return {k: v for k, v in row.items() if k not in skip}
+
+
+def _ledger_event(**extra):
+    fields = {
+        "occurred_at": timezone.now(),
+        "actor": None,
+        "actor_label": "system",
+        "action": "report.received",
+        "object_type": "intake.report",
+        "object_id": "7",
+        "data": {"tracking_code": "QL-TEST", "targets": [1, {"k": "值"}], "n": None},
+        "data_digest": "0" * 64,
+    }
+    return LedgerEvent(**{**fields, **extra})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reused_insert_writes_the_row_django_writes(monkeypatch):
+    moment = timezone.now()
+    fast = _ledger_event(occurred_at=moment)
+    with transaction.atomic(), CaptureQueriesContext(connection) as fast_sql:
+        fast.save()
+    with monkeypatch.context() as m:
+        _django_path(m)
+        slow = _ledger_event(occurred_at=moment)
+        with transaction.atomic(), CaptureQueriesContext(connection) as slow_sql:
+            slow.save()
+    assert fast.pk and slow.pk and fast.pk != slow.pk
+    assert _columns(fast) == _columns(slow)
+    assert _columns(fast)["data"] == fast.data
+    assert not fast._state.adding and fast._state.db == "default"
+
+    def statement(ctx):
+        (sql,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+        return sql.split(" VALUES ")[0]
+
+    assert statement(fast_sql) == statement(slow_sql)
+    key = next(k for k in prepared._INSERTS if k[0] is LedgerEvent)
+    assert prepared._INSERTS[key] is not None, "the ledger event's insert is reused"
+
+
+@pytest.mark.django_db
+def test_a_reused_report_insert_keeps_auto_now_add_save_and_signals(world, monkeypatch):
+    from django.db.models.signals import post_save
+
+    from qinglang.intake.models import Report
+
+    seen = []
+
+    def on_saved(sender, instance, created, **kwargs):
+        seen.append((instance.pk, created))
+
+    post_save.connect(on_saved, sender=Report, dispatch_uid="test-prepared-insert")
+    try:
+        report = Report.objects.create(
+            tracking_code="QL-PREPARED1",
+            access_key_hash="x" * 64,
+            category="paid_deletion",
+            description="收费删帖",
+            office=world.beijing_office,
+        )
+    finally:
+        post_save.disconnect(dispatch_uid="test-prepared-insert", sender=Report)
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.submitted_at == report.submitted_at is not None  # auto_now_add, one value
+    assert stored.triage_due == report.triage_due is not None  # Report.save's own work
+    assert seen == [(report.pk, True)]
+    key = next(k for k in prepared._INSERTS if k[0] is Report)
+    assert prepared._INSERTS[key] is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expression_value_takes_djangos_path():
+    event = _ledger_event(occurred_at=Now())
+    with transaction.atomic():
+        event.save()
+    stored = LedgerEvent.objects.get(pk=event.pk)
+    assert abs((stored.occurred_at - timezone.now()).total_seconds()) < 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_reused_insert_raises_and_writes_nothing():
+    from django.db import IntegrityError
+
+    before = LedgerEvent.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _ledger_event(action=None).save()  # NOT NULL
+    assert LedgerEvent.objects.count() == before
