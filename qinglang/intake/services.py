@@ -130,9 +130,24 @@ class CleanReport:
 # --- codes and keys -------------------------------------------------------------------------
 
 
+def random_symbols(count: int) -> str:
+    """Return `count` symbols of CODE_ALPHABET, each uniform and independent, from one read.
+
+    One `secrets.token_bytes` call instead of a `secrets.choice` (a system call and a rejection
+    loop) per symbol; bytes at or above the largest multiple of the alphabet's size are dropped,
+    so `byte % size` has no bias.
+    """
+    size = len(CODE_ALPHABET)
+    limit = 256 - 256 % size
+    drawn: list[str] = []
+    while len(drawn) < count:
+        drawn.extend(CODE_ALPHABET[b % size] for b in secrets.token_bytes(count + 4) if b < limit)
+    return "".join(drawn[:count])
+
+
 def new_tracking_code() -> str:
     """Return a random tracking code such as QL-7KD3QX9MPA (unique by the column's constraint)."""
-    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return CODE_PREFIX + random_symbols(CODE_LENGTH)
 
 
 # A code drawn twice (31**10 codes) fails the unique constraint and the submission is stored
@@ -142,7 +157,7 @@ CODE_ATTEMPTS = 3
 
 def new_access_key() -> str:
     """Return a high-entropy access key in groups of five, e.g. ABCDE-FGHJK-LMNPQ-RSTUV."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(KEY_LENGTH))
+    raw = random_symbols(KEY_LENGTH)
     return "-".join(raw[i : i + KEY_GROUP] for i in range(0, KEY_LENGTH, KEY_GROUP))
 
 

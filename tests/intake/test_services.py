@@ -447,3 +447,28 @@ def test_demo_skips_without_offices(db):
     out = io.StringIO()
     demo.load(out)
     assert Report.objects.count() == 0 and "skipped" in out.getvalue()
+
+
+def test_random_symbols_are_drawn_from_the_alphabet_without_bias(monkeypatch):
+    assert len(services.random_symbols(10)) == 10
+    assert set(services.random_symbols(5000)) == set(services.CODE_ALPHABET)
+    size = len(services.CODE_ALPHABET)
+    # Every byte value once: the ones at or above the last whole multiple of the alphabet's
+    # size are dropped, so each symbol comes from exactly 256 // size byte values.
+    stream = iter([bytes(range(256)), bytes([0] * 64)])
+    monkeypatch.setattr(services.secrets, "token_bytes", lambda n: next(stream))
+    drawn = services.random_symbols(256 - 256 % size)
+    counts = {symbol: drawn.count(symbol) for symbol in services.CODE_ALPHABET}
+    assert set(counts.values()) == {256 // size}
+
+
+def test_tracking_codes_and_access_keys_keep_their_shape():
+    code = services.new_tracking_code()
+    assert code.startswith(services.CODE_PREFIX)
+    assert len(code) == len(services.CODE_PREFIX) + services.CODE_LENGTH
+    assert set(code[len(services.CODE_PREFIX) :]) <= set(services.CODE_ALPHABET)
+    key = services.new_access_key()
+    groups = key.split("-")
+    assert all(len(g) == services.KEY_GROUP for g in groups)
+    assert len("".join(groups)) == services.KEY_LENGTH
+    assert len({services.new_access_key() for _ in range(200)}) == 200
