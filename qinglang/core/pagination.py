@@ -1,7 +1,8 @@
 """The API's default paging: numbered pages as before, or signed cursors (`?cursor=`).
 
 `?page=` answers `{"count", "next", "previous", "results"}` exactly as DRF's
-PageNumberPagination does (partner clients rely on it). `?cursor=` pages by keyset
+PageNumberPagination does (partner clients rely on it); a view whose `known_count()` returns
+the list's size (from a tally) spares the COUNT(*). `?cursor=` pages by keyset
 (`qinglang.core.keyset`): no count (`count` is null), and `next` / `previous` carry cursors,
 so a page deep in a national list costs what the first page costs. `?cursor=` left empty asks
 the first page in cursor mode. `page_size` is at most `MAX_PAGE_SIZE`; a larger, zero or
@@ -10,8 +11,10 @@ non-numeric value is a 400 naming `page_size`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -23,6 +26,14 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from qinglang.core.keyset import CursorError, KeysetPage, keyset_page
 
 MAX_PAGE_SIZE = 200
+
+
+class KnownCountPaginator(Paginator):
+    """Django's paginator told the list's size, instead of running COUNT(*) over it."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # `count` is a cached_property
 
 
 class KeysetPagination(PageNumberPagination):
@@ -55,6 +66,11 @@ class KeysetPagination(PageNumberPagination):
         size = self.get_page_size(request)
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor is None:
+            known = getattr(view, "known_count", None)
+            count = known() if callable(known) else None
+            if count is not None:
+                # a class in DRF's annotation; any callable building a Paginator will do
+                self.django_paginator_class = partial(KnownCountPaginator, count=count)  # type: ignore[assignment]
             return super().paginate_queryset(queryset, request, view)
         if request.query_params.get(self.page_query_param):
             raise ValidationError({"cursor": [_("Use either page or cursor, not both.")]})

@@ -237,6 +237,15 @@ class ReportCollectionView(generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
+    def known_count(self) -> int | None:
+        """The list's size from the report tally when only the filters it keys are set."""
+        params = self.request.query_params
+        if params.get("category") in ReportCategory.values or params.get("assignee"):
+            return None
+        status = params.get("status") if params.get("status") in ReportStatus.values else None
+        office = query_int(self.request, "office")
+        return selectors.count_reports(self.request.user, status=status, office=office)
+
     def get_queryset(self):  # type: ignore[no-untyped-def]
         reports = selectors.reports_visible_to(self.request.user).select_related("triage_assignee")
         params = self.request.query_params
