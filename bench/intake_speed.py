@@ -68,11 +68,68 @@ def _drive(url: str, seconds: float, concurrency: int) -> tuple[float, float, in
     return len(latencies) / seconds, p95, errors[0]
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """Return the user + system CPU seconds so far of `pids` (gone processes count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _pids_named(*names: str) -> list[int]:
+    """Return the pids whose command name is one of `names` (the database and Redis servers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm in names:
+                found.append(int(entry.name))
+    return found
+
+
+class _CpuSplit:
+    """CPU per request of each side of a point: web workers, database, Redis, this driver."""
+
+    def __init__(self, master: int) -> None:
+        self.groups = {
+            "web": [int(p) for p in _children(master)],
+            "database": _pids_named("postgres"),
+            "redis": _pids_named("redis-server"),
+            "driver": [os.getpid()],
+        }
+
+    def snapshot(self) -> dict[str, float]:
+        # New postgres backends may appear (conn_max_age=0): re-list them each time.
+        self.groups["database"] = _pids_named("postgres")
+        return {name: _cpu_seconds(pids) for name, pids in self.groups.items()}
+
+    @staticmethod
+    def per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+        if not requests:
+            return "-"
+        parts = [
+            f"{name} {(after[name] - before.get(name, 0.0)) * 1000 / requests:.1f}"
+            for name in after
+        ]
+        return ", ".join(parts) + " ms"
+
+
+def _children(master: int) -> list[str]:
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
 def _worker_rss_mb(master: int) -> list[float]:
     """Return the resident memory (VmRSS, MB) of each gunicorn worker under `master`."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     sizes = []
-    for pid in children:
+    for pid in _children(master):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
@@ -154,14 +211,21 @@ def main() -> int:
                 for path in ("/api/v1/reports/", "/bench/bare/"):
                     _drive(f"{base}{path}", 2, 4)
                 print(f"-- QINGLANG_DB_CONN_MAX_AGE={age}, {connection.vendor}")
+                split = _CpuSplit(web.pid)
                 for level in levels:
+                    cpu0 = split.snapshot()
                     report, rp95, rerr = _drive(f"{base}/api/v1/reports/", args.seconds, level)
+                    cpu1 = split.snapshot()
                     bare, bp95, berr = _drive(f"{base}/bench/bare/", args.seconds, level)
+                    cpu2 = split.snapshot()
                     print(
                         f"concurrency {level:3d}: submission {report:7.1f}/s  bare {bare:7.1f}/s"
                         f"  ratio {report / bare if bare else 0:.2f}"
                         f"  p95 {rp95:6.1f} / {bp95:6.1f} ms  (errors {rerr}/{berr})"
                     )
+                    n_report, n_bare = round(report * args.seconds), round(bare * args.seconds)
+                    print(f"    CPU per submission: {split.per_request(cpu0, cpu1, n_report)}")
+                    print(f"    CPU per bare call:  {split.per_request(cpu1, cpu2, n_bare)}")
                 rss = ", ".join(f"{mb:.0f}" for mb in _worker_rss_mb(web.pid))
                 print(f"web worker RSS after the load: {rss} MB")
             finally:
