@@ -348,3 +348,33 @@ def test_a_time_respelt_for_the_same_instant_verifies_as_before():
             cursor.execute(sql, [respelt, event.pk])
         report = ledger.verify_log()
         assert report.ok is ok, (respelt, report.problems)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "detected"),
+    [
+        ('{"n":1}', False),  # the same value spelt otherwise: the same digest, as before
+        ('{"n": 1.0}', True),  # equal in Python, another canonical form
+        ('{"n": true}', True),
+        ('{"n": "1"}', True),
+    ],
+)
+def test_stored_data_is_judged_by_its_canonical_form_each_time_it_occurs(text, detected):
+    with transaction.atomic():
+        events = [
+            ledger.append(("tests.thing", i), action="thing.changed", actor=None, data={"n": 1})
+            for i in range(4)
+        ]
+    ledger.seal()
+    table = LedgerEvent._meta.db_table
+    with transaction.atomic(), triggers_disabled(), connection.cursor() as cursor:
+        for event in (events[1], events[3]):  # the second one's digest comes from the memo
+            sql = f"UPDATE {table} SET data = %s WHERE id = %s"  # noqa: S608 - constant name
+            cursor.execute(sql, [text, event.pk])
+    report = ledger.verify_log()
+    assert report.ok is not detected, report.problems
+    if detected:
+        assert report.first_bad_event_id == events[1].pk
+        assert [p.split(" ")[1] for p in report.problems] == [str(events[1].pk), str(events[3].pk)]
+        assert all("data does not match its digest" in p for p in report.problems)
