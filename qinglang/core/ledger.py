@@ -10,6 +10,7 @@ The database refuses UPDATE (other than sealing), DELETE and TRUNCATE (see ledge
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,9 +22,17 @@ from django.db import connection, models, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from qinglang.core import merkle, signing
-from qinglang.core.canonical import canonical_digest, canonical_json, normalise, sha256_hex
+from qinglang.core.canonical import (
+    canonical_digest,
+    canonical_json,
+    decode_json_text,
+    decoded_digest,
+    normalise,
+    sha256_hex,
+)
 from qinglang.core.ledger_actions import LedgerAction, get_action, is_declared
 from qinglang.core.ledger_witness import check_signed_checkpoint
 from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, LedgerNode, User
@@ -123,6 +132,7 @@ _LEAF_TEMPLATE = (
     '{"action":%s,"actor_id":%s,"actor_label":%s,"data_digest":%s,"id":%d,'
     '"object_id":%s,"object_type":%s,"occurred_at":%s,"position":%d}'
 )
+_sha256 = hashlib.sha256
 _quote = json.encoder.encode_basestring  # the C escaper canonical JSON uses (ensure_ascii off)
 
 
@@ -170,6 +180,11 @@ def _leaf_bytes(
             "data_digest": data_digest,
         }
     )
+
+
+def _leaf_hash(*fields: Any) -> bytes:
+    """Return the leaf hash of `_leaf_bytes(*fields)`."""
+    return _sha256(b"\x00" + _leaf_bytes(*fields)).digest()
 
 
 def checkpoint_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
@@ -457,11 +472,15 @@ def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
     """Yield raw rows of sealed events by (position, id), or unsealed ones by id.
 
     Read in keyset chunks (one short statement each, no server-side cursor): a row that a
-    tampered log repeats at one position still comes once, after its neighbours.
+    tampered log repeats at one position still comes once, after its neighbours. On SQLite and
+    PostgreSQL the time comes as the text the database holds or prints (`_StoredTimes`).
     """
     quote = connection.ops.quote_name
+    columns = [quote(c) for c in _COLUMNS]
+    if connection.vendor in _TIME_AS_TEXT:
+        columns[_COLUMNS.index("occurred_at")] = f"CAST({quote('occurred_at')} AS TEXT)"
     head = (
-        f"SELECT {', '.join(quote(c) for c in _COLUMNS)} "  # noqa: S608 - names are constants
+        f"SELECT {', '.join(columns)} "  # noqa: S608 - names are constants
         f"FROM {quote(LedgerEvent._meta.db_table)} WHERE "
     )
     if sealed:
@@ -498,14 +517,81 @@ def _time_text(value: Any, tz: dt.tzinfo) -> str:
     return format_time(value)
 
 
-def _json_value(value: Any) -> Any:
-    """Return a stored JSON column's value as the model field would (text is decoded)."""
+# Where verification reads the time as text: SQLite holds "YYYY-MM-DD HH:MM:SS.ffffff" (UTC),
+# PostgreSQL prints "YYYY-MM-DD HH:MM:SS.ffffff+00" (session time zone UTC); both are a few
+# characters from `format_time`'s spelling, which spares parsing and formatting a datetime.
+_TIME_AS_TEXT = ("sqlite", "postgresql")
+_TIMESTAMPTZ_OID = 1184
+
+
+class _StoredTimes:
+    """Spell stored times as `format_time` does: a quick guess from the text, and the reference.
+
+    `guess` rewrites the text the database holds (or None if it has another shape); a leaf
+    compared with it can only match when the text is exactly what the sealer's time prints
+    as, so a mismatch is retried with `exact`, which reads the text as Django does (its SQLite
+    converter, its psycopg loader) and formats that datetime: the answers are the reference's.
+    """
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self.vendor = connection.vendor
+        self._loader: Any = None
+
+    def guess(self, value: Any) -> str | None:
+        """Return the spelling of a stored time read as text in UTC (None: another shape)."""
+        if self.tz is not dt.UTC or type(value) is not str or value[10:11] != " ":
+            return None
+        n = len(value)
+        if n == 26:  # SQLite
+            return value[:10] + "T" + value[11:] + "Z"
+        if value[-3:] != "+00" or not 22 <= n <= 29:
+            return None
+        # PostgreSQL drops trailing zeros of the fraction, and the fraction when it is zero.
+        if n == 29:
+            return value[:10] + "T" + value[11:26] + "Z"
+        if n == 22:
+            return value[:10] + "T" + value[11:19] + ".000000Z"
+        if n >= 24 and value[19] == ".":
+            return value[:10] + "T" + value[11 : n - 3] + "0" * (29 - n) + "Z"
+        return None
+
+    def exact(self, value: Any) -> str:
+        """Return the spelling of a stored time as read by Django's own converters."""
+        if type(value) is str and self.vendor in _TIME_AS_TEXT:
+            value = self._parse(value)
+        return _time_text(value, self.tz)
+
+    def _parse(self, text: str) -> Any:
+        if self.vendor == "sqlite":
+            return parse_datetime(text)  # what Django's SQLite "datetime" converter calls
+        if self._loader is None:  # the timestamptz loader Django's cursors use
+            from psycopg.pq import Format
+
+            with connection.cursor() as cursor:
+                raw = cursor.cursor
+                loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+                self._loader = loader(_TIMESTAMPTZ_OID, raw)
+        return self._loader.load(text.encode())
+
+
+# Distinct stored data texts remembered during one verification (most events of one action
+# carry few distinct payloads: {}, {"reason": ...}); a digest is a pure function of the text.
+_DIGEST_MEMO_SIZE = 4096
+
+
+def _stored_digest(value: Any) -> str:
+    """Return the canonical digest of a stored JSON column's value, read as the model field would.
+
+    Text is decoded (and text that is not JSON counts as a JSON string, as before).
+    """
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            decoded = decode_json_text(value)
         except ValueError:
-            return value
-    return value
+            return canonical_digest(value)
+        return decoded_digest(decoded)
+    return canonical_digest(value)
 
 
 def trusted_keys() -> dict[str, bytes]:
@@ -563,12 +649,15 @@ def verify_log(
     last_sealed_id = 0
     declared: dict[str, bool] = {}
     problems = report.problems
-    tz = connection.timezone or dt.UTC
+    times = _StoredTimes(connection.timezone or dt.UTC)
+    guess_time = times.guess
+    digests: dict[str, str] = {}
+    count = 0
     for row in _event_rows(sealed=True):
         if len(problems) >= max_problems:
             break
         pk, position, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
-        report.events += 1
+        count += 1
         if pk > last_sealed_id:
             last_sealed_id = pk
         if position != expected:
@@ -579,7 +668,14 @@ def verify_log(
                 pk,
             )
             expected = position
-        if canonical_digest(_json_value(data)) != digest:
+        if type(data) is str:
+            if (data_digest := digests.get(data)) is None:
+                if len(digests) >= _DIGEST_MEMO_SIZE:
+                    digests.clear()
+                data_digest = digests[data] = _stored_digest(data)
+        else:
+            data_digest = _stored_digest(data)
+        if data_digest != digest:
             report.fail(f"{_label(pk, position, action)}: data does not match its digest", pk)
         if (ok := declared.get(action)) is None:
             ok = declared[action] = is_declared(action)
@@ -587,19 +683,13 @@ def verify_log(
             report.fail(
                 f"{_label(pk, position, action)}: action is not declared in the registry", pk
             )
-        leaf = merkle.leaf_hash(
-            _leaf_bytes(
-                action,
-                actor_id,
-                who,
-                digest,
-                pk,
-                oid,
-                otype,
-                _time_text(occurred, tz),
-                position,
+        spelt = guess_time(occurred)
+        if spelt is not None:
+            leaf = _leaf_hash(action, actor_id, who, digest, pk, oid, otype, spelt, position)
+        if spelt is None or leaf.hex() != stored:  # the reference spelling decides
+            leaf = _leaf_hash(
+                action, actor_id, who, digest, pk, oid, otype, times.exact(occurred), position
             )
-        )
         if leaf.hex() == stored:
             tree.append(leaf)
         else:
@@ -613,6 +703,7 @@ def verify_log(
         cp = by_size.get(tree.size)
         if cp is not None:
             _check_checkpoint(cp, tree.root(), keys, report, pk)
+    report.events = count
     for cp in checkpoints:
         if cp.tree_size > tree.size:
             report.fail(
@@ -633,11 +724,11 @@ def verify_log(
         label = f"event {pk} (unsealed, {action})"
         if stored:
             report.fail(f"{label}: carries a leaf hash but no position", pk)
-        elif canonical_digest(_json_value(data)) != digest:
+        elif _stored_digest(data) != digest:
             report.fail(f"{label}: data does not match its digest", pk)
         elif not is_declared(action):
             report.fail(f"{label}: action is not declared in the registry", pk)
-        elif _time_text(occurred, tz) < too_old:
+        elif times.exact(occurred) < too_old:
             why = (
                 "a sealed position was cleared (a later event is sealed)"
                 if pk < last_sealed_id

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+_sha256 = hashlib.sha256
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -266,14 +267,14 @@ class CompactRange:
 
     def append(self, leaf: bytes) -> None:
         """Add one leaf hash, merging completed subtrees."""
-        self.hashes.append(leaf)
-        self.size += 1
-        carry = self.size
+        # Verification appends every leaf of the log: the node hash is inlined, and a merged
+        # node is pushed once instead of pushed and popped at each level.
+        hashes = self.hashes
+        self.size = carry = self.size + 1
         while carry & 1 == 0:
-            right = self.hashes.pop()
-            left = self.hashes.pop()
-            self.hashes.append(node_hash(left, right))
+            leaf = _sha256(b"\x01" + hashes.pop() + leaf).digest()
             carry >>= 1
+        hashes.append(leaf)
 
     def append_nodes(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Add one leaf hash; return every complete subtree it closed as (level, index, hash)."""
