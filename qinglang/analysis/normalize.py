@@ -305,7 +305,9 @@ class Normalized:
             if gate.chars.search(text) is None:
                 return self
             found = gate.finditer(pattern, text)
-        matches = [(m.start(), m.end(), repl(m)) for m in found]
+        # A replacement by the same characters (a marker already canonical, "微信" for "微信")
+        # changes nothing: skipped, so most texts keep their map and text objects as they are.
+        matches = [(m.start(), m.end(), new) for m in found if (new := repl(m)) != m.group()]
         if not matches:
             return self
         parts: list[str] = []
