@@ -156,10 +156,14 @@ class Gate:
     `finditer` yields exactly what `pattern.finditer(text)` yields, trying the pattern only at
     those positions (a lookbehind still sees the text before them). It is sound only if every
     match of the pattern begins at such a position: each gate states why next to its pattern.
+
+    `needs`, when given, is found in every match: a text without it has none (one scan, where
+    `chars` alone hits often, at every "a" or "s").
     """
 
     chars: re.Pattern[str]
     offsets: tuple[int, ...] = (0,)
+    needs: re.Pattern[str] | None = None
 
     def finditer(self, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         match_at = pattern.match
@@ -308,7 +312,9 @@ class Normalized(NamedTuple):
                 return self
             found = pattern.finditer(text, first.start())  # nothing begins before the first
         else:
-            if gate.chars.search(text) is None:
+            if (gate.needs is not None and gate.needs.search(text) is None) or (
+                gate.chars.search(text) is None
+            ):
                 return self
             found = gate.finditer(pattern, text)
         # A replacement by the same characters (a marker already canonical, "微信" for "微信")
@@ -484,10 +490,13 @@ def fold(text: str) -> Normalized:
 _WECHAT_STARTS = Gate(re.compile("[微威薇徽维胃卫薇wWvV加]"), (0, 1))
 # 扣抠蔻寇口球企 doubled, 企鹅, q q, a bare q, 扣 before a number.
 _QQ_STARTS = Gate(re.compile("[扣抠蔻寇口球企qQ]"))
-# 支付宝 吱付宝 支负宝 alipay zfb.
-_ALIPAY_STARTS = Gate(re.compile("[支吱aAzZ]"))
-# 删珊姗杉 + 帖…, shan + 帖….
-_DELETION_STARTS = Gate(re.compile("[删珊姗杉sSſ]"))
+# 支付宝 吱付宝 支负宝 alipay zfb; every one holds 宝, alipay or zfb (matched as the pattern does,
+# ignoring case).
+_ALIPAY_STARTS = Gate(re.compile("[支吱aAzZ]"), needs=re.compile("宝|alipay|zfb", re.IGNORECASE))
+# 删珊姗杉 + 帖…, shan + 帖…; every one ends in 帖, 贴, 铁 or tie.
+_DELETION_STARTS = Gate(
+    re.compile("[删珊姗杉sSſ]"), needs=re.compile("[帖贴铁]|tie", re.IGNORECASE)
+)
 # "\s?" then a bracket: at the bracket or the one character before it.
 _PINYIN_STARTS = Gate(re.compile(r"[(\[]"), (-1, 0))
 # The noise characters themselves (the Chinese characters around them are lookarounds).
