@@ -241,7 +241,11 @@ _COMMON_TLDS = frozenset(
         "today",
     }
 )
-_USCC = re.compile(r"(?<![A-Za-z0-9])[0-9A-Z]{18}(?![A-Za-z0-9])", re.IGNORECASE)
+# 18 letters or digits, alone: `(?<![A-Za-z0-9])[0-9A-Z]{18}(?![A-Za-z0-9])` ignoring case, with
+# the characters that ignoring case adds ("İ", "ı", "ſ", the Kelvin sign) spelt out and the
+# lookbehind after the first character, so the engine only tries the pattern at such a character.
+_ALNUM = "[0-9A-Za-z\u0130\u0131\u017f\u212a]"
+_USCC = re.compile(f"{_ALNUM}(?<!{_ALNUM}{_ALNUM}){_ALNUM}{{17}}(?!{_ALNUM})")
 _CARD_RUN = re.compile(r"(?<!\d)\d(?:[ \-]?\d)+(?!\d)")
 _CARD_CUE = re.compile(
     r"卡号|银行|账号|帐号|账户|户名|开户|收款|转账|汇款|打款|付款|工行|建行|农行|中行|招行|交行|"
