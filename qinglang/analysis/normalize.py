@@ -490,13 +490,11 @@ def fold(text: str) -> Normalized:
 _WECHAT_STARTS = Gate(re.compile("[微威薇徽维胃卫薇wWvV加]"), (0, 1))
 # 扣抠蔻寇口球企 doubled, 企鹅, q q, a bare q, 扣 before a number.
 _QQ_STARTS = Gate(re.compile("[扣抠蔻寇口球企qQ]"))
-# 支付宝 吱付宝 支负宝 alipay zfb; every one holds 宝, alipay or zfb (matched as the pattern does,
-# ignoring case).
-_ALIPAY_STARTS = Gate(re.compile("[支吱aAzZ]"), needs=re.compile("宝|alipay|zfb", re.IGNORECASE))
-# 删珊姗杉 + 帖…, shan + 帖…; every one ends in 帖, 贴, 铁 or tie.
-_DELETION_STARTS = Gate(
-    re.compile("[删珊姗杉sSſ]"), needs=re.compile("[帖贴铁]|tie", re.IGNORECASE)
-)
+# 支付宝 吱付宝 支负宝 alipay zfb: every one holds 宝, a "y" or a "b" (a plain class, scanned
+# fast: "alipay" and "zfb" spelt in any case, which for y and b adds no other character).
+_ALIPAY_STARTS = Gate(re.compile("[支吱aAzZ]"), needs=re.compile("[宝yYbB]"))
+# 删珊姗杉 + 帖…, shan + 帖…: every one ends in 帖, 贴, 铁 or tie (t or T).
+_DELETION_STARTS = Gate(re.compile("[删珊姗杉sSſ]"), needs=re.compile("[帖贴铁tT]"))
 # "\s?" then a bracket: at the bracket or the one character before it.
 _PINYIN_STARTS = Gate(re.compile(r"[(\[]"), (-1, 0))
 # The noise characters themselves (the Chinese characters around them are lookarounds).

@@ -167,6 +167,17 @@ def test_gated_search_on_the_corpus(pattern, gate):
 _NEEDS_ALPHABET = _ALPHABET + "lLpPyYbBfFİıK \u212a"
 
 
+def test_needs_letters_have_no_other_case_forms():
+    """The needs classes spell y, b and t in both cases: ignoring case adds nothing to them."""
+    import re
+    import sys
+
+    for letter in "ybt":
+        blind = re.compile(letter, re.IGNORECASE)
+        forms = {chr(c) for c in range(sys.maxunicode + 1) if blind.fullmatch(chr(c))}
+        assert forms == {letter, letter.upper()}
+
+
 @pytest.mark.parametrize(("pattern", "gate"), _GATED)
 @given(text=st.text(alphabet=_NEEDS_ALPHABET, max_size=40))
 def test_every_match_holds_what_its_gate_needs(pattern, gate, text):
@@ -190,7 +201,7 @@ def test_every_match_holds_what_its_gate_needs(pattern, gate, text):
 def test_gates_with_needs_skip_texts_without_them():
     from qinglang.analysis import normalize as module
 
-    norm = fold("shan shan 支付 alipa zf 删除")
+    norm = fold("shan shan 支付 alipa zf 删除 aaa zzz sss")
     assert module._DELETION_STARTS.needs is not None and module._ALIPAY_STARTS.needs is not None
     assert norm.sub(module._DELETION_MARKER, lambda m: "删帖", module._DELETION_STARTS) is norm
     assert norm.sub(module._ALIPAY_MARKER, lambda m: "支付宝", module._ALIPAY_STARTS) is norm
