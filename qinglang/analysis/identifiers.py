@@ -39,6 +39,7 @@ from qinglang.analysis.validators import (
 )
 
 KINDS = ("qq", "wechat", "phone", "email", "url", "domain", "bank_card", "alipay", "uscc", "icp")
+_KIND_ORDER = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +241,11 @@ _COMMON_TLDS = frozenset(
         "today",
     }
 )
-_USCC = re.compile(r"(?<![A-Za-z0-9])[0-9A-Z]{18}(?![A-Za-z0-9])", re.IGNORECASE)
+# 18 letters or digits, alone: `(?<![A-Za-z0-9])[0-9A-Z]{18}(?![A-Za-z0-9])` ignoring case, with
+# the characters that ignoring case adds ("İ", "ı", "ſ", the Kelvin sign) spelt out and the
+# lookbehind after the first character, so the engine only tries the pattern at such a character.
+_ALNUM = "[0-9A-Za-z\u0130\u0131\u017f\u212a]"
+_USCC = re.compile(f"{_ALNUM}(?<!{_ALNUM}{_ALNUM}){_ALNUM}{{17}}(?!{_ALNUM})")
 _CARD_RUN = re.compile(r"(?<!\d)\d(?:[ \-]?\d)+(?!\d)")
 _CARD_CUE = re.compile(
     r"卡号|银行|账号|帐号|账户|户名|开户|收款|转账|汇款|打款|付款|工行|建行|农行|中行|招行|交行|"
@@ -287,8 +292,9 @@ def _phones(norm: Normalized, out: list[Identifier]) -> list[tuple[str, int, int
         a, b = match.span()
         raw = match.group()
         shaped = _LANDLINE_SHAPE.match(raw) is not None
-        cued = _PHONE_CUE.search(text, max(0, a - 15), a) is not None
-        if not (shaped or cued) or _split_number_guard(text, a, b):
+        if not shaped and _PHONE_CUE.search(text, max(0, a - 15), a) is None:
+            continue  # neither phone-shaped nor after a phone cue
+        if _split_number_guard(text, a, b):
             continue
         phone = normalize_phone(digits_of(raw))
         if phone and not is_mainland_mobile(phone):
@@ -371,9 +377,12 @@ def _wechat(
             _emit(out, norm, "wechat", digits, a, b)
     for match in _WXID.finditer(text):
         _emit(out, norm, "wechat", match.group().lower(), *match.span())
+    same_phrases = list(_SAME_AS_PHONE.finditer(text)) if "同" in text else []
+    if not same_phrases:
+        return numbers
     mobile_list = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
     mobiles, mobiles_and_qqs = _Numbers(mobile_list), _Numbers(mobile_list + qqs)
-    for same in _SAME_AS_PHONE.finditer(text):
+    for same in same_phrases:
         if "微信" in same.group():
             nearest = mobiles_and_qqs.nearest_before(same.start()) or mobiles.nearest(same.start())
             if nearest is not None:
@@ -392,9 +401,12 @@ def _same_as_qq(
     wechat_numbers: list[tuple[str, int, int]],
 ) -> None:
     """ "QQ同号": the number just given (a mobile or a WeChat number) is the QQ number too."""
+    same_phrases = list(_SAME_AS_QQ.finditer(norm.text))
+    if not same_phrases:
+        return
     mobiles = [(p[3:], a, b) for p, a, b in phones if is_mainland_mobile(p)]
     numbers = _Numbers(mobiles + wechat_numbers)
-    for same in _SAME_AS_QQ.finditer(norm.text):
+    for same in same_phrases:
         nearest = numbers.nearest_before(same.start())
         if nearest is not None:
             _emit(out, norm, "qq", *nearest)
@@ -549,7 +561,6 @@ def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
 
 # What every match of a group of patterns contains: a text without it skips the group.
 _DIGIT = re.compile(r"\d")
-_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # digits of other scripts (\d takes them too)
 # "@", "#", "艾特", "(at)", "[at]" ("（at）" is "(at)" once folded).
 _EMAIL_GATE = re.compile(r"[@#]|艾特|[(\[][aA][tT][)\]]")
 _URL_GATE = re.compile(r"://|www\.", re.IGNORECASE)
@@ -558,13 +569,7 @@ _HOST_GATE = re.compile("\\.[A-Za-z\u0130\u0131\u017f\u212a]")
 _QQ_GATE = re.compile("QQ", re.IGNORECASE)
 _WXID_GATE = re.compile("wxid_", re.IGNORECASE)
 _PHONE_MIN_DIGITS = 10  # 1[3-9] and 9, 0 + area code + 7, 400/800 + 7, +86 + area + 7
-
-
-def _digit_count(text: str) -> int:
-    """The number of ASCII digits, or a large number when other scripts' digits are present."""
-    if _OTHER_DIGIT.search(text) is not None:
-        return len(text)
-    return sum(map(text.count, "0123456789"))
+_REGISTRATION_MIN_DIGITS = 6  # a USCC begins with 8 digits, an ICP number has 6 to 10
 
 
 def extract(text: str) -> list[Identifier]:
@@ -582,11 +587,13 @@ def extract(text: str) -> list[Identifier]:
     host_matches = list(_HOST.finditer(ftext)) if _HOST_GATE.search(ftext) else []
     if url_matches or host_matches:
         _urls_and_domains(folded, out, list(email_spans), url_matches, host_matches)
-    if _DIGIT.search(ftext):  # a valid USCC has its division code in digits, an ICP number too
+    # What `\d` takes, other scripts' digits too. Normalising only adds digits (numerals), so
+    # the folded text has no more than this.
+    digits = len(_DIGIT.findall(ntext))
+    if digits >= _REGISTRATION_MIN_DIGITS:
         _registrations(folded, out)
     phones: list[tuple[str, int, int]] = []
     qqs: list[tuple[str, int, int]] = []
-    digits = _digit_count(ntext) if _DIGIT.search(ntext) else 0
     if digits >= _PHONE_MIN_DIGITS:
         phones = _phones(norm, out)
     if digits and _QQ_GATE.search(ntext):
@@ -604,4 +611,4 @@ def extract(text: str) -> list[Identifier]:
         urls = _Spans(_url_spans(folded, url_matches, host_matches))
         out = [i for i in out if i.kind not in _NUMBER_KINDS or not urls.contain(i.start, i.end)]
     unique = {(i.kind, i.value, i.start): i for i in out}
-    return sorted(unique.values(), key=lambda i: (i.start, KINDS.index(i.kind), i.end))
+    return sorted(unique.values(), key=lambda i: (i.start, _KIND_ORDER[i.kind], i.end))

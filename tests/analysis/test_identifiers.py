@@ -283,3 +283,27 @@ def test_analysis_never_imports_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)  # noqa: S603
     assert result.returncode == 0, result.stderr
+
+
+def test_uscc_pattern_is_the_case_blind_one():
+    """_USCC spells out what `[0-9A-Z]` ignoring case takes; it finds what that pattern finds."""
+    import random
+    import re
+    import sys
+
+    from qinglang.analysis.identifiers import _ALNUM, _USCC
+
+    blind = re.compile(r"[0-9A-Z]", re.IGNORECASE)
+    spelt = re.compile(_ALNUM)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert (blind.fullmatch(char) is None) == (spelt.fullmatch(char) is None), hex(code)
+    reference = re.compile(r"(?<![A-Za-z0-9])[0-9A-Z]{18}(?![A-Za-z0-9])", re.IGNORECASE)
+    rng = random.Random(18)
+    alphabet = "0123456789ABCXYZabcxyz İıſ\u212a-号京"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(60)))
+        text = text.replace("-", "9" * rng.randrange(1, 20))
+        assert [m.span() for m in _USCC.finditer(text)] == [
+            m.span() for m in reference.finditer(text)
+        ], text

@@ -162,3 +162,47 @@ def test_gated_search_on_the_corpus(pattern, gate):
         assert [m.span() for m in starts.finditer(regex, text)] == [
             m.span() for m in regex.finditer(text)
         ], text
+
+
+_NEEDS_ALPHABET = _ALPHABET + "lLpPyYbBfFİıK \u212a"
+
+
+def test_needs_letters_have_no_other_case_forms():
+    """The needs classes spell y, b and t in both cases: ignoring case adds nothing to them."""
+    import re
+    import sys
+
+    for letter in "ybt":
+        blind = re.compile(letter, re.IGNORECASE)
+        forms = {chr(c) for c in range(sys.maxunicode + 1) if blind.fullmatch(chr(c))}
+        assert forms == {letter, letter.upper()}
+
+
+@pytest.mark.parametrize(("pattern", "gate"), _GATED)
+@given(text=st.text(alphabet=_NEEDS_ALPHABET, max_size=40))
+def test_every_match_holds_what_its_gate_needs(pattern, gate, text):
+    """A text without the gate's `needs` is skipped whole: every match must hold it."""
+    from qinglang.analysis import normalize as module
+
+    regex, starts = getattr(module, pattern), getattr(module, gate)
+    if starts.needs is None:
+        return
+    for match in regex.finditer(text):
+        assert starts.needs.search(match.group()) is not None, match.group()
+    norm = fold(text)
+    gated, plain = norm.sub(regex, lambda m: "<>", starts), norm.sub(regex, lambda m: "<>")
+    assert (gated.text, list(gated.starts), list(gated.ends)) == (
+        plain.text,
+        list(plain.starts),
+        list(plain.ends),
+    )
+
+
+def test_gates_with_needs_skip_texts_without_them():
+    from qinglang.analysis import normalize as module
+
+    norm = fold("shan shan 支付 alipa zf 删除 aaa zzz sss")
+    assert module._DELETION_STARTS.needs is not None and module._ALIPAY_STARTS.needs is not None
+    assert norm.sub(module._DELETION_MARKER, lambda m: "删帖", module._DELETION_STARTS) is norm
+    assert norm.sub(module._ALIPAY_MARKER, lambda m: "支付宝", module._ALIPAY_STARTS) is norm
+    assert normalize("珊 tie, ZFB").text == "删帖, 支付宝"

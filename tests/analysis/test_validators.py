@@ -149,3 +149,111 @@ def test_luhn_agrees_with_stdnum():
         digits = str(rng.randrange(10**15, 10**19))
         assert is_valid_bank_card(digits) == luhn.is_valid(digits), digits
     assert not is_valid_bank_card("٦٢٢٢٠٢١٢٣٤٥٦٧٨٩٠١٢٨")  # Arabic-Indic digits are not a card
+
+
+def _phonenumbers_verdict(text: str) -> str | None:
+    """phonenumbers' own answer: parse for China, is_valid_number, E.164."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _generated_numbers() -> list[str]:
+    import random
+
+    rng = random.Random(86)
+    heads = [
+        *("0", "01", "010", "02", "020", "021", "0755", "0351", "0898", "0971", "0433", "0851"),
+        *("400", "800", "4008", "8008", "1080", "2180", "950", "96", "95", "10", "2", "3", "5"),
+        *("86", "086", "0086", "00", "000", "11", "12", "1790", "17951", "1", "13", "16", "19"),
+    ]
+    numbers = []
+    for _ in range(6000):
+        body = "".join(rng.choice(string.digits) for _ in range(rng.randrange(0, 14)))
+        numbers.append(rng.choice(["", "", "+86"]) + rng.choice(heads) + body)
+    for area in range(10, 1000):  # every area code, with 7- and 8-digit subscriber numbers
+        for length in (7, 8):
+            subscriber = "".join(rng.choice(string.digits) for _ in range(length))
+            numbers += [f"0{area}{subscriber}", f"+86{area}{subscriber}"]
+    return numbers
+
+
+def _corpus_numbers() -> list[str]:
+    """What the extractor hands normalize_phone for the corpus texts and obfuscated variants."""
+    import json
+    import random
+    from pathlib import Path
+
+    from qinglang.analysis import identifiers
+    from qinglang.analysis.corpus.generate import obfuscate
+    from qinglang.analysis.normalize import digits_of, normalize
+
+    paths = (
+        Path(__file__).with_name("corpus") / "extraction.jsonl",
+        Path(__file__).parents[2] / "qinglang/analysis/corpus/genres.jsonl",
+    )
+    texts = [
+        json.loads(line)["text"]
+        for path in paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    rng = random.Random(17)
+    texts += [obfuscate(text, rng) for text in texts]
+    numbers = []
+    for text in texts:
+        norm = normalize(text).text
+        for match in identifiers._LANDLINE.finditer(norm):
+            numbers.append(digits_of(match.group()))
+        for match in identifiers._INTL_LANDLINE.finditer(norm):
+            numbers.append("+" + digits_of(match.group()).removeprefix("00"))
+        for match in identifiers._MOBILE.finditer(norm):
+            numbers.append("+86" + digits_of(match.group())[-11:])
+    return numbers
+
+
+def test_phone_fast_path_agrees_with_phonenumbers():
+    """Digit strings and "+86" numbers skip phonenumbers' parser: the verdict is the parser's."""
+    from qinglang.analysis import validators
+
+    corpus = _corpus_numbers()
+    assert sum(not n.startswith("+") for n in corpus) >= 10  # the corpus has landlines
+    numbers = corpus + _generated_numbers()
+    fast = [n for n in numbers if validators._cn_national_digits(n) is not None]
+    assert len(fast) > 0.8 * len(numbers)  # the fast path is what is being tested
+    valid = 0
+    for number in numbers:
+        expected = _phonenumbers_verdict(number)
+        valid += expected is not None
+        assert normalize_phone(number) == expected, number
+    assert valid > 1500  # valid and invalid numbers both
+
+
+def test_phone_fast_path_leaves_other_shapes_to_phonenumbers():
+    from qinglang.analysis import validators
+
+    for text in ("0086 10 6234 5678", "8613812345678", "+8510 1234", "010-62345678", "１２"):
+        assert validators._cn_national_digits(text) is None, text
+        assert normalize_phone(text) == _phonenumbers_verdict(validators._fold(text)), text
+
+
+@given(
+    st.sampled_from(["0", "+86", ""]),
+    st.sampled_from(["fixed_line", "mobile", "toll_free", "shared_cost", "premium_rate"]),
+    st.data(),
+)
+def test_phone_fast_path_agrees_on_numbers_of_every_type(prefix, kind, data):
+    """Numbers drawn from phonenumbers' own pattern of each type, written as extracted."""
+    from phonenumbers import PhoneMetadata
+
+    meta = PhoneMetadata.metadata_for_region("CN")
+    pattern = getattr(meta, kind).national_number_pattern.replace("\\d", "[0-9]")  # ASCII
+    national = data.draw(st.from_regex(pattern, fullmatch=True))
+    number = prefix + national
+    assert normalize_phone(number) == _phonenumbers_verdict(number), number
