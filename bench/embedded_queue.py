@@ -256,7 +256,7 @@ def load(seconds: float, rate: float, drain_limit: float) -> None:
             drain = time.monotonic() - drain_started
             print(f"not caught up {drain:.0f} s later: {unanalysed.count()} not analysed", end="")
         print(
-            f" ({queued()} messages left: capture retries wait their minute); load average "
+            f" ({queued()} messages still queued or in flight); load average "
             f"{load_average()}; qinglang up used {cpu_seconds(up.proc.pid) - cpu_before:.0f} "
             f"CPU s in {elapsed + drain:.0f} s"
         )
