@@ -12,8 +12,9 @@ as `qinglang up` runs it) and measures, next to a baseline in the same run:
 
 Then (unless `--load 0`) `qinglang up` on the same home takes public reports through the API at
 `--rate` a second for `--load` seconds (600 for the 10-minute run of issue 17) and it prints the
-backlog when the load stops (messages queued or in flight, reports not yet analysed) and how long
-the worker takes to catch up.
+backlog when the load stops (messages queued or in flight, reports of the load not yet analysed)
+and how long the worker takes to catch up, with the load average and the CPU seconds `qinglang up`
+(web server, worker, beat) used. The demo's own reports are left out: some are never analysed.
 """
 
 from __future__ import annotations
@@ -165,6 +166,31 @@ def main() -> int:
     return 0
 
 
+def cpu_seconds(root: int) -> float:
+    """Return the user + system CPU seconds of process `root` and its live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
+
+
+def load_average() -> str:
+    return " ".join(f"{n:.1f}" for n in os.getloadavg())
+
+
 def load(seconds: float, rate: float, drain_limit: float) -> None:
     """Drive public reports at `rate`/s through `qinglang up`; print the backlog at the end."""
     up = Up(up_env(HOME, bytecode=None), HOME / "up.log")
@@ -175,7 +201,9 @@ def load(seconds: float, rate: float, drain_limit: float) -> None:
             if up.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"qinglang up did not start:\n{up.text()[-2000:]}")
             time.sleep(0.2)
-        before = Report.objects.count()
+        last = Report.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        cpu_before = cpu_seconds(up.proc.pid)
+        print(f"\nload average when the load starts: {load_average()}", flush=True)
         body = json.dumps(REPORT).encode()
 
         def send() -> None:
@@ -193,33 +221,45 @@ def load(seconds: float, rate: float, drain_limit: float) -> None:
 
         started = time.monotonic()
         threads = []
+        ours = Report.objects.filter(pk__gt=last)
+        unanalysed = ours.filter(analysed_at__isnull=True)
         for n in range(int(seconds * rate)):
             time.sleep(max(0.0, started + n / rate - time.monotonic()))
+            if n and n % int(60 * rate) == 0:
+                print(
+                    f"  {time.monotonic() - started:4.0f} s: {accepted[0]} accepted, "
+                    f"{unanalysed.count()} not yet analysed, load average {load_average()}",
+                    flush=True,
+                )
             thread = threading.Thread(target=send)
             thread.start()
             threads.append(thread)
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
-        unanalysed = Report.objects.filter(analysed_at__isnull=True)
         print(
-            f"\nload: {accepted[0]} reports accepted ({refused[0]} failed) in {elapsed:.0f} s "
+            f"load: {accepted[0]} reports accepted ({refused[0]} failed) in {elapsed:.0f} s "
             f"({accepted[0] / elapsed:.1f}/s asked {rate:g}/s) through qinglang up; "
-            f"{Report.objects.count() - before} stored"
+            f"{ours.count()} stored; load average {load_average()}; "
+            f"qinglang up used {cpu_seconds(up.proc.pid) - cpu_before:.0f} CPU s"
         )
         print(
             f"backlog when the load stopped: {queued()} messages, "
             f"{unanalysed.count()} reports not yet analysed",
             flush=True,
         )
+        drain_started = time.monotonic()
         try:
             drain = wait_until(lambda: not unanalysed.exists(), "catching up", limit=drain_limit)
-            print(f"caught up {drain:.1f} s later")
+            print(f"caught up {drain:.1f} s later", end="")
         except RuntimeError:
-            print(
-                f"not caught up {drain_limit:.0f} s later: {queued()} messages, "
-                f"{unanalysed.count()} reports not yet analysed"
-            )
+            drain = time.monotonic() - drain_started
+            print(f"not caught up {drain:.0f} s later: {unanalysed.count()} not analysed", end="")
+        print(
+            f" ({queued()} messages still queued or in flight); load average "
+            f"{load_average()}; qinglang up used {cpu_seconds(up.proc.pid) - cpu_before:.0f} "
+            f"CPU s in {elapsed + drain:.0f} s"
+        )
     finally:
         up.stop()
 

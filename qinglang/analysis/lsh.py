@@ -10,6 +10,7 @@ the text's character shingles (the classic MinHash). The signature is cut into `
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import struct
 
@@ -86,4 +87,4 @@ def estimate(sig_a: tuple[int, ...], sig_b: tuple[int, ...]) -> float:
     """Return the estimated Jaccard similarity: the share of positions that agree."""
     if not sig_a or len(sig_a) != len(sig_b):
         return 0.0
-    return sum(1 for x, y in zip(sig_a, sig_b, strict=True) if x == y) / len(sig_a)
+    return sum(map(operator.eq, sig_a, sig_b)) / len(sig_a)

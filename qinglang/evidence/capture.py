@@ -20,6 +20,7 @@ escaped interception (and WebRTC) goes nowhere.
 
 from __future__ import annotations
 
+import functools
 import io
 import ipaddress
 import logging
@@ -248,13 +249,31 @@ class PinnedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    """Return this process's TLS context verifying against the CA bundle, made once.
+
+    Loading the bundle costs about 30 ms of CPU; made per client (twice, by httpx and by us), it
+    was most of a capture attempt that fails at once, such as one whose host does not resolve.
+    """
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
+def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    if verify is True:
+        return _verifying_context()
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
+
+
 class PinnedTransport(httpx.HTTPTransport):
     """httpx transport whose connections go through PinnedBackend (no proxy, no environment)."""
 
     def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
-        super().__init__(trust_env=False)
+        context = _ssl_context(verify)
+        # Given the context, httpx's own pool (replaced below) loads no certificates either.
+        super().__init__(verify=context, trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=context,
             max_connections=10,
             max_keepalive_connections=5,
             keepalive_expiry=5.0,

@@ -5,12 +5,15 @@ will be tried again."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import ssl
 
 import httpx
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from qinglang.core import net
 from qinglang.evidence import capture, services, tasks
 from qinglang.evidence.models import CaptureFailure, CaptureStatus, WebCapture
 from qinglang.evidence.progress import ProgressState, capture_progress
@@ -222,3 +225,88 @@ def test_dns_failure_is_named(cap, monkeypatch, settings):
     cap.refresh_from_db()
     assert cap.failure == CaptureFailure.DNS
     assert "name could not be resolved" in capture_progress(cap).detail
+
+
+# --- a host that does not resolve ----------------------------------------------------------------
+
+
+@pytest.fixture
+def no_dns(monkeypatch):
+    """Every host name fails to resolve (as in a sandbox without DNS); count the lookups."""
+    lookups: list[str] = []
+
+    def unresolvable(host, port):
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(net, "resolve", unresolvable)
+    return lookups
+
+
+@pytest.fixture
+def bundle_loads(monkeypatch):
+    """Count how often a TLS context loads the CA bundle (about 30 ms of CPU each time)."""
+    loads: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def counting(self, *args, **kwargs):
+        loads.append(args or kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    capture._verifying_context.cache_clear()
+    yield loads
+    capture._verifying_context.cache_clear()
+
+
+def test_an_unresolvable_host_is_retried_later_by_message_not_by_waiting(
+    cap, monkeypatch, no_dns, bundle_loads
+):
+    retried = []
+
+    def fake_retry(**kwargs):
+        retried.append(kwargs)
+        return RuntimeError("retry")
+
+    monkeypatch.setattr(tasks.capture_page, "retry", fake_retry)
+    # The pool process is not held: the attempt ends at once and the wait is the message's.
+    monkeypatch.setattr("time.sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
+    for attempt in range(capture.MAX_ATTEMPTS - 1):
+        with pytest.raises(RuntimeError, match="retry"):
+            tasks.capture_page.run(capture_id=cap.pk, attempt=attempt)
+        cap.refresh_from_db()
+        assert (cap.status, cap.attempts, cap.failure) == (
+            CaptureStatus.PENDING,
+            attempt + 1,
+            CaptureFailure.DNS,
+        )
+        assert cap.error.startswith("ResolveError: cannot resolve bbs.example-news.cn")
+        delay = capture.retry_delay(attempt + 1)
+        assert retried[-1]["countdown"] == delay
+        assert retried[-1]["kwargs"] == {"capture_id": cap.pk, "attempt": attempt + 1}
+        assert delay - 2 <= (cap.retry_at - timezone.now()).total_seconds() <= delay
+    assert tasks.capture_page.run(capture_id=cap.pk, attempt=capture.MAX_ATTEMPTS - 1) == (
+        CaptureStatus.FAILED
+    )
+    cap.refresh_from_db()
+    assert (cap.failure, cap.attempts, cap.retry_at) == (
+        CaptureFailure.DNS,
+        capture.MAX_ATTEMPTS,
+        None,
+    )
+    assert no_dns == ["bbs.example-news.cn"] * capture.MAX_ATTEMPTS
+    assert len(retried) == capture.MAX_ATTEMPTS - 1
+    # The CA bundle is read once in the process, not by every attempt (nor twice per client).
+    assert len(bundle_loads) == 1
+
+
+def test_clients_share_the_verifying_context_but_not_a_given_one(bundle_loads):
+    with capture.pinned_client() as first, capture.pinned_client() as second:
+        contexts = {id(client._transport._pool._ssl_context) for client in (first, second)}
+    assert len(contexts) == 1
+    assert len(bundle_loads) == 1
+    own = ssl.create_default_context()
+    loaded = len(bundle_loads)
+    with capture.pinned_client(verify=own) as client:
+        assert client._transport._pool._ssl_context is own
+    assert len(bundle_loads) == loaded

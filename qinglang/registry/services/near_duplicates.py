@@ -43,19 +43,22 @@ def find_near_duplicates(
     keys = lsh.band_hashes(signature)
     if not keys:
         return []
-    candidate_ids = list(
+    # One statement: the candidates as a subquery, not hundreds of ids sent back as parameters.
+    candidates = (
         SignatureBand.objects.filter(key__in=keys)
-        .values_list("signature_id", flat=True)
+        .values("signature_id")
         .distinct()[:MAX_CANDIDATES]
     )
-    rows = TextSignature.objects.filter(pk__in=candidate_ids).values_list(
+    rows = TextSignature.objects.filter(pk__in=candidates).values_list(
         "source_type", "source_id", "office_id", "region_code", "signature"
     )
+    own = lsh.pack(signature)
     found = []
     for source_type, source_id, office_id, region_code, packed in rows:
         if exclude is not None and (source_type, source_id) == exclude:
             continue
-        score = lsh.estimate(signature, lsh.unpack(packed))
+        # The same text again (a repeated submission) agrees everywhere: no need to unpack it.
+        score = 1.0 if bytes(packed) == own else lsh.estimate(signature, lsh.unpack(packed))
         if score >= min_similarity:
             found.append(
                 NearDuplicate(source_type, source_id, office_id, region_code, round(score, 3))
