@@ -68,17 +68,13 @@ def _drive(url: str, seconds: float, concurrency: int) -> tuple[float, float, in
     return len(latencies) / seconds, p95, errors[0]
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """Return the user + system CPU seconds so far of `pids` (gone processes count 0)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+def _cpu_seconds(pid: int) -> float | None:
+    """Return the user + system CPU seconds so far of `pid` (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _pids_named(*names: str) -> list[int]:
@@ -96,20 +92,30 @@ def _pids_named(*names: str) -> list[int]:
 
 
 class _CpuSplit:
-    """CPU per request of each side of a point: web workers, database, Redis, this driver."""
+    """CPU per request of each side of a point: web workers, database, Redis, this driver.
+
+    Each process's last reading is kept, so a database process that exits between two
+    snapshots (an autovacuum worker) keeps what it had used instead of making the sum drop.
+    """
 
     def __init__(self, master: int) -> None:
-        self.groups = {
-            "web": [int(p) for p in _children(master)],
-            "database": _pids_named("postgres"),
-            "redis": _pids_named("redis-server"),
-            "driver": [os.getpid()],
+        self.master = master
+        self.seen: dict[str, dict[int, float]] = {
+            name: {} for name in ("web", "database", "redis", "driver")
         }
 
     def snapshot(self) -> dict[str, float]:
-        # New postgres backends may appear (conn_max_age=0): re-list them each time.
-        self.groups["database"] = _pids_named("postgres")
-        return {name: _cpu_seconds(pids) for name, pids in self.groups.items()}
+        groups = {
+            "web": [int(p) for p in _children(self.master)],
+            "database": _pids_named("postgres"),  # new backends appear with conn_max_age=0
+            "redis": _pids_named("redis-server"),
+            "driver": [os.getpid()],
+        }
+        for name, pids in groups.items():
+            for pid in pids:
+                if (used := _cpu_seconds(pid)) is not None:
+                    self.seen[name][pid] = used
+        return {name: sum(per_pid.values()) for name, per_pid in self.seen.items()}
 
     @staticmethod
     def per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
