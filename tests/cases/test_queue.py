@@ -81,9 +81,12 @@ def test_status_all_lists_every_status_and_chip_removal_links(world, client):
 def test_orders_by_received_time_deadline_and_risk(world):
     from qinglang.cases.selectors.triage import TriageFilters, triage_queue
 
-    old = _aged(make_report(world.beijing_office), 5)
+    # Two and four weeks back: the same weekday and hour, with working days between each (no
+    # holiday lasts 14 days), so the three deadlines differ whatever day the test runs. Five
+    # days and one tied "now" with "a day ago" on a Saturday in Shanghai (both due Monday).
+    old = _aged(make_report(world.beijing_office), 28)
     new = make_report(world.beijing_office)
-    risky = _aged(make_report(world.beijing_office), 1)
+    risky = _aged(make_report(world.beijing_office), 14)
     Report.objects.filter(pk=risky.pk).update(analysis={"risk": {"score": 0.9}})
 
     def ids(ordering):
