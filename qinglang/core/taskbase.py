@@ -4,6 +4,10 @@ On SQLite one writer at a time holds the database; a writer that waits longer th
 timeout gets `OperationalError: database is locked` and its transaction is rolled back. That is
 a passing condition, not a failure of the task: the task is sent again (same task id, so a
 `taskonce.once` receipt rolled back with the work still lets it run) after 1, 2, 4 … s.
+
+Lock retries are counted in a message header of their own, not in Celery's `retries`: a task
+with its own retry budget (a capture tried three times) keeps all of it however often it met a
+locked database, and a task that met its own failures still gets every lock retry.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import random
 from typing import Any
 
 import celery
+from celery.exceptions import Retry
 from django.db import OperationalError
 
 log = logging.getLogger(__name__)
@@ -20,6 +25,8 @@ log = logging.getLogger(__name__)
 # With the 20 s busy timeout on each attempt, the work waits several minutes before giving up.
 LOCK_RETRIES = 10
 LOCK_BACKOFF_MAX = 60.0
+# The message header that counts lock retries (Celery's `retries` counts the task's own).
+LOCK_HEADER = "qinglang_lock_retries"
 
 
 def is_locked(exc: BaseException) -> bool:
@@ -35,6 +42,21 @@ def lock_backoff(retries: int) -> float:
     return min(LOCK_BACKOFF_MAX, 2.0**retries) * random.uniform(0.5, 1.0)  # noqa: S311
 
 
+def lock_retries(request: Any) -> int:
+    """Return how often this task was already sent again for a locked database.
+
+    A worker exposes a message's custom headers as attributes of the request; an eager call
+    (`apply`) keeps them in `request.headers`.
+    """
+    value = getattr(request, LOCK_HEADER, None)
+    if value is None:
+        value = (getattr(request, "headers", None) or {}).get(LOCK_HEADER, 0)
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
 class Task(celery.Task):
     """A task retried with back-off when the database is locked."""
 
@@ -44,12 +66,26 @@ class Task(celery.Task):
         except OperationalError as exc:
             if not is_locked(exc) or self.request.called_directly:
                 raise
-            countdown = lock_backoff(self.request.retries)
+            tries = lock_retries(self.request)
+            if tries >= LOCK_RETRIES:
+                raise
+            countdown = lock_backoff(tries)
             log.warning(
                 "%s[%s] found the database locked; retry %d in %.1f s",
                 self.name,
                 self.request.id,
-                self.request.retries + 1,
+                tries + 1,
                 countdown,
             )
-            raise self.retry(exc=exc, countdown=countdown, max_retries=LOCK_RETRIES) from exc
+            raise self._send_again_locked(exc, tries + 1, countdown) from exc
+
+    def _send_again_locked(self, exc: BaseException, tries: int, countdown: float) -> Retry:
+        """Send the same task again with its own `retries` unchanged and the lock count raised."""
+        request = self.request
+        headers = {**(getattr(request, "headers", None) or {}), LOCK_HEADER: tries}
+        signature = self.signature_from_request(
+            request, countdown=countdown, retries=request.retries, headers=headers
+        )
+        if not request.is_eager:
+            signature.apply_async()
+        return Retry(exc=exc, when=countdown, is_eager=bool(request.is_eager), sig=signature)
