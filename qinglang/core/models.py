@@ -297,11 +297,21 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When its e-mail went out (or was found to have no address): still empty after a while,
+    # its message never reached the broker and `requeue_unmailed_notifications` sends it again.
+    mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(mailed_at__isnull=True),
+                name="notification_unmailed",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(recipient_user__isnull=False)

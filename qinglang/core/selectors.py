@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qinglang.core.models import Notification, Organization, User
@@ -24,6 +27,19 @@ def list_notifications_for(user: User) -> QuerySet[Notification]:
     if user.organization_id:
         q |= Q(recipient_organization_id=user.organization_id)
     return Notification.objects.filter(q).order_by("-created_at", "-pk")
+
+
+def notifications_awaiting_mail(
+    *, older_than: dt.timedelta, within: dt.timedelta
+) -> QuerySet[Notification]:
+    """Return notifications made between `within` and `older_than` ago whose e-mail never went.
+
+    Reads the partial index `notification_unmailed` (only unmailed rows are in it).
+    """
+    now = timezone.now()
+    return Notification.objects.filter(
+        mailed_at__isnull=True, created_at__lte=now - older_than, created_at__gt=now - within
+    ).order_by("created_at")
 
 
 def count_unread_notifications_for(user: User) -> int:

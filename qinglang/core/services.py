@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import secrets
@@ -144,6 +145,32 @@ def notify(
 
         enqueue_after_commit(send_notification_email, notification_id=note.pk)
     return note
+
+
+def requeue_unmailed_notifications(
+    *,
+    older_than: dt.timedelta = dt.timedelta(minutes=10),
+    within: dt.timedelta = dt.timedelta(days=3),
+    limit: int = 1000,
+) -> int:
+    """Send again the e-mail of notifications still unmailed after `older_than`; return how many.
+
+    Their message was lost between commit and the broker (an outage), or is still waiting in a
+    backlog: then the first of the two deliveries mails and the other finds it done. Older than
+    `within`, a notification is left to the inbox and the daily digest rather than mailed late.
+    """
+    from qinglang.core.aftercommit import send_now
+    from qinglang.core.selectors import notifications_awaiting_mail
+    from qinglang.core.tasks import send_notification_email
+
+    ids = list(
+        notifications_awaiting_mail(older_than=older_than, within=within).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    for notification_id in ids:
+        send_now(send_notification_email, notification_id=notification_id)
+    return len(ids)
 
 
 def set_language_preference(user: User, *, language: str, acting_user: User) -> bool:

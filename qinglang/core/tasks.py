@@ -9,6 +9,7 @@ from functools import partial
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -38,27 +39,43 @@ def send_notification_email(self, *, notification_id: int) -> int:  # type: igno
 
 
 def _send_notification_email(notification_id: int) -> int:
-    note = (
-        Notification.objects.select_related("recipient_user", "recipient_organization")
-        .filter(pk=notification_id)
-        .first()
-    )
-    if note is None:
-        return 0
-    by_language: dict[str, set[str]] = defaultdict(set)
-    if note.recipient_user and note.recipient_user.email:
-        by_language[language_of(note.recipient_user)].add(note.recipient_user.email)
-    if note.recipient_organization:
-        if note.recipient_organization.email:
-            by_language[settings.LANGUAGE_CODE].add(note.recipient_organization.email)
-        members = note.recipient_organization.members.filter(is_active=True).exclude(email="")
-        for member in members.only("email", "language"):
-            by_language[language_of(member)].add(member.email)
-    sent = 0
-    for language, addresses in sorted(by_language.items()):
-        subject, body = _mail_text(note, language)
-        sent += send_mail(subject, body, None, sorted(addresses))
+    """Mail the notification unless it was mailed already, and mark it mailed in one transaction.
+
+    The row is locked while its mail goes out, so a message the requeue job sent again beside
+    one still waiting in a backlog mails once; a failed send rolls the mark back for the retry.
+    """
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient_user", "recipient_organization")
+            .filter(pk=notification_id, mailed_at__isnull=True)
+            .first()
+        )
+        if note is None:
+            return 0
+        by_language: dict[str, set[str]] = defaultdict(set)
+        if note.recipient_user and note.recipient_user.email:
+            by_language[language_of(note.recipient_user)].add(note.recipient_user.email)
+        if note.recipient_organization:
+            if note.recipient_organization.email:
+                by_language[settings.LANGUAGE_CODE].add(note.recipient_organization.email)
+            members = note.recipient_organization.members.filter(is_active=True).exclude(email="")
+            for member in members.only("email", "language"):
+                by_language[language_of(member)].add(member.email)
+        sent = 0
+        for language, addresses in sorted(by_language.items()):
+            subject, body = _mail_text(note, language)
+            sent += send_mail(subject, body, None, sorted(addresses))
+        Notification.objects.filter(pk=note.pk).update(mailed_at=timezone.now())
     return sent
+
+
+@shared_task
+def requeue_unmailed_notifications() -> int:
+    """Send again the e-mail of notifications whose message never reached the broker."""
+    from qinglang.core.services import requeue_unmailed_notifications as requeue
+
+    return requeue()
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
