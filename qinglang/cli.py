@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 SETTINGS_MODULES = {
     "embedded": "qinglang.settings.embedded",
@@ -102,6 +103,37 @@ def _wait_for_answer(args: argparse.Namespace, web: Child, limit: float = 20.0) 
             time.sleep(0.05)
 
 
+class _Signals:
+    """SIGINT and SIGTERM for `qinglang up`, installed before its first child starts.
+
+    Until the supervisor loop runs, a signal interrupts what `up` is doing (the check, init) as
+    Ctrl-C does, and `cmd_up` stops every child already started, the worker included; in the
+    loop it only asks the loop to stop them in order. The previous handlers come back at the end.
+    """
+
+    def __init__(self) -> None:
+        self.in_loop = False
+        self.stopping = False
+        self.received: int = signal.SIGINT
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.received = signum
+        if self.in_loop:
+            self.stopping = True
+        else:
+            raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Initialise with demo data, then supervise the web server and a worker until Ctrl-C."""
     from qinglang.core import initstamp
@@ -110,18 +142,29 @@ def cmd_up(args: argparse.Namespace) -> int:
     # checks the database (a Django start-up of its own) and starts the worker.
     early = initstamp.matches(demo=True)
     env = dict(os.environ)
-    web_child = Child("web", _web_command(args))
-    if early:
-        web_child.start(env)
-    try:
-        return _up(args, env, web_child, early=early)
-    except KeyboardInterrupt:
-        # Ctrl-C before the supervisor loop (its handlers) began: stop what already runs.
-        _stop([web_child])
-        raise
+    children = [Child("web", _web_command(args))]
+    with _Signals() as signals:
+        try:
+            if early:
+                children[0].start(env)
+            return _up(args, env, children, signals, early=early)
+        except KeyboardInterrupt:
+            # A signal before the supervisor loop began: stop whatever already runs.
+            signals.in_loop = True  # a second Ctrl-C must not interrupt the stopping
+            _stop(children)
+            print("清朗 Qinglang stopped.", flush=True)
+            return 128 + int(signals.received)
 
 
-def _up(args: argparse.Namespace, env: dict[str, str], web_child: Child, *, early: bool) -> int:
+def _up(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    children: list[Child],
+    signals: _Signals,
+    *,
+    early: bool,
+) -> int:
+    web_child = children[0]
     if early:
         _wait_for_answer(args, web_child)
     _setup_django()
@@ -145,7 +188,7 @@ def _up(args: argparse.Namespace, env: dict[str, str], web_child: Child, *, earl
         str(settings.QINGLANG_HOME / "celerybeat-schedule"),
     ]
     worker_child = Child("worker", worker)
-    children = [web_child, worker_child]
+    children.append(worker_child)
     current = initstate.is_current(initstate.fingerprint(demo=True))
     static_marker = settings.STATIC_ROOT / ".qinglang-sources"
     static_before = static_marker.read_text() if static_marker.exists() else None
@@ -161,15 +204,8 @@ def _up(args: argparse.Namespace, env: dict[str, str], web_child: Child, *, earl
     # that on two cores it does not delay the web server's first answer.
     worker_child.start(env)
     print(f"清朗 Qinglang: http://{args.host}:{args.port}/  (Ctrl-C 停止 / to stop)", flush=True)
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    while not stopping:
+    signals.in_loop = True
+    while not signals.stopping:
         now = time.monotonic()
         for child in children:
             child.check(now, env)

@@ -290,3 +290,32 @@ def test_init_runs_on_a_new_home_and_skips_when_nothing_changed(tmp_path):
     # The database is the record: a home whose database is gone inits in full again.
     (tmp_path / "qinglang.sqlite3").unlink()
     assert "regions:" in init()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_just_as_the_worker_starts_stops_every_child(monkeypatch, signum):
+    """Before the supervisor loop, Ctrl-C or SIGTERM stops the worker too, not only the web."""
+    import argparse
+
+    from qinglang import cli
+    from qinglang.core import initstamp, initstate
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(child, env):  # type: ignore[no-untyped-def]
+        child.proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        started.append(child.proc)
+        if child.name == "worker":  # the signal arrives in the instant after the worker starts
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(cli.Child, "start", start)
+    monkeypatch.setattr(initstamp, "matches", lambda demo: True)
+    monkeypatch.setattr(initstate, "is_current", lambda fingerprint: True)
+    monkeypatch.setattr(cli, "_wait_for_answer", lambda args, web: None)
+    monkeypatch.setattr(cli, "_manage", lambda argv: None)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    args = argparse.Namespace(host="127.0.0.1", port=free_port(), workers=1)
+    assert cli.cmd_up(args) == 128 + signum
+    assert len(started) == 2  # the web server and the worker
+    assert all(proc.poll() is not None for proc in started)  # both stopped and reaped
+    assert {s: signal.getsignal(s) for s in before} == before  # handlers given back
