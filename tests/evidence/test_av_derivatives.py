@@ -15,6 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import transaction
 from django.urls import reverse
 
@@ -387,3 +389,79 @@ def test_without_ffmpeg_audio_and_video_are_withheld(world, verified_client, tmp
     assert b"SENTINEL" not in response.content
     assert not EvidenceDerivative.objects.exists()
     assert not LedgerEvent.objects.filter(action="evidence.viewed").exists()
+
+
+class RemoteVault(Storage):
+    """A vault with no local paths, as S3Storage (django-storages) is: `path` is Storage's own."""
+
+    def __init__(self, location: str) -> None:
+        self._inner = FileSystemStorage(location=location)
+
+    def _open(self, name: str, mode: str = "rb") -> File:
+        return self._inner._open(name, mode)
+
+    def _save(self, name: str, content: File) -> str:
+        return self._inner._save(name, content)
+
+    def exists(self, name: str) -> bool:
+        return self._inner.exists(name)
+
+    def delete(self, name: str) -> None:
+        self._inner.delete(name)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        return self._inner.listdir(path)
+
+    def size(self, name: str) -> int:
+        return self._inner.size(name)
+
+    def get_modified_time(self, name: str):  # type: ignore[no-untyped-def]
+        return self._inner.get_modified_time(name)
+
+
+def test_a_remote_vault_is_read_through_a_private_temporary_copy(
+    world, tmp_path, settings, monkeypatch
+):
+    """A vault without local paths (S3): FFprobe and FFmpeg read a private copy, then it goes."""
+    import stat
+    from contextlib import contextmanager
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "tests.evidence.test_av_derivatives.RemoteVault",
+            "OPTIONS": {"location": str(tmp_path / "remote-vault")},
+        },
+    }
+    with pytest.raises(NotImplementedError):
+        vault.storage().path("any")  # what tells the code the vault is remote
+    seen: list[tuple[Path, int, dict[str, int]]] = []
+    real_workdir = avstrip._workdir
+
+    @contextmanager
+    def watched_workdir():  # type: ignore[no-untyped-def]
+        with real_workdir() as tmp:
+            yield tmp
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp.iterdir()}
+            seen.append((tmp, stat.S_IMODE(tmp.stat().st_mode), modes))
+
+    monkeypatch.setattr(avstrip, "_workdir", watched_workdir)
+    data = make_file(tmp_path, "mov")
+    with transaction.atomic():
+        item = evidence.store_upload(upload("现场.mov", data), added_by=None)
+
+    found = derivatives.metadata_found(item.blob)
+    derivative = derivatives.make_derivative(item)
+
+    assert {"gps", "camera", "artist", "datetime", "comment"} <= set(found)
+    assert derivative is not None
+    copy = vault.read_blob(derivative.blob.storage_name)
+    for secret in SECRETS:
+        assert secret not in copy, secret
+    assert decodes(copy, tmp_path)
+    assert len(seen) == 2  # one copy to probe, one to strip
+    for folder, mode, files in seen:
+        assert mode == 0o700
+        assert files.get("original.mov") == 0o600
+        assert not folder.exists()  # removed once read
+    assert vault.read_blob(item.blob.storage_name) == data  # the original is untouched
