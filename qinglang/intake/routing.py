@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from qinglang.analysis.filings import parse_icp, parse_psb
+from qinglang.core.memo import ProcessMemo
 from qinglang.core.models import OfficeLevel, Organization, OrganizationKind, Region
 from qinglang.intake.models import ReportCategory
 from qinglang.registry.models import Website
@@ -64,9 +64,6 @@ class _Offices:
     provincial: dict[int, Organization]  # region id -> its first provincial office
 
 
-_cached_offices: list[tuple[float, _Offices]] = []
-
-
 def _load_offices() -> _Offices:
     national, inspection = None, None
     municipal: dict[int, Organization] = {}
@@ -89,18 +86,16 @@ def _load_offices() -> _Offices:
     return _Offices(national, inspection, municipal, provincial)
 
 
+_offices_memo = ProcessMemo(_load_offices, ttl=OFFICES_TTL)
+
+
 def _offices() -> _Offices:
-    now = time.monotonic()
-    if _cached_offices and _cached_offices[0][0] > now:
-        return _cached_offices[0][1]
-    offices = _load_offices()
-    _cached_offices[:] = [(now + OFFICES_TTL, offices)]
-    return offices
+    return _offices_memo.get()
 
 
 def forget_offices(**_kwargs: Any) -> None:
     """Drop the cached offices (signal receiver of Organization saves and deletions)."""
-    _cached_offices.clear()
+    _offices_memo.forget()
 
 
 def _copy(office: Organization | None) -> Organization | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy
 
+from qinglang.core.memo import ProcessMemo
 from qinglang.core.models import User
 from qinglang.evidence.models import EvidenceAttachment, EvidenceItem
 from qinglang.intake.models import Report, ReportStatus
@@ -161,22 +161,17 @@ def order_queue(qs: QuerySet[Report], ordering: str) -> QuerySet[Report]:
 # them at once, other processes within RULES_TTL seconds (`refresh_triage_due` has already
 # rewritten the stored deadlines by then; a report filed meanwhile elsewhere keeps the old one).
 RULES_TTL = 60.0
-_cached_rules: list[tuple[float, Any]] = []
+_rules_memo: ProcessMemo[Any] = ProcessMemo(lambda: triage_rules(), ttl=RULES_TTL)
 
 
 def cached_triage_rules() -> Any:
     """Return `triage_rules()`, read at most once a minute per process."""
-    now = time.monotonic()
-    if _cached_rules and _cached_rules[0][0] > now:
-        return _cached_rules[0][1]
-    rules = triage_rules()
-    _cached_rules[:] = [(now + RULES_TTL, rules)]
-    return rules
+    return _rules_memo.get()
 
 
 def forget_triage_rules(**_kwargs: Any) -> None:
     """Drop the cached policies (signal receiver of DeadlinePolicy saves and deletions)."""
-    _cached_rules.clear()
+    _rules_memo.forget()
 
 
 def triage_rules() -> Any:
