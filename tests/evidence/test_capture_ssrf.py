@@ -2,19 +2,14 @@
 redirect hop and for every request Chromium makes while rendering (fetch, WebSocket, worker,
 prefetch, frames, beacons).
 
-Two local servers share one port: the "public" one on 127.0.0.2 (the tests treat that address as
-public) and the "private" one on 127.0.0.1, which must never see a request. A fake resolver
-(`qinglang.core.net.resolve`) answers `rebind.test` with the public address first and the private
-one after, `good.test` always with the public one and `inside.test` with the private one.
+The two servers on one port and the fake resolver (`qinglang.core.net.resolve`) come from
+`tests.ssrf` (shared with monitoring's SSRF tests).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -25,8 +20,7 @@ from qinglang.core.models import LedgerEvent
 from qinglang.evidence import capture, services, vault
 from qinglang.evidence.models import CaptureStatus, EvidenceItem, WebCapture
 from tests.services import require_chromium
-
-PUBLIC, PRIVATE = "127.0.0.2", "127.0.0.1"
+from tests.ssrf import PRIVATE, PUBLIC, install_rebinding, public_and_private, serve
 
 ARTICLE = (
     "<html><head><title>删帖</title></head><body><article><h1>专业删帖</h1>"
@@ -102,57 +96,18 @@ class Recorder(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _serve(address: str, port: int, seen: list[str]) -> ThreadingHTTPServer:
-    handler = type("Handler", (Recorder,), {"seen": seen})
-    httpd = ThreadingHTTPServer((address, port), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
-
-
 @pytest.fixture
 def servers():
     """(port, public requests, private requests); both servers on the same port."""
-    public_seen: list[str] = []
-    private_seen: list[str] = []
-    private = _serve(PRIVATE, 0, private_seen)
-    port = private.server_address[1]
-    public = _serve(PUBLIC, port, public_seen)
-    yield port, public_seen, private_seen
-    public.shutdown()
-    private.shutdown()
-    public.server_close()
-    private.server_close()
+    with public_and_private(Recorder) as found:
+        yield found
 
 
 @pytest.fixture
 def rebinding(settings, monkeypatch):
     """Private addresses refused, 127.0.0.2 counted as public, and the fake resolver."""
-    settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
     settings.QINGLANG_CHROMIUM = "/nonexistent/chromium"
-    real_is_public = capture.is_public_address
-    monkeypatch.setattr(
-        capture,
-        "is_public_address",
-        lambda ip: ip == ipaddress.ip_address(PUBLIC) or real_is_public(ip),
-    )
-    lookups: list[str] = []
-
-    def fake_resolve(host: str, port: int) -> list[str]:
-        lookups.append(host)
-        if host == "rebind.test":
-            return [PUBLIC] if lookups.count(host) == 1 else [PRIVATE]
-        if host == "good.test":
-            return [PUBLIC]
-        if host == "inside.test":
-            return [PRIVATE]
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise socket.gaierror(socket.EAI_NONAME, "unknown test host") from None
-        return [host]
-
-    monkeypatch.setattr(net, "resolve", fake_resolve)
-    return lookups
+    return install_rebinding(settings, monkeypatch)
 
 
 def request(url: str, world) -> WebCapture:
@@ -275,7 +230,7 @@ def _tls_server(tmp_path, port_seen: list[str]):
     )
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
-    httpd = _serve(PUBLIC, 0, port_seen)
+    httpd = serve(PUBLIC, 0, Recorder, port_seen)
     httpd.socket = server_ctx.wrap_socket(httpd.socket, server_side=True)
     client_ctx = ssl.create_default_context(cadata=cert_pem.decode())
     return httpd, client_ctx

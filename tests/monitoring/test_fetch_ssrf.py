@@ -1,31 +1,24 @@
 """Monitoring fetches go through the capture's pinned, checked connections (SSRF, DNS rebinding).
 
-Two local servers share one port: the "public" one on 127.0.0.2 (counted as public here) and the
-"private" one on 127.0.0.1, which must never see a request. A fake resolver answers `rebind.test`
-with the public address first and the private one after, `good.test` always with the public one
-and `inside.test` with the private one.
+The two servers on one port and the fake resolver come from `tests.ssrf` (shared with the web
+capture's SSRF tests).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from qinglang.core import net
 from qinglang.evidence import capture
 from qinglang.monitoring import fetching
 from qinglang.monitoring.models import SeenItem
 from qinglang.monitoring.services import run_check
 from tests.monitoring.conftest import AD_PAGE
 from tests.monitoring.factories import make_source
+from tests.ssrf import PRIVATE, PUBLIC, install_rebinding, public_and_private
 
 pytestmark = pytest.mark.django_db
-
-PUBLIC, PRIVATE = "127.0.0.2", "127.0.0.1"
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -57,54 +50,17 @@ class _Recorder(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _serve(address: str, port: int, seen: list[str]) -> ThreadingHTTPServer:
-    httpd = ThreadingHTTPServer((address, port), type("Handler", (_Recorder,), {"seen": seen}))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
-
-
 @pytest.fixture
 def servers():
     """Yield (port, public requests, private requests); both servers on the same port."""
-    public_seen: list[str] = []
-    private_seen: list[str] = []
-    private = _serve(PRIVATE, 0, private_seen)
-    port = private.server_address[1]
-    public = _serve(PUBLIC, port, public_seen)
-    yield port, public_seen, private_seen
-    for httpd in (public, private):
-        httpd.shutdown()
-        httpd.server_close()
+    with public_and_private(_Recorder) as found:
+        yield found
 
 
 @pytest.fixture
 def rebinding(settings, monkeypatch):
     """Refuse private addresses, count 127.0.0.2 as public, and resolve through a fake DNS."""
-    settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
-    real_is_public = capture.is_public_address
-    monkeypatch.setattr(
-        capture,
-        "is_public_address",
-        lambda ip: ip == ipaddress.ip_address(PUBLIC) or real_is_public(ip),
-    )
-    lookups: list[str] = []
-
-    def fake_resolve(host: str, port: int) -> list[str]:
-        lookups.append(host)
-        if host == "rebind.test":
-            return [PUBLIC] if lookups.count(host) == 1 else [PRIVATE]
-        if host == "good.test":
-            return [PUBLIC]
-        if host == "inside.test":
-            return [PRIVATE]
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise socket.gaierror(socket.EAI_NONAME, "unknown test host") from None
-        return [host]
-
-    monkeypatch.setattr(net, "resolve", fake_resolve)
-    return lookups
+    return install_rebinding(settings, monkeypatch)
 
 
 def test_a_rebinding_host_is_fetched_from_its_first_answer_only(world, servers, rebinding):
