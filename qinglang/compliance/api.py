@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,6 +38,7 @@ from qinglang.compliance.models import (
 )
 from qinglang.core.exceptions import DomainError, NotPermitted
 from qinglang.core.openapi import paginated
+from qinglang.core.pagination import MAX_PAGE_SIZE, KeysetPagination
 
 ERROR = inline_serializer(
     "ComplianceError",
@@ -288,6 +288,20 @@ class DeletionRequestCollectionView(APIView):
             OpenApiParameter("flag", OpenApiTypes.STR, enum=FlagCode.values),
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
             OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                description=f"Results per page, 1 to {MAX_PAGE_SIZE} (default 50).",
+            ),
+            OpenApiParameter(
+                "cursor",
+                OpenApiTypes.STR,
+                description=(
+                    "An opaque cursor from a `next` or `previous` link, or empty for the first "
+                    "page (keyset paging: `count` is null). A cursor made for another ordering, "
+                    "or altered, is a 400."
+                ),
+            ),
         ],
         responses={
             200: paginated(DeletionRequestOutSerializer, "PaginatedDeletionRequestOutList"),
@@ -330,7 +344,9 @@ class DeletionRequestCollectionView(APIView):
             flag=flag,
             month=month,
         )
-        paginator = PageNumberPagination()
+        # Numbered pages as before, or `?cursor=` keyset pages: a website's years of requests
+        # page deep at the cost of the first page.
+        paginator = KeysetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(DeletionRequestOutSerializer(page, many=True).data)
 

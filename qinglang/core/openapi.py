@@ -133,11 +133,14 @@ class ErrorResponsesAutoSchema(AutoSchema):
 
 
 def paginated(serializer_class: type[serializers.Serializer], name: str) -> serializers.Serializer:
-    """Return the schema of a page of `serializer_class` as `PageNumberPagination` answers it."""
+    """Return the schema of a page of `serializer_class` as `KeysetPagination` answers it.
+
+    `count` is the list's size on numbered pages and null on cursor pages.
+    """
     return inline_serializer(
         name,
         fields={
-            "count": serializers.IntegerField(min_value=0),
+            "count": serializers.IntegerField(min_value=0, allow_null=True),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": serializer_class(many=True),

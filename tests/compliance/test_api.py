@@ -262,3 +262,46 @@ def test_large_bulk_with_distinct_contacts(world):
     assert len(answered) == 1501
     assert [f["code"] for f in answered[-1]["flags"]] == ["broker_contact"]
     assert DeletionRequest.objects.count() == 1501
+
+
+def test_the_list_pages_by_cursor_as_the_other_lists_do(world, django_assert_max_num_queries):
+    website_of(world)
+    api_client(world.website_user).post(
+        URL, {"items": [payload(puid=f"c-{i}") for i in range(7)]}, format="json"
+    )
+    office = api_client(world.beijing_user)
+    numbered = [row["id"] for row in office.get(URL, {"page_size": 50}).json()["results"]]
+    assert len(numbered) == 7
+    seen: list[int] = []
+    page = office.get(URL, {"cursor": "", "page_size": 3}).json()
+    while True:
+        assert page["count"] is None
+        seen += [row["id"] for row in page["results"]]
+        if not page["next"]:
+            break
+        with django_assert_max_num_queries(8):
+            page = office.get(page["next"]).json()
+    assert seen == numbered  # the same rows in the same order, none twice
+    back = office.get(page["previous"]).json()
+    assert [row["id"] for row in back["results"]] == numbered[3:6]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"cursor": "forged"}, "cursor"),
+        ({"cursor": "", "page": 2}, "cursor"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 201}, "page_size"),
+        ({"page_size": "many"}, "page_size"),
+    ],
+)
+def test_a_bad_cursor_or_page_size_is_a_400_naming_it(world, query, field):
+    website_of(world)
+    api_client(world.website_user).post(URL, payload(puid="p-1"), format="json")
+    office = api_client(world.beijing_user)
+    before = _counts()
+    response = office.get(URL, query)
+    assert response.status_code == 400
+    assert response.json()[field]
+    assert _counts() == before
