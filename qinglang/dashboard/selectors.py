@@ -143,16 +143,22 @@ def _offices_in_scope(user: User) -> list[Organization]:
     return list(qs.select_related("region").order_by("level", "name"))
 
 
-def within_deadline_share(user: User, days: int = DEFAULT_DAYS) -> float:
-    """Return the share of work completed in the window that met its deadline (1.0 if none)."""
+def deadline_share(user: User, days: int = DEFAULT_DAYS) -> float | None:
+    """Return the share of work completed in the window that met its deadline; None if none."""
     since = _since(days)
     done = (
         figures_visible_to(user, Metric.COMPLETED).filter(day__gte=since).aggregate(n=Sum("count"))
     )
-    ok = figures_visible_to(user, Metric.ON_TIME).filter(day__gte=since).aggregate(n=Sum("count"))
     if not done["n"]:
-        return 1.0
+        return None
+    ok = figures_visible_to(user, Metric.ON_TIME).filter(day__gte=since).aggregate(n=Sum("count"))
     return round((ok["n"] or 0) / done["n"], 4)
+
+
+def within_deadline_share(user: User, days: int = DEFAULT_DAYS) -> float:
+    """Return `deadline_share`, 1.0 when nothing was completed (the API's number, never null)."""
+    share = deadline_share(user, days)
+    return 1.0 if share is None else share
 
 
 def by_region(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:

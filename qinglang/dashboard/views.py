@@ -36,7 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart_data": [c.as_json() for c in charts if c.kind != "table"],
             "days": days,
             "form": PeriodForm(initial={"days": days}),
-            "share": selectors.within_deadline_share(request.user, days),
+            "share": selectors.deadline_share(request.user, days),
             "refresh": selectors.last_refresh(),
         },
     )

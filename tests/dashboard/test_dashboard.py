@@ -281,3 +281,35 @@ def test_every_province_file_named_by_the_map_exists():
     missing = [f for f in PROVINCE_FILES.values() if not (root / "province" / f"{f}.js").exists()]
     assert not missing
     assert (root / "china.js").exists()
+
+
+@pytest.mark.django_db
+def test_the_share_reads_as_a_dash_when_nothing_was_completed(scene, verified_client):
+    from qinglang.dashboard import selectors
+
+    # Beijing decided nothing yet; Shenzhen (under Guangdong) accepted one report in time.
+    assert selectors.deadline_share(scene.beijing_user) is None
+    assert selectors.deadline_share(scene.guangdong_user) == 1.0
+    beijing = verified_client(scene.beijing_user).get(reverse("dashboard:home")).content.decode()
+    assert '<div class="fs-3" id="within-deadline-share">—</div>' in beijing
+    assert "本期没有办结的事项。" in beijing
+    guangdong = verified_client(scene.guangdong_user).get(reverse("dashboard:home"))
+    assert '<div class="fs-3" id="within-deadline-share">100%</div>' in guangdong.content.decode()
+    # The summary API keeps its documented number.
+    body = api_client(scene.beijing_user).get("/api/v1/dashboard/summary/").json()
+    assert body["within_deadline_share"] == 1.0
+
+
+@pytest.mark.django_db
+def test_the_demo_dashboard_has_its_figures_at_once(world):
+    import io
+
+    from qinglang.dashboard import demo, selectors
+
+    make_report(world.beijing_office)
+    assert selectors.last_refresh() is None
+    out = io.StringIO()
+    demo.after_all(out)
+    assert selectors.last_refresh() is not None
+    assert "dashboard demo:" in out.getvalue()
+    assert sum(row["count"] for row in selectors.intake_per_day(world.beijing_user)) == 1
