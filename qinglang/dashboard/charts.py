@@ -19,7 +19,7 @@ from qinglang.core.models import Organization, OrganizationKind, User
 from qinglang.core.workdays import SHANGHAI
 from qinglang.dashboard import selectors
 from qinglang.dashboard.models import Dimension
-from qinglang.intake.models import ReportCategory
+from qinglang.intake.models import ReportCategory, channel_label
 
 
 @dataclass
@@ -101,7 +101,7 @@ def channels(user: User, days: int) -> Chart:
         title=_("Reports received by channel"),
         kind="bar",
         columns=[_("Channel"), _("Reports")],
-        rows=[[k, v] for k, v in ordered],
+        rows=[[channel_label(k), v] for k, v in ordered],
         links=[
             _url("cases:triage_list", status="", date_from=date_from, date_to=date_to)
             for _k, _v in ordered

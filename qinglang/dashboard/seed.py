@@ -35,7 +35,7 @@ from qinglang.registry.services.search import segment_text
 M = TypeVar("M", bound=models.Model)
 BATCH = 5000
 COPY_BATCH = 20000  # reports per transaction when rows go in with COPY (PostgreSQL)
-CHANNELS = ("web", "web", "web", "api", "enterprise", "monitoring", "supervisor")
+CHANNELS = ("web", "web", "web", "api", "enterprise", "monitoring", "supervision")
 DESCRIPTIONS = (
     "有人自称公关公司，收费{n}元删除负面帖子，先删后付，联系微信{c}。",
     "自称记者以曝光为由索要“合作费”{n}元，电话{c}。",

@@ -17,6 +17,22 @@ from qinglang.core.models import Organization
 from qinglang.core.prepared import PreparedInsertMixin
 from qinglang.registry.models import Website
 
+# Where a report came in (`Report.channel`): stored as a short code, shown by its name.
+CHANNEL_LABELS = {
+    "web": _("Public reporting zone"),
+    "api": _("Partner API"),
+    "enterprise": _("Victim enterprise"),
+    "monitoring": _("Found by monitoring"),
+    "supervision": _("Supervisors"),
+    "demo": _("Demo data"),
+}
+
+
+def channel_label(code: str) -> str:
+    """Return the name of an intake channel in the active language (an unknown code as is)."""
+    label = CHANNEL_LABELS.get(code)
+    return str(label) if label is not None else code
+
 
 class ReportCategory(models.TextChoices):
     EXTORTION = "extortion", _("Extortion (threatening negative coverage to obtain money)")

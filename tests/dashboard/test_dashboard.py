@@ -313,3 +313,14 @@ def test_the_demo_dashboard_has_its_figures_at_once(world):
     assert selectors.last_refresh() is not None
     assert "dashboard demo:" in out.getvalue()
     assert sum(row["count"] for row in selectors.intake_per_day(world.beijing_user)) == 1
+
+
+@pytest.mark.django_db
+def test_channels_are_named_in_words_on_the_page_and_in_the_csv(world, verified_client):
+    make_report(world.beijing_office)  # through the public reporting zone ("web")
+    Report.objects.update(channel="web")
+    refresh_figures()
+    client = verified_client(world.beijing_user)
+    text = client.get(reverse("dashboard:chart_csv", args=["channels"])).content.decode("utf-8-sig")
+    assert text.splitlines()[1] == "举报专区（公众）,1"
+    assert "web" not in text
