@@ -9,8 +9,14 @@ killing the worker: the rest of the queue is processed.
 
 kombu also deletes a message file as soon as it is read, so a worker killed with `kill -9`
 loses the task it was running and the ones it had prefetched. Here a message read waits in
-`inflight/` under the reading process's pid until it is acknowledged; a channel opened later
-returns to the queue every in-flight message of a process that no longer exists.
+`inflight/` under the reading process's identity until it is acknowledged, and goes back to the
+queue once that process no longer exists: when any channel opens (a restarted worker, a web
+process) and every `orphan_sweep_interval` seconds in a consuming worker (another worker died).
+The identity is the pid with the process's start time and the boot: a pid alone is reused after
+a restart (a container's worker has the same pid every time), and the dead worker's messages
+would pass for the new one's and never return. A message a live worker holds (a running
+acks_late task, a countdown) is never returned, however long it takes; one returned is renamed
+back once, atomically, so only one recoverer delivers it again.
 
 kombu lists (and here sorts) the whole queue folder for every message it takes, and a worker
 whose processes are all busy sleeps a full polling interval before it looks again, however soon
@@ -45,6 +51,11 @@ SCHEME = "qinglangfs"
 _SEQUENCE = itertools.count()
 
 
+# How often a consuming worker looks for the in-flight messages of dead processes (seconds).
+ORPHAN_SWEEP_INTERVAL = 10.0
+_PROC = Path("/proc")
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -53,6 +64,59 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _boot() -> str:
+    """Return a short id of this boot ('' where the system does not say)."""
+    try:
+        return (_PROC / "sys/kernel/random/boot_id").read_text().strip().replace("-", "")[:12]
+    except OSError:
+        return ""
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """Return (state, start time in clock ticks since boot) of `pid`, None if it does not exist."""
+    try:
+        fields = (_PROC / str(pid) / "stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return fields[0], fields[19]
+
+
+_owner_cache: tuple[int, str] | None = None
+
+
+def owner() -> str:
+    """Return this process's name in `inflight/`: "pid.start.boot" ("pid" without /proc)."""
+    global _owner_cache  # one value per process, computed again after a fork
+    pid = os.getpid()
+    if _owner_cache is None or _owner_cache[0] != pid:
+        stat, boot = _proc_stat(pid), _boot()
+        _owner_cache = (pid, f"{pid}.{stat[1]}.{boot}" if stat and boot else str(pid))
+    return _owner_cache[1]
+
+
+def owner_alive(name: str) -> bool:
+    """Return whether the process named `name` (see `owner`) still runs.
+
+    A zombie (killed, not yet reaped by its parent) is dead; so is a live process with the same
+    pid but another start time or boot (the pid was reused).
+    """
+    pid, _, rest = name.partition(".")
+    if not pid.isdigit():
+        return True  # not ours to judge: leave the file alone
+    if not rest:  # a name from before start times, or a system without /proc: only a pid
+        if int(pid) == os.getpid():
+            return owner() == pid  # this process names its files with its start time
+        if not _PROC.joinpath("self").exists():
+            return _pid_alive(int(pid))
+        stat = _proc_stat(int(pid))
+        return stat is not None and stat[0] != "Z"
+    start, _, boot = rest.partition(".")
+    if boot != _boot():
+        return False
+    stat = _proc_stat(int(pid))
+    return stat is not None and stat[0] != "Z" and stat[1] == start
 
 
 class Channel(filesystem.Channel):
@@ -71,17 +135,29 @@ class Channel(filesystem.Channel):
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def _recover_orphans(self) -> None:
-        """Return to the queue the unacknowledged messages of processes that died."""
-        for path in sorted(self._inflight.glob("*.msg")):
-            pid, _, original = path.name.partition("-")
-            if not pid.isdigit() or _pid_alive(int(pid)):
+    def _recover_orphans(self) -> int:
+        """Return to the queue the unacknowledged messages of processes that died; say how many.
+
+        The rename is the claim: of several processes sweeping at once, one moves each file
+        (the others find it gone), so a lost message is delivered again exactly once.
+        """
+        alive: dict[str, bool] = {}
+        recovered = 0
+        for name in sorted(os.listdir(self._inflight)):
+            holder, _, original = name.partition("-")
+            if not original.endswith(".msg"):
+                continue
+            if holder not in alive:
+                alive[holder] = owner_alive(holder)
+            if alive[holder]:
                 continue
             try:
-                os.replace(path, os.path.join(self.data_folder_in, original))
+                os.replace(self._inflight / name, os.path.join(self.data_folder_in, original))
             except OSError:
                 continue  # another process recovered it first
-            log.warning("re-queued message %s of dead worker %s", original, pid)
+            recovered += 1
+            log.warning("re-queued message %s of dead worker %s", original, holder)
+        return recovered
 
     def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
         """Write the message beside the queue, then rename it in (readers see all or nothing).
@@ -134,7 +210,7 @@ class Channel(filesystem.Channel):
     def _take(self, filename: str) -> Any:
         """Claim, read and return one message file; None if gone or unreadable (quarantined)."""
         source = os.path.join(self.data_folder_in, filename)
-        taken = self._inflight / f"{os.getpid()}-{filename}"
+        taken = self._inflight / f"{owner()}-{filename}"
         try:
             os.replace(source, taken)  # claim it: a rename is atomic
         except OSError:
@@ -194,9 +270,27 @@ class Transport(filesystem.Transport):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.wake = threading.Event()
+        options = self.client.transport_options  # type: ignore[attr-defined]
+        self.orphan_sweep_interval = float(
+            options.get("orphan_sweep_interval", ORPHAN_SWEEP_INTERVAL)
+        )
+        self._swept_at = time.monotonic()
+
+    def _sweep(self) -> None:
+        """Every sweep interval, return the in-flight messages of dead processes to the queue.
+
+        A channel does it when it opens; this is for a worker that keeps running while another
+        one (or the process that restarted it, with the same pid) died.
+        """
+        now = time.monotonic()
+        if now - self._swept_at < self.orphan_sweep_interval or not self.channels:
+            return
+        self._swept_at = now
+        self.channels[0]._recover_orphans()
 
     def drain_events(self, connection: Any, timeout: float | None = None) -> None:
         """Deliver one message; between empty polls wait the interval or until an ack wakes us."""
+        self._sweep()
         started = time.monotonic()
         interval = self.polling_interval
         if timeout and interval and interval > timeout:
