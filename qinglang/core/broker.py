@@ -32,6 +32,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -119,6 +120,45 @@ def owner_alive(name: str) -> bool:
     return stat is not None and stat[0] != "Z" and stat[1] == start
 
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9-]{1,100}")
+
+
+def _message_id(payload: Any) -> str:
+    """Return the task id of a Celery message, if it is safe in a file name; else a new uuid."""
+    headers = payload.get("headers") if isinstance(payload, dict) else None
+    task_id = headers.get("id") if isinstance(headers, dict) else None
+    if isinstance(task_id, str) and _SAFE_ID.fullmatch(task_id):
+        return task_id
+    return str(uuid.uuid4())
+
+
+def queued_task_ids(data_folder_in: str | Path) -> set[str]:
+    """Return the task ids of the messages queued or in flight (taken, not yet acknowledged).
+
+    A message with a countdown that a worker holds is in flight until it has run, so a task id
+    here has a message that will still be delivered (a dead worker's ones are returned).
+    """
+    folder = Path(data_folder_in)
+    names = os.listdir(folder)
+    inflight = folder.parent / "inflight"
+    if inflight.is_dir():
+        names += [n.partition("-")[2] for n in os.listdir(inflight)]
+    return {n.partition("_")[2].partition(".")[0] for n in names if n.endswith(".msg")}
+
+
+def waiting_task_ids() -> set[str] | None:
+    """Return the task ids the embedded broker still holds; None with another broker.
+
+    With a server broker (Redis) the queue is not read here: a requeue job then sends again,
+    and the task's own guard makes the duplicate harmless.
+    """
+    from django.conf import settings
+
+    if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(f"{SCHEME}://"):
+        return None
+    return queued_task_ids(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+
+
 class Channel(filesystem.Channel):
     """A filesystem channel whose messages appear atomically and never crash a reader."""
 
@@ -167,8 +207,10 @@ class Channel(filesystem.Channel):
         synchronous=NORMAL); a message lost or left empty (quarantined) is sent again by the
         requeue jobs. An fsync here cost 2-7 ms of every public submission.
         """
-        # Sortable, strictly increasing names keep the queue first in, first out.
-        name = f"{time.time_ns():020d}{next(_SEQUENCE):08d}_{uuid.uuid4()}.{queue}.msg"
+        # Sortable, strictly increasing names keep the queue first in, first out; the task id
+        # in the name lets a requeue job see what is still queued (`waiting_task_ids`).
+        stamp = f"{time.time_ns():020d}{next(_SEQUENCE):08d}"
+        name = f"{stamp}_{_message_id(payload)}.{queue}.msg"
         staging = Path(self.data_folder_out).parent / "staging"
         staging.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=staging, prefix=".part-")
