@@ -167,6 +167,7 @@ class Channel(filesystem.Channel):
         self._inflight_paths: dict[str, Path] = {}
         # Per queue, the names of the last listing not yet taken, oldest first.
         self._listed: dict[str, deque[str]] = {}
+        self._listed_at = float("-inf")
         self._recover_orphans()
 
     @property
@@ -226,28 +227,36 @@ class Channel(filesystem.Channel):
         """Return the next readable message of `queue`; quarantine any unreadable one.
 
         Names come from the channel's last listing while it lasts; messages written since then
-        sort after every name in it, so the queue stays first in, first out. The folder is
-        listed again when the names run out (once more if another consumer took them all).
+        sort after every name in it, so the queue stays first in, first out. When the names of
+        a queue run out the folder is listed again at once (once more if another consumer took
+        them all); a queue the last listing found empty waits for a listing a polling interval
+        old. Celery's worker polls several queues (remote control, events) besides its tasks'
+        one, and each empty one listed the whole backlog on every poll, once per message taken.
         """
         names = self._listed.get(queue)
-        fresh = not names
-        if fresh:
-            names = self._listed[queue] = self._list(queue)
+        listed = False
         while True:
             while names:
                 message = self._take(names.popleft())
                 if message is not None:
                     return message
-            if fresh:
+            if listed or (names is None and not self._listing_stale()):
                 raise filesystem.Empty()
-            names = self._listed[queue] = self._list(queue)
-            fresh = True
+            self._list()
+            names, listed = self._listed.get(queue), True
 
-    def _list(self, queue: str) -> deque[str]:
-        wanted = f"{queue}.msg"
-        return deque(
-            sorted(f for f in os.listdir(self.data_folder_in) if f.partition(".")[2] == wanted)
-        )
+    def _listing_stale(self) -> bool:
+        interval = getattr(self.connection, "polling_interval", None) or 0.0
+        return time.monotonic() - self._listed_at >= min(interval, 1.0)
+
+    def _list(self) -> None:
+        """List the queue folder once, into the names of each queue that has messages."""
+        listed: dict[str, deque[str]] = {}
+        for name in sorted(os.listdir(self.data_folder_in)):
+            queue, _, kind = name.partition(".")[2].rpartition(".")
+            if kind == "msg":
+                listed.setdefault(queue, deque()).append(name)
+        self._listed, self._listed_at = listed, time.monotonic()
 
     def _take(self, filename: str) -> Any:
         """Claim, read and return one message file; None if gone or unreadable (quarantined)."""

@@ -283,6 +283,44 @@ def test_a_backlog_is_listed_once_and_taken_first_in_first_out(folders, monkeypa
     assert len(data_listings) <= 4, data_listings  # not one per message
 
 
+def test_an_empty_queue_polled_beside_a_backlog_does_not_list_it_per_message(folders, monkeypatch):
+    """A worker polls its remote-control queue between tasks: one listing per interval at most.
+
+    Before, each poll of the empty queue listed the folder, with a backlog of thousands once
+    per message taken.
+    """
+    from qinglang.core import broker
+
+    listings = []
+    real_listdir = os.listdir
+
+    def listdir(path):  # type: ignore[no-untyped-def]
+        listings.append(path)
+        return real_listdir(path)
+
+    with _connection({**folders, "polling_interval": 60}) as conn:
+        work, control = conn.SimpleQueue(_queue_name()), conn.SimpleQueue(_queue_name())
+        for n in range(30):
+            work.put({"n": n})
+        monkeypatch.setattr(broker.os, "listdir", listdir)
+        got = []
+        for _ in range(30):
+            with pytest.raises(control.Empty):
+                control.get(block=False)
+            message = work.get(block=False)
+            got.append(message.payload["n"])
+            message.ack()
+        control.put({"stop": True})  # written after the last listing; the work queue ran out
+        with pytest.raises(work.Empty):
+            work.get(block=False)  # lists again at once: its names had run out
+        assert control.get(block=False).payload == {"stop": True}
+        work.close()
+        control.close()
+    assert got == list(range(30))
+    data_listings = [p for p in listings if p == folders["data_folder_in"]]
+    assert len(data_listings) <= 3, data_listings
+
+
 def test_names_another_consumer_took_are_skipped_and_the_folder_listed_again(folders):
     name = _queue_name()
     with _connection(folders) as conn, _connection(folders) as other:

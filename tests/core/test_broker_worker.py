@@ -35,7 +35,9 @@ class Home:
         self.log = path / "tasks.log"
         self.log.touch()
         self.release = path / "release"
-        self.app = Celery("publisher", broker=f"{broker.SCHEME}://localhost//")
+        self.app = Celery(
+            "publisher", broker=f"{broker.SCHEME}://localhost//", set_as_current=False
+        )
         self.app.conf.broker_transport_options = {
             "data_folder_in": str(self.broker / "in"),
             "data_folder_out": str(self.broker / "in"),

@@ -330,7 +330,7 @@ def embedded_broker(settings, tmp_path):
     }
     settings.CELERY_BROKER_URL = f"{SCHEME}://localhost//"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
-    publisher = Celery("publisher", broker=settings.CELERY_BROKER_URL)
+    publisher = Celery("publisher", broker=settings.CELERY_BROKER_URL, set_as_current=False)
     publisher.conf.broker_transport_options = options
     return publisher
 
