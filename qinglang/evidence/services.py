@@ -440,13 +440,19 @@ def captures_stuck(*, older_than: timedelta) -> QuerySet[WebCapture]:
 def requeue_pending_captures(*, older_than: timedelta = timedelta(minutes=10)) -> int:
     """Send the capture task again for captures no message will move on; return how many.
 
-    Each message names the attempt it is for, so one that overlaps a message still queued
+    A capture whose message the embedded broker still holds (queued behind a backlog, or a
+    retry waiting its countdown) is left alone: its message will come. Each message names the
+    attempt it is for, so one that overlaps a message still queued anyway (another broker)
     does nothing when it arrives second (the capture claims its row once per attempt).
     """
     from qinglang.core.aftercommit import send_now
-    from qinglang.evidence.tasks import capture_page
+    from qinglang.core.broker import waiting_task_ids
+    from qinglang.evidence.tasks import capture_page, capture_task_id
 
     rows = list(captures_stuck(older_than=older_than).values_list("pk", "status", "attempts"))
+    waiting = waiting_task_ids()
+    if waiting:
+        rows = [row for row in rows if capture_task_id(row[0]) not in waiting]
     return sum(
         send_now(
             capture_page,

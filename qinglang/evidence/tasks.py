@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from celery import shared_task
 
+from qinglang.core.taskbase import Task
 from qinglang.evidence import vault
 
 
@@ -30,7 +33,23 @@ def requeue_pending_captures() -> int:
     return requeue()
 
 
-@shared_task(bind=True, max_retries=3, acks_late=True)
+def capture_task_id(capture_id: int) -> str:
+    """Return the task id of every message for one capture (first, retries and requeues)."""
+    return f"evidence-capture-{capture_id}"
+
+
+class CaptureTask(Task):
+    """Sends its messages under the capture's own task id, so the broker shows if one waits."""
+
+    def apply_async(  # type: ignore[override]
+        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
+    ) -> Any:
+        if task_id is None and kwargs and "capture_id" in kwargs:
+            task_id = capture_task_id(kwargs["capture_id"])
+        return super().apply_async(args, kwargs, task_id=task_id, **options)
+
+
+@shared_task(base=CaptureTask, bind=True, max_retries=3, acks_late=True)
 def capture_page(self, *, capture_id: int, attempt: int | None = None) -> str:  # type: ignore[no-untyped-def]
     """Fetch and preserve a page; network failures are retried with backoff (1, 2 minutes).
 

@@ -270,6 +270,8 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
         "control_folder": str(_broker_dir / "control"),
+        # How often a worker returns the in-flight messages of dead workers (seconds).
+        "orphan_sweep_interval": float(os.environ.get("QINGLANG_BROKER_ORPHAN_SWEEP", "10")),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

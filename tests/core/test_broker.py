@@ -77,6 +77,8 @@ def test_embedded_settings_use_the_safe_transport(settings):
 
 
 def test_unacknowledged_message_of_a_dead_worker_returns_to_the_queue(folders):
+    from qinglang.core import broker
+
     inflight = Path(folders["data_folder_in"]).parent / "inflight"
     name = _queue_name()
     with _connection(folders) as conn:
@@ -89,14 +91,143 @@ def test_unacknowledged_message_of_a_dead_worker_returns_to_the_queue(folders):
         assert taken.payload == {"n": 2}
         [held] = list(inflight.iterdir())
         # the reader was this (live) process: pretend it was a process that no longer exists
-        held.rename(inflight / held.name.replace(f"{os.getpid()}-", "999999999-", 1))
+        held.rename(inflight / held.name.replace(f"{broker.owner()}-", "999999999-", 1))
         queue.channel._inflight_paths.clear()
+        queue.channel.do_restore = False  # a killed worker puts nothing back when it "closes"
         queue.close()
     with _connection(folders) as conn:
         queue = conn.SimpleQueue(name)
         again = queue.get(timeout=1)
         assert again.payload == {"n": 2}
         again.ack()
+        with pytest.raises(queue.Empty):
+            queue.get(timeout=0.2)  # once
+        queue.close()
+    assert list(inflight.iterdir()) == []
+
+
+def _orphan(folders: dict[str, str], name: str, holder: str) -> Path:
+    """Leave one message of `name` in flight under `holder`, as a worker that took it would."""
+    from qinglang.core import broker
+
+    inflight = Path(folders["data_folder_in"]).parent / "inflight"
+    with _connection(folders) as conn:
+        queue = conn.SimpleQueue(name)
+        queue.put({"n": 1})
+        queue.get(timeout=1)  # read, never acknowledged
+        [held] = list(inflight.iterdir())
+        queue.channel._inflight_paths.clear()
+        queue.channel.do_restore = False  # a killed worker puts nothing back when it "closes"
+        queue.close()
+    path = inflight / held.name.replace(f"{broker.owner()}-", f"{holder}-", 1)
+    held.rename(path)
+    return path
+
+
+def _redelivered(folders: dict[str, str], name: str) -> list[object]:
+    """Open a channel (which returns orphans) and return every payload it can take now."""
+    got = []
+    with _connection(folders) as conn:
+        queue = conn.SimpleQueue(name)
+        while True:
+            try:
+                message = queue.get(timeout=0.2)
+            except queue.Empty:
+                break
+            got.append(message.payload)
+            message.ack()
+        queue.close()
+    return got
+
+
+def test_a_reused_pid_does_not_keep_a_dead_workers_message(folders):
+    """A restarted container's worker gets the dead one's pid: the start time tells them apart."""
+    from qinglang.core import broker
+
+    pid, start, boot = broker.owner().split(".")
+    assert start.isdigit() and boot
+    name = _queue_name()
+    path = _orphan(folders, name, f"{pid}.{int(start) - 1}.{boot}")  # this pid, earlier process
+    assert _redelivered(folders, name) == [{"n": 1}]
+    assert not path.exists()
+
+
+def test_a_message_of_an_earlier_boot_returns_to_the_queue(folders):
+    from qinglang.core import broker
+
+    pid, start, _boot = broker.owner().split(".")
+    name = _queue_name()
+    _orphan(folders, name, f"{pid}.{start}.000000000000")
+    assert _redelivered(folders, name) == [{"n": 1}]
+
+
+def test_a_killed_worker_not_yet_reaped_is_dead(folders):
+    """A zombie still answers kill(pid, 0); its messages return all the same."""
+    import subprocess
+    import sys
+    import time
+
+    from qinglang.core import broker
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 30
+        while (stat := broker._proc_stat(child.pid)) is not None and stat[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert stat is not None  # exited, not reaped: a zombie
+        holder = f"{child.pid}.{stat[1]}.{broker._boot()}"
+        assert not broker.owner_alive(holder)
+        name = _queue_name()
+        _orphan(folders, name, holder)
+        assert _redelivered(folders, name) == [{"n": 1}]
+    finally:
+        child.wait()
+
+
+def test_a_message_held_by_another_live_process_is_left_alone(folders):
+    import subprocess
+    import sys
+
+    from qinglang.core import broker
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stat = broker._proc_stat(child.pid)
+        assert stat is not None
+        holder = f"{child.pid}.{stat[1]}.{broker._boot()}"
+        name = _queue_name()
+        path = _orphan(folders, name, holder)
+        assert _redelivered(folders, name) == []
+        assert path.exists()
+    finally:
+        child.kill()
+        child.wait()
+    assert _redelivered(folders, name) == [{"n": 1}], "once it is dead, the message returns"
+
+
+@pytest.mark.parametrize("holder", ["999999999", str(os.getpid())])
+def test_names_with_a_pid_only_are_still_understood(folders, holder):
+    """Files named before start times were recorded: a dead pid, or ours (we name differently)."""
+    name = _queue_name()
+    _orphan(folders, name, holder)
+    assert _redelivered(folders, name) == [{"n": 1}]
+
+
+def test_a_running_consumer_sweeps_up_a_worker_that_died_after_it_started(folders):
+    """Two workers: one dies; the other delivers its messages within a sweep interval."""
+    name = _queue_name()
+    inflight = Path(folders["data_folder_in"]).parent / "inflight"
+    with _connection({**folders, "orphan_sweep_interval": 0.2}) as conn:
+        queue = conn.SimpleQueue(name)
+        with pytest.raises(queue.Empty):
+            queue.get(timeout=0.3)  # consuming, with nothing to do
+        _orphan(folders, name, "999999999")  # meanwhile another worker died holding a message
+        message = queue.get(timeout=5)
+        assert message.payload == {"n": 1}
+        message.ack()
+        with pytest.raises(queue.Empty):
+            queue.get(timeout=0.5)  # delivered once
         queue.close()
     assert list(inflight.iterdir()) == []
 
@@ -150,6 +281,44 @@ def test_a_backlog_is_listed_once_and_taken_first_in_first_out(folders, monkeypa
     assert got == list(range(31))
     data_listings = [p for p in listings if p == folders["data_folder_in"]]
     assert len(data_listings) <= 4, data_listings  # not one per message
+
+
+def test_an_empty_queue_polled_beside_a_backlog_does_not_list_it_per_message(folders, monkeypatch):
+    """A worker polls its remote-control queue between tasks: one listing per interval at most.
+
+    Before, each poll of the empty queue listed the folder, with a backlog of thousands once
+    per message taken.
+    """
+    from qinglang.core import broker
+
+    listings = []
+    real_listdir = os.listdir
+
+    def listdir(path):  # type: ignore[no-untyped-def]
+        listings.append(path)
+        return real_listdir(path)
+
+    with _connection({**folders, "polling_interval": 60}) as conn:
+        work, control = conn.SimpleQueue(_queue_name()), conn.SimpleQueue(_queue_name())
+        for n in range(30):
+            work.put({"n": n})
+        monkeypatch.setattr(broker.os, "listdir", listdir)
+        got = []
+        for _ in range(30):
+            with pytest.raises(control.Empty):
+                control.get(block=False)
+            message = work.get(block=False)
+            got.append(message.payload["n"])
+            message.ack()
+        control.put({"stop": True})  # written after the last listing; the work queue ran out
+        with pytest.raises(work.Empty):
+            work.get(block=False)  # lists again at once: its names had run out
+        assert control.get(block=False).payload == {"stop": True}
+        work.close()
+        control.close()
+    assert got == list(range(30))
+    data_listings = [p for p in listings if p == folders["data_folder_in"]]
+    assert len(data_listings) <= 3, data_listings
 
 
 def test_names_another_consumer_took_are_skipped_and_the_folder_listed_again(folders):

@@ -1,5 +1,11 @@
+import socket
+import threading
+import time
+
+import pytest
 from django.test import RequestFactory, override_settings
 
+from qinglang.core import net
 from qinglang.core.net import client_ip
 
 
@@ -34,3 +40,65 @@ def test_missing_remote_addr_is_none():
     request = RequestFactory().get("/")
     del request.META["REMOTE_ADDR"]
     assert client_ip(request) is None
+
+
+# --- resolve: one lookup, within a time limit ---------------------------------------------------
+
+
+@pytest.fixture
+def silent_resolver(monkeypatch):
+    """A resolver that never answers (until the test ends); yields the names asked for."""
+    asked: list[str] = []
+    release = threading.Event()
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        release.wait(60)
+        raise socket.gaierror(socket.EAI_AGAIN, "released at the end of the test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield asked
+    release.set()
+    deadline = time.monotonic() + 10
+    while net._lookups._value < net.MAX_LOOKUPS and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)  # the abandoned lookups end and give their places back
+
+
+def test_a_resolver_that_never_answers_times_out(silent_resolver):
+    started = time.monotonic()
+    with pytest.raises(net.ResolveTimeoutError, match=r"no resolver answer within 0\.3 s"):
+        net.resolve("never.example", 80, timeout=0.3)
+    assert 0.3 <= time.monotonic() - started < 2
+    assert silent_resolver == ["never.example"]
+    assert issubclass(net.ResolveTimeoutError, socket.gaierror), "callers catch it as a gaierror"
+
+
+def test_stuck_lookups_are_bounded_and_the_next_waits_no_longer_than_its_limit(silent_resolver):
+    for n in range(net.MAX_LOOKUPS):
+        with pytest.raises(net.ResolveTimeoutError):
+            net.resolve(f"stuck{n}.example", 80, timeout=0.05)
+    started = time.monotonic()
+    with pytest.raises(net.ResolveTimeoutError):
+        net.resolve("one-more.example", 80, timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert len(silent_resolver) == net.MAX_LOOKUPS, "no thread started beyond the bound"
+
+
+def test_resolve_returns_each_address_once_in_the_resolvers_order(monkeypatch):
+    answers = [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.7", 80)),
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::1", 80, 0, 0)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.7", 80)),
+    ]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: answers)
+    assert net.resolve("twice.example", 80) == ["203.0.113.7", "2001:db8::1"]
+
+
+def test_a_name_that_does_not_resolve_raises_the_resolvers_error(monkeypatch):
+    def unknown(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(socket.gaierror, match="not known") as caught:
+        net.resolve("unknown.example", 80)
+    assert not isinstance(caught.value, net.ResolveTimeoutError)

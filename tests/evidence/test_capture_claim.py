@@ -310,3 +310,105 @@ def test_clients_share_the_verifying_context_but_not_a_given_one(bundle_loads):
     with capture.pinned_client(verify=own) as client:
         assert client._transport._pool._ssl_context is own
     assert len(bundle_loads) == loaded
+
+
+@pytest.fixture
+def embedded_broker(settings, tmp_path):
+    """Point the settings at an embedded broker in `tmp_path`; return a publisher to it."""
+    from celery import Celery
+
+    from qinglang.core.broker import SCHEME
+
+    for sub in ("in", "processed", "control"):
+        (tmp_path / sub).mkdir()
+    options = {
+        "data_folder_in": str(tmp_path / "in"),
+        "data_folder_out": str(tmp_path / "in"),
+        "processed_folder": str(tmp_path / "processed"),
+        "control_folder": str(tmp_path / "control"),
+        "store_processed": False,
+    }
+    settings.CELERY_BROKER_URL = f"{SCHEME}://localhost//"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    publisher = Celery("publisher", broker=settings.CELERY_BROKER_URL, set_as_current=False)
+    publisher.conf.broker_transport_options = options
+    return publisher
+
+
+def test_every_message_of_a_capture_carries_the_captures_task_id(cap, monkeypatch):
+    import celery
+
+    sent = []
+    monkeypatch.setattr(
+        celery.Task, "apply_async", lambda self, args, kwargs, task_id, **kw: sent.append(task_id)
+    )
+    tasks.capture_page.delay(capture_id=cap.pk)
+    tasks.capture_page.apply_async(kwargs={"capture_id": cap.pk, "attempt": 1}, countdown=60)
+    tasks.capture_page.apply_async(kwargs={"capture_id": cap.pk}, task_id="given")
+    assert sent == [f"evidence-capture-{cap.pk}"] * 2 + ["given"]
+
+
+def test_requeue_skips_a_capture_whose_message_is_still_queued(
+    cap, monkeypatch, embedded_broker, tmp_path
+):
+    """Behind a backlog older than the requeue's age, the first message still waits: no copy."""
+    other = services.request_capture(
+        "https://bbs.example-news.cn/t/2", subject=("tests.folder", 1), requested_by=None
+    )
+    sent = []
+    monkeypatch.setattr(tasks.capture_page, "delay", lambda **kw: sent.append(kw))
+    embedded_broker.send_task(
+        tasks.capture_page.name,
+        kwargs={"capture_id": cap.pk},
+        task_id=tasks.capture_task_id(cap.pk),
+    )
+    embedded_broker.send_task(tasks.capture_page.name, kwargs={"capture_id": 999}, task_id="x-1")
+    older = dt.timedelta(0)
+    assert services.requeue_pending_captures(older_than=older) == 1
+    assert sent == [{"capture_id": other.pk, "attempt": 0}], "only the one with no message"
+    # A worker takes the message (in flight until acknowledged): still not sent again.
+    with embedded_broker.connection_for_read() as conn:
+        queue = conn.SimpleQueue("celery")
+        message = queue.get(timeout=5)
+        assert message.headers["id"] == tasks.capture_task_id(cap.pk)
+        assert services.requeue_pending_captures(older_than=older) == 1
+        assert len(sent) == 2 and sent[-1]["capture_id"] == other.pk
+        message.ack()  # done with it, and the capture still waits (say its row was not saved)
+        queue.close()
+    assert services.requeue_pending_captures(older_than=older) == 2
+    assert sorted(kw["capture_id"] for kw in sent[-2:]) == sorted([cap.pk, other.pk])
+    assert WebCapture.objects.get(pk=cap.pk).attempts == 0, "a requeue changes no row"
+
+
+def test_requeue_with_another_broker_sends_as_before(cap, monkeypatch, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    sent = []
+    monkeypatch.setattr(tasks.capture_page, "delay", lambda **kw: sent.append(kw))
+    assert services.requeue_pending_captures(older_than=dt.timedelta(0)) == 1
+    assert sent == [{"capture_id": cap.pk, "attempt": 0}]
+
+
+def test_a_dns_server_that_never_answers_does_not_hold_the_worker(cap, monkeypatch, settings):
+    """The lookup is given up after its limit: the attempt fails as DNS and is retried later."""
+    import threading
+    import time
+
+    settings.QINGLANG_CAPTURE_ALLOW_PRIVATE = False
+    release = threading.Event()
+
+    def silent(*args, **kwargs):
+        release.wait(60)
+        raise socket.gaierror(socket.EAI_AGAIN, "released")
+
+    monkeypatch.setattr(socket, "getaddrinfo", silent)
+    monkeypatch.setattr(net, "RESOLVE_TIMEOUT", 0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(capture.ResolveError, match=r"no resolver answer within 0\.3 s"):
+            capture.run_capture(cap.pk, attempt=0)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 5
+    cap.refresh_from_db()
+    assert (cap.status, cap.failure, cap.attempts) == (CaptureStatus.PENDING, CaptureFailure.DNS, 1)
+    assert cap.retry_at is not None
