@@ -40,6 +40,21 @@ def verified_client(client, db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Start each test in the default language (Chinese), whatever the last test's requests did.
+
+    LocaleMiddleware activates a request's language in the thread and nothing deactivates it,
+    so after a test that asked in English the next test in the same worker would read English.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_triage_rules():
     """Forget the per-process triage policies: a rolled-back test's policy must not linger."""
     from qinglang.cases.selectors.triage import forget_triage_rules
@@ -75,3 +90,26 @@ def _fresh_vault(settings, tmp_path):
     from qinglang.evidence.vault import _pending_names
 
     _pending_names().clear()
+
+
+@pytest.fixture
+def embedded_broker(settings, tmp_path):
+    """Point the settings at an embedded broker in `tmp_path`; return a publisher to it."""
+    from celery import Celery
+
+    from qinglang.core.broker import SCHEME
+
+    for sub in ("in", "processed", "control"):
+        (tmp_path / sub).mkdir()
+    options = {
+        "data_folder_in": str(tmp_path / "in"),
+        "data_folder_out": str(tmp_path / "in"),
+        "processed_folder": str(tmp_path / "processed"),
+        "control_folder": str(tmp_path / "control"),
+        "store_processed": False,
+    }
+    settings.CELERY_BROKER_URL = f"{SCHEME}://localhost//"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    publisher = Celery("publisher", broker=settings.CELERY_BROKER_URL, set_as_current=False)
+    publisher.conf.broker_transport_options = options
+    return publisher
