@@ -481,8 +481,19 @@ def reports_awaiting_analysis(*, older_than: timedelta) -> QuerySet[Report]:
 
 
 def requeue_pending_reports(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Enqueue analysis again for reports it never ran on; return how many were queued."""
+    """Enqueue analysis again for reports it never ran on; return how many were queued.
+
+    A report whose message the embedded broker still holds (queued behind a backlog, or in
+    flight) is left alone: its message will come. With another broker the copy is sent, and
+    the analysis's own guard (`analysed_at`, under a row lock) makes the second one do nothing.
+    """
+    from qinglang.core.broker import waiting_task_ids
+    from qinglang.intake.tasks import analysis_task_id
+
     ids = list(reports_awaiting_analysis(older_than=older_than).values_list("pk", flat=True))
+    waiting = waiting_task_ids()
+    if waiting:
+        ids = [report_id for report_id in ids if analysis_task_id(report_id) not in waiting]
     for report_id in ids:
         enqueue_analysis(report_id)
     return len(ids)

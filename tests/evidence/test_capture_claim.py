@@ -312,29 +312,6 @@ def test_clients_share_the_verifying_context_but_not_a_given_one(bundle_loads):
     assert len(bundle_loads) == loaded
 
 
-@pytest.fixture
-def embedded_broker(settings, tmp_path):
-    """Point the settings at an embedded broker in `tmp_path`; return a publisher to it."""
-    from celery import Celery
-
-    from qinglang.core.broker import SCHEME
-
-    for sub in ("in", "processed", "control"):
-        (tmp_path / sub).mkdir()
-    options = {
-        "data_folder_in": str(tmp_path / "in"),
-        "data_folder_out": str(tmp_path / "in"),
-        "processed_folder": str(tmp_path / "processed"),
-        "control_folder": str(tmp_path / "control"),
-        "store_processed": False,
-    }
-    settings.CELERY_BROKER_URL = f"{SCHEME}://localhost//"
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
-    publisher = Celery("publisher", broker=settings.CELERY_BROKER_URL, set_as_current=False)
-    publisher.conf.broker_transport_options = options
-    return publisher
-
-
 def test_every_message_of_a_capture_carries_the_captures_task_id(cap, monkeypatch):
     import celery
 

@@ -177,3 +177,46 @@ def test_the_evidence_requeue_jobs_are_scheduled():
         schedule["evidence-requeue-pending-captures"]["task"]
         == evidence_tasks.requeue_pending_captures.name
     )
+
+
+def test_every_analysis_message_carries_the_reports_task_id(monkeypatch):
+    import celery
+
+    sent = []
+    monkeypatch.setattr(
+        celery.Task, "apply_async", lambda self, args, kwargs, task_id, **kw: sent.append(task_id)
+    )
+    tasks.analyse_report.delay(report_id=7)
+    tasks.analyse_report.delay(8)
+    tasks.analyse_report.apply_async(kwargs={"report_id": 9}, task_id="given")
+    assert sent == ["intake-analyse-7", "intake-analyse-8", "given"]
+
+
+@pytest.mark.django_db
+def test_the_requeue_skips_a_report_whose_analysis_message_still_waits(
+    world, monkeypatch, embedded_broker
+):
+    """Behind a backlog older than the requeue's age, the first message still waits: no copy."""
+    monkeypatch.setattr(services, "enqueue_analysis", lambda report_id: None)
+    waiting = services.submit_report(report_body()).report
+    lost = services.submit_report(report_body()).report
+    embedded_broker.send_task(
+        tasks.analyse_report.name,
+        kwargs={"report_id": waiting.pk},
+        task_id=tasks.analysis_task_id(waiting.pk),
+    )
+    monkeypatch.undo()
+    sent: list[int] = []
+    monkeypatch.setattr(services, "enqueue_analysis", sent.append)
+    older = timedelta(0)
+    assert services.requeue_pending_reports(older_than=older) == 1
+    assert sent == [lost.pk], "only the report with no message"
+    with embedded_broker.connection_for_read() as conn:
+        queue = conn.SimpleQueue("celery")
+        message = queue.get(timeout=5)  # a worker took it: in flight, still not sent again
+        assert services.requeue_pending_reports(older_than=older) == 1
+        message.ack()  # done with it, and the report still not analysed (say it failed)
+        queue.close()
+    assert services.requeue_pending_reports(older_than=older) == 2
+    assert sorted(sent[-2:]) == sorted([waiting.pk, lost.pk])
+    assert Report.objects.filter(analysed_at__isnull=True).count() == 2  # the requeue writes none
