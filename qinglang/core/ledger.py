@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.utils import timezone
@@ -493,14 +493,37 @@ def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
         after = head + "position IS NULL AND id > %s ORDER BY id LIMIT %s"
     params: list[Any] = [CHUNK_SIZE]
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(first if len(params) == 1 else after, params)
-            rows = cursor.fetchall()
+        sql = first if len(params) == 1 else after
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+        except OperationalError:
+            if connection.vendor != "sqlite":
+                raise
+            rows = _rows_not_utf8(sql, params)
         yield from rows
         if len(rows) < CHUNK_SIZE:
             return
         pk, position = rows[-1][0], rows[-1][1]
         params = [position, position, pk, CHUNK_SIZE] if sealed else [pk, CHUNK_SIZE]
+
+
+def _rows_not_utf8(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Read a chunk again with text that is not UTF-8 kept as lone surrogates (SQLite only).
+
+    sqlite3 refuses to decode such text, which only raw SQL can store; read this way, the value
+    is one no canonical JSON can encode, so verification reports the event instead of failing.
+    """
+    raw = connection.connection
+    factory = raw.text_factory
+    raw.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        raw.text_factory = factory
 
 
 def _time_text(value: Any, tz: dt.tzinfo) -> str:
@@ -543,7 +566,7 @@ class _StoredTimes:
         if self.tz is not dt.UTC or type(value) is not str or value[10:11] != " ":
             return None
         n = len(value)
-        if n == 26:  # SQLite
+        if n == 26 and value[23] != "+":  # SQLite (PostgreSQL's ".fff+00" is as long)
             return value[:10] + "T" + value[11:] + "Z"
         if value[-3:] != "+00" or not 22 <= n <= 29:
             return None
@@ -557,22 +580,35 @@ class _StoredTimes:
         return None
 
     def exact(self, value: Any) -> str:
-        """Return the spelling of a stored time as read by Django's own converters."""
-        if type(value) is str and self.vendor in _TIME_AS_TEXT:
-            value = self._parse(value)
-        return _time_text(value, self.tz)
+        """Return the spelling of a stored time as read by Django's own converters.
+
+        Raises ValueError for a value that is no time Python can hold (only raw SQL stores one:
+        SQLite text that is not a time, PostgreSQL's infinity or years beyond 1 to 9999).
+        """
+        try:
+            if type(value) is str and self.vendor in _TIME_AS_TEXT:
+                value = self._parse(value)
+            if not isinstance(value, dt.datetime):
+                raise ValueError("not a time")
+            return _time_text(value, self.tz)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"{exc}") from exc
 
     def _parse(self, text: str) -> Any:
         if self.vendor == "sqlite":
             return parse_datetime(text)  # what Django's SQLite "datetime" converter calls
-        if self._loader is None:  # the timestamptz loader Django's cursors use
-            from psycopg.pq import Format
+        import psycopg
+        from psycopg.pq import Format
 
+        if self._loader is None:  # the timestamptz loader Django's cursors use
             with connection.cursor() as cursor:
                 raw = cursor.cursor
                 loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
                 self._loader = loader(_TIMESTAMPTZ_OID, raw)
-        return self._loader.load(text.encode())
+        try:
+            return self._loader.load(text.encode())
+        except psycopg.DataError as exc:  # infinity, a year before 1 or after 9999
+            raise ValueError(str(exc)) from exc
 
 
 # Distinct stored data texts remembered during one verification (most events of one action
@@ -661,42 +697,54 @@ def verify_log(
         if pk > last_sealed_id:
             last_sealed_id = pk
         if position != expected:
-            kind = "missing or deleted" if position > expected else "duplicated"
-            report.fail(
-                f"{_label(pk, position, action)}: expected position {expected}; an entry is "
-                f"{kind} or the log was reordered",
-                pk,
-            )
-            expected = position
-        if type(data) is str:
-            if (data_digest := digests.get(data)) is None:
-                if len(digests) >= _DIGEST_MEMO_SIZE:
-                    digests.clear()
-                data_digest = digests[data] = _stored_digest(data)
-        else:
-            data_digest = _stored_digest(data)
+            if type(position) is not int:  # SQLite keeps any value raw SQL writes
+                report.fail(
+                    f"{_label(pk, position, action)}: expected position {expected}; the stored "
+                    "position is not a whole number",
+                    pk,
+                )
+            else:
+                kind = "missing or deleted" if position > expected else "duplicated"
+                report.fail(
+                    f"{_label(pk, position, action)}: expected position {expected}; an entry "
+                    f"is {kind} or the log was reordered",
+                    pk,
+                )
+                expected = position
+        # A stored value no canonical JSON holds (only raw SQL writes one) is reported, not raised.
+        try:
+            if type(data) is str:
+                if (data_digest := digests.get(data)) is None:
+                    if len(digests) >= _DIGEST_MEMO_SIZE:
+                        digests.clear()
+                    data_digest = digests[data] = _stored_digest(data)
+            else:
+                data_digest = _stored_digest(data)
+        except (TypeError, ValueError, RecursionError):
+            data_digest = None
         if data_digest != digest:
-            report.fail(f"{_label(pk, position, action)}: data does not match its digest", pk)
+            report.fail(f"{_label(pk, position, action)}: {_data_problem(data)}", pk)
         if (ok := declared.get(action)) is None:
             ok = declared[action] = is_declared(action)
         if not ok:
             report.fail(
                 f"{_label(pk, position, action)}: action is not declared in the registry", pk
             )
-        spelt = guess_time(occurred)
-        if spelt is not None:
-            leaf = _leaf_hash(action, actor_id, who, digest, pk, oid, otype, spelt, position)
-        if spelt is None or leaf.hex() != stored:  # the reference spelling decides
-            leaf = _leaf_hash(
-                action, actor_id, who, digest, pk, oid, otype, times.exact(occurred), position
-            )
-        if leaf.hex() == stored:
+        try:
+            spelt = guess_time(occurred)
+            if spelt is not None:
+                leaf = _leaf_hash(action, actor_id, who, digest, pk, oid, otype, spelt, position)
+            if spelt is None or leaf.hex() != stored:  # the reference spelling decides
+                leaf = _leaf_hash(
+                    action, actor_id, who, digest, pk, oid, otype, times.exact(occurred), position
+                )
+        except (TypeError, ValueError):
+            leaf = None
+        if leaf is not None and leaf.hex() == stored:
             tree.append(leaf)
         else:
-            report.fail(
-                f"{_label(pk, position, action)}: contents do not match the sealed leaf hash", pk
-            )
-            tree.append(bytes.fromhex(stored) if len(stored) == 64 else leaf)
+            report.fail(f"{_label(pk, position, action)}: {_leaf_problem(row, times)}", pk)
+            tree.append(_stored_leaf(stored, leaf))
         expected += 1
         if saved is not None and tree.size == saved[0]:
             root_at_saved = tree.root()
@@ -722,13 +770,23 @@ def verify_log(
         pk, _, occurred, _, _, action, _, _, data, digest, stored = row
         report.events += 1
         label = f"event {pk} (unsealed, {action})"
+        try:
+            data_digest = _stored_digest(data)
+        except (TypeError, ValueError, RecursionError):
+            data_digest = None
+        try:
+            spelt = times.exact(occurred)
+        except ValueError:
+            spelt = None
         if stored:
             report.fail(f"{label}: carries a leaf hash but no position", pk)
-        elif _stored_digest(data) != digest:
-            report.fail(f"{label}: data does not match its digest", pk)
+        elif data_digest != digest:
+            report.fail(f"{label}: {_data_problem(data)}", pk)
         elif not is_declared(action):
             report.fail(f"{label}: action is not declared in the registry", pk)
-        elif times.exact(occurred) < too_old:
+        elif spelt is None:
+            report.fail(f"{label}: {_time_problem(occurred, times)}", pk)
+        elif spelt < too_old:
             why = (
                 "a sealed position was cleared (a later event is sealed)"
                 if pk < last_sealed_id
@@ -744,7 +802,90 @@ def verify_log(
 
 
 def _label(pk: int, position: int, action: str) -> str:
-    return f"event {pk} (position {position}, {action})"
+    return f"event {pk} (position {position!r}, {action})"
+
+
+def _shown(value: Any) -> str:
+    """Return a stored value as a finding quotes it (short; escapes visible)."""
+    text = ascii(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unencodable(value: Any) -> str | None:
+    """Return why canonical JSON cannot encode a decoded stored value (None: it can)."""
+    try:
+        canonical_json(value)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        return f"it holds {bad!a}, a lone surrogate, which UTF-8 cannot encode"
+    except (TypeError, ValueError, RecursionError) as exc:
+        if isinstance(value, bytes | bytearray | memoryview):
+            return "it is a binary value, not text"
+        return f"{type(value).__name__} {exc}"
+    return None
+
+
+def _data_problem(data: Any) -> str:
+    """Return the finding for stored data whose digest is not the stored one (rarely called)."""
+    if isinstance(data, str):
+        try:
+            value = decode_json_text(data)
+        except RecursionError:
+            return "data cannot be read: it is nested too deeply to decode"
+        except ValueError:
+            value = data  # text that is not JSON counts as a JSON string
+    else:
+        value = data
+    why = _unencodable(value)
+    if why is None:
+        return "data does not match its digest"
+    return f"data cannot be encoded as canonical JSON: {why}"
+
+
+def _time_problem(occurred: Any, times: _StoredTimes) -> str:
+    try:
+        times.exact(occurred)
+    except ValueError as exc:
+        return f"stored time {_shown(occurred)} is not a time ({exc})"
+    return ""
+
+
+_LEAF_FIELDS = (
+    "action",
+    "actor_id",
+    "actor_label",
+    "data_digest",
+    "id",
+    "object_id",
+    "object_type",
+    "occurred_at",
+    "position",
+)
+
+
+def _leaf_problem(row: tuple[Any, ...], times: _StoredTimes) -> str:
+    """Return the finding for a sealed row whose leaf is not the stored one (rarely called)."""
+    pk, position, occurred, actor_id, who, action, otype, oid, _data, digest, _stored = row
+    problems = [_time_problem(occurred, times)]
+    fields = (action, actor_id, who, digest, pk, oid, otype, None, position)
+    for name, value in zip(_LEAF_FIELDS, fields, strict=True):
+        why = _unencodable(value)
+        if why is not None:
+            problems.append(f"{name} cannot be encoded as canonical JSON: {why}")
+    found = "; ".join(p for p in problems if p)
+    if found:
+        return f"contents do not match the sealed leaf hash: {found}"
+    return "contents do not match the sealed leaf hash"
+
+
+def _stored_leaf(stored: Any, computed: bytes | None) -> bytes:
+    """Return the stored leaf hash for the tree (else what was computed, else zeros)."""
+    if type(stored) is str and len(stored) == 64:
+        try:
+            return bytes.fromhex(stored)
+        except ValueError:
+            pass
+    return computed if computed is not None else bytes(32)
 
 
 def _check_against(
