@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -26,6 +27,8 @@ from django.utils.dateparse import parse_datetime
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import (
+    _encode_decoded,
+    _scan_once,
     canonical_digest,
     canonical_json,
     decode_json_text,
@@ -132,7 +135,10 @@ _LEAF_TEMPLATE = (
     '{"action":%s,"actor_id":%s,"actor_label":%s,"data_digest":%s,"id":%d,'
     '"object_id":%s,"object_type":%s,"occurred_at":%s,"position":%d}'
 )
+# With the leaf hash's 0x00 prefix in front (verification hashes the filled template at once).
+_LEAF_TEMPLATE_0 = "\x00" + _LEAF_TEMPLATE
 _sha256 = hashlib.sha256
+_first = operator.itemgetter(0)
 _quote = json.encoder.encode_basestring  # the C escaper canonical JSON uses (ensure_ascii off)
 
 
@@ -469,7 +475,13 @@ CHUNK_SIZE = 10000
 
 
 def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
-    """Yield raw rows of sealed events by (position, id), or unsealed ones by id.
+    """Yield raw rows of sealed events by (position, id), or unsealed ones by id."""
+    for rows in _event_chunks(sealed=sealed):
+        yield from rows
+
+
+def _event_chunks(*, sealed: bool) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield raw rows of sealed events by (position, id), or unsealed ones by id, in lists.
 
     Read in keyset chunks (one short statement each, no server-side cursor): a row that a
     tampered log repeats at one position still comes once, after its neighbours. On SQLite and
@@ -502,7 +514,7 @@ def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
             if connection.vendor != "sqlite":
                 raise
             rows = _rows_not_utf8(sql, params)
-        yield from rows
+        yield rows
         if len(rows) < CHUNK_SIZE:
             return
         pk, position = rows[-1][0], rows[-1][1]
@@ -560,19 +572,24 @@ class _StoredTimes:
         self.tz = tz
         self.vendor = connection.vendor
         self._loader: Any = None
+        if tz is not dt.UTC:  # (the quick spellings are of UTC text)
+            self.guess = self._no_guess  # type: ignore[method-assign]
+
+    def _no_guess(self, value: Any) -> None:
+        return None
 
     def guess(self, value: Any) -> str | None:
         """Return the spelling of a stored time read as text in UTC (None: another shape)."""
-        if self.tz is not dt.UTC or type(value) is not str or value[10:11] != " ":
+        if type(value) is not str or value[10:11] != " ":
             return None
         n = len(value)
+        if n == 29 and value[26:] == "+00":  # PostgreSQL, microseconds not ending in 0
+            return value[:26].replace(" ", "T", 1) + "Z"
         if n == 26 and value[23] != "+":  # SQLite (PostgreSQL's ".fff+00" is as long)
-            return value[:10] + "T" + value[11:] + "Z"
+            return value.replace(" ", "T", 1) + "Z"
         if value[-3:] != "+00" or not 22 <= n <= 29:
             return None
         # PostgreSQL drops trailing zeros of the fraction, and the fraction when it is zero.
-        if n == 29:
-            return value[:10] + "T" + value[11:26] + "Z"
         if n == 22:
             return value[:10] + "T" + value[11:19] + ".000000Z"
         if n >= 24 and value[19] == ".":
@@ -613,6 +630,7 @@ class _StoredTimes:
 
 # Distinct stored data texts remembered during one verification (most events of one action
 # carry few distinct payloads: {}, {"reason": ...}); a digest is a pure function of the text.
+# Checked between chunks: the memo holds at most this many plus one chunk's texts.
 _DIGEST_MEMO_SIZE = 4096
 
 
@@ -681,7 +699,10 @@ def verify_log(
     checkpoints = list(LedgerCheckpoint.objects.order_by("tree_size"))
     by_size = {cp.tree_size: cp for cp in checkpoints}
     tree = merkle.CompactRange()
-    expected = 0
+    hashes = tree.hashes  # the compact range, appended to inline below (as CompactRange.append)
+    size = expected = 0
+    saved_size = saved[0] if saved is not None else -1
+    marks = {*by_size, saved_size}  # tree sizes after which a root is needed
     last_sealed_id = 0
     declared: dict[str, bool] = {}
     problems = report.problems
@@ -689,68 +710,121 @@ def verify_log(
     guess_time = times.guess
     digests: dict[str, str] = {}
     count = 0
-    for row in _event_rows(sealed=True):
-        if len(problems) >= max_problems:
-            break
-        pk, position, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
-        count += 1
-        if pk > last_sealed_id:
-            last_sealed_id = pk
-        if position != expected:
-            if type(position) is not int:  # SQLite keeps any value raw SQL writes
+    # Verification reads every row: the common path calls C functions directly (the scanner and
+    # encoder of `_stored_digest`, the template of `_leaf_bytes`, the node hash); anything else
+    # (a memo miss that is not plain JSON, a value of another type, a mismatch) takes the
+    # reference functions, which decide. Tests compare both over generated and tampered rows.
+    scan, encode, template, quote = _scan_once, _encode_decoded, _LEAF_TEMPLATE_0, _quote
+    sha256 = _sha256
+    for rows in _event_chunks(sealed=True):
+        if len(digests) >= _DIGEST_MEMO_SIZE:
+            digests.clear()
+        # (every id of the chunk is sealed, also those after a stop at max_problems)
+        last_sealed_id = max(last_sealed_id, max(map(_first, rows), default=0))
+        for row in rows:
+            if problems and len(problems) >= max_problems:
+                break
+            pk, position, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
+            count += 1
+            if position != expected:
+                if type(position) is not int:  # SQLite keeps any value raw SQL writes
+                    report.fail(
+                        f"{_label(pk, position, action)}: expected position {expected}; the "
+                        "stored position is not a whole number",
+                        pk,
+                    )
+                else:
+                    kind = "missing or deleted" if position > expected else "duplicated"
+                    report.fail(
+                        f"{_label(pk, position, action)}: expected position {expected}; an "
+                        f"entry is {kind} or the log was reordered",
+                        pk,
+                    )
+                    expected = position
+            # A stored value no canonical JSON holds (only raw SQL writes one) is reported.
+            data_digest = digests.get(data) if type(data) is str else None
+            if data_digest is None:
+                try:
+                    value, end = scan(data, 0)
+                    if end != len(data) or encode is None:
+                        raise ValueError("not plain JSON text")
+                    data_digest = sha256("".join(encode(value, 0)).encode()).hexdigest()
+                except (StopIteration, TypeError, ValueError, RecursionError):
+                    try:
+                        data_digest = _stored_digest(data)
+                    except (TypeError, ValueError, RecursionError):
+                        data_digest = None
+                if data_digest is not None and type(data) is str:
+                    digests[data] = data_digest
+            if data_digest != digest:
+                report.fail(f"{_label(pk, position, action)}: {_data_problem(data)}", pk)
+            if (ok := declared.get(action)) is None:
+                ok = declared[action] = is_declared(action)
+            if not ok:
                 report.fail(
-                    f"{_label(pk, position, action)}: expected position {expected}; the stored "
-                    "position is not a whole number",
+                    f"{_label(pk, position, action)}: action is not declared in the registry",
                     pk,
                 )
-            else:
-                kind = "missing or deleted" if position > expected else "duplicated"
-                report.fail(
-                    f"{_label(pk, position, action)}: expected position {expected}; an entry "
-                    f"is {kind} or the log was reordered",
-                    pk,
-                )
-                expected = position
-        # A stored value no canonical JSON holds (only raw SQL writes one) is reported, not raised.
-        try:
-            if type(data) is str:
-                if (data_digest := digests.get(data)) is None:
-                    if len(digests) >= _DIGEST_MEMO_SIZE:
-                        digests.clear()
-                    data_digest = digests[data] = _stored_digest(data)
-            else:
-                data_digest = _stored_digest(data)
-        except (TypeError, ValueError, RecursionError):
-            data_digest = None
-        if data_digest != digest:
-            report.fail(f"{_label(pk, position, action)}: {_data_problem(data)}", pk)
-        if (ok := declared.get(action)) is None:
-            ok = declared[action] = is_declared(action)
-        if not ok:
-            report.fail(
-                f"{_label(pk, position, action)}: action is not declared in the registry", pk
-            )
-        try:
-            spelt = guess_time(occurred)
-            if spelt is not None:
-                leaf = _leaf_hash(action, actor_id, who, digest, pk, oid, otype, spelt, position)
-            if spelt is None or leaf.hex() != stored:  # the reference spelling decides
-                leaf = _leaf_hash(
-                    action, actor_id, who, digest, pk, oid, otype, times.exact(occurred), position
-                )
-        except (TypeError, ValueError):
             leaf = None
-        if leaf is not None and leaf.hex() == stored:
-            tree.append(leaf)
-        else:
-            report.fail(f"{_label(pk, position, action)}: {_leaf_problem(row, times)}", pk)
-            tree.append(_stored_leaf(stored, leaf))
-        expected += 1
-        if saved is not None and tree.size == saved[0]:
-            root_at_saved = tree.root()
-        cp = by_size.get(tree.size)
-        if cp is not None:
-            _check_checkpoint(cp, tree.root(), keys, report, pk)
+            if (
+                (spelt := guess_time(occurred)) is not None
+                and type(pk) is int
+                and type(position) is int
+                and (actor_id is None or type(actor_id) is int)
+            ):
+                try:  # `_leaf_hash` with the template filled here
+                    leaf = sha256(
+                        (
+                            template
+                            % (
+                                quote(action),
+                                "null" if actor_id is None else str(actor_id),
+                                quote(who),
+                                quote(digest),
+                                pk,
+                                quote(oid),
+                                quote(otype),
+                                quote(spelt),
+                                position,
+                            )
+                        ).encode()
+                    ).digest()
+                except (TypeError, ValueError):  # another type, a lone surrogate: the reference
+                    leaf = None
+            if leaf is None or leaf.hex() != stored:  # the reference spelling decides
+                try:
+                    leaf = _leaf_hash(
+                        action,
+                        actor_id,
+                        who,
+                        digest,
+                        pk,
+                        oid,
+                        otype,
+                        times.exact(occurred),
+                        position,
+                    )
+                except (TypeError, ValueError):
+                    leaf = None
+                if leaf is None or leaf.hex() != stored:
+                    report.fail(f"{_label(pk, position, action)}: {_leaf_problem(row, times)}", pk)
+                    leaf = _stored_leaf(stored, leaf)
+            size = carry = size + 1
+            while not carry & 1:
+                leaf = sha256(b"\x01" + hashes.pop() + leaf).digest()
+                carry >>= 1
+            hashes.append(leaf)
+            expected += 1
+            if size in marks:
+                tree.size = size
+                if size == saved_size:
+                    root_at_saved = tree.root()
+                if (cp := by_size.get(size)) is not None:
+                    _check_checkpoint(cp, tree.root(), keys, report, pk)
+        if problems and len(problems) >= max_problems:
+            break
+    tree.size = size
+    tree.size = size
     report.events = count
     for cp in checkpoints:
         if cp.tree_size > tree.size:
