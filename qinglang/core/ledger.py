@@ -696,7 +696,8 @@ def verify_log(
         keys.setdefault(key_id, public)
         saved = (size, root)
     root_at_saved: bytes | None = merkle.EMPTY_ROOT if saved and saved[0] == 0 else None
-    checkpoints = list(LedgerCheckpoint.objects.order_by("tree_size"))
+    times = _StoredTimes(connection.timezone or dt.UTC)
+    checkpoints = _stored_checkpoints(report)
     by_size = {cp.tree_size: cp for cp in checkpoints}
     tree = merkle.CompactRange()
     hashes = tree.hashes  # the compact range, appended to inline below (as CompactRange.append)
@@ -706,7 +707,6 @@ def verify_log(
     last_sealed_id = 0
     declared: dict[str, bool] = {}
     problems = report.problems
-    times = _StoredTimes(connection.timezone or dt.UTC)
     guess_time = times.guess
     digests: dict[str, str] = {}
     count = 0
@@ -820,7 +820,7 @@ def verify_log(
                 if size == saved_size:
                     root_at_saved = tree.root()
                 if (cp := by_size.get(size)) is not None:
-                    _check_checkpoint(cp, tree.root(), keys, report, pk)
+                    _check_checkpoint(cp, tree.root(), keys, report, pk, times)
         if problems and len(problems) >= max_problems:
             break
     tree.size = size
@@ -833,7 +833,7 @@ def verify_log(
                 f"has {tree.size}; sealed entries were deleted"
             )
         elif cp.tree_size == 0:
-            _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
+            _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None, times)
     if saved is not None:
         _check_against(saved, root_at_saved, tree, report)
     limit = max_unsealed_age
@@ -992,12 +992,56 @@ def _check_against(
         )
 
 
+@dataclass
+class _StoredCheckpoint:
+    """A checkpoint row as stored (the time as the database's text), for verification."""
+
+    tree_size: int
+    root_hash: Any
+    signed_at: Any
+    key_id: Any
+    signature: Any
+
+
+def _stored_checkpoints(report: LedgerReport) -> list[_StoredCheckpoint]:
+    """Return the stored checkpoints by tree size, read raw (as events are: nothing raises).
+
+    One whose tree size is not a whole number (SQLite keeps any value raw SQL writes) is
+    reported and left out.
+    """
+    quote = connection.ops.quote_name
+    time = quote("signed_at")
+    if connection.vendor in _TIME_AS_TEXT:
+        time = f"CAST({time} AS TEXT)"
+    sql = (
+        f"SELECT {quote('tree_size')}, {quote('root_hash')}, {time}, {quote('key_id')}, "  # noqa: S608
+        f"{quote('signature')} FROM {quote(LedgerCheckpoint._meta.db_table)} "
+        f"ORDER BY {quote('tree_size')}"
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+    except OperationalError:
+        if connection.vendor != "sqlite":
+            raise
+        rows = _rows_not_utf8(sql, [])
+    checkpoints = []
+    for row in rows:
+        if type(row[0]) is not int:
+            report.fail(f"checkpoint {_shown(row[0])}: the stored tree size is not a whole number")
+        else:
+            checkpoints.append(_StoredCheckpoint(*row))
+    return checkpoints
+
+
 def _check_checkpoint(
-    cp: LedgerCheckpoint,
+    cp: _StoredCheckpoint,
     root: bytes,
     keys: dict[str, bytes],
     report: LedgerReport,
     event_id: int | None,
+    times: _StoredTimes,
 ) -> None:
     if root.hex() != cp.root_hash:
         report.fail(
@@ -1006,15 +1050,30 @@ def _check_checkpoint(
             event_id,
         )
     public = keys.get(cp.key_id)
-    message = merkle.checkpoint_message(
-        cp.tree_size, cp.root_hash, format_time(cp.signed_at), cp.key_id
-    )
     if public is None:
         report.fail(
             f"checkpoint {cp.tree_size}: signed by key {cp.key_id}, which is not trusted "
             "(pin it in QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
         )
-    elif not signing.verify(public, message, bytes.fromhex(cp.signature)):
+        return
+    try:
+        signed_at = times.exact(cp.signed_at)
+    except ValueError as exc:
+        report.fail(
+            f"checkpoint {cp.tree_size}: signature does not verify: the stored time "
+            f"{_shown(cp.signed_at)} is not a time ({exc})"
+        )
+        return
+    try:
+        signature = bytes.fromhex(cp.signature)
+        message = merkle.checkpoint_message(cp.tree_size, cp.root_hash, signed_at, cp.key_id)
+    except (TypeError, ValueError):
+        report.fail(
+            f"checkpoint {cp.tree_size}: signature does not verify: the stored signature "
+            f"{_shown(cp.signature)} or root hash {_shown(cp.root_hash)} cannot be read"
+        )
+        return
+    if not signing.verify(public, message, signature):
         report.fail(f"checkpoint {cp.tree_size}: signature does not verify")
 
 

@@ -278,11 +278,11 @@ def _snapshot() -> list[tuple]:
     return rows
 
 
-def _store(event: LedgerEvent, column: str, cases: dict, case: str) -> None:
+def _store(row: LedgerEvent | LedgerCheckpoint, column: str, cases: dict, case: str) -> None:
     """Write one case's value with raw SQL, or skip when the engine cannot hold it."""
     name, sqlite_sql, postgres_sql, _ = cases[case]
     expression = postgres_sql if connection.vendor == "postgresql" else sqlite_sql
-    table = connection.ops.quote_name(LedgerEvent._meta.db_table)
+    table = connection.ops.quote_name(row._meta.db_table)
     sql = f"UPDATE {table} SET {name} = {expression} WHERE id = %s"  # noqa: S608 - constants
     sql = sql.replace("%", "%%").replace("%%s", "%s")
     try:
@@ -291,7 +291,7 @@ def _store(event: LedgerEvent, column: str, cases: dict, case: str) -> None:
                 cursor.execute("PRAGMA ignore_check_constraints = ON")
             try:
                 with transaction.atomic():  # a refused value leaves the transaction usable
-                    cursor.execute(sql, [event.pk])
+                    cursor.execute(sql, [row.pk])
             finally:
                 if connection.vendor == "sqlite":
                     cursor.execute("PRAGMA ignore_check_constraints = OFF")
@@ -333,3 +333,35 @@ def test_an_unsealed_value_no_event_could_hold_is_reported_not_raised(log, case)
     target = log.unsealed[1]
     _store(target, STORED_VALUES[case][0], STORED_VALUES, case)
     _verify_reports(target, STORED_VALUES[case][3], "unsealed,", target)
+
+
+CHECKPOINT_VALUES = {
+    "time-text": ("signed_at", "'not a time'", "'not a time'", "the stored time 'not a time'"),
+    "time-infinity": ("signed_at", "'infinity'", "'infinity'", "the stored time 'infinity'"),
+    "signature-not-hex": ("signature", "'zz'", "'zz'", "the stored signature 'zz'"),
+    "signature-blob": ("signature", "X'00'", "CAST('\\x00' AS bytea)", "signature does not"),
+    "root-not-utf8": (
+        "root_hash",
+        "CAST(X'ff' AS TEXT)",
+        "convert_from(CAST('\\xff' AS bytea), 'UTF8')",
+        "root hash does not match",
+    ),
+    "size-text": ("tree_size", "'abc'", "'abc'", "the stored tree size is not a whole number"),
+}
+
+
+@pytest.mark.parametrize("case", list(CHECKPOINT_VALUES))
+def test_a_checkpoint_value_no_sealer_could_write_is_reported_not_raised(log, case):
+    checkpoint = LedgerCheckpoint.objects.get()
+    _store(checkpoint, CHECKPOINT_VALUES[case][0], CHECKPOINT_VALUES, case)
+    before = _snapshot()
+    report = ledger.verify_log()
+    assert not report.ok, "tampering went undetected"
+    assert report.events == SEALED + UNSEALED
+    assert any(CHECKPOINT_VALUES[case][3] in p for p in report.problems), report.problems
+    assert all(p.startswith("checkpoint ") for p in report.problems), report.problems
+    stderr = io.StringIO()
+    with pytest.raises(CommandError, match="Ledger verification FAILED"):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=stderr)
+    assert all(p in stderr.getvalue() for p in report.problems)
+    assert _snapshot() == before
