@@ -1,8 +1,8 @@
 """Ledger cost: append as a ratio to a plain insert, sealing rate, verification per million.
 
-Run: `python -m bench.ledger_append [--events N]` (SQLite by default; PostgreSQL with
-QINGLANG_DATABASE_URL=postgres://…). The data goes into a database of its own
-(`<db>_bench_ledger`, dropped afterwards unless `--keep`).
+Run: `python -m bench.ledger_append [--events N] [--distinct-payloads] [--baseline REF]`
+(SQLite by default; PostgreSQL with QINGLANG_DATABASE_URL=postgres://…). The data goes into a
+database of its own (`<db>_bench_ledger`, dropped afterwards unless `--keep`).
 
 - append: N transactions each appending one ledger event (`ledger.append`), against N
   transactions each inserting the same row into a table of identical shape with no triggers
@@ -13,13 +13,22 @@ QINGLANG_DATABASE_URL=postgres://…). The data goes into a database of its own
   proof from the stored tree nodes).
 - proofs: an inclusion and a consistency proof from the stored tree nodes, against the same
   proofs computed from every leaf, as a ratio (the node-based one stays flat as the log grows).
+- `--distinct-payloads`: every event's data differs (no digest memo hits, the worst case).
+- `--baseline REF`: `verify_log` as of git REF (its ledger, canonical and merkle modules, loaded
+  beside the current ones) and the current one, interleaved in `--rounds` on the same log; the
+  medians of this process's CPU seconds per million entries and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import subprocess
 import sys
 import time
+import types
+from pathlib import Path
+from typing import Any
 
 from bench._database import setup_bench_database
 
@@ -53,7 +62,63 @@ def _plain_table() -> type:
     return PlainEvent
 
 
-def run(events: int) -> None:
+_BASELINE_MODULES = ("canonical", "merkle", "ledger")  # the modules verification's speed is in
+
+
+def _baseline_ledger(ref: str) -> types.ModuleType:
+    """Return `qinglang.core.ledger` as of git `ref`, using that ref's canonical and merkle.
+
+    Each module's source is run in a module of its own; its references to the current modules
+    (and to names imported from them) are pointed at the ref's. Models and the rest are shared.
+    """
+    import qinglang.core
+
+    root = Path(__file__).resolve().parent.parent
+    loaded: dict[str, types.ModuleType] = {}
+    for name in _BASELINE_MODULES:
+        source = subprocess.run(  # noqa: S603 - git with a ref the user gave
+            ["git", "-C", str(root), "show", f"{ref}:qinglang/core/{name}.py"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        module = types.ModuleType(f"bench_baseline_{name}")
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        exec(compile(source, f"{ref}:{name}.py", "exec"), module.__dict__)  # noqa: S102
+        for key, value in list(module.__dict__.items()):
+            for dep, old in loaded.items():
+                current = getattr(qinglang.core, dep)
+                if value is current:
+                    module.__dict__[key] = old
+                elif getattr(value, "__module__", None) == current.__name__ and hasattr(old, key):
+                    module.__dict__[key] = getattr(old, key)
+        loaded[name] = module
+    return loaded["ledger"]
+
+
+def compare_verify(ref: str, rounds: int) -> None:
+    """Interleave `verify_log` of `ref` and of this tree on the same log; print CPU medians."""
+    from qinglang.core import ledger
+
+    versions: dict[str, Any] = {
+        ref: _baseline_ledger(ref).verify_log,
+        "this tree": ledger.verify_log,
+    }
+    cpu: dict[str, list[float]] = {name: [] for name in versions}
+    for _ in range(rounds):
+        for name, verify in versions.items():
+            start = time.process_time()
+            report = verify()
+            cpu[name].append((time.process_time() - start) * 1_000_000 / report.events)
+            assert report.ok, (name, report.problems[:3])
+    medians = {name: statistics.median(values) for name, values in cpu.items()}
+    for name, values in cpu.items():
+        spread = ", ".join(f"{v:.1f}" for v in values)
+        print(f"verify CPU s per million, {name}: median {medians[name]:.1f} ({spread})")
+    print(f"verify CPU ratio (this tree / {ref}): {medians['this tree'] / medians[ref]:.2f}")
+
+
+def run(events: int, *, distinct: bool = False) -> None:
     from django.db import transaction
     from django.utils import timezone
 
@@ -64,9 +129,14 @@ def run(events: int) -> None:
     if "bench.changed" not in registered_actions():
         define("bench.changed", "bench.changed")  # the bench's own made-up objects
     plain = _plain_table()
-    data = {"report": 1, "status": "accepted", "说明": "受理"}
+
+    def payload(i: int) -> dict[str, Any]:
+        if distinct:  # no two alike: each digest is computed (the memo never hits)
+            return {"report": i, "status": "accepted", "说明": f"受理 {i}"}
+        return {"report": 1, "status": "accepted", "说明": "受理"}
 
     def plain_insert(i: int) -> None:
+        data = payload(i)
         with transaction.atomic():
             plain.objects.create(
                 occurred_at=timezone.now(),
@@ -80,7 +150,7 @@ def run(events: int) -> None:
 
     def ledger_append(i: int) -> None:
         with transaction.atomic():
-            ledger.append(("bench.thing", i), action="bench.changed", actor=None, data=data)
+            ledger.append(("bench.thing", i), action="bench.changed", actor=None, data=payload(i))
 
     # Warm up both paths, then interleave rounds so drift affects both equally.
     for i in range(50):
@@ -168,10 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--distinct-payloads", action="store_true", help="every event's data differs"
+    )
+    parser.add_argument("--baseline", metavar="REF", help="git ref whose verify_log to compare")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (--baseline)")
     args = parser.parse_args(argv)
     cleanup = setup_bench_database("ledger", keep=args.keep)
     try:
-        run(args.events)
+        run(args.events, distinct=args.distinct_payloads)
+        if args.baseline:
+            compare_verify(args.baseline, args.rounds)
     finally:
         cleanup()
     return 0

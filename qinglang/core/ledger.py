@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +27,8 @@ from django.utils.dateparse import parse_datetime
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import (
+    _encode_decoded,
+    _scan_once,
     canonical_digest,
     canonical_json,
     decode_json_text,
@@ -132,7 +135,10 @@ _LEAF_TEMPLATE = (
     '{"action":%s,"actor_id":%s,"actor_label":%s,"data_digest":%s,"id":%d,'
     '"object_id":%s,"object_type":%s,"occurred_at":%s,"position":%d}'
 )
+# With the leaf hash's 0x00 prefix in front (verification hashes the filled template at once).
+_LEAF_TEMPLATE_0 = "\x00" + _LEAF_TEMPLATE
 _sha256 = hashlib.sha256
+_first = operator.itemgetter(0)
 _quote = json.encoder.encode_basestring  # the C escaper canonical JSON uses (ensure_ascii off)
 
 
@@ -469,7 +475,13 @@ CHUNK_SIZE = 10000
 
 
 def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
-    """Yield raw rows of sealed events by (position, id), or unsealed ones by id.
+    """Yield raw rows of sealed events by (position, id), or unsealed ones by id."""
+    for rows in _event_chunks(sealed=sealed):
+        yield from rows
+
+
+def _event_chunks(*, sealed: bool) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield raw rows of sealed events by (position, id), or unsealed ones by id, in lists.
 
     Read in keyset chunks (one short statement each, no server-side cursor): a row that a
     tampered log repeats at one position still comes once, after its neighbours. On SQLite and
@@ -493,14 +505,37 @@ def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
         after = head + "position IS NULL AND id > %s ORDER BY id LIMIT %s"
     params: list[Any] = [CHUNK_SIZE]
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(first if len(params) == 1 else after, params)
-            rows = cursor.fetchall()
-        yield from rows
+        sql = first if len(params) == 1 else after
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+        except OperationalError:
+            if connection.vendor != "sqlite":
+                raise
+            rows = _rows_not_utf8(sql, params)
+        yield rows
         if len(rows) < CHUNK_SIZE:
             return
         pk, position = rows[-1][0], rows[-1][1]
         params = [position, position, pk, CHUNK_SIZE] if sealed else [pk, CHUNK_SIZE]
+
+
+def _rows_not_utf8(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Read a chunk again with text that is not UTF-8 kept as lone surrogates (SQLite only).
+
+    sqlite3 refuses to decode such text, which only raw SQL can store; read this way, the value
+    is one no canonical JSON can encode, so verification reports the event instead of failing.
+    """
+    raw = connection.connection
+    factory = raw.text_factory
+    raw.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        raw.text_factory = factory
 
 
 def _time_text(value: Any, tz: dt.tzinfo) -> str:
@@ -537,19 +572,24 @@ class _StoredTimes:
         self.tz = tz
         self.vendor = connection.vendor
         self._loader: Any = None
+        if tz is not dt.UTC:  # (the quick spellings are of UTC text)
+            self.guess = self._no_guess  # type: ignore[method-assign]
+
+    def _no_guess(self, value: Any) -> None:
+        return None
 
     def guess(self, value: Any) -> str | None:
         """Return the spelling of a stored time read as text in UTC (None: another shape)."""
-        if self.tz is not dt.UTC or type(value) is not str or value[10:11] != " ":
+        if type(value) is not str or value[10:11] != " ":
             return None
         n = len(value)
-        if n == 26:  # SQLite
-            return value[:10] + "T" + value[11:] + "Z"
+        if n == 29 and value[26:] == "+00":  # PostgreSQL, microseconds not ending in 0
+            return value[:26].replace(" ", "T", 1) + "Z"
+        if n == 26 and value[23] != "+":  # SQLite (PostgreSQL's ".fff+00" is as long)
+            return value.replace(" ", "T", 1) + "Z"
         if value[-3:] != "+00" or not 22 <= n <= 29:
             return None
         # PostgreSQL drops trailing zeros of the fraction, and the fraction when it is zero.
-        if n == 29:
-            return value[:10] + "T" + value[11:26] + "Z"
         if n == 22:
             return value[:10] + "T" + value[11:19] + ".000000Z"
         if n >= 24 and value[19] == ".":
@@ -557,26 +597,40 @@ class _StoredTimes:
         return None
 
     def exact(self, value: Any) -> str:
-        """Return the spelling of a stored time as read by Django's own converters."""
-        if type(value) is str and self.vendor in _TIME_AS_TEXT:
-            value = self._parse(value)
-        return _time_text(value, self.tz)
+        """Return the spelling of a stored time as read by Django's own converters.
+
+        Raises ValueError for a value that is no time Python can hold (only raw SQL stores one:
+        SQLite text that is not a time, PostgreSQL's infinity or years beyond 1 to 9999).
+        """
+        try:
+            if type(value) is str and self.vendor in _TIME_AS_TEXT:
+                value = self._parse(value)
+            if not isinstance(value, dt.datetime):
+                raise ValueError("not a time")
+            return _time_text(value, self.tz)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"{exc}") from exc
 
     def _parse(self, text: str) -> Any:
         if self.vendor == "sqlite":
             return parse_datetime(text)  # what Django's SQLite "datetime" converter calls
-        if self._loader is None:  # the timestamptz loader Django's cursors use
-            from psycopg.pq import Format
+        import psycopg
+        from psycopg.pq import Format
 
+        if self._loader is None:  # the timestamptz loader Django's cursors use
             with connection.cursor() as cursor:
                 raw = cursor.cursor
                 loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
                 self._loader = loader(_TIMESTAMPTZ_OID, raw)
-        return self._loader.load(text.encode())
+        try:
+            return self._loader.load(text.encode())
+        except psycopg.DataError as exc:  # infinity, a year before 1 or after 9999
+            raise ValueError(str(exc)) from exc
 
 
 # Distinct stored data texts remembered during one verification (most events of one action
 # carry few distinct payloads: {}, {"reason": ...}); a digest is a pure function of the text.
+# Checked between chunks: the memo holds at most this many plus one chunk's texts.
 _DIGEST_MEMO_SIZE = 4096
 
 
@@ -642,67 +696,135 @@ def verify_log(
         keys.setdefault(key_id, public)
         saved = (size, root)
     root_at_saved: bytes | None = merkle.EMPTY_ROOT if saved and saved[0] == 0 else None
-    checkpoints = list(LedgerCheckpoint.objects.order_by("tree_size"))
+    times = _StoredTimes(connection.timezone or dt.UTC)
+    checkpoints = _stored_checkpoints(report)
     by_size = {cp.tree_size: cp for cp in checkpoints}
     tree = merkle.CompactRange()
-    expected = 0
+    hashes = tree.hashes  # the compact range, appended to inline below (as CompactRange.append)
+    size = expected = 0
+    saved_size = saved[0] if saved is not None else -1
+    marks = {*by_size, saved_size}  # tree sizes after which a root is needed
     last_sealed_id = 0
     declared: dict[str, bool] = {}
     problems = report.problems
-    times = _StoredTimes(connection.timezone or dt.UTC)
     guess_time = times.guess
     digests: dict[str, str] = {}
     count = 0
-    for row in _event_rows(sealed=True):
-        if len(problems) >= max_problems:
+    # Verification reads every row: the common path calls C functions directly (the scanner and
+    # encoder of `_stored_digest`, the template of `_leaf_bytes`, the node hash); anything else
+    # (a memo miss that is not plain JSON, a value of another type, a mismatch) takes the
+    # reference functions, which decide. Tests compare both over generated and tampered rows.
+    scan, encode, template, quote = _scan_once, _encode_decoded, _LEAF_TEMPLATE_0, _quote
+    sha256 = _sha256
+    for rows in _event_chunks(sealed=True):
+        if len(digests) >= _DIGEST_MEMO_SIZE:
+            digests.clear()
+        # (every id of the chunk is sealed, also those after a stop at max_problems)
+        last_sealed_id = max(last_sealed_id, max(map(_first, rows), default=0))
+        for row in rows:
+            if problems and len(problems) >= max_problems:
+                break
+            pk, position, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
+            count += 1
+            if position != expected:
+                if type(position) is not int:  # SQLite keeps any value raw SQL writes
+                    report.fail(
+                        f"{_label(pk, position, action)}: expected position {expected}; the "
+                        "stored position is not a whole number",
+                        pk,
+                    )
+                else:
+                    kind = "missing or deleted" if position > expected else "duplicated"
+                    report.fail(
+                        f"{_label(pk, position, action)}: expected position {expected}; an "
+                        f"entry is {kind} or the log was reordered",
+                        pk,
+                    )
+                    expected = position
+            # A stored value no canonical JSON holds (only raw SQL writes one) is reported.
+            data_digest = digests.get(data) if type(data) is str else None
+            if data_digest is None:
+                try:
+                    value, end = scan(data, 0)
+                    if end != len(data) or encode is None:
+                        raise ValueError("not plain JSON text")
+                    data_digest = sha256("".join(encode(value, 0)).encode()).hexdigest()
+                except (StopIteration, TypeError, ValueError, RecursionError):
+                    try:
+                        data_digest = _stored_digest(data)
+                    except (TypeError, ValueError, RecursionError):
+                        data_digest = None
+                if data_digest is not None and type(data) is str:
+                    digests[data] = data_digest
+            if data_digest != digest:
+                report.fail(f"{_label(pk, position, action)}: {_data_problem(data)}", pk)
+            if (ok := declared.get(action)) is None:
+                ok = declared[action] = is_declared(action)
+            if not ok:
+                report.fail(
+                    f"{_label(pk, position, action)}: action is not declared in the registry",
+                    pk,
+                )
+            leaf = None
+            if (
+                (spelt := guess_time(occurred)) is not None
+                and type(pk) is int
+                and type(position) is int
+                and (actor_id is None or type(actor_id) is int)
+            ):
+                try:  # `_leaf_hash` with the template filled here
+                    leaf = sha256(
+                        (
+                            template
+                            % (
+                                quote(action),
+                                "null" if actor_id is None else str(actor_id),
+                                quote(who),
+                                quote(digest),
+                                pk,
+                                quote(oid),
+                                quote(otype),
+                                quote(spelt),
+                                position,
+                            )
+                        ).encode()
+                    ).digest()
+                except (TypeError, ValueError):  # another type, a lone surrogate: the reference
+                    leaf = None
+            if leaf is None or leaf.hex() != stored:  # the reference spelling decides
+                try:
+                    leaf = _leaf_hash(
+                        action,
+                        actor_id,
+                        who,
+                        digest,
+                        pk,
+                        oid,
+                        otype,
+                        times.exact(occurred),
+                        position,
+                    )
+                except (TypeError, ValueError):
+                    leaf = None
+                if leaf is None or leaf.hex() != stored:
+                    report.fail(f"{_label(pk, position, action)}: {_leaf_problem(row, times)}", pk)
+                    leaf = _stored_leaf(stored, leaf)
+            size = carry = size + 1
+            while not carry & 1:
+                leaf = sha256(b"\x01" + hashes.pop() + leaf).digest()
+                carry >>= 1
+            hashes.append(leaf)
+            expected += 1
+            if size in marks:
+                tree.size = size
+                if size == saved_size:
+                    root_at_saved = tree.root()
+                if (cp := by_size.get(size)) is not None:
+                    _check_checkpoint(cp, tree.root(), keys, report, pk, times)
+        if problems and len(problems) >= max_problems:
             break
-        pk, position, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
-        count += 1
-        if pk > last_sealed_id:
-            last_sealed_id = pk
-        if position != expected:
-            kind = "missing or deleted" if position > expected else "duplicated"
-            report.fail(
-                f"{_label(pk, position, action)}: expected position {expected}; an entry is "
-                f"{kind} or the log was reordered",
-                pk,
-            )
-            expected = position
-        if type(data) is str:
-            if (data_digest := digests.get(data)) is None:
-                if len(digests) >= _DIGEST_MEMO_SIZE:
-                    digests.clear()
-                data_digest = digests[data] = _stored_digest(data)
-        else:
-            data_digest = _stored_digest(data)
-        if data_digest != digest:
-            report.fail(f"{_label(pk, position, action)}: data does not match its digest", pk)
-        if (ok := declared.get(action)) is None:
-            ok = declared[action] = is_declared(action)
-        if not ok:
-            report.fail(
-                f"{_label(pk, position, action)}: action is not declared in the registry", pk
-            )
-        spelt = guess_time(occurred)
-        if spelt is not None:
-            leaf = _leaf_hash(action, actor_id, who, digest, pk, oid, otype, spelt, position)
-        if spelt is None or leaf.hex() != stored:  # the reference spelling decides
-            leaf = _leaf_hash(
-                action, actor_id, who, digest, pk, oid, otype, times.exact(occurred), position
-            )
-        if leaf.hex() == stored:
-            tree.append(leaf)
-        else:
-            report.fail(
-                f"{_label(pk, position, action)}: contents do not match the sealed leaf hash", pk
-            )
-            tree.append(bytes.fromhex(stored) if len(stored) == 64 else leaf)
-        expected += 1
-        if saved is not None and tree.size == saved[0]:
-            root_at_saved = tree.root()
-        cp = by_size.get(tree.size)
-        if cp is not None:
-            _check_checkpoint(cp, tree.root(), keys, report, pk)
+    tree.size = size
+    tree.size = size
     report.events = count
     for cp in checkpoints:
         if cp.tree_size > tree.size:
@@ -711,7 +833,7 @@ def verify_log(
                 f"has {tree.size}; sealed entries were deleted"
             )
         elif cp.tree_size == 0:
-            _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None)
+            _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None, times)
     if saved is not None:
         _check_against(saved, root_at_saved, tree, report)
     limit = max_unsealed_age
@@ -722,13 +844,23 @@ def verify_log(
         pk, _, occurred, _, _, action, _, _, data, digest, stored = row
         report.events += 1
         label = f"event {pk} (unsealed, {action})"
+        try:
+            data_digest = _stored_digest(data)
+        except (TypeError, ValueError, RecursionError):
+            data_digest = None
+        try:
+            spelt = times.exact(occurred)
+        except ValueError:
+            spelt = None
         if stored:
             report.fail(f"{label}: carries a leaf hash but no position", pk)
-        elif _stored_digest(data) != digest:
-            report.fail(f"{label}: data does not match its digest", pk)
+        elif data_digest != digest:
+            report.fail(f"{label}: {_data_problem(data)}", pk)
         elif not is_declared(action):
             report.fail(f"{label}: action is not declared in the registry", pk)
-        elif times.exact(occurred) < too_old:
+        elif spelt is None:
+            report.fail(f"{label}: {_time_problem(occurred, times)}", pk)
+        elif spelt < too_old:
             why = (
                 "a sealed position was cleared (a later event is sealed)"
                 if pk < last_sealed_id
@@ -744,7 +876,90 @@ def verify_log(
 
 
 def _label(pk: int, position: int, action: str) -> str:
-    return f"event {pk} (position {position}, {action})"
+    return f"event {pk} (position {position!r}, {action})"
+
+
+def _shown(value: Any) -> str:
+    """Return a stored value as a finding quotes it (short; escapes visible)."""
+    text = ascii(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unencodable(value: Any) -> str | None:
+    """Return why canonical JSON cannot encode a decoded stored value (None: it can)."""
+    try:
+        canonical_json(value)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        return f"it holds {bad!a}, a lone surrogate, which UTF-8 cannot encode"
+    except (TypeError, ValueError, RecursionError) as exc:
+        if isinstance(value, bytes | bytearray | memoryview):
+            return "it is a binary value, not text"
+        return f"{type(value).__name__} {exc}"
+    return None
+
+
+def _data_problem(data: Any) -> str:
+    """Return the finding for stored data whose digest is not the stored one (rarely called)."""
+    if isinstance(data, str):
+        try:
+            value = decode_json_text(data)
+        except RecursionError:
+            return "data cannot be read: it is nested too deeply to decode"
+        except ValueError:
+            value = data  # text that is not JSON counts as a JSON string
+    else:
+        value = data
+    why = _unencodable(value)
+    if why is None:
+        return "data does not match its digest"
+    return f"data cannot be encoded as canonical JSON: {why}"
+
+
+def _time_problem(occurred: Any, times: _StoredTimes) -> str:
+    try:
+        times.exact(occurred)
+    except ValueError as exc:
+        return f"stored time {_shown(occurred)} is not a time ({exc})"
+    return ""
+
+
+_LEAF_FIELDS = (
+    "action",
+    "actor_id",
+    "actor_label",
+    "data_digest",
+    "id",
+    "object_id",
+    "object_type",
+    "occurred_at",
+    "position",
+)
+
+
+def _leaf_problem(row: tuple[Any, ...], times: _StoredTimes) -> str:
+    """Return the finding for a sealed row whose leaf is not the stored one (rarely called)."""
+    pk, position, occurred, actor_id, who, action, otype, oid, _data, digest, _stored = row
+    problems = [_time_problem(occurred, times)]
+    fields = (action, actor_id, who, digest, pk, oid, otype, None, position)
+    for name, value in zip(_LEAF_FIELDS, fields, strict=True):
+        why = _unencodable(value)
+        if why is not None:
+            problems.append(f"{name} cannot be encoded as canonical JSON: {why}")
+    found = "; ".join(p for p in problems if p)
+    if found:
+        return f"contents do not match the sealed leaf hash: {found}"
+    return "contents do not match the sealed leaf hash"
+
+
+def _stored_leaf(stored: Any, computed: bytes | None) -> bytes:
+    """Return the stored leaf hash for the tree (else what was computed, else zeros)."""
+    if type(stored) is str and len(stored) == 64:
+        try:
+            return bytes.fromhex(stored)
+        except ValueError:
+            pass
+    return computed if computed is not None else bytes(32)
 
 
 def _check_against(
@@ -777,12 +992,56 @@ def _check_against(
         )
 
 
+@dataclass
+class _StoredCheckpoint:
+    """A checkpoint row as stored (the time as the database's text), for verification."""
+
+    tree_size: int
+    root_hash: Any
+    signed_at: Any
+    key_id: Any
+    signature: Any
+
+
+def _stored_checkpoints(report: LedgerReport) -> list[_StoredCheckpoint]:
+    """Return the stored checkpoints by tree size, read raw (as events are: nothing raises).
+
+    One whose tree size is not a whole number (SQLite keeps any value raw SQL writes) is
+    reported and left out.
+    """
+    quote = connection.ops.quote_name
+    time = quote("signed_at")
+    if connection.vendor in _TIME_AS_TEXT:
+        time = f"CAST({time} AS TEXT)"
+    sql = (
+        f"SELECT {quote('tree_size')}, {quote('root_hash')}, {time}, {quote('key_id')}, "  # noqa: S608
+        f"{quote('signature')} FROM {quote(LedgerCheckpoint._meta.db_table)} "
+        f"ORDER BY {quote('tree_size')}"
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+    except OperationalError:
+        if connection.vendor != "sqlite":
+            raise
+        rows = _rows_not_utf8(sql, [])
+    checkpoints = []
+    for row in rows:
+        if type(row[0]) is not int:
+            report.fail(f"checkpoint {_shown(row[0])}: the stored tree size is not a whole number")
+        else:
+            checkpoints.append(_StoredCheckpoint(*row))
+    return checkpoints
+
+
 def _check_checkpoint(
-    cp: LedgerCheckpoint,
+    cp: _StoredCheckpoint,
     root: bytes,
     keys: dict[str, bytes],
     report: LedgerReport,
     event_id: int | None,
+    times: _StoredTimes,
 ) -> None:
     if root.hex() != cp.root_hash:
         report.fail(
@@ -791,15 +1050,30 @@ def _check_checkpoint(
             event_id,
         )
     public = keys.get(cp.key_id)
-    message = merkle.checkpoint_message(
-        cp.tree_size, cp.root_hash, format_time(cp.signed_at), cp.key_id
-    )
     if public is None:
         report.fail(
             f"checkpoint {cp.tree_size}: signed by key {cp.key_id}, which is not trusted "
             "(pin it in QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
         )
-    elif not signing.verify(public, message, bytes.fromhex(cp.signature)):
+        return
+    try:
+        signed_at = times.exact(cp.signed_at)
+    except ValueError as exc:
+        report.fail(
+            f"checkpoint {cp.tree_size}: signature does not verify: the stored time "
+            f"{_shown(cp.signed_at)} is not a time ({exc})"
+        )
+        return
+    try:
+        signature = bytes.fromhex(cp.signature)
+        message = merkle.checkpoint_message(cp.tree_size, cp.root_hash, signed_at, cp.key_id)
+    except (TypeError, ValueError):
+        report.fail(
+            f"checkpoint {cp.tree_size}: signature does not verify: the stored signature "
+            f"{_shown(cp.signature)} or root hash {_shown(cp.root_hash)} cannot be read"
+        )
+        return
+    if not signing.verify(public, message, signature):
         report.fail(f"checkpoint {cp.tree_size}: signature does not verify")
 
 
