@@ -10,7 +10,10 @@
     if (chart.kind === "map") { drawMap(node, chart); return; }
     var instance = echarts.init(node);
     var labels = chart.rows.map(function (row) { return row[0]; });
-    var horizontal = chart.kind === "bar" && labels.length > 6;
+    // Many bars, or names too long to sit side by side (categories), read better lying down.
+    var horizontal = chart.kind === "bar" && (labels.length > 6 || labels.some(function (label) {
+      return String(label).length > 8;
+    }));
     var series = chart.series.map(function (column) {
       return {
         name: chart.columns[column],
@@ -19,7 +22,9 @@
         smooth: chart.kind === "line"
       };
     });
-    var category = { type: "category", data: labels, axisLabel: { width: 140, overflow: "truncate" } };
+    var category = { type: "category", data: labels,
+                     axisLabel: { width: 140, overflow: "truncate",
+                                  interval: chart.kind === "bar" ? 0 : "auto" } };
     var value = { type: "value", minInterval: 1 };
     instance.setOption({
       tooltip: { trigger: "axis" },
