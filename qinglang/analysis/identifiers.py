@@ -154,7 +154,12 @@ _LIST_SEP = re.compile(r"\s*(?:[/、,，|]|或者?|和|及|or)\s*(?:QQ)?\s*", re
 _WECHAT_LEAD = re.compile(rf"微信(?:[/、]QQ(?:号)?)?{_CONNECTOR}", re.IGNORECASE)
 _WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9@.])")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[a-z0-9]{6,20}(?![A-Za-z0-9_])", re.IGNORECASE)
-_SAME_AS_PHONE = re.compile(r"(微信|支付宝)(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|同(微信|支付宝)")
+# (微信|支付宝)(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|同(微信|支付宝), as alternatives that each
+# begin with a literal (then the engine only tries it at 微, 支 or 同).
+_SAME_AS_PHONE = re.compile(
+    r"微信(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|支付宝(?:号)?(?:和|与|跟)?(?:手机|电话)?同号"
+    r"|同(?:微信|支付宝)"
+)
 _SAME_AS_QQ = re.compile(r"QQ(?:号)?(?:和|与|跟)?(?:手机|电话|微信)?同号|同QQ", re.IGNORECASE)
 # A WeChat ID split by spaces ("shan tie 888"): short pieces, joined when the first alone is
 # too short to be an ID.
@@ -585,11 +590,13 @@ _DIGIT = re.compile(r"\d")
 _SIXTEEN_DIGITS = re.compile(r"(?:\D*+\d){16}")
 # "@", "#", "艾特", "(at)", "[at]" ("（at）" is "(at)" once folded).
 _EMAIL_GATE = re.compile(r"[@#]|艾特|[(\[][aA][tT][)\]]")
-_URL_GATE = re.compile(r"://|www\.", re.IGNORECASE)
+# "://" or "www." in any case ("w" has no other case forms): one class first, so the engine
+# only tries it at ":", "w" or "W" (a case-blind pattern is tried at every position).
+_URL_GATE = re.compile(r"[:Ww](?:(?<=:)//|(?<=[Ww])[Ww][Ww]\.)")
 # A dot before a letter (with IGNORECASE, [A-Za-z] also takes "İ", "ı", "ſ" and the Kelvin sign).
 _HOST_GATE = re.compile("\\.[A-Za-z\u0130\u0131\u017f\u212a]")
 _QQ_GATE = re.compile("QQ", re.IGNORECASE)
-_WXID_GATE = re.compile("wxid_", re.IGNORECASE)
+_WXID_GATE = re.compile("[Ww](?i:xid_)")  # as "wxid_" in any case, tried only at w or W
 _PHONE_MIN_DIGITS = 10  # 1[3-9] and 9, 0 + area code + 7, 400/800 + 7, +86 + area + 7
 _REGISTRATION_MIN_DIGITS = 6  # a USCC begins with 8 digits, an ICP number has 6 to 10
 

@@ -23,8 +23,13 @@ from typing import TYPE_CHECKING, NamedTuple, overload
 if TYPE_CHECKING:
     from opencc_purepy import OpenCC
 
+# What `\s` matches in a str pattern (the characters `str.isspace` takes), as a class body
+# spelt out: sre checks a class of plain characters with one table lookup, and one holding
+# `\s` against each of its parts in turn (the separator class is checked between every two
+# digits of every phone, QQ and card candidate).
+SPACE_CHARS = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
-SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
+SEP_CHARS = SPACE_CHARS + r"\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
 # Emoji blocks, dingbats, variation selectors and joiners (as a regex class body).
 EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u20e3\u200b-\u200f\u2060\U0001f000-\U0001faff"
 SEP = f"[{SEP_CHARS}{EMOJI_CHARS}]"
@@ -121,7 +126,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
 # Punctuation-like noise between two Chinese characters ("删.帖", "删/帖", "删 帖", "删_帖"); not
 # next to Chinese numerals, whose separators the contact patterns read.
-_NOISE_CLASS = r"[\s./\\|_*^~+=·•'`-]"
+_NOISE_CLASS = rf"[{SPACE_CHARS}./\\|_*^~+=·•'`-]"
 # (The first noise character comes before the lookbehinds, which then look two characters back:
 # a pattern that begins with a character class is only tried where such a character is.)
 _WORD_NOISE = re.compile(
