@@ -429,8 +429,9 @@ def _uneven_pattern(count: int) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=8)
 def _changed_pattern(count: int) -> re.Pattern[str]:
     # Keyed like `_uneven_pattern`; one capturing class, so `split` puts each changed
-    # character at an odd index.
-    return re.compile("([" + "".join(map(re.escape, sorted(_NFKC_TABLE.changed))) + "])")
+    # character at an odd index (none known yet: a pattern that never matches).
+    changed = "".join(map(re.escape, sorted(_NFKC_TABLE.changed)))
+    return re.compile(f"([{changed}])" if changed else "(?!)")
 
 
 def _identity(text: str, original: str) -> Normalized:
