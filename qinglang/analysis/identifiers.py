@@ -114,15 +114,35 @@ class _Numbers:
 
 
 _S = f"{SEP}{{0,3}}"  # up to three separators between digits
-_MOBILE = re.compile(rf"(?<![\dA-Za-z])(?:\(?(?:\+|00)?86\)?{_S})?1{_S}[3-9](?:{_S}\d){{9}}(?!\d)")
+# The phone patterns are alternations that each begin with one literal character, the
+# lookbehind after it (looking two characters back): a pattern that begins with a lookbehind
+# is tried at every position, one that begins with literals only where one of them is. Each
+# spells out, first character by first character, the pattern it replaced (kept in
+# tests/analysis/test_identifiers.py, which compares them):
+#   (?<![\dA-Za-z])(?:\(?(?:\+|00)?86\)?S)?1S[3-9](?:S\d){9}(?!\d)
+_NOT_AFTER_ALNUM = r"(?<![\dA-Za-z][\s\S])"
+_MOBILE_REST = rf"1{_S}[3-9](?:{_S}\d){{9}}(?!\d)"
+_MOBILE = re.compile(
+    rf"\({_NOT_AFTER_ALNUM}(?:\+|00)?86\)?{_S}{_MOBILE_REST}"
+    rf"|\+{_NOT_AFTER_ALNUM}86\)?{_S}{_MOBILE_REST}"
+    rf"|0{_NOT_AFTER_ALNUM}086\)?{_S}{_MOBILE_REST}"
+    rf"|8{_NOT_AFTER_ALNUM}6\)?{_S}{_MOBILE_REST}"
+    rf"|1{_NOT_AFTER_ALNUM}{_S}[3-9](?:{_S}\d){{9}}(?!\d)"
+)
+#   (?<![\dA-Za-z+])(?:\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})(?:S\d){7,8}(?!\d)
+#   |(?<![\dA-Za-z+])[48]00(?:S\d){7}(?!\d)
+_NOT_AFTER_ALNUM_PLUS = r"(?<![\dA-Za-z+][\s\S])"
 _LANDLINE = re.compile(
-    rf"(?<![\dA-Za-z+])(?:\(0[1-9]\d{{1,2}}\)|0[1-9]\d{{1,2}})(?:{_S}\d){{7,8}}(?!\d)"
-    rf"|(?<![\dA-Za-z+])[48]00(?:{_S}\d){{7}}(?!\d)"
+    rf"\({_NOT_AFTER_ALNUM_PLUS}0[1-9]\d{{1,2}}\)(?:{_S}\d){{7,8}}(?!\d)"
+    rf"|0{_NOT_AFTER_ALNUM_PLUS}[1-9]\d{{1,2}}(?:{_S}\d){{7,8}}(?!\d)"
+    rf"|4{_NOT_AFTER_ALNUM_PLUS}00(?:{_S}\d){{7}}(?!\d)"
+    rf"|8{_NOT_AFTER_ALNUM_PLUS}00(?:{_S}\d){{7}}(?!\d)"
 )
 # An international landline: +86 or 0086, the area code without its 0, often in brackets.
 _AREA = r"(?:10|2\d|[3-9]\d\d)"  # area codes without the trunk 0 (mobiles never start 10)
+#   (?<![\dA-Za-z])(?:\+|00)86\s*(?:\(\s*AREA\s*\)|AREA(?=[\s\-]))(?:S\d){7,8}(?!\d)
 _INTL_LANDLINE = re.compile(
-    rf"(?<![\dA-Za-z])(?:\+|00)86\s*(?:\(\s*{_AREA}\s*\)|{_AREA}(?=[\s\-]))"
+    rf"(?:\+{_NOT_AFTER_ALNUM}|0{_NOT_AFTER_ALNUM}0)86\s*(?:\(\s*{_AREA}\s*\)|{_AREA}(?=[\s\-]))"
     rf"(?:{_S}\d){{7,8}}(?!\d)"
 )
 _PHONE_CUE = re.compile(r"电话|座机|热线|手机|客服|号码|致电|拨打|联系|tel|phone", re.IGNORECASE)
@@ -134,7 +154,12 @@ _LIST_SEP = re.compile(r"\s*(?:[/、,，|]|或者?|和|及|or)\s*(?:QQ)?\s*", re
 _WECHAT_LEAD = re.compile(rf"微信(?:[/、]QQ(?:号)?)?{_CONNECTOR}", re.IGNORECASE)
 _WECHAT_ID = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9@.])")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[a-z0-9]{6,20}(?![A-Za-z0-9_])", re.IGNORECASE)
-_SAME_AS_PHONE = re.compile(r"(微信|支付宝)(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|同(微信|支付宝)")
+# (微信|支付宝)(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|同(微信|支付宝), as alternatives that each
+# begin with a literal (then the engine only tries it at 微, 支 or 同).
+_SAME_AS_PHONE = re.compile(
+    r"微信(?:号)?(?:和|与|跟)?(?:手机|电话)?同号|支付宝(?:号)?(?:和|与|跟)?(?:手机|电话)?同号"
+    r"|同(?:微信|支付宝)"
+)
 _SAME_AS_QQ = re.compile(r"QQ(?:号)?(?:和|与|跟)?(?:手机|电话|微信)?同号|同QQ", re.IGNORECASE)
 # A WeChat ID split by spaces ("shan tie 888"): short pieces, joined when the first alone is
 # too short to be an ID.
@@ -246,7 +271,8 @@ _COMMON_TLDS = frozenset(
 # lookbehind after the first character, so the engine only tries the pattern at such a character.
 _ALNUM = "[0-9A-Za-z\u0130\u0131\u017f\u212a]"
 _USCC = re.compile(f"{_ALNUM}(?<!{_ALNUM}{_ALNUM}){_ALNUM}{{17}}(?!{_ALNUM})")
-_CARD_RUN = re.compile(r"(?<!\d)\d(?:[ \-]?\d)+(?!\d)")
+# (?<!\d)\d(?:[ \-]?\d)+(?!\d), the lookbehind after the first digit.
+_CARD_RUN = re.compile(r"\d(?<!\d\d)(?:[ \-]?\d)+(?!\d)")
 _CARD_CUE = re.compile(
     r"卡号|银行|账号|帐号|账户|户名|开户|收款|转账|汇款|打款|付款|工行|建行|农行|中行|招行|交行|"
     r"邮储|储蓄卡|借记卡|信用卡|银联|对公|card",
@@ -561,13 +587,16 @@ def _bank_cards(norm: Normalized, out: list[Identifier]) -> None:
 
 # What every match of a group of patterns contains: a text without it skips the group.
 _DIGIT = re.compile(r"\d")
+_SIXTEEN_DIGITS = re.compile(r"(?:\D*+\d){16}")
 # "@", "#", "艾特", "(at)", "[at]" ("（at）" is "(at)" once folded).
 _EMAIL_GATE = re.compile(r"[@#]|艾特|[(\[][aA][tT][)\]]")
-_URL_GATE = re.compile(r"://|www\.", re.IGNORECASE)
+# "://" or "www." in any case ("w" has no other case forms): one class first, so the engine
+# only tries it at ":", "w" or "W" (a case-blind pattern is tried at every position).
+_URL_GATE = re.compile(r"[:Ww](?:(?<=:)//|(?<=[Ww])[Ww][Ww]\.)")
 # A dot before a letter (with IGNORECASE, [A-Za-z] also takes "İ", "ı", "ſ" and the Kelvin sign).
 _HOST_GATE = re.compile("\\.[A-Za-z\u0130\u0131\u017f\u212a]")
 _QQ_GATE = re.compile("QQ", re.IGNORECASE)
-_WXID_GATE = re.compile("wxid_", re.IGNORECASE)
+_WXID_GATE = re.compile("[Ww](?i:xid_)")  # as "wxid_" in any case, tried only at w or W
 _PHONE_MIN_DIGITS = 10  # 1[3-9] and 9, 0 + area code + 7, 400/800 + 7, +86 + area + 7
 _REGISTRATION_MIN_DIGITS = 6  # a USCC begins with 8 digits, an ICP number has 6 to 10
 
@@ -587,9 +616,10 @@ def extract(text: str) -> list[Identifier]:
     host_matches = list(_HOST.finditer(ftext)) if _HOST_GATE.search(ftext) else []
     if url_matches or host_matches:
         _urls_and_domains(folded, out, list(email_spans), url_matches, host_matches)
-    # What `\d` takes, other scripts' digits too. Normalising only adds digits (numerals), so
-    # the folded text has no more than this.
-    digits = len(_DIGIT.findall(ntext))
+    # What `\d` takes, other scripts' digits too, counted up to 16 (the most a gate below asks
+    # for: a 1 MB page listed every digit). Normalising only adds digits (numerals), so the
+    # folded text has no more than this.
+    digits = 16 if _SIXTEEN_DIGITS.match(ntext) else len(_DIGIT.findall(ntext))
     if digits >= _REGISTRATION_MIN_DIGITS:
         _registrations(folded, out)
     phones: list[tuple[str, int, int]] = []

@@ -15,7 +15,7 @@ import functools
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, overload
@@ -23,8 +23,13 @@ from typing import TYPE_CHECKING, NamedTuple, overload
 if TYPE_CHECKING:
     from opencc_purepy import OpenCC
 
+# What `\s` matches in a str pattern (the characters `str.isspace` takes), as a class body
+# spelt out: sre checks a class of plain characters with one table lookup, and one holding
+# `\s` against each of its parts in turn (the separator class is checked between every two
+# digits of every phone, QQ and card candidate).
+SPACE_CHARS = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Characters brokers put between digits: spaces, dots, dashes, bullets, decorative symbols.
-SEP_CHARS = r"\s\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
+SEP_CHARS = SPACE_CHARS + r"\-_.·•~*#—–－※★☆♡♥❤✦✧◆◇○●□■△▲▽▼◎⊙→←↑↓♪♫✿❀❁"
 # Emoji blocks, dingbats, variation selectors and joiners (as a regex class body).
 EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u20e3\u200b-\u200f\u2060\U0001f000-\U0001faff"
 SEP = f"[{SEP_CHARS}{EMOJI_CHARS}]"
@@ -121,7 +126,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _NUMERAL = "[" + "".join(NUMERAL_DIGITS) + "]"
 # Punctuation-like noise between two Chinese characters ("删.帖", "删/帖", "删 帖", "删_帖"); not
 # next to Chinese numerals, whose separators the contact patterns read.
-_NOISE_CLASS = r"[\s./\\|_*^~+=·•'`-]"
+_NOISE_CLASS = rf"[{SPACE_CHARS}./\\|_*^~+=·•'`-]"
 # (The first noise character comes before the lookbehinds, which then look two characters back:
 # a pattern that begins with a character class is only tried where such a character is.)
 _WORD_NOISE = re.compile(
@@ -392,19 +397,27 @@ def t2s_changeable_chars() -> set[str]:
 class _NfkcTable(dict[int, str]):
     """A str.translate table filled on first sight of each character with its NFKC form."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: Iterable[int] = ()) -> None:
         super().__init__()
         self.uneven: set[str] = set()  # characters whose NFKC form is not one character
+        self.changed: dict[str, str] = {}  # characters seen whose NFKC form is another text
+        for code in seed:
+            self.__missing__(code)
 
     def __missing__(self, code: int) -> str:
-        folded = unicodedata.normalize("NFKC", chr(code))
+        ch = chr(code)
+        folded = unicodedata.normalize("NFKC", ch)
         if len(folded) != 1:
-            self.uneven.add(chr(code))
+            self.uneven.add(ch)
+        if folded != ch:
+            self.changed[ch] = folded
         self[code] = folded
         return folded
 
 
-_NFKC_TABLE = _NfkcTable()
+# Seeded with the ideographic space and the full-width ASCII forms, which nearly every Chinese
+# text holds (the table learns every other character on first sight).
+_NFKC_TABLE = _NfkcTable((0x3000, *range(0xFF01, 0xFF5F)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -413,14 +426,50 @@ def _uneven_pattern(count: int) -> re.Pattern[str]:
     return re.compile("[" + "".join(map(re.escape, sorted(_NFKC_TABLE.uneven))) + "]")
 
 
+@functools.lru_cache(maxsize=8)
+def _changed_pattern(count: int) -> re.Pattern[str]:
+    # Keyed like `_uneven_pattern`; one capturing class, so `split` puts each changed
+    # character at an odd index (none known yet: a pattern that never matches).
+    changed = "".join(map(re.escape, sorted(_NFKC_TABLE.changed)))
+    return re.compile(f"([{changed}])" if changed else "(?!)")
+
+
 def _identity(text: str, original: str) -> Normalized:
     return Normalized(text, range(len(original)), range(1, len(original) + 1), original)
 
 
 def _nfkc(text: str) -> Normalized:
-    """NFKC character by character (so every output character maps to the one it came from)."""
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+    """NFKC character by character (so every output character maps to the one it came from).
+
+    The fast path replaces only the characters already known to change (C-level split, map and
+    join, not a table lookup per character) and checks the result with
+    `unicodedata.is_normalized`. That is exact: a character whose NFKC form differs from it
+    never occurs in an NFKC-normalised text, so a normalised result proves every character
+    left as it was is its own NFKC form (and then the text was not normalised before unless
+    nothing was replaced, when both paths return it unchanged). Otherwise (a character not seen
+    yet, a combining mark composing with its neighbour) `_nfkc_by_character` decides.
+    """
+    if text.isascii():
         return _identity(text, text)
+    changed = _NFKC_TABLE.changed
+    parts = _changed_pattern(len(changed)).split(text)
+    if len(parts) == 1 and unicodedata.is_normalized("NFKC", text):
+        return _identity(text, text)
+    if len(parts) == 1:
+        return _nfkc_by_character(text)
+    parts[1::2] = map(changed.__getitem__, parts[1::2])
+    folded = "".join(parts)
+    if not unicodedata.is_normalized("NFKC", folded):
+        return _nfkc_by_character(text)
+    if len(folded) == len(text):
+        # No NFKC form is empty: the same length means one character for one.
+        return _identity(folded, text)
+    return _nfkc_by_character(text)
+
+
+def _nfkc_by_character(text: str) -> Normalized:
+    """NFKC through the table, one character at a time (learning characters not seen yet), for
+    a text that is not NFKC-normalised."""
     folded = text.translate(_NFKC_TABLE)
     uneven = _NFKC_TABLE.uneven
     if not uneven or _uneven_pattern(len(uneven)).search(text) is None:
