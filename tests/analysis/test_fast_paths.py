@@ -116,10 +116,15 @@ def test_nfkc_examples(text, expected):
     assert _nfkc(text).text == expected
 
 
-def test_nfkc_learns_and_then_takes_the_fast_path(monkeypatch):
+def test_nfkc_learns_and_then_takes_the_fast_path(monkeypatch, request):
     """A fresh table knows no character: the first text teaches it, the second goes fast."""
     table = _NfkcTable()  # not even the full-width forms
     monkeypatch.setattr(normalize, "_NFKC_TABLE", table)
+    # The patterns are cached by the size of the one process-wide table's sets (they only grow);
+    # a table swapped in here starts small again, so forget what earlier tests cached.
+    for cached in (normalize._uneven_pattern, normalize._changed_pattern):
+        cached.cache_clear()
+        request.addfinalizer(cached.cache_clear)  # and forget this table's after the test
     text = "价格：１２０元，ⅳ号"
     assert _as_lists(_nfkc(text)) == _reference_nfkc(text)
     assert {"：", "１", "２", "０", "，", "ⅳ"} <= set(table.changed)
