@@ -16,6 +16,8 @@ SETTINGS_MODULES = {
     "production": "qinglang.settings.production",
     "test": "qinglang.settings.test",
 }
+# Threads of the worker that serves the network-bound queue (captures, mail) under `up`.
+IO_THREADS = 4
 
 
 def _setup_django() -> None:
@@ -172,23 +174,23 @@ def _up(
 
     from qinglang.core import initstate
 
+    celery = [sys.executable, "-m", "celery", "-A", "qinglang", "worker", "--loglevel", "INFO"]
+    # Two workers: processes for the analyses (and beat), threads for the tasks that wait on
+    # the network (captures, mail), so a slow website never holds an analysis up.
     worker = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "qinglang",
-        "worker",
-        "--beat",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "2",
-        "--schedule",
-        str(settings.QINGLANG_HOME / "celerybeat-schedule"),
+        *celery,
+        *("--hostname", "analysis@%h", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE),
+        *("--concurrency", "2", "--beat"),
+        *("--schedule", str(settings.QINGLANG_HOME / "celerybeat-schedule")),
+    ]
+    io_worker = [
+        *celery,
+        *("--hostname", "io@%h", "--queues", settings.QINGLANG_IO_QUEUE),
+        *("--pool", "threads", "--concurrency", str(IO_THREADS)),
     ]
     worker_child = Child("worker", worker)
-    children.append(worker_child)
+    io_child = Child("io-worker", io_worker)
+    children += [worker_child, io_child]
     current = initstate.is_current(initstate.fingerprint(demo=True))
     static_marker = settings.STATIC_ROOT / ".qinglang-sources"
     static_before = static_marker.read_text() if static_marker.exists() else None
@@ -203,6 +205,7 @@ def _up(
     # The worker (its pool loads the analysis dictionaries) starts once the check is done, so
     # that on two cores it does not delay the web server's first answer.
     worker_child.start(env)
+    io_child.start(env)
     print(f"清朗 Qinglang: http://{args.host}:{args.port}/  (Ctrl-C 停止 / to stop)", flush=True)
     signals.in_loop = True
     while not signals.stopping:
@@ -235,6 +238,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "celery", "-A", "qinglang", "worker", "--loglevel", "INFO"]
     if args.concurrency:
         cmd += ["--concurrency", str(args.concurrency)]
+    if args.queues:
+        cmd += ["--queues", args.queues]
+    if args.pool:
+        cmd += ["--pool", args.pool]
     if args.beat:
         from django.conf import settings
 
@@ -260,6 +267,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the scheduler (exactly one process in a deployment)",
     )
     worker.add_argument("--concurrency", type=int, default=0, help="worker processes")
+    worker.add_argument(
+        "--queues",
+        default="",
+        help="only these queues, comma-separated: celery (analyses, the default), io (network)",
+    )
+    worker.add_argument(
+        "--pool", choices=["prefork", "threads"], default="", help="threads suits --queues io"
+    )
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create")

@@ -79,7 +79,7 @@ def connect_task_signals() -> None:
 
 
 def queue_depth(queue: str = "celery") -> int | None:
-    """Return how many messages wait in the default queue (None when the broker is unreachable)."""
+    """Return how many messages wait in `queue` (None when the broker is unreachable)."""
     from django.conf import settings
     from kombu import Connection
 
@@ -107,9 +107,12 @@ class OperationsCollector:
         depth = GaugeMetricFamily(
             "qinglang_queue_depth", "Messages waiting in the Celery queue.", labels=["queue"]
         )
-        value = queue_depth()
-        if value is not None:
-            depth.add_metric(["celery"], value)
+        from django.conf import settings
+
+        for queue in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.QINGLANG_IO_QUEUE):
+            value = queue_depth(queue)
+            if value is not None:
+                depth.add_metric([queue], value)
         yield depth
         yield self._failures()
         yield from self._overdue()

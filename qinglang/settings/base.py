@@ -9,6 +9,7 @@ from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BASE_DIR.parent
@@ -283,6 +284,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A new worker process loads the analysis dictionaries before it reports ready (about a second,
 # more on a busy machine); Celery's default of 4 s would kill and restart it in a loop.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60.0
+# Tasks that mostly wait on the network (fetching a page, talking to a mail server) have a
+# queue of their own: `qinglang up` serves it with a worker of threads, so a slow or unanswering
+# website never holds the processes that analyse reports (a 5 s DNS timeout per capture took
+# half the pool in a 10-minute load). A worker started without -Q consumes both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+QINGLANG_IO_QUEUE = "io"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(QINGLANG_IO_QUEUE))
+QINGLANG_IO_TASKS = (
+    "qinglang.evidence.tasks.capture_page",
+    "qinglang.core.tasks.send_notification_email",
+    "qinglang.intake.tasks.send_news_notice",
+)
+CELERY_TASK_ROUTES = {name: {"queue": QINGLANG_IO_QUEUE} for name in QINGLANG_IO_TASKS}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}

@@ -94,10 +94,13 @@ def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
         css = f"http://127.0.0.1:{port}/static/vendor/bootstrap/dist/css/bootstrap.min.css"
         assert get(css) == 200
         children = children_of(proc.pid)
-        assert sorted(children.values()) == ["celery", "gunicorn"]
-        while "ready." not in (tmp_path / "up.log").read_text():
-            assert time.monotonic() < deadline, "the worker did not start"
+        # the web server, the analysis worker (processes, beat) and the network worker (threads)
+        assert sorted(children.values()) == ["celery", "celery", "gunicorn"]
+        while (tmp_path / "up.log").read_text().count("ready.") < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
             time.sleep(1)
+        up_log = (tmp_path / "up.log").read_text()
+        assert "analysis@" in up_log and "io@" in up_log
         assert (tmp_path / "qinglang.sqlite3").exists()
         assert "demo-beijing" in (tmp_path / "up.log").read_text()
 
@@ -118,6 +121,7 @@ def test_up_serves_site_and_worker_then_stops_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(page, timeout=60) as response:  # noqa: S310 - local URL
             assert response.status == 200
         _wait_until_analysed(tmp_path, deadline)
+        _wait_until_capture_tried(tmp_path, deadline)
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
@@ -168,6 +172,24 @@ def _wait_until_analysed(home: Path, deadline: float) -> None:
         db.close()
 
 
+def _wait_until_capture_tried(home: Path, deadline: float) -> None:
+    """Wait until the network worker has made a capture attempt (this host does not resolve)."""
+    db = sqlite3.connect(home / "qinglang.sqlite3")
+    try:
+        tried = "SELECT count(*) FROM evidence_webcapture WHERE attempts > 0"
+        while not db.execute(tried).fetchone()[0]:
+            assert time.monotonic() < deadline, "no capture was attempted in time"
+            time.sleep(1)
+    finally:
+        db.close()
+    log = (home / "up.log").read_text()
+    # the capture ran in the threads of the network worker, not in an analysis process
+    assert "capture_page" in log
+    for line in log.splitlines():
+        if "evidence.tasks.capture_page[" in line and ("retry:" in line or "succeeded" in line):
+            assert "ForkPoolWorker" not in line, line
+
+
 def _post_report(
     port: int, n: int, *, headers: dict[str, str] | None = None, receipt: bool = False
 ) -> Any:
@@ -193,7 +215,15 @@ def _post_report(
 
 
 def _celery_pid(parent: int) -> int | None:
-    return next((pid for pid, name in children_of(parent).items() if name == "celery"), None)
+    """Return the pid of `up`'s analysis worker (the one with the processes and beat)."""
+    for pid in children_of(parent):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"analysis@%h" in cmdline:
+            return pid
+    return None
 
 
 def test_up_restarts_a_killed_worker_and_the_site_keeps_answering(tmp_path):

@@ -1,0 +1,95 @@
+"""Network-bound tasks have a queue of their own, so a slow website never holds an analysis."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from qinglang.celery import app
+
+# Every app's tasks module, as a worker imports them at start.
+app.loader.import_default_modules()
+
+IO_TASKS = [
+    "qinglang.evidence.tasks.capture_page",
+    "qinglang.core.tasks.send_notification_email",
+    "qinglang.intake.tasks.send_news_notice",
+]
+CPU_TASKS = [
+    "qinglang.intake.tasks.analyse_report",
+    "qinglang.evidence.tasks.make_preview",
+    "qinglang.monitoring.tasks.check_source",
+    "qinglang.core.tasks.seal_ledger",
+]
+
+
+@pytest.mark.parametrize("name", IO_TASKS)
+def test_a_network_bound_task_goes_to_the_io_queue(name):
+    assert name in app.tasks
+    assert app.amqp.router.route({}, name)["queue"].name == "io"
+
+
+@pytest.mark.parametrize("name", CPU_TASKS)
+def test_every_other_task_stays_on_the_default_queue(name):
+    assert name in app.tasks
+    assert app.amqp.router.route({}, name)["queue"].name == "celery"
+
+
+def test_a_worker_started_without_queues_consumes_both():
+    """`qinglang worker`, the deployment test's workers and a plain `celery worker` take -Q from
+    task_queues: a deployment that runs no network worker still captures and mails."""
+    assert set(app.amqp.queues) == {"celery", "io"}
+    assert tuple(IO_TASKS) == settings.QINGLANG_IO_TASKS
+
+
+@pytest.mark.django_db
+def test_messages_reach_the_broker_in_their_own_queues(embedded_broker, settings):
+    """Sent through the platform's app (its routes), each message waits in its own queue."""
+    from qinglang.evidence.tasks import capture_page
+    from qinglang.intake.tasks import analyse_report
+
+    with app.connection_for_write() as conn:
+        producer = conn.Producer()
+        capture_page.apply_async(kwargs={"capture_id": 1}, task_id="c-1", producer=producer)
+        analyse_report.apply_async(kwargs={"report_id": 1}, task_id="a-1", producer=producer)
+    with embedded_broker.connection_for_read() as conn:
+        got = {}
+        for queue_name in ("celery", "io"):
+            queue = conn.SimpleQueue(queue_name)
+            message = queue.get(timeout=5)
+            got[queue_name] = message.headers["id"]
+            message.ack()
+            assert queue.qsize() == 0
+            queue.close()
+    assert got == {"celery": "a-1", "io": "c-1"}
+
+
+def test_the_queue_depth_metric_names_both_queues(embedded_broker, settings):
+    from qinglang.dashboard.metrics import OperationsCollector
+
+    depth = next(OperationsCollector().collect())
+    assert sorted(sample.labels["queue"] for sample in depth.samples) == ["celery", "io"]
+
+
+def test_qinglang_worker_passes_queues_and_pool_to_celery(monkeypatch):
+    from qinglang import cli
+
+    ran = []
+    monkeypatch.setattr(cli.os, "execv", lambda program, cmd: ran.append(cmd))
+    assert cli.main(["worker", "--queues", "io", "--pool", "threads", "--concurrency", "8"]) == 1
+    (cmd,) = ran
+    assert cmd[cmd.index("--queues") + 1] == "io"
+    assert cmd[cmd.index("--pool") + 1] == "threads"
+    assert cmd[cmd.index("--concurrency") + 1] == "8"
+    ran.clear()
+    assert cli.main(["worker"]) == 1
+    assert "--queues" not in ran[0] and "--pool" not in ran[0]  # both queues, processes
+
+
+def test_qinglang_worker_refuses_an_unknown_pool(capsys):
+    from qinglang import cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["worker", "--pool", "gevent"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
