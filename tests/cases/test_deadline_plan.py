@@ -88,6 +88,30 @@ def test_every_kind_is_listed_with_counts_per_status(world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_api_items_are_what_the_documented_serializer_renders(world, language):
+    """The items are built without DRF's fields (a national plan holds thousands): every kind,
+    with and without a case, in both languages, equals DeadlineItemOut's rendering."""
+    from django.utils import translation
+
+    from qinglang.cases.api.deadlines import DeadlineItemOut, items_out
+
+    make_report(world.beijing_office)  # triage: no case
+    case = _case(world)
+    overdue = send(world, case)
+    Transfer.objects.filter(pk=overdue.pk).update(deadline=timezone.now() - dt.timedelta(days=1))
+    transfers.request_extension(overdue, days=2, reason="需补充材料", acting_user=world.police_user)
+    tasks.create_task(
+        case, title="核查备案", acting_user=world.beijing_user, assignee_user=world.beijing_user
+    )
+    with translation.override(language):
+        plan = list_deadlines(world.beijing_user)
+        assert {i.kind for i in plan.items} == {"triage", "transfer", "extension", "task"}
+        assert any(i.case is None for i in plan.items) and any(i.case for i in plan.items)
+        assert items_out(plan.items) == DeadlineItemOut(plan.items, many=True).data
+
+
+@pytest.mark.django_db
 def test_superior_sees_subordinates_and_other_region_sees_nothing(world):
     case = _case(world, world.shenzhen_office, world.shenzhen_user)
     transfer = send(world, case, user=world.shenzhen_user)
