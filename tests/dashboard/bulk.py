@@ -91,6 +91,22 @@ def organizations(world: Any, ctx: dict, n: int) -> None:
     )
 
 
+def offices(world: Any, ctx: dict, n: int) -> None:
+    """Add `n` municipal regulator offices under Guangdong."""
+    from qinglang.core.models import OfficeLevel, Organization, OrganizationKind
+
+    Organization.objects.bulk_create(
+        Organization(
+            name=tag(),
+            kind=OrganizationKind.REGULATOR_OFFICE,
+            level=OfficeLevel.MUNICIPAL,
+            region=world.shenzhen,
+            parent=world.guangdong_office,
+        )
+        for _ in range(n)
+    )
+
+
 def notifications(world: Any, ctx: dict, n: int) -> None:
     """Add `n` messages to the Shenzhen user, half to the office."""
     from qinglang.core.models import Notification
@@ -267,6 +283,51 @@ def search_documents(world: Any, ctx: dict, n: int) -> None:
                 "INSERT INTO registry_searchdocument_fts (title, body, doc_id) VALUES (%s, %s, %s)",
                 [(d.title, d.body_segmented, d.pk) for d in docs],
             )
+
+
+def lookups(world: Any, ctx: dict, n: int) -> None:
+    """Add `n` practitioner lookups by the website officer (its own log)."""
+    from qinglang.registry.models import PractitionerLookup
+
+    PractitionerLookup.objects.bulk_create(
+        PractitionerLookup(
+            user=world.website_user,
+            organization=world.website_operator,
+            lookup_kind="press_card",
+            query_hash="0" * 64,
+            purpose=tag(),
+            found=False,
+        )
+        for _ in range(n)
+    )
+
+
+IDENTIFIER = ("phone", "13800138000")
+
+
+def identifier(world: Any) -> dict[str, Any]:
+    """Return the broker's phone number as a registry identifier."""
+    from qinglang.registry.models import Identifier
+
+    return {"identifier": Identifier.objects.create(kind=IDENTIFIER[0], value=IDENTIFIER[1])}
+
+
+def occurrences(world: Any, ctx: dict, n: int) -> None:
+    """Add `n` Shenzhen reports in which the identifier occurs."""
+    from qinglang.registry.models import IdentifierOccurrence
+
+    now = _now()
+    IdentifierOccurrence.objects.bulk_create(
+        IdentifierOccurrence(
+            identifier=ctx["identifier"],
+            source_type="intake.report",
+            source_id=str(r.pk),
+            office=world.shenzhen_office,
+            region_code="440300",
+            seen_at=now,
+        )
+        for r in reports(world.shenzhen_office, n)
+    )
 
 
 # --- compliance -------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ Inventory of lists (from qinglang/*/urls.py and */api_urls.py; a list answers wi
 | cases       | cases:triage_list, cases:case_list, api-case-list          | here (+ keyset [1])  |
 | cases       | cases:transfer_list (inbox and ?direction=sent)            | here                 |
 | cases       | api-transfer-list, api-users (colleagues)                  | here                 |
+| cases       | case_picker, office_picker (up to 20 matches)              | here                 |
+| cases       | quick_search (redirects to one object or registry:search)  | not a list           |
 | cases       | one case's: task_list, api-case-tasks, case_captures,      | here                 |
 |             | api-case-captures, api-case-transfers, api-case-notes      |                      |
 | cases       | cases:deadline_list, api-deadlines                         | here (+ paging [2])  |
@@ -25,6 +27,9 @@ Inventory of lists (from qinglang/*/urls.py and */api_urls.py; a list answers wi
 | registry    | websites, accounts, practitioners, intermediaries,         | here (page and API)  |
 |             | violations (also as an agency), networks                   |                      |
 | registry    | registry:exclusions, registry:search                       | here                 |
+| registry    | registry:lookup (a website's own log), registry:identifier | here              |
+|             | and registry-identifier (one identifier's sources)         |                      |
+| registry    | graph_data (the graph around one start, bounded)           | registry/test_graph* |
 | registry    | violations_export                                          | a download           |
 | compliance  | home (website, office), request_list (website, office),    | here                 |
 |             | flag_list, norm_list, audit_list, evaluation_list          |                      |
@@ -90,6 +95,7 @@ class Budget:
     query: str = ""
     setup: Callable[[Any], dict] | None = None
     marks: int = 10  # marked strings the answer shows at 10 rows, at least
+    mark: str = MARK  # what each row shows (the factories put MARK in names and titles)
     extra: dict = field(default_factory=dict)
 
     def path(self, ctx: dict) -> str:
@@ -99,6 +105,10 @@ class Budget:
 
 def _case_url(name: str) -> Callable[[dict], str]:
     return lambda ctx: reverse(name, args=[ctx["case"].pk])
+
+
+def _identifier(name: str) -> str:
+    return reverse(name, args=list(bulk.IDENTIFIER))
 
 
 def page(name: str, make: Maker, url: Any, who: str | None = "shenzhen_user", **kw: Any) -> Budget:
@@ -141,6 +151,8 @@ BUDGETS = [
     api("api-case-captures", bulk.captures, _case_url("api-case-captures"), **case),
     api("api-case-transfers", bulk.case_transfers, _case_url("api-case-transfers"), **case),
     api("api-case-notes", bulk.notes, _case_url("api-case-notes"), **case),
+    page("cases:case_picker", bulk.staff_cases, "cases:case_picker"),
+    page("cases:office_picker", bulk.offices, "cases:office_picker"),
     page("cases:deadline_list", bulk.deadlines, "cases:deadline_list"),
     api("api-deadlines", bulk.deadlines, "api-deadlines"),
     # registry
@@ -159,6 +171,21 @@ BUDGETS = [
     api("registry-networks", bulk.networks, "registry-networks"),
     page("registry:exclusions", bulk.exclusions, "registry:exclusions"),
     page("registry:search", bulk.search_documents, "registry:search", query="q=删帖"),
+    page("registry:lookup", bulk.lookups, "registry:lookup", "website_user"),
+    page(
+        "registry:identifier",
+        bulk.occurrences,
+        lambda ctx: _identifier("registry:identifier"),
+        setup=bulk.identifier,
+        mark="/cases/triage/",
+    ),
+    api(
+        "registry-identifier",
+        bulk.occurrences,
+        lambda ctx: _identifier("registry-identifier"),
+        setup=bulk.identifier,
+        mark="intake.report",
+    ),
     # compliance
     page("compliance:home[website]", bulk.evaluations, "compliance:home", "website_user"),
     page("compliance:home[office]", bulk.evaluations, "compliance:home", "beijing_user"),
@@ -305,9 +332,9 @@ def test_constant_queries_at_10_and_1000_rows(world, budget):
     budget.make(world, ctx, 10)
     _get(client, url)  # warm caches (content types, sessions, token use)
     small, body = _get(client, url)
-    shown = body.count(MARK)
+    shown = body.count(budget.mark)
     assert shown >= budget.marks, f"{budget.id}: {shown} of the 10 rows shown"
     budget.make(world, ctx, 990)
     large, body = _get(client, url)
-    assert body.count(MARK) >= shown, f"{budget.id}: fewer rows shown at 1,000"
+    assert body.count(budget.mark) >= shown, f"{budget.id}: fewer rows shown at 1,000"
     assert large == small, f"{budget.id}: {small} queries at 10 rows, {large} at 1,000"
