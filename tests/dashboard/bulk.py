@@ -817,6 +817,37 @@ def captures(world: Any, ctx: dict, n: int) -> None:
     )
 
 
+def evidence(world: Any, ctx: dict, n: int) -> None:
+    """Add `n` files attached to the context's case (rows only: no bytes in the vault)."""
+    from qinglang.evidence.models import EvidenceAttachment, EvidenceBlob, EvidenceItem
+
+    blobs = EvidenceBlob.objects.bulk_create(
+        EvidenceBlob(
+            sha256=f"{next(_serial):064x}", size=3, media_type="image/png", storage_name="x"
+        )
+        for _ in range(n)
+    )
+    items = EvidenceItem.objects.bulk_create(
+        EvidenceItem(
+            blob=b,
+            original_name=f"{tag()}.png",
+            media_type="image/png",
+            size=3,
+            added_by=world.shenzhen_user,
+        )
+        for b in blobs
+    )
+    EvidenceAttachment.objects.bulk_create(
+        EvidenceAttachment(
+            item=i,
+            subject_type="cases.case",
+            subject_id=str(ctx["case"].pk),
+            attached_by=world.shenzhen_user,
+        )
+        for i in items
+    )
+
+
 def deadlines(world: Any, ctx: dict, n: int) -> None:
     """Add work with deadlines: reports awaiting triage, transfers and tasks (n in all)."""
     third = max(1, n // 3)

@@ -21,8 +21,8 @@ Inventory of lists (from qinglang/*/urls.py and */api_urls.py; a list answers wi
 | cases       | one case's: task_list, api-case-tasks, case_captures,      | here                 |
 |             | api-case-captures, api-case-transfers, api-case-notes      |                      |
 | cases       | cases:deadline_list, api-deadlines                         | here (+ paging [2])  |
-| cases       | api-case-evidence, api-report-questions (one case's files, | [3]                  |
-|             | one report's thread)                                       |                      |
+| cases       | api-case-evidence (one case's files)                       | here                 |
+| cases       | api-report-questions (one report's conversation)           | [3]                  |
 | cases       | case_export_csv/xlsx, calendar_feed                        | downloads            |
 | registry    | websites, accounts, practitioners, intermediaries,         | here (page and API)  |
 |             | violations (also as an agency), networks                   |                      |
@@ -54,10 +54,11 @@ Inventory of lists (from qinglang/*/urls.py and */api_urls.py; a list answers wi
 | disclosure  | api-disclosure-batches                                     | POST only            |
 | dashboard   | dashboard:home, api-dashboard-summary (aggregate tables)   | here                 |
 | dashboard   | chart_csv, chart_json (one chart: dashboard:home's reads)  | as dashboard:home    |
-| evidence    | custody, package_custody (one subject's custody chain)     | [4]                  |
+| evidence    | custody (one subject's files and custody chain)            | here                 |
+| evidence    | package_custody (what a package holds, from the ledger)    | [4]                  |
 
 [1] tests/cases/test_keyset_lists.py (cursor pages).  [2] tests/cases/test_deadline_pages.py.
-[3] tests/cases/test_case_evidence.py, test_case_evidence_api.py, intake/test_conversation_*.py.
+[3] tests/intake/test_conversation_api.py.
 [4] tests/evidence/test_views.py.
 """
 
@@ -153,6 +154,13 @@ BUDGETS = [
     api("api-case-notes", bulk.notes, _case_url("api-case-notes"), **case),
     page("cases:case_picker", bulk.staff_cases, "cases:case_picker"),
     page("cases:office_picker", bulk.offices, "cases:office_picker"),
+    api("api-case-evidence", bulk.evidence, _case_url("api-case-evidence"), **case),
+    page(
+        "evidence:custody",
+        bulk.evidence,
+        lambda ctx: reverse("evidence:custody", args=["cases.case", ctx["case"].pk]),
+        **case,
+    ),
     page("cases:deadline_list", bulk.deadlines, "cases:deadline_list"),
     api("api-deadlines", bulk.deadlines, "api-deadlines"),
     # registry
