@@ -220,13 +220,21 @@ def monthly_figures(website: Website, *, months: int = 12) -> list[MonthlyFigure
     A request counts as valid unless it was marked invalid; "closed in time" counts
     enterprise-related requests without a `late` flag.
     """
+    return monthly_figures_of([website], months=months)[website.pk]
+
+
+def monthly_figures_of(
+    websites: list[Website], *, months: int = 12
+) -> dict[int, list[MonthlyFigures]]:
+    """Return `monthly_figures` of each website by id, reading their requests in one query."""
     rows = (
-        DeletionRequest.objects.filter(website=website)
+        DeletionRequest.objects.filter(website__in=[w.pk for w in websites])
         .order_by()
-        .values_list("received_at", "valid", "enterprise_related", "flag_codes")
+        .values_list("website_id", "received_at", "valid", "enterprise_related", "flag_codes")
     )
-    buckets: dict[str, list[int]] = {}
-    for received_at, valid, enterprise, codes in rows:
+    by_website: dict[int, dict[str, list[int]]] = {w.pk: {} for w in websites}
+    for website_id, received_at, valid, enterprise, codes in rows:
+        buckets = by_website[website_id]
         key = timezone.localtime(received_at, SHANGHAI).strftime("%Y-%m")
         bucket = buckets.setdefault(key, [0, 0, 0, 0, 0])
         bucket[0] += 1
@@ -238,6 +246,10 @@ def monthly_figures(website: Website, *, months: int = 12) -> list[MonthlyFigure
             bucket[3] += 1
             if "late" not in (codes or []):
                 bucket[4] += 1
+    return {pk: _figures(buckets, months) for pk, buckets in by_website.items()}
+
+
+def _figures(buckets: dict[str, list[int]], months: int) -> list[MonthlyFigures]:
     result = []
     for key in sorted(buckets, reverse=True)[:months]:
         received, valid, invalid, enterprise, in_time = buckets[key]

@@ -69,11 +69,11 @@ def home(request: HttpRequest) -> HttpResponse:
     from qinglang.cases.models import Transfer, TransferKind
 
     websites = list(selectors.websites_visible_to(request.user).order_by("name")[:50])
-    figures = (
-        [(w, selectors.monthly_figures(w)) for w in websites]
-        if selectors.is_website_officer(request.user)
-        else []
-    )
+    if selectors.is_website_officer(request.user):
+        by_website = selectors.monthly_figures_of(websites)
+        figures = [(w, by_website[w.pk]) for w in websites]
+    else:
+        figures = []
     orders = (
         Transfer.objects.filter(
             recipient_id=request.user.organization_id, kind=TransferKind.RECTIFICATION_ORDER

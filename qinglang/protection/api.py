@@ -276,7 +276,7 @@ class ProtectionCaseListView(APIView):
         responses={200: ProtectionCaseOut(many=True), 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        cases = selectors.protection_cases_visible_to(request.user)[:100]
+        cases = selectors.curated_cases_visible_to(request.user)[:100]
         return Response([selectors.curated_view(c, request.user) for c in cases])
 
 

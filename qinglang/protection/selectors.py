@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -147,6 +147,18 @@ def protection_cases_visible_to(user: User) -> QuerySet[ProtectionCase]:
         received = Transfer.objects.filter(case_id=OuterRef("case_id"), recipient=org)
         return base.filter(Exists(received))
     return base.none()
+
+
+def curated_cases_visible_to(user: User) -> QuerySet[ProtectionCase]:
+    """Return the cases the user may see with what `curated_view` reads (transfers, alerts)."""
+    from qinglang.cases.models import Transfer
+
+    transfers = Transfer.objects.select_related("recipient").prefetch_related("feedback")
+    return (
+        protection_cases_visible_to(user)
+        .annotate(alert_count=Count("alerts"))
+        .prefetch_related(Prefetch("case__transfers", queryset=transfers))
+    )
 
 
 def get_protection_case_for(user: User, pk: Any) -> ProtectionCase:

@@ -528,7 +528,9 @@ def intermediary_networks(*, user: User | None, min_size: int = 2) -> list[Netwo
 def networks_from_table(*, min_size: int = 2) -> list[Network]:
     """Return every stored network (for the aggregate job, which scopes by region itself)."""
     rows = list(IntermediaryNetwork.objects.filter(size__gte=min_size).order_by("number"))
-    brokers = Intermediary.objects.in_bulk({i for r in rows for i in r.intermediary_ids})
+    # One query whatever the number of ids (in_bulk splits them into batches on SQLite).
+    wanted = {i for r in rows for i in r.intermediary_ids}
+    brokers = {b.pk: b for b in Intermediary.objects.filter(pk__in=wanted)}
     codes = {c for r in rows for c in r.region_codes}
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     return [

@@ -171,9 +171,7 @@ class ApplicationCollectionView(APIView):
         summary="Applications to your office's calls",
     )
     def get(self, request: Request) -> Response:
-        qs = selectors.applications_visible_to(request.user).prefetch_related(
-            "decisions__decided_by"
-        )
+        qs = selectors.applications_visible_to(request.user)
         return Response(ApplicationOut(qs, many=True).data)
 
     @extend_schema(

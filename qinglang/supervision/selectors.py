@@ -125,7 +125,7 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     return (
         Application.objects.filter(call__office_id=user.organization_id)
         .select_related("call", "region")
-        .prefetch_related("decisions")
+        .prefetch_related("decisions__decided_by")
     )
 
 

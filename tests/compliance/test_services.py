@@ -355,6 +355,22 @@ def test_monthly_figures(world):
     assert (month.enterprise_related, month.closed_in_time) == (2, 1)
 
 
+def test_monthly_figures_of_several_websites_keep_each_apart(world, django_assert_num_queries):
+    first, second = website_of(world), website_of(world, name="示例论坛")
+    quiet = website_of(world, name="无请求网站")
+    file(first, world.website_user, payload(), payload(valid=False))
+    file(second, world.website_user, payload())
+    with django_assert_num_queries(1):
+        figures = selectors.monthly_figures_of([first, second, quiet])
+    assert figures == {
+        first.pk: selectors.monthly_figures(first),
+        second.pk: selectors.monthly_figures(second),
+        quiet.pk: [],
+    }
+    assert [(m.received, m.invalid) for m in figures[first.pk]] == [(2, 1)]
+    assert [m.received for m in figures[second.pk]] == [1]
+
+
 def test_a_new_formula_version_with_inspection_findings(world, monkeypatch):
     import sys
     import types
