@@ -487,13 +487,11 @@ def requeue_pending_reports(*, older_than: timedelta = timedelta(minutes=10)) ->
     flight) is left alone: its message will come. With another broker the copy is sent, and
     the analysis's own guard (`analysed_at`, under a row lock) makes the second one do nothing.
     """
-    from qinglang.core.broker import waiting_task_ids
+    from qinglang.core.broker import not_waiting
     from qinglang.intake.tasks import analysis_task_id
 
-    ids = list(reports_awaiting_analysis(older_than=older_than).values_list("pk", flat=True))
-    waiting = waiting_task_ids()
-    if waiting:
-        ids = [report_id for report_id in ids if analysis_task_id(report_id) not in waiting]
+    due = reports_awaiting_analysis(older_than=older_than).values_list("pk", flat=True)
+    ids = not_waiting(due, analysis_task_id)
     for report_id in ids:
         enqueue_analysis(report_id)
     return len(ids)

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 
-from qinglang.core.taskbase import Task
+from qinglang.core.taskbase import KeyedTask, keyed_task_id
 from qinglang.intake import services
+
+ANALYSIS_KEY = "intake-analyse"
 
 
 def analysis_task_id(report_id: int) -> str:
     """Return the task id of every analysis message of one report (first and requeued)."""
-    return f"intake-analyse-{report_id}"
+    return keyed_task_id(ANALYSIS_KEY, report_id)
 
 
-class AnalysisTask(Task):
-    """Sends its messages under the report's own task id, so the broker shows if one waits."""
-
-    def apply_async(  # type: ignore[override]
-        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
-    ) -> Any:
-        if task_id is None:
-            report_id = (kwargs or {}).get("report_id", args[0] if args else None)
-            if isinstance(report_id, int):
-                task_id = analysis_task_id(report_id)
-        return super().apply_async(args, kwargs, task_id=task_id, **options)
-
-
-@shared_task(base=AnalysisTask, acks_late=True)
+@shared_task(base=KeyedTask, key_argument="report_id", key_prefix=ANALYSIS_KEY, acks_late=True)
 def analyse_report(report_id: int) -> bool:
     """Analyse one report (idempotent: a second run does nothing)."""
     return services.analyse_report(report_id)
