@@ -21,6 +21,7 @@ from tests.services import REDIS_URL
 pytestmark = pytest.mark.django_db
 
 EMAIL = "reporter-7f3a@example.cn"
+KEY = "ABCDE-FGHJK-LMNPQ-RSTUV"
 SEND = tasks.send_news_notice.name
 
 
@@ -182,6 +183,30 @@ def test_a_notice_within_the_window_is_not_forgotten(world, report):
     _age(days=2, hours=23)
     assert tasks.forget_notice_addresses() == 0
     assert NewsNotice.objects.count() == 1
+
+
+def _reporter_sets_address(report: Report, email: str) -> bool:
+    from qinglang.intake.conversation import set_notice_address
+
+    Report.objects.filter(pk=report.pk).update(access_key_hash=services.hash_access_key(KEY))
+    return set_notice_address(report.tracking_code, KEY, email=email)
+
+
+def test_a_reporter_who_removes_the_address_gets_no_notice_still_on_its_way(world, report):
+    _accept(world, report)
+    assert _reporter_sets_address(report, "") is False
+    assert not NoticeAddress.objects.exists() and not NewsNotice.objects.exists()
+    _age(minutes=30)
+    assert services.requeue_news_notices() == 0
+    assert mail.outbox == []
+
+
+def test_a_notice_on_its_way_goes_to_the_address_the_reporter_gave_since(world, report):
+    _accept(world, report)
+    notice = NewsNotice.objects.get()
+    assert _reporter_sets_address(report, "new-9c1d@example.cn") is True
+    assert services.mail_news_notice(notice.pk) is True
+    assert [m.to for m in mail.outbox] == [["new-9c1d@example.cn"]]
 
 
 def test_news_without_an_address_records_no_notice(world):
