@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -56,9 +57,24 @@ class Child:
         self.proc = subprocess.Popen(self.cmd, env=env, start_new_session=True)
         self.started_at, self.restart_at = time.monotonic(), None
 
+    def end_group(self) -> None:
+        """Kill what is left of the child's process group once the child itself has exited.
+
+        A child killed with SIGKILL cannot stop what it started: the worker's embedded beat
+        would go on sending the schedule beside the restarted worker's own beat (its pool
+        processes die with it), and a web server's workers would hold the port. The child leads
+        a session of its own, so its group is exactly what it started, and the group id stays
+        taken (it cannot name another process) while any member remains.
+        """
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # nothing left
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
     def check(self, now: float, env: dict[str, str]) -> None:
         """Restart a dead child: 1 s, 2 s, 4 s … up to 30 s; a child that ran a minute resets."""
         if self.proc is not None and self.proc.poll() is not None and self.restart_at is None:
+            self.end_group()
             if now - self.started_at > 60:
                 self.failures = 0
             delay = min(30.0, 2.0**self.failures)
@@ -218,18 +234,22 @@ def _up(
     return 0
 
 
-def _stop(children: list[Child]) -> None:
-    """Stop the children in order: SIGTERM to each, then wait (killing one that hangs)."""
-    procs = [c.proc for c in children if c.proc is not None]
-    for proc in procs:
+def _stop(children: list[Child], *, timeout: float = 30.0) -> None:
+    """Stop the children in order: SIGTERM to each, then wait (killing one that hangs).
+
+    Whatever a child leaves behind in its process group (a killed worker's beat) goes too.
+    """
+    started = [(c, c.proc) for c in children if c.proc is not None]
+    for _child, proc in started:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    for proc in procs:
+    for child, proc in started:
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        child.end_group()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -33,10 +33,25 @@ def require_chromium(executable: str = CHROMIUM) -> str:
     return executable
 
 
-def _point_broker(url: str) -> None:
-    """Make the Celery app publish to `url` from now on (drop pooled connections)."""
+def reset_broker_pools() -> None:
+    """Drop the app's pooled broker connections: the next publish connects as settings say now.
+
+    A pool keeps the broker options it was made with; one made under an earlier test's broker
+    (its `embedded_broker` folder, say) would send this test's messages there.
+    """
     from kombu import pools
 
+    from qinglang.celery import app
+
+    # kombu keeps its pools in module-wide groups keyed by connection: empty them all, or a
+    # pool closed here would be handed out again for the same address.
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _point_broker(url: str) -> None:
+    """Make the Celery app publish to `url` from now on (drop pooled connections)."""
     from qinglang.celery import app
 
     app.conf.update(
@@ -47,11 +62,7 @@ def _point_broker(url: str) -> None:
         broker_connection_max_retries=0,
         task_publish_retry=False,
     )
-    # kombu keeps its pools in module-wide groups keyed by connection: empty them all, or a
-    # pool closed here would be handed out again for the same address.
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_broker_pools()
 
 
 def _clear(live) -> None:
@@ -66,7 +77,7 @@ def broker_switch() -> Iterator:
     """Yield (point, live): a switch between a dead and the live Redis broker, and its client.
 
     Tests using it in parallel xdist workers take turns (a Redis lock), since they share the
-    broker's queue; the app's broker settings are restored afterwards.
+    broker's queue; the app follows its settings again afterwards.
     """
     import redis
 
@@ -80,7 +91,7 @@ def broker_switch() -> Iterator:
         "broker_connection_max_retries",
         "task_publish_retry",
     )
-    saved = {k: app.conf[k] for k in keys}
+    overridden = {k: app.conf.changes[k] for k in keys if k in app.conf.changes}
     live = redis.Redis.from_url(REDIS_URL)
     try:
         live.ping()
@@ -92,9 +103,11 @@ def broker_switch() -> Iterator:
             yield _point_broker, live
         finally:
             _clear(live)
-            app.conf.update(saved)
-            _point_broker(saved["broker_url"])
-            app.conf.update(saved)
+            # Back to what the settings say (not a copy of them: a later test's settings win).
+            for key in keys:
+                app.conf.changes.pop(key, None)
+            app.conf.update(overridden)
+            reset_broker_pools()
 
 
 def queued_task_names(live) -> list[str]:

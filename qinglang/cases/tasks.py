@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from qinglang.cases.services import deadlines
+from qinglang.core.taskbase import KeyedTask, keyed_task_id
 from qinglang.core.taskonce import once
 
 
@@ -20,7 +21,15 @@ def send_daily_digest(self) -> int:  # type: ignore[no-untyped-def]
     return once(self, deadlines.send_daily_digest, default=0)
 
 
-@shared_task
+INDEX_KEY = "cases-index"
+
+
+def index_task_id(case_id: int) -> str:
+    """Return the task id of every indexing message of one case (after edits and requeued)."""
+    return keyed_task_id(INDEX_KEY, case_id)
+
+
+@shared_task(base=KeyedTask, key_argument="case_id", key_prefix=INDEX_KEY)
 def index_case(case_id: int) -> bool:
     """Refresh one case's full-text search entry (queued after accept, edit, merge, close)."""
     from qinglang.cases.services.lifecycle import refresh_case_index

@@ -39,8 +39,9 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
@@ -49,6 +50,7 @@ from kombu.utils.json import dumps, loads
 log = logging.getLogger("qinglang.broker")
 
 SCHEME = "qinglangfs"
+K = TypeVar("K")
 _SEQUENCE = itertools.count()
 
 
@@ -157,6 +159,20 @@ def waiting_task_ids() -> set[str] | None:
     if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(f"{SCHEME}://"):
         return None
     return queued_task_ids(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+
+
+def not_waiting(keys: Iterable[K], task_id: Callable[[K], str]) -> list[K]:
+    """Return the keys whose message (named `task_id(key)`) the embedded broker does not hold.
+
+    What a requeue job sends again: a message still queued behind a backlog, waiting out a
+    retry's countdown or running in a worker will come, and a copy would only pile up while the
+    worker is down. With another broker every key is returned (see `waiting_task_ids`).
+    """
+    keys = list(keys)
+    waiting = waiting_task_ids()
+    if not waiting:
+        return keys
+    return [key for key in keys if task_id(key) not in waiting]
 
 
 class Channel(filesystem.Channel):

@@ -156,18 +156,18 @@ def requeue_unmailed_notifications(
     """Send again the e-mail of notifications still unmailed after `older_than`; return how many.
 
     Their message was lost between commit and the broker (an outage), or is still waiting in a
-    backlog: then the first of the two deliveries mails and the other finds it done. Older than
-    `within`, a notification is left to the inbox and the daily digest rather than mailed late.
+    backlog: one the embedded broker holds is left alone (a copy each run would pile up while
+    the worker is down); with another broker the first of two deliveries mails and the other
+    finds it done. Older than `within`, a notification is left to the inbox and the daily
+    digest rather than mailed late.
     """
     from qinglang.core.aftercommit import send_now
+    from qinglang.core.broker import not_waiting
     from qinglang.core.selectors import notifications_awaiting_mail
-    from qinglang.core.tasks import send_notification_email
+    from qinglang.core.tasks import notification_task_id, send_notification_email
 
-    ids = list(
-        notifications_awaiting_mail(older_than=older_than, within=within).values_list(
-            "pk", flat=True
-        )[:limit]
-    )
+    due = notifications_awaiting_mail(older_than=older_than, within=within)
+    ids = not_waiting(due.values_list("pk", flat=True)[:limit], notification_task_id)
     for notification_id in ids:
         send_now(send_notification_email, notification_id=notification_id)
     return len(ids)

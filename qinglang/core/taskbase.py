@@ -8,6 +8,10 @@ a passing condition, not a failure of the task: the task is sent again (same tas
 Lock retries are counted in a message header of their own, not in Celery's `retries`: a task
 with its own retry budget (a capture tried three times) keeps all of it however often it met a
 locked database, and a task that met its own failures still gets every lock retry.
+
+A `KeyedTask` sends every message for one row (the first, retries, requeues) under a task id
+made from that row's key, so a requeue job can see in the embedded broker whether a message for
+the row still waits (`qinglang.core.broker.not_waiting`) and send no second copy of it.
 """
 
 from __future__ import annotations
@@ -89,3 +93,29 @@ class Task(celery.Task):
         if not request.is_eager:
             signature.apply_async()
         return Retry(exc=exc, when=countdown, is_eager=bool(request.is_eager), sig=signature)
+
+
+def keyed_task_id(prefix: str, key: object) -> str:
+    """Return the task id of every message of a keyed task for one row: "<prefix>-<key>"."""
+    return f"{prefix}-{key}"
+
+
+class KeyedTask(Task):
+    """A task whose messages carry a fixed task id, made from one argument (a row's key).
+
+    A subclass, or `shared_task(base=KeyedTask, key_argument=..., key_prefix=...)`, names the
+    argument (keyword, or else the first positional one) and the prefix of the id. A message
+    sent with an explicit `task_id` keeps it.
+    """
+
+    key_argument = ""
+    key_prefix = ""
+
+    def apply_async(  # type: ignore[override]
+        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
+    ) -> Any:
+        if task_id is None and self.key_argument:
+            key = (kwargs or {}).get(self.key_argument, args[0] if args else None)
+            if isinstance(key, int):
+                task_id = keyed_task_id(self.key_prefix, key)
+        return super().apply_async(args, kwargs, task_id=task_id, **options)

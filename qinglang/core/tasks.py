@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from qinglang.core.messages import absolute_url, language_of
 from qinglang.core.models import Notification, User
+from qinglang.core.taskbase import KeyedTask, keyed_task_id
 from qinglang.core.taskonce import forget_receipts, once
 
 
@@ -29,7 +30,23 @@ def _mail_text(note: Notification, language: str) -> tuple[str, str]:
     return subject, body + (f"\n\n{link}" if link else "")
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+NOTIFICATION_KEY = "core-notification"
+
+
+def notification_task_id(notification_id: int) -> str:
+    """Return the task id of every e-mail message of one notification (first and requeued)."""
+    return keyed_task_id(NOTIFICATION_KEY, notification_id)
+
+
+@shared_task(
+    base=KeyedTask,
+    key_argument="notification_id",
+    key_prefix=NOTIFICATION_KEY,
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_notification_email(self, *, notification_id: int) -> int:  # type: ignore[no-untyped-def]
     """Mail a notification to its user or organization, each reader in their language.
 

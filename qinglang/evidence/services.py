@@ -408,12 +408,21 @@ def items_awaiting_preview(*, older_than: timedelta) -> QuerySet[EvidenceItem]:
 
 
 def requeue_pending_previews(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Send the preview task again for PDFs whose preview never rendered; return how many."""
+    """Send the preview task again for PDFs whose preview never rendered; return how many.
+
+    An item whose message the embedded broker still holds (queued behind a backlog while the
+    worker is down, or retrying) is left alone: its message will come, and a copy every run
+    would pile up. With another broker the copy is sent; a second preview run does no harm.
+    """
     from qinglang.core.aftercommit import send_now
+    from qinglang.core.broker import not_waiting
     from qinglang.evidence import tasks
 
-    ids = list(items_awaiting_preview(older_than=older_than).values_list("pk", flat=True))
-    return sum(send_now(tasks.make_preview, item_id=item_id) for item_id in ids)
+    ids = items_awaiting_preview(older_than=older_than).values_list("pk", flat=True)
+    return sum(
+        send_now(tasks.make_preview, item_id=item_id)
+        for item_id in not_waiting(ids, tasks.preview_task_id)
+    )
 
 
 def captures_never_started(*, older_than: timedelta) -> QuerySet[WebCapture]:
@@ -446,18 +455,15 @@ def requeue_pending_captures(*, older_than: timedelta = timedelta(minutes=10)) -
     does nothing when it arrives second (the capture claims its row once per attempt).
     """
     from qinglang.core.aftercommit import send_now
-    from qinglang.core.broker import waiting_task_ids
+    from qinglang.core.broker import not_waiting
     from qinglang.evidence.tasks import capture_page, capture_task_id
 
-    rows = list(captures_stuck(older_than=older_than).values_list("pk", "status", "attempts"))
-    waiting = waiting_task_ids()
-    if waiting:
-        rows = [row for row in rows if capture_task_id(row[0]) not in waiting]
+    rows = captures_stuck(older_than=older_than).values_list("pk", "status", "attempts")
     return sum(
         send_now(
             capture_page,
             capture_id=pk,
             attempt=attempts if status == CaptureStatus.PENDING else None,
         )
-        for pk, status, attempts in rows
+        for pk, status, attempts in not_waiting(rows, lambda row: capture_task_id(row[0]))
     )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from celery import shared_task
 
-from qinglang.core.taskbase import Task
+from qinglang.core.taskbase import KeyedTask, keyed_task_id
 from qinglang.evidence import vault
 
 
@@ -33,23 +31,28 @@ def requeue_pending_captures() -> int:
     return requeue()
 
 
+CAPTURE_KEY = "evidence-capture"
+PREVIEW_KEY = "evidence-preview"
+
+
 def capture_task_id(capture_id: int) -> str:
     """Return the task id of every message for one capture (first, retries and requeues)."""
-    return f"evidence-capture-{capture_id}"
+    return keyed_task_id(CAPTURE_KEY, capture_id)
 
 
-class CaptureTask(Task):
-    """Sends its messages under the capture's own task id, so the broker shows if one waits."""
-
-    def apply_async(  # type: ignore[override]
-        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
-    ) -> Any:
-        if task_id is None and kwargs and "capture_id" in kwargs:
-            task_id = capture_task_id(kwargs["capture_id"])
-        return super().apply_async(args, kwargs, task_id=task_id, **options)
+def preview_task_id(item_id: int) -> str:
+    """Return the task id of every preview message for one item (first, retries and requeues)."""
+    return keyed_task_id(PREVIEW_KEY, item_id)
 
 
-@shared_task(base=CaptureTask, bind=True, max_retries=3, acks_late=True)
+@shared_task(
+    base=KeyedTask,
+    key_argument="capture_id",
+    key_prefix=CAPTURE_KEY,
+    bind=True,
+    max_retries=3,
+    acks_late=True,
+)
 def capture_page(self, *, capture_id: int, attempt: int | None = None) -> str:  # type: ignore[no-untyped-def]
     """Fetch and preserve a page; network failures are retried with backoff (1, 2 minutes).
 
@@ -70,7 +73,14 @@ def capture_page(self, *, capture_id: int, attempt: int | None = None) -> str:  
         ) from exc
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(
+    base=KeyedTask,
+    key_argument="item_id",
+    key_prefix=PREVIEW_KEY,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=3,
+)
 def make_preview(*, item_id: int) -> bool:
     """Make an item's copy without metadata and a PDF's preview; return whether a preview exists.
 

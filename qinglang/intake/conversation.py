@@ -28,6 +28,7 @@ from qinglang.core.services import notify
 from qinglang.intake import services
 from qinglang.intake.models import (
     MessageAuthor,
+    NewsNotice,
     NoticeAddress,
     Report,
     ReportMessage,
@@ -175,17 +176,21 @@ def set_notice_address(code: Any, key: Any, *, email: Any) -> bool:
     with transaction.atomic():
         report = services._locked(report)
         notice = NoticeAddress.objects.filter(report=report).first()
+        pending = NewsNotice.objects.filter(report=report)
         if not email:
             if notice is not None:
                 services.forget_notice_address(notice, reason="reporter")
+            pending.delete()  # no more mail means none still on its way either
             return False
         if report.status == ReportStatus.CLOSED:
             raise StateError(_("This report is closed: there will be no more news."))
+        sealed = seal_at_rest(email)
         if notice is None:
-            NoticeAddress.objects.create(report=report, sealed_email=seal_at_rest(email))
+            NoticeAddress.objects.create(report=report, sealed_email=sealed)
         else:
-            notice.sealed_email = seal_at_rest(email)
+            notice.sealed_email = sealed
             notice.save(update_fields=["sealed_email"])
+        pending.update(sealed_email=sealed)  # news not yet mailed goes to the new address
         ledger.append(
             report,
             action="report.notice_address_set",

@@ -380,3 +380,26 @@ class NoticeAddress(models.Model):
 
     def __str__(self) -> str:
         return str(self.report_id)
+
+
+class NewsNotice(models.Model):
+    """A "there is news" mail not yet sent: written with the news, deleted once it is mailed.
+
+    It holds its own copy of the sealed address (never the address itself), since the news that
+    closes a report deletes the notice address in the same transaction. Still here after a few
+    minutes, its message never reached the broker and `requeue_news_notices` sends it again.
+    """
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="news_notices", verbose_name=_("report")
+    )
+    sealed_email = models.TextField(_("e-mail (encrypted)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("news notice to send")
+        verbose_name_plural = _("news notices to send")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.pk}"

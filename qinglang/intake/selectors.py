@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +15,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from qinglang.core.jurisdiction import office_scope_q
 from qinglang.core.models import LedgerEvent, Organization, OrganizationKind, User
-from qinglang.intake.models import Report, ReportStatus, ReportTally, priority_lane
+from qinglang.intake.models import (
+    NewsNotice,
+    Report,
+    ReportStatus,
+    ReportTally,
+    priority_lane,
+)
 
 # Orders of report lists by name; "priority" (the default) is supervisor lane, urgent, newest.
 REPORT_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -159,3 +167,13 @@ def track_record(user: User) -> dict[str, int]:
         status__in=[ReportStatus.ACCEPTED, ReportStatus.CLOSED], decline_reason=""
     )
     return {"filed": reports.count(), "accepted": accepted.count()}
+
+
+def news_notices_awaiting_mail(
+    *, older_than: dt.timedelta, within: dt.timedelta
+) -> QuerySet[NewsNotice]:
+    """Return the news notices recorded between `within` and `older_than` ago, oldest first."""
+    now = timezone.now()
+    return NewsNotice.objects.filter(
+        created_at__lte=now - older_than, created_at__gt=now - within
+    ).order_by("created_at", "pk")

@@ -44,6 +44,7 @@ from qinglang.intake.forms import (
 )
 from qinglang.intake.models import (
     DeclineReason,
+    NewsNotice,
     NoticeAddress,
     Report,
     ReportCategory,
@@ -487,13 +488,11 @@ def requeue_pending_reports(*, older_than: timedelta = timedelta(minutes=10)) ->
     flight) is left alone: its message will come. With another broker the copy is sent, and
     the analysis's own guard (`analysed_at`, under a row lock) makes the second one do nothing.
     """
-    from qinglang.core.broker import waiting_task_ids
+    from qinglang.core.broker import not_waiting
     from qinglang.intake.tasks import analysis_task_id
 
-    ids = list(reports_awaiting_analysis(older_than=older_than).values_list("pk", flat=True))
-    waiting = waiting_task_ids()
-    if waiting:
-        ids = [report_id for report_id in ids if analysis_task_id(report_id) not in waiting]
+    due = reports_awaiting_analysis(older_than=older_than).values_list("pk", flat=True)
+    ids = not_waiting(due, analysis_task_id)
     for report_id in ids:
         enqueue_analysis(report_id)
     return len(ids)
@@ -939,20 +938,99 @@ def reveal_contact(
 # --- "there is news" notices -----------------------------------------------------------------
 
 
+# A news notice unsent this long (the mail server down for days) is not mailed late: the
+# reporter reads the news on the tracking page, and the sealed copy of the address is deleted.
+NEWS_NOTICE_WINDOW = timedelta(days=3)
+
+
 def announce_news(report: Report, *, then_forget: str = "") -> None:
     """Send a contentless "there is news" mail after commit, if the reporter gave an address.
 
-    The task gets the sealed address (ciphertext only reaches the broker); with `then_forget`
-    (the reason, e.g. "closed") the address is deleted in this same transaction.
+    The notice is recorded in this transaction with its own copy of the sealed address and
+    mailed by a task given only its id (neither the address nor its ciphertext reaches the
+    broker); a message lost on the way is sent again by `requeue_news_notices`. With
+    `then_forget` (the reason, e.g. "closed") the notice address is deleted in this same
+    transaction; the notice's copy goes once the mail is out.
     """
     from qinglang.intake.tasks import send_news_notice
 
-    notice = NoticeAddress.objects.filter(report=report).first()
-    if notice is None:
+    address = NoticeAddress.objects.filter(report=report).first()
+    if address is None:
         return
-    enqueue_after_commit(send_news_notice, sealed_email=notice.sealed_email)
+    notice = NewsNotice.objects.create(report=report, sealed_email=address.sealed_email)
+    enqueue_after_commit(send_news_notice, notice_id=notice.pk)
     if then_forget:
-        forget_notice_address(notice, reason=then_forget)
+        forget_notice_address(address, reason=then_forget)
+
+
+def mail_news_notice(notice_id: int) -> bool:
+    """Mail a pending news notice and delete it in one transaction; False if gone already.
+
+    The row is locked while its mail goes out, so a requeued copy of a message that was not
+    lost after all mails nothing; a failed send rolls the deletion back for the retry.
+    """
+    with transaction.atomic():
+        notice = NewsNotice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None:
+            return False
+        sent = mail_news(notice.sealed_email)
+        notice.delete()
+    return sent
+
+
+def mail_news(sealed_email: str) -> bool:
+    """Mail a contentless "there is news" notice with the tracking page's address."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils import translation
+
+    from qinglang.core.sealed import unseal_at_rest
+
+    email = unseal_at_rest(sealed_email)
+    if not email:
+        return False
+    url = settings.QINGLANG_BASE_URL + reverse("intake:track")
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            _("There is news about your report"),
+            _(
+                "There is news about a report you filed. For your safety this message says "
+                "nothing more. To read it, open %(url)s and enter your tracking code and access "
+                "key."
+            )
+            % {"url": url},
+            None,
+            [email],
+        )
+    return True
+
+
+def requeue_news_notices(
+    *, older_than: timedelta = timedelta(minutes=10), limit: int = 1000
+) -> int:
+    """Send again the news notices still unsent after `older_than`; return how many.
+
+    Their message was lost between commit and the broker, or still waits in a backlog: a
+    message the embedded broker holds is left alone, and with another broker the first of two
+    deliveries mails and the other finds the notice gone. Older than `NEWS_NOTICE_WINDOW`, a
+    notice is not mailed late (`forget_stale_news_notices` deletes it).
+    """
+    from qinglang.core.broker import not_waiting
+    from qinglang.intake.selectors import news_notices_awaiting_mail
+    from qinglang.intake.tasks import news_notice_task_id, send_news_notice
+
+    due = news_notices_awaiting_mail(older_than=older_than, within=NEWS_NOTICE_WINDOW)
+    ids = not_waiting(due.values_list("pk", flat=True)[:limit], news_notice_task_id)
+    for notice_id in ids:
+        send_now(send_news_notice, notice_id=notice_id)
+    return len(ids)
+
+
+def forget_stale_news_notices() -> int:
+    """Delete the news notices left unsent past `NEWS_NOTICE_WINDOW`; return how many."""
+    cutoff = timezone.now() - NEWS_NOTICE_WINDOW
+    deleted, _by_model = NewsNotice.objects.filter(created_at__lte=cutoff).delete()
+    return deleted
 
 
 def forget_notice_address(notice: NoticeAddress, *, reason: str) -> None:

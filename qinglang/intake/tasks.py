@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 
-from qinglang.core.taskbase import Task
+from qinglang.core.taskbase import KeyedTask, keyed_task_id
 from qinglang.intake import services
+
+ANALYSIS_KEY = "intake-analyse"
+NEWS_NOTICE_KEY = "intake-news"
 
 
 def analysis_task_id(report_id: int) -> str:
     """Return the task id of every analysis message of one report (first and requeued)."""
-    return f"intake-analyse-{report_id}"
+    return keyed_task_id(ANALYSIS_KEY, report_id)
 
 
-class AnalysisTask(Task):
-    """Sends its messages under the report's own task id, so the broker shows if one waits."""
-
-    def apply_async(  # type: ignore[override]
-        self, args: Any = None, kwargs: Any = None, task_id: str | None = None, **options: Any
-    ) -> Any:
-        if task_id is None:
-            report_id = (kwargs or {}).get("report_id", args[0] if args else None)
-            if isinstance(report_id, int):
-                task_id = analysis_task_id(report_id)
-        return super().apply_async(args, kwargs, task_id=task_id, **options)
+def news_notice_task_id(notice_id: int) -> str:
+    """Return the task id of every message for one pending news notice (first and requeued)."""
+    return keyed_task_id(NEWS_NOTICE_KEY, notice_id)
 
 
-@shared_task(base=AnalysisTask, acks_late=True)
+@shared_task(base=KeyedTask, key_argument="report_id", key_prefix=ANALYSIS_KEY, acks_late=True)
 def analyse_report(report_id: int) -> bool:
     """Analyse one report (idempotent: a second run does nothing)."""
     return services.analyse_report(report_id)
@@ -40,46 +33,40 @@ def requeue_pending_reports() -> int:
     return services.requeue_pending_reports()
 
 
-@shared_task(bind=True, acks_late=True)
-def send_news_notice(self, sealed_email: str) -> bool:  # type: ignore[no-untyped-def]
-    """Mail a contentless "there is news" notice (once per message, even when redelivered)."""
+@shared_task(
+    base=KeyedTask,
+    key_argument="notice_id",
+    key_prefix=NEWS_NOTICE_KEY,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_news_notice(self, notice_id: int | None = None, *, sealed_email: str = "") -> bool:  # type: ignore[no-untyped-def]
+    """Mail a pending "there is news" notice and delete it (once, even when redelivered).
+
+    `sealed_email` is what messages sent before notices were recorded carry instead of an id.
+    """
     from qinglang.core.taskonce import once
 
-    return once(self, lambda: _send_news_notice(sealed_email), default=False)
+    if notice_id is None:
+        return once(self, lambda: services.mail_news(sealed_email), default=False)
+    return once(self, lambda: services.mail_news_notice(notice_id), default=False)
 
 
-def _send_news_notice(sealed_email: str) -> bool:
-    """Mail a contentless "there is news" notice with the tracking page's address."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.urls import reverse
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
-    from qinglang.core.sealed import unseal_at_rest
-
-    email = unseal_at_rest(sealed_email)
-    if not email:
-        return False
-    url = settings.QINGLANG_BASE_URL + reverse("intake:track")
-    with translation.override(settings.LANGUAGE_CODE):
-        send_mail(
-            _("There is news about your report"),
-            _(
-                "There is news about a report you filed. For your safety this message says "
-                "nothing more. To read it, open %(url)s and enter your tracking code and access "
-                "key."
-            )
-            % {"url": url},
-            None,
-            [email],
-        )
-    return True
+@shared_task
+def requeue_news_notices() -> int:
+    """Send again the news notices whose message never reached the broker; return how many."""
+    return services.requeue_news_notices()
 
 
 @shared_task
 def forget_notice_addresses() -> int:
-    """Delete notice addresses once a report is closed or its decline can no longer be reviewed."""
+    """Delete notice addresses once a report is closed or its decline can no longer be reviewed.
+
+    News notices left unsent past their window go too (their sealed copies of an address).
+    """
     from qinglang.intake.conversation import forget_expired_notice_addresses
 
-    return forget_expired_notice_addresses()
+    return forget_expired_notice_addresses() + services.forget_stale_news_notices()

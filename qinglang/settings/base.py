@@ -329,6 +329,11 @@ CELERY_BEAT_SCHEDULE["core-requeue-unmailed-notifications"] = {
     "task": "qinglang.core.tasks.requeue_unmailed_notifications",
     "schedule": 300.0,
 }
+# "There is news" mail whose message never reached the broker is sent again.
+CELERY_BEAT_SCHEDULE["intake-requeue-news-notices"] = {
+    "task": "qinglang.intake.tasks.requeue_news_notices",
+    "schedule": 300.0,
+}
 # Previews and web captures whose task never reached the broker are queued again.
 CELERY_BEAT_SCHEDULE["evidence-requeue-pending-previews"] = {
     "task": "qinglang.evidence.tasks.requeue_pending_previews",

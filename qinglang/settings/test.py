@@ -6,8 +6,15 @@ import os
 import tempfile
 from pathlib import Path
 
-_home = Path(tempfile.mkdtemp(prefix="qinglang-test-"))
-os.environ.setdefault("QINGLANG_HOME", str(_home))
+# A home of its own per pytest-xdist worker: the controller makes one first, and every worker
+# would inherit it (one broker folder, one vault between them, and a test emptying its broker
+# took the other worker's messages). A process a test starts inherits its worker's home.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if "QINGLANG_HOME" not in os.environ or (
+    _worker and os.environ.get("QINGLANG_TEST_HOME_WORKER") != _worker
+):
+    os.environ["QINGLANG_HOME"] = tempfile.mkdtemp(prefix=f"qinglang-test-{_worker}-")
+    os.environ["QINGLANG_TEST_HOME_WORKER"] = _worker
 
 from .base import *  # noqa: E402, F403
 from .base import QINGLANG_HOME  # noqa: E402

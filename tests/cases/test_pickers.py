@@ -117,6 +117,46 @@ def test_accept_indexes_the_case_in_the_background_and_requeue_heals(
     assert lifecycle.requeue_stale_case_index(older_than=dt.timedelta(0)) == 0
 
 
+def test_index_requeue_runs_while_the_worker_is_down_queue_one_message_per_case(
+    world, app_queue, django_capture_on_commit_callbacks, monkeypatch
+):
+    import datetime as dt
+
+    from qinglang.cases import tasks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = triage.accept_report(
+            make_report(world.beijing_office), acting_user=world.beijing_user
+        )
+    other = make_report(world.beijing_office, targets=[{"url": "https://x.other.cn/t/2"}])
+    lost = triage.accept_report(other, acting_user=world.beijing_user)  # its message never sent
+    assert lost.pk != waiting.pk
+
+    def index_messages() -> list[tuple[str, str]]:
+        return [m for m in app_queue.messages() if m[0] == tasks.index_case.name]
+
+    assert index_messages() == [(tasks.index_case.name, tasks.index_task_id(waiting.pk))]
+    older = dt.timedelta(0)
+    assert [lifecycle.requeue_stale_case_index(older_than=older) for _ in range(3)] == [1, 0, 0]
+    assert index_messages() == [
+        (tasks.index_case.name, tasks.index_task_id(waiting.pk)),
+        (tasks.index_case.name, tasks.index_task_id(lost.pk)),
+    ]
+    indexed: list[int] = []
+    refresh = lifecycle.refresh_case_index
+    monkeypatch.setattr(
+        lifecycle, "refresh_case_index", lambda case_id: indexed.append(case_id) or refresh(case_id)
+    )
+    app_queue.drain()
+    assert sorted(indexed) == sorted([waiting.pk, lost.pk]), "each case indexed once"
+    entries = SearchDocument.objects.filter(object_type="cases.case")
+    assert sorted(entries.values_list("object_id", flat=True)) == sorted(
+        [str(waiting.pk), str(lost.pk)]
+    )
+    assert lifecycle.requeue_stale_case_index(older_than=older) == 0
+    assert index_messages() == []
+
+
 def test_broker_outage_does_not_fail_the_accept(
     world, django_capture_on_commit_callbacks, monkeypatch
 ):

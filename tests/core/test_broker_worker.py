@@ -53,7 +53,7 @@ class Home:
     def lines(self) -> list[str]:
         return self.log.read_text().splitlines()
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self, *extra: str) -> subprocess.Popen[bytes]:
         env = {
             k: v
             for k, v in os.environ.items()
@@ -70,7 +70,7 @@ class Home:
             [
                 *(sys.executable, "-m", "celery", "-A", "qinglang", "worker", "-I", TASKS),
                 *("--concurrency", "1", "--without-mingle", "--without-gossip"),
-                *("--without-heartbeat", "--loglevel", "INFO"),
+                *("--without-heartbeat", "--loglevel", "INFO", *extra),
             ],
             cwd=ROOT,
             env=env,
@@ -151,3 +151,50 @@ def test_a_killed_workers_task_runs_again_once_and_an_acknowledged_one_not_at_al
     }
     assert runs["lost done"] != [pool_pid]
     assert second.poll() is None
+
+
+def _dead(pid: int) -> bool:
+    stat = broker._proc_stat(pid)
+    return stat is None or stat[0] == "Z"
+
+
+def _children(pid: int) -> list[int]:
+    """Return the live direct children of `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and not _dead(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("settled", [0, 5], ids=["as-the-beat-starts", "beat-settled"])
+def test_a_killed_workers_embedded_beat_dies_with_it(home, settled):
+    """`worker --beat` (as `qinglang up` runs it): SIGKILL the worker and its beat goes too.
+
+    Otherwise the beat goes on sending the schedule beside the restarted worker's own beat.
+    Killed as the beat starts, the worker dies before the beat has set its scheduler up and
+    asked to die with its parent; settled, the beat gets the parent-death signal. The schedule
+    is kept in a file here (the home has no database for django-celery-beat).
+    """
+    worker = home.start_worker(
+        "--beat",
+        *("--scheduler", "celery.beat:PersistentScheduler"),
+        *("--schedule", str(home.path / "celerybeat-schedule")),
+    )
+    log = home.path / "worker0.log"
+    wait_for(lambda: "ready." in log.read_text() and "beat: Starting" in log.read_text(), "beat")
+    wait_for(lambda: len(_children(worker.pid)) == 2, "the pool process and the beat", 60)
+    children = _children(worker.pid)
+    time.sleep(settled)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=60)
+    try:
+        wait_for(lambda: all(_dead(pid) for pid in children), "the beat to die with its worker", 30)
+    finally:
+        for pid in children:
+            if not _dead(pid):
+                os.kill(pid, signal.SIGKILL)

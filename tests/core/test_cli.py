@@ -49,6 +49,21 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def group_members(pgid: int) -> list[int]:
+    """Return the live processes of process group `pgid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local URL
@@ -258,6 +273,9 @@ def test_up_restarts_a_killed_worker_and_the_site_keeps_answering(tmp_path):
             time.sleep(0.5)
         assert proc.poll() is None
         assert "restarting" in log_path.read_text()
+        # nothing of the killed worker is left: no pool process and, above all, no beat beside
+        # the restarted worker's own (every scheduled job would run twice)
+        assert group_members(first) == [], "the killed worker's process group is gone"
         # every report is analysed, each exactly once
         db = sqlite3.connect(tmp_path / "qinglang.sqlite3")
         try:
@@ -349,3 +367,73 @@ def test_a_signal_just_as_the_worker_starts_stops_every_child(monkeypatch, signu
     assert len(started) == 2  # the web server and the worker
     assert all(proc.poll() is not None for proc in started)  # both stopped and reaped
     assert {s: signal.getsignal(s) for s in before} == before  # handlers given back
+
+
+# A process that leaves a grandchild in its group, as a worker leaves its embedded beat; the
+# grandchild ignores SIGTERM and outlives its parent unless the group is killed.
+TREE = """
+import os, signal, sys, time
+if os.fork() == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with open(sys.argv[1] + ".part", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(sys.argv[1] + ".part", sys.argv[1])
+    time.sleep(120)
+    os._exit(0)
+if len(sys.argv) > 2:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+time.sleep(120)
+"""
+
+
+def _wait_for(condition, what: str, limit: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def _tree(tmp_path: Path, name: str, *extra: str) -> Any:
+    """Start a Child running TREE; return it with the pid of the grandchild it left behind."""
+    from qinglang import cli
+
+    pidfile = tmp_path / f"{name}.pid"
+    child = cli.Child(name, [sys.executable, "-c", TREE, str(pidfile), *extra])
+    child.start(dict(os.environ))
+    _wait_for(pidfile.exists, "the grandchild did not start")
+    return child, int(pidfile.read_text())
+
+
+def test_up_kills_what_a_child_killed_with_sigkill_leaves_in_its_group_then_restarts(tmp_path):
+    child, grandchild = _tree(tmp_path, "worker")
+    try:
+        first = child.proc.pid
+        assert group_members(first) == sorted([first, grandchild])
+        os.kill(first, signal.SIGKILL)
+        child.proc.wait(timeout=30)
+        assert alive(grandchild), "a dead leader does not take its group with it"
+        child.check(time.monotonic(), dict(os.environ))  # up's supervisor loop sees it died
+        _wait_for(lambda: not alive(grandchild), "the grandchild outlived its group leader")
+        assert group_members(first) == []
+        assert child.restart_at is not None
+        (tmp_path / "worker.pid").unlink()
+        child.check(child.restart_at, dict(os.environ))
+        assert child.proc.pid != first and child.proc.poll() is None, "restarted"
+        _wait_for((tmp_path / "worker.pid").exists, "the restarted child's grandchild")
+    finally:
+        from qinglang import cli
+
+        cli._stop([child], timeout=10)
+    assert group_members(child.proc.pid) == [], "stopping takes the restarted group too"
+
+
+def test_stopping_kills_a_child_that_hangs_and_what_it_leaves_behind(tmp_path):
+    from qinglang import cli
+
+    child, grandchild = _tree(tmp_path, "stuck", "ignore-sigterm")
+    started = time.monotonic()
+    cli._stop([child], timeout=1)
+    assert time.monotonic() - started < 15
+    assert child.proc.returncode == -signal.SIGKILL
+    _wait_for(lambda: not alive(grandchild), "the grandchild outlived the stop")
+    assert group_members(child.proc.pid) == []

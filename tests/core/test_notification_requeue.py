@@ -150,3 +150,39 @@ def test_notifications_from_before_the_field_count_as_mailed(world):
     migration.mark_existing_as_mailed(django_apps, None)
     note.refresh_from_db()
     assert note.mailed_at == note.created_at
+
+
+def test_requeue_runs_while_the_worker_is_down_queue_one_message_per_notification(
+    world, app_queue, django_capture_on_commit_callbacks
+):
+    waiting = _notify_during_outage(world, django_capture_on_commit_callbacks)  # reached the queue
+    lost = notify(user=world.beijing_user, verb="transfer.closed", title=message(TITLE, number="2"))
+    _age(waiting, minutes=30)
+    _age(lost, minutes=30)
+    name = core_tasks.send_notification_email.name
+    assert app_queue.messages() == [(name, core_tasks.notification_task_id(waiting.pk))]
+    assert [requeue_unmailed_notifications() for _ in range(3)] == [1, 0, 0]
+    expected = [
+        (name, core_tasks.notification_task_id(waiting.pk)),
+        (name, core_tasks.notification_task_id(lost.pk)),
+    ]
+    assert app_queue.messages() == expected
+    assert mail.outbox == []
+
+    assert app_queue.drain() == expected
+    assert len(mail.outbox) == 2, "each notification mailed once"
+    assert Notification.objects.filter(mailed_at=None).count() == 0
+    assert requeue_unmailed_notifications() == 0
+    assert app_queue.messages() == []
+
+
+def test_every_notification_message_carries_the_notifications_task_id(monkeypatch):
+    import celery
+
+    sent = []
+    monkeypatch.setattr(
+        celery.Task, "apply_async", lambda self, args, kwargs, task_id, **kw: sent.append(task_id)
+    )
+    core_tasks.send_notification_email.delay(notification_id=7)
+    core_tasks.send_notification_email.apply_async(kwargs={"notification_id": 8}, task_id="x")
+    assert sent == ["core-notification-7", "x"]

@@ -48,10 +48,10 @@ def test_messages_reach_the_broker_in_their_own_queues(embedded_broker, settings
     from qinglang.evidence.tasks import capture_page
     from qinglang.intake.tasks import analyse_report
 
-    with app.connection_for_write() as conn:
-        producer = conn.Producer()
-        capture_page.apply_async(kwargs={"capture_id": 1}, task_id="c-1", producer=producer)
-        analyse_report.apply_async(kwargs={"report_id": 1}, task_id="a-1", producer=producer)
+    # The test's broker folder, and the platform app's routes (its conf is not repointed).
+    with embedded_broker.connection_for_write() as conn:
+        capture_page.apply_async(kwargs={"capture_id": 1}, task_id="c-1", connection=conn)
+        analyse_report.apply_async(kwargs={"report_id": 1}, task_id="a-1", connection=conn)
     with embedded_broker.connection_for_read() as conn:
         got = {}
         for queue_name in ("celery", "io"):

@@ -75,9 +75,10 @@ def test_failed_work_leaves_no_receipt_and_the_redelivery_sends(world, settings)
 
 
 def test_a_redelivered_news_notice_is_mailed_once():
+    """A message sent before notices were recorded carries the sealed address, not an id."""
     sealed = seal_at_rest("reporter@example.cn")
     results = [
-        intake_tasks.send_news_notice.apply(args=[sealed], task_id="notice-1").get()
+        intake_tasks.send_news_notice.apply(kwargs={"sealed_email": sealed}, task_id="n-1").get()
         for _ in range(2)
     ]
     assert results == [True, False]

@@ -103,12 +103,13 @@ def _work_off_queue(live) -> list[str]:
     from qinglang.celery import app
 
     ran = []
-    while (raw := live.rpop("celery")) is not None:
-        message = json.loads(raw)
-        _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        name = message["headers"]["task"]
-        app.tasks[name].run(**kwargs)
-        ran.append(name)
+    for queue in ("celery", "io"):  # analyses first, then what waits on the network
+        while (raw := live.rpop(queue)) is not None:
+            message = json.loads(raw)
+            _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+            name = message["headers"]["task"]
+            app.tasks[name].run(**kwargs)
+            ran.append(name)
     return ran
 
 

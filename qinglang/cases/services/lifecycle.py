@@ -274,11 +274,17 @@ def cases_needing_index(*, older_than: dt.timedelta) -> QuerySet[Case]:
 
 
 def requeue_stale_case_index(*, older_than: dt.timedelta = dt.timedelta(minutes=5)) -> int:
-    """Send the indexing of every stale or missing case entry again; return how many."""
-    from qinglang.cases.tasks import index_case
-    from qinglang.core.aftercommit import send_now
+    """Send the indexing of every stale or missing case entry again; return how many.
 
-    ids = list(cases_needing_index(older_than=older_than).values_list("pk", flat=True)[:1000])
+    A case whose indexing message the embedded broker still holds is left alone: it will come,
+    and a copy each run would pile up while the worker is down.
+    """
+    from qinglang.cases.tasks import index_case, index_task_id
+    from qinglang.core.aftercommit import send_now
+    from qinglang.core.broker import not_waiting
+
+    due = cases_needing_index(older_than=older_than).values_list("pk", flat=True)[:1000]
+    ids = not_waiting(due, index_task_id)
     for case_id in ids:
         send_now(index_case, case_id=case_id)
     return len(ids)
