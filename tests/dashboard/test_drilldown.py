@@ -258,3 +258,27 @@ def test_a_city_may_name_its_province_and_still_sees_only_its_own(drill, verifie
     assert _listed(response) == 3
     offices = {r.office_id for r in response.context["page"].object_list}
     assert offices == {drill.shenzhen_office.pk}
+
+
+@pytest.mark.django_db
+def test_duration_rows_open_the_cases_they_average(drill, verified_client):
+    """Averages have no count to match: an office's row opens its cases, a category's its own."""
+    from qinglang.dashboard.charts import durations_category, durations_handler, durations_office
+
+    client = verified_client(drill.guangdong_user)
+    office = durations_office(drill.guangdong_user, 30)
+    assert office.rows
+    for i, row in enumerate(office.rows):
+        response = client.get(office.links[i])
+        assert response.status_code == 200
+        cases = list(response.context["page"].object_list)
+        assert cases and {c.lead_office.name for c in cases} == {row[0]}
+    category = durations_category(drill.guangdong_user, 30)
+    assert category.rows
+    for link in category.links:
+        response = client.get(link)
+        assert response.status_code == 200
+        key = link.rsplit("category=", 1)[1]
+        assert {c.category for c in response.context["page"].object_list} == {key}
+    # No list of another person's cases exists: a handler's row links nowhere.
+    assert not any(durations_handler(drill.guangdong_user, 30).links)
