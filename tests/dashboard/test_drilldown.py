@@ -282,3 +282,34 @@ def test_duration_rows_open_the_cases_they_average(drill, verified_client):
         assert {c.category for c in response.context["page"].object_list} == {key}
     # No list of another person's cases exists: a handler's row links nowhere.
     assert not any(durations_handler(drill.guangdong_user, 30).links)
+
+
+@pytest.mark.django_db
+def test_the_deadlines_api_takes_the_same_filters(drill):
+    from tests.cases.factories import api_client
+
+    client = api_client(drill.guangdong_user)
+    body = client.get(
+        "/api/v1/deadlines/", {"region": "4403", "status": "breached", "limit": 1}
+    ).json()
+    assert body["counts"]["breached"] == 3  # Shenzhen's, as its map area shows
+    assert len(body["items"]) == 1 and body["next_cursor"]
+    other = client.get(
+        "/api/v1/deadlines/", {"region": "44", "limit": 1, "cursor": body["next_cursor"]}
+    )
+    assert other.status_code == 400  # a cursor is read under the filters it came with
+    assert "cursor" in other.json()
+    rest = client.get(
+        "/api/v1/deadlines/",
+        {"region": "4403", "status": "breached", "limit": 1, "cursor": body["next_cursor"]},
+    ).json()
+    assert len(rest["items"]) == 1
+    assert rest["items"][0]["id"] != body["items"][0]["id"]
+    mine = client.get(
+        "/api/v1/deadlines/", {"responsible": drill.guangdong_office.pk, "status": "at_risk"}
+    ).json()
+    assert [i["kind"] for i in mine["items"]] == ["task"]
+    for params in ({"region": "11"}, {"responsible": drill.beijing_office.pk}):
+        response = client.get("/api/v1/deadlines/", params)
+        assert response.status_code == 400
+        assert set(params) <= set(response.json())
