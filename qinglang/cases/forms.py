@@ -18,8 +18,9 @@ from qinglang.cases.models import (
 )
 from qinglang.cases.services.lifecycle import TargetInput
 from qinglang.core.forms import StyledForm
+from qinglang.core.jurisdiction import region_prefix_in_scope
 from qinglang.core.models import Organization, OrganizationKind, User
-from qinglang.intake.models import DeclineReason, ReportCategory, ReportStatus
+from qinglang.intake.models import CHANNEL_LABELS, DeclineReason, ReportCategory, ReportStatus
 
 # StyledForm (Bootstrap classes on every widget) is core's; imported here for this app's forms.
 
@@ -40,12 +41,42 @@ def _offices_q(user: User) -> Any:
     return offices.order_by("level", "name")
 
 
-class TriageFilterForm(StyledForm):
+def region_field() -> forms.CharField:
+    """Return the region filter: a division-code prefix (44, 4403, 4400) in the jurisdiction."""
+    return forms.CharField(
+        label=_("Region"),
+        required=False,
+        max_length=6,
+        help_text=_("Division code prefix of the office, e.g. 44 or 4403."),
+    )
+
+
+class RegionFilterMixin:
+    """Check the `region` filter against the user's jurisdiction (a clear error, never empty)."""
+
+    user: User
+    cleaned_data: dict[str, Any]
+
+    def clean_region(self) -> str:
+        prefix = (self.cleaned_data.get("region") or "").strip()
+        if prefix and not region_prefix_in_scope(self.user, prefix):
+            raise forms.ValidationError(
+                _("No such region in your jurisdiction: give 2, 4 or 6 digits of a division code.")
+            )
+        return prefix
+
+
+class TriageFilterForm(RegionFilterMixin, StyledForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_blank(ReportStatus.choices, _("Any"))
     )
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=_blank(ReportCategory.choices, _("Any"))
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=_blank(list(CHANNEL_LABELS.items()), _("Any")),
     )
     office = forms.ModelChoiceField(
         label=_("Office"),
@@ -53,6 +84,7 @@ class TriageFilterForm(StyledForm):
         queryset=Organization.objects.none(),
         empty_label=_("Any"),
     )
+    region = region_field()
     date_from = forms.DateField(
         label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -85,6 +117,7 @@ class TriageFilterForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["office"].queryset = _offices_q(user)
         self.fields["status"].choices = [
             ("all", _("Any")),
@@ -130,7 +163,7 @@ class RerouteForm(StyledForm):
             self.fields["office"].queryset = targets
 
 
-class CaseFilterForm(StyledForm):
+class CaseFilterForm(RegionFilterMixin, StyledForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_blank(CaseStatus.choices, _("Any"))
     )
@@ -143,6 +176,7 @@ class CaseFilterForm(StyledForm):
         queryset=Organization.objects.none(),
         empty_label=_("Any"),
     )
+    region = region_field()
     due_before = forms.DateField(
         label=_("Due before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -155,6 +189,7 @@ class CaseFilterForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["office"].queryset = _offices_q(user)
 
 

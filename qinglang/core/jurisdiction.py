@@ -43,6 +43,26 @@ def offices_under(prefix: str) -> QuerySet[Organization]:
     )
 
 
+# A region filter is a division-code prefix: a province (2 digits), a prefecture (4) or one
+# division (6). "4400" names the province-level offices alone (no prefecture is numbered 00).
+REGION_PREFIX_LENGTHS = (2, 4, 6)
+
+
+def region_prefix_in_scope(user: User, prefix: str) -> bool:
+    """Return whether a region filter `prefix` is well formed and meets the user's jurisdiction.
+
+    A prefix wider than the scope (a city office asking for its province) still meets it; the
+    list stays scoped. A prefix beside it (Guangdong asking for Beijing) does not.
+    """
+    org = user.organization if user.is_authenticated else None
+    scope = org.scope_prefix if org is not None else None
+    if scope is None or not prefix.isdigit() or len(prefix) not in REGION_PREFIX_LENGTHS:
+        return False
+    if not (prefix.startswith(scope) or scope.startswith(prefix)):
+        return False
+    return Region.objects.filter(code__startswith=prefix).exists()
+
+
 def can_oversee(user: User, office: Organization | None) -> bool:
     """Return whether `user`'s office has jurisdiction over `office` (itself or below)."""
     org = user.organization if user.is_authenticated else None

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qinglang.cases.models import CaseStatus
-from qinglang.core.models import Organization, OrganizationKind, User
+from qinglang.core.models import User
 from qinglang.core.workdays import SHANGHAI
 from qinglang.dashboard import selectors
 from qinglang.dashboard.models import Dimension
-from qinglang.intake.models import ReportCategory, channel_label
+from qinglang.intake.models import CHANNEL_LABELS, ReportCategory, channel_label
 
 
 @dataclass
@@ -31,16 +31,30 @@ class Chart:
     kind: str  # "line", "bar", "map" or "table"
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # per row: the list behind the whole row
     series: list[int] = field(default_factory=lambda: [1])  # columns drawn as series
     codes: list[str] = field(default_factory=list)  # a map's division code per row
     map: dict[str, str] = field(default_factory=dict)  # a map's ECharts name and shape file
+    # Per column (index) and row: the list behind one number, where it differs from the row's.
+    column_links: dict[int, list[str]] = field(default_factory=dict)
+    stack: bool = False  # series stacked (a day's channels add up to its intake)
+
+    def link(self, row: int, column: int) -> str:
+        """Return the drill-down link of one cell ("" when none)."""
+        links = self.column_links.get(column, self.links if column == 0 else [])
+        return links[row] if row < len(links) else ""
 
     @property
-    def table(self) -> list[tuple[list[Any], str]]:
-        """Return each row with its drill-down link ("" when none)."""
+    def series_labels(self) -> list[tuple[int, str]]:
+        """Return (column, heading) of each series (a map's choices of what it shows)."""
+        return [(c, self.columns[c]) for c in self.series]
+
+    @property
+    def table(self) -> list[list[tuple[Any, str]]]:
+        """Return each row as (value, drill-down link or "") per cell."""
         return [
-            (row, self.links[i] if i < len(self.links) else "") for i, row in enumerate(self.rows)
+            [(value, self.link(i, c)) for c, value in enumerate(row)]
+            for i, row in enumerate(self.rows)
         ]
 
     def as_json(self) -> dict[str, Any]:
@@ -51,7 +65,9 @@ class Chart:
             "columns": self.columns,
             "rows": self.rows,
             "links": self.links,
+            "column_links": {str(c): links for c, links in self.column_links.items()},
             "series": self.series,
+            "stack": self.stack,
             "codes": self.codes,
             "map": self.map,
         }
@@ -71,21 +87,53 @@ def _window(days: int) -> tuple[str, str]:
     return (today - dt.timedelta(days=days - 1)).isoformat(), today.isoformat()
 
 
+def _received(**params: Any) -> str:
+    """Return the triage queue of reports received (any status) matching `params`."""
+    return _url("cases:triage_list", status="", **params)
+
+
+def _scope_region(user: User) -> str | None:
+    """Return the region filter naming the user's jurisdiction (None for the national office)."""
+    return user.organization.scope_prefix or None
+
+
 STAGE_LABELS = {"triage": gettext_lazy("Awaiting triage"), **dict(CaseStatus.choices)}
 
 
+def _channels_in(cells: list[dict[str, Any]]) -> list[str]:
+    present = {c["channel"] for c in cells}
+    return [c for c in CHANNEL_LABELS if c in present] + sorted(present - set(CHANNEL_LABELS))
+
+
 def intake(user: User, days: int) -> Chart:
-    rows = selectors.intake_per_day(user, days)
+    """Reports received per day, stacked by channel; each cell opens that day's channel."""
+    cells = selectors.intake_by_channel(user, days)
+    channels = _channels_in(cells)
+    counts = {(c["date"], c["channel"]): c["count"] for c in cells}
+    first = dt.date.fromisoformat(_window(days)[0])
+    dates = [(first + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    rows = []
+    for date in dates:
+        per_channel = [counts.get((date, ch), 0) for ch in channels]
+        rows.append([date, *per_channel, sum(per_channel)])
+    day_links = [_received(date_from=d, date_to=d) for d in dates]
+    column_links = {  # an unknown channel code (old data) has no filter to open
+        i + 1: [_received(channel=ch, date_from=d, date_to=d) for d in dates]
+        if ch in CHANNEL_LABELS
+        else []
+        for i, ch in enumerate(channels)
+    }
+    column_links[len(channels) + 1] = day_links
     return Chart(
         name="intake",
-        title=_("Reports received per day"),
+        title=_("Reports received per day by channel"),
         kind="line",
-        columns=[_("Date"), _("Reports")],
-        rows=[[r["date"], r["count"]] for r in rows],
-        links=[
-            _url("cases:triage_list", status="", date_from=r["date"], date_to=r["date"])
-            for r in rows
-        ],
+        columns=[_("Date"), *[channel_label(ch) for ch in channels], _("Total")],
+        rows=rows,
+        links=day_links,
+        column_links=column_links,
+        series=list(range(1, len(channels) + 1)) or [1],
+        stack=bool(channels),
     )
 
 
@@ -103,8 +151,10 @@ def channels(user: User, days: int) -> Chart:
         columns=[_("Channel"), _("Reports")],
         rows=[[channel_label(k), v] for k, v in ordered],
         links=[
-            _url("cases:triage_list", status="", date_from=date_from, date_to=date_to)
-            for _k, _v in ordered
+            _received(channel=k, date_from=date_from, date_to=date_to)
+            if k in CHANNEL_LABELS
+            else ""
+            for k, _v in ordered
         ],
     )
 
@@ -120,22 +170,30 @@ def backlog(user: User, days: int) -> Chart:
         links=[
             _url("cases:triage_list")
             if r["stage"] == "triage"
-            else _url("cases:case_list", status=r["stage"])
+            # Cases led in the jurisdiction (the list adds those the office co-handles).
+            else _url("cases:case_list", status=r["stage"], region=_scope_region(user))
             for r in rows
         ],
     )
 
 
+def _deadlines(**params: Any) -> str:
+    """Return the deadlines page filtered like the overdue figures (responsible office)."""
+    return _url("cases:deadline_list", **params)
+
+
 def overdue(user: User, days: int) -> Chart:
     rows = selectors.overdue_by_office(user)
-    today = _today().isoformat()
+    overdue_links = [_deadlines(responsible=r["office_id"], status="breached") for r in rows]
+    soon_links = [_deadlines(responsible=r["office_id"], status="at_risk") for r in rows]
     return Chart(
         name="overdue",
         title=_("Overdue and due soon by office"),
         kind="bar",
         columns=[_("Office"), _("Overdue"), _("Due soon")],
         rows=[[r["office"], r["overdue"], r["due_soon"]] for r in rows],
-        links=[_url("cases:case_list", office=r["office_id"], due_before=today) for r in rows],
+        links=overdue_links,
+        column_links={1: overdue_links, 2: soon_links},
         series=[1, 2],
     )
 
@@ -163,54 +221,53 @@ def categories(user: User, days: int) -> Chart:
     )
 
 
-def _queue_links(rows: list[dict[str, Any]], days: int, **office_filter: Any) -> list[str]:
-    """Link each {code} row to the triage queue of the regulator office of that region."""
-    offices = dict(
-        Organization.objects.filter(
-            kind=OrganizationKind.REGULATOR_OFFICE,
-            region__code__in=[r["code"] for r in rows if r["code"]],
-            **office_filter,
-        ).values_list("region__code", "pk")
-    )
-    date_from, date_to = _window(days)
-    return [
-        _url(
-            "cases:triage_list",
-            status="",
-            office=offices.get(r["code"]),
-            date_from=date_from,
-            date_to=date_to,
-        )
-        for r in rows
-    ]
-
-
 def regions(user: User, days: int) -> Chart:
     rows = selectors.by_region(user, days)
+    date_from, date_to = _window(days)
+    pool = selectors.national_pool_offices() if any(not r["code"] for r in rows) else []
+
+    def link(code: str) -> str:
+        if code:
+            return _received(region=code[:2], date_from=date_from, date_to=date_to)
+        if len(pool) == 1:  # the national pool: work of the office without a region
+            return _received(office=pool[0], date_from=date_from, date_to=date_to)
+        return ""
+
     return Chart(
         name="regions",
         title=_("Reports received by province"),
         kind="bar",
         columns=[_("Region"), _("Reports")],
         rows=[[r["region"] or _("National pool"), r["count"]] for r in rows],
-        links=_queue_links(rows, days, level="provincial"),
+        links=[link(r["code"]) for r in rows],
     )
 
 
 def region_map(user: User, days: int) -> Chart:
-    """Reports per province on a map of China, or per prefecture on a provincial office's map."""
-    view, rows = selectors.by_area(user, days)
+    """Overdue and due-soon work and reports received per area on a map; overdue first.
+
+    Provinces for the nation, prefectures (districts in a municipality) for a provincial or
+    city office. Each area opens the list of its overdue (due-soon, received) items.
+    """
+    view, rows = selectors.work_by_area(user, days)
+    date_from, date_to = _window(days)
+    prefixes = [view.area_prefix(r["code"]) for r in rows]
+    overdue_links = [_deadlines(region=p, status="breached") for p in prefixes]
     return Chart(
         name="region_map",
-        title=(
-            _("Reports received by prefecture") if view.province else _("Map of reports received")
-        ),
+        title=(_("Overdue work by prefecture") if view.province else _("Map of overdue work")),
         kind="map",
-        columns=[_("Region"), _("Reports")],
-        rows=[[r["region"], r["count"]] for r in rows],
+        columns=[_("Region"), _("Overdue"), _("Due soon"), _("Reports received")],
+        rows=[[r["region"], r["overdue"], r["due_soon"], r["reports"]] for r in rows],
         codes=[r["code"] for r in rows],
         map={"name": view.name, "src": static(view.path)},
-        links=_queue_links(rows, days),
+        links=overdue_links,
+        column_links={
+            1: overdue_links,
+            2: [_deadlines(region=p, status="at_risk") for p in prefixes],
+            3: [_received(region=p, date_from=date_from, date_to=date_to) for p in prefixes],
+        },
+        series=[1, 2, 3],
     )
 
 
@@ -249,7 +306,10 @@ def agencies(user: User, days: int) -> Chart:
         kind="bar",
         columns=[_("Agency"), _("Awaiting feedback"), _("Overdue")],
         rows=[[r["agency"], r["pending"], r["overdue"]] for r in rows],
-        links=[_url("cases:transfer_list", direction="sent") for _r in rows],
+        links=[
+            _url("cases:transfer_list", direction="sent", agency=r["agency_id"], pending="yes")
+            for r in rows
+        ],
         series=[1, 2],
     )
 
@@ -263,6 +323,16 @@ MEASURE_LABELS = {
     "stage:decided": gettext_lazy("Hours decided before closing"),
     "close": gettext_lazy("Hours to close"),
 }
+
+
+def _duration_link(dimension: str, key: str) -> str:
+    """Return the cases an average was taken over: an office's or a category's (no list of
+    another handler's cases exists)."""
+    if dimension == Dimension.OFFICE:
+        return _url("cases:case_list", office=key)
+    if dimension == Dimension.CATEGORY:
+        return _url("cases:case_list", category=key)
+    return ""
 
 
 def _durations(user: User, dimension: str, name: str, title: str, first: str) -> Chart:
@@ -283,10 +353,7 @@ def _durations(user: User, dimension: str, name: str, title: str, first: str) ->
         rows=[
             [label(e), *[e["measures"].get(m, {}).get("hours", "") for m in measures]] for e in rows
         ],
-        links=[
-            _url("cases:case_list", office=e["key"]) if dimension == Dimension.OFFICE else ""
-            for e in rows
-        ],
+        links=[_duration_link(dimension, e["key"]) for e in rows],
         series=[],
     )
 

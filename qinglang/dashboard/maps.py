@@ -67,6 +67,18 @@ class MapView:
             return region_code
         return region_code[:4] + "00"
 
+    def area_prefix(self, area_code: str) -> str:
+        """Return the region filter (division-code prefix) of an area drawn on this map.
+
+        A province's own offices sit in the area of its code (440000) on its prefecture map:
+        their prefix is "4400", which no prefecture shares.
+        """
+        if not self.province:
+            return area_code[:2]
+        if self.province in MUNICIPALITIES:
+            return area_code
+        return area_code[:4]
+
 
 NATIONAL = MapView(name="china", path=VENDOR + "china.js", province="")
 

@@ -184,21 +184,20 @@ def by_region(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (-r["count"], r["code"]))
 
 
-def by_area(user: User, days: int = DEFAULT_DAYS) -> tuple[MapView, list[dict[str, Any]]]:
-    """Return the user's map and [{region, code, count}] of reports per area drawn on it.
+def by_area(
+    user: User, days: int = DEFAULT_DAYS, metric: str = Metric.INTAKE
+) -> tuple[MapView, list[dict[str, Any]]]:
+    """Return the user's map and [{region, code, count}] of a metric per area drawn on it.
 
     A national user sees provinces; a provincial or city office sees its province by prefecture
-    (municipalities by district). Reports of the national pool (no region) are left out.
+    (municipalities by district). Work of the national pool (no region) is left out. Intake is
+    counted over the window; overdue and due-soon work as of the last refresh.
     """
     view = map_for_prefix(user.organization.scope_prefix if can_view_dashboard(user) else None)
-    rows = (
-        figures_visible_to(user, Metric.INTAKE)
-        .filter(day__gte=_since(days))
-        .exclude(region_code="")
-        .values("region_code")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+    figures = figures_visible_to(user, metric).exclude(region_code="")
+    if metric == Metric.INTAKE:
+        figures = figures.filter(day__gte=_since(days))
+    rows = figures.values("region_code").annotate(n=Sum("count")).order_by()
     areas: dict[str, int] = {}
     for r in rows:
         if view.province and not r["region_code"].startswith(view.province):
@@ -208,6 +207,57 @@ def by_area(user: User, days: int = DEFAULT_DAYS) -> tuple[MapView, list[dict[st
     names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
     out = [{"region": names.get(code, code), "code": code, "count": n} for code, n in areas.items()]
     return view, sorted(out, key=lambda r: (-r["count"], r["code"]))
+
+
+def work_by_area(user: User, days: int = DEFAULT_DAYS) -> tuple[MapView, list[dict[str, Any]]]:
+    """Return the user's map and [{region, code, overdue, due_soon, reports}] per area on it.
+
+    Overdue and due-soon work as of the last refresh (by the responsible office's region),
+    reports received over the window; one figure query and one for the areas' names.
+    """
+    view = map_for_prefix(user.organization.scope_prefix if can_view_dashboard(user) else None)
+    if not can_view_dashboard(user):
+        return view, []
+    names_of: dict[str, str] = {
+        Metric.OVERDUE: "overdue",
+        Metric.DUE_SOON: "due_soon",
+        Metric.INTAKE: "reports",
+    }
+    rows = (
+        Figure.objects.filter(
+            Q(metric__in=[Metric.OVERDUE, Metric.DUE_SOON])
+            | Q(metric=Metric.INTAKE, day__gte=_since(days)),
+            jurisdiction.office_scope_q(user, "office"),
+            office__isnull=False,
+        )
+        .exclude(region_code="")
+        .values("metric", "region_code")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    areas: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if view.province and not r["region_code"].startswith(view.province):
+            continue
+        code = view.area_code(r["region_code"])
+        entry = areas.setdefault(code, {"code": code, "overdue": 0, "due_soon": 0, "reports": 0})
+        entry[names_of[r["metric"]]] += r["n"]
+    names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
+    for code, entry in areas.items():
+        entry["region"] = names.get(code, code)
+    ordered = sorted(
+        areas.values(), key=lambda a: (-a["overdue"], -a["due_soon"], -a["reports"], a["code"])
+    )
+    return view, ordered
+
+
+def national_pool_offices() -> list[int]:
+    """Return the regulator offices without a region (their work is the national pool)."""
+    return list(
+        Organization.objects.filter(
+            kind=OrganizationKind.REGULATOR_OFFICE, region__isnull=True
+        ).values_list("pk", flat=True)
+    )
 
 
 def by_category(user: User, days: int = DEFAULT_DAYS) -> list[dict[str, Any]]:

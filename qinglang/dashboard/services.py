@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case as DbCase
+from django.db.models import Count, F, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -110,8 +111,83 @@ def _backlog(rows: _Rows) -> None:
         )
 
 
-def _deadlines(rows: _Rows, now: dt.datetime, soon: dt.datetime, since: dt.datetime) -> None:
-    """Overdue and due-soon work per responsible office; completions on time per day."""
+def _region_of(offices: dict[int, Organization], office_id: int | None) -> str:
+    office = offices.get(office_id) if office_id is not None else None
+    return office.region.code if office and office.region_id else ""
+
+
+def _open_deadlines(
+    rows: _Rows, offices: dict[int, Organization], now: dt.datetime, soon: dt.datetime
+) -> None:
+    """Overdue and due-soon work per responsible office, as the deadlines page lists it.
+
+    The same items, statuses and responsible office as `cases.selectors.deadlines` (breached:
+    due before now; at risk: due before `soon`), so an office's bar drills down to its
+    `?responsible=<office>&status=breached` page and an area of the map to `?region=<prefix>`.
+    """
+    from qinglang.cases.models import ExtensionRequest, ExtensionStatus
+    from qinglang.core.models import OrganizationKind
+
+    regulator = OrganizationKind.REGULATOR_OFFICE
+
+    def add(office_id: int | None, kind: str, late: int, total: int, category: str = "") -> None:
+        region = _region_of(offices, office_id)
+        if late:
+            rows.add(
+                Metric.OVERDUE, office_id, late, key=kind, category=category, region_code=region
+            )
+        if total - late:
+            rows.add(
+                Metric.DUE_SOON,
+                office_id,
+                total - late,
+                key=kind,
+                category=category,
+                region_code=region,
+            )
+
+    def counted(qs: Any, due: str, *group: str) -> Any:
+        return (
+            qs.filter(**{f"{due}__lt": soon})
+            .values(*group)
+            .annotate(late=Count("id", filter=Q(**{f"{due}__lt": now})), n=Count("id"))
+            .order_by()
+        )
+
+    # Reports by their stored triage deadline (Report.triage_due), as the page reads them.
+    waiting = Report.objects.filter(status=ReportStatus.RECEIVED, is_internal=False)
+    for g in counted(waiting, "triage_due", "office_id", "category"):
+        add(g["office_id"], "triage", g["late"], g["n"], g["category"])
+    # An office that received a transfer answers it; for an agency or a website the sender chases.
+    transfers = Transfer.objects.filter(status__in=PENDING_TRANSFER_STATUSES).annotate(
+        responsible=DbCase(
+            When(recipient__kind=regulator, then=F("recipient_id")),
+            default=F("sender_office_id"),
+        )
+    )
+    for g in counted(transfers, "deadline", "responsible"):
+        add(g["responsible"], "transfer", g["late"], g["n"])
+    extensions = ExtensionRequest.objects.filter(
+        status=ExtensionStatus.PENDING, transfer__status__in=PENDING_TRANSFER_STATUSES
+    )
+    for g in counted(extensions, "transfer__deadline", "transfer__sender_office_id"):
+        add(g["transfer__sender_office_id"], "extension", g["late"], g["n"])
+    tasks = Task.objects.filter(status=TaskStatus.OPEN, case__is_internal=False).annotate(
+        responsible=DbCase(
+            When(assignee_organization__kind=regulator, then=F("assignee_organization_id")),
+            When(
+                assignee_user__organization__kind=regulator,
+                then=F("assignee_user__organization_id"),
+            ),
+            default=F("case__lead_office_id"),
+        )
+    )
+    for g in counted(tasks, "due_at", "responsible"):
+        add(g["responsible"], "task", g["late"], g["n"])
+
+
+def _deadlines(rows: _Rows, now: dt.datetime, since: dt.datetime) -> None:
+    """Completions on time per day; transfers awaiting feedback per sending office and agency."""
     from qinglang.cases.services.deadlines import rule_for
 
     rules: dict[str, Any] = {}
@@ -126,19 +202,6 @@ def _deadlines(rows: _Rows, now: dt.datetime, soon: dt.datetime, since: dt.datet
             deadlines[(category, day)] = rules[category].due_from(start)
         return deadlines[(category, day)]
 
-    waiting = (
-        Report.objects.filter(status=ReportStatus.RECEIVED, is_internal=False)
-        .annotate(d=TruncDate("submitted_at", tzinfo=SHANGHAI))
-        .values("office_id", "category", "d")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for g in waiting:
-        due = triage_due(g["category"], g["d"])
-        if due < now:
-            rows.add(Metric.OVERDUE, g["office_id"], g["n"], key="triage", category=g["category"])
-        elif due < soon:
-            rows.add(Metric.DUE_SOON, g["office_id"], g["n"], key="triage", category=g["category"])
     decided = (
         Report.objects.filter(is_internal=False, decided_at__gte=since)
         .annotate(
@@ -159,11 +222,7 @@ def _deadlines(rows: _Rows, now: dt.datetime, soon: dt.datetime, since: dt.datet
     pending = transfers.filter(status__in=PENDING_TRANSFER_STATUSES)
     for g in (
         pending.values("sender_office_id", "recipient_id", "recipient__name")
-        .annotate(
-            n=Count("id"),
-            late=Count("id", filter=Q(deadline__lt=now)),
-            soon=Count("id", filter=Q(deadline__gte=now, deadline__lt=soon)),
-        )
+        .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=now)))
         .order_by()
     ):
         office, agency = g["sender_office_id"], str(g["recipient_id"])
@@ -171,9 +230,6 @@ def _deadlines(rows: _Rows, now: dt.datetime, soon: dt.datetime, since: dt.datet
         rows.add(Metric.AGENCY_PENDING, office, g["n"], key=agency, label=name)
         if g["late"]:
             rows.add(Metric.AGENCY_OVERDUE, office, g["late"], key=agency, label=name)
-            rows.add(Metric.OVERDUE, office, g["late"], key="transfer")
-        if g["soon"]:
-            rows.add(Metric.DUE_SOON, office, g["soon"], key="transfer")
     for g in (
         transfers.filter(answered_at__gte=since)
         .annotate(done=TruncDate("answered_at", tzinfo=SHANGHAI))
@@ -184,17 +240,6 @@ def _deadlines(rows: _Rows, now: dt.datetime, soon: dt.datetime, since: dt.datet
         rows.add(Metric.COMPLETED, g["sender_office_id"], g["n"], day=g["done"], key="transfer")
         rows.add(Metric.ON_TIME, g["sender_office_id"], g["ok"], day=g["done"], key="transfer")
 
-    for g in (
-        tasks.filter(status=TaskStatus.OPEN, due_at__lt=soon)
-        .values("case__lead_office_id")
-        .annotate(late=Count("id", filter=Q(due_at__lt=now)), n=Count("id"))
-        .order_by()
-    ):
-        office = g["case__lead_office_id"]
-        if g["late"]:
-            rows.add(Metric.OVERDUE, office, g["late"], key="task")
-        if g["n"] - g["late"]:
-            rows.add(Metric.DUE_SOON, office, g["n"] - g["late"], key="task")
     for g in (
         tasks.filter(completed_at__gte=since)
         .annotate(done=TruncDate("completed_at", tzinfo=SHANGHAI))
@@ -355,7 +400,7 @@ def _durations(since: dt.datetime) -> _Durations:
 @transaction.atomic
 def refresh_figures(*, now: dt.datetime | None = None) -> Refresh:
     """Rebuild every dashboard figure from the current rows; return the run's record."""
-    from qinglang.cases.services.deadlines import due_soon_cutoff
+    from qinglang.cases.selectors.deadlines import at_risk_cutoff
 
     started = timezone.now()
     now = now or started
@@ -364,7 +409,8 @@ def refresh_figures(*, now: dt.datetime | None = None) -> Refresh:
     rows = _Rows()
     _intake(rows, offices, since)
     _backlog(rows)
-    _deadlines(rows, now, due_soon_cutoff(now), since)
+    _deadlines(rows, now, since)
+    _open_deadlines(rows, offices, now, at_risk_cutoff(now))
     _identifiers(rows)
     _networks(rows)
     durations = _durations(since)

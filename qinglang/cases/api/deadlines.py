@@ -84,6 +84,8 @@ class DeadlineFilterIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DeadlineKind.choices, required=False)
     office = serializers.IntegerField(required=False, min_value=1)
     status = serializers.ChoiceField(choices=DeadlineStatus.choices, required=False)
+    responsible = serializers.IntegerField(required=False, min_value=1)
+    region = serializers.CharField(required=False, allow_blank=False, max_length=6)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PER_KIND)
     cursor = serializers.CharField(required=False, allow_blank=False)
 
@@ -122,7 +124,13 @@ def items_out(items: list[DeadlineItem]) -> list[dict[str, Any]]:
 
 
 def _filter_key(data: dict[str, Any]) -> list[Any]:
-    return [data.get("kind", ""), data.get("office"), data.get("status", "")]
+    return [
+        data.get("kind", ""),
+        data.get("office"),
+        data.get("status", ""),
+        data.get("responsible"),
+        data.get("region", ""),
+    ]
 
 
 def make_cursor(after: tuple[dt.datetime, str, int], data: dict[str, Any]) -> str:
@@ -163,6 +171,21 @@ class DeadlinesView(APIView):
                 "office", int, description=_("An office in your jurisdiction (else 400).")
             ),
             OpenApiParameter("status", str, enum=list(DeadlineStatus.values)),
+            OpenApiParameter(
+                "responsible",
+                int,
+                description=_(
+                    "Only items this office is responsible for (in your jurisdiction, else 400)."
+                ),
+            ),
+            OpenApiParameter(
+                "region",
+                str,
+                description=_(
+                    "Only items whose responsible office lies in this region: 2, 4 or 6 digits "
+                    "of a division code, in your jurisdiction (else 400)."
+                ),
+            ),
             OpenApiParameter(
                 "limit",
                 int_schema(maximum=MAX_PER_KIND),

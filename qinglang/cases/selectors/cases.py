@@ -115,6 +115,7 @@ class CaseFilters:
     status: str = ""
     category: str = ""
     office: int | None = None
+    region: str = ""  # division-code prefix of the lead office (checked by the form)
     due_before: dt.date | None = None
     target: str = ""
     assignee: str = ""  # "me": cases the user owns or is assigned to
@@ -140,6 +141,8 @@ def list_cases(user: User, filters: CaseFilters | None = None) -> QuerySet[Case]
         qs = qs.filter(category=filters.category)
     if filters.office:
         qs = qs.filter(lead_office_id=filters.office)
+    if filters.region:
+        qs = qs.filter(lead_office__in=jurisdiction.offices_under(filters.region).values("pk"))
     if filters.target:
         text = filters.target.strip()
         qs = qs.filter(
@@ -185,6 +188,8 @@ def count_cases(user: User, filters: CaseFilters | None = None) -> int | None:
 
     filters = filters or CaseFilters()
     if filters.category or filters.target or filters.assignee or filters.due_before:
+        return None
+    if filters.region:
         return None
     org = _org(user)
     if org is None:

@@ -81,8 +81,10 @@ class DeadlineFilters:
     """Filters of the deadlines page and API (empty = all)."""
 
     kind: str = ""
-    office: int | None = None
+    office: int | None = None  # the office sends, receives, leads or answers the item
     status: str = ""
+    responsible: int | None = None  # the item's responsible office (the page's column)
+    region: str = ""  # division-code prefix of the responsible office
 
 
 @dataclass
@@ -184,18 +186,26 @@ def list_deadlines(
     risk_cutoff = at_risk_cutoff(now)
     wanted = {filters.kind} if filters.kind else set(DeadlineKind.values)
     kinds: list[tuple[str, Any, str, Any]] = []
+    responsible = _responsible_offices(filters)
     if DeadlineKind.TRIAGE in wanted and org.is_regulator:
-        kinds.append(
-            (DeadlineKind.TRIAGE, _triage_qs(user, filters.office), "triage_due", _triage_items)
-        )
+        triage = _triage_qs(user, filters.office)
+        if responsible is not None:
+            triage = triage.filter(office__in=responsible)
+        kinds.append((DeadlineKind.TRIAGE, triage, "triage_due", _triage_items))
     if DeadlineKind.TRANSFER in wanted:
         transfers = _transfers_qs(user, org, filters.office)
+        if responsible is not None:
+            transfers = transfers.filter(responsible_for_transfer_q(responsible))
         kinds.append((DeadlineKind.TRANSFER, transfers, "deadline", _transfer_items))
     if DeadlineKind.EXTENSION in wanted:
         extensions = _extensions_qs(user, org, filters.office)
+        if responsible is not None:
+            extensions = extensions.filter(transfer__sender_office__in=responsible)
         kinds.append((DeadlineKind.EXTENSION, extensions, "transfer__deadline", _extension_items))
     if DeadlineKind.TASK in wanted:
         tasks = _tasks_qs(user, org, filters.office)
+        if responsible is not None:
+            tasks = tasks.filter(responsible_for_task_q(responsible))
         kinds.append((DeadlineKind.TASK, tasks, "due_at", _task_items))
     counts = dict.fromkeys((*DeadlineStatus.values, "total"), 0)
     items: list[DeadlineItem] = []
@@ -228,6 +238,44 @@ def list_deadlines(
         last = items[-1]
         next_after = (last.deadline, last.kind, last.id)
     return DeadlinePlan(items=items, counts=counts, next_after=next_after)
+
+
+def _responsible_offices(filters: DeadlineFilters) -> QuerySet[Organization] | None:
+    """Return the offices whose items the responsible and region filters keep (None: all)."""
+    if filters.responsible is None and not filters.region:
+        return None
+    offices = Organization.objects.all()
+    if filters.responsible is not None:
+        offices = offices.filter(pk=filters.responsible)
+    if filters.region:
+        offices = offices.filter(pk__in=jurisdiction.offices_under(filters.region).values("pk"))
+    return offices.values("pk")  # type: ignore[return-value]
+
+
+def responsible_for_transfer_q(offices: Any, prefix: str = "") -> Q:
+    """Transfers whose responsible office (`_responsible`) is in `offices`: an office that
+    received the transfer answers it; for an agency or a website, the sending office chases."""
+    regulator = Q(**{f"{prefix}recipient__kind": OrganizationKind.REGULATOR_OFFICE})
+    return (regulator & Q(**{f"{prefix}recipient__in": offices})) | (
+        ~regulator & Q(**{f"{prefix}sender_office__in": offices})
+    )
+
+
+def responsible_for_task_q(offices: Any) -> Q:
+    """Tasks whose responsible office (`_task_office`) is in `offices`."""
+    regulator = OrganizationKind.REGULATOR_OFFICE
+    org_answers = Q(assignee_organization__kind=regulator)
+    user_office = Q(assignee_user__organization__kind=regulator)
+    # Spelt out: NOT (kind = …) is NULL, not true, when the task has no such assignee.
+    not_org = Q(assignee_organization__isnull=True) | ~org_answers
+    not_user = Q(assignee_user__organization__isnull=True) | ~user_office
+    user_answers = not_org & user_office
+    lead_answers = not_org & not_user
+    return (
+        (org_answers & Q(assignee_organization__in=offices))
+        | (user_answers & Q(assignee_user__organization__in=offices))
+        | (lead_answers & Q(case__lead_office__in=offices))
+    )
 
 
 def _after_q(due: str, kind: str, after: tuple[dt.datetime, str, int]) -> Q:
@@ -287,6 +335,15 @@ def _check(user: User, filters: DeadlineFilters) -> None:
         and not offices_for_filter(user).filter(pk=filters.office).exists()
     ):
         errors["office"] = [_("No such office in your jurisdiction.")]
+    if (
+        filters.responsible is not None
+        and not offices_for_filter(user).filter(pk=filters.responsible).exists()
+    ):
+        errors["responsible"] = [_("No such office in your jurisdiction.")]
+    if filters.region and not jurisdiction.region_prefix_in_scope(user, filters.region):
+        errors["region"] = [
+            _("No such region in your jurisdiction: give 2, 4 or 6 digits of a division code.")
+        ]
     if errors:
         raise DomainError(errors)
 
@@ -488,7 +545,10 @@ def _task_office_q(office: int) -> Q:
     """Tasks whose responsible office (`_task_office`) or case's lead office is `office`."""
     regulator = OrganizationKind.REGULATOR_OFFICE
     org_answers = Q(assignee_organization__kind=regulator)
-    user_answers = ~org_answers & Q(assignee_user__organization__kind=regulator)
+    # Spelt out: NOT (kind = …) is NULL, not true, when the task has no office assigned.
+    user_answers = (Q(assignee_organization__isnull=True) | ~org_answers) & Q(
+        assignee_user__organization__kind=regulator
+    )
     return (
         Q(case__lead_office_id=office)
         | (org_answers & Q(assignee_organization_id=office))

@@ -25,7 +25,8 @@ from qinglang.cases.models import (
     TransferFeedback,
 )
 from qinglang.cases.selectors.cases import cases_visible_to
-from qinglang.core.models import LedgerEvent, User
+from qinglang.core import jurisdiction
+from qinglang.core.models import LedgerEvent, Organization, User
 from qinglang.evidence.models import EvidenceItem
 from qinglang.evidence.selectors import items_for, items_for_subjects
 from qinglang.intake.models import Report, ReportStatus
@@ -105,6 +106,29 @@ def transfers_sent_by(user: User) -> QuerySet[Transfer]:
         return Transfer.objects.none()
     visible = cases_visible_to(user).filter(pk=OuterRef("case_id"))
     return _transfer_list(Transfer.objects.filter(Q(sender_office_id=org_id) | Exists(visible)))
+
+
+def filter_transfers(
+    qs: QuerySet[Transfer],
+    user: User,
+    *,
+    status: str = "",
+    agency: Organization | None = None,
+    pending: bool = False,
+) -> QuerySet[Transfer]:
+    """Narrow a transfer list by status, by recipient (sent from offices of the user's
+    jurisdiction, as the dashboard counts them) and to those awaiting feedback."""
+    if status:
+        qs = qs.filter(status=status)
+    if agency is not None:
+        qs = qs.filter(
+            jurisdiction.office_scope_q(user, "sender_office"),
+            recipient=agency,
+            case__is_internal=False,
+        )
+    if pending:
+        qs = qs.filter(status__in=PENDING_TRANSFER_STATUSES)
+    return qs
 
 
 def transfers_visible_to(user: User) -> QuerySet[Transfer]:

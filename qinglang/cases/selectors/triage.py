@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy
 
+from qinglang.core.jurisdiction import offices_under
 from qinglang.core.memo import ProcessMemo
 from qinglang.core.models import User
 from qinglang.evidence.models import EvidenceAttachment, EvidenceItem
@@ -38,7 +39,9 @@ class TriageFilters:
 
     status: str = ReportStatus.RECEIVED
     category: str = ""
+    channel: str = ""
     office: int | None = None
+    region: str = ""  # division-code prefix of the owning office (checked by the form)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     has_evidence: bool | None = None
@@ -88,8 +91,12 @@ def triage_queue(
         qs = qs.filter(status=filters.status)
     if filters.category:
         qs = qs.filter(category=filters.category)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
     if filters.office:
         qs = qs.filter(office_id=filters.office)
+    if filters.region:
+        qs = qs.filter(office__in=offices_under(filters.region).values("pk"))
     if filters.date_from:
         qs = qs.filter(submitted_at__date__gte=filters.date_from)
     if filters.date_to:

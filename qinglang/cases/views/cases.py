@@ -58,26 +58,33 @@ def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any, CaseFilters]:
             status=d["status"],
             category=d["category"],
             office=d["office"].pk if d["office"] else None,
+            region=d["region"],
             due_before=d["due_before"],
             target=d["target"],
             assignee=d["assignee"],
         )
+    elif form.is_bound:  # a bad filter lists nothing rather than every case
+        return form, Case.objects.none().order_by("-created_at", "-id"), filters
     return form, list_cases(request.user, filters), filters
 
 
 @office_staff_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    """Show the user's cases, filtered and paged."""
+    """Show the user's cases, filtered and paged (a bad filter: its error and no rows, 400)."""
     form, cases, filters = _filtered(request)
+    bad = form.is_bound and not form.is_valid()
     return render(
         request,
         "cases/case_list.html",
         {
             "form": form,
-            "page": paginate(request, cases, count=count_cases(request.user, filters)),
+            "page": paginate(
+                request, cases, count=0 if bad else count_cases(request.user, filters)
+            ),
             "query": query_without_page(request),
             "can_create": can_create_case(request.user),
         },
+        status=400 if bad else 200,
     )
 
 

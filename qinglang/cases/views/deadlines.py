@@ -44,13 +44,21 @@ class DeadlineFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Any status")), *DeadlineStatus.choices],
     )
+    responsible = forms.TypedChoiceField(
+        label=gettext_lazy("Responsible office"), required=False, coerce=int, empty_value=None
+    )
+    region = forms.CharField(
+        label=gettext_lazy("Region"),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"size": 6, "inputmode": "numeric"}),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["office"].choices = [  # type: ignore[attr-defined]
-            ("", _("All offices")),
-            *((o.pk, o.name) for o in offices_for_filter(user)),
-        ]
+        offices = [("", _("All offices")), *((o.pk, o.name) for o in offices_for_filter(user))]
+        self.fields["office"].choices = offices  # type: ignore[attr-defined]
+        self.fields["responsible"].choices = offices  # type: ignore[attr-defined]
         style_fields(self)
 
 
@@ -74,7 +82,13 @@ def _page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
     filters = DeadlineFilters()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
-        filters = DeadlineFilters(kind=d["kind"], office=d["office"], status=d["status"])
+        filters = DeadlineFilters(
+            kind=d["kind"],
+            office=d["office"],
+            status=d["status"],
+            responsible=d["responsible"],
+            region=d["region"].strip(),
+        )
     if not form.is_bound or form.is_valid():
         try:
             plan = list_deadlines(request.user, filters)

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qinglang.cases.models import FeedbackResult, TransferKind
+from qinglang.cases.models import FeedbackResult, TransferKind, TransferStatus
 from qinglang.cases.selectors import handling, redaction
 from qinglang.cases.selectors.cases import can_handle_case, get_case_for
 from qinglang.cases.selectors.deadlines import with_deadline_status
 from qinglang.cases.services import inbox, transfers
+from qinglang.cases.views.common import query_without_page
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.forms import add_service_errors, style_fields
@@ -157,22 +158,66 @@ def _preview_unless_seen(
     }
 
 
+class TransferFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any status")), *TransferStatus.choices],
+    )
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("Recipient"),
+        required=False,
+        queryset=Organization.objects.all(),
+        error_messages={"invalid_choice": gettext_lazy("No such recipient.")},
+    )
+    pending = forms.ChoiceField(
+        label=gettext_lazy("Feedback"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), ("yes", gettext_lazy("Awaiting feedback"))],
+    )
+
+
 @require_verified
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    """The inbox of transfers received; `?direction=sent` lists those sent."""
+    """The inbox of transfers received; `?direction=sent` lists those sent.
+
+    `agency` (sent only) keeps the transfers to one recipient sent from offices of the
+    jurisdiction, `pending=yes` those still awaiting feedback: the dashboard's agencies chart.
+    A bad filter shows its error and no rows (400).
+    """
     sent = request.GET.get("direction") == "sent"
     qs = (
         handling.transfers_sent_by(request.user)
         if sent
         else handling.transfers_for_recipient(request.user)
     )
-    status = request.GET.get("status", "")
-    if status:
-        qs = qs.filter(status=status)
+    form = TransferFilterForm(request.GET)
+    if form.is_valid():
+        d = form.cleaned_data
+        qs = handling.filter_transfers(
+            qs,
+            request.user,
+            status=d["status"],
+            agency=d["agency"] if sent else None,
+            pending=d["pending"] == "yes",
+        )
+    else:
+        qs = qs.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = with_deadline_status(page.object_list)
     template = "cases/transfer_list.html" if sent else "cases/inbox_transfers.html"
-    return render(request, template, {"page": page, "sent": sent, "status": status})
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "sent": sent,
+            "form": form,
+            "query": query_without_page(request),
+            "status": form.cleaned_data.get("status", "") if form.is_valid() else "",
+        },
+        status=200 if form.is_valid() else 400,
+    )
 
 
 @require_verified

@@ -81,7 +81,9 @@ def _queue_filters(request: HttpRequest, form: TriageFilterForm) -> TriageFilter
     return TriageFilters(
         status=status,
         category=d["category"],
+        channel=d["channel"],
         office=d["office"].pk if d["office"] else None,
+        region=d["region"],
         date_from=d["date_from"],
         date_to=d["date_to"],
         has_evidence={"yes": True, "no": False}.get(d["has_evidence"]),
@@ -138,8 +140,11 @@ def triage_list(request: HttpRequest) -> HttpResponse:
     form = TriageFilterForm(data, user=request.user)
     filters = _queue_filters(request, form)
     counts = count_by_status(request.user)
-    known = _count_if_status_only(filters, counts)
-    page = paginate(request, triage_queue(request.user, filters), count=known)
+    if form.is_valid():
+        known = _count_if_status_only(filters, counts)
+        page = paginate(request, triage_queue(request.user, filters), count=known)
+    else:  # a bad filter lists nothing rather than the unfiltered queue
+        page = paginate(request, Report.objects.none().order_by("id"), count=0)
     page.object_list = with_deadlines(with_risk(page.object_list))
     return render(
         request,
@@ -157,6 +162,7 @@ def triage_list(request: HttpRequest) -> HttpResponse:
             "save_form": SavedFilterForm(initial={"query": query_without_page(request)}),
             "bulk_form": BulkTriageForm(user=request.user),
         },
+        status=200 if form.is_valid() else 400,
     )
 
 
