@@ -206,11 +206,29 @@ def _package_matches_the_ledger(old, content: bytes) -> None:
     ).exists()
 
 
+def _new_ledger_key() -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    return Ed25519PrivateKey.generate().private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+    )
+
+
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("portable", [True, False])
-def test_restore_after_losing_database_vault_and_keys(world, tmp_path, own_keys, portable):
+@pytest.mark.parametrize(
+    ("portable", "keys"),
+    [(True, "lost"), (False, "new")],
+    ids=["jsonl-keys-lost", "native-new-keys"],
+)
+def test_restore_after_losing_database_vault_and_keys(world, tmp_path, own_keys, portable, keys):
     """Back up; lose the database, the vault, the media and the keys; restore without --force.
 
+    The keys are either gone, or a new installation made its own (kept aside, never deleted).
     The ledger verifies (the command too), every vault file matches its digest, and a package
     built before the backup still verifies against the restored platform.
     """
@@ -239,12 +257,24 @@ def test_restore_after_losing_database_vault_and_keys(world, tmp_path, own_keys,
     assert not database_has_data()
     shutil.rmtree(vault_root)
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
-    own_keys.QINGLANG_LEDGER_KEY_PATH.unlink()
-    (own_keys.QINGLANG_HOME / "secret_key").unlink()
+    key_path, secret_path = own_keys.QINGLANG_LEDGER_KEY_PATH, own_keys.QINGLANG_HOME / "secret_key"
+    if keys == "lost":
+        key_path.unlink()
+        secret_path.unlink()
+    else:
+        new_key = _new_ledger_key()
+        key_path.write_bytes(new_key)
+        secret_path.write_text("a-new-installation-secret")
 
     out, err = io.StringIO(), io.StringIO()
     call_command("restore", str(target), stdout=out, stderr=err)
-    assert "restored" in out.getvalue() and err.getvalue() == ""
+    assert "restored" in out.getvalue()
+    if keys == "lost":
+        assert err.getvalue() == ""
+    else:
+        aside = sorted(p for p in tmp_path.rglob("*.before-restore-*"))
+        assert [p.read_bytes() for p in aside] == [b"a-new-installation-secret", new_key]
+        assert all(str(p) in err.getvalue() for p in aside)
 
     assert LedgerEvent.objects.count() == events
     assert LedgerCheckpoint.objects.count() == checkpoints
@@ -291,36 +321,6 @@ def test_restore_replaces_a_vault_file_altered_since_the_backup(world, tmp_path,
     assert err.getvalue().count("replaced") == 1  # only the altered one
     assert extra.read_bytes() == b"planted"  # not the backup's: left for the vault sweep
     assert Case.objects.get(pk=case.pk).number == case.number
-    assert ledger.verify_log().ok
-
-
-@pytest.mark.django_db(transaction=True)
-def test_restore_sets_a_different_key_aside(world, tmp_path, own_keys):
-    """A new installation made its own ledger key before the restore: kept aside, not lost."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-    )
-
-    _make_data(world)
-    target = tmp_path / "backup"
-    call_command("backup", str(target), "--portable")
-    key_path = own_keys.QINGLANG_LEDGER_KEY_PATH
-    backed_up = key_path.read_bytes()
-    other = Ed25519PrivateKey.generate().private_bytes(
-        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
-    )
-    key_path.write_bytes(other)
-    _wipe_database()
-
-    err = io.StringIO()
-    call_command("restore", str(target), stderr=err)
-    assert key_path.read_bytes() == backed_up
-    aside = [p for p in key_path.parent.iterdir() if ".before-restore-" in p.name]
-    assert len(aside) == 1 and aside[0].read_bytes() == other
-    assert str(aside[0]) in err.getvalue()
     assert ledger.verify_log().ok
 
 
