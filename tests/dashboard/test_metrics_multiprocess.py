@@ -55,14 +55,15 @@ def _wait_for_workers(master: int, n: int, deadline: float) -> set[int]:
 def test_one_scrape_counts_every_worker(tmp_path):
     """Requests spread over 2 workers; any scrape counts them all, also after a worker died.
 
-    The operator's directory still holds a file of an earlier run: it must not be counted.
+    As `qinglang up` runs it: no directory configured, so the run makes one and removes it.
     """
-    metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
-    (metrics_dir / "histogram_999999.db").write_bytes(b"left by an earlier run")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
-    env.update(QINGLANG_HOME=str(tmp_path / "home"), PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("QINGLANG_", "DJANGO_", "PROMETHEUS_"))
+    }
+    env.update(QINGLANG_HOME=str(tmp_path / "home"))
     log = (tmp_path / "gunicorn.log").open("w+")
     proc = subprocess.Popen(  # noqa: S603 - our own command
         [
@@ -85,10 +86,15 @@ def test_one_scrape_counts_every_worker(tmp_path):
     try:
         deadline = time.monotonic() + 120
         workers = _wait_for_workers(proc.pid, 2, deadline)
-        assert not (metrics_dir / "histogram_999999.db").exists()
-        while not (tmp_path / "gunicorn.log").read_text().count("Booting worker") >= 2:
+        while (tmp_path / "gunicorn.log").read_text().count("Booting worker") < 2:
             assert time.monotonic() < deadline, "the workers did not boot"
             time.sleep(0.2)
+        found = re.search(
+            r"metrics of every worker in (\S+)", (tmp_path / "gunicorn.log").read_text()
+        )
+        assert found, (tmp_path / "gunicorn.log").read_text()
+        metrics_dir = Path(found.group(1))
+        assert metrics_dir.is_dir() and metrics_dir.name.startswith("qinglang-metrics-")
         sent = 0
         with ThreadPoolExecutor(max_workers=8) as pool:
             # Concurrent requests until both workers have answered some (bounded).
@@ -118,7 +124,8 @@ def test_one_scrape_counts_every_worker(tmp_path):
                     os.kill(pid, signal.SIGKILL)
                 proc.kill()
         log.close()
-    assert metrics_dir.is_dir()  # the operator's directory stays
+    assert proc.returncode == 0
+    assert not metrics_dir.exists()  # the run's own directory goes with it
 
 
 def test_each_run_without_a_directory_gets_its_own_and_removes_it(monkeypatch):
