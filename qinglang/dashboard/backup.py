@@ -5,6 +5,11 @@ A backup directory holds `manifest.json` (SHA-256 of every file), the database a
 order, timestamps to the microsecond so ledger leaves still hash the same), `storage/<name>/…`
 and `keys/`. Restoring refuses a database that already holds data unless forced, in which case
 the schema is dropped first (the ledger's triggers refuse row deletes, by design).
+
+The backup is the trusted copy: nothing is restored from it until every file it lists matches
+its digest and it holds nothing unlisted. A stored file that differs from the backup's (altered
+or damaged since) is replaced by the backup's and reported; a key file that differs is moved
+aside (`<name>.before-restore-<time>`), never deleted, and reported.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import Storage, storages
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
@@ -190,18 +195,49 @@ def backup(target: Path, *, portable: bool = False) -> dict[str, Any]:
     return manifest
 
 
+DATABASE_FILES = ("db.sql", "db.jsonl")
+
+
+def _listed_path(rel: Any) -> str:
+    """Return a manifest path if it is one a backup writes (no absolute or `..` paths)."""
+    path = PurePosixPath(rel) if isinstance(rel, str) else None
+    if (
+        path is None
+        or not path.parts
+        or path.is_absolute()
+        or ".." in path.parts
+        or not (
+            rel in DATABASE_FILES
+            or (path.parts[0] == "storage" and len(path.parts) > 2)
+            or (path.parts[0] == "keys" and len(path.parts) == 2)
+        )
+    ):
+        raise BackupError(f"the manifest lists an unexpected path {rel!r}")
+    return str(path)
+
+
 def read_manifest(source: Path) -> dict[str, Any]:
-    """Return the backup's manifest after checking every file's digest."""
+    """Return the backup's manifest after checking it names every file, each by its digest."""
     try:
         manifest = json.loads((source / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
         raise BackupError(f"{source} has no readable manifest.json") from exc
-    if manifest.get("format") != FORMAT_VERSION:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r}")
-    for rel, digest in manifest["files"].items():
-        path = source / rel
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise BackupError(f"unknown backup format {found!r}")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or manifest.get("database") not in DATABASE_FILES:
+        raise BackupError("manifest.json is incomplete (no file list or no database)")
+    if manifest["database"] not in files:
+        raise BackupError(f"{manifest['database']} is missing or damaged")
+    for rel, digest in files.items():
+        path = source / _listed_path(rel)
         if not path.is_file() or _sha256(path) != digest:
             raise BackupError(f"{rel} is missing or damaged")
+    for path in sorted(source.rglob("*")):
+        rel = str(path.relative_to(source))
+        if path.is_file() and rel != "manifest.json" and rel not in files:
+            raise BackupError(f"{rel} is not listed in the manifest: the backup was changed")
     return manifest
 
 
@@ -300,15 +336,15 @@ def _rebuild_search_index() -> None:
 def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
     """Restore a backup into this installation; refuse a database with data unless `force`."""
     manifest = read_manifest(source)
-    if database_has_data():
-        if not force:
-            raise BackupError("the database already holds data; use --force to replace it")
+    from_sql = manifest["database"] == "db.sql"
+    if from_sql and (connection.vendor != "postgresql" or not shutil.which("psql")):
+        raise BackupError("this backup was made with pg_dump: restore it on PostgreSQL")
+    if database_has_data() and not force:
+        raise BackupError("the database already holds data; use --force to replace it")
+    if from_sql or force:
+        # psql needs an empty schema (migrations may have run); --force replaces what is there.
         _drop_schema()
-    if manifest["database"] == "db.sql":
-        if connection.vendor != "postgresql" or not shutil.which("psql"):
-            raise BackupError("this backup was made with pg_dump: restore it on PostgreSQL")
-        if not force:
-            _drop_schema()  # migrations may have run: psql needs an empty schema
+    if from_sql:
         connection.close()
         args, env = _pg_env()
         subprocess.run(  # noqa: S603 - fixed program; arguments from settings
@@ -332,19 +368,62 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
         _reset_sequences()
         _partition_ledger_months()
         _rebuild_search_index()
-    for name in STORAGE_NAMES:
-        root = source / "storage" / name
-        if not root.is_dir():
+    manifest["replaced"] = _restore_files(source, manifest["files"])
+    manifest["keys_set_aside"] = _restore_keys(source)
+    return manifest
+
+
+def _stored_digest(storage: Storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _restore_files(source: Path, files: dict[str, str]) -> list[str]:
+    """Put every listed storage file in place; return those that were there with other bytes.
+
+    The backup is the trusted copy: a file altered (or damaged) since the backup is replaced,
+    never silently kept, and named in the answer so the operator can look into it.
+    """
+    replaced: list[str] = []
+    for rel, digest in sorted(files.items()):
+        parts = PurePosixPath(rel).parts
+        if parts[0] != "storage" or parts[1] not in STORAGE_NAMES:
             continue
-        storage = storages[name]
-        for path in sorted(root.rglob("*")):
-            rel = str(path.relative_to(root))
-            if path.is_file() and not storage.exists(rel):
-                storage.save(rel, ContentFile(path.read_bytes()))
+        storage, name = storages[parts[1]], "/".join(parts[2:])
+        if storage.exists(name):
+            if _stored_digest(storage, name) == digest:
+                continue
+            storage.delete(name)
+            replaced.append(rel)
+        with (source / rel).open("rb") as fh:
+            saved = storage.save(name, File(fh))
+        if saved != name:
+            raise BackupError(f"{rel} could not be restored under its name (saved as {saved})")
+    return replaced
+
+
+def _restore_keys(source: Path) -> list[str]:
+    """Install the backup's keys; return the differing key files moved aside for them.
+
+    The restored ledger's checkpoints are signed with the backup's ledger key, so that key must
+    be the one in place; a different key found there is kept beside it, never deleted.
+    """
+    set_aside: list[str] = []
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for name, dest in _key_files().items():
         src = source / "keys" / name
-        if src.is_file() and (force or not dest.exists()):
-            dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            shutil.copy2(src, dest)
-            dest.chmod(0o600)
-    return manifest
+        if not src.is_file():
+            continue
+        if dest.exists():
+            if dest.read_bytes() == src.read_bytes():
+                continue
+            aside = dest.with_name(f"{dest.name}.before-restore-{stamp}")
+            dest.rename(aside)
+            set_aside.append(str(aside))
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copy2(src, dest)
+        dest.chmod(0o600)
+    return set_aside

@@ -1,9 +1,11 @@
 """Prometheus metrics: request latency (middleware), queue depth, task failures, overdue work.
 
-Request latency lives in each web process (with PROMETHEUS_MULTIPROC_DIR set, prometheus-client
-aggregates every gunicorn worker). Task failures happen in worker processes, so they are counted
-in the shared cache (Redis in production) and read back when /metrics is scraped; queue depth is
-asked of the broker; overdue counts come from the dashboard's aggregate table, never a scan.
+Request latency lives in each web process; under gunicorn (`qinglang.gunicorn_conf`) every
+worker writes it to files in PROMETHEUS_MULTIPROC_DIR and a scrape adds up all of them, dead
+workers included (prometheus-client's multiprocess mode). Task failures happen in worker
+processes, so they are counted in the shared cache (Redis in production) and read back when
+/metrics is scraped; queue depth is asked of the broker; overdue counts come from the
+dashboard's aggregate table, never a scan.
 On PostgreSQL the ledger's events in the DEFAULT partition (none, while the monthly partitions
 are created ahead) are counted too: any is a reason to run `qinglang ledger partitions`.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,10 +52,26 @@ def check_broker() -> None:
 
 
 def check_storage() -> None:
-    """Ask the evidence vault whether a name exists (a HEAD on S3, a stat on disk)."""
-    from django.core.files.storage import storages
+    """Ask the evidence vault whether a name exists (a HEAD on S3); on disk, check its directory.
 
-    storages["evidence"].exists("readyz-probe")
+    A local `exists()` is a stat that answers False for any path, reachable or not, so the
+    directory itself must be one the vault can write to (or, before the first file, create).
+    """
+    from pathlib import Path
+
+    from django.core.files.storage import FileSystemStorage, storages
+
+    vault = storages["evidence"]
+    if isinstance(vault, FileSystemStorage):
+        directory = Path(vault.location)
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent  # not made yet: the first write creates it here
+        if not directory.is_dir():
+            raise NotADirectoryError(f"{directory} is not a directory")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise PermissionError(f"{directory} is not writable")
+        return
+    vault.exists("readyz-probe")
 
 
 def check_ledger_key() -> None:

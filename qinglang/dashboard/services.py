@@ -350,7 +350,12 @@ def _events(object_type: str, actions: list[str], since: dt.datetime) -> Iterabl
 
 
 def _durations(since: dt.datetime) -> _Durations:
-    """Time in each stage, to first action and to close, from the ledger's status changes."""
+    """Time in each stage, to first action and to close, from the ledger's status changes.
+
+    Each stay in a stage counts (a reopened case investigated twice counts twice there); the
+    time to close counts once per case, from its opening to its last close (a reopened case
+    was not done when first closed), credited to whoever closed it last.
+    """
     out = _Durations()
     cases = {
         str(pk): (office, category)
@@ -362,6 +367,13 @@ def _durations(since: dt.datetime) -> _Durations:
     stage: str | None = None
     entered: dt.datetime | None = None
     opened: dt.datetime | None = None
+    closed: tuple[int, str, float, Any] | None = None  # office, category, seconds, actor
+
+    def add_close() -> None:
+        if closed is not None:
+            office, category, seconds, actor = closed
+            out.add(office, "close", seconds, handler=actor, category=category)
+
     for object_id, action, at, actor, data in _events(
         "cases.case", [*CASE_STAGE_ACTIONS, "case.status_changed"], since
     ):
@@ -369,7 +381,8 @@ def _durations(since: dt.datetime) -> _Durations:
             continue
         office, category = cases[object_id]
         if object_id != current:
-            current, stage, entered, opened = object_id, None, None, None
+            add_close()
+            current, stage, entered, opened, closed = object_id, None, None, None, None
         to = data.get("to") if action == "case.status_changed" else CASE_STAGE_ACTIONS[action]
         if action == "case.opened":
             opened = at
@@ -377,10 +390,11 @@ def _durations(since: dt.datetime) -> _Durations:
             seconds = (at - entered).total_seconds()
             out.add(office, f"stage:{stage}", seconds, handler=actor, category=category)
         if action == "case.closed" and opened is not None:
-            out.add(
-                office, "close", (at - opened).total_seconds(), handler=actor, category=category
-            )
+            closed = (office, category, (at - opened).total_seconds(), actor)
+        elif action == "case.reopened":
+            closed = None
         stage, entered = to, at
+    add_close()
     reports = {
         str(pk): (office, category, submitted)
         for pk, office, category, submitted in Report.objects.filter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 
@@ -48,6 +49,80 @@ def test_readyz_names_an_unreachable_broker(client, settings):
     assert response.status_code == 503
     assert response.json()["broker"] in {"failed", "timeout"}
     assert response.json()["database"] == "ok"
+
+
+def _others_ok(body: dict[str, str], failed: str) -> None:
+    assert body[failed] == "failed", body
+    assert {k: v for k, v in body.items() if k != failed} == {
+        k: "ok" for k in ("database", "broker", "storage", "ledger_key") if k != failed
+    }, body
+
+
+@pytest.mark.django_db
+def test_readyz_names_an_unreachable_database(client, monkeypatch, tmp_path):
+    """The check's own connection (in its thread) cannot connect: 503 naming the database."""
+    from django.db import connection, connections
+
+    signing.load_private_key()
+    unreachable = dict(connections.settings["default"])
+    if connection.vendor == "postgresql":
+        unreachable.update(HOST="127.0.0.1", PORT="1")  # nothing listens on port 1
+    else:
+        unreachable["NAME"] = str(tmp_path / "no-such-directory" / "qinglang.sqlite3")
+    # New connections (the check runs in a thread of its own) read these settings; this
+    # thread's open connection keeps its own.
+    monkeypatch.setitem(connections.settings, "default", unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    _others_ok(response.json(), "database")
+    assert not (tmp_path / "no-such-directory").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("problem", ["file_in_the_way", "not_writable"])
+def test_readyz_names_an_unusable_vault(client, settings, tmp_path, monkeypatch, problem):
+    """A vault directory the platform cannot write to: 503 naming the storage."""
+    signing.load_private_key()
+    blocker = tmp_path / "blocker"
+    if problem == "file_in_the_way":
+        blocker.write_text("not a directory")
+        location = blocker / "vault"
+    else:
+        # The process runs as root in CI, where permission bits do not stop it: ask os.access.
+        blocker.mkdir()
+        location = blocker / "vault"
+        real_access = os.access
+        monkeypatch.setattr(
+            os, "access", lambda path, mode: False if path == blocker else real_access(path, mode)
+        )
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    _others_ok(response.json(), "storage")
+    assert not location.exists()  # the check never creates the vault
+
+
+@pytest.mark.django_db
+def test_readyz_accepts_a_vault_not_yet_created(client, settings, tmp_path):
+    """Before the first evidence file the vault directory may not exist: its parent will do."""
+    signing.load_private_key()
+    location = tmp_path / "home" / "evidence"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert not location.exists()
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="drop everything in the database first (and replace the keys)",
+            help="drop everything in the database first",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,4 +27,8 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"restored {manifest['database']} from {options['directory']}")
+        for rel in manifest["replaced"]:
+            self.stderr.write(f"replaced {rel}: the stored file differed from the backup's")
+        for path in manifest["keys_set_aside"]:
+            self.stderr.write(f"a different key was in place; kept it as {path}")
         self.stdout.write("check it with: qinglang ledger verify")
