@@ -285,7 +285,7 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
         refused: LedgerIntegrityError | None = None
         for row in rows:
             pk, _position, occurred, actor_id, who, action, otype, oid, _data, digest, _leaf = row
-            problem, spelt = _unsealed_problem(row, times)
+            problem, spelt = _unsealed_problem(row, times, sealing=True)
             if problem or spelt is None:
                 refused = LedgerIntegrityError(
                     f"event {pk} (unsealed, next position {tree.size}, {action}): {problem}; "
@@ -1107,12 +1107,15 @@ def verify_log(
     return report
 
 
-def _unsealed_problem(row: tuple[Any, ...], times: _StoredTimes) -> tuple[str, str | None]:
+def _unsealed_problem(
+    row: tuple[Any, ...], times: _StoredTimes, *, sealing: bool = False
+) -> tuple[str, str | None]:
     """Return what is wrong with an unsealed event's raw row ("" if nothing), and its time.
 
-    What `verify_log` reports for an unsealed event is exactly what `seal` refuses to sign: a
-    leaf hash already there, data that does not match its digest, an undeclared action, a time
-    that is not one, a leaf field no event holds (only raw SQL writes one).
+    What `verify_log` reports for an unsealed event is what `seal` refuses to sign: a leaf hash
+    already there, data that does not match its digest, a time that is not one, a leaf field no
+    event holds (only raw SQL writes one). An action no app declares is reported but sealed (its
+    leaf is sound, and a worker older than the web process may not know a new action yet).
     """
     pk, _, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
     try:
@@ -1129,7 +1132,7 @@ def _unsealed_problem(row: tuple[Any, ...], times: _StoredTimes) -> tuple[str, s
         return f"its leaf hash {_shown(stored)} is not the empty text of an unsealed event", spelt
     if data_digest != digest:
         return _data_problem(data), spelt
-    if not is_declared(action):
+    if not sealing and not is_declared(action):
         return "action is not declared in the registry", spelt
     if spelt is None:
         return _time_problem(occurred, times), None

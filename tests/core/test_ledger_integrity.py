@@ -243,6 +243,8 @@ def assert_refused_at(target: LedgerEvent, finding: str, sealed_before: int) -> 
 
 @pytest.mark.parametrize("case", list(SEAL_CASES))
 def test_sealing_stops_before_a_tampered_unsealed_event(log, case):
+    if case in {"object-blob", "type-blob"} and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL stores the bytea's text in the column: well-formed text")
     target = log.unsealed[1]
     store_value(target, SEAL_CASES[case][0], SEAL_CASES, case)
     assert_refused_at(target, SEAL_CASES[case][3], sealed_before=11)
@@ -448,3 +450,13 @@ def test_the_schema_documents_the_503_and_keeps_the_200(path):
             "signature",
             "public_key",
         }
+
+
+def test_an_undeclared_action_is_sealed_and_reported_by_verify(log):
+    """A worker older than the web process may not know a new action: sealing goes on."""
+    with triggers_disabled():
+        LedgerEvent.objects.filter(pk=log.unsealed[1].pk).update(action="thing.newer")
+    assert ledger.seal_all().tree_size == 13
+    report = ledger.verify_log()
+    assert report.first_bad_event_id == log.unsealed[1].pk
+    assert "action is not declared in the registry" in report.problems[0]
