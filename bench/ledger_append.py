@@ -16,7 +16,8 @@ database of its own (`<db>_bench_ledger`, dropped afterwards unless `--keep`).
 - `--distinct-payloads`: every event's data differs (no digest memo hits, the worst case).
 - `--baseline REF`: `verify_log` as of git REF (its ledger, canonical and merkle modules, loaded
   beside the current ones) and the current one, interleaved in `--rounds` on the same log; the
-  medians of this process's CPU seconds per million entries and their ratio.
+  medians of this process's CPU seconds per million entries and their ratio. Then the sealers
+  of both by turns, each sealing `--events / --rounds` new events: events per CPU second.
 """
 
 from __future__ import annotations
@@ -116,6 +117,40 @@ def compare_verify(ref: str, rounds: int) -> None:
         spread = ", ".join(f"{v:.1f}" for v in values)
         print(f"verify CPU s per million, {name}: median {medians[name]:.1f} ({spread})")
     print(f"verify CPU ratio (this tree / {ref}): {medians['this tree'] / medians[ref]:.2f}")
+
+
+def compare_seal(ref: str, rounds: int, per_round: int) -> None:
+    """Seal batches of `per_round` new events by turns with `ref`'s sealer and this tree's.
+
+    Each extends the checkpoint the other made (the same format); the order alternates each
+    round; printed are the medians of events sealed per CPU second and their ratio.
+    """
+    from django.db import transaction
+
+    from qinglang.core import ledger
+
+    versions: dict[str, Any] = {ref: _baseline_ledger(ref).seal_all, "this tree": ledger.seal_all}
+    rate: dict[str, list[float]] = {name: [] for name in versions}
+    n = 0
+    for r in range(rounds):
+        order = list(versions) if r % 2 == 0 else list(reversed(versions))
+        for name in order:
+            with transaction.atomic():
+                for _ in range(per_round):
+                    n += 1
+                    ledger.append(
+                        ("bench.seal", n), action="bench.changed", actor=None, data={"n": n}
+                    )
+            start = time.process_time()
+            checkpoint = versions[name]()
+            rate[name].append(per_round / (time.process_time() - start))
+            assert checkpoint is not None
+    medians = {name: statistics.median(values) for name, values in rate.items()}
+    for name, values in rate.items():
+        spread = ", ".join(f"{v:,.0f}" for v in values)
+        print(f"seal events per CPU s, {name}: median {medians[name]:,.0f} ({spread})")
+    print(f"seal rate ratio (this tree / {ref}): {medians['this tree'] / medians[ref]:.2f}")
+    assert ledger.verify_log().ok
 
 
 def run(events: int, *, distinct: bool = False) -> None:
@@ -249,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         run(args.events, distinct=args.distinct_payloads)
         if args.baseline:
             compare_verify(args.baseline, args.rounds)
+            compare_seal(args.baseline, args.rounds, max(100, args.events // args.rounds))
     finally:
         cleanup()
     return 0

@@ -12,13 +12,14 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.core import ledger
+from qinglang.core.services import alert_ledger_integrity
 from qinglang.core.throttling import AnonRateThrottle
 
 MAX_TREE_SIZE = 2**62
@@ -58,10 +59,32 @@ class ConsistencyOut(serializers.Serializer):
     proof = serializers.ListField(child=serializers.CharField(min_length=64, max_length=64))
 
 
+class LedgerUnavailableOut(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=["ledger_integrity_failed"])
+
+
+LEDGER_UNAVAILABLE = OpenApiResponse(
+    response=LedgerUnavailableOut,
+    description="The stored ledger failed its integrity check (a checkpoint or tree node is not "
+    "as the ledger wrote it): nothing is served; the operator is alerted. Contact the operator.",
+)
 _COMMON = {
     404: OpenApiResponse(description="No signed checkpoint (of that size) yet"),
     429: OpenApiResponse(description="Rate limited"),
+    503: LEDGER_UNAVAILABLE,
 }
+
+
+def ledger_unavailable(exc: ledger.LedgerIntegrityError) -> Response:
+    """Alert the operator to a tampered checkpoint and answer 503 (never the checkpoint)."""
+    alert_ledger_integrity(exc.problem, source="serve")
+    response = Response(
+        {"detail": str(exc.message), "code": "ledger_integrity_failed"},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class PublicLedgerView(APIView):
@@ -86,10 +109,13 @@ class PublicCheckpointView(PublicLedgerView):
         responses={200: CheckpointOut, **_COMMON},
     )
     def get(self, request: Request) -> Response:
-        checkpoint = ledger.latest_checkpoint()
+        try:
+            checkpoint = ledger.get_signed_checkpoint()
+        except ledger.LedgerIntegrityError as exc:
+            return ledger_unavailable(exc)
         if checkpoint is None:
             raise Http404
-        return Response(ledger.checkpoint_dict(checkpoint))
+        return Response(checkpoint.as_dict())
 
 
 class PublicConsistencyView(PublicLedgerView):
@@ -107,6 +133,9 @@ class PublicConsistencyView(PublicLedgerView):
         query = ConsistencyIn(data=request.query_params)
         query.is_valid(raise_exception=True)
         first, second = query.validated_data["first"], query.validated_data["second"]
-        if ledger.checkpoint_at(first) is None or ledger.checkpoint_at(second) is None:
-            raise Http404
-        return Response(ledger.consistency_proof(first, second))
+        try:
+            return Response(ledger.consistency_proof(first, second))
+        except ValueError as exc:  # (first <= second is validated: a size without a checkpoint)
+            raise Http404 from exc
+        except ledger.LedgerIntegrityError as exc:
+            return ledger_unavailable(exc)

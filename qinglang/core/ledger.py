@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import operator
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -24,6 +25,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from qinglang.core import merkle, signing
 from qinglang.core.canonical import (
@@ -36,6 +38,7 @@ from qinglang.core.canonical import (
     normalise,
     sha256_hex,
 )
+from qinglang.core.exceptions import StateError
 from qinglang.core.ledger_actions import LedgerAction, get_action, is_declared
 from qinglang.core.ledger_witness import check_signed_checkpoint
 from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerKey, LedgerNode, User
@@ -44,6 +47,26 @@ SEAL_LOCK_ID = 0x51_4C_45_44  # "QLED": PostgreSQL advisory lock held while seal
 # Subtrees of 2**NODE_MIN_LEVEL leaves and more are stored (about n / 2**(NODE_MIN_LEVEL-1)
 # rows); a proof reads O(log n) of them plus fewer than 2**NODE_MIN_LEVEL leaves per edge.
 NODE_MIN_LEVEL = 4
+
+
+class LedgerIntegrityError(StateError):
+    """A stored ledger entry is not as the ledger wrote it: nothing was signed or served over it.
+
+    `problem` says which entry and what is wrong (in English, as `verify_log` reports, for the
+    operator); the message is the translated one a reader is shown.
+    """
+
+    def __init__(self, problem: str, *, event_id: int | None = None) -> None:
+        super().__init__(
+            gettext(
+                "The ledger failed its integrity check, so nothing was signed or served over the "
+                "bad entry. Please contact the platform operator."
+            )
+        )
+        self.problem = problem
+        self.event_id = event_id
+        # Set by `seal_all`: the last checkpoint signed before the refusal (None: none).
+        self.checkpoint: LedgerCheckpoint | None = None
 
 
 def object_ref(obj: models.Model | tuple[str, Any]) -> tuple[str, str]:
@@ -241,40 +264,60 @@ def sign_checkpoint(tree_size: int, root: bytes, frontier: list[bytes]) -> Ledge
 
 
 def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
-    """Seal committed, unsealed events in id order; sign a checkpoint; return it (None if idle)."""
+    """Seal committed, unsealed events in id order; sign a checkpoint; return it (None if idle).
+
+    Nothing is signed over a bad entry. The latest checkpoint must be as the sealer wrote it (its
+    fields, signature and frontier) and no event may hold a position past it; each pending event
+    is checked as `verify_log` checks an unsealed one. Sealing stops before the first event that
+    fails, so neither it nor any later event is sealed; when nothing comes before it (or the
+    checkpoint is bad), nothing is written and LedgerIntegrityError names the entry and the
+    problem.
+    """
     with transaction.atomic():
         _lock_sealer()
-        last = latest_checkpoint()
-        tree = (
-            merkle.CompactRange(last.tree_size, [bytes.fromhex(h) for h in last.frontier])
-            if last
-            else merkle.CompactRange()
-        )
-        pending = list(
-            LedgerEvent.objects.filter(position__isnull=True).order_by("id")[:batch_size]
-        )
-        if not pending:
+        times = _StoredTimes(connection.timezone or dt.UTC)
+        tree = _sealing_base(times)
+        rows = _pending_rows(batch_size)
+        if not rows:
             return None
+        updates: list[tuple[int, str, int, Any]] = []
         nodes: list[LedgerNode] = []
-        for event in pending:
-            event.position = tree.size
-            leaf = compute_leaf(event)
-            event.leaf_hash = leaf.hex()
+        refused: LedgerIntegrityError | None = None
+        for row in rows:
+            pk, _position, occurred, actor_id, who, action, otype, oid, _data, digest, _leaf = row
+            problem, spelt = _unsealed_problem(row, times, sealing=True)
+            if problem or spelt is None:
+                refused = LedgerIntegrityError(
+                    f"event {pk} (unsealed, next position {tree.size}, {action}): {problem}; "
+                    "it and every later event are left unsealed",
+                    event_id=pk,
+                )
+                break
+            leaf = _leaf_hash(action, actor_id, who, digest, pk, oid, otype, spelt, tree.size)
+            updates.append((tree.size, leaf.hex(), pk, occurred))
             nodes += [
                 LedgerNode(level=level, index=index, hash=h.hex())
                 for level, index, h in tree.append_nodes(leaf)
                 if level >= NODE_MIN_LEVEL
             ]
+        if refused is not None and not updates:
+            raise refused
         # The append-only trigger refuses to change a position that is already set, so a
         # second sealer (which the lock should prevent) would fail here rather than fork the log.
+        # occurred_at (as stored) names the event's month partition on PostgreSQL.
         table = connection.ops.quote_name(LedgerEvent._meta.db_table)
-        adapt = connection.ops.adapt_datetimefield_value
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET position = %s, leaf_hash = %s "  # noqa: S608 - table name
-                # occurred_at names the event's month partition on PostgreSQL (no other probed)
                 "WHERE id = %s AND occurred_at = %s AND position IS NULL",
-                [(e.position, e.leaf_hash, e.pk, adapt(e.occurred_at)) for e in pending],
+                updates,
+            )
+            updated = cursor.rowcount
+        if updated != len(updates):  # (rolled back: the event changed under the sealer)
+            raise LedgerIntegrityError(
+                f"{len(updates) - updated} of {len(updates)} events to seal (ids "
+                f"{updates[0][2]} to {updates[-1][2]}) could not be updated as read",
+                event_id=updates[0][2],
             )
         LedgerNode.objects.bulk_create(nodes, batch_size=1000)
         checkpoint = sign_checkpoint(tree.size, tree.root(), tree.hashes)
@@ -285,6 +328,49 @@ def seal(batch_size: int = 5000) -> LedgerCheckpoint | None:
             # A witness that is down never fails sealing; the next checkpoint supersedes this one.
             enqueue_after_commit(send_checkpoint_to_witnesses, tree_size=checkpoint.tree_size)
         return checkpoint
+
+
+def _sealing_base(times: _StoredTimes) -> merkle.CompactRange:
+    """Return the compact range the next seal extends: the latest checkpoint's, checked.
+
+    Raises LedgerIntegrityError for a checkpoint that is not as the sealer wrote it (a frontier
+    that does not fold to its signed root included), for an event that holds a position at or
+    past its size and for a stored tree node beyond it (only raw SQL writes either).
+    """
+    last = _signed_checkpoint(None, times)
+    size = last.tree_size if last is not None else 0
+    tree = merkle.CompactRange(size, last.frontier_hashes()) if last else merkle.CompactRange()
+    quote = connection.ops.quote_name
+    beyond = _fetch(
+        f"SELECT {quote('id')}, {quote('position')}, {quote('action')} "  # noqa: S608 - names
+        f"FROM {quote(LedgerEvent._meta.db_table)} WHERE {quote('position')} >= %s "
+        f"ORDER BY {quote('position')} LIMIT 1",
+        [size],
+    )
+    if beyond:
+        pk, position, action = beyond[0]
+        raise LedgerIntegrityError(
+            f"{_label(pk, position, action)}: holds a position at or past the latest checkpoint's "
+            f"size {size} (only the sealer assigns positions, with a checkpoint); nothing is "
+            "sealed after it",
+            event_id=pk,
+        )
+    top = max(size.bit_length(), NODE_MIN_LEVEL)
+    past = Q(level__gte=top)
+    for level in range(NODE_MIN_LEVEL, top):
+        past |= Q(level=level, index__gte=size >> level)
+    node = LedgerNode.objects.filter(past).values_list("level", "index").first()
+    if node is not None:
+        raise LedgerIntegrityError(
+            f"stored tree node (level {node[0]}, index {node[1]}) covers positions past the "
+            f"latest checkpoint's size {size}; nothing is sealed after it"
+        )
+    return tree
+
+
+def _pending_rows(limit: int) -> list[tuple[Any, ...]]:
+    """Return the raw rows of the first `limit` unsealed events by id (as verification reads)."""
+    return _fetch(_event_select() + "position IS NULL ORDER BY id LIMIT %s", [limit])
 
 
 def store_missing_nodes() -> int:
@@ -316,10 +402,17 @@ def store_missing_nodes() -> int:
 
 
 def seal_all() -> LedgerCheckpoint | None:
-    """Seal until nothing is pending; return the last checkpoint made."""
+    """Seal until nothing is pending; return the last checkpoint made.
+
+    A LedgerIntegrityError (see `seal`) carries, as `checkpoint`, the last one made before it.
+    """
     last = None
-    while (cp := seal()) is not None:
-        last = cp
+    try:
+        while (cp := seal()) is not None:
+            last = cp
+    except LedgerIntegrityError as exc:
+        exc.checkpoint = last
+        raise
     return last
 
 
@@ -422,16 +515,160 @@ def inclusion_proof(event: LedgerEvent, checkpoint: LedgerCheckpoint | None = No
 
 
 def consistency_proof(first: int, second: int) -> dict:
-    """Return the proof that checkpoint `first` is a prefix of checkpoint `second`."""
-    a, b = checkpoint_at(first), checkpoint_at(second)
-    if a is None or b is None or first > second:
+    """Return the proof that checkpoint `first` is a prefix of checkpoint `second`.
+
+    Both checkpoints are read checked (`get_signed_checkpoint`) and the proof from the stored
+    tree nodes must verify between their roots: a tampered row or node raises
+    LedgerIntegrityError instead of being handed out. ValueError: not two signed sizes.
+    """
+    times = _StoredTimes(connection.timezone or dt.UTC)
+    a = _signed_checkpoint(first, times) if first <= second else None
+    b = _signed_checkpoint(second, times) if a is not None else None
+    if a is None or b is None:
         raise ValueError("both sizes must be signed checkpoints, first <= second")
-    path = consistency_path(first, second)
-    return {
-        "first": checkpoint_dict(a),
-        "second": checkpoint_dict(b),
-        "proof": [h.hex() for h in path],
-    }
+    try:
+        path = consistency_path(first, second)
+    except (TypeError, ValueError) as exc:  # a node or leaf hash that is not hex, a missing leaf
+        raise LedgerIntegrityError(
+            f"the consistency proof from checkpoint {first} to {second} cannot be read from the "
+            f"stored tree nodes and leaves: {exc}"
+        ) from exc
+    if not merkle.verify_consistency(
+        first, second, bytes.fromhex(a.root_hash), bytes.fromhex(b.root_hash), path
+    ):
+        raise LedgerIntegrityError(
+            f"the stored tree nodes give no valid consistency proof from checkpoint {first} to "
+            f"{second}: the nodes (or the leaves at the edges) were altered"
+        )
+    return {"first": a.as_dict(), "second": b.as_dict(), "proof": [h.hex() for h in path]}
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A stored checkpoint (read raw) as the sealer writes one, its signature verified."""
+
+    tree_size: int
+    root_hash: str
+    signed_at: str
+    key_id: str
+    signature: str
+    public_key: str
+    frontier: Any  # as stored (JSON text); see `frontier_hashes`
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the checkpoint as `checkpoint_dict` does (the public API's shape)."""
+        return {
+            "origin": merkle.CHECKPOINT_ORIGIN,
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "signed_at": self.signed_at,
+            "key_id": self.key_id,
+            "signature": self.signature,
+            "public_key": self.public_key,
+        }
+
+    def frontier_hashes(self) -> list[bytes]:
+        """Return the stored frontier, checked to fold to the signed root (else raise)."""
+        try:
+            hashes = _frontier_hex(self.frontier, self.tree_size)
+        except ValueError as exc:
+            raise LedgerIntegrityError(
+                f"checkpoint {self.tree_size}: the stored frontier {exc}; a seal would extend a "
+                "tree that is not the signed one"
+            ) from exc
+        raw = [bytes.fromhex(h) for h in hashes]
+        if merkle.fold_blocks(raw).hex() != self.root_hash:
+            raise LedgerIntegrityError(
+                f"checkpoint {self.tree_size}: the stored frontier does not fold to the signed "
+                "root hash (it was altered); a seal would extend a tree that is not the signed one"
+            )
+        return raw
+
+
+def get_signed_checkpoint(size: int | None = None) -> SignedCheckpoint | None:
+    """Return the latest checkpoint (or the one of `size`), checked; None if there is none.
+
+    It is read raw, as verification reads it: a stored value no sealer writes (a time that is not
+    one, a root hash that is not hex, a tree size that is not a number, a key the key table does
+    not hold) or a signature that does not verify raises LedgerIntegrityError naming it. Whether
+    the key is trusted is the reader's check (`verify_log`, a witness, `qinglang-verify`).
+    """
+    return _signed_checkpoint(size, _StoredTimes(connection.timezone or dt.UTC))
+
+
+_HEX = {n: re.compile(f"[0-9a-f]{{{n}}}") for n in (16, 64, 128)}
+
+
+def _is_hex(value: Any, digits: int) -> bool:
+    """Return whether a stored value is `digits` lower-case hex digits (as `bytes.hex` writes)."""
+    return type(value) is str and _HEX[digits].fullmatch(value) is not None
+
+
+def _signed_checkpoint(size: int | None, times: _StoredTimes) -> SignedCheckpoint | None:
+    quote = connection.ops.quote_name
+    if size is None:
+        rows = _checkpoint_rows(f"ORDER BY {quote('tree_size')} DESC LIMIT 1", [])
+    else:
+        rows = _checkpoint_rows(f"WHERE {quote('tree_size')} = %s", [size])
+    if not rows:
+        return None
+    tree_size, root_hash, signed_at, key_id, signature, frontier = rows[0]
+    if type(tree_size) is not int or tree_size < 0:
+        raise LedgerIntegrityError(
+            f"checkpoint {_shown(tree_size)}: the stored tree size is not a whole number"
+        )
+    for name, value, digits in (
+        ("root hash", root_hash, 64),
+        ("key id", key_id, 16),
+        ("signature", signature, 128),
+    ):
+        if not _is_hex(value, digits):
+            raise LedgerIntegrityError(
+                f"checkpoint {tree_size}: the stored {name} {_shown(value)} is not {digits} "
+                "hex digits"
+            )
+    try:
+        spelt = times.exact(signed_at)
+    except ValueError as exc:
+        raise LedgerIntegrityError(
+            f"checkpoint {tree_size}: the stored time {_shown(signed_at)} is not a time ({exc})"
+        ) from exc
+    keys = _fetch(
+        f"SELECT {quote('public_key')} FROM {quote(LedgerKey._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('key_id')} = %s",
+        [key_id],
+    )
+    public: str = keys[0][0] if keys else ""
+    if not _is_hex(public, 64):
+        found = f"holds {_shown(public)} for it" if keys else "holds no such key"
+        raise LedgerIntegrityError(
+            f"checkpoint {tree_size}: signed by key {key_id}, but the key table {found}"
+        )
+    message = merkle.checkpoint_message(tree_size, root_hash, spelt, key_id)
+    if not signing.verify(bytes.fromhex(public), message, bytes.fromhex(signature)):
+        raise LedgerIntegrityError(
+            f"checkpoint {tree_size}: signature does not verify with its key {key_id} (a signed "
+            "field was altered)"
+        )
+    return SignedCheckpoint(tree_size, root_hash, spelt, key_id, signature, public, frontier)
+
+
+def _frontier_hex(stored: Any, size: int) -> list[str]:
+    """Return a stored frontier as its list of hex hashes; ValueError says what is wrong."""
+    if isinstance(stored, bytes | bytearray | memoryview):
+        raise ValueError("is a binary value, not JSON text")
+    value = stored
+    if isinstance(stored, str):
+        try:
+            value = json.loads(stored)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"{_shown(stored)} cannot be read as JSON") from exc
+    if not isinstance(value, list) or not all(_is_hex(h, 64) for h in value):
+        raise ValueError(f"{_shown(stored)} is not a list of 64-hex-digit hashes")
+    wanted = bin(size).count("1")
+    if len(value) != wanted:
+        raise ValueError(f"holds {len(value)} hashes where a tree of {size} has {wanted}")
+    return value
 
 
 # --- Verification ----------------------------------------------------------------------------
@@ -480,6 +717,18 @@ def _event_rows(*, sealed: bool) -> Iterator[tuple[Any, ...]]:
         yield from rows
 
 
+def _event_select() -> str:
+    """Return `SELECT <_COLUMNS> FROM <events> WHERE ` (the time as text where it is read so)."""
+    quote = connection.ops.quote_name
+    columns = [quote(c) for c in _COLUMNS]
+    if connection.vendor in _TIME_AS_TEXT:
+        columns[_COLUMNS.index("occurred_at")] = f"CAST({quote('occurred_at')} AS TEXT)"
+    return (
+        f"SELECT {', '.join(columns)} "  # noqa: S608 - names are constants
+        f"FROM {quote(LedgerEvent._meta.db_table)} WHERE "
+    )
+
+
 def _event_chunks(*, sealed: bool) -> Iterator[list[tuple[Any, ...]]]:
     """Yield raw rows of sealed events by (position, id), or unsealed ones by id, in lists.
 
@@ -487,14 +736,7 @@ def _event_chunks(*, sealed: bool) -> Iterator[list[tuple[Any, ...]]]:
     tampered log repeats at one position still comes once, after its neighbours. On SQLite and
     PostgreSQL the time comes as the text the database holds or prints (`_StoredTimes`).
     """
-    quote = connection.ops.quote_name
-    columns = [quote(c) for c in _COLUMNS]
-    if connection.vendor in _TIME_AS_TEXT:
-        columns[_COLUMNS.index("occurred_at")] = f"CAST({quote('occurred_at')} AS TEXT)"
-    head = (
-        f"SELECT {', '.join(columns)} "  # noqa: S608 - names are constants
-        f"FROM {quote(LedgerEvent._meta.db_table)} WHERE "
-    )
+    head = _event_select()
     if sealed:
         first = head + "position IS NOT NULL ORDER BY position, id LIMIT %s"
         after = (
@@ -505,20 +747,24 @@ def _event_chunks(*, sealed: bool) -> Iterator[list[tuple[Any, ...]]]:
         after = head + "position IS NULL AND id > %s ORDER BY id LIMIT %s"
     params: list[Any] = [CHUNK_SIZE]
     while True:
-        sql = first if len(params) == 1 else after
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-        except OperationalError:
-            if connection.vendor != "sqlite":
-                raise
-            rows = _rows_not_utf8(sql, params)
+        rows = _fetch(first if len(params) == 1 else after, params)
         yield rows
         if len(rows) < CHUNK_SIZE:
             return
         pk, position = rows[-1][0], rows[-1][1]
         params = [position, position, pk, CHUNK_SIZE] if sealed else [pk, CHUNK_SIZE]
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Return the raw rows of a ledger query; SQLite text that is not UTF-8 is read too."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except OperationalError:
+        if connection.vendor != "sqlite":
+            raise
+        return _rows_not_utf8(sql, params)
 
 
 def _rows_not_utf8(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -820,7 +1066,7 @@ def verify_log(
                 if size == saved_size:
                     root_at_saved = tree.root()
                 if (cp := by_size.get(size)) is not None:
-                    _check_checkpoint(cp, tree.root(), keys, report, pk, times)
+                    _check_checkpoint(cp, tree.root(), keys, report, pk, times, hashes)
         if problems and len(problems) >= max_problems:
             break
     tree.size = size
@@ -833,7 +1079,7 @@ def verify_log(
                 f"has {tree.size}; sealed entries were deleted"
             )
         elif cp.tree_size == 0:
-            _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None, times)
+            _check_checkpoint(cp, merkle.EMPTY_ROOT, keys, report, None, times, [])
     if saved is not None:
         _check_against(saved, root_at_saved, tree, report)
     limit = max_unsealed_age
@@ -841,38 +1087,72 @@ def verify_log(
         limit = dt.timedelta(seconds=2 * settings.QINGLANG_LEDGER_SEAL_INTERVAL)
     too_old = format_time(timezone.now() - limit)  # the spelling orders like the time
     for row in _event_rows(sealed=False):
-        pk, _, occurred, _, _, action, _, _, data, digest, stored = row
+        pk, action = row[0], row[5]
         report.events += 1
-        label = f"event {pk} (unsealed, {action})"
-        try:
-            data_digest = _stored_digest(data)
-        except (TypeError, ValueError, RecursionError):
-            data_digest = None
-        try:
-            spelt = times.exact(occurred)
-        except ValueError:
-            spelt = None
-        if stored:
-            report.fail(f"{label}: carries a leaf hash but no position", pk)
-        elif data_digest != digest:
-            report.fail(f"{label}: {_data_problem(data)}", pk)
-        elif not is_declared(action):
-            report.fail(f"{label}: action is not declared in the registry", pk)
-        elif spelt is None:
-            report.fail(f"{label}: {_time_problem(occurred, times)}", pk)
-        elif spelt < too_old:
+        problem, spelt = _unsealed_problem(row, times)
+        if problem:
+            report.fail(f"event {pk} (unsealed, {action}): {problem}", pk)
+        elif spelt is not None and spelt < too_old:
             why = (
                 "a sealed position was cleared (a later event is sealed)"
                 if pk < last_sealed_id
                 else "the sealer is not running"
             )
             report.fail(
-                f"{label}: unsealed for longer than twice the sealing interval "
-                f"({limit.total_seconds():.0f} s): {why}",
+                f"event {pk} (unsealed, {action}): unsealed for longer than twice the sealing "
+                f"interval ({limit.total_seconds():.0f} s): {why}",
                 pk,
             )
     report.checkpoints = len(checkpoints)
     return report
+
+
+def _unsealed_problem(
+    row: tuple[Any, ...], times: _StoredTimes, *, sealing: bool = False
+) -> tuple[str, str | None]:
+    """Return what is wrong with an unsealed event's raw row ("" if nothing), and its time.
+
+    What `verify_log` reports for an unsealed event is what `seal` refuses to sign: a leaf hash
+    already there, data that does not match its digest, a time that is not one, a leaf field no
+    event holds (only raw SQL writes one). An action no app declares is reported but sealed (its
+    leaf is sound, and a worker older than the web process may not know a new action yet).
+    """
+    pk, _, occurred, actor_id, who, action, otype, oid, data, digest, stored = row
+    try:
+        data_digest = _stored_digest(data)
+    except (TypeError, ValueError, RecursionError):
+        data_digest = None
+    try:
+        spelt: str | None = times.exact(occurred)
+    except ValueError:
+        spelt = None
+    if stored != "":
+        if stored:
+            return "carries a leaf hash but no position", spelt
+        return f"its leaf hash {_shown(stored)} is not the empty text of an unsealed event", spelt
+    if data_digest != digest:
+        return _data_problem(data), spelt
+    if not sealing and not is_declared(action):
+        return "action is not declared in the registry", spelt
+    if spelt is None:
+        return _time_problem(occurred, times), None
+    if type(pk) is not int or not (actor_id is None or type(actor_id) is int):
+        why = f"id {_shown(pk)} or actor_id {_shown(actor_id)} is not a whole number"
+        return f"its leaf cannot be computed: {why}", spelt
+    for name, value in (("actor_label", who), ("object_type", otype), ("object_id", oid)):
+        if type(value) is str:
+            try:
+                value.encode()
+                continue
+            except UnicodeEncodeError:
+                why = _unencodable(value) or "it is not UTF-8"
+        elif isinstance(value, bytes | bytearray | memoryview):
+            why = "it is a binary value, not text"
+        else:
+            why = f"it is {type(value).__name__}, not text"
+        why = f"{name} cannot be encoded as canonical JSON: {why}"
+        return f"its leaf cannot be computed: {why}", spelt
+    return "", spelt
 
 
 def _label(pk: int, position: int, action: str) -> str:
@@ -1001,6 +1281,21 @@ class _StoredCheckpoint:
     signed_at: Any
     key_id: Any
     signature: Any
+    frontier: Any
+
+
+def _checkpoint_rows(tail: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Return raw checkpoint rows (tree size, root, time as text, key id, signature, frontier)."""
+    quote = connection.ops.quote_name
+    time = quote("signed_at")
+    if connection.vendor in _TIME_AS_TEXT:
+        time = f"CAST({time} AS TEXT)"
+    return _fetch(
+        f"SELECT {quote('tree_size')}, {quote('root_hash')}, {time}, {quote('key_id')}, "  # noqa: S608
+        f"{quote('signature')}, {quote('frontier')} "
+        f"FROM {quote(LedgerCheckpoint._meta.db_table)} {tail}",
+        params,
+    )
 
 
 def _stored_checkpoints(report: LedgerReport) -> list[_StoredCheckpoint]:
@@ -1009,23 +1304,7 @@ def _stored_checkpoints(report: LedgerReport) -> list[_StoredCheckpoint]:
     One whose tree size is not a whole number (SQLite keeps any value raw SQL writes) is
     reported and left out.
     """
-    quote = connection.ops.quote_name
-    time = quote("signed_at")
-    if connection.vendor in _TIME_AS_TEXT:
-        time = f"CAST({time} AS TEXT)"
-    sql = (
-        f"SELECT {quote('tree_size')}, {quote('root_hash')}, {time}, {quote('key_id')}, "  # noqa: S608
-        f"{quote('signature')} FROM {quote(LedgerCheckpoint._meta.db_table)} "
-        f"ORDER BY {quote('tree_size')}"
-    )
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-    except OperationalError:
-        if connection.vendor != "sqlite":
-            raise
-        rows = _rows_not_utf8(sql, [])
+    rows = _checkpoint_rows(f"ORDER BY {connection.ops.quote_name('tree_size')}", [])
     checkpoints = []
     for row in rows:
         if type(row[0]) is not int:
@@ -1042,13 +1321,32 @@ def _check_checkpoint(
     report: LedgerReport,
     event_id: int | None,
     times: _StoredTimes,
+    frontier: list[bytes],
 ) -> None:
-    if root.hex() != cp.root_hash:
+    root_ok = root.hex() == cp.root_hash
+    if not root_ok:
         report.fail(
             f"checkpoint {cp.tree_size}: root hash does not match the recomputed tree "
             "(an entry up to here was altered)",
             event_id,
         )
+    # The frontier is what the next seal extends: it must be the recomputed tree's compact range.
+    try:
+        stored = _frontier_hex(cp.frontier, cp.tree_size)
+    except ValueError as exc:
+        report.fail(
+            f"checkpoint {cp.tree_size}: the stored frontier {exc}; a seal extending it would "
+            "fork the log"
+        )
+    else:
+        # (One that folds to the signed root while the tree does not: the altered entry above.)
+        if stored != [h.hex() for h in frontier] and (
+            root_ok or merkle.fold_blocks([bytes.fromhex(h) for h in stored]).hex() != cp.root_hash
+        ):
+            report.fail(
+                f"checkpoint {cp.tree_size}: the stored frontier does not match the recomputed "
+                "tree (it was altered); a seal extending it would fork the log"
+            )
     public = keys.get(cp.key_id)
     if public is None:
         report.fail(

@@ -46,6 +46,7 @@ ERROR_DESCRIPTIONS = {
     "413": "Request body too large.",
     "415": "Unsupported media type for the request body.",
     "429": "Too many requests; retry after the seconds in the `Retry-After` header.",
+    "503": "Unavailable: nothing was done; the body's `detail` says why and what to do.",
 }
 # The largest primary key the databases hold (64-bit); larger ids are a 400, not a 500.
 MAX_ID = 2**63 - 1

@@ -6,13 +6,15 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from typing import Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qinglang.core import ledger
 from qinglang.core.aftercommit import enqueue_after_commit
@@ -34,7 +36,7 @@ from qinglang.core.events import (
     USER_ROLE_CHANGED,
 )
 from qinglang.core.exceptions import DomainError, NotPermitted
-from qinglang.core.messages import Message, as_message, render
+from qinglang.core.messages import Message, as_message, message, render
 from qinglang.core.models import (
     ApiToken,
     IdentityAccessLog,
@@ -145,6 +147,66 @@ def notify(
 
         enqueue_after_commit(send_notification_email, notification_id=note.pk)
     return note
+
+
+# A ledger integrity failure, by where it was found: the sealer (every 30 s), the checkpoint
+# endpoints (asked by anyone), `qinglang ledger verify`. The finding itself stays in English, as
+# `verify_log` words it; the sentence around it is translated for each reader.
+LEDGER_ALERT_VERB = "ledger.integrity"
+LEDGER_ALERT_REPEAT = dt.timedelta(hours=24)
+LedgerAlertSource = Literal["seal", "serve", "verify"]
+_LEDGER_ALERT_BODIES: dict[str, str] = {
+    "seal": gettext_noop(
+        "Sealing stopped: %(problem)s. No checkpoint was signed over this entry, and later "
+        "events stay unsealed until it is resolved. Run “qinglang ledger verify” and investigate."
+    ),
+    "serve": gettext_noop(
+        "A ledger checkpoint could not be served: %(problem)s. Readers of the public checkpoint "
+        "are told to contact the operator until it is resolved. Run “qinglang ledger verify” "
+        "and investigate."
+    ),
+    "verify": gettext_noop(
+        "Ledger verification failed: %(problem)s. Run “qinglang ledger verify” to see every "
+        "finding, and investigate."
+    ),
+}
+ledger_log = logging.getLogger("qinglang.ledger")
+
+
+def alert_ledger_integrity(problem: str, *, source: LedgerAlertSource) -> int:
+    """Log a ledger integrity failure and tell the platform's operators (active superusers).
+
+    Each operator is told once a day per problem, in the inbox and by e-mail (the sealer retries
+    every 30 s, the public checkpoint is asked all the time); return how many were told now.
+    Never raises for the database: the log line is written first.
+    """
+    ledger_log.error("ledger integrity failure (%s): %s", source, problem)
+    text = problem.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    text = text[:1000]
+    since = timezone.now() - LEDGER_ALERT_REPEAT
+    told = 0
+    try:
+        with transaction.atomic():
+            for user in User.objects.filter(is_active=True, is_superuser=True).order_by("pk"):
+                seen = Notification.objects.filter(
+                    recipient_user=user,
+                    verb=LEDGER_ALERT_VERB,
+                    params__problem=text,
+                    created_at__gte=since,
+                )
+                if seen.exists():
+                    continue
+                notify(
+                    user=user,
+                    verb=LEDGER_ALERT_VERB,
+                    title=message(gettext_noop("The ledger failed an integrity check")),
+                    body=message(_LEDGER_ALERT_BODIES[source], problem=text),
+                )
+                told += 1
+    except DatabaseError:
+        ledger_log.exception("the ledger integrity alert could not be stored")
+        return 0
+    return told
 
 
 def requeue_unmailed_notifications(

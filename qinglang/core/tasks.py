@@ -149,10 +149,19 @@ def send_notification_digests(self, *, hours: int = 24) -> int:  # type: ignore[
 
 @shared_task
 def seal_ledger() -> int:
-    """Seal pending ledger events into the signed Merkle log; return the new tree size."""
-    from qinglang.core import ledger
+    """Seal pending ledger events into the signed Merkle log; return the new tree size (0: none).
 
-    checkpoint = ledger.seal_all()
+    An entry the sealer refuses to sign over is logged and alerted (`alert_ledger_integrity`),
+    not raised: the next run tries again, and stops at the same entry until it is resolved.
+    """
+    from qinglang.core import ledger
+    from qinglang.core.services import alert_ledger_integrity
+
+    try:
+        checkpoint = ledger.seal_all()
+    except ledger.LedgerIntegrityError as exc:
+        alert_ledger_integrity(exc.problem, source="seal")
+        checkpoint = exc.checkpoint
     return checkpoint.tree_size if checkpoint else 0
 
 

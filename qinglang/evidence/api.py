@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.core import ledger
+from qinglang.core.api_ledger import LEDGER_UNAVAILABLE, ledger_unavailable
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError, StateError
 from qinglang.core.models import LedgerEvent
 from qinglang.evidence import derivatives, packages, services
@@ -149,12 +150,15 @@ class LatestCheckpointView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: LEDGER_UNAVAILABLE})
     def get(self, request: Request) -> Response:
-        checkpoint = ledger.latest_checkpoint()
+        try:
+            checkpoint = ledger.get_signed_checkpoint()
+        except ledger.LedgerIntegrityError as exc:
+            return ledger_unavailable(exc)
         if checkpoint is None:
             raise Http404
-        return Response(ledger.checkpoint_dict(checkpoint))
+        return Response(checkpoint.as_dict())
 
 
 class InclusionProofView(APIView):
@@ -190,13 +194,15 @@ class ConsistencyProofView(APIView):
             OpenApiParameter("first", OpenApiTypes.INT, required=True),
             OpenApiParameter("second", OpenApiTypes.INT, required=True),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 503: LEDGER_UNAVAILABLE},
     )
     def get(self, request: Request) -> Response:
         try:
             first = int(request.query_params.get("first", ""))
             second = int(request.query_params.get("second", ""))
             return Response(ledger.consistency_proof(first, second))
+        except ledger.LedgerIntegrityError as exc:
+            return ledger_unavailable(exc)
         except ValueError as exc:
             raise DomainError(
                 _(

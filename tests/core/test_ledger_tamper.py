@@ -11,12 +11,19 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 
 from qinglang.core import ledger
-from qinglang.core.models import LedgerCheckpoint, LedgerEvent, LedgerNode
+from qinglang.core.models import LedgerCheckpoint, LedgerEvent
 from tests.core.factories import UserFactory
-from tests.core.ledger_helpers import triggers_disabled
+from tests.core.ledger_helpers import (
+    CHECKPOINT_VALUES,
+    SEALED_ONLY,
+    STORED_VALUES,
+    snapshot,
+    store_value,
+    triggers_disabled,
+)
 
 pytestmark = pytest.mark.django_db
 SEALED, UNSEALED = 6, 3
@@ -162,147 +169,12 @@ def test_reordering_positions_only_names_the_first_moved(log):
     _assert_first_bad(b)
 
 
-# --- Stored values no event could have: reported, never raised --------------------------------
-# Raw SQL can store what no `append` writes: a time that is not one, text that is not UTF-8, a
-# lone surrogate in the data, a BLOB, JSON nested deeper than any decoder goes. Each case gives
-# the SQL for SQLite and for PostgreSQL; when the engine refuses the value (jsonb has no \u0000
-# and no lone surrogate, timestamptz no unparseable text, text no invalid UTF-8), the case is
-# skipped with the engine's own reason, after checking that it refuses.
-
-DEEP = "[" * 5000 + "]" * 5000  # jsonb holds it; Python's decoder stops at about 1,000 levels
-
-STORED_VALUES = {
-    "time-text": ("occurred_at", "'not a time'", "'not a time'", "stored time 'not a time'"),
-    "time-shape": (
-        "occurred_at",
-        "'2026-13-45 25:61:00.000000'",
-        "'2026-13-45 25:61:00.000000'",
-        "is not a time",
-    ),
-    "time-number": ("occurred_at", "12345", "12345", "stored time '12345' is not a time"),
-    "time-infinity": ("occurred_at", "'infinity'", "'infinity'", "stored time 'infinity'"),
-    "time-year-10000": (
-        "occurred_at",
-        "'10000-01-01 00:00:00+00'",
-        "'10000-01-01 00:00:00+00'",
-        "is not a time",
-    ),
-    "time-bc": (
-        "occurred_at",
-        "'0100-01-01 00:00:00+00 BC'",
-        "'0100-01-01 00:00:00+00 BC'",
-        "is not a time",
-    ),
-    "time-not-utf8": (
-        "occurred_at",
-        "CAST(X'32ff' AS TEXT)",
-        "CAST(convert_from(CAST('\\x32ff' AS bytea), 'UTF8') AS timestamptz)",
-        "is not a time",
-    ),
-    "data-lone-surrogate": (
-        "data",
-        "'\"\\ud800\"'",
-        "CAST('\"\\ud800\"' AS jsonb)",
-        "data cannot be encoded as canonical JSON: it holds '\\ud800', a lone surrogate",
-    ),
-    "data-lone-low-surrogate": (
-        "data",
-        '\'{"n": "x\\udc00"}\'',
-        'CAST(\'{"n": "x\\udc00"}\' AS jsonb)',
-        "a lone surrogate",
-    ),
-    "data-nul": (
-        "data",
-        '\'{"n": "\\u0000"}\'',
-        'CAST(\'{"n": "\\u0000"}\' AS jsonb)',
-        "data does not match its digest",
-    ),
-    "data-too-deep": (
-        "data",
-        f"'{DEEP}'",
-        f"CAST('{DEEP}' AS jsonb)",
-        "data cannot be read: it is nested too deeply",
-    ),
-    "data-huge-number": (
-        "data",
-        "'" + "9" * 5000 + "'",
-        "CAST('" + "9" * 5000 + "' AS jsonb)",
-        "data does not match its digest",
-    ),
-    "data-blob": ("data", "X'00ff'", "CAST('\\x00ff' AS bytea)", "it is a binary value"),
-    "data-not-utf8": (
-        "data",
-        "CAST(X'7bff7d' AS TEXT)",
-        "CAST(convert_from(CAST('\\x7bff7d' AS bytea), 'UTF8') AS jsonb)",
-        "it holds '\\udcff', a lone surrogate",
-    ),
-}
-SEALED_ONLY = {
-    "label-not-utf8": (
-        "actor_label",
-        "CAST(X'c3' AS TEXT)",
-        "convert_from(CAST('\\xc3' AS bytea), 'UTF8')",
-        "actor_label cannot be encoded as canonical JSON: it holds '\\udcc3'",
-    ),
-    "object-blob": ("object_id", "X'01'", "CAST('\\x01' AS bytea)", "sealed leaf hash"),
-    "digest-blob": (
-        "data_digest",
-        "X'01'",
-        "CAST('\\x01' AS bytea)",
-        "data does not match its digest",  # PostgreSQL stores the bytea's text
-    ),
-    "leaf-not-hex": ("leaf_hash", "'" + "zz" * 32 + "'", "'" + "zz" * 32 + "'", "sealed leaf"),
-    "leaf-blob": ("leaf_hash", "X'00'", "CAST('\\x00' AS bytea)", "sealed leaf hash"),
-    "position-text": (
-        "position",
-        "'abc'",
-        "'abc'",
-        "the stored position is not a whole number",
-    ),
-}
-
-
-def _snapshot() -> list[tuple]:
-    """Return every stored value of the ledger's tables, as raw bytes where SQLite has them."""
-    rows = []
-    for model in (LedgerEvent, LedgerCheckpoint, LedgerNode):
-        table = connection.ops.quote_name(model._meta.db_table)
-        names = [connection.ops.quote_name(f.column) for f in model._meta.concrete_fields]
-        if connection.vendor == "sqlite":  # hex(): text that is not UTF-8 cannot be fetched
-            columns = ", ".join(f"typeof({n}) || ':' || hex({n})" for n in names)
-        else:
-            columns = ", ".join(f"CAST({n} AS TEXT)" for n in names)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM {table} ORDER BY 1")  # noqa: S608 - names
-            rows += cursor.fetchall()
-    return rows
-
-
-def _store(row: LedgerEvent | LedgerCheckpoint, column: str, cases: dict, case: str) -> None:
-    """Write one case's value with raw SQL, or skip when the engine cannot hold it."""
-    name, sqlite_sql, postgres_sql, _ = cases[case]
-    expression = postgres_sql if connection.vendor == "postgresql" else sqlite_sql
-    table = connection.ops.quote_name(row._meta.db_table)
-    sql = f"UPDATE {table} SET {name} = {expression} WHERE id = %s"  # noqa: S608 - constants
-    sql = sql.replace("%", "%%").replace("%%s", "%s")
-    try:
-        with transaction.atomic(), triggers_disabled(), connection.cursor() as cursor:
-            if connection.vendor == "sqlite":  # as an attacker would: past JSON_VALID
-                cursor.execute("PRAGMA ignore_check_constraints = ON")
-            try:
-                with transaction.atomic():  # a refused value leaves the transaction usable
-                    cursor.execute(sql, [row.pk])
-            finally:
-                if connection.vendor == "sqlite":
-                    cursor.execute("PRAGMA ignore_check_constraints = OFF")
-    except DatabaseError as exc:
-        assert connection.vendor == "postgresql", exc  # SQLite, past its checks, holds any value
-        pytest.skip(f"PostgreSQL cannot hold it: {str(exc).splitlines()[0]}")
+# --- Stored values no event could have: reported, never raised (cases: ledger_helpers) ----
 
 
 def _verify_reports(target: LedgerEvent, finding: str, where: str, first: LedgerEvent) -> None:
     """Verify (the service, then the command): `first` named first, `target`'s finding given."""
-    before = _snapshot()
+    before = snapshot()
     report = ledger.verify_log()
     assert not report.ok, "tampering went undetected"
     assert report.first_bad_event_id == first.pk, report.problems
@@ -314,14 +186,14 @@ def _verify_reports(target: LedgerEvent, finding: str, where: str, first: Ledger
         call_command("ledger", "verify", stdout=stdout, stderr=stderr)
     assert f"First bad entry: event {first.pk}" in stderr.getvalue()
     assert all(p in stderr.getvalue() for p in report.problems)
-    assert _snapshot() == before  # verification changed nothing
+    assert snapshot() == before  # verification changed nothing
 
 
 @pytest.mark.parametrize("case", [*STORED_VALUES, *SEALED_ONLY])
 def test_a_sealed_value_no_event_could_hold_is_reported_not_raised(log, case):
     target = log.sealed[2]
     cases = {**STORED_VALUES, **SEALED_ONLY}
-    _store(target, cases[case][0], cases, case)
+    store_value(target, cases[case][0], cases, case)
     if case == "position-text":  # SQLite orders text after numbers: the gap is found first
         _verify_reports(target, cases[case][3], "position 'abc'", log.sealed[3])
     else:
@@ -331,30 +203,15 @@ def test_a_sealed_value_no_event_could_hold_is_reported_not_raised(log, case):
 @pytest.mark.parametrize("case", list(STORED_VALUES))
 def test_an_unsealed_value_no_event_could_hold_is_reported_not_raised(log, case):
     target = log.unsealed[1]
-    _store(target, STORED_VALUES[case][0], STORED_VALUES, case)
+    store_value(target, STORED_VALUES[case][0], STORED_VALUES, case)
     _verify_reports(target, STORED_VALUES[case][3], "unsealed,", target)
-
-
-CHECKPOINT_VALUES = {
-    "time-text": ("signed_at", "'not a time'", "'not a time'", "the stored time 'not a time'"),
-    "time-infinity": ("signed_at", "'infinity'", "'infinity'", "the stored time 'infinity'"),
-    "signature-not-hex": ("signature", "'zz'", "'zz'", "the stored signature 'zz'"),
-    "signature-blob": ("signature", "X'00'", "CAST('\\x00' AS bytea)", "signature does not"),
-    "root-not-utf8": (
-        "root_hash",
-        "CAST(X'ff' AS TEXT)",
-        "convert_from(CAST('\\xff' AS bytea), 'UTF8')",
-        "root hash does not match",
-    ),
-    "size-text": ("tree_size", "'abc'", "'abc'", "the stored tree size is not a whole number"),
-}
 
 
 @pytest.mark.parametrize("case", list(CHECKPOINT_VALUES))
 def test_a_checkpoint_value_no_sealer_could_write_is_reported_not_raised(log, case):
     checkpoint = LedgerCheckpoint.objects.get()
-    _store(checkpoint, CHECKPOINT_VALUES[case][0], CHECKPOINT_VALUES, case)
-    before = _snapshot()
+    store_value(checkpoint, CHECKPOINT_VALUES[case][0], CHECKPOINT_VALUES, case)
+    before = snapshot()
     report = ledger.verify_log()
     assert not report.ok, "tampering went undetected"
     assert report.events == SEALED + UNSEALED
@@ -364,4 +221,4 @@ def test_a_checkpoint_value_no_sealer_could_write_is_reported_not_raised(log, ca
     with pytest.raises(CommandError, match="Ledger verification FAILED"):
         call_command("ledger", "verify", stdout=io.StringIO(), stderr=stderr)
     assert all(p in stderr.getvalue() for p in report.problems)
-    assert _snapshot() == before
+    assert snapshot() == before

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qinglang.core import ledger, ledger_partitions, ledger_witness
+from qinglang.core.services import alert_ledger_integrity
 
 
 class Command(BaseCommand):
@@ -61,14 +62,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "seal":
-            checkpoint = ledger.seal_all()
-            if checkpoint is None:
-                self.stdout.write("Nothing to seal.")
-            else:
-                self.stdout.write(
-                    f"Sealed: tree size {checkpoint.tree_size}, "
-                    f"root {checkpoint.root_hash}, key {checkpoint.key_id}"
-                )
+            self._seal()
             return
         if action == "nodes":
             self.stdout.write(f"Stored {ledger.store_missing_nodes()} tree nodes.")
@@ -84,6 +78,23 @@ class Command(BaseCommand):
                 self.stdout.write(f"{url}: {outcome}")
             return
         self._verify(options)
+
+    def _seal(self) -> None:
+        refused = None
+        try:
+            checkpoint = ledger.seal_all()
+        except ledger.LedgerIntegrityError as exc:
+            refused, checkpoint = exc, exc.checkpoint
+        if checkpoint is not None:
+            self.stdout.write(
+                f"Sealed: tree size {checkpoint.tree_size}, "
+                f"root {checkpoint.root_hash}, key {checkpoint.key_id}"
+            )
+        if refused is not None:
+            alert_ledger_integrity(refused.problem, source="seal")
+            raise CommandError(f"Sealing refused: {refused.problem}")
+        if checkpoint is None:
+            self.stdout.write("Nothing to seal.")
 
     def _verify(self, options: dict[str, Any]) -> None:
         against = None
@@ -110,6 +121,7 @@ class Command(BaseCommand):
             self.stderr.write(f"First bad entry: event {report.first_bad_event_id}")
         for problem in report.problems:
             self.stderr.write(problem)
+        alert_ledger_integrity(report.problems[0], source="verify")
         raise CommandError(f"Ledger verification FAILED ({len(report.problems)} problems).")
 
     def _partitions(self, months: int) -> None:
