@@ -80,11 +80,16 @@ def connect_task_signals() -> None:
     task_failure.connect(_on_task_failure, weak=False, dispatch_uid="qinglang.metrics.failure")
 
 
-def queue_depth(queue: str = "celery") -> int | None:
-    """Return how many messages wait in `queue` (None when the broker is unreachable)."""
+def queue_depths(queues: list[str]) -> dict[str, int]:
+    """Return how many messages wait in each queue, over one broker connection.
+
+    A queue the broker cannot count (unreachable broker, a queue never declared) is left out.
+    Each queue gets a channel of its own: on AMQP a failed passive declare closes its channel.
+    """
     from django.conf import settings
     from kombu import Connection
 
+    depths: dict[str, int] = {}
     try:
         with Connection(
             settings.CELERY_BROKER_URL,
@@ -92,11 +97,21 @@ def queue_depth(queue: str = "celery") -> int | None:
             connect_timeout=2,
         ) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            _name, count, _consumers = conn.default_channel.queue_declare(queue=queue, passive=True)
-            return int(count)
+            for queue in queues:
+                try:
+                    with conn.channel() as channel:
+                        _name, count, _consumers = channel.queue_declare(queue=queue, passive=True)
+                    depths[queue] = int(count)
+                except Exception:
+                    log.info("queue depth of %s unavailable", queue, exc_info=True)
     except Exception:
         log.info("queue depth unavailable", exc_info=True)
-        return None
+    return depths
+
+
+def queue_depth(queue: str = "celery") -> int | None:
+    """Return how many messages wait in `queue` (None when the broker is unreachable)."""
+    return queue_depths([queue]).get(queue)
 
 
 class OperationsCollector:
@@ -111,10 +126,9 @@ class OperationsCollector:
         )
         from django.conf import settings
 
-        for queue in (settings.CELERY_TASK_DEFAULT_QUEUE, settings.QINGLANG_IO_QUEUE):
-            value = queue_depth(queue)
-            if value is not None:
-                depth.add_metric([queue], value)
+        queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.QINGLANG_IO_QUEUE]
+        for queue, value in queue_depths(queues).items():
+            depth.add_metric([queue], value)
         yield depth
         yield self._failures()
         yield from self._overdue()

@@ -93,3 +93,22 @@ def test_qinglang_worker_refuses_an_unknown_pool(capsys):
         cli.main(["worker", "--pool", "gevent"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_queue_depths_count_each_queue_over_one_connection(embedded_broker, settings):
+    from qinglang.dashboard.metrics import queue_depths
+    from qinglang.evidence.tasks import capture_page
+
+    with embedded_broker.connection_for_write() as conn:
+        for n in range(2):
+            capture_page.apply_async(kwargs={"capture_id": n}, task_id=f"c-{n}", connection=conn)
+    assert queue_depths(["celery", "io"]) == {"celery": 0, "io": 2}
+
+
+def test_an_unreachable_broker_leaves_every_queue_out(settings):
+    from qinglang.dashboard.metrics import OperationsCollector, queue_depths
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    assert queue_depths(["celery", "io"]) == {}
+    assert next(OperationsCollector().collect()).samples == []
