@@ -89,6 +89,11 @@ ALLOWED_REJECTIONS: dict[str, str] = {
     "POST /api/v1/reports/bulk/": "office and assignee must name an office and a colleague in "
     "the caller's scope",
     "GET /api/v1/public/ledger/consistency/": "first <= second <= the log's size",
+    # A batch moves draft → submitted → approved → published; the links lead from a new (empty,
+    # draft) batch straight to these actions, which its state refuses with a 400.
+    "POST /api/v1/disclosure/batches/{id}/submit/": "a draft needs at least one entry",
+    "POST /api/v1/disclosure/batches/{id}/approve/": "only a submitted batch, by a second person",
+    "POST /api/v1/disclosure/batches/{id}/publish/": "only an approved batch",
 }
 
 
