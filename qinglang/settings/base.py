@@ -288,6 +288,9 @@ CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60.0
 # queue of their own: `qinglang up` serves it with a worker of threads, so a slow or unanswering
 # website never holds the processes that analyse reports (a 5 s DNS timeout per capture took
 # half the pool in a 10-minute load). A worker started without -Q consumes both queues.
+# A monitoring check waits on the watched site (and sleeps between a sitemap's pages, to keep
+# the host's minimum gap), so it runs there too; its few classifications load the dictionaries
+# into that worker on first use (once per process: its threads share them).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 QINGLANG_IO_QUEUE = "io"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(QINGLANG_IO_QUEUE))
@@ -295,6 +298,7 @@ QINGLANG_IO_TASKS = (
     "qinglang.evidence.tasks.capture_page",
     "qinglang.core.tasks.send_notification_email",
     "qinglang.intake.tasks.send_news_notice",
+    "qinglang.monitoring.tasks.check_source",
 )
 CELERY_TASK_ROUTES = {name: {"queue": QINGLANG_IO_QUEUE} for name in QINGLANG_IO_TASKS}
 CELERY_TIMEZONE = TIME_ZONE

@@ -14,11 +14,12 @@ IO_TASKS = [
     "qinglang.evidence.tasks.capture_page",
     "qinglang.core.tasks.send_notification_email",
     "qinglang.intake.tasks.send_news_notice",
+    "qinglang.monitoring.tasks.check_source",
 ]
 CPU_TASKS = [
     "qinglang.intake.tasks.analyse_report",
     "qinglang.evidence.tasks.make_preview",
-    "qinglang.monitoring.tasks.check_source",
+    "qinglang.monitoring.tasks.enqueue_due_checks",
     "qinglang.core.tasks.seal_ledger",
 ]
 
@@ -112,3 +113,42 @@ def test_an_unreachable_broker_leaves_every_queue_out(settings):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
     assert queue_depths(["celery", "io"]) == {}
     assert next(OperationsCollector().collect()).samples == []
+
+
+COLD_THREADS = """
+import json, sys, threading
+from qinglang.monitoring.verdict import analyse
+text = sys.argv[1]
+results, start = [None] * 4, threading.Barrier(4)
+def run(i):
+    start.wait()  # all four reach the cold dictionaries at once, as the io pool's threads may
+    results[i] = analyse(text)
+threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+again = analyse(text)  # warm, one thread
+print(json.dumps([[r.genre, r.category, r.score, r.identifiers] for r in results + [again]]))
+"""
+
+
+def test_monitoring_checks_classify_in_the_io_workers_threads_as_in_one_process():
+    """check_source runs in the io worker's threads: their first classifications, made at once in
+    a fresh process, load the dictionaries once and agree with a warm single-thread run."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.monitoring.conftest import AD_PAGE
+
+    text = " ".join(AD_PAGE.split())
+    out = subprocess.run(  # noqa: S603 (our interpreter, our script)
+        [sys.executable, "-c", COLD_THREADS, text],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    verdicts = json.loads(out)
+    assert len(verdicts) == 5
+    assert all(v == verdicts[-1] for v in verdicts)
+    assert verdicts[-1][0] in {"offer", "threat"}  # the ad is classified, not missed
