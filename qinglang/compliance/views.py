@@ -30,6 +30,7 @@ from qinglang.compliance.models import DeletionRequest
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotFoundInScopeError, NotPermitted
 from qinglang.core.net import client_ip
+from qinglang.core.pagination import page_of
 from qinglang.core.services import log_identity_access
 
 
@@ -66,21 +67,17 @@ def _website_choices(request: HttpRequest) -> list[tuple[int, str]]:
 def home(request: HttpRequest) -> HttpResponse:
     """Show the portal: the website's figures and orders, or the office's overview."""
     _portal_user(request)
-    from qinglang.cases.models import Transfer, TransferKind
-
-    websites = list(selectors.websites_visible_to(request.user).order_by("name")[:50])
+    websites = page_of(
+        request,
+        selectors.websites_visible_to(request.user).order_by("name", "pk"),
+        param="websites_page",
+    )
     if selectors.is_website_officer(request.user):
-        by_website = selectors.monthly_figures_of(websites)
+        by_website = selectors.monthly_figures_of(list(websites))
         figures = [(w, by_website[w.pk]) for w in websites]
     else:
         figures = []
-    orders = (
-        Transfer.objects.filter(
-            recipient_id=request.user.organization_id, kind=TransferKind.RECTIFICATION_ORDER
-        ).select_related("case")[:50]
-        if selectors.is_website_officer(request.user)
-        else []
-    )
+    orders = page_of(request, selectors.rectification_orders_for(request.user), param="orders_page")
     open_flags = selectors.flags_visible_to(request.user, status="open").count()
     return render(
         request,
@@ -323,7 +320,11 @@ def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def norm_list(request: HttpRequest) -> HttpResponse:
     """Show the norms in force with their legal basis and the check each drives."""
     _portal_user(request)
-    return render(request, "compliance/norm_list.html", {"norms": selectors.norms_in_force()})
+    return render(
+        request,
+        "compliance/norm_list.html",
+        {"norms": page_of(request, selectors.norms_in_force())},
+    )
 
 
 @require_verified

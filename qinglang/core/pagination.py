@@ -7,6 +7,9 @@ the list's size (from a tally) spares the COUNT(*). `?cursor=` pages by keyset
 so a page deep in a national list costs what the first page costs. `?cursor=` left empty asks
 the first page in cursor mode. `page_size` is at most `MAX_PAGE_SIZE`; a larger, zero or
 non-numeric value is a 400 naming `page_size`.
+
+Web pages use `page_of` (numbered pages, `?page=` or a parameter of their own when one page
+shows several lists) with the `core/_pager.html` navigation.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -26,6 +30,20 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from qinglang.core.keyset import CursorError, KeysetPage, keyset_page
 
 MAX_PAGE_SIZE = 200
+WEB_PAGE_SIZE = 50
+
+
+def page_of(
+    request: HttpRequest, queryset: Any, per_page: int = WEB_PAGE_SIZE, *, param: str = "page"
+) -> Page:
+    """Return the numbered page `?<param>=` of a web list, its rows read once (a list).
+
+    As on every paged page of the site, a page number that is not a number gives the first
+    page and one past the end the last: a stale link still shows rows, and changes nothing.
+    """
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    page.object_list = list(page.object_list)
+    return page
 
 
 class KnownCountPaginator(Paginator):

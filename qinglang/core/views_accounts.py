@@ -31,6 +31,7 @@ from qinglang.core.fresh import fresh_window, stamp_second_factor
 from qinglang.core.models import User
 from qinglang.core.net import client_ip
 from qinglang.core.office_users import can_manage_member, manageable_roles
+from qinglang.core.pagination import page_of
 from qinglang.core.selectors_accounts import (
     get_office_user_for,
     get_open_session_for,
@@ -139,7 +140,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         request,
         "core/session_list.html",
         {
-            "open_sessions": list_open_sessions_for(_me(request)),
+            "open_sessions": page_of(request, list_open_sessions_for(_me(request))),
             "recent": list_recent_sign_ins_for(_me(request)),
             "current_id": request.session.get(SESSION_ROW_KEY),
         },
@@ -175,12 +176,13 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 @require_verified
 def office_user_list(request: HttpRequest) -> HttpResponse:
     """List the users of the head's office."""
-    members = list_office_users_for(_me(request)).select_related("organization")
+    page = page_of(request, list_office_users_for(_me(request)).select_related("organization"))
     return render(
         request,
         "core/office_user_list.html",
         {
-            "members": [(m, can_manage_member(_me(request), m)) for m in members],
+            "page": page,
+            "members": [(m, can_manage_member(_me(request), m)) for m in page],
             "office": _me(request).organization,
         },
     )

@@ -17,6 +17,7 @@ from qinglang.core import jurisdiction
 from qinglang.core.models import IdentityAccessLog, LedgerEvent, OrganizationKind, Role, User
 from qinglang.supervision.models import (
     Application,
+    ApplicationStatus,
     Assignment,
     AssignmentStatus,
     CitizenSupervisor,
@@ -129,6 +130,13 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     )
 
 
+def applications_to_vet(user: User) -> QuerySet[Application]:
+    """Return the applications of the user's office still awaiting a decision, newest first."""
+    return applications_visible_to(user).filter(
+        status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_APPROVAL]
+    )
+
+
 def get_application_for(user: User, pk: Any) -> Application:
     return _404(applications_visible_to(user), pk)
 
@@ -137,8 +145,11 @@ def supervisors_visible_to(user: User) -> QuerySet[CitizenSupervisor]:
     """Return the citizen supervisors the user's office vetted."""
     if not is_office_staff(user):
         return CitizenSupervisor.objects.none()
-    return CitizenSupervisor.objects.filter(office_id=user.organization_id).select_related(
-        "user", "region", "office"
+    # The model's order ends with the id here, so pages of the list never share or skip a row.
+    return (
+        CitizenSupervisor.objects.filter(office_id=user.organization_id)
+        .select_related("user", "region", "office")
+        .order_by("region__code", "public_name", "pk")
     )
 
 

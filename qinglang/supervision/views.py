@@ -13,12 +13,16 @@ from django.views.decorators.http import require_POST
 
 from qinglang.core.auth import require_verified
 from qinglang.core.models import Region
+from qinglang.core.pagination import page_of
 from qinglang.intake.ratelimit import Limiter, client_ip
 from qinglang.intake.selectors import track_record
 from qinglang.supervision import selectors, services
 from qinglang.supervision.checklists import INSPECTION_ITEMS, ITEMS
 from qinglang.supervision.forms import AnswerForm, ApplicationForm, DecideForm, PledgeForm
 from qinglang.supervision.models import CitizenSupervisor, PledgeKind
+
+# Each list of the staff page pages on its own (`?applications_page=`, `?supervisors_page=`…).
+STAFF_PAGE_SIZE = 20
 
 
 def public_home(request: HttpRequest) -> HttpResponse:
@@ -83,9 +87,17 @@ def _add_errors(form: object, exc: ValidationError) -> None:
 def staff_home(request: HttpRequest) -> HttpResponse:
     """Show what the user does in supervision: vetting, assignments, inspections, findings."""
     user = request.user
-    inspections = selectors.inspections_visible_to(user).prefetch_related("findings__follow_ups")
-    assignments = list(
-        selectors.assignments_visible_to(user).prefetch_related("site_inspections__findings")
+    inspections = page_of(
+        request,
+        selectors.inspections_visible_to(user).prefetch_related("findings__follow_ups"),
+        STAFF_PAGE_SIZE,
+        param="inspections_page",
+    )
+    assignments = page_of(
+        request,
+        selectors.assignments_visible_to(user).prefetch_related("site_inspections__findings"),
+        STAFF_PAGE_SIZE,
+        param="assignments_page",
     )
     pledges = selectors.website_pledges([a.website_id for a in assignments])
     for assignment in assignments:
@@ -102,13 +114,26 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "citizen": citizen,
             "citizen_record": track_record(user) if citizen is not None else None,
             "training": training,
-            "applications": selectors.applications_visible_to(user).filter(
-                status__in=["submitted", "first_approval"]
+            "applications": page_of(
+                request,
+                selectors.applications_to_vet(user),
+                STAFF_PAGE_SIZE,
+                param="applications_page",
             ),
-            "supervisors": selectors.supervisors_visible_to(user),
+            "supervisors": page_of(
+                request,
+                selectors.supervisors_visible_to(user),
+                STAFF_PAGE_SIZE,
+                param="supervisors_page",
+            ),
             "assignments": assignments,
             "inspections": inspections,
-            "integrity_findings": selectors.integrity_findings_visible_to(user)[:200],
+            "integrity_findings": page_of(
+                request,
+                selectors.integrity_findings_visible_to(user),
+                STAFF_PAGE_SIZE,
+                param="findings_page",
+            ),
             "is_inspector": selectors.is_inspector(user),
             "pledges": user.integrity_pledges.all(),
             "decide_form": DecideForm(),
