@@ -65,14 +65,6 @@ class BackupError(Exception):
     """A backup or restore that cannot go on (the message says why, translated)."""
 
 
-class DamagedVaultError(BackupError):
-    """Vault files whose bytes do not match the SHA-256 in their name."""
-
-    def __init__(self, message: str, files: list[str]) -> None:
-        super().__init__(message)
-        self.files = files
-
-
 def named_digest(rel: str) -> str | None:
     """Return the SHA-256 a backup path's vault name promises (None: not a vault file)."""
     parts = PurePosixPath(rel).parts
@@ -201,7 +193,7 @@ def _key_files() -> dict[str, Path]:
 def backup(target: Path, *, portable: bool = False, accept_damaged: bool = False) -> dict[str, Any]:
     """Write a complete backup into the empty (or new) directory `target`; return the manifest.
 
-    Refuses (DamagedVaultError) when a vault file does not match its name, unless
+    Refuses (BackupError) when a vault file does not match its name, unless
     `accept_damaged`; a backup that does not complete leaves `target` as it found it.
     """
     created = not target.exists()
@@ -269,7 +261,7 @@ def _write_backup(target: Path, *, portable: bool, accept_damaged: bool) -> dict
                 damaged.append(rel)
     damaged.sort()
     if damaged and not accept_damaged:
-        raise DamagedVaultError(
+        raise BackupError(
             _damaged_message(
                 damaged,
                 _(
@@ -277,8 +269,7 @@ def _write_backup(target: Path, *, portable: bool, accept_damaged: bool) -> dict
                     "backup), or run the backup again with --accept-damaged to record them as "
                     "damaged and go on."
                 ),
-            ),
-            damaged,
+            )
         )
     manifest["damaged"] = damaged
     for name, path in _key_files().items():
@@ -358,15 +349,14 @@ def read_manifest(source: Path, *, accept_damaged: bool = False) -> dict[str, An
     )
     unrecorded = [rel for rel in mismatched if rel not in recorded]
     if unrecorded and not accept_damaged:
-        raise DamagedVaultError(
+        raise BackupError(
             _damaged_message(
                 unrecorded,
                 _(
                     "The backup does not record them as damaged. Nothing was restored; run the "
                     "restore with --accept-damaged to restore them as they are."
                 ),
-            ),
-            unrecorded,
+            )
         )
     manifest["damaged"] = mismatched
     return manifest
