@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,35 @@ def _manage(argv: list[str]) -> None:
     execute_from_command_line(["qinglang manage", *argv])
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Return a pre-exec hook giving the child SIGTERM when `up` dies, even by SIGKILL (Linux).
+
+    `up` stops its children in order when it is asked to; killed outright it cannot, and
+    gunicorn and the workers would go on serving and sending the schedule with nobody to
+    supervise them. The kernel's parent-death signal survives exec. It fires when the forking
+    thread ends, so children are only started from `up`'s main thread. libc is loaded here,
+    before the fork: the hook itself only makes two system calls. Elsewhere (no prctl) the
+    service manager kills the whole group (systemd's KillMode=control-group, the default).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # `up` died between the fork and the prctl
+            os._exit(1)
+
+    return hook
+
+
 @dataclass
 class Child:
     """One supervised process of `qinglang up`: restarted with back-off whenever it dies."""
@@ -53,8 +84,11 @@ class Child:
 
     def start(self, env: dict[str, str]) -> None:
         # Its own session: Ctrl-C reaches only `qinglang up`, which stops children in order
-        # (a second signal in the children would turn a warm shutdown cold).
-        self.proc = subprocess.Popen(self.cmd, env=env, start_new_session=True)
+        # (a second signal in the children would turn a warm shutdown cold); on Linux, a
+        # parent-death signal: they stop too if `up` is killed outright.
+        self.proc = subprocess.Popen(
+            self.cmd, env=env, start_new_session=True, preexec_fn=_die_with_parent()
+        )
         self.started_at, self.restart_at = time.monotonic(), None
 
     def end_group(self) -> None:

@@ -6,6 +6,12 @@ order, timestamps to the microsecond so ledger leaves still hash the same), `sto
 and `keys/`. Restoring refuses a database that already holds data unless forced, in which case
 the schema is dropped first (the ledger's triggers refuse row deletes, by design).
 
+Vault files are named by their SHA-256, so the backup checks each one against its name while it
+copies it (one streamed read): a file altered before the backup refuses the backup, naming it, and
+leaves no manifest (nothing a restore would accept) unless the operator asks to record such files
+and go on (`accept_damaged`); the manifest then lists them under `damaged` and a restore reports
+them. A restore checks the names again.
+
 The backup is the trusted copy: nothing is restored from it until every file it lists matches
 its digest and it holds nothing unlisted. A stored file that differs from the backup's (altered
 or damaged since) is replaced by the backup's and reported; a key file that differs is moved
@@ -19,12 +25,13 @@ import decimal
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -33,6 +40,8 @@ from django.core.files.base import File
 from django.core.files.storage import Storage, storages
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 FORMAT_VERSION = 1
 STORAGE_NAMES = ("evidence", "default")
@@ -47,16 +56,48 @@ EXCLUDED_MODELS = {
     "cases.casetally",
 }
 BATCH = 1000
+CHUNK = 1 << 20
+# Where the vault keeps the bytes whose SHA-256 is <sha>: aa/bb/<sha> (evidence.vault.storage_name).
+_VAULT_NAME = re.compile(r"(?P<a>[0-9a-f]{2})/(?P<b>[0-9a-f]{2})/(?P<sha>(?P=a)(?P=b)[0-9a-f]{60})")
 
 
 class BackupError(Exception):
-    """A backup or restore that cannot go on (the message says why)."""
+    """A backup or restore that cannot go on (the message says why, translated)."""
+
+
+def named_digest(rel: str) -> str | None:
+    """Return the SHA-256 a backup path's vault name promises (None: not a vault file)."""
+    parts = PurePosixPath(rel).parts
+    if len(parts) < 3 or parts[0] != "storage" or parts[1] != "evidence":
+        return None
+    match = _VAULT_NAME.fullmatch("/".join(parts[2:]))
+    return match["sha"] if match else None
+
+
+def _damaged_message(files: list[str], hint: str) -> str:
+    return ngettext(
+        "%(n)d vault file does not match the SHA-256 in its name (altered or damaged): "
+        "%(files)s. %(hint)s",
+        "%(n)d vault files do not match the SHA-256 in their names (altered or damaged): "
+        "%(files)s. %(hint)s",
+        len(files),
+    ) % {"n": len(files), "files": ", ".join(files), "hint": hint}
+
+
+def _copy(src: IO[bytes], dest: Path, *, mode: int = 0o644) -> str:
+    """Copy a stream into the new file `dest`; return the SHA-256 of what was written (one read)."""
+    digest = hashlib.sha256()
+    with os.fdopen(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
 
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -92,14 +133,17 @@ def _rows() -> Iterator[dict[str, Any]]:
             )
 
 
-def dump_database_jsonl(path: Path) -> int:
-    """Write every row as one JSON line; return the number of rows."""
+def dump_database_jsonl(path: Path) -> tuple[int, str]:
+    """Write every row as one JSON line; return the number of rows and the file's SHA-256."""
     count = 0
-    with path.open("w", encoding="utf-8") as fh, transaction.atomic():
+    digest = hashlib.sha256()
+    with path.open("wb") as fh, transaction.atomic():
         for row in _rows():
-            fh.write(json.dumps(row, default=_json_default, ensure_ascii=False) + "\n")
+            line = (json.dumps(row, default=_json_default, ensure_ascii=False) + "\n").encode()
+            digest.update(line)
+            fh.write(line)
             count += 1
-    return count
+    return count, digest.hexdigest()
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
@@ -146,16 +190,43 @@ def _key_files() -> dict[str, Path]:
     }
 
 
-def backup(target: Path, *, portable: bool = False) -> dict[str, Any]:
-    """Write a complete backup into the empty (or new) directory `target`; return the manifest."""
+def backup(target: Path, *, portable: bool = False, accept_damaged: bool = False) -> dict[str, Any]:
+    """Write a complete backup into the empty (or new) directory `target`; return the manifest.
+
+    Refuses (BackupError) when a vault file does not match its name, unless
+    `accept_damaged`; a backup that does not complete leaves `target` as it found it.
+    """
+    created = not target.exists()
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     if any(target.iterdir()):
-        raise BackupError(f"{target} is not empty")
+        raise BackupError(_("%(path)s is not empty") % {"path": target})
+    try:
+        manifest = _write_backup(target, portable=portable, accept_damaged=accept_damaged)
+    except BaseException:
+        _remove_partial(target, created=created)
+        raise
+    return manifest
+
+
+def _remove_partial(target: Path, *, created: bool) -> None:
+    """Remove what an incomplete backup wrote (the directory too if the backup made it)."""
+    if created:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    for path in target.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _write_backup(target: Path, *, portable: bool, accept_damaged: bool) -> dict[str, Any]:
+    files: dict[str, str] = {}
     manifest: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
         "vendor": connection.vendor,
-        "files": {},
+        "files": files,
     }
     if use_pg_tools(portable):
         args, env = _pg_env()
@@ -172,26 +243,45 @@ def backup(target: Path, *, portable: bool = False) -> dict[str, Any]:
             check=True,
         )
         manifest["database"] = "db.sql"
+        files["db.sql"] = _sha256(target / "db.sql")
     else:
-        manifest["rows"] = dump_database_jsonl(target / "db.jsonl")
+        manifest["rows"], files["db.jsonl"] = dump_database_jsonl(target / "db.jsonl")
         manifest["database"] = "db.jsonl"
+    damaged: list[str] = []
     for name in STORAGE_NAMES:
         storage = storages[name]
-        for rel in _walk(storage):
-            dest = target / "storage" / name / rel
+        for stored in _walk(storage):
+            rel = f"storage/{name}/{stored}"
+            dest = target / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with storage.open(rel, "rb") as src, dest.open("wb") as out:
-                shutil.copyfileobj(src, out)
+            with storage.open(stored, "rb") as src:
+                files[rel] = _copy(src, dest)
+            promised = named_digest(rel)
+            if promised is not None and promised != files[rel]:
+                damaged.append(rel)
+    damaged.sort()
+    if damaged and not accept_damaged:
+        raise BackupError(
+            _damaged_message(
+                damaged,
+                _(
+                    "No backup was written. Look into these files (restore them from an older "
+                    "backup), or run the backup again with --accept-damaged to record them as "
+                    "damaged and go on."
+                ),
+            )
+        )
+    manifest["damaged"] = damaged
     for name, path in _key_files().items():
         if path.exists():
             dest = target / "keys" / name
             dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            shutil.copy2(path, dest)
-            dest.chmod(0o600)
-    for path in sorted(target.rglob("*")):
-        if path.is_file():
-            manifest["files"][str(path.relative_to(target))] = _sha256(path)
-    (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+            with path.open("rb") as src:
+                files[f"keys/{name}"] = _copy(src, dest, mode=0o600)
+    # Written last, under its name only once complete: without it no restore accepts the rest.
+    partial = target / "manifest.json.partial"
+    partial.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    partial.rename(target / "manifest.json")
     return manifest
 
 
@@ -212,32 +302,63 @@ def _listed_path(rel: Any) -> str:
             or (path.parts[0] == "keys" and len(path.parts) == 2)
         )
     ):
-        raise BackupError(f"the manifest lists an unexpected path {rel!r}")
+        raise BackupError(_("the manifest lists an unexpected path %(path)r") % {"path": rel})
     return str(path)
 
 
-def read_manifest(source: Path) -> dict[str, Any]:
-    """Return the backup's manifest after checking it names every file, each by its digest."""
+def _missing(rel: str) -> BackupError:
+    return BackupError(_("%(file)s is missing or damaged") % {"file": rel})
+
+
+def read_manifest(source: Path, *, accept_damaged: bool = False) -> dict[str, Any]:
+    """Return the backup's manifest after checking it names every file, each by its digest.
+
+    Vault files are checked against their names as well: one that does not match is refused
+    unless the backup recorded it as damaged (or `accept_damaged`); `manifest["damaged"]` then
+    names every such file, for the restore to report.
+    """
     try:
         manifest = json.loads((source / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
-        raise BackupError(f"{source} has no readable manifest.json") from exc
+        raise BackupError(_("%(path)s has no readable manifest.json") % {"path": source}) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
         found = manifest.get("format") if isinstance(manifest, dict) else None
-        raise BackupError(f"unknown backup format {found!r}")
+        raise BackupError(_("unknown backup format %(format)r") % {"format": found})
     files = manifest.get("files")
-    if not isinstance(files, dict) or manifest.get("database") not in DATABASE_FILES:
-        raise BackupError("manifest.json is incomplete (no file list or no database)")
+    recorded = manifest.setdefault("damaged", [])
+    if (
+        not isinstance(files, dict)
+        or manifest.get("database") not in DATABASE_FILES
+        or not isinstance(recorded, list)
+    ):
+        raise BackupError(_("manifest.json is incomplete (no file list or no database)"))
     if manifest["database"] not in files:
-        raise BackupError(f"{manifest['database']} is missing or damaged")
+        raise _missing(manifest["database"])
     for rel, digest in files.items():
         path = source / _listed_path(rel)
         if not path.is_file() or _sha256(path) != digest:
-            raise BackupError(f"{rel} is missing or damaged")
+            raise _missing(rel)
     for path in sorted(source.rglob("*")):
         rel = str(path.relative_to(source))
         if path.is_file() and rel != "manifest.json" and rel not in files:
-            raise BackupError(f"{rel} is not listed in the manifest: the backup was changed")
+            raise BackupError(
+                _("%(file)s is not listed in the manifest: the backup was changed") % {"file": rel}
+            )
+    mismatched = sorted(
+        rel for rel, digest in files.items() if named_digest(rel) not in (None, digest)
+    )
+    unrecorded = [rel for rel in mismatched if rel not in recorded]
+    if unrecorded and not accept_damaged:
+        raise BackupError(
+            _damaged_message(
+                unrecorded,
+                _(
+                    "The backup does not record them as damaged. Nothing was restored; run the "
+                    "restore with --accept-damaged to restore them as they are."
+                ),
+            )
+        )
+    manifest["damaged"] = mismatched
     return manifest
 
 
@@ -261,7 +382,9 @@ def _drop_schema() -> None:
             cursor.execute("CREATE SCHEMA public")
         return
     if connection.vendor != "sqlite":
-        raise BackupError(f"--force is not supported on {connection.vendor}")
+        raise BackupError(
+            _("--force is not supported on %(vendor)s") % {"vendor": connection.vendor}
+        )
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys = OFF")
         # Virtual (full-text) tables first: dropping one drops its shadow tables with it.
@@ -333,14 +456,19 @@ def _rebuild_search_index() -> None:
             _sync_fts(document)
 
 
-def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
-    """Restore a backup into this installation; refuse a database with data unless `force`."""
-    manifest = read_manifest(source)
+def restore(source: Path, *, force: bool = False, accept_damaged: bool = False) -> dict[str, Any]:
+    """Restore a backup into this installation; refuse a database with data unless `force`.
+
+    The answer is the manifest with `replaced` (stored files put back), `damaged` (vault files
+    whose bytes do not match their names), `kept_intact` (those of them the vault already held
+    intact, so kept) and `keys_set_aside`.
+    """
+    manifest = read_manifest(source, accept_damaged=accept_damaged)
     from_sql = manifest["database"] == "db.sql"
     if from_sql and (connection.vendor != "postgresql" or not shutil.which("psql")):
-        raise BackupError("this backup was made with pg_dump: restore it on PostgreSQL")
+        raise BackupError(_("this backup was made with pg_dump: restore it on PostgreSQL"))
     if database_has_data() and not force:
-        raise BackupError("the database already holds data; use --force to replace it")
+        raise BackupError(_("the database already holds data; use --force to replace it"))
     if from_sql or force:
         # psql needs an empty schema (migrations may have run); --force replaces what is there.
         _drop_schema()
@@ -368,7 +496,9 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
         _reset_sequences()
         _partition_ledger_months()
         _rebuild_search_index()
-    manifest["replaced"] = _restore_files(source, manifest["files"])
+    manifest["replaced"], manifest["kept_intact"] = _restore_files(
+        source, manifest["files"], damaged=set(manifest["damaged"])
+    )
     manifest["keys_set_aside"] = _restore_keys(source)
     return manifest
 
@@ -376,33 +506,44 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
 def _stored_digest(storage: Storage, name: str) -> str:
     digest = hashlib.sha256()
     with storage.open(name, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _restore_files(source: Path, files: dict[str, str]) -> list[str]:
-    """Put every listed storage file in place; return those that were there with other bytes.
+def _restore_files(
+    source: Path, files: dict[str, str], *, damaged: set[str]
+) -> tuple[list[str], list[str]]:
+    """Put every listed storage file in place; return (replaced, damaged ones kept intact).
 
     The backup is the trusted copy: a file altered (or damaged) since the backup is replaced,
-    never silently kept, and named in the answer so the operator can look into it.
+    never silently kept, and named in the answer so the operator can look into it. A vault file
+    the backup holds damaged never replaces a stored copy that matches its name.
     """
     replaced: list[str] = []
+    kept_intact: list[str] = []
     for rel, digest in sorted(files.items()):
         parts = PurePosixPath(rel).parts
         if parts[0] != "storage" or parts[1] not in STORAGE_NAMES:
             continue
         storage, name = storages[parts[1]], "/".join(parts[2:])
         if storage.exists(name):
-            if _stored_digest(storage, name) == digest:
+            stored = _stored_digest(storage, name)
+            if stored == digest:
+                continue
+            if rel in damaged and stored == named_digest(rel):
+                kept_intact.append(rel)
                 continue
             storage.delete(name)
             replaced.append(rel)
         with (source / rel).open("rb") as fh:
             saved = storage.save(name, File(fh))
         if saved != name:
-            raise BackupError(f"{rel} could not be restored under its name (saved as {saved})")
-    return replaced
+            raise BackupError(
+                _("%(file)s could not be restored under its name (saved as %(saved)s)")
+                % {"file": rel, "saved": saved}
+            )
+    return replaced, kept_intact
 
 
 def _restore_keys(source: Path) -> list[str]:

@@ -437,3 +437,55 @@ def test_stopping_kills_a_child_that_hangs_and_what_it_leaves_behind(tmp_path):
     assert child.proc.returncode == -signal.SIGKILL
     _wait_for(lambda: not alive(grandchild), "the grandchild outlived the stop")
     assert group_members(child.proc.pid) == []
+
+
+def test_children_stop_when_up_itself_is_killed(tmp_path):
+    """`up` killed with SIGKILL cannot stop its children: the kernel's parent-death signal does.
+
+    Every process `up` started (gunicorn and its workers, both Celery workers, their pool and
+    the embedded beat) is gone within seconds, and the port is free again.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QINGLANG_", "DJANGO_"))}
+    env.update(QINGLANG_HOME=str(tmp_path), QINGLANG_DEMO_PASSWORD="demo-password-up")
+    log_path = tmp_path / "up.log"
+    log = log_path.open("w+")
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "qinglang.cli", "up", "--port", str(port), "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    family: list[int] = []
+    try:
+        deadline = time.monotonic() + 420
+        while (
+            get(f"http://127.0.0.1:{port}/healthz") != 200
+            or log_path.read_text().count("ready.") < 2
+        ):
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, "qinglang up did not start in time"
+            time.sleep(1)
+        children = children_of(proc.pid)
+        assert sorted(children.values()) == ["celery", "celery", "gunicorn"]
+        # each child leads a group of its own: that is everything `up` started
+        family = sorted({pid for child in children for pid in group_members(child)})
+        assert len(family) > len(children), "gunicorn's worker, the pools and beat are there"
+        proc.kill()
+        proc.wait(timeout=10)
+        killed_at = time.monotonic()
+        _wait_for(
+            lambda: not any(alive(pid) for pid in family),
+            f"left running after up was killed: {[p for p in family if alive(p)]}",
+            limit=20,
+        )
+        sys.stderr.write(f"every child gone {time.monotonic() - killed_at:.1f} s after up died\n")
+        assert get(f"http://127.0.0.1:{port}/healthz") == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in family:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        log.close()

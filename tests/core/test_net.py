@@ -60,8 +60,9 @@ def silent_resolver(monkeypatch):
     yield asked
     release.set()
     deadline = time.monotonic() + 10
-    while net._lookups._value < net.MAX_LOOKUPS and time.monotonic() < deadline:  # type: ignore[attr-defined]
+    while net._places.counts() != (0, 0) and time.monotonic() < deadline:
         time.sleep(0.01)  # the abandoned lookups end and give their places back
+    assert net._places.counts() == (0, 0)
 
 
 def test_a_resolver_that_never_answers_times_out(silent_resolver):
@@ -82,6 +83,65 @@ def test_stuck_lookups_are_bounded_and_the_next_waits_no_longer_than_its_limit(s
         net.resolve("one-more.example", 80, timeout=0.2)
     assert time.monotonic() - started < 2
     assert len(silent_resolver) == net.MAX_LOOKUPS, "no thread started beyond the bound"
+
+
+@pytest.fixture
+def answering_one_name(monkeypatch):
+    """A resolver that answers for answers.example at once and never for any other name."""
+    asked: list[str] = []
+    release = threading.Event()
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        if host == "answers.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.9", port))]
+        release.wait(60)
+        raise socket.gaierror(socket.EAI_AGAIN, "released at the end of the test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(net, "STUCK_AFTER", 0.5)
+    yield asked
+    release.set()
+    deadline = time.monotonic() + 10
+    while net._places.counts() != (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert net._places.counts() == (0, 0), "every lookup ended and gave its place back"
+
+
+def _stick(n: int, prefix: str) -> None:
+    for i in range(n):
+        with pytest.raises(net.ResolveTimeoutError):
+            net.resolve(f"{prefix}{i}.example", 80, timeout=0.05)
+
+
+def test_a_stuck_lookup_gives_its_place_back(answering_one_name):
+    """Lookups that never end take every place only until they count as stuck."""
+    _stick(net.MAX_LOOKUPS, "stuck")
+    with pytest.raises(net.ResolveTimeoutError):  # every place taken: not even asked
+        net.resolve("answers.example", 80, timeout=0.05)
+    assert "answers.example" not in answering_one_name
+    assert net._places.counts() == (net.MAX_LOOKUPS, 0)
+    time.sleep(0.5)  # STUCK_AFTER
+    started = time.monotonic()
+    assert net.resolve("answers.example", 80, timeout=2) == ["203.0.113.9"]
+    assert time.monotonic() - started < 1, "a place was free at once"
+    assert net._places.counts() == (0, net.MAX_LOOKUPS)  # their threads are left to end
+
+
+def test_stuck_lookups_left_running_are_bounded(answering_one_name, monkeypatch):
+    """Past MAX_STUCK threads of stuck lookups, places stay taken: threads stay bounded."""
+    monkeypatch.setattr(net, "MAX_STUCK", net.MAX_LOOKUPS)
+    _stick(net.MAX_LOOKUPS, "first")
+    time.sleep(0.5)
+    _stick(net.MAX_LOOKUPS, "second")  # the first ones count as stuck: places for these
+    assert net._places.counts() == (net.MAX_LOOKUPS, net.MAX_LOOKUPS)
+    time.sleep(0.5)
+    started = time.monotonic()
+    with pytest.raises(net.ResolveTimeoutError):
+        net.resolve("answers.example", 80, timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert "answers.example" not in answering_one_name, "no thread beyond the bound"
+    assert len(answering_one_name) == 2 * net.MAX_LOOKUPS
 
 
 def test_resolve_returns_each_address_once_in_the_resolvers_order(monkeypatch):
