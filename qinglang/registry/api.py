@@ -209,13 +209,19 @@ class OccurrenceSerializer(serializers.ModelSerializer):
         model = IdentifierOccurrence
         fields = ["source_type", "source_id", "region_code", "seen_at"]
 
-    def to_representation(self, instance: IdentifierOccurrence) -> dict[str, Any]:
-        # "label" would shadow Field.label as a declared field: added here instead.
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: a class attribute `label` would shadow Field.label.
         return {
-            **super().to_representation(instance),
-            "label": source_label(instance.source_type, instance.source_id),
-            "url": selectors.source_url(instance.source_type, instance.source_id),
+            **super().get_fields(),
+            "label": serializers.SerializerMethodField(method_name="get_source_label"),
+            "url": serializers.SerializerMethodField(method_name="get_source_url"),
         }
+
+    def get_source_label(self, obj: IdentifierOccurrence) -> str:
+        return source_label(obj.source_type, obj.source_id)
+
+    def get_source_url(self, obj: IdentifierOccurrence) -> str:
+        return selectors.source_url(obj.source_type, obj.source_id)
 
 
 class IdentifierOccurrenceList(generics.ListAPIView):
