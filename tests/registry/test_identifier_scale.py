@@ -216,6 +216,7 @@ def test_details_are_capped_to_the_most_recent_with_exact_totals(world):
     )
     body = page.content.decode()
     assert summary.occurrences_url in body and "1001" in body
+    assert "<td>Report</td><td>1001</td>" in body  # the scoped count by source type, in words
     assert len(re.findall(r'href="/cases/triage/\d+/"', body)) == DETAIL_LIMIT
 
 
