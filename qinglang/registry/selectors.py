@@ -370,12 +370,13 @@ def identifier_summary(
     summary.hidden = summary.sources - summary.visible_total
     summary.by_source_type = dict(sorted(by_type.items()))
     summary.by_region = [{"region_code": c, "count": n} for c, n in sorted(by_region.items())]
-    summary.visible = [
-        _source_entry(source_type, source_id, region_code)
-        for source_type, source_id, region_code in occurrences.filter(_in_scope_q(user))
-        .order_by("-seen_at", "-id")
-        .values_list("source_type", "source_id", "region_code")[:DETAIL_LIMIT]
-    ]
+    if user is not None and is_registry_staff(user):  # others see no details: none to read
+        summary.visible = [
+            _source_entry(source_type, source_id, region_code)
+            for source_type, source_id, region_code in occurrences.filter(_in_scope_q(user))
+            .order_by("-seen_at", "-id")
+            .values_list("source_type", "source_id", "region_code")[:DETAIL_LIMIT]
+        ]
     return summary
 
 
