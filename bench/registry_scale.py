@@ -4,7 +4,7 @@ Run: `python -m bench.registry_scale` (small: 2,000 websites, 20,000 identifiers
 full run on PostgreSQL, `python -m bench.registry_scale --websites 1000000 --identifiers 10000000`.
 The data goes into a database of its own (`<db>_bench_registry`, dropped afterwards unless
 `--keep`), loaded with COPY on PostgreSQL. The correlated insert (`index_identifiers`: upsert,
-occurrence, match lookup, ledger event) is reported as a ratio against a plain insert of the
+occurrence, tally, match lookup, ledger event) is reported as a ratio against a plain insert of the
 same rows measured in the same run.
 """
 
@@ -72,6 +72,18 @@ def _rows_occurrences(n: int, m: int, now: str) -> Iterator[tuple]:
             yield (pk, j + 1, "intake.report", str(j), PROVINCES[(website + 1) % 6], now)
 
 
+def _rows_tallies(n: int, m: int) -> Iterator[tuple]:
+    """The identifiers' tallies, as index_identifiers would have kept them for the rows above."""
+    pk = 0
+    for j in range(m):
+        website = j % n
+        pk += 1
+        yield (pk, j + 1, "registry.website", 0, PROVINCES[website % 6], 1)
+        if j % SHARED_EVERY == 0:
+            pk += 1
+            yield (pk, j + 1, "intake.report", 0, PROVINCES[(website + 1) % 6], 1)
+
+
 TABLES = {
     "registry_website": (
         "id, name, other_names, icp_number, psb_number, region_id, "
@@ -81,6 +93,7 @@ TABLES = {
     "registry_identifier": "id, kind, value, excluded, first_seen_at",
     "registry_identifieroccurrence": "id, identifier_id, source_type, source_id, region_code, "
     "seen_at",
+    "registry_identifiertally": "id, identifier_id, source_type, office_key, region_code, total",
 }
 
 
@@ -101,6 +114,7 @@ def _load(n: int, m: int) -> float:
         "registry_websitedomain": _rows_domains(n, now),
         "registry_identifier": _rows_identifiers(m, now),
         "registry_identifieroccurrence": _rows_occurrences(n, m, now),
+        "registry_identifiertally": _rows_tallies(n, m),
     }
     start = time.perf_counter()
     with connection.cursor() as cursor:

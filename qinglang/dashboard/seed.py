@@ -30,6 +30,7 @@ from qinglang.core.models import (
 )
 from qinglang.intake.models import Report, ReportCategory, ReportStatus, ReportTarget
 from qinglang.registry.models import Identifier, IdentifierOccurrence, SearchDocument
+from qinglang.registry.services import recount_identifier_tallies
 from qinglang.registry.services.search import segment_text
 
 M = TypeVar("M", bound=models.Model)
@@ -393,6 +394,7 @@ def seed(
         totals["occurrences"] += len(occurrences)
         progress(f"{totals['reports']} / {reports} reports")
     tallies.compact_all()  # one delta row per inserted report and case, folded now
+    recount_identifier_tallies()  # the occurrences above bypassed index_identifiers
     if connection.vendor == "postgresql":  # fresh statistics, or the planner guesses from none
         tables = [
             m._meta.db_table

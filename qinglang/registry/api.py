@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -17,6 +18,8 @@ from qinglang.core.throttling import UserRateThrottle
 from qinglang.registry import selectors, services
 from qinglang.registry.models import (
     Account,
+    Identifier,
+    IdentifierOccurrence,
     Intermediary,
     Practitioner,
     ViolationRecord,
@@ -27,6 +30,7 @@ from qinglang.registry.permissions import (
     is_registry_staff,
     is_website_officer,
 )
+from qinglang.registry.services.correlation import source_label
 
 
 class IsRegistryStaff(BasePermission):
@@ -184,6 +188,10 @@ class IdentifierDetail(APIView):
                 "sources": serializers.IntegerField(),
                 "visible": serializers.ListField(child=serializers.DictField()),
                 "hidden": serializers.IntegerField(),
+                "visible_total": serializers.IntegerField(),
+                "by_source_type": serializers.DictField(child=serializers.IntegerField()),
+                "by_region": serializers.ListField(child=serializers.DictField()),
+                "occurrences_url": serializers.CharField(),
             },
         )
     )
@@ -194,38 +202,72 @@ class IdentifierDetail(APIView):
         return Response(asdict(summary))
 
 
-class NetworkList(APIView):
-    permission_classes = [IsRegistryStaff]
+class OccurrenceSerializer(serializers.ModelSerializer):
+    """Where an identifier was seen: the source, its region, when, and its page ("" if none)."""
 
-    @extend_schema(
-        responses=inline_serializer(
-            "Network",
-            {
-                "number": serializers.IntegerField(),
-                "size": serializers.IntegerField(),
-                "reports": serializers.IntegerField(),
-                "intermediaries": serializers.ListField(child=serializers.DictField()),
-                "regions": serializers.ListField(child=serializers.CharField()),
-                "identifiers": serializers.ListField(child=serializers.CharField()),
-            },
-            many=True,
-        )
-    )
-    def get(self, request: Request) -> Response:
-        networks = selectors.intermediary_networks(user=request.user)
-        return Response(
-            [
-                {
-                    "number": n.number,
-                    "size": n.size,
-                    "reports": n.reports,
-                    "intermediaries": [{"id": i.pk, "name": i.name} for i in n.intermediaries],
-                    "regions": n.regions,
-                    "identifiers": n.identifiers,
-                }
-                for n in networks
-            ]
-        )
+    class Meta:
+        model = IdentifierOccurrence
+        fields = ["source_type", "source_id", "region_code", "seen_at"]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: a class attribute `label` would shadow Field.label.
+        return {
+            **super().get_fields(),
+            "label": serializers.SerializerMethodField(method_name="get_source_label"),
+            "url": serializers.SerializerMethodField(method_name="get_source_url"),
+        }
+
+    def get_source_label(self, obj: IdentifierOccurrence) -> str:
+        return source_label(obj.source_type, obj.source_id)
+
+    def get_source_url(self, obj: IdentifierOccurrence) -> str:
+        return selectors.source_url(obj.source_type, obj.source_id)
+
+
+class IdentifierOccurrenceList(generics.ListAPIView):
+    """Every occurrence of one identifier in the caller's scope, newest first, paged."""
+
+    permission_classes = [IsRegistryStaff]
+    serializer_class = OccurrenceSerializer
+
+    def _identifier(self) -> Identifier:
+        if not hasattr(self, "_found"):
+            self._found = selectors.get_identifier(self.kwargs["kind"], self.kwargs["value"])
+        return self._found
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.list_identifier_occurrences(self.request.user, self._identifier())
+
+    def known_count(self) -> int:
+        """The page count from the identifier's tallies, not a COUNT(*) of its occurrences."""
+        return selectors.count_identifier_occurrences(self.request.user, self._identifier())
+
+
+class NetworkSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+    reports = serializers.IntegerField()
+    intermediaries = serializers.SerializerMethodField()
+    regions = serializers.ListField(child=serializers.CharField())
+    identifiers = serializers.ListField(child=serializers.CharField())
+
+    def get_intermediaries(self, obj: selectors.Network) -> list[dict]:
+        return [{"id": i.pk, "name": i.name} for i in obj.intermediaries]
+
+
+class NetworkList(generics.ListAPIView):
+    """The stored intermediary networks by number, a page at a time (keyset with `cursor`)."""
+
+    permission_classes = [IsRegistryStaff]
+    serializer_class = NetworkSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.list_networks(self.request.user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        networks = selectors.networks_from_rows(list(page or []))
+        return self.get_paginated_response(NetworkSerializer(networks, many=True).data)
 
 
 class LookupThrottle(UserRateThrottle):

@@ -17,6 +17,11 @@ urlpatterns = [
         api.IdentifierDetail.as_view(),
         name="registry-identifier",
     ),
+    path(
+        "registry/occurrences/<str:kind>/<path:value>/",
+        api.IdentifierOccurrenceList.as_view(),
+        name="registry-occurrences",
+    ),
     path("registry/networks/", api.NetworkList.as_view(), name="registry-networks"),
     path(
         "registry/practitioner-lookup/",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from qinglang.registry.models import (
     CorrelationExclusion,
     Identifier,
     IdentifierOccurrence,
+    IdentifierTally,
     Intermediary,
     IntermediaryNetwork,
     Practitioner,
@@ -39,6 +40,10 @@ from qinglang.registry.services.search import FTS_TABLE, segment_text
 
 REGISTRY_PREFIX = "registry."
 GRAPH_NODE_LIMIT = 300
+# An identifier's page lists this many of its most recent occurrences in scope; the rest are
+# counted and paged (`list_identifier_occurrences`): a shared payment account is seen thousands
+# of times.
+DETAIL_LIMIT = 20
 
 
 def _by_active_domain(domain: str) -> QuerySet[Website]:
@@ -201,7 +206,10 @@ def violations_for_subject(
 
 
 def list_exclusions(user: User) -> QuerySet[CorrelationExclusion]:
-    return _staff_only(user, CorrelationExclusion.objects.select_related("created_by"))
+    """Return the correlation exclusions for staff, by kind and value (their unique index)."""
+    return _staff_only(
+        user, CorrelationExclusion.objects.select_related("created_by").order_by("kind", "value")
+    )
 
 
 def list_lookups_by(user: User) -> QuerySet[PractitionerLookup]:
@@ -228,6 +236,14 @@ def _in_scope_q(user: User | None) -> Q:
 
 @dataclass
 class IdentifierSummary:
+    """One identifier: counts for all regions, and what the user may see of it.
+
+    `sources`, `reports` and `regions` count every region (as `hidden` does); `visible_total`,
+    `by_source_type` and `by_region` count only occurrences in the user's scope; `visible`
+    holds the `DETAIL_LIMIT` most recent of those, newest first, the rest are paged at
+    `occurrences_url`.
+    """
+
     kind: str
     value: str
     excluded: bool
@@ -236,6 +252,10 @@ class IdentifierSummary:
     sources: int = 0
     visible: list[dict[str, Any]] = field(default_factory=list)
     hidden: int = 0
+    visible_total: int = 0
+    by_source_type: dict[str, int] = field(default_factory=dict)
+    by_region: list[dict[str, Any]] = field(default_factory=list)
+    occurrences_url: str = ""
 
 
 @dataclass
@@ -280,34 +300,120 @@ def source_url(source_type: str, source_id: str) -> str:
         return ""
 
 
+def _tally_scope_q(user: User | None) -> Q:
+    """Tallies counting occurrences `user` may see (as `_in_scope_q` for occurrences)."""
+    if user is None or not is_registry_staff(user):
+        return Q(pk__in=[])
+    if user.organization.is_national:
+        return Q()
+    return Q(source_type__startswith=REGISTRY_PREFIX) | office_scope_q(user, "office_key")
+
+
 def identifier_summary(
     user: User | None, kind: str, value: str, *, exclude_source: tuple[str, str] | None = None
 ) -> IdentifierSummary | None:
-    """Return counts for one identifier (all regions) and the details the user may see."""
+    """Return counts for one identifier (all regions) and the details the user may see.
+
+    A fixed number of queries whatever the number of occurrences: counts from the identifier's
+    tallies (a row per source type, office and region), details the most recent in scope.
+    """
     identifier = Identifier.objects.filter(kind=kind, value=value).first()
     if identifier is None:
         return None
-    summary = IdentifierSummary(kind=kind, value=value, excluded=identifier.excluded)
+    summary = IdentifierSummary(
+        kind=kind,
+        value=value,
+        excluded=identifier.excluded,
+        occurrences_url=reverse("registry:occurrences", args=[kind, value]),
+    )
+    buckets: dict[tuple[str, str, bool], int] = {}
+    for source_type, region_code, visible, total in (
+        IdentifierTally.objects.filter(identifier=identifier, total__gt=0)
+        .annotate(visible=_visible_case(_tally_scope_q(user)))
+        .values_list("source_type", "region_code", "visible", "total")
+    ):
+        key = (source_type, region_code, bool(visible))
+        buckets[key] = buckets.get(key, 0) + total
     occurrences = IdentifierOccurrence.objects.filter(identifier=identifier)
     if exclude_source is not None:
         occurrences = occurrences.exclude(
             source_type=exclude_source[0], source_id=exclude_source[1]
         )
-    visible_ids = set(occurrences.filter(_in_scope_q(user)).values_list("pk", flat=True))
-    rows = list(
-        occurrences.order_by("seen_at", "id").values_list(
-            "pk", "source_type", "source_id", "region_code"
+        own = (
+            IdentifierOccurrence.objects.filter(
+                identifier=identifier, source_type=exclude_source[0], source_id=exclude_source[1]
+            )
+            .annotate(visible=_visible_case(_in_scope_q(user)))
+            .values_list("source_type", "region_code", "visible")
+            .first()
         )
-    )
-    summary.sources = len(rows)
-    summary.reports = sum(1 for r in rows if r[1] == "intake.report")
-    summary.regions = len({r[3][:2] for r in rows if r[3]})
-    for pk, source_type, source_id, region_code in rows:
-        if pk in visible_ids:
-            summary.visible.append(_source_entry(source_type, source_id, region_code))
-        else:
-            summary.hidden += 1
+        if own is not None:  # the page's own source is not "also seen"
+            key = (own[0], own[1], bool(own[2]))
+            buckets[key] = buckets.get(key, 0) - 1
+    by_type: dict[str, int] = {}
+    by_region: dict[str, int] = {}
+    provinces: set[str] = set()
+    for (source_type, region_code, visible), total in buckets.items():
+        if total <= 0:
+            continue
+        summary.sources += total
+        if source_type == "intake.report":
+            summary.reports += total
+        if region_code:
+            provinces.add(region_code[:2])
+        if visible:
+            summary.visible_total += total
+            by_type[source_type] = by_type.get(source_type, 0) + total
+            if region_code:
+                by_region[region_code] = by_region.get(region_code, 0) + total
+    summary.regions = len(provinces)
+    summary.hidden = summary.sources - summary.visible_total
+    summary.by_source_type = dict(sorted(by_type.items()))
+    summary.by_region = [{"region_code": c, "count": n} for c, n in sorted(by_region.items())]
+    if user is not None and is_registry_staff(user):  # others see no details: none to read
+        summary.visible = [
+            _source_entry(source_type, source_id, region_code)
+            for source_type, source_id, region_code in occurrences.filter(_in_scope_q(user))
+            .order_by("-seen_at", "-id")
+            .values_list("source_type", "source_id", "region_code")[:DETAIL_LIMIT]
+        ]
     return summary
+
+
+def get_identifier(kind: str, value: str) -> Identifier:
+    """Return one identifier (raises NotFoundInScopeError when it was never seen)."""
+    identifier = Identifier.objects.filter(kind=kind, value=value).first()
+    if identifier is None:
+        raise NotFoundInScopeError
+    return identifier
+
+
+def list_identifier_occurrences(
+    user: User | None, identifier: Identifier
+) -> QuerySet[IdentifierOccurrence]:
+    """Return the occurrences of `identifier` that `user` may see, newest first.
+
+    Ordered on the (identifier, seen_at, id) index, so keyset pages read only their rows.
+    """
+    return IdentifierOccurrence.objects.filter(_in_scope_q(user), identifier=identifier).order_by(
+        "-seen_at", "-id"
+    )
+
+
+def count_identifier_occurrences(user: User | None, identifier: Identifier) -> int:
+    """Return how many occurrences of `identifier` the user may see (from its tallies)."""
+    total = IdentifierTally.objects.filter(_tally_scope_q(user), identifier=identifier).aggregate(
+        n=Sum("total")
+    )["n"]
+    return int(total or 0)
+
+
+def occurrence_entries(rows: list[IdentifierOccurrence]) -> list[dict[str, Any]]:
+    """Return one page of occurrences as the summary lists them, with when each was seen."""
+    return [
+        {**_source_entry(o.source_type, o.source_id, o.region_code), "seen_at": o.seen_at}
+        for o in rows
+    ]
 
 
 def correlation_summary(source: tuple[str, Any], *, user: User | None) -> CorrelationSummary:
@@ -520,19 +626,29 @@ def intermediary_networks(*, user: User | None, min_size: int = 2) -> list[Netwo
     that include an intermediary or span two or more provinces are kept. Only registry staff
     see any (no user, no networks).
     """
-    if user is None or not is_registry_staff(user):
-        return []
-    return networks_from_table(min_size=min_size)
+    return networks_from_rows(list(list_networks(user, min_size=min_size)))
+
+
+def list_networks(user: User | None, *, min_size: int = 2) -> QuerySet[IntermediaryNetwork]:
+    """Return the stored networks registry staff may page through, by number (unique)."""
+    qs = IntermediaryNetwork.objects.filter(size__gte=min_size).order_by("number")
+    return qs if user is not None and is_registry_staff(user) else qs.none()
 
 
 def networks_from_table(*, min_size: int = 2) -> list[Network]:
     """Return every stored network (for the aggregate job, which scopes by region itself)."""
-    rows = list(IntermediaryNetwork.objects.filter(size__gte=min_size).order_by("number"))
+    return networks_from_rows(
+        list(IntermediaryNetwork.objects.filter(size__gte=min_size).order_by("number"))
+    )
+
+
+def networks_from_rows(rows: list[IntermediaryNetwork]) -> list[Network]:
+    """Return stored networks with their intermediaries and region names (two queries)."""
     # One query whatever the number of ids (in_bulk splits them into batches on SQLite).
     wanted = {i for r in rows for i in r.intermediary_ids}
-    brokers = {b.pk: b for b in Intermediary.objects.filter(pk__in=wanted)}
+    brokers = {b.pk: b for b in Intermediary.objects.filter(pk__in=wanted)} if wanted else {}
     codes = {c for r in rows for c in r.region_codes}
-    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
     return [
         Network(
             number=r.number,

@@ -23,6 +23,11 @@ urlpatterns = [
     path("violations/<int:pk>/", views.violation_detail, name="violation"),
     path("violations/export/", views.violation_export, name="violations_export"),
     path("identifiers/<str:kind>/<path:value>/", views.identifier_detail, name="identifier"),
+    path(
+        "occurrences/<str:kind>/<path:value>/",
+        views.identifier_occurrences,
+        name="occurrences",
+    ),
     path("graph/", views.graph, name="graph"),
     path("graph/data/", views.graph_data, name="graph_data"),
     path("networks/", views.network_list, name="networks"),

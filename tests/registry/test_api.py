@@ -94,7 +94,7 @@ def test_identifier_summary_scoped(world):
     from qinglang.registry.services.networks import rebuild_networks
 
     rebuild_networks()
-    networks = _client(world.national_user).get("/api/v1/registry/networks/").json()
+    networks = _client(world.national_user).get("/api/v1/registry/networks/").json()["results"]
     assert networks[0]["size"] == 2 and networks[0]["regions"] == ["北京市", "广东省"]
 
 

@@ -6,6 +6,7 @@ from qinglang.registry.services.correlation import (
     add_exclusion,
     index_identifiers,
     index_text,
+    recount_identifier_tallies,
     remove_exclusion,
 )
 from qinglang.registry.services.entities import (
@@ -49,6 +50,7 @@ __all__ = [
     "index_text",
     "lookup_practitioner",
     "record_violation",
+    "recount_identifier_tallies",
     "remove_document",
     "remove_domain",
     "remove_exclusion",

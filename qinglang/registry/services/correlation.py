@@ -20,7 +20,12 @@ from qinglang.core.aftercommit import call_after_commit
 from qinglang.core.exceptions import DomainError
 from qinglang.core.messages import message
 from qinglang.core.models import Organization, User
-from qinglang.registry.models import CorrelationExclusion, Identifier, IdentifierOccurrence
+from qinglang.registry.models import (
+    CorrelationExclusion,
+    Identifier,
+    IdentifierOccurrence,
+    IdentifierTally,
+)
 from qinglang.registry.permissions import ensure_registry_staff
 from qinglang.registry.validation import normalize_identifier
 
@@ -180,6 +185,38 @@ def _insert_occurrences(
     return {row[0] for row in cursor.fetchall()}
 
 
+def _add_to_tallies(
+    cursor: Any, ids: set[int], *, source_type: str, office_id: int | None, region_code: str
+) -> None:
+    """Count one more occurrence of each of `ids` for this source's bucket (one statement).
+
+    Rows are locked in identifier order, so two sources sharing identifiers cannot deadlock.
+    """
+    table = _quoted(IdentifierTally)
+    rows = ", ".join(["(%s, %s, %s, %s, 1)"] * len(ids))
+    cursor.execute(
+        f"INSERT INTO {table} "  # noqa: S608
+        "(identifier_id, source_type, office_key, region_code, total) "
+        f"VALUES {rows} ON CONFLICT (identifier_id, source_type, office_key, region_code) "
+        f"DO UPDATE SET total = {table}.total + excluded.total",
+        [x for i in sorted(ids) for x in (i, source_type, office_id or 0, region_code)],
+    )
+
+
+def recount_identifier_tallies() -> None:
+    """Recount every identifier's tallies from its occurrences (after bulk loads that bypass
+    `index_identifiers`: the seed and bench commands)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_quoted(IdentifierTally)}")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {_quoted(IdentifierTally)} "  # noqa: S608
+            "(identifier_id, source_type, office_key, region_code, total) "
+            "SELECT identifier_id, source_type, COALESCE(office_id, 0), region_code, COUNT(*) "
+            f"FROM {_quoted(IdentifierOccurrence)} "
+            "GROUP BY identifier_id, source_type, COALESCE(office_id, 0), region_code"
+        )
+
+
 def _other_occurrences(
     cursor: Any, ids: list[int], *, source: tuple[str, str]
 ) -> list[tuple[int, str, str, int | None, str]]:
@@ -205,9 +242,10 @@ def index_identifiers(
 ) -> list[Match]:
     """Record where identifiers were seen and return the other sources sharing them.
 
-    Incremental: only this source's new occurrences are written and looked up; re-indexing
-    the same source is a no-op. Excluded values are recorded but never linked. Offices are
-    notified after commit of matches that cross a provincial border.
+    Incremental: only this source's new occurrences are written, counted in the identifiers'
+    tallies and looked up; re-indexing the same source is a no-op. Excluded values are
+    recorded but never linked. Offices are notified after commit of matches that cross a
+    provincial border.
     """
     source_type, source_id = source[0], str(source[1])
     pairs = _normalise(identifiers)
@@ -229,6 +267,14 @@ def index_identifiers(
                 region_code=region_code or "",
                 now=now,
             )
+            if inserted:
+                _add_to_tallies(
+                    cursor,
+                    inserted,
+                    source_type=source_type,
+                    office_id=office_id,
+                    region_code=region_code or "",
+                )
             fresh += [(found[p][0], *p, found[p][1]) for p in chunk if found[p][0] in inserted]
         linkable = {pk: (kind, value) for pk, kind, value, excluded in fresh if not excluded}
         ids = list(linkable)
