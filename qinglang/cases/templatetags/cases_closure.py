@@ -7,16 +7,19 @@ from typing import Any
 from django import template
 
 from qinglang.cases.models import OpenWorkOnClose
-from qinglang.cases.selectors.closure import closure_policy_for, open_work_of
+from qinglang.cases.selectors.closure import closure_policy_for, open_work_preview
 
 register = template.Library()
+
+# The warning names the soonest due few of each; the rest are on the case's list pages.
+OPEN_WORK_SHOWN = 10
 
 
 @register.inclusion_tag("cases/case_open_work.html")
 def open_work_warning(case: Any) -> dict[str, Any]:
     if case.status == "closed":
         return {"work": None}
-    work = open_work_of(case)
+    work = open_work_preview(case, OPEN_WORK_SHOWN)
     return {
         "case": case,
         "work": work,
