@@ -19,8 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qinglang.cases.models import Case, CaseNote, Task, Transfer
+from qinglang.cases.selectors.closure import OPEN_WORK_SHOWN
 from qinglang.cases.services import collaboration
-from qinglang.cases.templatetags.cases_closure import OPEN_WORK_SHOWN
 from qinglang.cases.views.cases import DETAIL_ROWS, TIMELINE_ROWS
 from qinglang.cases.views.common import PAGE_SIZE
 from qinglang.core.models import LedgerEvent
@@ -302,3 +302,22 @@ def test_api_notes_stay_oldest_first_across_pages(world, case):
     ids = [n["id"] for n in first + second]
     assert ids == sorted(ids) and len(ids) == 60
     assert set(first[0]) == {"id", "text", "author", "mentions", "created_at"}
+
+
+def test_deciding_with_a_thousand_open_tasks_names_a_few_and_counts_the_rest(world, staff):
+    from qinglang.cases.models import CaseStatus
+    from qinglang.cases.services import triage
+    from tests.cases.factories import make_report
+
+    case = triage.accept_report(make_report(world.shenzhen_office), acting_user=world.shenzhen_user)
+    bulk.tasks(world, {"case": case}, 1000)
+    case.refresh_from_db()
+    response = staff.post(
+        reverse("cases:case_decide", args=[case.pk]),
+        {"version": case.version, "outcome": "not_confirmed", "public_result": "未发现违规。"},
+        follow=True,
+    )
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.DECIDED
+    [warning] = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(MARKED.findall(warning)) == OPEN_WORK_SHOWN
+    assert f"另有 {1000 - OPEN_WORK_SHOWN} 项" in warning

@@ -55,6 +55,10 @@ def open_work_of(case: Case) -> OpenWork:
     return OpenWork(transfers=list(_pending_transfers(case)), tasks=list(_open_tasks(case)))
 
 
+# The case page and its messages name the soonest due few; the rest are on its list pages.
+OPEN_WORK_SHOWN = 10
+
+
 @dataclass
 class OpenWorkPreview(OpenWork):
     """The soonest due of a case's open work, with how much is open in all (the case page)."""

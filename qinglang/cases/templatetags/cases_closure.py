@@ -7,12 +7,13 @@ from typing import Any
 from django import template
 
 from qinglang.cases.models import OpenWorkOnClose
-from qinglang.cases.selectors.closure import closure_policy_for, open_work_preview
+from qinglang.cases.selectors.closure import (
+    OPEN_WORK_SHOWN,
+    closure_policy_for,
+    open_work_preview,
+)
 
 register = template.Library()
-
-# The warning names the soonest due few of each; the rest are on the case's list pages.
-OPEN_WORK_SHOWN = 10
 
 
 @register.inclusion_tag("cases/case_open_work.html")

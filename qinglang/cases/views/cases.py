@@ -38,7 +38,7 @@ from qinglang.cases.selectors.cases import (
     latest_of,
     list_cases,
 )
-from qinglang.cases.selectors.closure import open_work_of
+from qinglang.cases.selectors.closure import OPEN_WORK_SHOWN, open_work_preview
 from qinglang.cases.selectors.collaboration import case_notes_newest_first
 from qinglang.cases.selectors.handling import tasks_for_case_newest_first, transfers_for_case
 from qinglang.cases.services import lifecycle
@@ -279,12 +279,16 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return closed
         decided = lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
         warn_unlinked(request, decided)
-        work = open_work_of(decided)
+        work = open_work_preview(decided, OPEN_WORK_SHOWN)
         if work:
+            items = work.describe()
+            more = work.more_transfers + work.more_tasks
+            if more:  # a message names a few, never a thousand
+                items = _("%(items)s and %(n)s more") % {"items": items, "n": more}
             messages.warning(
                 request,
                 _("Still open on this case: %(items)s. Answer or finish them before closing.")
-                % {"items": work.describe()},
+                % {"items": items},
             )
         return decided
 
