@@ -3,6 +3,7 @@
 from django.urls import path
 
 from qinglang.cases.views import (
+    case_lists,
     cases,
     closure,
     collaboration,
@@ -75,6 +76,9 @@ urlpatterns += [
     path("transfers/<int:pk>/close/", transfers.transfer_close, name="transfer_close"),
     path("<int:case_id>/transfers/new/", transfers.transfer_create, name="transfer_create"),
     path("<int:case_id>/tasks/", tasks.task_list, name="task_list"),
+    path("<int:pk>/transfers/", case_lists.case_transfer_list, name="case_transfer_list"),
+    path("<int:pk>/notes/all/", case_lists.case_note_list, name="case_note_list"),
+    path("<int:pk>/timeline/", case_lists.case_timeline, name="case_timeline"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/complete/", tasks.task_complete, name="task_complete"),
     path("tasks/<int:pk>/cancel/", tasks.task_cancel, name="task_cancel"),

@@ -8,8 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponseNotModified
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -501,7 +507,42 @@ def _valid(serializer: type[serializers.Serializer], request: Request) -> dict[s
     return dict(s.validated_data)
 
 
-class BatchEntryCreateView(APIView):
+class StaffEntryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.CharField(source="case.number")
+    status = serializers.CharField()
+    version = serializers.IntegerField(source="current_version")
+    website_name = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    measure = serializers.SerializerMethodField()
+
+    def get_website_name(self, entry: Any) -> str:
+        return selectors.current_version(entry).website_name
+
+    def get_summary(self, entry: Any) -> str:
+        return selectors.current_version(entry).summary
+
+    def get_measure(self, entry: Any) -> str:
+        return selectors.current_version(entry).measure
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="disclosure_batch_entries",
+        summary="A batch's entries in their current version, oldest first, a page at a time",
+        responses={200: StaffEntryOut(many=True), **_DENIED},
+    )
+)
+class BatchEntryCreateView(ListAPIView):
+    """A batch's entries (GET, paged as every API list) and adding one (POST)."""
+
+    serializer_class = StaffEntryOut
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        services.ensure_office_staff(self.request.user)
+        batch = selectors.get_batch_for(self.request.user, self.kwargs["pk"])
+        return selectors.entries_of(batch)
+
     @extend_schema(
         operation_id="disclosure_entry_create",
         summary="Add a closed case to a draft batch (summary redacted before it is stored)",

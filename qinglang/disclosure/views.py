@@ -31,11 +31,15 @@ from qinglang.analysis import pii
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.core.fresh import ask_for_fresh_code
+from qinglang.core.pages import PageError, strict_page
 from qinglang.disclosure import forms, opendata, selectors, services
 from qinglang.disclosure.models import EntryStatus, ReviewStatus
 
 # ---------------------------------------------------------------- helpers
 
+
+# A batch's page shows its entries a page at a time (each with statements and appeals).
+BATCH_ENTRIES_PER_PAGE = 20
 
 _CSRF_VALUE = re.compile(
     rb'(?<=name="csrfmiddlewaretoken" value=")[^"]+|(?<="X-CSRFToken": ")[^"]+'
@@ -337,17 +341,28 @@ def staff_batch_create(request: HttpRequest) -> HttpResponse:
 def staff_batch(request: HttpRequest, pk: int) -> HttpResponse:
     """A batch with its entries, statements and appeals, and the workflow actions."""
     batch = selectors.get_batch_for(request.user, pk)
-    entries = [(e, selectors.current_version(e)) for e in selectors.entries_of(batch)]
+    try:
+        page: Any = strict_page(request, selectors.entries_of(batch), BATCH_ENTRIES_PER_PAGE)
+        error = None
+    except PageError as exc:
+        page, error = None, str(exc)
+    query = request.GET.copy()
+    for param in ("page", "cursor"):
+        query.pop(param, None)
     return render(
         request,
         "disclosure/staff_batch.html",
         {
             "batch": batch,
-            "entries": entries,
+            "page": page,
+            "page_error": error,
+            "query": query.urlencode(),
+            "entries": [(e, selectors.current_version(e)) for e in page] if page else [],
             "statuses": ReviewStatus,
             "publish_form": forms.PublishForm(),
             "decide_form": forms.DecideForm(),
         },
+        status=400 if error else 200,
     )
 
 

@@ -28,11 +28,24 @@ def items_for(subject: tuple[str, Any]) -> QuerySet[EvidenceItem]:
     )
 
 
+def _by_type(subjects: list[tuple[str, Any]], prefix: str = "") -> Q:
+    """Return "any of these subjects" as one IN per subject type.
+
+    Not one OR per subject: a case with a thousand tasks made an expression too deep for
+    SQLite (its limit is 1,000) and a long plan elsewhere.
+    """
+    ids: dict[str, list[str]] = {}
+    for subject_type, subject_id in subjects:
+        ids.setdefault(subject_type, []).append(str(subject_id))
+    q = Q(pk__in=[])
+    for subject_type, values in ids.items():
+        q |= Q(**{f"{prefix}subject_type": subject_type, f"{prefix}subject_id__in": values})
+    return q
+
+
 def items_for_subjects(subjects: list[tuple[str, Any]]) -> QuerySet[EvidenceItem]:
     """Return the items attached to any of these subjects, oldest first."""
-    q = Q(pk__in=[])
-    for subject_type, subject_id in subjects:
-        q |= Q(attachments__subject_type=subject_type, attachments__subject_id=str(subject_id))
+    q = _by_type(subjects, "attachments__")
     return EvidenceItem.objects.filter(q).select_related("blob").distinct().order_by("id")
 
 
@@ -46,10 +59,7 @@ def captures_for(subject: tuple[str, Any]) -> QuerySet[WebCapture]:
 
 def captures_for_subjects(subjects: list[tuple[str, Any]]) -> QuerySet[WebCapture]:
     """Return the web captures requested for any of these subjects, newest first."""
-    q = Q(pk__in=[])
-    for subject_type, subject_id in subjects:
-        q |= Q(subject_type=subject_type, subject_id=str(subject_id))
-    return WebCapture.objects.filter(q)
+    return WebCapture.objects.filter(_by_type(subjects))
 
 
 def get_item_for(user: Any, pk: int) -> EvidenceItem:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinglang.cases.api.cases import _case
+from qinglang.cases.api.paging import ARRAY_PAGING, paged_array
 from qinglang.cases.models import Case
 from qinglang.cases.selectors.collaboration import list_case_notes, list_colleagues
 from qinglang.cases.services import collaboration
@@ -92,11 +93,13 @@ class CaseAssignView(APIView):
 
 class CaseNotesView(APIView):
     @extend_schema(
-        responses=CaseNoteOut(many=True), summary="A case's internal notes, oldest first"
+        responses=CaseNoteOut(many=True),
+        parameters=ARRAY_PAGING,
+        summary="A case's internal notes, oldest first, a page at a time (paging in Link)",
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
-        return Response(CaseNoteOut(list_case_notes(case), many=True).data)
+        return paged_array(request, self, list_case_notes(case), CaseNoteOut)
 
     @extend_schema(
         request=CaseNoteIn,

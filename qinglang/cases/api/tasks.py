@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinglang.cases.api.paging import ARRAY_PAGING, paged_array
 from qinglang.cases.api.transfers import CaseRef, TransferOut
 from qinglang.cases.selectors import handling
 from qinglang.cases.selectors.cases import get_case_for
@@ -61,12 +62,15 @@ class TaskIn(serializers.Serializer):
 
 
 class CaseTasksView(APIView):
-    @extend_schema(responses=TaskOut(many=True))
+    @extend_schema(
+        responses=TaskOut(many=True),
+        parameters=ARRAY_PAGING,
+        summary="A case's tasks, a page at a time (paging in the Link header)",
+    )
     def get(self, request: Request, pk: int) -> Response:
         case = get_case_for(request.user, pk)
-        return Response(
-            TaskOut(handling.tasks_for_case(case).select_related("case"), many=True).data
-        )
+        rows = handling.tasks_for_case(case).select_related("case")
+        return paged_array(request, self, rows, TaskOut)
 
     @extend_schema(request=TaskIn, responses={201: TaskOut})
     def post(self, request: Request, pk: int) -> Response:

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinglang.cases.api.paging import ARRAY_PAGING, paged_array
 from qinglang.cases.models import FeedbackResult, InterimMeasure, Transfer, TransferKind
 from qinglang.cases.selectors import handling, redaction
 from qinglang.cases.selectors.cases import get_case_for
@@ -168,10 +169,14 @@ class TransferCreatedOut(serializers.Serializer):
 class CaseTransfersView(APIView):
     """A case's transfers (GET) and sending a new one (POST)."""
 
-    @extend_schema(responses=TransferOut(many=True))
+    @extend_schema(
+        responses=TransferOut(many=True),
+        parameters=ARRAY_PAGING,
+        summary="A case's transfers, newest first, a page at a time (paging in the Link header)",
+    )
     def get(self, request: Request, pk: int) -> Response:
         case = get_case_for(request.user, pk)
-        return Response(TransferOut(handling.transfers_for_case(case), many=True).data)
+        return paged_array(request, self, handling.transfers_for_case(case), TransferOut)
 
     @extend_schema(request=TransferIn, responses={201: TransferCreatedOut})
     def post(self, request: Request, pk: int) -> Response:

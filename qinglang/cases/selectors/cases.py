@@ -333,6 +333,11 @@ def open_cases_naming(
 
 def case_timeline(case: Case) -> list[LedgerEvent]:
     """Return the ledger events of the case, the cases merged into it and its reports, in order."""
+    return list(case_timeline_events(case))
+
+
+def case_timeline_events(case: Case) -> QuerySet[LedgerEvent]:
+    """Return the timeline's events as a queryset (oldest first), for pages of it."""
     case_ids, frontier = [case.pk], [case.pk]
     while frontier:  # cases merged into this one, and those merged into them
         frontier = list(
@@ -345,7 +350,33 @@ def case_timeline(case: Case) -> list[LedgerEvent]:
         q |= Q(object_type="intake.report", object_id__in=report_ids)
     for extra in _timeline_extensions:
         q |= extra(case)
-    return list(LedgerEvent.objects.filter(q).select_related("actor").order_by("occurred_at", "id"))
+    return LedgerEvent.objects.filter(q).select_related("actor").order_by("occurred_at", "id")
+
+
+def case_timeline_newest_first(case: Case) -> QuerySet[LedgerEvent]:
+    """Return the timeline's events, the newest first (the case page shows the latest)."""
+    return case_timeline_events(case).order_by("-occurred_at", "-id")
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The newest rows of one of a case's lists, and how many the whole list holds."""
+
+    rows: list[Any]
+    total: int
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def latest_of(rows: QuerySet[Any], n: int) -> Latest:
+    """Return the first `n` rows of `rows` (ordered newest first) and the list's exact total.
+
+    Two queries at most: the rows, and a COUNT only when `n` rows came back.
+    """
+    shown = list(rows[:n])
+    return Latest(shown, len(shown) if len(shown) < n else rows.count())
 
 
 # HANDLING adds its objects (transfers, feedback, tasks) to a case's timeline: a Q on LedgerEvent.

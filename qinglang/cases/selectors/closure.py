@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from qinglang.cases.models import (
     PENDING_TRANSFER_STATUSES,
     Case,
@@ -32,19 +34,59 @@ class OpenWork:
         return "; ".join(lines + [t.title for t in self.tasks])
 
 
+def _pending_transfers(case: Case) -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(case_id=case.pk, status__in=PENDING_TRANSFER_STATUSES)
+        .select_related("recipient")
+        .order_by("deadline", "pk")
+    )
+
+
+def _open_tasks(case: Case) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(case_id=case.pk, status=TaskStatus.OPEN)
+        .select_related("assignee_user", "assignee_organization")
+        .order_by("due_at", "pk")
+    )
+
+
 def open_work_of(case: Case) -> OpenWork:
     """Return the case's pending transfers and open tasks, soonest due first."""
-    return OpenWork(
-        transfers=list(
-            Transfer.objects.filter(case_id=case.pk, status__in=PENDING_TRANSFER_STATUSES)
-            .select_related("recipient")
-            .order_by("deadline", "pk")
-        ),
-        tasks=list(
-            Task.objects.filter(case_id=case.pk, status=TaskStatus.OPEN)
-            .select_related("assignee_user", "assignee_organization")
-            .order_by("due_at", "pk")
-        ),
+    return OpenWork(transfers=list(_pending_transfers(case)), tasks=list(_open_tasks(case)))
+
+
+# The case page and its messages name the soonest due few; the rest are on its list pages.
+OPEN_WORK_SHOWN = 10
+
+
+@dataclass
+class OpenWorkPreview(OpenWork):
+    """The soonest due of a case's open work, with how much is open in all (the case page)."""
+
+    transfer_total: int = 0
+    task_total: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.transfer_total or self.task_total)
+
+    @property
+    def more_transfers(self) -> int:
+        return self.transfer_total - len(self.transfers)
+
+    @property
+    def more_tasks(self) -> int:
+        return self.task_total - len(self.tasks)
+
+
+def open_work_preview(case: Case, n: int) -> OpenWorkPreview:
+    """Return the `n` soonest due pending transfers and open tasks, and the totals of each."""
+    transfers = list(_pending_transfers(case)[:n])
+    tasks = list(_open_tasks(case)[:n])
+    return OpenWorkPreview(
+        transfers=transfers,
+        tasks=tasks,
+        transfer_total=len(transfers) if len(transfers) < n else _pending_transfers(case).count(),
+        task_total=len(tasks) if len(tasks) < n else _open_tasks(case).count(),
     )
 
 

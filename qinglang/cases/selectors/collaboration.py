@@ -55,6 +55,11 @@ def list_case_notes(case: Case) -> QuerySet[CaseNote]:
     )
 
 
+def case_notes_newest_first(case: Case) -> QuerySet[CaseNote]:
+    """Return a case's internal notes, the newest first (the case page and its notes page)."""
+    return list_case_notes(case).order_by("-created_at", "-id")
+
+
 def colleague_offices_for(user: User) -> QuerySet[Organization]:
     """Return the offices whose people `user` may pick: own office, subordinates, case partners.
 

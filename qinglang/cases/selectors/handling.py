@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
@@ -217,6 +218,11 @@ def tasks_for_case(case: Case) -> QuerySet[Task]:
     )
 
 
+def tasks_for_case_newest_first(case: Case) -> QuerySet[Task]:
+    """Return a case's tasks, the newest first (the case page shows the latest few)."""
+    return tasks_for_case(case).order_by("-created_at", "-id")
+
+
 def task_attachments(task: Task) -> QuerySet[EvidenceItem]:
     """Return the files attached to a task and its comments."""
     return items_for(("cases.task", task.pk))
@@ -225,15 +231,17 @@ def task_attachments(task: Task) -> QuerySet[EvidenceItem]:
 # --- timeline --------------------------------------------------------------------------------
 
 
+def _ids_as_text(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """Return the primary keys of `rows` as text (a ledger event's object_id), as a subquery."""
+    return rows.annotate(key=Cast("pk", output_field=CharField())).values("key")
+
+
 def _handling_q(case: Case) -> Q:
-    transfer_ids = [str(pk) for pk in case.transfers.values_list("pk", flat=True)]
-    task_ids = [str(pk) for pk in case.tasks.values_list("pk", flat=True)]
-    q = Q(pk__in=[])
-    if transfer_ids:
-        q |= Q(object_type="cases.transfer", object_id__in=transfer_ids)
-    if task_ids:
-        q |= Q(object_type="cases.task", object_id__in=task_ids)
-    return q
+    # Subqueries, not lists of ids: a case with a thousand tasks would pass a thousand
+    # parameters (beyond SQLite's limit) and read every id first.
+    return Q(
+        object_type="cases.transfer", object_id__in=_ids_as_text(case.transfers.order_by())
+    ) | Q(object_type="cases.task", object_id__in=_ids_as_text(case.tasks.order_by()))
 
 
 def handling_events_for_case(case: Case) -> QuerySet[LedgerEvent]:
@@ -243,6 +251,11 @@ def handling_events_for_case(case: Case) -> QuerySet[LedgerEvent]:
         .select_related("actor")
         .order_by("occurred_at", "id")
     )
+
+
+def handling_events_newest_first(case: Case) -> QuerySet[LedgerEvent]:
+    """Return the ledger events of a case's transfers and tasks, the newest first."""
+    return handling_events_for_case(case).order_by("-occurred_at", "-id")
 
 
 def cases_due_before(qs: QuerySet[Case], day: dt.date) -> QuerySet[Case]:

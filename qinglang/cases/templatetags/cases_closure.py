@@ -7,7 +7,11 @@ from typing import Any
 from django import template
 
 from qinglang.cases.models import OpenWorkOnClose
-from qinglang.cases.selectors.closure import closure_policy_for, open_work_of
+from qinglang.cases.selectors.closure import (
+    OPEN_WORK_SHOWN,
+    closure_policy_for,
+    open_work_preview,
+)
 
 register = template.Library()
 
@@ -16,7 +20,7 @@ register = template.Library()
 def open_work_warning(case: Any) -> dict[str, Any]:
     if case.status == "closed":
         return {"work": None}
-    work = open_work_of(case)
+    work = open_work_preview(case, OPEN_WORK_SHOWN)
     return {
         "case": case,
         "work": work,

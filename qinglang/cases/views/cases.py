@@ -30,14 +30,17 @@ from qinglang.cases.selectors.cases import (
     can_create_case,
     can_handle_case,
     can_lead_case,
-    case_timeline,
+    case_timeline_newest_first,
     cases_visible_to,
     count_cases,
     get_case_detail_for,
     get_case_for,
+    latest_of,
     list_cases,
 )
-from qinglang.cases.selectors.closure import open_work_of
+from qinglang.cases.selectors.closure import OPEN_WORK_SHOWN, open_work_preview
+from qinglang.cases.selectors.collaboration import case_notes_newest_first
+from qinglang.cases.selectors.handling import tasks_for_case_newest_first, transfers_for_case
 from qinglang.cases.services import lifecycle
 from qinglang.cases.views.common import (
     add_domain_errors,
@@ -47,6 +50,10 @@ from qinglang.cases.views.common import (
 )
 from qinglang.cases.views.targets import link_choices, warn_unlinked
 from qinglang.core.exceptions import NotPermitted
+
+# The case page shows the newest few of each of the case's lists; each has a paged page.
+DETAIL_ROWS = 5
+TIMELINE_ROWS = 30
 
 
 def _filtered(request: HttpRequest) -> tuple[CaseFilterForm, Any, CaseFilters]:
@@ -140,10 +147,14 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
     from qinglang.cases.selectors.pickers import pick_cases
     from qinglang.cases.selectors.triage import analysis_view
 
+    events = latest_of(case_timeline_newest_first(case), TIMELINE_ROWS)
     return {
         "case": case,
         "report_analyses": [(r, analysis_view(r)) for r in case.reports.all()],
-        "timeline": case_timeline(case),
+        "timeline": events.rows[::-1],  # the latest events, in the order they happened
+        "timeline_latest": events,
+        "tasks": latest_of(tasks_for_case_newest_first(case), DETAIL_ROWS),
+        "notes": latest_of(case_notes_newest_first(case), DETAIL_ROWS),
         "can_handle": can_handle_case(request.user, case),
         "can_lead": lead,
         "edit_form": forms.get("edit_form")
@@ -162,7 +173,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str,
         "split_form": SplitForm(),
         "split_error": forms.get("split_error"),
         "statuses": CaseStatus,
-        "transfers": case.transfers.select_related("recipient").order_by("sent_at", "id"),
+        "transfers": latest_of(transfers_for_case(case), DETAIL_ROWS),
     }
 
 
@@ -268,12 +279,16 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return closed
         decided = lifecycle.decide_case(c, closure_summary=d["closure_summary"], **kwargs)
         warn_unlinked(request, decided)
-        work = open_work_of(decided)
+        work = open_work_preview(decided, OPEN_WORK_SHOWN)
         if work:
+            items = work.describe()
+            more = work.more_transfers + work.more_tasks
+            if more:  # a message names a few, never a thousand
+                items = _("%(items)s and %(n)s more") % {"items": items, "n": more}
             messages.warning(
                 request,
                 _("Still open on this case: %(items)s. Answer or finish them before closing.")
-                % {"items": work.describe()},
+                % {"items": items},
             )
         return decided
 

@@ -14,12 +14,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qinglang.cases.selectors import handling
-from qinglang.cases.selectors.cases import can_handle_case, get_case_for
+from qinglang.cases.selectors.cases import can_handle_case, get_case_for, latest_of
 from qinglang.cases.services import tasks
+from qinglang.cases.views.case_lists import paged
 from qinglang.cases.views.transfers import add_errors, style
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotPermitted
 from qinglang.core.models import Organization, User
+
+# The handling page pages the tasks; of the transfers and events it shows the latest.
+HANDLING_TRANSFERS = 10
+HANDLING_EVENTS = 30
 
 
 class TaskForm(forms.Form):
@@ -77,17 +82,21 @@ def task_list(request: HttpRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Task created."))
                 return redirect(task)
+    tasks_page = paged(request, handling.tasks_for_case(case))
+    events = latest_of(handling.handling_events_newest_first(case), HANDLING_EVENTS)
+    bad = (form is not None and form.errors) or tasks_page["page_error"]
     return render(
         request,
         "cases/task_list.html",
         {
             "case": case,
-            "tasks": handling.tasks_for_case(case),
+            **tasks_page,
             "form": form,
-            "transfers": handling.transfers_for_case(case),
-            "events": handling.handling_events_for_case(case),
+            "transfers": latest_of(handling.transfers_for_case(case), HANDLING_TRANSFERS),
+            "events": events.rows[::-1],  # the latest, in the order they happened
+            "events_latest": events,
         },
-        status=400 if form is not None and form.errors else 200,
+        status=400 if bad else 200,
     )
 
 
