@@ -142,7 +142,8 @@ def ledger_reads() -> Iterator[Reads]:
     reads = Reads()
 
     def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        if not many and sql.lstrip().upper().startswith("SELECT") and "core_ledger" in sql:
+        select = sql.lstrip(" (").upper().startswith("SELECT")  # (a UNION is in parentheses)
+        if not many and select and "core_ledger" in sql:
             reads.statements.append((sql, params))
         return execute(sql, params, many, context)
 
@@ -252,6 +253,9 @@ def test_a_package_carries_the_old_checkpoint_keys_and_proofs_and_reads_no_more(
     assert manifest["checkpoint"]["tree_size"] >= LARGE
     # (the second package seals the first one's export event and one more custody event)
     assert large.queries <= small.queries + 2
+    # Per proof its path and edge leaves; the sealer's checks and single rows besides.
+    budget = len(manifest["proofs"]) * row_budget(LARGE) + len(manifest["events"]) + 20
+    assert large.rows <= budget, large.statements
 
 
 # --- Checkpoints sent to witnesses ---------------------------------------------------------------
@@ -292,3 +296,36 @@ def test_the_checkpoint_sent_to_witnesses_is_the_old_one_and_bounded(db, setting
     assert checkpoint["tree_size"] == LARGE
     assert large.queries == small.queries
     assert large.rows <= 4, large.statements  # the latest checkpoint and its key
+
+
+# --- The sealer's check of the stored nodes: index ranges, stopped at the first row -------------
+
+
+@pytest.mark.parametrize(("level", "index"), [(4, 2), (5, 1), (6, 0), (9, 0)])
+def test_the_sealer_refuses_a_stored_node_past_the_latest_checkpoint(db, level, index):
+    from qinglang.core.models import LedgerNode
+    from tests.core.ledger_helpers import snapshot
+
+    grow_to(SMALL)  # nodes (4, 0), (4, 1), (5, 0) under a checkpoint of 40
+    LedgerNode.objects.create(level=level, index=index, hash="00" * 32)  # (INSERT is allowed)
+    with transaction.atomic():
+        ledger.append((FAKE_SUBJECT, 1), action="thing.changed", actor=None)
+    before = snapshot()
+    with pytest.raises(ledger.LedgerIntegrityError) as refused:
+        ledger.seal()
+    assert refused.value.problem == (
+        f"stored tree node (level {level}, index {index}) covers positions past the latest "
+        f"checkpoint's size {SMALL}; nothing is sealed after it"
+    )
+    assert snapshot() == before
+
+
+def test_the_sealer_reads_no_stored_node_to_find_none_past_the_checkpoint(db):
+    grow_to(LARGE)
+    with transaction.atomic():
+        ledger.append((FAKE_SUBJECT, 1), action="thing.changed", actor=None)
+    with ledger_reads() as reads:
+        ledger.seal()
+    node_rows = [sql for sql, _ in reads.statements if '"core_ledgernode"' in sql]
+    assert len(node_rows) == 1
+    assert reads.rows <= 20, reads.statements  # the checkpoint, its key, the one pending event
