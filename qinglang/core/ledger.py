@@ -217,7 +217,11 @@ def _leaf_hash(*fields: Any) -> bytes:
 
 
 def checkpoint_dict(cp: LedgerCheckpoint) -> dict[str, Any]:
-    """Return a checkpoint as the verifier reads it."""
+    """Return a checkpoint instance as the verifier reads it, unchecked (its key from the table).
+
+    Nothing the platform hands out comes from here: endpoints, packages and witnesses take
+    `get_signed_checkpoint` (read raw, its signature verified with a pinned key).
+    """
     key = LedgerKey.objects.filter(key_id=cp.key_id).first()
     return {
         "origin": merkle.CHECKPOINT_ORIGIN,
@@ -356,10 +360,13 @@ def _sealing_base(times: _StoredTimes) -> merkle.CompactRange:
             event_id=pk,
         )
     top = max(size.bit_length(), NODE_MIN_LEVEL)
-    past = Q(level__gte=top)
-    for level in range(NODE_MIN_LEVEL, top):
-        past |= Q(level=level, index__gte=size >> level)
-    node = LedgerNode.objects.filter(past).values_list("level", "index").first()
+    # One index range per level, in a UNION ALL that stops at the first row: an OR of them (or
+    # `.first()`, ordered by id) scans every stored node, about n / 8 rows per seal.
+    nodes = LedgerNode.objects.order_by().values_list("level", "index")
+    past = [
+        nodes.filter(level=level, index__gte=size >> level) for level in range(NODE_MIN_LEVEL, top)
+    ]
+    node = next(iter(nodes.filter(level__gte=top).union(*past, all=True)[:1]), None)
     if node is not None:
         raise LedgerIntegrityError(
             f"stored tree node (level {node[0]}, index {node[1]}) covers positions past the "
@@ -467,6 +474,7 @@ def range_hashes(ranges: list[tuple[int, int]]) -> list[bytes]:
         leaves = {
             cast(int, pos): bytes.fromhex(h)
             for pos, h in LedgerEvent.objects.filter(position__in=positions)
+            .order_by()
             .values_list("position", "leaf_hash")
             .iterator(chunk_size=10000)
         }
@@ -492,26 +500,65 @@ def inclusion_proof(event: LedgerEvent, checkpoint: LedgerCheckpoint | None = No
     """Return the proof that a sealed event is in a checkpoint's tree (None if not sealed yet).
 
     Without `checkpoint`, the proof is for the first checkpoint that covers the event (a
-    consistency proof links it to any later one); it is computed from stored tree nodes.
+    consistency proof links it to any later one). The checkpoint is read raw and checked as
+    `get_signed_checkpoint` does (a key that is not pinned included), the path comes from the
+    stored tree nodes and must lead from the event's leaf hash to the signed root: anything else
+    raises LedgerIntegrityError instead of being handed out.
     """
     position = event.position
     if position is None:
         return None
+    times = _StoredTimes(connection.timezone or dt.UTC)
     if checkpoint is None:
-        checkpoint = (
-            LedgerCheckpoint.objects.filter(tree_size__gt=position).order_by("tree_size").first()
-        )
-    if checkpoint is None or position >= checkpoint.tree_size:
+        signed = _signed_checkpoint(None, times, covering=position)
+    else:
+        signed = _signed_checkpoint(checkpoint.tree_size, times)
+    if signed is None or position >= signed.tree_size:
         return None
-    path = inclusion_path(position, checkpoint.tree_size)
+    path = checked_inclusion_path(event.pk, position, event.leaf_hash, signed)
     return {
         "event_id": event.pk,
-        "leaf_index": event.position,
+        "leaf_index": position,
         "leaf_hash": event.leaf_hash,
-        "tree_size": checkpoint.tree_size,
+        "tree_size": signed.tree_size,
         "audit_path": [h.hex() for h in path],
-        "checkpoint": checkpoint_dict(checkpoint),
+        "checkpoint": signed.as_dict(),
     }
+
+
+def checked_inclusion_path(
+    event_id: int, position: int, leaf_hash: Any, checkpoint: SignedCheckpoint
+) -> list[bytes]:
+    """Return the audit path of a leaf into a signed checkpoint, checked to reach its root."""
+    size = checkpoint.tree_size
+    try:
+        path = inclusion_path(position, size)
+        leaf = bytes.fromhex(leaf_hash)
+    except (TypeError, ValueError) as exc:  # a hash that is not hex, a missing leaf
+        raise LedgerIntegrityError(
+            f"event {event_id} (position {position}): no inclusion proof into checkpoint {size} "
+            f"can be read from its leaf hash and the stored tree nodes: {exc}",
+            event_id=event_id,
+        ) from exc
+    if not merkle.verify_inclusion(leaf, position, size, path, bytes.fromhex(checkpoint.root_hash)):
+        raise LedgerIntegrityError(
+            f"event {event_id} (position {position}): its leaf hash and the stored tree nodes "
+            f"give no valid inclusion proof into checkpoint {size}: the event or the nodes were "
+            "altered",
+            event_id=event_id,
+        )
+    return path
+
+
+def signing_keys() -> dict[str, str]:
+    """Return key id -> public key (hex) of the keys that signed and are trusted.
+
+    The key table names the keys that ever signed; only the pinned ones (`trusted_keys`) count,
+    with their pinned value. One query of the (small) key table, whatever the log's length.
+    """
+    trusted = trusted_keys()
+    named = LedgerKey.objects.order_by("created_at", "id").values_list("key_id", flat=True)
+    return {key_id: trusted[key_id].hex() for key_id in named if key_id in trusted}
 
 
 def consistency_proof(first: int, second: int) -> dict:
@@ -589,9 +636,10 @@ def get_signed_checkpoint(size: int | None = None) -> SignedCheckpoint | None:
     """Return the latest checkpoint (or the one of `size`), checked; None if there is none.
 
     It is read raw, as verification reads it: a stored value no sealer writes (a time that is not
-    one, a root hash that is not hex, a tree size that is not a number, a key the key table does
-    not hold) or a signature that does not verify raises LedgerIntegrityError naming it. Whether
-    the key is trusted is the reader's check (`verify_log`, a witness, `qinglang-verify`).
+    one, a root hash that is not hex, a tree size that is not a number), a key that is not
+    trusted (`trusted_keys`: pinned in settings or the local signer's; the key table, which
+    whoever writes the database can add to, only names keys and must agree), or a signature that
+    does not verify with the pinned key raises LedgerIntegrityError naming it.
     """
     return _signed_checkpoint(size, _StoredTimes(connection.timezone or dt.UTC))
 
@@ -604,9 +652,16 @@ def _is_hex(value: Any, digits: int) -> bool:
     return type(value) is str and _HEX[digits].fullmatch(value) is not None
 
 
-def _signed_checkpoint(size: int | None, times: _StoredTimes) -> SignedCheckpoint | None:
+def _signed_checkpoint(
+    size: int | None, times: _StoredTimes, *, covering: int | None = None
+) -> SignedCheckpoint | None:
+    """Return the checkpoint of `size` (None: the latest; or the first covering a position)."""
     quote = connection.ops.quote_name
-    if size is None:
+    if covering is not None:
+        rows = _checkpoint_rows(
+            f"WHERE {quote('tree_size')} > %s ORDER BY {quote('tree_size')} LIMIT 1", [covering]
+        )
+    elif size is None:
         rows = _checkpoint_rows(f"ORDER BY {quote('tree_size')} DESC LIMIT 1", [])
     else:
         rows = _checkpoint_rows(f"WHERE {quote('tree_size')} = %s", [size])
@@ -633,19 +688,25 @@ def _signed_checkpoint(size: int | None, times: _StoredTimes) -> SignedCheckpoin
         raise LedgerIntegrityError(
             f"checkpoint {tree_size}: the stored time {_shown(signed_at)} is not a time ({exc})"
         ) from exc
+    pinned = trusted_keys().get(key_id)
+    if pinned is None:
+        raise LedgerIntegrityError(
+            f"checkpoint {tree_size}: signed by key {key_id}, which is not trusted (pin it in "
+            "QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
+        )
+    public = pinned.hex()
     keys = _fetch(
         f"SELECT {quote('public_key')} FROM {quote(LedgerKey._meta.db_table)} "  # noqa: S608
         f"WHERE {quote('key_id')} = %s",
         [key_id],
     )
-    public: str = keys[0][0] if keys else ""
-    if not _is_hex(public, 64):
-        found = f"holds {_shown(public)} for it" if keys else "holds no such key"
+    if not keys or keys[0][0] != public:
+        found = f"holds {_shown(keys[0][0])} for it" if keys else "holds no such key"
         raise LedgerIntegrityError(
             f"checkpoint {tree_size}: signed by key {key_id}, but the key table {found}"
         )
     message = merkle.checkpoint_message(tree_size, root_hash, spelt, key_id)
-    if not signing.verify(bytes.fromhex(public), message, bytes.fromhex(signature)):
+    if not signing.verify(pinned, message, bytes.fromhex(signature)):
         raise LedgerIntegrityError(
             f"checkpoint {tree_size}: signature does not verify with its key {key_id} (a signed "
             "field was altered)"

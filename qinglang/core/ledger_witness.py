@@ -188,15 +188,23 @@ def send_latest_checkpoint() -> dict[str, str]:
 
     A refusal (rollback, fork, untrusted key) is logged as an error: it means the log differs
     from what the witness saw. An unreachable witness is a warning; the next seal tries again.
+    A latest checkpoint that fails its check (`get_signed_checkpoint`) is sent to none: each
+    outcome is "not sent: <problem>", and the operator is alerted.
     """
     from django.conf import settings
 
     from qinglang.core import ledger
 
-    checkpoint = ledger.latest_checkpoint()
+    try:  # read raw and checked (a pinned key): a tampered checkpoint is never sent
+        checkpoint = ledger.get_signed_checkpoint()
+    except ledger.LedgerIntegrityError as exc:
+        from qinglang.core.services import alert_ledger_integrity
+
+        alert_ledger_integrity(exc.problem, source="serve")
+        return dict.fromkeys(settings.QINGLANG_LEDGER_WITNESS_URLS, f"not sent: {exc.problem}")
     if checkpoint is None:
         return {}
-    data = ledger.checkpoint_dict(checkpoint)
+    data = checkpoint.as_dict()
     outcome: dict[str, str] = {}
     for url in settings.QINGLANG_LEDGER_WITNESS_URLS:
         try:

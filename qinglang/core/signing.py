@@ -1,7 +1,8 @@
 """The ledger's Ed25519 signing key: created on first use (mode 0600) at QINGLANG_LEDGER_KEY_PATH.
 
-Rotation: see docs/ledger.md. Every public key that ever signed is kept in `LedgerKey`, and each
-checkpoint names its key id, so checkpoints signed before a rotation still verify.
+Rotation: see docs/ledger.md. Every public key that ever signed is named in `LedgerKey`, and each
+checkpoint names its key id; checkpoints signed before a rotation still verify once the old key
+is pinned (QINGLANG_LEDGER_TRUSTED_KEYS): the key table alone is never trusted.
 """
 
 from __future__ import annotations

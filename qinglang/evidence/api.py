@@ -132,12 +132,16 @@ class CaptureCreateView(APIView):
 class PackageView(APIView):
     """Download the evidence package of a case (ZIP; verify with `qinglang-verify`)."""
 
-    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, 503: LEDGER_UNAVAILABLE}
+    )
     def get(self, request: Request, source: str, identifier: str) -> HttpResponse:
         try:
             built = packages.build_package(source, identifier, acting_user=request.user)
         except NotFoundInScopeError as exc:
             raise Http404 from exc
+        except ledger.LedgerIntegrityError as exc:  # no package over a checkpoint that fails
+            return ledger_unavailable(exc)
         response = HttpResponse(built.content, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{built.filename}"'
         response["X-Manifest-SHA256"] = built.manifest_sha256
@@ -168,10 +172,13 @@ class InclusionProofView(APIView):
     checkpoint to any later one.
     """
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: LEDGER_UNAVAILABLE})
     def get(self, request: Request, pk: int) -> Response:
         event = get_ledger_event_for(request.user, pk)
-        proof = ledger.inclusion_proof(event)
+        try:
+            proof = ledger.inclusion_proof(event)
+        except ledger.LedgerIntegrityError as exc:
+            return ledger_unavailable(exc)
         if proof is None:
             return Response(
                 {

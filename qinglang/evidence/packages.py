@@ -23,7 +23,7 @@ from django.utils import timezone
 from qinglang.core import ledger, signing
 from qinglang.core.canonical import canonical_json
 from qinglang.core.exceptions import NotFoundInScopeError
-from qinglang.core.models import LedgerEvent, LedgerKey
+from qinglang.core.models import LedgerEvent
 from qinglang.evidence import package_format as fmt
 from qinglang.evidence import services, vault
 from qinglang.evidence.models import EvidenceAttachment, EvidenceKind, WebCapture
@@ -105,10 +105,16 @@ def build_package(
     acting_user: Any,
     log_export: bool = True,
 ) -> BuiltPackage:
-    """Build the package for one source object; the export is recorded in the ledger."""
+    """Build the package for one source object; the export is recorded in the ledger.
+
+    LedgerIntegrityError (nothing built, nothing recorded): sealing refused, or the latest
+    checkpoint fails its check (`ledger.get_signed_checkpoint`: a key that is not pinned, a
+    signature that does not verify), or an event's proof does not reach its signed root.
+    """
     source = resolve_source(source_name, identifier, acting_user)
     ledger.seal_all()
-    checkpoint = ledger.latest_checkpoint()
+    # Read raw and checked, signed by a pinned key (LedgerIntegrityError otherwise: nothing built).
+    checkpoint = ledger.get_signed_checkpoint()
     items = list(items_for_subjects(source.subjects).select_related("added_by"))
     item_ids = [i.pk for i in items]
     links: dict[int, list[str]] = {}
@@ -122,9 +128,10 @@ def build_package(
         str(e.pk): {
             "leaf_index": e.position,
             "tree_size": checkpoint.tree_size,
-            # From the stored tree nodes: O(log n) rows, not every leaf of the log.
+            # From the stored tree nodes (O(log n) rows), checked to reach the signed root.
             "audit_path": [
-                h.hex() for h in ledger.inclusion_path(e.position, checkpoint.tree_size)
+                h.hex()
+                for h in ledger.checked_inclusion_path(e.pk, e.position, e.leaf_hash, checkpoint)
             ],
         }
         for e in events
@@ -156,8 +163,9 @@ def build_package(
                 "custody": by_item.get(str(item.pk), []),
             }
         )
-    keys = {k.key_id: k.public_key for k in LedgerKey.objects.all()}
-    checkpoint_json = ledger.checkpoint_dict(checkpoint) if checkpoint else None
+    # The keys that signed (the key table names them) and are pinned, with the pinned value.
+    keys = ledger.signing_keys()
+    checkpoint_json = checkpoint.as_dict() if checkpoint else None
     user_label = (
         acting_user.get_username()
         if acting_user is not None and getattr(acting_user, "is_authenticated", False)

@@ -6,8 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from qinglang.core import ledger
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import NotFoundInScopeError, StateError
+from qinglang.core.services import alert_ledger_integrity
 from qinglang.evidence import derivatives, packages
 from qinglang.evidence.access import can_view_subject
 from qinglang.evidence.responses import blob_response, derivative_response, harden
@@ -124,6 +126,9 @@ def package_download(request: HttpRequest, source: str, identifier: str) -> Http
         built = packages.build_package(source, identifier, acting_user=request.user)
     except NotFoundInScopeError as exc:
         raise Http404 from exc
+    except ledger.LedgerIntegrityError as exc:  # no package over a checkpoint that fails
+        alert_ledger_integrity(exc.problem, source="serve")
+        return HttpResponse(" ".join(exc.messages), status=503, content_type="text/plain")
     response = HttpResponse(built.content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{built.filename}"'
     response["X-Manifest-SHA256"] = built.manifest_sha256

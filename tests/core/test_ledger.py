@@ -210,23 +210,38 @@ def test_inclusion_and_consistency_proofs(db):
 
 
 def test_key_rotation_keeps_old_checkpoints_verifiable(db, settings, tmp_path):
+    from qinglang.core import signing
+
     add_events(2)
     first = ledger.seal()
+    old_key = signing.local_public_key().hex()
+    untrusted = (
+        f"checkpoint 2: signed by key {first.key_id}, which is not trusted (pin it in "
+        "QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
+    )
     settings.QINGLANG_LEDGER_KEY_PATH = tmp_path / "keys2" / "ledger.pem"
     add_events(2, start=2)
+    # Rotated without pinning the old key first: the sealer extends no checkpoint it cannot
+    # trust (the key table, which names the old key, is not enough), and signs nothing.
+    with pytest.raises(ledger.LedgerIntegrityError) as refused:
+        ledger.seal()
+    assert refused.value.problem == untrusted
+    assert LedgerCheckpoint.objects.count() == 1
+    assert LedgerEvent.objects.filter(position__isnull=True).count() == 2
+    settings.QINGLANG_LEDGER_TRUSTED_KEYS = [old_key]  # step 1 of a rotation (docs/ledger.md)
     second = ledger.seal()
     assert first.key_id != second.key_id
     assert LedgerKey.objects.count() == 2
-    # The old key is in the key table, but only a key pinned in configuration is trusted.
-    report = ledger.verify_log()
-    assert not report.ok
-    assert report.problems == [
-        f"checkpoint 2: signed by key {first.key_id}, which is not trusted (pin it in "
-        "QINGLANG_LEDGER_TRUSTED_KEYS; the key table alone is never trusted)"
-    ]
-    old_key = LedgerKey.objects.get(key_id=first.key_id).public_key
-    settings.QINGLANG_LEDGER_TRUSTED_KEYS = [old_key]
     assert ledger.verify_log().ok
+    assert ledger.get_signed_checkpoint(2).public_key == old_key
+    # Unpinned again, the old key is in the key table, but only a pinned key is trusted.
+    settings.QINGLANG_LEDGER_TRUSTED_KEYS = []
+    report = ledger.verify_log()
+    assert report.problems == [untrusted]
+    with pytest.raises(ledger.LedgerIntegrityError) as refused:
+        ledger.get_signed_checkpoint(2)
+    assert refused.value.problem == untrusted
+    assert ledger.get_signed_checkpoint().tree_size == 4  # signed by the local key
 
 
 @pytest.mark.postgres

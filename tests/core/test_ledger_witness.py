@@ -203,9 +203,13 @@ def test_rewrite_and_reseal_with_the_same_key_is_refused_by_the_witness(log, wit
 
 def _reseal_with_attacker_key(settings, tmp_path) -> None:
     own = settings.QINGLANG_LEDGER_KEY_PATH
+    pinned = settings.QINGLANG_LEDGER_TRUSTED_KEYS
+    # The attacker's sealer trusts the checkpoint it extends (signed by the platform's key).
+    settings.QINGLANG_LEDGER_TRUSTED_KEYS = [*pinned, signing.local_public_key().hex()]
     settings.QINGLANG_LEDGER_KEY_PATH = tmp_path / "attacker" / "key.pem"
     ledger.seal_all()  # records the attacker's public key in the key table and signs with it
     settings.QINGLANG_LEDGER_KEY_PATH = own
+    settings.QINGLANG_LEDGER_TRUSTED_KEYS = pinned
 
 
 def test_a_new_key_in_the_key_table_is_not_trusted(log, settings, tmp_path):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qinglang.core import ledger
 from qinglang.core.exceptions import NotFoundInScopeError
 from qinglang.evidence import packages, vault
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             )
         except NotFoundInScopeError as exc:
             raise CommandError(f"No {options['source']} {options['identifier']!r}.") from exc
+        except ledger.LedgerIntegrityError as exc:
+            raise CommandError(f"Package refused: {exc.problem}") from exc
         output: Path = options["output"]
         output.write_bytes(built.content)
         self.stdout.write(
