@@ -162,8 +162,9 @@ def insert_rows(objs: Sequence[M], *, using: str = "default") -> None:
     itself. Here the statement text is Django's own, compiled from stand-in rows the first time
     a model, database and row count meet; later calls only prepare the values. The ids are not
     read back (callers that need them use `bulk_create`); no signals are sent, as with
-    `bulk_create`. Expressions, fields with their own placeholder and a primary key already set
-    take `bulk_create`'s path.
+    `bulk_create`. Expressions, fields with their own placeholder, a primary key already set
+    and, on PostgreSQL, more than one row (Django sends those as one array per column) take
+    `bulk_create`'s path.
     """
     if not objs:
         return
