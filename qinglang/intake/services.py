@@ -30,6 +30,7 @@ from qinglang.core.exceptions import DomainError, NotFoundInScopeError, NotPermi
 from qinglang.core.ledger_actions import public_actions
 from qinglang.core.messages import message
 from qinglang.core.models import Organization, OrganizationKind, Role, User
+from qinglang.core.prepared import insert_rows
 from qinglang.core.sealed import seal_at_rest
 from qinglang.core.services import log_identity_access, notify
 from qinglang.evidence.services import attach, request_capture, store_upload, validate_upload_batch
@@ -412,7 +413,7 @@ def submit_report(
                     office=routing.office,
                     routing_rule=routing.rule,
                 )
-                ReportTarget.objects.bulk_create(
+                insert_rows(
                     [
                         ReportTarget(
                             report=report,

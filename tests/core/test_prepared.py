@@ -150,3 +150,80 @@ def test_a_failed_reused_insert_raises_and_writes_nothing():
     with pytest.raises(IntegrityError), transaction.atomic():
         _ledger_event(action=None).save()  # NOT NULL
     assert LedgerEvent.objects.count() == before
+
+
+def _report(world, code: str):
+    from qinglang.intake.models import Report
+
+    return Report.objects.create(
+        tracking_code=code,
+        access_key_hash="x" * 64,
+        category="paid_deletion",
+        description="收费删帖",
+        office=world.beijing_office,
+    )
+
+
+def _targets(report, website=None, count=1):
+    from qinglang.intake.models import ReportTarget
+
+    return [
+        ReportTarget(
+            report=report,
+            website=website,
+            url=f"https://bbs.example.cn/t/{n}",
+            domain="example.cn",
+            website_name=f"论坛{n}",
+            account="" if n % 2 else "shantie88",
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_inserted_rows_are_the_rows_bulk_create_writes(world, count):
+    from qinglang.intake.models import ReportTarget
+
+    website = factories.website(domain="rows-site.com.cn")
+    fast_report, slow_report = _report(world, "QL-ROWSFAST1"), _report(world, "QL-ROWSSLOW1")
+    with CaptureQueriesContext(connection) as ctx:
+        prepared.insert_rows(_targets(fast_report, website, count))
+    ReportTarget.objects.bulk_create(_targets(slow_report, website, count))
+    assert len(ctx.captured_queries) == 1
+    skip = ("id", "report_id")
+    fast = [_columns(t, skip) for t in ReportTarget.objects.filter(report=fast_report)]
+    slow = [_columns(t, skip) for t in ReportTarget.objects.filter(report=slow_report)]
+    assert fast == slow and len(fast) == count
+    (key,) = [k for k in prepared._ROWS if k[0] is ReportTarget and k[-1] == count]
+    # PostgreSQL's bulk insert of several rows is one array per column (UNNEST): bulk_create's.
+    reused = count == 1 or connection.vendor != "postgresql"
+    assert (prepared._ROWS[key] is not None) == reused
+
+
+def test_rows_a_compiled_statement_cannot_take_go_through_bulk_create(world, monkeypatch):
+    from qinglang.intake.models import ReportTarget
+
+    report = _report(world, "QL-ROWSDJANGO")
+    with_pk = _targets(report)
+    with_pk[0].pk = 990_001
+    prepared.insert_rows(with_pk)  # an id given: bulk_create's path, which keeps it
+    assert ReportTarget.objects.filter(pk=990_001, report=report).exists()
+    monkeypatch.setattr(prepared, "_compiled_rows", lambda *args: None)
+    prepared.insert_rows(_targets(report, count=2))
+    assert ReportTarget.objects.filter(report=report).count() == 3
+    prepared.insert_rows([])  # nothing to write: no statement
+    assert ReportTarget.objects.filter(report=report).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_row_insert_raises_and_writes_nothing(world):
+    from django.db import IntegrityError
+
+    from qinglang.intake.models import ReportTarget
+
+    report = _report(world, "QL-ROWSFAIL1")
+    rows = _targets(report, count=2)
+    rows[1].url = None  # NOT NULL
+    with pytest.raises(IntegrityError), transaction.atomic():
+        prepared.insert_rows(rows)
+    assert not ReportTarget.objects.filter(report=report).exists()

@@ -158,3 +158,57 @@ def test_a_published_lock_count_reaches_the_workers_request():
         request = Request(message, app=app, task=always_locked)
         message.ack()
     assert taskbase.lock_retries(Context(request.request_dict)) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((), {}),
+        ((7,), {}),
+        ([1, 2], {}),
+        ((True, None, 2.5, -0.0, float("inf")), {"flag": False}),
+        ((), {"report_id": 12, "code": "QL-7KD3QX9MPA"}),
+        (('有人"删帖"',), {"text": "x" * taskbase._PLAIN_TEXT_MAX}),
+    ],
+)
+def test_plain_reprs_are_what_celerys_saferepr_writes(args, kwargs):
+    from celery.utils.saferepr import saferepr
+
+    assert taskbase.plain_reprs(args, kwargs) == (
+        saferepr(args, 1024, maxlevels=3),
+        saferepr(kwargs, 1024, maxlevels=3),
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((), {"text": "x" * (taskbase._PLAIN_TEXT_MAX + 1)}),  # saferepr truncates
+        (("it's",), {}),  # saferepr does not escape the quote
+        (("a\\b",), {}),
+        (("two\nlines",), {}),
+        (({"nested": 1},), {}),
+        ((b"bytes",), {}),
+        ((), {1: "key not text"}),
+        ("not a tuple", {}),
+    ],
+)
+def test_anything_else_keeps_celerys_saferepr(args, kwargs):
+    assert taskbase.plain_reprs(args, kwargs) is None
+
+
+def _published_headers(task, *args, **kwargs):  # type: ignore[no-untyped-def]
+    with task.app.connection_for_write("memory://") as conn:
+        task.apply_async(args, kwargs, connection=conn)
+        message = conn.SimpleQueue("celery").get(timeout=5)
+        message.ack()
+    return message.headers
+
+
+def test_a_published_message_carries_the_same_reprs_as_celerys():
+    headers = _published_headers(analyse_report, report_id=41)
+    assert (headers["argsrepr"], headers["kwargsrepr"]) == ("()", "{'report_id': 41}")
+    long_text = "长" * 2000
+    headers = _published_headers(analyse_report, report_id=long_text)
+    assert headers["kwargsrepr"].endswith("...'}")  # Celery's own, truncated
+    assert len(headers["kwargsrepr"]) < len(long_text)
