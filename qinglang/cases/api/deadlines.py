@@ -133,6 +133,7 @@ def _filter_key(data: dict[str, Any]) -> list[Any]:
         data.get("status", ""),
         data.get("responsible"),
         data.get("region", ""),
+        data.get("limit"),  # a cursor reads pages of the size it was made with
     ]
 
 
@@ -205,11 +206,12 @@ class DeadlinesView(APIView):
         given = dict(params.validated_data)
         limit = given.pop("limit", DEFAULT_LIMIT)
         token = given.pop("cursor", None)
-        after = read_cursor(token, given) if token is not None else None
+        paged = {**given, "limit": limit}
+        after = read_cursor(token, paged) if token is not None else None
         plan = list_deadlines(request.user, DeadlineFilters(**given), limit=limit, after=after)
         overview = handling.deadline_overview(request.user, limit=limit)
         data = dict(DeadlinesOut(overview).data)
         data["counts"] = plan.counts
         data["items"] = items_out(plan.items)
-        data["next_cursor"] = make_cursor(plan.next_after, given) if plan.next_after else None
+        data["next_cursor"] = make_cursor(plan.next_after, paged) if plan.next_after else None
         return Response(data)
