@@ -51,6 +51,8 @@ class Figure(models.Model):
         indexes = [
             models.Index(fields=["metric", "office", "day"], name="dashboard_fig_metric_office"),
             models.Index(fields=["metric", "region_code"], name="dashboard_fig_metric_region"),
+            # A national user's reads have no office filter: metric, then a range of days.
+            models.Index(fields=["metric", "day"], name="dashboard_fig_metric_day"),
         ]
 
     def __str__(self) -> str:

@@ -122,8 +122,9 @@ def _open_deadlines(
     """Overdue and due-soon work per responsible office, as the deadlines page lists it.
 
     The same items, statuses and responsible office as `cases.selectors.deadlines` (breached:
-    due before now; at risk: due before `soon`), so an office's bar drills down to its
-    `?responsible=<office>&status=breached` page and an area of the map to `?region=<prefix>`.
+    due before now; due soon, the page's "at risk": due before `soon`, `due_soon_cutoff`), so
+    an office's bar drills down to its `?responsible=<office>&status=breached` page and an
+    area of the map to `?region=<prefix>`.
     """
     from qinglang.cases.models import ExtensionRequest, ExtensionStatus
     from qinglang.core.models import OrganizationKind
@@ -159,7 +160,9 @@ def _open_deadlines(
     for g in counted(waiting, "triage_due", "office_id", "category"):
         add(g["office_id"], "triage", g["late"], g["n"], g["category"])
     # An office that received a transfer answers it; for an agency or a website the sender chases.
-    transfers = Transfer.objects.filter(status__in=PENDING_TRANSFER_STATUSES).annotate(
+    transfers = Transfer.objects.filter(
+        status__in=PENDING_TRANSFER_STATUSES, case__is_internal=False
+    ).annotate(
         responsible=DbCase(
             When(recipient__kind=regulator, then=F("recipient_id")),
             default=F("sender_office_id"),
@@ -168,7 +171,9 @@ def _open_deadlines(
     for g in counted(transfers, "deadline", "responsible"):
         add(g["responsible"], "transfer", g["late"], g["n"])
     extensions = ExtensionRequest.objects.filter(
-        status=ExtensionStatus.PENDING, transfer__status__in=PENDING_TRANSFER_STATUSES
+        status=ExtensionStatus.PENDING,
+        transfer__status__in=PENDING_TRANSFER_STATUSES,
+        transfer__case__is_internal=False,
     )
     for g in counted(extensions, "transfer__deadline", "transfer__sender_office_id"):
         add(g["transfer__sender_office_id"], "extension", g["late"], g["n"])
@@ -414,7 +419,7 @@ def _durations(since: dt.datetime) -> _Durations:
 @transaction.atomic
 def refresh_figures(*, now: dt.datetime | None = None) -> Refresh:
     """Rebuild every dashboard figure from the current rows; return the run's record."""
-    from qinglang.cases.selectors.deadlines import at_risk_cutoff
+    from qinglang.cases.selectors.deadlines import due_soon_cutoff
 
     started = timezone.now()
     now = now or started
@@ -424,7 +429,7 @@ def refresh_figures(*, now: dt.datetime | None = None) -> Refresh:
     _intake(rows, offices, since)
     _backlog(rows)
     _deadlines(rows, now, since)
-    _open_deadlines(rows, offices, now, at_risk_cutoff(now))
+    _open_deadlines(rows, offices, now, due_soon_cutoff(now))
     _identifiers(rows)
     _networks(rows)
     durations = _durations(since)

@@ -445,6 +445,10 @@ CELERY_BEAT_SCHEDULE["cases-requeue-stale-index"] = {
 QINGLANG_PDF_FONT = os.environ.get("QINGLANG_PDF_FONT", "")
 # Deadlines: defaults when no DeadlinePolicy row matches (working days); editable in admin.
 QINGLANG_DEADLINE_DEFAULTS = {"triage": 3, "transfer_feedback": 10, "rectification": 5, "task": 5}
+# "Due soon" (the deadlines page's "at risk"): not yet missed and at most this many working days
+# (Asia/Shanghai) left. The one definition, `cases.selectors.deadlines.due_soon_cutoff`, is what
+# the deadlines page and API, the dashboard's due-soon figures and so /metrics'
+# qinglang_due_soon_items, the daily digest and the deadline overview all apply.
 QINGLANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("QINGLANG_DUE_SOON_WORKING_DAYS", 2))
 QINGLANG_TRANSFER_MAX_DEADLINE_DAYS = 60
 # Compliance: default closing limit for enterprise-related deletion requests (2023 norms) when no

@@ -155,7 +155,10 @@ def test_extension_across_national_day(world, frozen):
 
 
 def test_due_soon_cutoff_skips_holidays():
-    assert deadlines.due_soon_cutoff(at(2026, 9, 30)) == end_of(2026, 10, 9)
+    # National Day: 1-7 Oct off; 8 and 9 Oct are the two working days, 10 Oct the third.
+    cutoff = deadlines.due_soon_cutoff(at(2026, 9, 30))
+    assert cutoff == dt.datetime(2026, 10, 10, tzinfo=SHANGHAI)
+    assert end_of(2026, 10, 9) < cutoff  # due at the end of the second working day: due soon
 
 
 def test_staff_configure_policies_in_admin(world, verified_client):

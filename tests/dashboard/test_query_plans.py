@@ -245,3 +245,115 @@ def test_dashboard_reads_use_the_figure_indexes(world, who):
     assert {"dashboard_fig_metric_office", "dashboard_fig_metric_region"} <= figure_indexes
     for _sql, plan in _reading(_plans(read), "dashboard_figure"):
         assert _uses_one_of(plan, figure_indexes), plan
+
+
+# --- the national user's reads: every figure read, no office filter ------------------------------
+
+# Reads of a range of days; without an office filter only (metric, day) bounds them.
+NATIONAL_DAY_READS = (
+    "intake_per_day",
+    "intake_by_channel",
+    "within_deadline_share",
+    "by_region",
+    "by_area",
+    "by_category",
+)
+# Reads of every office's current figures (no day): the metric alone bounds them.
+NATIONAL_CURRENT_READS = (
+    "backlog_by_stage",
+    "overdue_by_office",
+    "work_by_area",
+    "agencies_awaiting_feedback",
+    "top_identifiers",
+    "networks_in_scope",
+    "national_deadline_totals",
+)
+
+
+def national_scene(world, days: int = 400) -> None:
+    """`_many_figures` plus every other metric's rows and a large duration table."""
+    from qinglang.dashboard.models import Dimension, DurationFigure
+
+    _many_figures(world, days)
+    offices = [world.beijing_office, world.guangdong_office, world.shenzhen_office]
+    current = []
+    for office in offices:
+        for metric in (Metric.OVERDUE, Metric.DUE_SOON, Metric.BACKLOG):
+            for key in ("triage", "transfer", "task", "new"):
+                current.append(
+                    Figure(metric=metric, office=office, region_code=office.region.code, key=key)
+                )
+        current.append(Figure(metric=Metric.AGENCY_PENDING, office=office, key="1", label="公安"))
+        current.append(Figure(metric=Metric.IDENTIFIER, office=office, key="qq:1", count=3))
+    current += [
+        Figure(metric=Metric.NETWORK, key=str(n), region_code="440000", count=n) for n in range(50)
+    ]
+    Figure.objects.bulk_create(current)
+    DurationFigure.objects.bulk_create(
+        (
+            DurationFigure(
+                office=offices[i % 3],
+                dimension=(Dimension.HANDLER, Dimension.CATEGORY)[i % 2],
+                key=str(i),
+                measure="close",
+                count=1,
+                seconds=3600,
+            )
+            for i in range(20000)
+        ),
+        batch_size=5000,
+    )
+    DurationFigure.objects.bulk_create(
+        DurationFigure(
+            office=office,
+            dimension=Dimension.OFFICE,
+            key=str(office.pk),
+            measure="close",
+            count=1,
+            seconds=60,
+        )
+        for office in offices
+    )
+    with connection.cursor() as cursor:
+        for table in ("dashboard_figure", "dashboard_durationfigure"):
+            cursor.execute(f"ANALYZE {table}")
+
+
+def national_read(name: str, user) -> Callable[[], Any]:
+    """Return a call of the named dashboard selector as the national user makes it."""
+    from qinglang.dashboard import selectors
+
+    if name == "national_deadline_totals":
+        return selectors.national_deadline_totals
+    return lambda: getattr(selectors, name)(user)
+
+
+@pytest.mark.parametrize("name", NATIONAL_DAY_READS)
+def test_national_day_reads_use_the_metric_day_index(world, name):
+    national_scene(world)
+    read = national_read(name, world.national_user)
+    read()
+    for _sql, plan in _reading(_plans(read), "dashboard_figure"):
+        assert "dashboard_fig_metric_day" in plan, plan
+        assert "day >=" in plan, plan  # the window bounds the index scan, not a filter after it
+
+
+@pytest.mark.parametrize("name", NATIONAL_CURRENT_READS)
+def test_national_current_reads_use_a_figure_index(world, name):
+    national_scene(world)
+    read = national_read(name, world.national_user)
+    read()
+    figure_indexes = _indexes_on("dashboard_figure", "metric")
+    for _sql, plan in _reading(_plans(read), "dashboard_figure"):
+        assert _uses_one_of(plan, figure_indexes), plan
+
+
+def test_national_durations_use_the_dimension_index(world):
+    from qinglang.dashboard import selectors
+
+    national_scene(world)
+    user = world.national_user
+    assert selectors.durations(user)
+    plans = _plans(lambda: selectors.durations(user))
+    for _sql, plan in _reading(plans, "dashboard_durationfigure"):
+        assert "dashboard_dur_dim_office" in plan, plan

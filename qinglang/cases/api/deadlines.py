@@ -27,6 +27,11 @@ from qinglang.cases.selectors.deadlines import (
     list_deadlines,
 )
 from qinglang.core.api_params import int_schema
+from qinglang.core.pagination import MAX_PAGE_SIZE
+
+# Without `limit`, one page of this many items (all kinds together), then `next_cursor`: a
+# national plan is never read, built and serialised whole in one request.
+DEFAULT_LIMIT = MAX_PAGE_SIZE
 
 # Signed continuation tokens: a cursor names the filters it was made under and expires.
 CURSOR_SALT = "qinglang.cases.deadlines"
@@ -74,9 +79,7 @@ class DeadlinePlanOut(DeadlinesOut):
     items = DeadlineItemOut(many=True)
     next_cursor = serializers.CharField(
         allow_null=True,
-        help_text=_(
-            "With limit: pass as cursor to read the items after this page; null on the last."
-        ),
+        help_text=_("Pass as cursor to read the items after this page; null on the last."),
     )
 
 
@@ -130,6 +133,7 @@ def _filter_key(data: dict[str, Any]) -> list[Any]:
         data.get("status", ""),
         data.get("responsible"),
         data.get("region", ""),
+        data.get("limit"),  # a cursor reads pages of the size it was made with
     ]
 
 
@@ -157,11 +161,12 @@ class DeadlinesView(APIView):
     """Every open deadline of the organization (offices: and of those under it), and escalations.
 
     `items` lists reports awaiting triage, transfers awaiting feedback, extension requests and
-    open tasks, soonest first, each on track, at risk (due within 2 working days) or breached.
+    open tasks, soonest first, each on track, at risk (at most QINGLANG_DUE_SOON_WORKING_DAYS,
+    by default 2, working days left: the dashboard's "due soon") or breached.
     The older keys (overdue_transfers … escalated_against_us) are unchanged and unfiltered.
-    Without `limit`, up to 2,000 items of each kind; with it, a page of that many items and a
-    `next_cursor` for the next (a national plan is best read this way), and at most that many
-    in each of the older lists.
+    A page of `limit` items (200 without it) soonest first, read as values by keyset on the
+    deadline indexes, with a `next_cursor` for the next page (null on the last), and at most
+    that many in each of the older lists. Counts are the whole plan's.
     """
 
     @extend_schema(
@@ -189,7 +194,7 @@ class DeadlinesView(APIView):
             OpenApiParameter(
                 "limit",
                 int_schema(maximum=MAX_PER_KIND),
-                description=_("Items per page, all kinds together (1–2000)."),
+                description=_("Items per page, all kinds together (1–2000, default 200)."),
             ),
             OpenApiParameter("cursor", str, description=_("The next_cursor of the previous page.")),
         ],
@@ -199,15 +204,14 @@ class DeadlinesView(APIView):
         params = DeadlineFilterIn(data=request.query_params)
         params.is_valid(raise_exception=True)
         given = dict(params.validated_data)
-        limit = given.pop("limit", None)
+        limit = given.pop("limit", DEFAULT_LIMIT)
         token = given.pop("cursor", None)
-        after = read_cursor(token, given) if token is not None else None
-        if after is not None and limit is None:
-            raise ValidationError({"limit": [_("A cursor needs the limit it was read with.")]})
+        paged = {**given, "limit": limit}
+        after = read_cursor(token, paged) if token is not None else None
         plan = list_deadlines(request.user, DeadlineFilters(**given), limit=limit, after=after)
         overview = handling.deadline_overview(request.user, limit=limit)
         data = dict(DeadlinesOut(overview).data)
         data["counts"] = plan.counts
         data["items"] = items_out(plan.items)
-        data["next_cursor"] = make_cursor(plan.next_after, given) if plan.next_after else None
+        data["next_cursor"] = make_cursor(plan.next_after, paged) if plan.next_after else None
         return Response(data)

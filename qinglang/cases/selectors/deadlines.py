@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +22,14 @@ from django.utils.translation import gettext_lazy
 
 from qinglang.cases.models import (
     PENDING_TRANSFER_STATUSES,
+    Case,
     Escalation,
     ExtensionRequest,
     ExtensionStatus,
     Task,
     TaskStatus,
     Transfer,
+    TransferKind,
 )
 from qinglang.core import jurisdiction
 from qinglang.core.exceptions import DomainError
@@ -38,8 +41,6 @@ from qinglang.core.workdays import (
 )
 from qinglang.intake.models import Report, ReportStatus
 
-# Within this many working days a deadline is at risk.
-AT_RISK_WORKING_DAYS = 2
 # A bound per kind, so one national view cannot load the whole database.
 MAX_PER_KIND = 2000
 
@@ -87,6 +88,55 @@ class DeadlineFilters:
     region: str = ""  # division-code prefix of the responsible office
 
 
+class _Ref:
+    """Equal to the model instance (or ref) of the same row, as the instances it replaces were."""
+
+    __slots__ = ()
+    model: type
+
+    @property
+    def pk(self) -> int:
+        return self.id  # type: ignore[attr-defined,no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (type(self), self.model)):
+            return bool(self.pk == other.pk)  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.model, self.pk))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OfficeRef(_Ref):
+    """What a plan shows of an office, read as values (no model instance per item)."""
+
+    model = Organization
+    id: int
+    name: str
+    kind: str = ""
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind == OrganizationKind.REGULATOR_OFFICE
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CaseRef(_Ref):
+    """What a plan shows of a case (number and title), read as values."""
+
+    model = Case
+    id: int
+    number: str
+    title: str
+
+    def __str__(self) -> str:
+        return self.number
+
+
 @dataclass
 class DeadlineItem:
     """One open piece of work with a deadline."""
@@ -95,11 +145,11 @@ class DeadlineItem:
     id: int
     title: str
     deadline: dt.datetime
-    office: Organization
+    office: OfficeRef
     status: str = DeadlineStatus.ON_TRACK
     working_days_left: int = 0
-    case: Any = None
-    counterpart: Organization | None = None
+    case: CaseRef | None = None
+    counterpart: OfficeRef | None = None
     url: str = ""
     offices: frozenset[int] = frozenset()
 
@@ -140,7 +190,7 @@ def deadline_status(
     left = working_days_left(deadline, now) if days_left is None else days_left
     if deadline < now:
         return DeadlineStatus.BREACHED, left
-    if left <= AT_RISK_WORKING_DAYS:
+    if left <= due_soon_working_days():
         return DeadlineStatus.AT_RISK, left
     return DeadlineStatus.ON_TRACK, left
 
@@ -183,7 +233,7 @@ def list_deadlines(
     if org is None:
         return DeadlinePlan(counts=_counts([]))
     now = now or timezone.now()
-    risk_cutoff = at_risk_cutoff(now)
+    risk_cutoff = due_soon_cutoff(now)
     wanted = {filters.kind} if filters.kind else set(DeadlineKind.values)
     kinds: list[tuple[str, Any, str, Any]] = []
     responsible = _responsible_offices(filters)
@@ -253,7 +303,7 @@ def _responsible_offices(filters: DeadlineFilters) -> QuerySet[Organization] | N
 
 
 def responsible_for_transfer_q(offices: Any, prefix: str = "") -> Q:
-    """Transfers whose responsible office (`_responsible`) is in `offices`: an office that
+    """Transfers whose responsible office (`_transfer_items`) is in `offices`: an office that
     received the transfer answers it; for an agency or a website, the sending office chases."""
     regulator = Q(**{f"{prefix}recipient__kind": OrganizationKind.REGULATOR_OFFICE})
     return (regulator & Q(**{f"{prefix}recipient__in": offices})) | (
@@ -300,10 +350,21 @@ def _set_status(items: list[DeadlineItem], now: dt.datetime) -> None:
         item.status, item.working_days_left = deadline_status(item.deadline, now, memo[key])
 
 
-def at_risk_cutoff(now: dt.datetime) -> dt.datetime:
-    """Return the start (Asia/Shanghai) of the first day not at risk: deadlines from `now` to
-    before it have at most AT_RISK_WORKING_DAYS working days left (`working_days_left`)."""
-    day = add_working_days(now, AT_RISK_WORKING_DAYS + 1).date()
+def due_soon_working_days() -> int:
+    """Return how many working days left still count as due soon (the setting, read per call
+    so a changed setting changes every reader at once)."""
+    return int(settings.QINGLANG_DUE_SOON_WORKING_DAYS)
+
+
+def due_soon_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Return the start (Asia/Shanghai) of the first day no longer due soon.
+
+    The one definition of "due soon" (the deadlines page's and API's "at risk"): not yet missed
+    and at most QINGLANG_DUE_SOON_WORKING_DAYS working days left by `working_days_left`, i.e.
+    due before this instant. The dashboard's figures (and so /metrics), the daily digest and
+    the deadline overview all cut here, so their numbers agree for the same rows.
+    """
+    day = add_working_days(now or timezone.now(), due_soon_working_days() + 1).date()
     return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
 
 
@@ -393,29 +454,35 @@ def _url_for(name: str) -> Any:
     return lambda pk: f"{before}{pk}{after}"
 
 
+def _office(row: dict[str, Any], prefix: str) -> OfficeRef:
+    return OfficeRef(row[f"{prefix}_id"], row[f"{prefix}__name"], row[f"{prefix}__kind"])
+
+
+def _office_values(prefix: str) -> tuple[str, ...]:
+    return (f"{prefix}_id", f"{prefix}__name", f"{prefix}__kind")
+
+
+def _case(row: dict[str, Any], prefix: str = "case") -> CaseRef:
+    return CaseRef(row[f"{prefix}_id"], row[f"{prefix}__number"], row[f"{prefix}__title"])
+
+
+def _case_values(prefix: str = "case") -> tuple[str, ...]:
+    return (f"{prefix}_id", f"{prefix}__number", f"{prefix}__title")
+
+
 def _triage_items(reports: Any) -> list[DeadlineItem]:
-    rows = reports.select_related("office").only(
-        "pk",
-        "tracking_code",
-        "category",
-        "submitted_at",
-        "triage_due",
-        "office_id",
-        "office__id",
-        "office__name",
-        "office__kind",
-    )
+    rows = reports.values("pk", "tracking_code", "triage_due", *_office_values("office"))
     title = _("Report %(code)s awaiting triage")
     url = _url_for("cases:triage_detail")
     return [
         DeadlineItem(
             kind=DeadlineKind.TRIAGE,
-            id=r.pk,
-            title=title % {"code": r.tracking_code},
-            deadline=r.triage_due,
-            office=r.office,
-            url=url(r.pk),
-            offices=frozenset({r.office_id}),
+            id=r["pk"],
+            title=title % {"code": r["tracking_code"]},
+            deadline=r["triage_due"],
+            office=_office(r, "office"),
+            url=url(r["pk"]),
+            offices=frozenset({r["office_id"]}),
         )
         for r in rows
     ]
@@ -428,63 +495,60 @@ def _transfer_q(user: User, org: Organization, prefix: str = "") -> Q:
     return q
 
 
-def _responsible(transfer: Transfer) -> Organization:
-    """An office answering is itself responsible; for agencies and websites, the sender chases."""
-    return transfer.recipient if transfer.recipient.is_regulator else transfer.sender_office
-
-
 def _office_q(office: int | None, prefix: str = "") -> Q:
     if office is None:
         return Q()
     return Q(**{f"{prefix}sender_office_id": office}) | Q(**{f"{prefix}recipient_id": office})
 
 
+def _not_internal(org: Organization, case: str) -> Q:
+    """An office's plan holds no internal matter (discipline inspection's, never counted on the
+    dashboard and never shown to an office); other parties' plans are left as they are."""
+    return Q(**{f"{case}__is_internal": False}) if org.is_regulator else Q()
+
+
 def _transfers_qs(user: User, org: Organization, office: int | None) -> QuerySet[Transfer]:
     return Transfer.objects.filter(
-        _transfer_q(user, org), _office_q(office), status__in=PENDING_TRANSFER_STATUSES
+        _transfer_q(user, org),
+        _office_q(office),
+        _not_internal(org, "case"),
+        status__in=PENDING_TRANSFER_STATUSES,
     )
-
-
-# What a plan's row shows of a case and of an office (the API's case and office objects).
-_CASE_COLUMNS = ("case__id", "case__number", "case__title")
-
-
-def _office_columns(prefix: str) -> tuple[str, ...]:
-    return (f"{prefix}__id", f"{prefix}__name", f"{prefix}__kind")
 
 
 def _transfer_items(transfers: Any) -> list[DeadlineItem]:
-    transfers = transfers.select_related("case", "sender_office", "recipient").only(
+    rows = transfers.values(
         "id",
         "kind",
         "deadline",
-        "case_id",
-        "sender_office_id",
-        "recipient_id",
-        *_CASE_COLUMNS,
-        *_office_columns("sender_office"),
-        *_office_columns("recipient"),
+        *_case_values(),
+        *_office_values("sender_office"),
+        *_office_values("recipient"),
     )
     title = _("%(kind)s: case %(number)s to %(recipient)s")
-    kinds: dict[str, str] = {}
+    kinds = {k: str(label) for k, label in TransferKind.choices}
     url = _url_for("cases:transfer_detail")
     items = []
-    for t in transfers:
-        if t.kind not in kinds:
-            kinds[t.kind] = t.get_kind_display()
-        office = _responsible(t)
+    for t in rows:
+        sender, recipient = _office(t, "sender_office"), _office(t, "recipient")
+        # An office that received it answers; for an agency or a website, the sender chases.
+        office = recipient if recipient.is_regulator else sender
         items.append(
             DeadlineItem(
                 kind=DeadlineKind.TRANSFER,
-                id=t.pk,
+                id=t["id"],
                 title=title
-                % {"kind": kinds[t.kind], "number": t.case.number, "recipient": t.recipient.name},
-                deadline=t.deadline,
+                % {
+                    "kind": kinds.get(t["kind"], t["kind"]),
+                    "number": t["case__number"],
+                    "recipient": recipient.name,
+                },
+                deadline=t["deadline"],
                 office=office,
-                counterpart=t.recipient if office != t.recipient else t.sender_office,
-                case=t.case,
-                url=url(t.pk),
-                offices=frozenset({t.sender_office_id, t.recipient_id}),
+                counterpart=recipient if office != recipient else sender,
+                case=_case(t),
+                url=url(t["id"]),
+                offices=frozenset({sender.id, recipient.id}),
             )
         )
     return items
@@ -495,34 +559,47 @@ def _extensions_qs(user: User, org: Organization, office: int | None) -> QuerySe
     return ExtensionRequest.objects.filter(
         _transfer_q(user, org, "transfer__"),
         _office_q(office, "transfer__"),
+        _not_internal(org, "transfer__case"),
         status=ExtensionStatus.PENDING,
         transfer__status__in=PENDING_TRANSFER_STATUSES,
     )
 
 
 def _extension_items(rows: Any) -> list[DeadlineItem]:
-    rows = rows.select_related(
-        "transfer", "transfer__case", "transfer__sender_office", "transfer__recipient"
+    values = rows.values(
+        "id",
+        "days",
+        "transfer_id",
+        "transfer__deadline",
+        *_case_values("transfer__case"),
+        *_office_values("transfer__sender_office"),
+        *_office_values("transfer__recipient"),
     )
-    return [
-        DeadlineItem(
-            kind=DeadlineKind.EXTENSION,
-            id=e.pk,
-            title=_("%(org)s asks %(days)s more working days on case %(number)s")
-            % {
-                "org": e.transfer.recipient.name,
-                "days": e.days,
-                "number": e.transfer.case.number,
-            },
-            deadline=e.transfer.deadline,
-            office=e.transfer.sender_office,
-            counterpart=e.transfer.recipient,
-            case=e.transfer.case,
-            url=e.transfer.get_absolute_url(),
-            offices=frozenset({e.transfer.sender_office_id, e.transfer.recipient_id}),
+    title = _("%(org)s asks %(days)s more working days on case %(number)s")
+    url = _url_for("cases:transfer_detail")
+    items = []
+    for e in values:
+        sender = _office(e, "transfer__sender_office")
+        recipient = _office(e, "transfer__recipient")
+        items.append(
+            DeadlineItem(
+                kind=DeadlineKind.EXTENSION,
+                id=e["id"],
+                title=title
+                % {
+                    "org": recipient.name,
+                    "days": e["days"],
+                    "number": e["transfer__case__number"],
+                },
+                deadline=e["transfer__deadline"],
+                office=sender,
+                counterpart=recipient,
+                case=_case(e, "transfer__case"),
+                url=url(e["transfer_id"]),
+                offices=frozenset({sender.id, recipient.id}),
+            )
         )
-        for e in rows
-    ]
+    return items
 
 
 def _tasks_qs(user: User, org: Organization, office: int | None) -> QuerySet[Task]:
@@ -535,7 +612,7 @@ def _tasks_qs(user: User, org: Organization, office: int | None) -> QuerySet[Tas
         ) & Q(case__is_internal=False)
     elif org.kind == OrganizationKind.DISCIPLINE_INSPECTION:
         q |= Q(case__lead_office_id=org.pk, case__is_internal=True)
-    tasks = Task.objects.filter(q, status=TaskStatus.OPEN)
+    tasks = Task.objects.filter(q, _not_internal(org, "case"), status=TaskStatus.OPEN)
     if office is not None:
         tasks = tasks.filter(_task_office_q(office))
     return tasks
@@ -557,35 +634,43 @@ def _task_office_q(office: int) -> Q:
 
 
 def _task_items(tasks: Any) -> list[DeadlineItem]:
-    tasks = tasks.select_related(
-        "case", "case__lead_office", "assignee_organization", "assignee_user__organization"
+    rows = tasks.values(
+        "id",
+        "title",
+        "due_at",
+        *_case_values(),
+        *_office_values("case__lead_office"),
+        *_office_values("assignee_organization"),
+        *_office_values("assignee_user__organization"),
     )
+    title = _("Task %(title)s in case %(number)s")
+    url = _url_for("cases:task_detail")
     items = []
-    for task in tasks:
+    for task in rows:
         office = _task_office(task)
         items.append(
             DeadlineItem(
                 kind=DeadlineKind.TASK,
-                id=task.pk,
-                title=_("Task %(title)s in case %(number)s")
-                % {"title": task.title, "number": task.case.number},
-                deadline=task.due_at,
+                id=task["id"],
+                title=title % {"title": task["title"], "number": task["case__number"]},
+                deadline=task["due_at"],
                 office=office,
-                case=task.case,
-                url=task.get_absolute_url(),
-                offices=frozenset({office.pk, task.case.lead_office_id}),
+                case=_case(task),
+                url=url(task["id"]),
+                offices=frozenset({office.id, task["case__lead_office_id"]}),
             )
         )
     return items
 
 
-def _task_office(task: Task) -> Organization:
-    if task.assignee_organization_id and task.assignee_organization.is_regulator:
-        return task.assignee_organization  # type: ignore[return-value]
-    user_org = task.assignee_user.organization if task.assignee_user_id else None
-    if user_org is not None and user_org.is_regulator:
-        return user_org
-    return task.case.lead_office
+def _task_office(task: dict[str, Any]) -> OfficeRef:
+    """The assigned office if a regulator office, else the assignee's, else the lead office."""
+    for prefix in ("assignee_organization", "assignee_user__organization"):
+        if task[f"{prefix}_id"] is not None and task[f"{prefix}__kind"] == (
+            OrganizationKind.REGULATOR_OFFICE
+        ):
+            return _office(task, prefix)
+    return _office(task, "case__lead_office")
 
 
 def with_deadline_status(transfers: Any, *, now: dt.datetime | None = None) -> list[Transfer]:

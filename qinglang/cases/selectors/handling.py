@@ -100,13 +100,36 @@ def transfers_for_recipient(user: User) -> QuerySet[Transfer]:
     return _transfer_list(Transfer.objects.filter(recipient_id=org_id))
 
 
+def _overseen_transfers_q(user: User) -> Q:
+    """Transfers sent or received by a regulator office in the user's jurisdiction (a superior
+    oversees its subordinates' transfers), never an internal matter's.
+
+    Without this, a superior could not open a transfer its subordinate sent as co-handling
+    office on a case led elsewhere: the dashboard counted it, the lists it drills down to did
+    not show it (or linked to a 404).
+    """
+    if not user.organization.is_regulator:
+        return Q(pk__in=[])
+    scope = jurisdiction.office_scope_q(user, "sender_office") | jurisdiction.office_scope_q(
+        user, "recipient"
+    )
+    if not scope:  # national: every office (an empty Q would vanish in the OR below)
+        scope = Q(pk__isnull=False)
+    return scope & Q(case__is_internal=False)
+
+
 def transfers_sent_by(user: User) -> QuerySet[Transfer]:
-    """Return the transfers sent by the user's office or on cases the user may see."""
+    """Return the transfers sent by the user's office, by offices it oversees, or on cases the
+    user may see."""
     org_id = _org_id(user)
     if org_id is None:
         return Transfer.objects.none()
     visible = cases_visible_to(user).filter(pk=OuterRef("case_id"))
-    return _transfer_list(Transfer.objects.filter(Q(sender_office_id=org_id) | Exists(visible)))
+    return _transfer_list(
+        Transfer.objects.filter(
+            Q(sender_office_id=org_id) | Exists(visible) | _overseen_transfers_q(user)
+        )
+    )
 
 
 def filter_transfers(
@@ -133,7 +156,7 @@ def filter_transfers(
 
 
 def transfers_visible_to(user: User) -> QuerySet[Transfer]:
-    """Return every transfer the user may open (received or sent)."""
+    """Return every transfer the user may open (received, sent, or by an office overseen)."""
     org_id = _org_id(user)
     if org_id is None:
         return Transfer.objects.none()
@@ -141,6 +164,7 @@ def transfers_visible_to(user: User) -> QuerySet[Transfer]:
         Q(recipient_id=org_id)
         | Q(sender_office_id=org_id)
         | Exists(cases_visible_to(user).filter(pk=OuterRef("case_id")))
+        | _overseen_transfers_q(user)
     )
     return Transfer.objects.filter(q)
 
@@ -306,7 +330,7 @@ def deadline_overview(
     Agencies and websites get the transfers they must answer; other parties, nothing. `limit`
     bounds each list (soonest first; escalations newest first), for a busy office's API page.
     """
-    from qinglang.cases.services.deadlines import due_soon_cutoff
+    from qinglang.cases.selectors.deadlines import due_soon_cutoff
 
     overview = DeadlineOverview()
     org_id = _org_id(user)

@@ -27,6 +27,7 @@ from qinglang.cases.models import (
     TaskStatus,
     Transfer,
 )
+from qinglang.cases.selectors.deadlines import due_soon_cutoff
 from qinglang.core import jurisdiction, ledger
 from qinglang.core.exceptions import DomainError
 from qinglang.core.messages import message
@@ -190,11 +191,6 @@ def refresh_triage_due(*, category: str | None = None, report_ids: Any = None) -
         changed += len(batch)
         Report.objects.bulk_update(batch, ["triage_due"])
     return changed
-
-
-def due_soon_cutoff(now: dt.datetime | None = None) -> dt.datetime:
-    """Return the end of the "due soon" window (a few working days ahead)."""
-    return add_working_days(now or timezone.now(), settings.QINGLANG_DUE_SOON_WORKING_DAYS)
 
 
 def local_date(value: dt.datetime) -> dt.date:

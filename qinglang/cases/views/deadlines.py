@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from qinglang.cases.models import CalendarFeed
 from qinglang.cases.selectors.deadlines import (
-    AT_RISK_WORKING_DAYS,
     DeadlineFilters,
     DeadlineKind,
     DeadlinePlan,
     DeadlineStatus,
+    due_soon_working_days,
     escalations_for,
     list_deadlines,
     offices_for_filter,
@@ -110,7 +110,7 @@ def _page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
             ],
             "statuses": [(s, label, plan.counts.get(s, 0)) for s, label in DeadlineStatus.choices],
             "status": filters.status,
-            "at_risk_days": AT_RISK_WORKING_DAYS,
+            "at_risk_days": due_soon_working_days(),
             "query_without_status": params.urlencode(),
             "escalated": escalations_for(request.user),
             "feed": CalendarFeed.objects.filter(user_id=request.user.pk or 0).first(),
