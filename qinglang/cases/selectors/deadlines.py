@@ -259,7 +259,9 @@ def list_deadlines(
         kinds.append((DeadlineKind.TASK, tasks, "due_at", _task_items))
     counts = dict.fromkeys((*DeadlineStatus.values, "total"), 0)
     items: list[DeadlineItem] = []
-    fetch = MAX_PER_KIND if limit is None else min(limit, MAX_PER_KIND) + 1
+    if limit is not None:
+        limit = min(limit, MAX_PER_KIND)
+    fetch = MAX_PER_KIND if limit is None else limit + 1
     for kind, qs, due, build in kinds:
         page = qs.filter(_status_q(filters.status, due, now, risk_cutoff)) if filters.status else qs
         if after is not None:
@@ -267,8 +269,11 @@ def list_deadlines(
         found = build(page.order_by(due, "pk")[:fetch])
         _set_status(found, now)
         items += found
-        if not filters.status and after is None and len(found) < fetch:
-            for key, n in _counts(found).items():  # every item is here: no count query
+        # Unpaged (the page, up to MAX_PER_KIND a kind), a kind read in full is counted from its
+        # items. Paged (the API), one count query per kind whatever the number of items, so a
+        # page's queries do not depend on whether a kind happens to fit in it.
+        if limit is None and not filters.status and len(found) < fetch:
+            for key, n in _counts(found).items():
                 counts[key] += n
             continue
         by_status = qs.order_by().aggregate(
