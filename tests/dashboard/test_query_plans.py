@@ -23,6 +23,7 @@ from qinglang.cases.models import Case
 from qinglang.core import keyset
 from qinglang.dashboard.models import Figure, Metric
 from qinglang.registry.models import Identifier, IdentifierOccurrence
+from qinglang.registry.services.correlation import recount_identifier_tallies
 
 pytestmark = [
     pytest.mark.django_db,
@@ -156,7 +157,8 @@ def _many_identifiers(world, n: int) -> None:
         ),
         batch_size=5000,
     )
-    _analyze("registry_identifier", "registry_identifieroccurrence")
+    recount_identifier_tallies()  # bulk rows bypass index_identifiers, which keeps the tallies
+    _analyze("registry_identifier", "registry_identifieroccurrence", "registry_identifiertally")
 
 
 @pytest.mark.parametrize("who", ["national_user", "guangdong_user"])
@@ -174,6 +176,9 @@ def test_registry_lookup_by_identifier_reads_the_unique_indexes(world, who):
     by_identifier = _indexes_on("registry_identifieroccurrence", "identifier_id")
     for _sql, plan in _reading(plans, "registry_identifieroccurrence"):
         assert _uses_one_of(plan, by_identifier), plan
+    tallies = _indexes_on("registry_identifiertally", "identifier_id")
+    for _sql, plan in _reading(plans, "registry_identifiertally"):
+        assert _uses_one_of(plan, tallies), plan
 
 
 # --- the dashboard's figures ---------------------------------------------------------------------
