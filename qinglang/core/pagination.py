@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from qinglang.core.keyset import CursorError, KeysetPage, keyset_page
+from qinglang.core.keyset import CursorError, KeysetPage, cursor_after, is_descending, keyset_page
 
 MAX_PAGE_SIZE = 200
 WEB_PAGE_SIZE = 50
@@ -150,3 +150,37 @@ class KeysetPagination(PageNumberPagination):
             }
         )
         return params
+
+
+def paginate(
+    request: HttpRequest, queryset: Any, per_page: int = 50, *, count: int | None = None
+) -> Page | KeysetPage:
+    """Return the requested page: numbered (`?page=`, out-of-range gives the last one), or by
+    keyset (`?cursor=`, no count; a foreign or altered cursor gives the first page).
+
+    A numbered page also carries `next_cursor` (the keyset link to the rows after it) and
+    `descending` (whether the order runs newest first, for the links' labels). `count`, when
+    the caller already knows how many rows the queryset holds, saves counting them again.
+    """
+    if "cursor" in request.GET and isinstance(queryset, QuerySet):
+        try:
+            return keyset_page(queryset, request.GET["cursor"] or None, per_page)
+        except CursorError:
+            return keyset_page(queryset, None, per_page)
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # a cached_property, known here
+    page = paginator.get_page(request.GET.get("page"))
+    rows = page.object_list = list(page.object_list)
+    if isinstance(queryset, QuerySet):
+        page.next_cursor = cursor_after(queryset, rows[-1]) if rows and page.has_next() else None  # type: ignore[attr-defined]
+        page.descending = is_descending(queryset)  # type: ignore[attr-defined]
+    return page
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """Return the current filters as a query string, for paging and export links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("cursor", None)
+    return params.urlencode()

@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from qinglang.core.auth import require_verified
 from qinglang.core.exceptions import DomainError, NotFoundInScopeError
 from qinglang.core.forms import add_service_errors
-from qinglang.core.keyset import CursorError, KeysetPage, cursor_after, is_descending, keyset_page
 from qinglang.core.net import client_ip
+from qinglang.core.pagination import paginate, query_without_page
 from qinglang.registry import selectors, services
 from qinglang.registry.forms import (
     ContactForm,
@@ -69,38 +68,6 @@ def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 def _page(request: HttpRequest, qs: Any) -> Any:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _keyset_or_numbered_page(
-    request: HttpRequest, qs: QuerySet[Any], *, count: int | None = None
-) -> Page | KeysetPage:
-    """Return the requested page of an indexed ordering, as the case lists page theirs.
-
-    `?cursor=` pages by keyset (a foreign or altered cursor gives the first page); otherwise a
-    numbered page (a page out of range gives the last one, a non-number the first), which also
-    carries the keyset link to the rows after it. `count` spares the COUNT(*) when known.
-    """
-    if "cursor" in request.GET:
-        try:
-            return keyset_page(qs, request.GET["cursor"] or None, PAGE_SIZE)
-        except CursorError:
-            return keyset_page(qs, None, PAGE_SIZE)
-    paginator = Paginator(qs, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count  # type: ignore[misc]  # a cached_property, known here
-    page = paginator.get_page(request.GET.get("page"))
-    rows = page.object_list = list(page.object_list)
-    page.next_cursor = cursor_after(qs, rows[-1]) if rows and page.has_next() else None  # type: ignore[attr-defined]
-    page.descending = is_descending(qs)  # type: ignore[attr-defined]
-    return page
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    """Return the other query parameters, for the pager's links."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("cursor", None)
-    return params.urlencode()
 
 
 @staff_view
@@ -322,7 +289,7 @@ def identifier_detail(request: HttpRequest, kind: str, value: str) -> HttpRespon
 def identifier_occurrences(request: HttpRequest, kind: str, value: str) -> HttpResponse:
     """Every occurrence of one identifier in the user's scope, newest first, a page at a time."""
     identifier = selectors.get_identifier(kind, value)
-    page = _keyset_or_numbered_page(
+    page = paginate(
         request,
         selectors.list_identifier_occurrences(request.user, identifier),
         count=selectors.count_identifier_occurrences(request.user, identifier),
@@ -334,7 +301,7 @@ def identifier_occurrences(request: HttpRequest, kind: str, value: str) -> HttpR
             "identifier": identifier,
             "page": page,
             "entries": selectors.occurrence_entries(list(page.object_list)),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -393,7 +360,7 @@ def graph_data(request: HttpRequest) -> JsonResponse:
 
 @staff_view
 def network_list(request: HttpRequest) -> HttpResponse:
-    page = _keyset_or_numbered_page(request, selectors.list_networks(request.user))
+    page = paginate(request, selectors.list_networks(request.user))
     return render(
         request,
         "registry/network_list.html",
@@ -401,7 +368,7 @@ def network_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "networks": selectors.networks_from_rows(list(page.object_list)),
             "computed_at": selectors.networks_computed_at(),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -439,14 +406,14 @@ def exclusion_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The value is excluded from correlation."))
                 return redirect("registry:exclusions")
-    page = _keyset_or_numbered_page(request, selectors.list_exclusions(request.user))
+    page = paginate(request, selectors.list_exclusions(request.user))
     return render(
         request,
         "registry/exclusion_list.html",
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
